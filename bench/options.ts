@@ -1,0 +1,100 @@
+// Command-line options of `npm run bench`.
+import { parseArgs } from 'node:util';
+import { SCENARIOS } from './scenarios.js';
+import { DEFAULT_TARGETS, TARGETS } from './targets.js';
+
+export interface BenchOptions {
+  /** Seconds per measured phase. */
+  durationS: number;
+  /** Seconds of unmeasured load per target and scenario before the first repetition. */
+  warmupS: number;
+  reps: number;
+  rates: number[];
+  scenarios: string[];
+  targets: string[];
+  concurrency: number;
+  chunks: number;
+  chunkDelayMs: number;
+  outDir: string;
+}
+
+export const HELP = `Usage: npm run bench -- [options]
+
+Measures Tollgate against a bare Node proxy and a direct connection to a mock upstream, all on
+loopback, and writes bench/results/latest.{json,md}. See docs/benchmarks.md.
+
+Options:
+  --duration <s>         seconds per measured phase (default 3; --quick: 1)
+  --warmup <s>           unmeasured load per target and scenario before measuring (default 1)
+  --reps <n>             interleaved repetitions; medians are reported (default 3; --quick: 1)
+  --rates <list>         open-loop rates in req/s for latency (default 200,400)
+  --scenarios <list>     ${SCENARIOS.map((s) => s.name).join(',')} (default: all)
+  --targets <list>       ${Object.keys(TARGETS).join(',')} (default: ${DEFAULT_TARGETS.join(',')});
+                         direct is always added, as the latency baseline
+  --concurrency <n>      closed-loop clients for the throughput phase (default 32)
+  --chunks <n>           content chunks per streamed completion (default 8)
+  --chunk-delay-ms <ms>  mock upstream pause between streamed chunks (default 0)
+  --out <dir>            where latest.json and latest.md go (default bench/results)
+  --quick                a smoke run of under a minute: --duration 1 --warmup 0.5 --reps 1
+  --help                 this text
+`;
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function positive(name: string, value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new Error(`--${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
+  }
+  return n;
+}
+
+function checkNames(flag: string, names: string[], known: readonly string[]): string[] {
+  const unknown = names.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new Error(`--${flag}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  }
+  return names;
+}
+
+/** Returns undefined when --help was asked for. */
+export function parseOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      reps: { type: 'string' },
+      rates: { type: 'string', default: '200,400' },
+      scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
+      targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
+      concurrency: { type: 'string', default: '32' },
+      chunks: { type: 'string', default: '8' },
+      'chunk-delay-ms': { type: 'string', default: '0' },
+      out: { type: 'string', default: 'bench/results' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return undefined;
+  const quick = values.quick;
+  const targets = checkNames('targets', list(values.targets), Object.keys(TARGETS));
+  return {
+    durationS: positive('duration', values.duration ?? (quick ? '1' : '3')),
+    warmupS: positive('warmup', values.warmup ?? (quick ? '0.5' : '1'), true),
+    reps: Math.round(positive('reps', values.reps ?? (quick ? '1' : '3'))),
+    rates: list(values.rates).map((rate) => positive('rates', rate)),
+    scenarios: checkNames('scenarios', list(values.scenarios), SCENARIOS.map((s) => s.name)),
+    targets: targets.includes('direct') ? targets : ['direct', ...targets],
+    concurrency: Math.round(positive('concurrency', values.concurrency)),
+    chunks: Math.round(positive('chunks', values.chunks)),
+    chunkDelayMs: positive('chunk-delay-ms', values['chunk-delay-ms'], true),
+    outDir: values.out,
+  };
+}

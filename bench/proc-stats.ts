@@ -1,0 +1,76 @@
+// CPU and memory of a server process, read from /proc (Linux only). CPU is summed over the whole
+// process tree so that a gateway that forks workers is charged for all of them.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+interface StatLine {
+  ppid: number;
+  /** utime + stime, in clock ticks. */
+  cpuTicks: number;
+}
+
+function readStat(pid: number): StatLine | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces and parentheses; the fields after the last ')' do not.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return {
+      ppid: Number(fields[1]),
+      cpuTicks: Number(fields[11]) + Number(fields[12]),
+    };
+  } catch {
+    // The process ended between listing and reading.
+    return undefined;
+  }
+}
+
+/** The pid and all its living descendants. */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readStat(pid);
+    if (stat === undefined) continue;
+    const siblings = children.get(stat.ppid) ?? [];
+    siblings.push(pid);
+    children.set(stat.ppid, siblings);
+  }
+  const tree: number[] = [];
+  const queue = [root];
+  for (let pid = queue.shift(); pid !== undefined; pid = queue.shift()) {
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+export function clockTicksPerSecond(): number {
+  try {
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+  } catch {
+    return 100;
+  }
+}
+
+/** CPU time (user + system) of the process tree, in microseconds. */
+export function readCpuMicros(root: number, ticksPerSecond: number): number {
+  let ticks = 0;
+  for (const pid of processTree(root)) ticks += readStat(pid)?.cpuTicks ?? 0;
+  return (ticks * 1e6) / ticksPerSecond;
+}
+
+/** Peak resident set size (VmHWM) summed over the process tree, in MiB. */
+export function readPeakRssMiB(root: number): number {
+  let kib = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      kib += Number(match?.[1] ?? 0);
+    } catch {
+      // Gone already; nothing to add.
+    }
+  }
+  return kib / 1024;
+}

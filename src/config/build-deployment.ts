@@ -1,0 +1,194 @@
+/** Turns one `model_list` entry into a Deployment, or explains why it cannot be one. */
+import { createHash } from 'node:crypto';
+import type { Deployment } from '../contracts/deployment.js';
+import type { ModelEntry } from './schema.js';
+import {
+  inferProvider,
+  isLitellmOnlyProvider,
+  isSupportedProvider,
+  suggestProvider,
+} from './providers-list.js';
+
+/** `litellm_params` keys that configure the connection rather than the request body. */
+const CONNECTION_KEYS = new Set([
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'aws_region_name',
+  'aws_bedrock_runtime_endpoint',
+  'aws_profile_name',
+  'aws_role_name',
+  'mock_response',
+  'mock_latency_ms',
+  'mock_chunk_delay_ms',
+  'keep_alive',
+]);
+
+/** `litellm_params` keys LiteLLM uses itself and never sends upstream. */
+const INTERNAL_KEYS = new Set([
+  'model',
+  'custom_llm_provider',
+  'api_base',
+  'base_url',
+  'api_key',
+  'api_version',
+  'organization',
+  'rpm',
+  'tpm',
+  'weight',
+  'timeout',
+  'stream_timeout',
+  'max_retries',
+  'input_cost_per_token',
+  'output_cost_per_token',
+  'input_cost_per_second',
+  'output_cost_per_second',
+  'extra_headers',
+  'headers',
+  'drop_params',
+  'use_in_pass_through',
+  'merge_reasoning_content_in_choices',
+  'litellm_credential_name',
+  'tags',
+  'region_name',
+  'budget_duration',
+  'max_budget',
+]);
+
+/** The env variables LiteLLM reads when a deployment gives no `api_key` / `api_base`. */
+const ENV_KEY_NAMES: Record<string, { key?: string; base?: string }> = {
+  openai: { key: 'OPENAI_API_KEY', base: 'OPENAI_API_BASE' },
+  'text-completion-openai': { key: 'OPENAI_API_KEY', base: 'OPENAI_API_BASE' },
+  azure: { key: 'AZURE_API_KEY', base: 'AZURE_API_BASE' },
+  anthropic: { key: 'ANTHROPIC_API_KEY', base: 'ANTHROPIC_API_BASE' },
+  gemini: { key: 'GEMINI_API_KEY' },
+  ollama: { base: 'OLLAMA_API_BASE' },
+  ollama_chat: { base: 'OLLAMA_API_BASE' },
+  hosted_vllm: { key: 'HOSTED_VLLM_API_KEY', base: 'HOSTED_VLLM_API_BASE' },
+  openrouter: { key: 'OPENROUTER_API_KEY', base: 'OPENROUTER_API_BASE' },
+  groq: { key: 'GROQ_API_KEY', base: 'GROQ_API_BASE' },
+  together_ai: { key: 'TOGETHERAI_API_KEY' },
+  deepseek: { key: 'DEEPSEEK_API_KEY', base: 'DEEPSEEK_API_BASE' },
+  mistral: { key: 'MISTRAL_API_KEY', base: 'MISTRAL_API_BASE' },
+  fireworks_ai: { key: 'FIREWORKS_AI_API_KEY', base: 'FIREWORKS_AI_API_BASE' },
+  xai: { key: 'XAI_API_KEY', base: 'XAI_API_BASE' },
+  perplexity: { key: 'PERPLEXITYAI_API_KEY' },
+  lm_studio: { key: 'LM_STUDIO_API_KEY', base: 'LM_STUDIO_API_BASE' },
+  cerebras: { key: 'CEREBRAS_API_KEY' },
+  nvidia_nim: { key: 'NVIDIA_NIM_API_KEY', base: 'NVIDIA_NIM_API_BASE' },
+  sambanova: { key: 'SAMBANOVA_API_KEY' },
+};
+
+const AWS_ENV_KEYS = [
+  ['aws_access_key_id', 'AWS_ACCESS_KEY_ID'],
+  ['aws_secret_access_key', 'AWS_SECRET_ACCESS_KEY'],
+  ['aws_session_token', 'AWS_SESSION_TOKEN'],
+  ['aws_region_name', 'AWS_REGION_NAME'],
+] as const;
+
+export type DeploymentResult =
+  | { ok: true; deployment: Deployment }
+  | { ok: false; skip: true; warning: string }
+  | { ok: false; skip: false; error: string };
+
+export function buildDeployment(
+  entry: ModelEntry,
+  index: number,
+  env: Readonly<Record<string, string | undefined>>,
+): DeploymentResult {
+  const params = entry.litellm_params;
+  const path = `model_list[${index}].litellm_params.model`;
+  const split = splitProviderModel(params.model, params.custom_llm_provider);
+  if (!split) {
+    return {
+      ok: false,
+      skip: false,
+      error: `${path}: cannot tell the provider of "${params.model}"; write it as "<provider>/${params.model}", for example "openai/${params.model}"`,
+    };
+  }
+  const { provider, model } = split;
+  if (!isSupportedProvider(provider)) {
+    if (isLitellmOnlyProvider(provider)) {
+      return {
+        ok: false,
+        skip: true,
+        warning: `${path}: provider "${provider}" is not supported by Tollgate yet; model "${entry.model_name}" is skipped`,
+      };
+    }
+    const hint = suggestProvider(provider);
+    return {
+      ok: false,
+      skip: false,
+      error: `${path}: unknown provider "${provider}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+    };
+  }
+
+  const connection: Record<string, unknown> = {};
+  const defaults: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (CONNECTION_KEYS.has(key)) connection[key] = value;
+    else if (!INTERNAL_KEYS.has(key)) defaults[key] = value;
+  }
+  if (provider === 'bedrock') {
+    for (const [param, variable] of AWS_ENV_KEYS) {
+      if (connection[param] === undefined && env[variable] !== undefined) {
+        connection[param] = env[variable];
+      }
+    }
+    if (connection.aws_region_name === undefined) {
+      connection.aws_region_name = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    }
+  }
+
+  const envNames = ENV_KEY_NAMES[provider];
+  const info = entry.model_info ?? {};
+  const deployment: Deployment = {
+    id: info.id !== undefined ? String(info.id) : stableId(entry),
+    modelName: entry.model_name,
+    provider,
+    model,
+    apiBase:
+      params.api_base ?? params.base_url ?? (envNames?.base ? env[envNames.base] : undefined),
+    apiKey: params.api_key ?? (envNames?.key ? env[envNames.key] : undefined),
+    apiVersion: params.api_version ?? (provider === 'azure' ? env.AZURE_API_VERSION : undefined),
+    organization: params.organization,
+    headers: { ...params.headers, ...params.extra_headers },
+    connection,
+    defaults,
+    rpm: params.rpm,
+    tpm: params.tpm,
+    weight: params.weight ?? 1,
+    timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
+    streamTimeoutMs: params.stream_timeout === undefined ? undefined : params.stream_timeout * 1000,
+    maxRetries: params.max_retries,
+    inputCostPerToken: params.input_cost_per_token,
+    outputCostPerToken: params.output_cost_per_token,
+    inputCostPerSecond: params.input_cost_per_second,
+    outputCostPerSecond: params.output_cost_per_second,
+    modelInfo: {
+      ...info,
+      id: info.id !== undefined ? String(info.id) : stableId(entry),
+      access_groups: info.access_groups ?? [],
+    },
+  };
+  return { ok: true, deployment };
+}
+
+function splitProviderModel(
+  raw: string,
+  customProvider: string | undefined,
+): { provider: string; model: string } | undefined {
+  if (customProvider) return { provider: customProvider, model: raw };
+  const slash = raw.indexOf('/');
+  if (slash > 0) return { provider: raw.slice(0, slash), model: raw.slice(slash + 1) };
+  const inferred = inferProvider(raw);
+  return inferred ? { provider: inferred, model: raw } : undefined;
+}
+
+/** LiteLLM gives config deployments an id derived from their settings; so do we. */
+function stableId(entry: ModelEntry): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ model_name: entry.model_name, litellm_params: entry.litellm_params }))
+    .digest('hex')
+    .slice(0, 32);
+}

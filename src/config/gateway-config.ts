@@ -1,0 +1,37 @@
+/** The config as the rest of the gateway sees it: validated, resolved, with defaults applied. */
+import type { Deployment } from '../contracts/deployment.js';
+import type { RoutingStrategy } from './schema.js';
+
+export interface AliasTarget {
+  model: string;
+  hidden: boolean;
+}
+
+export interface RouterConfig {
+  strategy: RoutingStrategy;
+  numRetries: number;
+  allowedFails: number;
+  cooldownMs: number;
+  /** Cap on how long a retry waits for an upstream's retry-after. */
+  maxRetryAfterMs: number;
+  timeoutMs: number;
+  streamTimeoutMs?: number;
+  fallbacks: Map<string, string[]>;
+  contextWindowFallbacks: Map<string, string[]>;
+  contentPolicyFallbacks: Map<string, string[]>;
+  defaultFallbacks: string[];
+  modelGroupAlias: Map<string, AliasTarget>;
+}
+
+export interface GatewayConfig {
+  deployments: Deployment[];
+  masterKey?: string;
+  databaseUrl?: string;
+  /** Custom header that carries the key (`general_settings.litellm_key_header_name`). */
+  keyHeaderName?: string;
+  dropParams: boolean;
+  maxRequestBytes: number;
+  router: RouterConfig;
+  /** Things worth telling the operator at start: unknown keys, unset variables, skipped models. */
+  warnings: string[];
+}

@@ -1,0 +1,219 @@
+/**
+ * Loads a LiteLLM-format config.yaml: YAML → `environment_variables` → `os.environ/` references →
+ * schema → GatewayConfig. Invalid values refuse to start with the exact path; keys Tollgate does
+ * not act on are accepted with one warning each.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import type { Deployment } from '../contracts/deployment.js';
+import { buildDeployment } from './build-deployment.js';
+import { ConfigError, formatPath } from './config-error.js';
+import type { AliasTarget, GatewayConfig, RouterConfig } from './gateway-config.js';
+import { resolveEnvReferences } from './resolve-env.js';
+import {
+  ConfigFileSchema,
+  GeneralSettingsSchema,
+  LitellmSettingsSchema,
+  ModelEntrySchema,
+  ModelInfoSchema,
+  RouterSettingsSchema,
+  type ConfigFile,
+} from './schema.js';
+
+export interface LoadConfigOptions {
+  /** The process environment; `environment_variables` from the config are added to it. */
+  env: Record<string, string | undefined>;
+}
+
+const DEFAULT_MAX_REQUEST_MB = 8;
+
+/** Settings LiteLLM knows that Tollgate accepts but does not act on yet. */
+const NOT_YET: Record<string, readonly string[]> = {
+  general_settings: ['database_url'],
+};
+
+export function loadConfigFile(path: string, options: LoadConfigOptions): GatewayConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e: unknown) {
+    throw new ConfigError([`${path}: cannot read the file (${(e as Error).message})`]);
+  }
+  return loadConfigText(text, options);
+}
+
+export function loadConfigText(text: string, options: LoadConfigOptions): GatewayConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (e: unknown) {
+    throw new ConfigError([`not valid YAML: ${(e as Error).message}`]);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(['(root): expected a mapping with model_list, general_settings, ...']);
+  }
+  return buildConfig(raw as Record<string, unknown>, options.env);
+}
+
+/** Builds the gateway config from an already-parsed object (no file). */
+export function buildConfig(
+  raw: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+): GatewayConfig {
+  const warnings: string[] = [];
+  const envVars = raw.environment_variables;
+  if (envVars && typeof envVars === 'object' && !Array.isArray(envVars)) {
+    for (const [name, value] of Object.entries(envVars)) {
+      if (value !== null && value !== undefined && typeof value !== 'object') {
+        env[name] = String(value);
+      }
+    }
+  }
+  const resolved = resolveEnvReferences(raw, env);
+  for (const { path, name } of resolved.missing) {
+    warnings.push(`${path}: environment variable ${name} is not set`);
+  }
+
+  const parsed = ConfigFileSchema.safeParse(resolved.value);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+    );
+  }
+  const file = parsed.data;
+  warnings.push(...collectUnknownKeys(file));
+
+  const problems: string[] = [];
+  const deployments: Deployment[] = [];
+  (file.model_list ?? []).forEach((entry, index) => {
+    const result = buildDeployment(entry, index, env);
+    if (result.ok) deployments.push(result.deployment);
+    else if (result.skip) warnings.push(result.warning);
+    else problems.push(result.error);
+  });
+  const ids = new Set<string>();
+  deployments.forEach((d) => {
+    if (ids.has(d.id)) problems.push(`model_list: model_info.id "${d.id}" is used twice`);
+    ids.add(d.id);
+  });
+
+  const general = file.general_settings ?? {};
+  const litellm = file.litellm_settings ?? {};
+  const router = file.router_settings ?? {};
+  const masterKey = general.master_key ?? env.LITELLM_MASTER_KEY ?? env.TOLLGATE_MASTER_KEY;
+  if (masterKey !== undefined && masterKey.trim() === '') {
+    problems.push('general_settings.master_key: must not be empty');
+  }
+  const routerConfig = buildRouterConfig(router, litellm, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    deployments,
+    masterKey,
+    databaseUrl: general.database_url ?? env.DATABASE_URL,
+    keyHeaderName: general.litellm_key_header_name,
+    dropParams: litellm.drop_params ?? false,
+    maxRequestBytes: Math.round(
+      (general.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB) * 1024 * 1024,
+    ),
+    router: routerConfig,
+    warnings,
+  };
+}
+
+type RouterSettings = NonNullable<ConfigFile['router_settings']>;
+type LitellmSettings = NonNullable<ConfigFile['litellm_settings']>;
+
+function buildRouterConfig(
+  router: RouterSettings,
+  litellm: LitellmSettings,
+  problems: string[],
+): RouterConfig {
+  const toMap = (list: Record<string, string[]>[] | undefined) => {
+    const map = new Map<string, string[]>();
+    for (const item of list ?? []) {
+      for (const [group, targets] of Object.entries(item)) map.set(group, targets);
+    }
+    return map;
+  };
+  const aliases = new Map<string, AliasTarget>();
+  for (const [alias, target] of Object.entries(router.model_group_alias ?? {})) {
+    if (typeof target === 'string') aliases.set(alias, { model: target, hidden: false });
+    else aliases.set(alias, { model: target.model, hidden: target.hidden ?? false });
+  }
+  const timeoutSec = router.timeout ?? litellm.request_timeout ?? 600;
+  if (router.cooldown_time !== undefined && router.cooldown_time > 86_400) {
+    problems.push('router_settings.cooldown_time: must be at most 86400 seconds');
+  }
+  return {
+    strategy: router.routing_strategy ?? 'simple-shuffle',
+    numRetries: router.num_retries ?? litellm.num_retries ?? 0,
+    allowedFails: router.allowed_fails ?? 3,
+    cooldownMs: (router.cooldown_time ?? 5) * 1000,
+    maxRetryAfterMs: (router.retry_after ?? 0) * 1000 || 60_000,
+    timeoutMs: timeoutSec * 1000,
+    streamTimeoutMs: router.stream_timeout === undefined ? undefined : router.stream_timeout * 1000,
+    fallbacks: toMap(router.fallbacks ?? litellm.fallbacks),
+    contextWindowFallbacks: toMap(
+      router.context_window_fallbacks ?? litellm.context_window_fallbacks,
+    ),
+    contentPolicyFallbacks: toMap(
+      router.content_policy_fallbacks ?? litellm.content_policy_fallbacks,
+    ),
+    defaultFallbacks: router.default_fallbacks ?? litellm.default_fallbacks ?? [],
+    modelGroupAlias: aliases,
+  };
+}
+
+/** One warning per key that Tollgate does not act on, with its path. */
+function collectUnknownKeys(file: ConfigFile): string[] {
+  const warnings: string[] = [];
+  const check = (
+    value: object | null | undefined,
+    schema: z.ZodObject,
+    path: string,
+    ignore: readonly string[] = [],
+  ) => {
+    if (!value) return;
+    const known = new Set([...Object.keys(schema.shape), ...ignore]);
+    for (const key of Object.keys(value)) {
+      const where = path ? `${path}.${key}` : key;
+      if (!known.has(key)) warnings.push(`${where}: not supported by Tollgate yet; ignored`);
+      else if ((NOT_YET[path] ?? []).includes(key)) {
+        warnings.push(`${where}: accepted but not acted on yet; ignored`);
+      }
+    }
+  };
+  check(file, ConfigFileSchema, '');
+  check(file.general_settings, GeneralSettingsSchema, 'general_settings');
+  check(file.litellm_settings, LitellmSettingsSchema, 'litellm_settings');
+  check(file.router_settings, RouterSettingsSchema, 'router_settings');
+  (file.model_list ?? []).forEach((entry, i) => {
+    check(entry, ModelEntrySchema, `model_list[${i}]`);
+    check(entry.model_info, ModelInfoSchema, `model_list[${i}].model_info`, MODEL_INFO_EXTRAS);
+  });
+  return warnings;
+}
+
+/** model_info keys that describe the model (shown in /model/info) rather than configure it. */
+const MODEL_INFO_EXTRAS = [
+  'max_tokens',
+  'max_input_tokens',
+  'max_output_tokens',
+  'input_cost_per_token',
+  'output_cost_per_token',
+  'litellm_provider',
+  'supports_function_calling',
+  'supports_vision',
+  'supports_parallel_function_calling',
+  'supports_response_schema',
+  'supports_reasoning',
+  'supports_prompt_caching',
+  'supports_system_messages',
+  'supports_tool_choice',
+  'description',
+  'team_id',
+  'db_model',
+  'tier',
+];

@@ -1,0 +1,119 @@
+/**
+ * The LiteLLM `config.yaml` schema. Objects are loose: keys Tollgate does not know are kept so the
+ * loader can warn about them one by one instead of refusing a config that works with LiteLLM.
+ */
+import { z } from 'zod';
+
+const seconds = z.number().positive();
+const nonNegInt = z.number().int().nonnegative();
+const stringList = z.array(z.string());
+
+/** `[{"gpt-4o": ["gpt-4o-mini", "claude"]}]`, LiteLLM's fallback list format. */
+export const FallbackListSchema = z.array(z.record(z.string(), stringList));
+
+export const LitellmParamsSchema = z.looseObject({
+  model: z.string().min(1),
+  custom_llm_provider: z.string().optional(),
+  api_base: z.string().url().optional(),
+  base_url: z.string().url().optional(),
+  api_key: z.string().optional(),
+  api_version: z.string().optional(),
+  organization: z.string().optional(),
+  rpm: z.number().int().positive().optional(),
+  tpm: z.number().int().positive().optional(),
+  weight: z.number().positive().optional(),
+  timeout: seconds.optional(),
+  stream_timeout: seconds.optional(),
+  max_retries: nonNegInt.optional(),
+  input_cost_per_token: z.number().nonnegative().optional(),
+  output_cost_per_token: z.number().nonnegative().optional(),
+  input_cost_per_second: z.number().nonnegative().optional(),
+  output_cost_per_second: z.number().nonnegative().optional(),
+  extra_headers: z.record(z.string(), z.string()).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+export const ModelInfoSchema = z.looseObject({
+  id: z.union([z.string(), z.number()]).optional(),
+  access_groups: stringList.optional(),
+  mode: z
+    .enum([
+      'chat',
+      'completion',
+      'embedding',
+      'image_generation',
+      'audio_transcription',
+      'audio_speech',
+      'rerank',
+      'moderation',
+      'responses',
+    ])
+    .optional(),
+  base_model: z.string().optional(),
+});
+
+export const ModelEntrySchema = z.looseObject({
+  model_name: z.string().min(1),
+  litellm_params: LitellmParamsSchema,
+  model_info: ModelInfoSchema.optional(),
+});
+
+export const GeneralSettingsSchema = z.looseObject({
+  master_key: z.string().min(1).optional(),
+  database_url: z.string().optional(),
+  max_request_size_mb: z.number().positive().optional(),
+  litellm_key_header_name: z.string().optional(),
+});
+
+export const LitellmSettingsSchema = z.looseObject({
+  drop_params: z.boolean().optional(),
+  num_retries: nonNegInt.optional(),
+  request_timeout: seconds.optional(),
+  fallbacks: FallbackListSchema.optional(),
+  context_window_fallbacks: FallbackListSchema.optional(),
+  content_policy_fallbacks: FallbackListSchema.optional(),
+  default_fallbacks: stringList.optional(),
+});
+
+export const RoutingStrategySchema = z.enum([
+  'simple-shuffle',
+  'least-busy',
+  'latency-based-routing',
+  'usage-based-routing',
+  'usage-based-routing-v2',
+]);
+export type RoutingStrategy = z.infer<typeof RoutingStrategySchema>;
+
+const AliasTarget = z.union([
+  z.string(),
+  z.looseObject({ model: z.string(), hidden: z.boolean().optional() }),
+]);
+
+export const RouterSettingsSchema = z.looseObject({
+  routing_strategy: RoutingStrategySchema.optional(),
+  num_retries: nonNegInt.optional(),
+  allowed_fails: nonNegInt.optional(),
+  cooldown_time: z.number().nonnegative().optional(),
+  retry_after: z.number().nonnegative().optional(),
+  timeout: seconds.optional(),
+  stream_timeout: seconds.optional(),
+  fallbacks: FallbackListSchema.optional(),
+  context_window_fallbacks: FallbackListSchema.optional(),
+  content_policy_fallbacks: FallbackListSchema.optional(),
+  default_fallbacks: stringList.optional(),
+  model_group_alias: z.record(z.string(), AliasTarget).optional(),
+});
+
+export const ConfigFileSchema = z.looseObject({
+  model_list: z.array(ModelEntrySchema).nullable().optional(),
+  general_settings: GeneralSettingsSchema.nullable().optional(),
+  litellm_settings: LitellmSettingsSchema.nullable().optional(),
+  router_settings: RouterSettingsSchema.nullable().optional(),
+  environment_variables: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .nullable()
+    .optional(),
+});
+
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;

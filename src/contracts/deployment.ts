@@ -1,0 +1,40 @@
+/** One upstream deployment of a model group, resolved from a `model_list` entry of the config. */
+export interface ModelInfo {
+  id: string;
+  access_groups: string[];
+  mode?: string;
+  base_model?: string;
+  [k: string]: unknown;
+}
+
+export interface Deployment {
+  /** `model_info.id`, or a stable hash of the entry when the config gives none. */
+  id: string;
+  /** The public model group name (`model_name`); may contain a `*` wildcard. */
+  modelName: string;
+  /** Provider key as written in the config prefix (`openai`, `groq`, `azure`, ...). */
+  provider: string;
+  /** The model name the provider knows (the part after `provider/`); `*` for wildcard routes. */
+  model: string;
+  apiBase?: string;
+  apiKey?: string;
+  apiVersion?: string;
+  organization?: string;
+  /** Extra HTTP headers sent upstream (`extra_headers` / `headers`). */
+  headers: Record<string, string>;
+  /** Provider connection settings (AWS credentials and region, mock latency, ...). */
+  connection: Record<string, unknown>;
+  /** Other `litellm_params` (temperature, max_tokens, ...): request defaults the client may override. */
+  defaults: Record<string, unknown>;
+  rpm?: number;
+  tpm?: number;
+  weight: number;
+  timeoutMs?: number;
+  streamTimeoutMs?: number;
+  maxRetries?: number;
+  inputCostPerToken?: number;
+  outputCostPerToken?: number;
+  inputCostPerSecond?: number;
+  outputCostPerSecond?: number;
+  modelInfo: ModelInfo;
+}

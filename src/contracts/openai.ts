@@ -1,0 +1,165 @@
+/**
+ * The OpenAI wire format, the gateway's canonical shape: every provider adapter translates to and
+ * from it. Request schemas validate only the fields the gateway relies on and let every other
+ * provider parameter through untouched.
+ */
+import { z } from 'zod';
+
+const ContentPart = z.looseObject({ type: z.string() });
+
+export const ChatMessageSchema = z.looseObject({
+  role: z.string(),
+  content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
+  name: z.string().optional(),
+  tool_calls: z.array(z.looseObject({})).optional(),
+  tool_call_id: z.string().optional(),
+});
+
+const StopSchema = z
+  .union([z.string(), z.array(z.string())])
+  .nullable()
+  .optional();
+
+export const ChatRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  messages: z.array(ChatMessageSchema).min(1),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  max_tokens: z.number().int().nonnegative().nullable().optional(),
+  max_completion_tokens: z.number().int().nonnegative().nullable().optional(),
+  temperature: z.number().nullable().optional(),
+  top_p: z.number().nullable().optional(),
+  n: z.number().int().positive().nullable().optional(),
+  stop: StopSchema,
+  tools: z.array(z.looseObject({})).nullable().optional(),
+  tool_choice: z.unknown().optional(),
+  user: z.string().nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  mock_response: z.unknown().optional(),
+});
+
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+export type ChatRequest = z.infer<typeof ChatRequestSchema>;
+
+export const CompletionRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  prompt: z.union([
+    z.string(),
+    z.array(z.string()),
+    z.array(z.number()),
+    z.array(z.array(z.number())),
+  ]),
+  stream: z.boolean().nullable().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  max_tokens: z.number().int().nonnegative().nullable().optional(),
+  temperature: z.number().nullable().optional(),
+  stop: StopSchema,
+  user: z.string().nullable().optional(),
+  mock_response: z.unknown().optional(),
+});
+export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
+
+export const EmbeddingRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.union([
+    z.string(),
+    z.array(z.string()),
+    z.array(z.number()),
+    z.array(z.array(z.number())),
+  ]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
+  dimensions: z.number().int().positive().optional(),
+  user: z.string().nullable().optional(),
+});
+export type EmbeddingRequest = z.infer<typeof EmbeddingRequestSchema>;
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number; [k: string]: unknown } | null;
+  completion_tokens_details?: { reasoning_tokens?: number; [k: string]: unknown } | null;
+  /** Anthropic-style cache accounting, kept when a provider reports it. */
+  cache_creation_input_tokens?: number;
+  cache_read_input_tokens?: number;
+}
+
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface AssistantMessage {
+  role: 'assistant';
+  content: string | null;
+  tool_calls?: ToolCall[];
+  refusal?: string | null;
+  [k: string]: unknown;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: {
+    index: number;
+    message: AssistantMessage;
+    finish_reason: FinishReason | null;
+    logprobs?: unknown;
+  }[];
+  usage?: Usage;
+  system_fingerprint?: string | null;
+  [k: string]: unknown;
+}
+
+export interface ChunkDelta {
+  role?: 'assistant';
+  content?: string | null;
+  tool_calls?: {
+    index: number;
+    id?: string;
+    type?: 'function';
+    function?: { name?: string; arguments?: string };
+  }[];
+  [k: string]: unknown;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: {
+    index: number;
+    delta: ChunkDelta;
+    finish_reason: FinishReason | null;
+    logprobs?: unknown;
+  }[];
+  usage?: Usage | null;
+  [k: string]: unknown;
+}
+
+export interface TextCompletion {
+  id: string;
+  object: 'text_completion';
+  created: number;
+  model: string;
+  choices: { index: number; text: string; finish_reason: FinishReason | null; logprobs: unknown }[];
+  usage?: Usage;
+  [k: string]: unknown;
+}
+
+export interface EmbeddingResponse {
+  object: 'list';
+  data: { object: 'embedding'; index: number; embedding: number[] | string }[];
+  model: string;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+export function emptyUsage(): Usage {
+  return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+}

@@ -1,0 +1,88 @@
+/**
+ * The one error class of the gateway. Anything that goes wrong is thrown as a GatewayError with a
+ * code from ERROR_CODES; `toErrorBody` is the only place that turns it into the LiteLLM/OpenAI
+ * JSON shape `{"error":{"message","type","param","code"}}`.
+ */
+
+interface ErrorCodeSpec {
+  /** HTTP status sent to the client. */
+  status: number;
+  /** Value of `error.type` (LiteLLM's vocabulary). */
+  type: string;
+}
+
+export const ERROR_CODES = {
+  no_api_key: { status: 401, type: 'auth_error' },
+  invalid_api_key: { status: 401, type: 'auth_error' },
+  token_not_found_in_db: { status: 401, type: 'token_not_found_in_db' },
+  forbidden: { status: 403, type: 'auth_error' },
+  no_db_connection: { status: 400, type: 'no_db_connection' },
+  bad_request: { status: 400, type: 'invalid_request_error' },
+  invalid_model: { status: 400, type: 'invalid_request_error' },
+  unsupported_operation: { status: 400, type: 'invalid_request_error' },
+  context_window_exceeded: { status: 400, type: 'invalid_request_error' },
+  content_policy_violation: { status: 400, type: 'invalid_request_error' },
+  validation_error: { status: 422, type: 'invalid_request_error' },
+  not_found: { status: 404, type: 'not_found_error' },
+  payload_too_large: { status: 413, type: 'invalid_request_error' },
+  timeout: { status: 408, type: 'timeout' },
+  rate_limit: { status: 429, type: 'throttling_error' },
+  no_healthy_deployment: { status: 429, type: 'no_healthy_deployment' },
+  upstream_error: { status: 500, type: 'api_error' },
+  upstream_auth_error: { status: 401, type: 'authentication_error' },
+  upstream_connection_error: { status: 500, type: 'api_connection_error' },
+  service_unavailable: { status: 503, type: 'service_unavailable' },
+  internal_server_error: { status: 500, type: 'internal_server_error' },
+} as const satisfies Record<string, ErrorCodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface GatewayErrorOptions {
+  /** Overrides the code's status (an upstream 503 stays 503). */
+  status?: number;
+  /** Overrides the code's type (an upstream's own error type is kept). */
+  type?: string;
+  param?: string | null;
+  /** Extra response headers, such as `retry-after`. */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly type: string;
+  readonly param: string | null;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = options.status ?? ERROR_CODES[code].status;
+    this.type = options.type ?? ERROR_CODES[code].type;
+    this.param = options.param ?? null;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export interface ErrorBody {
+  error: { message: string; type: string; param: string | null; code: string };
+}
+
+export function toErrorBody(error: GatewayError): ErrorBody {
+  return {
+    error: {
+      message: error.message,
+      type: error.type,
+      param: error.param,
+      code: String(error.status),
+    },
+  };
+}
+
+/** Wraps anything thrown into a GatewayError; unknown failures become a 500 without internals. */
+export function asGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError('internal_server_error', 'Internal server error', { cause: error });
+}

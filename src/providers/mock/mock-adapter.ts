@@ -1,0 +1,70 @@
+/**
+ * The built-in `mock` provider: an OpenAI-format upstream that lives inside the gateway, so the
+ * quickstart works offline and every code path (parsing, streaming, usage) still runs for real.
+ * Its requests go to `mock://` URLs that the transport answers with `answerMockRequest`.
+ */
+import type { Deployment } from '../../contracts/deployment.js';
+import { createOpenAiAdapter } from '../openai/openai-adapter.js';
+import type { ProviderAdapter, UpstreamRequest } from '../types.js';
+
+export const MOCK_SCHEME = 'mock:';
+
+export function createMockAdapter(): ProviderAdapter {
+  const base = createOpenAiAdapter('openai');
+  const point = (request: UpstreamRequest, d: Deployment): UpstreamRequest => ({
+    ...request,
+    url: request.url.replace(
+      /^.*?(\/(chat\/completions|completions|embeddings))$/,
+      `mock://${d.id}$1`,
+    ),
+    headers: { ...request.headers, ...mockSettingsHeaders(d) },
+  });
+  const withBase = (d: Deployment): Deployment => ({ ...d, apiBase: 'mock://local' });
+  return {
+    ...base,
+    displayName: 'Mock',
+    chat: {
+      ...base.chat,
+      buildRequest: async (request, ctx) =>
+        point(
+          await base.chat.buildRequest(request, { ...ctx, deployment: withBase(ctx.deployment) }),
+          ctx.deployment,
+        ),
+    },
+    completion: base.completion && {
+      ...base.completion,
+      buildRequest: async (request, ctx) =>
+        point(
+          await base.completion!.buildRequest(request, {
+            ...ctx,
+            deployment: withBase(ctx.deployment),
+          }),
+          ctx.deployment,
+        ),
+    },
+    embedding: base.embedding && {
+      ...base.embedding,
+      buildRequest: async (request, ctx) =>
+        point(
+          await base.embedding!.buildRequest(request, {
+            ...ctx,
+            deployment: withBase(ctx.deployment),
+          }),
+          ctx.deployment,
+        ),
+    },
+  };
+}
+
+function mockSettingsHeaders(d: Deployment): Record<string, string> {
+  const out: Record<string, string> = {};
+  const {
+    mock_response: response,
+    mock_latency_ms: latency,
+    mock_chunk_delay_ms: chunkDelay,
+  } = d.connection;
+  if (typeof response === 'string') out['x-mock-response'] = encodeURIComponent(response);
+  if (typeof latency === 'number') out['x-mock-latency-ms'] = String(latency);
+  if (typeof chunkDelay === 'number') out['x-mock-chunk-delay-ms'] = String(chunkDelay);
+  return out;
+}

@@ -1,0 +1,269 @@
+/**
+ * Answers `mock://` requests in OpenAI wire format: a deterministic reply with a real usage block,
+ * SSE streaming, configurable latency, and LiteLLM's `mock_response: "litellm.RateLimitError"`-style
+ * error triggers.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface MockReply {
+  status: number;
+  headers: Record<string, string>;
+  body: AsyncIterable<Uint8Array>;
+}
+
+const ERROR_TRIGGERS: Record<
+  string,
+  { status: number; type: string; code: string | null; message: string }
+> = {
+  'litellm.RateLimitError': {
+    status: 429,
+    type: 'rate_limit_error',
+    code: 'rate_limit_exceeded',
+    message: 'Rate limit reached (mock)',
+  },
+  'litellm.InternalServerError': {
+    status: 500,
+    type: 'server_error',
+    code: null,
+    message: 'Internal server error (mock)',
+  },
+  'litellm.ServiceUnavailableError': {
+    status: 503,
+    type: 'server_error',
+    code: null,
+    message: 'Service unavailable (mock)',
+  },
+  'litellm.BadRequestError': {
+    status: 400,
+    type: 'invalid_request_error',
+    code: null,
+    message: 'Bad request (mock)',
+  },
+  'litellm.AuthenticationError': {
+    status: 401,
+    type: 'invalid_request_error',
+    code: 'invalid_api_key',
+    message: 'Incorrect API key provided (mock)',
+  },
+  'litellm.NotFoundError': {
+    status: 404,
+    type: 'invalid_request_error',
+    code: 'model_not_found',
+    message: 'The model does not exist (mock)',
+  },
+  'litellm.Timeout': {
+    status: 408,
+    type: 'timeout',
+    code: null,
+    message: 'Request timed out (mock)',
+  },
+  'litellm.ContextWindowExceededError': {
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'context_length_exceeded',
+    message: "This model's maximum context length is 8192 tokens (mock)",
+  },
+  'litellm.ContentPolicyViolationError': {
+    status: 400,
+    type: 'invalid_request_error',
+    code: 'content_policy_violation',
+    message: 'Your request was rejected as a result of our safety system (mock)',
+  },
+};
+
+const encoder = new TextEncoder();
+
+export function answerMockRequest(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): MockReply {
+  const request = JSON.parse(body) as Record<string, unknown>;
+  const path = new URL(url).pathname;
+  const configured = headers['x-mock-response']
+    ? decodeURIComponent(headers['x-mock-response'])
+    : undefined;
+  const latency = Number(headers['x-mock-latency-ms'] ?? 0);
+  const chunkDelay = Number(headers['x-mock-chunk-delay-ms'] ?? 0);
+  const model = String(request.model ?? 'mock');
+
+  const trigger = configured !== undefined ? ERROR_TRIGGERS[configured] : undefined;
+  if (trigger) {
+    const errorBody = {
+      error: { message: trigger.message, type: trigger.type, param: null, code: trigger.code },
+    };
+    const extra: Record<string, string> = trigger.status === 429 ? { 'retry-after': '1' } : {};
+    return reply(
+      trigger.status,
+      'application/json',
+      [JSON.stringify(errorBody)],
+      latency,
+      0,
+      extra,
+    );
+  }
+  if (path.endsWith('/embeddings')) {
+    return reply(
+      200,
+      'application/json',
+      [JSON.stringify(embeddingBody(request, model))],
+      latency,
+      0,
+    );
+  }
+  const isChat = path.endsWith('/chat/completions');
+  const prompt = isChat ? lastUserText(request.messages) : promptText(request.prompt);
+  const answer = configured ?? `This is a mock response to: ${truncate(prompt, 80)}`;
+  const usage = {
+    prompt_tokens: countTokens(isChat ? JSON.stringify(request.messages) : prompt),
+    completion_tokens: countTokens(answer),
+    total_tokens: 0,
+  };
+  usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+  const id = `chatcmpl-mock-${hash(body)}`;
+  const created = Math.floor(Date.now() / 1000);
+
+  if (request.stream === true) {
+    const includeUsage =
+      (request.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+    const events = streamEvents({ id, created, model, answer, usage, isChat, includeUsage });
+    return reply(200, 'text/event-stream', events, latency, chunkDelay);
+  }
+  const json = isChat
+    ? {
+        id,
+        object: 'chat.completion',
+        created,
+        model,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' },
+        ],
+        usage,
+      }
+    : {
+        id,
+        object: 'text_completion',
+        created,
+        model,
+        choices: [{ index: 0, text: answer, finish_reason: 'stop', logprobs: null }],
+        usage,
+      };
+  return reply(200, 'application/json', [JSON.stringify(json)], latency, 0);
+}
+
+interface StreamSpec {
+  id: string;
+  created: number;
+  model: string;
+  answer: string;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  isChat: boolean;
+  includeUsage: boolean;
+}
+
+function streamEvents(spec: StreamSpec): string[] {
+  const { id, created, model, isChat } = spec;
+  const object = isChat ? 'chat.completion.chunk' : 'text_completion';
+  const piece = (text: string, first: boolean): Record<string, unknown> =>
+    isChat
+      ? {
+          index: 0,
+          delta: first ? { role: 'assistant', content: text } : { content: text },
+          finish_reason: null,
+        }
+      : { index: 0, text, finish_reason: null, logprobs: null };
+  const words = spec.answer.match(/\S+\s*/g) ?? [''];
+  const events = words.map((word, i) => ({
+    id,
+    object,
+    created,
+    model,
+    choices: [piece(word, i === 0)],
+  }));
+  const finish: Record<string, unknown> = isChat
+    ? { index: 0, delta: {}, finish_reason: 'stop' }
+    : { index: 0, text: '', finish_reason: 'stop', logprobs: null };
+  events.push({ id, object, created, model, choices: [finish] });
+  const lines = events.map((e) => `data: ${JSON.stringify(e)}\n\n`);
+  if (spec.includeUsage) {
+    lines.push(
+      `data: ${JSON.stringify({ id, object, created, model, choices: [], usage: spec.usage })}\n\n`,
+    );
+  }
+  lines.push('data: [DONE]\n\n');
+  return lines;
+}
+
+function embeddingBody(request: Record<string, unknown>, model: string) {
+  const inputs = Array.isArray(request.input) ? request.input : [request.input];
+  const dims = typeof request.dimensions === 'number' ? request.dimensions : 8;
+  const data = inputs.map((input, index) => {
+    const seed = hash(JSON.stringify(input));
+    const embedding = Array.from(
+      { length: dims },
+      (_, i) => ((parseInt(seed.slice(i % 8, (i % 8) + 4), 16) % 2000) - 1000) / 1000,
+    );
+    return { object: 'embedding', index, embedding };
+  });
+  const tokens = inputs.reduce<number>((sum, input) => sum + countTokens(JSON.stringify(input)), 0);
+  return { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+}
+
+function reply(
+  status: number,
+  contentType: string,
+  parts: string[],
+  latencyMs: number,
+  gapMs: number,
+  extraHeaders: Record<string, string> = {},
+): MockReply {
+  async function* body() {
+    if (latencyMs > 0) await sleep(latencyMs);
+    for (let i = 0; i < parts.length; i++) {
+      if (i > 0 && gapMs > 0) await sleep(gapMs);
+      yield encoder.encode(parts[i]);
+    }
+  }
+  return { status, headers: { 'content-type': contentType, ...extraHeaders }, body: body() };
+}
+
+function lastUserText(messages: unknown): string {
+  if (!Array.isArray(messages)) return '';
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i] as { role?: string; content?: unknown };
+    if (m?.role === 'user') {
+      if (typeof m.content === 'string') return m.content;
+      if (Array.isArray(m.content)) {
+        return m.content
+          .map((p: { text?: unknown }) => (typeof p?.text === 'string' ? p.text : ''))
+          .join(' ');
+      }
+    }
+  }
+  return '';
+}
+
+function promptText(prompt: unknown): string {
+  if (typeof prompt === 'string') return prompt;
+  if (Array.isArray(prompt)) return prompt.map((p) => (typeof p === 'string' ? p : '')).join(' ');
+  return '';
+}
+
+function truncate(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Roughly four characters a token, as OpenAI's rule of thumb; deterministic is what matters. */
+function countTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}

@@ -1,0 +1,108 @@
+/**
+ * The OpenAI adapter, and through OPENAI_FAMILY every OpenAI-compatible vendor: the request is
+ * already in the right format, so the work is the URL, the headers, and always asking for usage.
+ */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  EmbeddingResponse,
+  TextCompletion,
+} from '../../contracts/openai.js';
+import type { Deployment } from '../../contracts/deployment.js';
+import { parseUpstreamJson } from '../shared/classify-status.js';
+import { joinUrl, upstreamBody } from '../shared/url.js';
+import {
+  ProviderError,
+  type CallContext,
+  type ProviderAdapter,
+  type TextCompletionChunk,
+} from '../types.js';
+import { parseOpenAiError } from './openai-errors.js';
+import { OPENAI_FAMILY, type OpenAiFlavor } from './openai-family.js';
+import { createOpenAiStreamDecoder } from './openai-stream.js';
+
+export function createOpenAiAdapter(provider: string): ProviderAdapter {
+  const flavor: OpenAiFlavor = OPENAI_FAMILY[provider] ?? { displayName: provider };
+  const { displayName } = flavor;
+
+  const url = (d: Deployment, path: string) => {
+    const base = d.apiBase ?? flavor.defaultApiBase;
+    if (!base) {
+      throw new ProviderError(
+        'bad_request',
+        `${displayName} needs api_base for model ${d.modelName}`,
+        {
+          status: 400,
+        },
+      );
+    }
+    return joinUrl(base, path);
+  };
+
+  const headers = (d: Deployment): Record<string, string> => {
+    const out: Record<string, string> = { 'content-type': 'application/json' };
+    if (d.apiKey) out.authorization = `Bearer ${d.apiKey}`;
+    if (d.organization) out['openai-organization'] = d.organization;
+    return Object.assign(out, d.headers);
+  };
+
+  const withUsage = (body: Record<string, unknown>, ctx: CallContext) => {
+    if (ctx.stream) {
+      body.stream = true;
+      const options = (body.stream_options as Record<string, unknown> | null | undefined) ?? {};
+      body.stream_options = { ...options, include_usage: true };
+    } else {
+      delete body.stream_options;
+    }
+    return body;
+  };
+
+  const expectObject = <T>(body: string, field: string): T => {
+    const json = parseUpstreamJson(body, displayName) as Record<string, unknown> | null;
+    if (!json || typeof json !== 'object' || !Array.isArray(json[field])) {
+      throw new ProviderError(
+        'bad_response',
+        `${displayName} returned a response without ${field}`,
+        {
+          status: 502,
+        },
+      );
+    }
+    return json as T;
+  };
+
+  return {
+    displayName,
+    chat: {
+      buildRequest: (request, ctx) => ({
+        url: url(ctx.deployment, '/chat/completions'),
+        headers: headers(ctx.deployment),
+        body: JSON.stringify(
+          withUsage(upstreamBody(request, ctx.deployment.defaults, ctx.deployment.model), ctx),
+        ),
+      }),
+      parseResponse: (body) => expectObject<ChatCompletion>(body, 'choices'),
+      createStreamDecoder: () => createOpenAiStreamDecoder<ChatCompletionChunk>(displayName),
+    },
+    completion: {
+      buildRequest: (request, ctx) => ({
+        url: url(ctx.deployment, '/completions'),
+        headers: headers(ctx.deployment),
+        body: JSON.stringify(
+          withUsage(upstreamBody(request, ctx.deployment.defaults, ctx.deployment.model), ctx),
+        ),
+      }),
+      parseResponse: (body) => expectObject<TextCompletion>(body, 'choices'),
+      createStreamDecoder: () => createOpenAiStreamDecoder<TextCompletionChunk>(displayName),
+    },
+    embedding: {
+      buildRequest: (request, ctx) => ({
+        url: url(ctx.deployment, '/embeddings'),
+        headers: headers(ctx.deployment),
+        body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
+      }),
+      parseResponse: (body) => expectObject<EmbeddingResponse>(body, 'data'),
+    },
+    parseError: parseOpenAiError,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * OpenAI-compatible vendors differ only in name, default base URL and whether a base URL is
+ * required: a table, not code.
+ */
+export interface OpenAiFlavor {
+  displayName: string;
+  defaultApiBase?: string;
+}
+
+export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
+  openai: { displayName: 'OpenAI', defaultApiBase: 'https://api.openai.com/v1' },
+  'text-completion-openai': { displayName: 'OpenAI', defaultApiBase: 'https://api.openai.com/v1' },
+  hosted_vllm: { displayName: 'Hosted_vllm' },
+  openrouter: { displayName: 'OpenRouter', defaultApiBase: 'https://openrouter.ai/api/v1' },
+  groq: { displayName: 'Groq', defaultApiBase: 'https://api.groq.com/openai/v1' },
+  together_ai: { displayName: 'Together_ai', defaultApiBase: 'https://api.together.xyz/v1' },
+  deepseek: { displayName: 'Deepseek', defaultApiBase: 'https://api.deepseek.com/v1' },
+  mistral: { displayName: 'Mistral', defaultApiBase: 'https://api.mistral.ai/v1' },
+  fireworks_ai: {
+    displayName: 'Fireworks_ai',
+    defaultApiBase: 'https://api.fireworks.ai/inference/v1',
+  },
+  xai: { displayName: 'XAI', defaultApiBase: 'https://api.x.ai/v1' },
+  perplexity: { displayName: 'Perplexity', defaultApiBase: 'https://api.perplexity.ai' },
+  lm_studio: { displayName: 'LM Studio', defaultApiBase: 'http://localhost:1234/v1' },
+  cerebras: { displayName: 'Cerebras', defaultApiBase: 'https://api.cerebras.ai/v1' },
+  nvidia_nim: { displayName: 'Nvidia_nim', defaultApiBase: 'https://integrate.api.nvidia.com/v1' },
+  sambanova: { displayName: 'Sambanova', defaultApiBase: 'https://api.sambanova.ai/v1' },
+};

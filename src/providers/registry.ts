@@ -1,0 +1,18 @@
+/** Provider name → adapter. The only place that knows which adapters exist. */
+import { createMockAdapter } from './mock/mock-adapter.js';
+import { createOpenAiAdapter } from './openai/openai-adapter.js';
+import { OPENAI_FAMILY } from './openai/openai-family.js';
+import type { ProviderAdapter } from './types.js';
+
+export type AdapterFactory = () => ProviderAdapter;
+
+const FACTORIES: Record<string, AdapterFactory> = {
+  mock: createMockAdapter,
+};
+for (const name of Object.keys(OPENAI_FAMILY)) FACTORIES[name] = () => createOpenAiAdapter(name);
+
+export function createProviderRegistry(): Map<string, ProviderAdapter> {
+  const registry = new Map<string, ProviderAdapter>();
+  for (const [name, factory] of Object.entries(FACTORIES)) registry.set(name, factory());
+  return registry;
+}

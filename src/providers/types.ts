@@ -1,0 +1,102 @@
+/**
+ * The one interface every provider adapter implements. Adapters are pure translators between the
+ * OpenAI wire format (the gateway's canonical shape) and one provider's wire format: they build
+ * upstream requests and decode upstream bodies, and never do I/O themselves.
+ */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatRequest,
+  CompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+  TextCompletion,
+} from '../contracts/openai.js';
+import type { Deployment } from '../contracts/deployment.js';
+
+export interface UpstreamRequest {
+  url: string;
+  method?: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface CallContext {
+  deployment: Deployment;
+  stream: boolean;
+  /** The gateway's request id, for providers that want one. */
+  requestId: string;
+  /** Drop parameters the provider does not support instead of failing (`drop_params`). */
+  dropParams: boolean;
+}
+
+/** One translated streaming event. `raw` is the exact OpenAI JSON when nothing was changed. */
+export interface StreamEvent<T = ChatCompletionChunk> {
+  chunk: T;
+  raw?: string;
+}
+
+/** Incremental decoder of one upstream stream. */
+export interface StreamDecoder<T = ChatCompletionChunk> {
+  push(bytes: Uint8Array): StreamEvent<T>[];
+  /** Called when the upstream body ended; throws a ProviderError if the stream was cut short. */
+  end(): StreamEvent<T>[];
+}
+
+export type ErrorKind =
+  | 'bad_request'
+  | 'auth'
+  | 'permission'
+  | 'not_found'
+  | 'rate_limit'
+  | 'quota'
+  | 'timeout'
+  | 'context_window'
+  | 'content_policy'
+  | 'server'
+  | 'connection'
+  | 'bad_response';
+
+/** An upstream failure, classified so the router can decide: retry, cool down, fall back. */
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly details: {
+      status?: number;
+      /** The provider's own `error.type`, kept for the client. */
+      type?: string;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'ProviderError';
+  }
+}
+
+export interface Operation<Req, Res, Chunk> {
+  buildRequest(request: Req, ctx: CallContext): UpstreamRequest | Promise<UpstreamRequest>;
+  parseResponse(body: string, ctx: CallContext): Res;
+  createStreamDecoder?(ctx: CallContext): StreamDecoder<Chunk>;
+}
+
+export interface ProviderAdapter {
+  /** Display name used in error messages: `OpenAIException - ...`. */
+  readonly displayName: string;
+  readonly chat: Operation<ChatRequest, ChatCompletion, ChatCompletionChunk>;
+  /** Legacy completions; when absent the proxy runs them through `chat`. */
+  readonly completion?: Operation<CompletionRequest, TextCompletion, TextCompletionChunk>;
+  readonly embedding?: Operation<EmbeddingRequest, EmbeddingResponse, never>;
+  /** Classifies a non-2xx upstream answer. */
+  parseError(status: number, body: string, headers: Record<string, string>): ProviderError;
+}
+
+export interface TextCompletionChunk {
+  id: string;
+  object: 'text_completion';
+  created: number;
+  model: string;
+  choices: { index: number; text: string; finish_reason: string | null; logprobs: unknown }[];
+  usage?: ChatCompletion['usage'] | null;
+}

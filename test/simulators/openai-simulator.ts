@@ -1,0 +1,303 @@
+/**
+ * Simulates the OpenAI API (and every OpenAI-compatible vendor): /chat/completions, /completions,
+ * /embeddings and /models under an optional path prefix, with OpenAI's exact JSON, SSE and error
+ * bodies. A user message containing "use a tool" makes the model call the first tool offered.
+ */
+import type { ServerResponse } from 'node:http';
+import {
+  startSimulator,
+  writeJsonWithFault,
+  writeStream,
+  type Fault,
+  type Simulator,
+} from './simulator-server.js';
+
+export interface OpenAiSimulatorOptions {
+  /** Required `Authorization: Bearer` value; any key is accepted when unset. */
+  apiKey?: string;
+  /** Path prefix, `/v1` by default. */
+  prefix?: string;
+  /** Models this upstream serves; any model when unset. */
+  models?: string[];
+  /** Leave out the usage block (like some self-hosted servers) unless asked for it. */
+  omitUsage?: boolean;
+}
+
+interface ChatBody {
+  model?: string;
+  messages?: { role: string; content?: unknown }[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  tools?: { function?: { name?: string } }[];
+  prompt?: unknown;
+  input?: unknown;
+  max_tokens?: number;
+  n?: number;
+}
+
+export function simulatedAnswer(text: string): string {
+  return `Hello from the simulator! You said: ${text}`;
+}
+
+export function countSimTokens(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
+
+export async function startOpenAiSimulator(
+  options: OpenAiSimulatorOptions = {},
+): Promise<Simulator> {
+  const prefix = options.prefix ?? '/v1';
+  return startSimulator(async ({ req, res, fault }) => {
+    if (fault?.kind === 'status') return sendOpenAiError(res, fault);
+    const auth = req.headers.authorization;
+    if (options.apiKey && auth !== `Bearer ${options.apiKey}`) {
+      return sendOpenAiError(res, {
+        kind: 'status',
+        status: 401,
+        message: `Incorrect API key provided: ${String(auth).slice(7, 12)}***. You can find your API key at https://platform.openai.com/account/api-keys.`,
+        code: 'invalid_api_key',
+      });
+    }
+    const path = req.path.startsWith(prefix) ? req.path.slice(prefix.length) : req.path;
+    const body = (req.body ?? {}) as ChatBody;
+    if (options.models && body.model && !options.models.includes(body.model)) {
+      return sendOpenAiError(res, {
+        kind: 'status',
+        status: 404,
+        message: `The model \`${body.model}\` does not exist or you do not have access to it.`,
+        code: 'model_not_found',
+      });
+    }
+    if (req.method === 'GET' && path === '/models') {
+      const data = (options.models ?? ['gpt-4o-mini']).map((id) => ({
+        id,
+        object: 'model',
+        created: 1700000000,
+        owned_by: 'system',
+      }));
+      return writeJsonWithFault(res, { object: 'list', data }, fault);
+    }
+    if (path === '/chat/completions') return chat(res, body, options, fault);
+    if (path === '/completions') return completion(res, body, options, fault);
+    if (path === '/embeddings') return embeddings(res, body, fault);
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 404,
+      message: `Unknown path ${req.path}`,
+    });
+  });
+}
+
+function usageFor(prompt: string, answer: string) {
+  const prompt_tokens = countSimTokens(prompt);
+  const completion_tokens = countSimTokens(answer);
+  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+}
+
+function lastUser(messages: ChatBody['messages']): string {
+  const last = [...(messages ?? [])].reverse().find((m) => m.role === 'user');
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  if (Array.isArray(last.content)) {
+    return last.content.map((p: { text?: string }) => p.text ?? '').join(' ');
+  }
+  return '';
+}
+
+async function chat(
+  res: ServerResponse,
+  body: ChatBody,
+  options: OpenAiSimulatorOptions,
+  fault?: Fault,
+) {
+  const said = lastUser(body.messages);
+  const answer = simulatedAnswer(said);
+  const promptText = (body.messages ?? [])
+    .map((m) => (typeof m.content === 'string' ? m.content : ''))
+    .join(' ');
+  const usage = usageFor(promptText, answer);
+  const id = 'chatcmpl-sim123';
+  const created = 1700000000;
+  const model = body.model ?? 'unknown';
+  const tool = said.includes('use a tool') ? body.tools?.[0]?.function?.name : undefined;
+  if (body.stream) {
+    const base = {
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      system_fingerprint: 'fp_sim',
+    };
+    const parts: string[] = [];
+    const push = (obj: unknown) => parts.push(`data: ${JSON.stringify(obj)}\n\n`);
+    if (tool) {
+      push({
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [
+                {
+                  index: 0,
+                  id: 'call_sim1',
+                  type: 'function',
+                  function: { name: tool, arguments: '' },
+                },
+              ],
+            },
+            finish_reason: null,
+          },
+        ],
+      });
+      push({
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, function: { arguments: '{"city":' } }] },
+            finish_reason: null,
+          },
+        ],
+      });
+      push({
+        ...base,
+        choices: [
+          {
+            index: 0,
+            delta: { tool_calls: [{ index: 0, function: { arguments: '"Paris"}' } }] },
+            finish_reason: null,
+          },
+        ],
+      });
+      push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
+    } else {
+      push({
+        ...base,
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+      });
+      for (const word of answer.match(/\S+\s*/g) ?? []) {
+        push({ ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] });
+      }
+      push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    }
+    if (body.stream_options?.include_usage) push({ ...base, choices: [], usage });
+    parts.push('data: [DONE]\n\n');
+    return writeStream(res, 'text/event-stream', parts, fault);
+  }
+  const message = tool
+    ? {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          {
+            id: 'call_sim1',
+            type: 'function',
+            function: { name: tool, arguments: '{"city":"Paris"}' },
+          },
+        ],
+        refusal: null,
+      }
+    : { role: 'assistant', content: answer, refusal: null };
+  const json: Record<string, unknown> = {
+    id,
+    object: 'chat.completion',
+    created,
+    model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: tool ? 'tool_calls' : 'stop' }],
+    system_fingerprint: 'fp_sim',
+  };
+  if (!options.omitUsage) json.usage = usage;
+  return writeJsonWithFault(res, json, fault);
+}
+
+async function completion(
+  res: ServerResponse,
+  body: ChatBody,
+  options: OpenAiSimulatorOptions,
+  fault?: Fault,
+) {
+  const prompt = typeof body.prompt === 'string' ? body.prompt : JSON.stringify(body.prompt);
+  const answer = simulatedAnswer(prompt);
+  const usage = usageFor(prompt, answer);
+  const base = {
+    id: 'cmpl-sim123',
+    object: 'text_completion',
+    created: 1700000000,
+    model: body.model ?? 'unknown',
+  };
+  if (body.stream) {
+    const parts = (answer.match(/\S+\s*/g) ?? []).map(
+      (word) =>
+        `data: ${JSON.stringify({ ...base, choices: [{ index: 0, text: word, finish_reason: null, logprobs: null }] })}\n\n`,
+    );
+    parts.push(
+      `data: ${JSON.stringify({ ...base, choices: [{ index: 0, text: '', finish_reason: 'stop', logprobs: null }] })}\n\n`,
+    );
+    if (body.stream_options?.include_usage)
+      parts.push(`data: ${JSON.stringify({ ...base, choices: [], usage })}\n\n`);
+    parts.push('data: [DONE]\n\n');
+    return writeStream(res, 'text/event-stream', parts, fault);
+  }
+  const json: Record<string, unknown> = {
+    ...base,
+    choices: [{ index: 0, text: answer, finish_reason: 'stop', logprobs: null }],
+  };
+  if (!options.omitUsage) json.usage = usage;
+  return writeJsonWithFault(res, json, fault);
+}
+
+async function embeddings(res: ServerResponse, body: ChatBody, fault?: Fault) {
+  const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  const data = inputs.map((input, index) => ({
+    object: 'embedding',
+    index,
+    embedding: [0.1 * (index + 1), 0.2, -0.3, String(input).length / 100],
+  }));
+  const tokens = inputs.reduce<number>((n, input) => n + countSimTokens(String(input)), 0);
+  return writeJsonWithFault(
+    res,
+    {
+      object: 'list',
+      data,
+      model: body.model ?? 'unknown',
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    },
+    fault,
+  );
+}
+
+export function sendOpenAiError(
+  res: ServerResponse,
+  fault: Extract<Fault, { kind: 'status' }>,
+): void {
+  const typeByStatus: Record<number, string> = {
+    400: 'invalid_request_error',
+    401: 'invalid_request_error',
+    403: 'invalid_request_error',
+    404: 'invalid_request_error',
+    429: 'requests',
+    500: 'server_error',
+    503: 'server_error',
+  };
+  const message =
+    fault.message ??
+    (fault.status === 429
+      ? 'Rate limit reached for gpt-4o-mini in organization org-sim on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 20s.'
+      : fault.status >= 500
+        ? 'The server had an error while processing your request. Sorry about that!'
+        : 'Invalid request');
+  res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+  res.end(
+    JSON.stringify({
+      error: {
+        message,
+        type: typeByStatus[fault.status] ?? 'invalid_request_error',
+        param: null,
+        code: fault.code ?? null,
+      },
+    }),
+  );
+}
