@@ -1,4 +1,5 @@
 /** Provider name → adapter. The only place that knows which adapters exist. */
+import { createAnthropicAdapter } from './anthropic/anthropic-adapter.js';
 import { createMockAdapter } from './mock/mock-adapter.js';
 import { createOpenAiAdapter } from './openai/openai-adapter.js';
 import { OPENAI_FAMILY } from './openai/openai-family.js';
@@ -8,6 +9,7 @@ export type AdapterFactory = () => ProviderAdapter;
 
 const FACTORIES: Record<string, AdapterFactory> = {
   mock: createMockAdapter,
+  anthropic: createAnthropicAdapter,
 };
 for (const name of Object.keys(OPENAI_FAMILY)) FACTORIES[name] = () => createOpenAiAdapter(name);
 

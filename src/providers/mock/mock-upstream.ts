@@ -93,23 +93,22 @@ export function answerMockRequest(
       error: { message: trigger.message, type: trigger.type, param: null, code: trigger.code },
     };
     const extra: Record<string, string> = trigger.status === 429 ? { 'retry-after': '1' } : {};
-    return reply(
-      trigger.status,
-      'application/json',
-      [JSON.stringify(errorBody)],
-      latency,
-      0,
-      extra,
-    );
+    return reply({
+      status: trigger.status,
+      contentType: 'application/json',
+      parts: [JSON.stringify(errorBody)],
+      latencyMs: latency,
+      extraHeaders: extra,
+    });
   }
   if (path.endsWith('/embeddings')) {
-    return reply(
-      200,
-      'application/json',
-      [JSON.stringify(embeddingBody(request, model))],
-      latency,
-      0,
-    );
+    const json = JSON.stringify(embeddingBody(request, model));
+    return reply({
+      status: 200,
+      contentType: 'application/json',
+      parts: [json],
+      latencyMs: latency,
+    });
   }
   const isChat = path.endsWith('/chat/completions');
   const prompt = isChat ? lastUserText(request.messages) : promptText(request.prompt);
@@ -127,7 +126,13 @@ export function answerMockRequest(
     const includeUsage =
       (request.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
     const events = streamEvents({ id, created, model, answer, usage, isChat, includeUsage });
-    return reply(200, 'text/event-stream', events, latency, chunkDelay);
+    return reply({
+      status: 200,
+      contentType: 'text/event-stream',
+      parts: events,
+      latencyMs: latency,
+      gapMs: chunkDelay,
+    });
   }
   const json = isChat
     ? {
@@ -148,7 +153,12 @@ export function answerMockRequest(
         choices: [{ index: 0, text: answer, finish_reason: 'stop', logprobs: null }],
         usage,
       };
-  return reply(200, 'application/json', [JSON.stringify(json)], latency, 0);
+  return reply({
+    status: 200,
+    contentType: 'application/json',
+    parts: [JSON.stringify(json)],
+    latencyMs: latency,
+  });
 }
 
 interface StreamSpec {
@@ -209,14 +219,17 @@ function embeddingBody(request: Record<string, unknown>, model: string) {
   return { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
 }
 
-function reply(
-  status: number,
-  contentType: string,
-  parts: string[],
-  latencyMs: number,
-  gapMs: number,
-  extraHeaders: Record<string, string> = {},
-): MockReply {
+interface ReplySpec {
+  status: number;
+  contentType: string;
+  parts: string[];
+  latencyMs: number;
+  gapMs?: number;
+  extraHeaders?: Record<string, string>;
+}
+
+function reply(spec: ReplySpec): MockReply {
+  const { latencyMs, gapMs = 0, parts } = spec;
   async function* body() {
     if (latencyMs > 0) await sleep(latencyMs);
     for (let i = 0; i < parts.length; i++) {
@@ -224,7 +237,11 @@ function reply(
       yield encoder.encode(parts[i]);
     }
   }
-  return { status, headers: { 'content-type': contentType, ...extraHeaders }, body: body() };
+  return {
+    status: spec.status,
+    headers: { 'content-type': spec.contentType, ...spec.extraHeaders },
+    body: body(),
+  };
 }
 
 function lastUserText(messages: unknown): string {

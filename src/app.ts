@@ -1,0 +1,186 @@
+/**
+ * The composition root: the only place that builds concrete implementations and wires them
+ * together. `createApp` returns a ready-to-listen gateway for a validated config.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createAuthenticator } from './auth/authenticate.js';
+import type { GatewayConfig } from './config/gateway-config.js';
+import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { createProviderRegistry } from './providers/registry.js';
+import { callOnce } from './proxy/call-upstream.js';
+import { registerProxyRoutes } from './proxy/proxy-routes.js';
+import { ProxyService } from './proxy/proxy-service.js';
+import { DeploymentHealth } from './proxy/router/deployment-health.js';
+import { ModelCatalog } from './proxy/router/model-catalog.js';
+import { Router } from './proxy/router/router.js';
+import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
+import { installErrorHandler } from './server/error-handler.js';
+import { registerHealthRoutes } from './server/health-routes.js';
+import { registerModelInfoRoutes } from './server/model-info-routes.js';
+
+export interface AppOptions {
+  config: GatewayConfig;
+  logger: Logger;
+  /** Replaceable for tests; the real undici transport by default. */
+  transport?: UpstreamTransport;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface App {
+  server: FastifyInstance;
+  metrics: GatewayMetrics;
+  /** Stops taking requests; resolves when in-flight ones are done. */
+  close(): Promise<void>;
+  isDraining(): boolean;
+  startDraining(): void;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function createApp(options: AppOptions): Promise<App> {
+  const { config, logger } = options;
+  const now = options.now ?? Date.now;
+  const transport = options.transport ?? createUpstreamTransport();
+  const metrics = createMetrics();
+  const adapters = createProviderRegistry();
+  const catalog = new ModelCatalog(config.deployments, config.router.modelGroupAlias);
+  const health = new DeploymentHealth(config.router, now, (d, reason) => {
+    metrics.deploymentCooledDown.inc({
+      model: d.modelName,
+      model_id: d.id,
+      api_provider: d.provider,
+      reason,
+    });
+    logger.warn({ model: d.modelName, deployment: d.id, reason }, 'deployment cooling down');
+  });
+  const router = new Router(catalog, health, config.router, {
+    sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
+    random: options.random,
+  });
+  const authenticate = createAuthenticator({
+    masterKey: config.masterKey,
+    keyHeaderName: config.keyHeaderName,
+  });
+  const service = new ProxyService({ config, router, adapters, transport, metrics, logger });
+  let draining = false;
+
+  const server: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.maxRequestBytes,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  // LiteLLM reads any body as JSON whatever its content type (curl -d sends form encoding).
+  server.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch (error: unknown) {
+      done(error as Error, undefined);
+    }
+  });
+  server.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-litellm-call-id', request.id);
+  });
+  server.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    const model = modelOf(request.body);
+    const status = String(reply.statusCode);
+    if (
+      route.includes('completions') ||
+      route.includes('embeddings') ||
+      route.includes('messages')
+    ) {
+      metrics.requests.inc({ model, route, status_code: status });
+      metrics.totalLatency.observe({ model, route }, reply.elapsedTime / 1000);
+      if (reply.statusCode >= 400)
+        metrics.failedRequests.inc({
+          model,
+          route,
+          exception_class: String(reply.statusCode),
+          status_code: status,
+        });
+    }
+    const level = reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'info' : 'debug';
+    request.log[level](
+      {
+        method: request.method,
+        url: route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+  installErrorHandler(server, config.maxRequestBytes);
+  registerProxyRoutes(server, { service, authenticate, metrics });
+  registerModelInfoRoutes(server, catalog, authenticate);
+  registerHealthRoutes(server, {
+    config,
+    authenticate,
+    isDraining: () => draining,
+    logLevel: logger.level,
+    checkDeployment: async (id) => {
+      const d = config.deployments.find((x) => x.id === id);
+      const adapter = d ? adapters.get(d.provider) : undefined;
+      if (!d || !adapter) throw new Error('provider not available');
+      const signal = AbortSignal.timeout(30_000);
+      const ctx = { deployment: d, stream: false, requestId: randomUUID(), dropParams: true };
+      const env = {
+        adapter,
+        transport,
+        signal,
+        timeouts: { totalMs: 30_000, streamIdleMs: 30_000 },
+      };
+      if (d.modelInfo.mode === 'embedding' && adapter.embedding) {
+        await callOnce(adapter.embedding, { model: d.modelName, input: 'ping' }, ctx, env);
+      } else {
+        await callOnce(
+          adapter.chat,
+          { model: d.modelName, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 },
+          ctx,
+          env,
+        );
+      }
+    },
+  });
+  server.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  server.get('/', async () => ({
+    name: 'tollgate',
+    health: '/health/liveliness',
+    models: '/v1/models',
+  }));
+
+  return {
+    server,
+    metrics,
+    isDraining: () => draining,
+    startDraining: () => {
+      draining = true;
+    },
+    close: async () => {
+      draining = true;
+      await server.close();
+      await transport.close();
+    },
+  };
+}
+
+function modelOf(body: unknown): string {
+  if (body && typeof body === 'object' && 'model' in body && typeof body.model === 'string')
+    return body.model.slice(0, 100);
+  return 'unknown';
+}

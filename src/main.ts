@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+/**
+ * `tollgate`: starts the gateway on a LiteLLM-format config.yaml. The only module that reads
+ * process.env and argv; everything else gets what it needs passed in.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { createApp } from './app.js';
+import { ConfigError } from './config/config-error.js';
+import { buildConfig, loadConfigFile } from './config/load-config.js';
+import { createLogger, logLevelFrom } from './logger.js';
+import { VERSION } from './version.js';
+
+interface StartOptions {
+  config?: string;
+  port: number;
+  host: string;
+  shutdownTimeout: number;
+  detailedDebug?: boolean;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('must be a port number between 0 and 65535');
+  }
+  return port;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new InvalidArgumentError('must be a number of seconds');
+  return seconds;
+}
+
+const env = process.env;
+const program = new Command()
+  .name('tollgate')
+  .description('Self-hosted LLM gateway: a drop-in replacement for the LiteLLM proxy.')
+  .version(VERSION, '-v, --version')
+  .option(
+    '-c, --config <file>',
+    'LiteLLM-format config.yaml (model_list, general_settings, ...)',
+    env.TOLLGATE_CONFIG ?? env.CONFIG_FILE_PATH,
+  )
+  .option('-p, --port <port>', 'port to listen on', parsePort, parsePort(env.PORT ?? '4000'))
+  .option('--host <host>', 'address to listen on', env.HOST ?? '0.0.0.0')
+  .option(
+    '--shutdown-timeout <seconds>',
+    'on SIGTERM, how long in-flight requests may take to finish',
+    parseSeconds,
+    30,
+  )
+  .option('--detailed_debug', 'log at debug level (same as LITELLM_LOG=DEBUG)')
+  .addHelpText(
+    'after',
+    `
+Environment:
+  LITELLM_MASTER_KEY / TOLLGATE_MASTER_KEY  master key when general_settings.master_key is unset
+  LITELLM_LOG / TOLLGATE_LOG_LEVEL          DEBUG, INFO (default), WARNING or ERROR
+  PORT, HOST                                defaults for --port and --host
+  CONFIG_FILE_PATH / TOLLGATE_CONFIG        default for --config
+
+Example:
+  tollgate --config config.yaml --port 4000
+  curl localhost:4000/v1/chat/completions -H "Authorization: Bearer $LITELLM_MASTER_KEY" \\
+    -H 'content-type: application/json' -d '{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}'`,
+  )
+  .action(start);
+
+async function start(options: StartOptions): Promise<void> {
+  const level = options.detailedDebug ? 'debug' : logLevelFrom(env);
+  const logger = createLogger(level);
+  let config;
+  try {
+    config = options.config ? loadConfigFile(options.config, { env }) : buildConfig({}, env);
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tollgate: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  for (const warning of config.warnings) logger.warn(`config: ${warning}`);
+  if (!options.config) {
+    logger.warn(
+      'no --config given: starting with no models. Add a model_list in a config.yaml (see config.example.yaml) and start with --config config.yaml',
+    );
+  } else if (config.deployments.length === 0) {
+    logger.warn(
+      `${options.config} has no models: add entries under model_list (see config.example.yaml)`,
+    );
+  }
+  if (config.masterKey === undefined) {
+    logger.warn(
+      'NO MASTER KEY SET: every request is allowed without authentication. Set general_settings.master_key or LITELLM_MASTER_KEY.',
+    );
+  }
+
+  const app = await createApp({ config, logger });
+  await app.server.listen({ port: options.port, host: options.host });
+  logger.info(
+    `Tollgate ${VERSION} listening on http://${options.host}:${options.port} with ${config.deployments.length} deployment(s)`,
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(
+      `${signal}: no longer accepting requests; waiting up to ${options.shutdownTimeout}s for in-flight ones`,
+    );
+    const deadline = setTimeout(() => {
+      logger.warn('shutdown deadline reached; closing the remaining connections');
+      app.server.server.closeAllConnections();
+      process.exit(1);
+    }, options.shutdownTimeout * 1000);
+    deadline.unref();
+    void app.close().then(
+      () => {
+        logger.info('shut down cleanly');
+        logger.flush();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`tollgate: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

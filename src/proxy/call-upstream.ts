@@ -1,0 +1,135 @@
+/**
+ * One attempt against one deployment: build the provider request, send it, and either decode the
+ * whole answer or open the stream far enough to know it started (so a failure before the first
+ * chunk can still be retried or fall back).
+ */
+import type { Deployment } from '../contracts/deployment.js';
+import type {
+  CallContext,
+  Operation,
+  ProviderAdapter,
+  StreamDecoder,
+  StreamEvent,
+} from '../providers/types.js';
+import { ProviderError } from '../providers/types.js';
+import { readText, toProviderError, type UpstreamTransport } from './upstream-transport.js';
+
+export interface Timeouts {
+  /** Whole-call limit for non-streaming requests. */
+  totalMs: number;
+  /** First byte and gap-between-chunks limit for streams. */
+  streamIdleMs: number;
+}
+
+export interface AttemptEnv {
+  adapter: ProviderAdapter;
+  transport: UpstreamTransport;
+  signal: AbortSignal;
+  timeouts: Timeouts;
+}
+
+export async function callOnce<Req, Res>(
+  op: Operation<Req, Res, unknown>,
+  request: Req,
+  ctx: CallContext,
+  env: AttemptEnv,
+): Promise<Res> {
+  const signal = AbortSignal.any([env.signal, AbortSignal.timeout(env.timeouts.totalMs)]);
+  try {
+    const upstream = await op.buildRequest(request, ctx);
+    const response = await env.transport.send(upstream, {
+      signal,
+      headersTimeoutMs: env.timeouts.totalMs,
+      bodyTimeoutMs: env.timeouts.totalMs,
+    });
+    const text = await readText(response.body);
+    if (response.status >= 400)
+      throw env.adapter.parseError(response.status, text, response.headers);
+    return op.parseResponse(text, ctx);
+  } catch (error: unknown) {
+    throw timeoutAware(error, signal, env.signal);
+  }
+}
+
+export interface OpenedStream<Chunk> {
+  /** Events already decoded while waiting for the stream to start. */
+  first: StreamEvent<Chunk>[];
+  /** The rest of the stream, decoded; throws ProviderError on cut or stalled streams. */
+  rest: AsyncIterable<StreamEvent<Chunk>>;
+  deployment: Deployment;
+}
+
+export async function openStream<Req, Chunk>(
+  op: Operation<Req, unknown, Chunk>,
+  request: Req,
+  ctx: CallContext,
+  env: AttemptEnv,
+): Promise<OpenedStream<Chunk>> {
+  if (!op.createStreamDecoder) {
+    throw new ProviderError(
+      'bad_request',
+      `${env.adapter.displayName} does not support streaming here`,
+      { status: 400 },
+    );
+  }
+  const decoder = op.createStreamDecoder(ctx);
+  const upstream = await op.buildRequest(request, ctx);
+  const response = await env.transport.send(upstream, {
+    signal: env.signal,
+    headersTimeoutMs: env.timeouts.streamIdleMs,
+    bodyTimeoutMs: env.timeouts.streamIdleMs,
+  });
+  if (response.status >= 400) {
+    const text = await readText(response.body);
+    throw env.adapter.parseError(response.status, text, response.headers);
+  }
+  const iterator = response.body[Symbol.asyncIterator]();
+  // Read until at least one event is decoded, so errors before the first token stay retryable.
+  const first: StreamEvent<Chunk>[] = [];
+  let ended = false;
+  while (first.length === 0 && !ended) {
+    const next = await nextChunk(iterator);
+    if (next.done) {
+      first.push(...decoder.end());
+      ended = true;
+    } else first.push(...decoder.push(next.value));
+  }
+  return {
+    first,
+    rest: ended ? empty() : remaining(iterator, decoder),
+    deployment: ctx.deployment,
+  };
+}
+
+async function nextChunk(iterator: AsyncIterator<Uint8Array>): Promise<IteratorResult<Uint8Array>> {
+  try {
+    return await iterator.next();
+  } catch (error: unknown) {
+    throw toProviderError(error);
+  }
+}
+
+async function* remaining<Chunk>(
+  iterator: AsyncIterator<Uint8Array>,
+  decoder: StreamDecoder<Chunk>,
+): AsyncIterable<StreamEvent<Chunk>> {
+  try {
+    for (;;) {
+      const next = await nextChunk(iterator);
+      if (next.done) break;
+      yield* decoder.push(next.value);
+    }
+    yield* decoder.end();
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+async function* empty<T>(): AsyncIterable<T> {}
+
+function timeoutAware(error: unknown, combined: AbortSignal, client: AbortSignal): unknown {
+  if (combined.aborted && !client.aborted) {
+    return new ProviderError('timeout', 'Request timed out', { status: 408, cause: error });
+  }
+  return error instanceof ProviderError ? error : toProviderError(error);
+}

@@ -1,0 +1,208 @@
+/**
+ * The OpenAI-compatible routes: chat completions, completions, embeddings and model discovery.
+ * Each route parses, calls the ProxyService, and writes JSON or SSE.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { Principal } from '../auth/principal.js';
+import {
+  ChatRequestSchema,
+  CompletionRequestSchema,
+  EmbeddingRequestSchema,
+  type Usage,
+} from '../contracts/openai.js';
+import { asGatewayError, toErrorBody } from '../errors/gateway-error.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import { ProviderError } from '../providers/types.js';
+import { parseBody } from './parse-body.js';
+import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
+import { SseResponse } from './sse-response.js';
+import { toGatewayError } from './to-gateway-error.js';
+
+export interface ProxyRouteDeps {
+  service: ProxyService;
+  authenticate: Authenticator;
+  metrics: GatewayMetrics;
+}
+
+/** `created` LiteLLM reports for every model in /v1/models. */
+const MODEL_CREATED_AT = 1677610602;
+
+type AnySchema =
+  typeof ChatRequestSchema | typeof CompletionRequestSchema | typeof EmbeddingRequestSchema;
+
+interface Streamable {
+  choices?: unknown[];
+  usage?: Usage | null;
+}
+
+export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps): void {
+  const route = (paths: string[], op: OpName, schema: AnySchema) => {
+    for (const path of paths) {
+      app.post(path, (request, reply) => handleCall(request, reply, { op, schema, path, deps }));
+    }
+  };
+  route(
+    ['/v1/chat/completions', '/chat/completions', '/openai/deployments/:model/chat/completions'],
+    'chat',
+    ChatRequestSchema,
+  );
+  route(
+    ['/v1/completions', '/completions', '/openai/deployments/:model/completions'],
+    'completion',
+    CompletionRequestSchema,
+  );
+  route(
+    ['/v1/embeddings', '/embeddings', '/openai/deployments/:model/embeddings'],
+    'embedding',
+    EmbeddingRequestSchema,
+  );
+
+  for (const path of ['/v1/models', '/models']) {
+    app.get(path, async (request) => {
+      const principal = deps.authenticate(request.headers);
+      return {
+        data: deps.service
+          .modelsFor(principal)
+          .map((id) => ({ id, object: 'model', created: MODEL_CREATED_AT, owned_by: 'openai' })),
+        object: 'list',
+      };
+    });
+  }
+}
+
+interface CallSpec {
+  op: OpName;
+  schema: AnySchema;
+  path: string;
+  deps: ProxyRouteDeps;
+}
+
+async function handleCall(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  spec: CallSpec,
+): Promise<unknown> {
+  const { deps } = spec;
+  const principal = deps.authenticate(request.headers);
+  const raw = withPathModel(request);
+  const body = parseBody(spec.schema, raw) as {
+    model: string;
+    stream?: boolean | null;
+    stream_options?: { include_usage?: boolean } | null;
+  };
+  const controller = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  const result = await deps.service.call<typeof body, Streamable, Streamable>(
+    spec.op,
+    body,
+    principal,
+    {
+      requestId: request.id,
+      signal: controller.signal,
+    },
+  );
+  const headers = responseHeaders(result.meta);
+  if (result.kind === 'json') {
+    deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
+    headers['x-litellm-response-duration-ms'] = String(
+      Math.round(performance.now() - result.meta.startedAt),
+    );
+    return reply.headers(headers).send(result.value);
+  }
+  reply.hijack();
+  await pumpStream(reply, result, {
+    includeUsage: body.stream_options?.include_usage === true,
+    headers,
+    service: deps.service,
+    principal,
+  });
+  return reply;
+}
+
+/** Azure-style routes carry the model in the path. */
+function withPathModel(request: FastifyRequest): unknown {
+  const params = request.params as { model?: string } | undefined;
+  const body = request.body;
+  if (params?.model && body && typeof body === 'object' && !Array.isArray(body)) {
+    return { model: params.model, ...(body as Record<string, unknown>) };
+  }
+  return body;
+}
+
+function responseHeaders(meta: CallMeta): Record<string, string> {
+  const headers: Record<string, string> = {
+    'x-litellm-model-id': meta.deployment.id,
+    'x-litellm-model-group': meta.group,
+    'x-litellm-attempted-retries': String(meta.retries),
+    'x-litellm-attempted-fallbacks': String(meta.fallbacks),
+  };
+  if (meta.deployment.apiBase && !meta.deployment.apiBase.startsWith('mock:')) {
+    headers['x-litellm-model-api-base'] = meta.deployment.apiBase;
+  }
+  return headers;
+}
+
+interface PumpOptions {
+  includeUsage: boolean;
+  headers: Record<string, string>;
+  service: ProxyService;
+  principal: Principal;
+}
+
+/**
+ * Forwards each chunk as it arrives. The upstream is always asked for usage (it is needed for
+ * pricing); the usage-only chunk is passed on only when the client asked for it.
+ */
+async function pumpStream(
+  reply: FastifyReply,
+  result: Extract<CallResult<Streamable, Streamable>, { kind: 'stream' }>,
+  options: PumpOptions,
+): Promise<void> {
+  const sse = new SseResponse(reply.raw);
+  sse.start({
+    ...options.headers,
+    'x-request-id': String(reply.request.id),
+    'x-litellm-call-id': String(reply.request.id),
+  });
+  let usage: Usage | undefined;
+  const forward = async (event: { chunk: Streamable; raw?: string }) => {
+    const chunk = event.chunk;
+    if (chunk.usage) usage = chunk.usage;
+    if (chunk.usage && !options.includeUsage) {
+      if (!chunk.choices || chunk.choices.length === 0) return;
+      const { usage: _dropped, ...rest } = chunk;
+      await sse.data(JSON.stringify(rest));
+      return;
+    }
+    await sse.data(event.raw ?? JSON.stringify(chunk));
+  };
+  try {
+    for (const event of result.opened.first) await forward(event);
+    for await (const event of result.opened.rest) {
+      if (sse.isClosed) break;
+      await forward(event);
+    }
+    options.service.recordUsage(result.meta, usage);
+    await sse.done();
+  } catch (error: unknown) {
+    options.service.recordUsage(result.meta, usage);
+    if (error instanceof ProviderError)
+      options.service.recordFailure(result.meta.deployment, error);
+    const gatewayError =
+      error instanceof ProviderError
+        ? toGatewayError(error, {
+            providerName: result.meta.deployment.provider,
+            group: result.meta.group,
+            fallbacks: [],
+          })
+        : asGatewayError(error);
+    reply.log.warn(
+      { err: gatewayError.message, status: gatewayError.status },
+      'stream ended with an error',
+    );
+    await sse.fail(toErrorBody(gatewayError));
+  }
+}

@@ -1,0 +1,223 @@
+/**
+ * The request path after authentication: resolve the model, check access, route with retries and
+ * fallbacks, and call the provider adapter, streaming or not. HTTP-framework-free; the routes
+ * only parse and write.
+ */
+import type { Logger } from 'pino';
+import type { Principal } from '../auth/principal.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import type { Deployment } from '../contracts/deployment.js';
+import type { Usage } from '../contracts/openai.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
+import {
+  ProviderError,
+  type CallContext,
+  type Operation,
+  type ProviderAdapter,
+} from '../providers/types.js';
+import { callOnce, openStream, type OpenedStream, type Timeouts } from './call-upstream.js';
+import { completionViaChat } from './completion-via-chat.js';
+import type { Router } from './router/router.js';
+import { toGatewayError } from './to-gateway-error.js';
+import type { UpstreamTransport } from './upstream-transport.js';
+
+export type OpName = 'chat' | 'completion' | 'embedding';
+
+export interface ProxyDeps {
+  config: GatewayConfig;
+  router: Router;
+  adapters: ReadonlyMap<string, ProviderAdapter>;
+  transport: UpstreamTransport;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+export interface ProxyRequestBody {
+  model: string;
+  stream?: boolean | null;
+  mock_response?: unknown;
+  num_retries?: unknown;
+}
+
+export interface CallMeta {
+  deployment: Deployment;
+  group: string;
+  retries: number;
+  fallbacks: number;
+  startedAt: number;
+}
+
+export type CallResult<Res, Chunk> =
+  | { kind: 'json'; value: Res; meta: CallMeta }
+  | { kind: 'stream'; opened: OpenedStream<Chunk>; meta: CallMeta };
+
+export class ProxyService {
+  private readonly completionOps = new WeakMap<
+    ProviderAdapter,
+    Operation<unknown, unknown, unknown>
+  >();
+
+  constructor(private readonly deps: ProxyDeps) {}
+
+  /** Public model names the principal may call, for /v1/models and error messages. */
+  modelsFor(principal: Principal): string[] {
+    return this.deps.router.catalog.publicModelNames().filter((m) => principal.canUseModel(m));
+  }
+
+  async call<Req extends ProxyRequestBody, Res, Chunk>(
+    op: OpName,
+    body: Req,
+    principal: Principal,
+    io: { requestId: string; signal: AbortSignal },
+  ): Promise<CallResult<Res, Chunk>> {
+    const { router, config } = this.deps;
+    const resolved = router.catalog.resolve(body.model);
+    if (!resolved) {
+      const available = this.modelsFor(principal);
+      throw new GatewayError(
+        'invalid_model',
+        `Invalid model name passed in model=${body.model}. Call \`/v1/models\` to view available models for your key. Available models: ${available.length > 0 ? available.join(', ') : '(none configured)'}`,
+        { param: 'model' },
+      );
+    }
+    if (!principal.canUseModel(resolved.group) && !principal.canUseModel(body.model)) {
+      throw new GatewayError(
+        'invalid_api_key',
+        `Authentication Error, API key not allowed to access model=${body.model}`,
+        { param: 'model' },
+      );
+    }
+    const stream = body.stream === true;
+    const startedAt = performance.now();
+    let last: Deployment | undefined;
+    const numRetries = typeof body.num_retries === 'number' ? body.num_retries : undefined;
+    try {
+      const outcome = await router.run(
+        body.model,
+        (routed) => {
+          const deployment =
+            body.mock_response === undefined ? routed : asMock(routed, body.mock_response);
+          last = deployment;
+          const adapter = this.adapterFor(deployment);
+          const operation = this.operationFor(op, adapter, deployment);
+          const ctx: CallContext = {
+            deployment,
+            stream,
+            requestId: io.requestId,
+            dropParams: config.dropParams,
+          };
+          const env = {
+            adapter,
+            transport: this.deps.transport,
+            signal: io.signal,
+            timeouts: this.timeouts(deployment),
+          };
+          return stream
+            ? openStream(operation, body, ctx, env)
+            : callOnce(operation, body, ctx, env);
+        },
+        { signal: io.signal, canUse: (g) => principal.canUseModel(g), numRetries },
+      );
+      const meta: CallMeta = {
+        deployment: last ?? outcome.deployment,
+        group: outcome.group,
+        retries: outcome.retries,
+        fallbacks: outcome.fallbacks,
+        startedAt,
+      };
+      if (outcome.fallbacks > 0) this.deps.metrics.fallbacks.inc({ model: resolved.group });
+      return stream
+        ? { kind: 'stream', opened: outcome.value as OpenedStream<Chunk>, meta }
+        : { kind: 'json', value: outcome.value as Res, meta };
+    } catch (error: unknown) {
+      if (last && error instanceof ProviderError) this.recordFailure(last, error);
+      throw toGatewayError(error, {
+        providerName: last ? this.adapterFor(last).displayName : 'Gateway',
+        group: resolved.group,
+        fallbacks: router.fallbacksFor(
+          resolved.group,
+          error instanceof ProviderError ? error.kind : undefined,
+        ),
+      });
+    }
+  }
+
+  /** Books what a finished call used: token metrics and the deployment's minute usage. */
+  recordUsage(meta: CallMeta, usage: Usage | undefined): void {
+    const { deployment } = meta;
+    const labels = {
+      model: meta.group,
+      model_id: deployment.id,
+      api_provider: deployment.provider,
+    };
+    this.deps.metrics.deploymentSuccess.inc(labels);
+    this.deps.metrics.upstreamLatency.observe(labels, (performance.now() - meta.startedAt) / 1000);
+    if (meta.retries > 0)
+      this.deps.metrics.retries.inc({ model: meta.group, model_id: deployment.id }, meta.retries);
+    if (!usage) return;
+    const tokenLabels = { model: meta.group, model_id: deployment.id };
+    this.deps.metrics.inputTokens.inc(tokenLabels, usage.prompt_tokens || 0);
+    this.deps.metrics.outputTokens.inc(tokenLabels, usage.completion_tokens || 0);
+    this.deps.metrics.totalTokens.inc(tokenLabels, usage.total_tokens || 0);
+    this.deps.router.health.recordTokens(deployment, usage.total_tokens || 0);
+  }
+
+  recordFailure(deployment: Deployment, error: ProviderError): void {
+    this.deps.metrics.deploymentFailure.inc({
+      model: deployment.modelName,
+      model_id: deployment.id,
+      api_provider: deployment.provider,
+      exception_class: error.kind,
+    });
+  }
+
+  private adapterFor(deployment: Deployment): ProviderAdapter {
+    const adapter = this.deps.adapters.get(deployment.provider);
+    if (!adapter) {
+      throw new ProviderError(
+        'bad_request',
+        `provider "${deployment.provider}" is not available in this build`,
+        { status: 400 },
+      );
+    }
+    return adapter;
+  }
+
+  private operationFor(
+    op: OpName,
+    adapter: ProviderAdapter,
+    d: Deployment,
+  ): Operation<unknown, unknown, unknown> {
+    if (op === 'chat') return adapter.chat as Operation<unknown, unknown, unknown>;
+    if (op === 'embedding') {
+      if (!adapter.embedding) {
+        throw new ProviderError(
+          'bad_request',
+          `${adapter.displayName} does not support embeddings (model ${d.modelName})`,
+          { status: 400 },
+        );
+      }
+      return adapter.embedding as Operation<unknown, unknown, unknown>;
+    }
+    if (adapter.completion) return adapter.completion as Operation<unknown, unknown, unknown>;
+    let wrapped = this.completionOps.get(adapter);
+    if (!wrapped) {
+      wrapped = completionViaChat(adapter.chat) as Operation<unknown, unknown, unknown>;
+      this.completionOps.set(adapter, wrapped);
+    }
+    return wrapped;
+  }
+
+  private timeouts(d: Deployment): Timeouts {
+    const router = this.deps.config.router;
+    const totalMs = d.timeoutMs ?? router.timeoutMs;
+    return { totalMs, streamIdleMs: d.streamTimeoutMs ?? router.streamTimeoutMs ?? totalMs };
+  }
+}
+
+/** LiteLLM's `mock_response`: answer from the built-in mock instead of calling the provider. */
+function asMock(d: Deployment, response: unknown): Deployment {
+  const text = typeof response === 'string' ? response : JSON.stringify(response);
+  return { ...d, provider: 'mock', connection: { ...d.connection, mock_response: text } };
+}

@@ -1,0 +1,201 @@
+/**
+ * Runs one call against a model group the way LiteLLM's router does: pick a deployment, retry
+ * retryable failures (on another deployment when there is one), cool failing deployments down,
+ * then walk the fallback groups that fit the error.
+ */
+import type { RouterConfig } from '../../config/gateway-config.js';
+import type { Deployment } from '../../contracts/deployment.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { ProviderError, type ErrorKind } from '../../providers/types.js';
+import type { DeploymentHealth } from './deployment-health.js';
+import type { ModelCatalog } from './model-catalog.js';
+import { selectDeployment } from './select-deployment.js';
+
+export interface RouteOutcome<T> {
+  value: T;
+  deployment: Deployment;
+  group: string;
+  retries: number;
+  fallbacks: number;
+}
+
+export interface RouteOptions {
+  signal: AbortSignal;
+  /** Whether the caller may use a (fallback) group; the requested one is checked before. */
+  canUse?: (group: string) => boolean;
+  /** Per-request override of `num_retries`. */
+  numRetries?: number;
+}
+
+export type Attempt<T> = (deployment: Deployment) => Promise<T>;
+
+const RETRYABLE = new Set<ErrorKind>([
+  'rate_limit',
+  'timeout',
+  'server',
+  'connection',
+  'bad_response',
+]);
+const BASE_BACKOFF_MS = 100;
+
+export interface RouterDeps {
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+  onRetry?: (d: Deployment, error: ProviderError) => void;
+}
+
+export class Router {
+  constructor(
+    readonly catalog: ModelCatalog,
+    readonly health: DeploymentHealth,
+    private readonly config: RouterConfig,
+    private readonly deps: RouterDeps,
+  ) {}
+
+  async run<T>(
+    requested: string,
+    attempt: Attempt<T>,
+    options: RouteOptions,
+  ): Promise<RouteOutcome<T>> {
+    const first = this.catalog.resolve(requested);
+    if (!first)
+      throw new GatewayError('invalid_model', `Invalid model name passed in model=${requested}`, {
+        param: 'model',
+      });
+    const tried = new Set<string>([first.group]);
+    let fallbacks = 0;
+    let retriesTotal = 0;
+    let group = first;
+    for (;;) {
+      try {
+        const result = await this.runGroup(group.group, group.deployments, attempt, options);
+        return { ...result, group: group.group, retries: retriesTotal + result.retries, fallbacks };
+      } catch (error: unknown) {
+        if (!(error instanceof RoutedFailure)) throw error;
+        retriesTotal += error.retries;
+        const next = this.nextFallback(first.group, error.cause, tried, options);
+        if (!next || options.signal.aborted) throw error.cause;
+        tried.add(next.group);
+        fallbacks++;
+        group = next;
+      }
+    }
+  }
+
+  /** Fallback groups for the first group, chosen by the kind of the last error. */
+  fallbacksFor(group: string, kind?: ErrorKind): string[] {
+    if (kind === 'context_window') return this.config.contextWindowFallbacks.get(group) ?? [];
+    if (kind === 'content_policy') return this.config.contentPolicyFallbacks.get(group) ?? [];
+    return this.config.fallbacks.get(group) ?? this.config.defaultFallbacks;
+  }
+
+  private nextFallback(group: string, error: unknown, tried: Set<string>, options: RouteOptions) {
+    const kind = error instanceof ProviderError ? error.kind : undefined;
+    if (kind === 'bad_request') return undefined;
+    for (const name of this.fallbacksFor(group, kind)) {
+      if (tried.has(name) || (options.canUse && !options.canUse(name))) continue;
+      const resolved = this.catalog.resolve(name);
+      if (resolved) return resolved;
+    }
+    return undefined;
+  }
+
+  private async runGroup<T>(
+    group: string,
+    deployments: Deployment[],
+    attempt: Attempt<T>,
+    options: RouteOptions,
+  ): Promise<{ value: T; deployment: Deployment; retries: number }> {
+    const maxAttempts = 1 + (options.numRetries ?? this.config.numRetries);
+    let lastError: unknown;
+    let previous: Deployment | undefined;
+    for (let n = 0; n < maxAttempts; n++) {
+      const pool =
+        previous && deployments.length > 1
+          ? deployments.filter((d) => d.id !== previous?.id)
+          : deployments;
+      const deployment =
+        selectDeployment(pool, this.config.strategy, this.health, this.deps.random) ??
+        selectDeployment(deployments, this.config.strategy, this.health, this.deps.random);
+      if (!deployment) {
+        lastError ??= new GatewayError(
+          'no_healthy_deployment',
+          `No deployments available for selected model. Try again in ${Math.ceil(this.config.cooldownMs / 1000)} seconds. Passed model=${group}.`,
+          { headers: { 'retry-after': String(Math.ceil(this.config.cooldownMs / 1000)) } },
+        );
+        break;
+      }
+      try {
+        const value = await this.attemptDeployment(
+          deployment,
+          attempt,
+          deployments.length,
+          options,
+        );
+        return { value, deployment, retries: n };
+      } catch (error: unknown) {
+        lastError = error;
+        if (
+          !(error instanceof ProviderError) ||
+          !RETRYABLE.has(error.kind) ||
+          options.signal.aborted
+        )
+          break;
+        if (n + 1 >= maxAttempts) break;
+        this.deps.onRetry?.(deployment, error);
+        previous = deployment;
+        const alternatives = deployments.some(
+          (d) => d.id !== deployment.id && !this.health.isCoolingDown(d),
+        );
+        if (!alternatives) await this.deps.sleep(this.backoff(n, error), options.signal);
+      }
+    }
+    throw new RoutedFailure(lastError, maxAttempts - 1);
+  }
+
+  /** One deployment, with its own `max_retries` for retryable errors before the router moves on. */
+  private async attemptDeployment<T>(
+    d: Deployment,
+    attempt: Attempt<T>,
+    groupSize: number,
+    options: RouteOptions,
+  ): Promise<T> {
+    const ownRetries = d.maxRetries ?? 0;
+    for (let n = 0; ; n++) {
+      this.health.begin(d);
+      const started = Date.now();
+      try {
+        const value = await attempt(d);
+        this.health.recordSuccess(d, Date.now() - started);
+        return value;
+      } catch (error: unknown) {
+        if (error instanceof ProviderError && !options.signal.aborted) {
+          this.health.recordFailure(d, error.kind, groupSize);
+          if (RETRYABLE.has(error.kind) && n < ownRetries) {
+            await this.deps.sleep(this.backoff(n, error), options.signal);
+            continue;
+          }
+        }
+        throw error;
+      } finally {
+        this.health.end(d);
+      }
+    }
+  }
+
+  private backoff(n: number, error: ProviderError): number {
+    const retryAfter = error.details.retryAfterMs;
+    if (retryAfter !== undefined) return Math.min(retryAfter, this.config.maxRetryAfterMs);
+    return BASE_BACKOFF_MS * 2 ** n * (0.5 + (this.deps.random ?? Math.random)());
+  }
+}
+
+/** Internal: a group failed after its retries; carries the last error. */
+class RoutedFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly retries: number,
+  ) {
+    super('routing failed');
+  }
+}

@@ -1,0 +1,41 @@
+/** The one place where failures become HTTP responses in the LiteLLM/OpenAI error shape. */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { GatewayError, asGatewayError, toErrorBody } from '../errors/gateway-error.js';
+
+export function installErrorHandler(app: FastifyInstance, maxRequestBytes: number): void {
+  app.setErrorHandler((error: FastifyError | GatewayError | Error, request, reply) => {
+    const gatewayError = fromFrameworkError(error, maxRequestBytes);
+    if (gatewayError.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+    }
+    void reply
+      .status(gatewayError.status)
+      .headers(gatewayError.headers)
+      .send(toErrorBody(gatewayError));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.status(404).send({ detail: 'Not Found' });
+  });
+}
+
+function fromFrameworkError(error: Error, maxRequestBytes: number): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const code = (error as FastifyError).code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new GatewayError(
+      'payload_too_large',
+      `Request body is larger than the limit of ${maxRequestBytes} bytes (general_settings.max_request_size_mb)`,
+    );
+  }
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
+    return new GatewayError('bad_request', `Request body is not valid JSON: ${error.message}`);
+  }
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+    return new GatewayError('bad_request', 'Request body is empty; send a JSON object');
+  }
+  const status = (error as FastifyError).statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new GatewayError('bad_request', error.message, { status });
+  }
+  return asGatewayError(error);
+}

@@ -1,0 +1,73 @@
+/** LiteLLM's health routes: liveness, readiness (turns 503 while shutting down), model health. */
+import type { FastifyInstance } from 'fastify';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { GatewayConfig } from '../config/gateway-config.js';
+import { VERSION } from '../version.js';
+
+export interface HealthDeps {
+  config: GatewayConfig;
+  authenticate: Authenticator;
+  isDraining: () => boolean;
+  logLevel: string;
+  /** Calls one deployment with a tiny request; resolves when it answered. */
+  checkDeployment: (deploymentId: string) => Promise<void>;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
+  for (const path of ['/health/liveliness', '/health/liveness']) {
+    app.get(path, async () => "I'm alive!");
+  }
+  app.get('/health/readiness', async (_request, reply) => {
+    if (deps.isDraining()) {
+      return reply.status(503).send({ detail: 'Service Unhealthy (shutting down)' });
+    }
+    return {
+      status: 'healthy',
+      db: 'Not connected',
+      cache: null,
+      litellm_version: VERSION,
+      success_callbacks: [],
+      log_level: deps.logLevel.toUpperCase(),
+      is_detailed_debug: deps.logLevel === 'debug',
+    };
+  });
+  app.get('/health', async (request) => {
+    deps.authenticate(request.headers);
+    const query = request.query as { model?: string; model_id?: string };
+    const targets = deps.config.deployments.filter(
+      (d) =>
+        (!query.model || d.modelName === query.model) &&
+        (!query.model_id || d.id === query.model_id),
+    );
+    const results = await Promise.all(
+      targets.map(async (d) => {
+        const endpoint = {
+          model: `${d.provider}/${d.model}`,
+          model_name: d.modelName,
+          model_id: d.id,
+          ...(d.apiBase ? { api_base: d.apiBase } : {}),
+        };
+        try {
+          await deps.checkDeployment(d.id);
+          return { healthy: true, endpoint };
+        } catch (error: unknown) {
+          return {
+            healthy: false,
+            endpoint: {
+              ...endpoint,
+              error: error instanceof Error ? error.message : String(error),
+            },
+          };
+        }
+      }),
+    );
+    const healthy = results.filter((r) => r.healthy).map((r) => r.endpoint);
+    const unhealthy = results.filter((r) => !r.healthy).map((r) => r.endpoint);
+    return {
+      healthy_endpoints: healthy,
+      unhealthy_endpoints: unhealthy,
+      healthy_count: healthy.length,
+      unhealthy_count: unhealthy.length,
+    };
+  });
+}

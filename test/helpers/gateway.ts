@@ -1,0 +1,39 @@
+/**
+ * Starts a real gateway in-process on 127.0.0.1 for end-to-end tests: the same createApp the
+ * `tollgate` command uses, on a config object written as it would be in config.yaml.
+ */
+import type { AddressInfo } from 'node:net';
+import { createApp, type App } from '../../src/app.js';
+import { buildConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/logger.js';
+
+export interface TestGateway {
+  url: string;
+  app: App;
+  close(): Promise<void>;
+}
+
+export interface StartGatewayOptions {
+  env?: Record<string, string | undefined>;
+  now?: () => number;
+  random?: () => number;
+}
+
+export async function startGateway(
+  config: Record<string, unknown>,
+  options: StartGatewayOptions = {},
+): Promise<TestGateway> {
+  const gatewayConfig = buildConfig(structuredClone(config), { ...options.env });
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = await createApp({
+    config: gatewayConfig,
+    logger,
+    now: options.now,
+    random: options.random,
+  });
+  await app.server.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, app, close: () => app.close() };
+}
+
+export const MASTER_KEY = 'sk-test-master-1234';
