@@ -81,6 +81,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     forceCloseConnections: 'idle',
   });
   // LiteLLM reads any body as JSON whatever its content type (curl -d sends form encoding).
+  server.removeContentTypeParser('text/plain');
   server.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, body === '' ? undefined : JSON.parse(body as string));

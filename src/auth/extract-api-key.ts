@@ -23,7 +23,7 @@ export function extractApiKey(headers: IncomingHttpHeaders, customHeader?: strin
   const litellm = header(headers, 'x-litellm-api-key');
   if (litellm !== undefined) return present(stripScheme(litellm) ?? litellm);
   const authorization = header(headers, 'authorization');
-  if (authorization !== undefined) {
+  if (authorization !== undefined && authorization.trim() !== '') {
     const stripped = stripScheme(authorization);
     // Any other scheme is treated as an empty key, as LiteLLM does.
     return stripped === undefined ? { kind: 'malformed' } : present(stripped);

@@ -14,6 +14,8 @@ export interface RecordedRequest {
   rawBody: string;
   /** The parsed JSON body, or undefined when it was not JSON. */
   body: unknown;
+  /** Set when the client (the gateway) closed the connection before the answer was complete. */
+  abortedByClient: boolean;
 }
 
 export type Fault =
@@ -78,7 +80,11 @@ export async function startSimulator(handler: SimulatorHandler): Promise<Simulat
         headers: req.headers,
         rawBody,
         body,
+        abortedByClient: false,
       };
+      res.on('close', () => {
+        if (!res.writableFinished) recorded.abortedByClient = true;
+      });
       requests.push(recorded);
       const fault = queue.shift() ?? always;
       if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
