@@ -19,7 +19,10 @@ export class LoadClient {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('load generator did not start')), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error('load generator did not start')),
+        START_TIMEOUT_MS,
+      );
       child.once('exit', (code) => reject(new Error(`load generator exited with code ${code}`)));
       child.once('message', () => {
         clearTimeout(timer);

@@ -48,13 +48,13 @@ export interface LoadResult {
   latency: LatencySummary;
   /** Time to the first body byte; recorded for streams only. */
   ttfb?: LatencySummary;
-  /** Open loop only: the worst delay between a request's scheduled and actual start. */
-  maxStartLagMs?: number;
+  /** Open loop only: how late requests left the load generator against their schedule (timer
+   * granularity and the generator's own work); it is part of every latency figure, for all
+   * targets alike. */
+  startLag?: LatencySummary;
 }
 
 export type ToLoadMessage = { id: number; job: LoadJob } | { id: number; stop: true };
 
 export type FromLoadMessage =
-  | { id: number; result: LoadResult }
-  | { id: number; error: string }
-  | { ready: true };
+  { id: number; result: LoadResult } | { id: number; error: string } | { ready: true };

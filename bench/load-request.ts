@@ -41,11 +41,22 @@ export async function attempt(
     }
     const endAt = performance.now();
     if (firstByteAt === 0) firstByteAt = endAt;
-    if (keepText) return { ok: false, error: `HTTP ${res.statusCode}: ${text.slice(0, 300)}`, firstByteAt, endAt };
+    if (keepText)
+      return {
+        ok: false,
+        error: `HTTP ${res.statusCode}: ${text.slice(0, 300)}`,
+        firstByteAt,
+        endAt,
+      };
     return { ok: true, firstByteAt, endAt };
   } catch (e: unknown) {
     const now = performance.now();
-    return { ok: false, error: e instanceof Error ? e.message : String(e), firstByteAt: now, endAt: now };
+    return {
+      ok: false,
+      error: e instanceof Error ? e.message : String(e),
+      firstByteAt: now,
+      endAt: now,
+    };
   }
 }
 

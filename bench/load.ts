@@ -1,8 +1,10 @@
 // The load generator. It runs in its own process (forked by run.ts) so that its CPU is not
 // charged to the server under test, and takes one job at a time over IPC.
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { attempt, Tally } from './load-request.js';
+import { summarizeLatencies } from './stats.js';
 import type {
   ClosedLoopJob,
   FromLoadMessage,
@@ -18,11 +20,18 @@ const DRAIN_MS = 10_000;
  * client queue, which still counts as latency because it is measured from the scheduled start. */
 const OPEN_LOOP_CONNECTIONS = 256;
 
+/** One signal for every request of a phase; each in-flight request listens to it. */
+function abortable(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 async function runClosedLoop(job: ClosedLoopJob): Promise<LoadResult> {
   const pool = new Pool(job.request.origin, { connections: job.concurrency, pipelining: 1 });
   const body = Buffer.from(job.request.body);
   const tally = new Tally(job.request.stream);
-  const abort = new AbortController();
+  const abort = abortable();
   const start = performance.now();
   const windowEnd = start + job.durationMs;
   const deadline = setTimeout(() => abort.abort(), job.durationMs + DRAIN_MS);
@@ -43,13 +52,13 @@ async function runOpenLoop(job: OpenLoopJob): Promise<LoadResult> {
   const pool = new Pool(job.request.origin, { connections: OPEN_LOOP_CONNECTIONS, pipelining: 1 });
   const body = Buffer.from(job.request.body);
   const tally = new Tally(job.request.stream);
-  const abort = new AbortController();
+  const abort = abortable();
   const total = Math.max(1, Math.round((job.ratePerS * job.durationMs) / 1000));
   const intervalMs = 1000 / job.ratePerS;
   const start = performance.now() + 1;
   let issued = 0;
   let inFlight = 0;
-  let maxStartLagMs = 0;
+  const startLags: number[] = [];
   let onIdle: () => void = () => {};
 
   const launch = (scheduledAt: number): void => {
@@ -67,7 +76,7 @@ async function runOpenLoop(job: OpenLoopJob): Promise<LoadResult> {
       while (issued < total) {
         const scheduledAt = start + issued * intervalMs;
         if (scheduledAt > now) break;
-        maxStartLagMs = Math.max(maxStartLagMs, now - scheduledAt);
+        startLags.push(now - scheduledAt);
         issued++;
         launch(scheduledAt);
       }
@@ -89,7 +98,7 @@ async function runOpenLoop(job: OpenLoopJob): Promise<LoadResult> {
   });
   tally.recordUnfinished(inFlight);
   await pool.destroy();
-  return tally.result(job.durationMs, { maxStartLagMs });
+  return tally.result(job.durationMs, { startLag: summarizeLatencies(startLags) });
 }
 
 function runJob(job: LoadJob): Promise<LoadResult> {

@@ -72,9 +72,7 @@ function streamEvents(request: ChatRequest, bodyBytes: number, chunks: number): 
     const choice = { index: 0, delta, logprobs: null, finish_reason: null };
     events.push(`data: ${head}${JSON.stringify([choice])}}\n\n`);
   }
-  events.push(
-    `data: ${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n\n`,
-  );
+  events.push(`data: ${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n\n`);
   if (request.stream_options?.include_usage === true) {
     events.push(`data: ${head}[],"usage":${usageJson(promptTokens(bodyBytes), chunks)}}\n\n`);
   }

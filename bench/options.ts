@@ -24,7 +24,7 @@ Measures Tollgate against a bare Node proxy and a direct connection to a mock up
 loopback, and writes bench/results/latest.{json,md}. See docs/benchmarks.md.
 
 Options:
-  --duration <s>         seconds per measured phase (default 3; --quick: 1)
+  --duration <s>         seconds per measured phase (default 2.5; --quick: 1)
   --warmup <s>           unmeasured load per target and scenario before measuring (default 1)
   --reps <n>             interleaved repetitions; medians are reported (default 3; --quick: 1)
   --rates <list>         open-loop rates in req/s for latency (default 200,400)
@@ -49,7 +49,9 @@ function list(value: string): string[] {
 function positive(name: string, value: string, allowZero = false): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
-    throw new Error(`--${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`);
+    throw new Error(
+      `--${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got "${value}"`,
+    );
   }
   return n;
 }
@@ -86,11 +88,15 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   const quick = values.quick;
   const targets = checkNames('targets', list(values.targets), Object.keys(TARGETS));
   return {
-    durationS: positive('duration', values.duration ?? (quick ? '1' : '3')),
+    durationS: positive('duration', values.duration ?? (quick ? '1' : '2.5')),
     warmupS: positive('warmup', values.warmup ?? (quick ? '0.5' : '1'), true),
     reps: Math.round(positive('reps', values.reps ?? (quick ? '1' : '3'))),
     rates: list(values.rates).map((rate) => positive('rates', rate)),
-    scenarios: checkNames('scenarios', list(values.scenarios), SCENARIOS.map((s) => s.name)),
+    scenarios: checkNames(
+      'scenarios',
+      list(values.scenarios),
+      SCENARIOS.map((s) => s.name),
+    ),
     targets: targets.includes('direct') ? targets : ['direct', ...targets],
     concurrency: Math.round(positive('concurrency', values.concurrency)),
     chunks: Math.round(positive('chunks', values.chunks)),

@@ -45,22 +45,18 @@ export interface ScenarioSummary {
 export const BASELINE_TARGET = 'direct';
 export const YARDSTICK_TARGET = 'bare';
 
-type Pick = (result: LoadResult) => number | undefined;
+/** One figure of a sample; undefined when the sample has no such figure. */
+type Pick = (sample: PhaseSample) => number | undefined;
 
-class SampleIndex {
-  private readonly byKey = new Map<string, PhaseSample>();
+const throughput: Pick = (s) => s.result.throughputPerS;
+const cpu: Pick = (s) => s.cpuUsPerRequest;
+const p50: Pick = (s) => s.result.latency.p50;
+const p99: Pick = (s) => s.result.latency.p99;
+const ttfb50: Pick = (s) => s.result.ttfb?.p50;
+const ttfb99: Pick = (s) => s.result.ttfb?.p99;
 
-  constructor(samples: readonly PhaseSample[]) {
-    for (const s of samples) this.byKey.set(SampleIndex.key(s.rep, s.target, s.scenario, s.ratePerS), s);
-  }
-
-  private static key(rep: number, target: string, scenario: string, rate?: number): string {
-    return `${rep}|${target}|${scenario}|${rate ?? 'saturated'}`;
-  }
-
-  get(rep: number, target: string, scenario: string, rate?: number): PhaseSample | undefined {
-    return this.byKey.get(SampleIndex.key(rep, target, scenario, rate));
-  }
+function sampleKey(rep: number, target: string, scenario: string, rate?: number): string {
+  return `${rep}|${target}|${scenario}|${rate ?? 'saturated'}`;
 }
 
 export function summarize(
@@ -69,48 +65,46 @@ export function summarize(
   scenarios: readonly string[],
   rates: readonly number[],
 ): ScenarioSummary[] {
-  const index = new SampleIndex(samples);
+  const index = new Map(
+    samples.map((s) => [sampleKey(s.rep, s.target, s.scenario, s.ratePerS), s]),
+  );
   const reps = [...new Set(samples.map((s) => s.rep))];
   const summaries: ScenarioSummary[] = [];
   for (const scenario of scenarios) {
+    const value = (rep: number, target: string, rate: number | undefined, pick: Pick): number => {
+      const sample = index.get(sampleKey(rep, target, scenario, rate));
+      return sample === undefined ? Number.NaN : (pick(sample) ?? Number.NaN);
+    };
     for (const target of targets) {
       const own = samples.filter((s) => s.target === target && s.scenario === scenario);
       if (own.length === 0) continue;
-      // The median over repetitions of a figure, or of its difference/ratio to another target's.
+      // The median over repetitions of a figure, or of its difference or ratio to another
+      // target's figure in the same repetition.
       const across = (rate: number | undefined, pick: Pick): number =>
-        median(reps.map((rep) => valueOf(index.get(rep, target, scenario, rate), pick)));
-      const against = (other: string, rate: number | undefined, pick: Pick, op: 'minus' | 'over'): number =>
+        median(reps.map((rep) => value(rep, target, rate, pick)));
+      const over = (other: string, pick: Pick): number =>
         median(
-          reps.map((rep) => {
-            const mine = valueOf(index.get(rep, target, scenario, rate), pick);
-            const theirs = valueOf(index.get(rep, other, scenario, rate), pick);
-            return op === 'minus' ? mine - theirs : mine / theirs;
-          }),
+          reps.map(
+            (rep) => value(rep, target, undefined, pick) / value(rep, other, undefined, pick),
+          ),
         );
-      const cpu = (rate: number | undefined): number =>
-        median(reps.map((rep) => index.get(rep, target, scenario, rate)?.cpuUsPerRequest ?? Number.NaN));
       const added = (rate: number, pick: Pick): number =>
-        target === BASELINE_TARGET ? Number.NaN : against(BASELINE_TARGET, rate, pick, 'minus');
+        target === BASELINE_TARGET
+          ? Number.NaN
+          : median(
+              reps.map(
+                (rep) => value(rep, target, rate, pick) - value(rep, BASELINE_TARGET, rate, pick),
+              ),
+            );
       const stream = own.some((s) => s.result.ttfb !== undefined);
-      const p50: Pick = (r) => r.latency.p50;
-      const p99: Pick = (r) => r.latency.p99;
-      const ttfb50: Pick = (r) => r.ttfb?.p50;
-      const ttfb99: Pick = (r) => r.ttfb?.p99;
-      const throughput: Pick = (r) => r.throughputPerS;
       const firstError = own.find((s) => s.result.firstError !== undefined)?.result.firstError;
       summaries.push({
         target,
         scenario,
         throughputPerS: across(undefined, throughput),
-        throughputVsBare: against(YARDSTICK_TARGET, undefined, throughput, 'over'),
-        cpuUsPerRequest: cpu(undefined),
-        cpuVsBare: median(
-          reps.map(
-            (rep) =>
-              (index.get(rep, target, scenario)?.cpuUsPerRequest ?? Number.NaN) /
-              (index.get(rep, YARDSTICK_TARGET, scenario)?.cpuUsPerRequest ?? Number.NaN),
-          ),
-        ),
+        throughputVsBare: over(YARDSTICK_TARGET, throughput),
+        cpuUsPerRequest: across(undefined, cpu),
+        cpuVsBare: over(YARDSTICK_TARGET, cpu),
         rates: rates.map((rate) => ({
           ratePerS: rate,
           achievedPerS: across(rate, throughput),
@@ -118,7 +112,7 @@ export function summarize(
           p99Ms: across(rate, p99),
           addedP50Ms: added(rate, p50),
           addedP99Ms: added(rate, p99),
-          cpuUsPerRequest: cpu(rate),
+          cpuUsPerRequest: across(rate, cpu),
           ...(stream && {
             ttfbP50Ms: across(rate, ttfb50),
             ttfbP99Ms: across(rate, ttfb99),
@@ -132,8 +126,4 @@ export function summarize(
     }
   }
   return summaries;
-}
-
-function valueOf(sample: PhaseSample | undefined, pick: Pick): number {
-  return sample === undefined ? Number.NaN : (pick(sample.result) ?? Number.NaN);
 }

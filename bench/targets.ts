@@ -1,5 +1,5 @@
 // The registry of benchmark targets, by the name used with --targets.
-import { join } from 'node:path';
+import { compileStandalone } from './compile-standalone.js';
 import { loopbackUrl, type Target, type TargetContext, type TargetFactory } from './target.js';
 import { createTollgateTarget } from './tollgate-target.js';
 
@@ -20,11 +20,11 @@ const bare: TargetFactory = (context) => ({
   description: 'bare Node proxy, node:http + undici (the yardstick for ratios)',
   headers: { authorization: 'Bearer sk-bench-master' },
   start: async () => {
-    const script = join(context.repoRoot, 'bench', 'bare-proxy.ts');
+    const script = compileStandalone(context.repoRoot, 'bench/bare-proxy.ts');
     const service = context.processes.spawn(
       'bare',
       process.execPath,
-      ['--import', 'tsx', script, '--upstream', context.upstreamUrl],
+      [script, '--upstream', context.upstreamUrl],
       { cwd: context.repoRoot },
     );
     const port = await service.readyPort(START_TIMEOUT_MS);

@@ -1,0 +1,29 @@
+// The record of one run, as written to bench/results/latest.json.
+import type { BenchOptions } from './options.js';
+import type { PhaseSample, ScenarioSummary } from './summarize.js';
+
+export interface Skipped {
+  target: string;
+  /** Absent when the whole target could not start. */
+  scenario?: string;
+  reason: string;
+}
+
+export interface TargetInfo {
+  name: string;
+  description: string;
+  /** Peak resident set size (VmHWM) over the run, MiB. */
+  peakRssMiB: number;
+}
+
+export interface RunReport {
+  startedAt: string;
+  wallSeconds: number;
+  machine: { cpus: number; cpuModel: string; node: string; clockTicksPerSecond: number };
+  options: BenchOptions;
+  scenarios: { name: string; description: string; bodyBytes: number }[];
+  targets: TargetInfo[];
+  summaries: ScenarioSummary[];
+  skipped: Skipped[];
+  samples: PhaseSample[];
+}

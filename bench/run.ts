@@ -1,0 +1,232 @@
+// `npm run bench`: one benchmark run. Starts the mock upstream, the load generator and every
+// target as separate processes, measures the targets interleaved, and writes the results.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { compileStandalone } from './compile-standalone.js';
+import { LoadClient } from './load-client.js';
+import { jobFor, measurePhase, type Phase, type PhaseSubject } from './measure-phase.js';
+import { HELP, parseOptions, type BenchOptions } from './options.js';
+import { preflight } from './preflight.js';
+import { clockTicksPerSecond, readPeakRssMiB } from './proc-stats.js';
+import { ProcessGroup } from './process-group.js';
+import { renderMarkdown } from './report-markdown.js';
+import type { RunReport, Skipped } from './run-report.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
+import { summarize, type PhaseSample } from './summarize.js';
+import { loopbackUrl, type RunningTarget, type Target } from './target.js';
+import { createTargets } from './targets.js';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+/** Lets sockets of the previous phase close before the next one is measured. */
+const SETTLE_MS = 100;
+const MOCK_START_TIMEOUT_MS = 20_000;
+
+interface Started {
+  target: Target;
+  running: RunningTarget;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function plannedSeconds(options: BenchOptions): number {
+  const cells = options.targets.length * options.scenarios.length;
+  const phases = 1 + options.rates.length;
+  return cells * (options.warmupS + options.reps * phases * (options.durationS + SETTLE_MS / 1000));
+}
+
+async function startTargets(targets: Target[], skipped: Skipped[]): Promise<Started[]> {
+  const started: Started[] = [];
+  for (const target of targets) {
+    try {
+      started.push({ target, running: await target.start() });
+      log(`started ${target.name}`);
+    } catch (e: unknown) {
+      const reason = e instanceof Error ? e.message : String(e);
+      skipped.push({ target: target.name, reason: `did not start: ${reason}` });
+      log(`${target.name} did not start: ${reason}`);
+    }
+  }
+  return started;
+}
+
+/** Pairs every started target with every scenario it answers correctly. */
+async function checkSubjects(
+  started: Started[],
+  scenarios: Scenario[],
+  skipped: Skipped[],
+): Promise<PhaseSubject[]> {
+  const subjects: PhaseSubject[] = [];
+  for (const scenario of scenarios) {
+    for (const { target, running } of started) {
+      const failure = await preflight(running.url, target.headers, scenario);
+      if (failure === undefined) subjects.push({ target, running, scenario });
+      else {
+        skipped.push({ target: target.name, scenario: scenario.name, reason: failure });
+        log(`${target.name} / ${scenario.name}: ${failure}`);
+      }
+    }
+  }
+  return subjects;
+}
+
+function describe(sample: PhaseSample): string {
+  const r = sample.result;
+  const phase = sample.ratePerS === undefined ? 'saturated' : `@${sample.ratePerS}/s`;
+  const ttfb = r.ttfb === undefined ? '' : ` ttfb p50 ${r.ttfb.p50.toFixed(2)}`;
+  return (
+    `rep ${sample.rep} ${sample.scenario} ${phase} ${sample.target}: ` +
+    `${Math.round(r.throughputPerS)} req/s, ${Math.round(sample.cpuUsPerRequest)} µs/req, ` +
+    `p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} ms${ttfb}` +
+    (r.errors > 0 ? `, ${r.errors} errors (${r.firstError ?? ''})` : '')
+  );
+}
+
+async function measure(
+  load: LoadClient,
+  subjects: PhaseSubject[],
+  options: BenchOptions,
+): Promise<PhaseSample[]> {
+  const durationMs = options.durationS * 1000;
+  const phases: Phase[] = [undefined, ...options.rates].map((ratePerS) => ({
+    ratePerS,
+    durationMs,
+    concurrency: options.concurrency,
+  }));
+  for (const subject of subjects) {
+    await load.run(
+      jobFor(subject, {
+        ratePerS: undefined,
+        durationMs: options.warmupS * 1000,
+        concurrency: options.concurrency,
+      }),
+    );
+  }
+  const meter = { load, ticksPerSecond: clockTicksPerSecond() };
+  const samples: PhaseSample[] = [];
+  for (let rep = 1; rep <= options.reps; rep++) {
+    for (const scenario of options.scenarios) {
+      const group = subjects.filter((s) => s.scenario.name === scenario);
+      for (const phase of phases) {
+        // Targets take turns phase by phase (A B C A B C), each repetition starting with the
+        // next one, so drift in the machine's speed falls on all of them alike.
+        for (let i = 0; i < group.length; i++) {
+          const subject = group[(i + rep - 1) % group.length];
+          if (subject === undefined) continue;
+          const sample = await measurePhase(meter, subject, phase, rep);
+          samples.push(sample);
+          log(describe(sample));
+          await sleep(SETTLE_MS);
+        }
+      }
+    }
+  }
+  return samples;
+}
+
+async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunReport> {
+  const startedAt = new Date();
+  log(`planned measuring time ≈ ${Math.round(plannedSeconds(options))} s`);
+  const workDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+  const mock = processes.spawn(
+    'mock',
+    process.execPath,
+    [
+      compileStandalone(repoRoot, 'bench/mock-upstream.ts'),
+      '--chunks',
+      String(options.chunks),
+      '--chunk-delay-ms',
+      String(options.chunkDelayMs),
+    ],
+    { cwd: repoRoot },
+  );
+  const upstreamUrl = loopbackUrl(await mock.readyPort(MOCK_START_TIMEOUT_MS));
+  const load = await LoadClient.start(repoRoot);
+  try {
+    const context = { repoRoot, upstreamUrl, upstreamPid: mock.pid, processes, workDir };
+    const skipped: Skipped[] = [];
+    const started = await startTargets(createTargets(options.targets, context), skipped);
+    const scenarios = SCENARIOS.filter((s) => options.scenarios.includes(s.name));
+    const subjects = await checkSubjects(started, scenarios, skipped);
+    const samples = await measure(load, subjects, options);
+    const targets = started.map(({ target, running }) => ({
+      name: target.name,
+      description: target.description,
+      peakRssMiB: readPeakRssMiB(running.pid),
+    }));
+    for (const { running } of started) await running.stop();
+    const cpu = cpus()[0];
+    return {
+      startedAt: startedAt.toISOString(),
+      wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpu?.model ?? 'unknown',
+        node: process.version,
+        clockTicksPerSecond: clockTicksPerSecond(),
+      },
+      options,
+      scenarios: scenarios.map((s) => ({
+        name: s.name,
+        description: s.description,
+        bodyBytes: Buffer.byteLength(s.body),
+      })),
+      targets,
+      summaries: summarize(samples, options.targets, options.scenarios, options.rates),
+      skipped,
+      samples,
+    };
+  } finally {
+    load.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function writeReport(report: RunReport, markdown: string, outDir: string): void {
+  const dir = resolve(repoRoot, outDir);
+  mkdirSync(dir, { recursive: true });
+  // NaN (a figure that could not be measured) becomes null rather than vanishing.
+  writeFileSync(
+    join(dir, 'latest.json'),
+    `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
+  );
+  writeFileSync(join(dir, 'latest.md'), markdown);
+  log(`wrote ${join(dir, 'latest.json')} and latest.md`);
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (e: unknown) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n\n${HELP}`);
+    return 2;
+  }
+  if (options === undefined) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const processes = new ProcessGroup();
+  const interrupt = (): void => {
+    processes.killAll();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  process.once('exit', () => processes.killAll());
+  try {
+    const report = await run(options, processes);
+    const markdown = renderMarkdown(report);
+    writeReport(report, markdown, options.outDir);
+    process.stdout.write(`\n${markdown}`);
+    return report.summaries.length > 0 ? 0 : 1;
+  } finally {
+    await processes.stopAll();
+  }
+}
+
+process.exitCode = await main();
