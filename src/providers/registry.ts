@@ -1,5 +1,7 @@
 /** Provider name → adapter. The only place that knows which adapters exist. */
 import { createAnthropicAdapter } from './anthropic/anthropic-adapter.js';
+import { createBedrockAdapter } from './bedrock/bedrock-adapter.js';
+import { createGeminiAdapter } from './gemini/gemini-adapter.js';
 import { createMockAdapter } from './mock/mock-adapter.js';
 import { createOpenAiAdapter } from './openai/openai-adapter.js';
 import { OPENAI_FAMILY } from './openai/openai-family.js';
@@ -10,6 +12,8 @@ export type AdapterFactory = () => ProviderAdapter;
 const FACTORIES: Record<string, AdapterFactory> = {
   mock: createMockAdapter,
   anthropic: createAnthropicAdapter,
+  gemini: () => createGeminiAdapter(),
+  bedrock: () => createBedrockAdapter(),
 };
 for (const name of Object.keys(OPENAI_FAMILY)) FACTORIES[name] = () => createOpenAiAdapter(name);
 

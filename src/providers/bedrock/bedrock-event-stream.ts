@@ -1,0 +1,64 @@
+/**
+ * Incremental decoder of `application/vnd.amazon.eventstream`: bytes in, whole messages out.
+ * Network chunks split frames anywhere, so bytes are buffered until the 4-byte big-endian total
+ * length at the start of a frame says the frame is complete; the codec then checks both CRCs.
+ */
+import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
+import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
+import { ProviderError } from '../types.js';
+
+/** The prelude (total length, headers length, CRC) and the trailing message CRC. */
+const MIN_FRAME_BYTES = 16;
+/** AWS caps event-stream messages at 16 MB; a larger length means the bytes are not frames. */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+export class EventStreamDecoder {
+  private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
+  private buffer: Uint8Array = new Uint8Array(0);
+
+  push(bytes: Uint8Array): Message[] {
+    // Copied, never aliased: the caller may reuse its chunk buffer after this returns.
+    this.buffer = concat(this.buffer, bytes);
+    const messages: Message[] = [];
+    while (this.buffer.length >= 4) {
+      const view = new DataView(this.buffer.buffer, this.buffer.byteOffset, 4);
+      const total = view.getUint32(0, false);
+      if (total < MIN_FRAME_BYTES || total > MAX_FRAME_BYTES) {
+        throw new ProviderError('bad_response', `invalid event-stream frame length ${total}`);
+      }
+      if (this.buffer.length < total) break;
+      messages.push(this.decodeFrame(this.buffer.subarray(0, total)));
+      this.buffer = this.buffer.subarray(total);
+    }
+    return messages;
+  }
+
+  /** Bytes of a frame that has not arrived whole; non-zero at the end means a cut stream. */
+  get pendingBytes(): number {
+    return this.buffer.length;
+  }
+
+  private decodeFrame(frame: Uint8Array): Message {
+    try {
+      return this.codec.decode(frame);
+    } catch (error: unknown) {
+      throw new ProviderError('bad_response', 'corrupt event-stream frame', { cause: error });
+    }
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+export function headerString(message: Message, name: string): string | undefined {
+  const header = message.headers[name];
+  return header?.type === 'string' ? header.value : undefined;
+}
+
+export function bodyText(message: Message): string {
+  return toUtf8(message.body);
+}
