@@ -17,6 +17,8 @@ export class LoadClient {
       cwd: repoRoot,
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // Structured clone keeps NaN (a percentile of no samples), which JSON would turn into null.
+      serialization: 'advanced',
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

@@ -8,7 +8,10 @@ import { summarizeLatencies } from './stats.js';
 const REQUEST_TIMEOUT_MS = 15_000;
 
 export interface Outcome {
-  ok: boolean;
+  /** The HTTP status; undefined when the request failed in transport (it may never have reached
+   * the server, so it is not counted as served). */
+  status: number | undefined;
+  /** Set for anything but a 2xx answer. */
   error?: string;
   firstByteAt: number;
   endAt: number;
@@ -41,18 +44,14 @@ export async function attempt(
     }
     const endAt = performance.now();
     if (firstByteAt === 0) firstByteAt = endAt;
+    const status = res.statusCode;
     if (keepText)
-      return {
-        ok: false,
-        error: `HTTP ${res.statusCode}: ${text.slice(0, 300)}`,
-        firstByteAt,
-        endAt,
-      };
-    return { ok: true, firstByteAt, endAt };
+      return { status, error: `HTTP ${status}: ${text.slice(0, 300)}`, firstByteAt, endAt };
+    return { status, firstByteAt, endAt };
   } catch (e: unknown) {
     const now = performance.now();
     return {
-      ok: false,
+      status: undefined,
       error: e instanceof Error ? e.message : String(e),
       firstByteAt: now,
       endAt: now,
@@ -72,15 +71,12 @@ export class Tally {
 
   /** `startedAt` is when the request was meant to start, so queueing delay counts as latency. */
   record(outcome: Outcome, startedAt: number, windowEnd: number): void {
-    if (outcome.error !== undefined && !outcome.error.startsWith('HTTP ')) {
-      // A transport failure may never have reached the server.
+    if (outcome.status !== undefined) this.completed++;
+    if (outcome.error !== undefined) {
       this.errors++;
-    } else {
-      this.completed++;
-      if (!outcome.ok) this.errors++;
+      this.firstError ??= outcome.error;
+      return;
     }
-    this.firstError ??= outcome.error;
-    if (!outcome.ok) return;
     if (outcome.endAt <= windowEnd) this.okInWindow++;
     this.latencies.push(outcome.endAt - startedAt);
     if (this.recordTtfb) this.ttfbs.push(outcome.firstByteAt - startedAt);

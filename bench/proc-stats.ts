@@ -61,13 +61,13 @@ export function readCpuMicros(root: number, ticksPerSecond: number): number {
   return (ticks * 1e6) / ticksPerSecond;
 }
 
-/** Peak resident set size (VmHWM) summed over the process tree, in MiB. */
+/** Peak resident set size (VmHWM) summed over the process tree, in MiB; NaN once it is gone. */
 export function readPeakRssMiB(root: number): number {
-  let kib = 0;
+  let kib = Number.NaN;
   for (const pid of processTree(root)) {
     try {
       const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      kib += Number(match?.[1] ?? 0);
+      kib = (Number.isNaN(kib) ? 0 : kib) + Number(match?.[1] ?? 0);
     } catch {
       // Gone already; nothing to add.
     }
