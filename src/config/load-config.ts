@@ -77,8 +77,16 @@ export function buildConfig(
 
   const parsed = ConfigFileSchema.safeParse(resolved.value);
   if (!parsed.success) {
+    // A required value left empty by an unset variable is reported as that, not as a type error.
+    const unset = new Map(resolved.missing.map((m) => [m.path, m.name]));
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+      parsed.error.issues.map((issue) => {
+        const path = formatPath(issue.path);
+        const name = unset.get(path);
+        return name
+          ? `${path}: environment variable ${name} is not set`
+          : `${path}: ${issue.message}`;
+      }),
     );
   }
   const file = parsed.data;
@@ -86,22 +94,31 @@ export function buildConfig(
 
   const problems: string[] = [];
   const deployments: Deployment[] = [];
+  const firstIndexOfId = new Map<string, number>();
   (file.model_list ?? []).forEach((entry, index) => {
     const result = buildDeployment(entry, index, env);
-    if (result.ok) deployments.push(result.deployment);
-    else if (result.skip) warnings.push(result.warning);
+    if (result.ok) {
+      const { id } = result.deployment;
+      const first = firstIndexOfId.get(id);
+      if (first === undefined) firstIndexOfId.set(id, index);
+      else if (entry.model_info?.id !== undefined) {
+        problems.push(
+          `model_list[${index}].model_info.id: "${id}" is already used by model_list[${first}]`,
+        );
+      } else {
+        problems.push(
+          `model_list[${index}]: same model_name and litellm_params as model_list[${first}]; give one of them a distinct model_info.id`,
+        );
+      }
+      deployments.push(result.deployment);
+    } else if (result.skip) warnings.push(result.warning);
     else problems.push(result.error);
-  });
-  const ids = new Set<string>();
-  deployments.forEach((d) => {
-    if (ids.has(d.id)) problems.push(`model_list: model_info.id "${d.id}" is used twice`);
-    ids.add(d.id);
   });
 
   const general = file.general_settings ?? {};
   const litellm = file.litellm_settings ?? {};
   const router = file.router_settings ?? {};
-  const masterKey = general.master_key ?? env.LITELLM_MASTER_KEY ?? env.TOLLGATE_MASTER_KEY;
+  const masterKey = general.master_key ?? (env.LITELLM_MASTER_KEY || env.TOLLGATE_MASTER_KEY || undefined);
   if (masterKey !== undefined && masterKey.trim() === '') {
     problems.push('general_settings.master_key: must not be empty');
   }

@@ -15,7 +15,10 @@ export interface HealthDeps {
 
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
   for (const path of ['/health/liveliness', '/health/liveness']) {
-    app.get(path, async () => "I'm alive!");
+    // A JSON string, as LiteLLM sends it.
+    app.get(path, async (_request, reply) =>
+      reply.type('application/json').send(JSON.stringify("I'm alive!")),
+    );
   }
   app.get('/health/readiness', async (_request, reply) => {
     if (deps.isDraining()) {
