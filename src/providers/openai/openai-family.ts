@@ -14,7 +14,8 @@ export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
   openrouter: { displayName: 'OpenRouter', defaultApiBase: 'https://openrouter.ai/api/v1' },
   groq: { displayName: 'Groq', defaultApiBase: 'https://api.groq.com/openai/v1' },
   together_ai: { displayName: 'Together_ai', defaultApiBase: 'https://api.together.xyz/v1' },
-  deepseek: { displayName: 'Deepseek', defaultApiBase: 'https://api.deepseek.com/v1' },
+  // LiteLLM's default is DeepSeek's /beta base (OpenAI-compatible, plus prefix and FIM features).
+  deepseek: { displayName: 'Deepseek', defaultApiBase: 'https://api.deepseek.com/beta' },
   mistral: { displayName: 'Mistral', defaultApiBase: 'https://api.mistral.ai/v1' },
   fireworks_ai: {
     displayName: 'Fireworks_ai',

@@ -1,0 +1,89 @@
+/**
+ * Azure OpenAI: the OpenAI wire format behind a different address and key header. The OpenAI
+ * adapter builds the bodies and parses the answers; this adapter re-aims each request at the
+ * deployment URL, authenticates with `api-key`, and cleans up Azure's stream extras.
+ */
+import type {
+  ChatCompletionChunk,
+  ChatRequest,
+  CompletionRequest,
+  EmbeddingRequest,
+} from '../../contracts/openai.js';
+import type { Deployment } from '../../contracts/deployment.js';
+import { createOpenAiAdapter } from '../openai/openai-adapter.js';
+import type {
+  CallContext,
+  Operation,
+  ProviderAdapter,
+  TextCompletionChunk,
+  UpstreamRequest,
+} from '../types.js';
+import { parseAzureError } from './azure-errors.js';
+import { createAzureStreamDecoder } from './azure-stream.js';
+import { acceptsStreamOptions, apiVersionOf, azureUrl, type AzureOperation } from './azure-url.js';
+
+const DISPLAY_NAME = 'Azure';
+
+export function createAzureAdapter(): ProviderAdapter {
+  const base = createOpenAiAdapter(DISPLAY_NAME);
+  const { chat, completion, embedding } = base;
+  return {
+    displayName: DISPLAY_NAME,
+    chat: {
+      ...chat,
+      buildRequest: reaim(chat, '/chat/completions'),
+      createStreamDecoder: () =>
+        createAzureStreamDecoder<ChatCompletionChunk>(DISPLAY_NAME, 'chat'),
+    },
+    completion: completion && {
+      ...completion,
+      buildRequest: reaim(completion, '/completions'),
+      createStreamDecoder: () =>
+        createAzureStreamDecoder<TextCompletionChunk>(DISPLAY_NAME, 'text'),
+    },
+    embedding: embedding && { ...embedding, buildRequest: reaim(embedding, '/embeddings') },
+    parseError: parseAzureError,
+  };
+}
+
+type AnyRequest = ChatRequest | CompletionRequest | EmbeddingRequest;
+
+/** Wraps an OpenAI `buildRequest` so the request goes to the Azure deployment URL. */
+function reaim<Req extends AnyRequest>(
+  op: Operation<Req, unknown, unknown>,
+  operation: AzureOperation,
+): (request: Req, ctx: CallContext) => Promise<UpstreamRequest> {
+  return async (request, ctx) => {
+    const d = ctx.deployment;
+    const url = azureUrl(d, operation);
+    // The OpenAI adapter only contributes the body: no bearer key, organization or extra headers.
+    const neutral: Deployment = {
+      ...d,
+      apiBase: url,
+      apiKey: undefined,
+      organization: undefined,
+      headers: {},
+    };
+    const upstream = await op.buildRequest(request, { ...ctx, deployment: neutral });
+    return {
+      ...upstream,
+      url,
+      headers: azureHeaders(d),
+      body: upstream.body && fitBodyToApiVersion(upstream.body, apiVersionOf(url), ctx.stream),
+    };
+  };
+}
+
+function azureHeaders(d: Deployment): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (d.apiKey) headers['api-key'] = d.apiKey;
+  return Object.assign(headers, d.headers);
+}
+
+/** Older API versions refuse `stream_options`; without it they simply send no usage chunk. */
+function fitBodyToApiVersion(body: string, apiVersion: string, stream: boolean): string {
+  if (!stream || acceptsStreamOptions(apiVersion)) return body;
+  const json = JSON.parse(body) as Record<string, unknown>;
+  delete json.stream_options;
+  return JSON.stringify(json);
+}
