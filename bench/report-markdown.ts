@@ -102,7 +102,8 @@ export function renderMarkdown(report: RunReport): string {
   const lines = [
     `## Benchmark run of ${report.startedAt}`,
     '',
-    `${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; ${options.reps} interleaved ` +
+    `Revision ${report.revision}; ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; ` +
+      `${options.reps} interleaved ` +
       `repetition(s) of ${options.durationS} s phases after ${options.warmupS} s warm-up; ` +
       `closed loop at concurrency ${options.concurrency}; ${options.chunks} chunks per stream, ` +
       `${options.chunkDelayMs} ms apart; wall time ${Math.round(report.wallSeconds)} s.`,

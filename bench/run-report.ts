@@ -19,6 +19,8 @@ export interface TargetInfo {
 export interface RunReport {
   startedAt: string;
   wallSeconds: number;
+  /** Commit of the measured tree, with "-dirty" when src/ had uncommitted changes. */
+  revision: string;
   machine: { cpus: number; cpuModel: string; node: string; clockTicksPerSecond: number };
   options: BenchOptions;
   scenarios: { name: string; description: string; bodyBytes: number }[];

@@ -1,5 +1,6 @@
 // `npm run bench`: one benchmark run. Starts the mock upstream, the load generator and every
 // target as separate processes, measures the targets interleaved, and writes the results.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,17 @@ interface Started {
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+function treeRevision(): string {
+  try {
+    const run = (args: string[]): string =>
+      execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+    const dirty = run(['status', '--porcelain', '--', 'src']).length > 0;
+    return `${run(['rev-parse', '--short', 'HEAD'])}${dirty ? '-dirty' : ''}`;
+  } catch {
+    return 'unknown';
+  }
 }
 
 function plannedSeconds(options: BenchOptions): number {
@@ -163,6 +175,7 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
     return {
       startedAt: startedAt.toISOString(),
       wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
+      revision: treeRevision(),
       machine: {
         cpus: cpus().length,
         cpuModel: cpu?.model ?? 'unknown',
@@ -189,11 +202,8 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
 function writeReport(report: RunReport, markdown: string, outDir: string): void {
   const dir = resolve(repoRoot, outDir);
   mkdirSync(dir, { recursive: true });
-  // NaN (a figure that could not be measured) becomes null rather than vanishing.
-  writeFileSync(
-    join(dir, 'latest.json'),
-    `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`,
-  );
+  // JSON writes a figure that could not be measured (NaN) as null.
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(dir, 'latest.md'), markdown);
   log(`wrote ${join(dir, 'latest.json')} and latest.md`);
 }
