@@ -11,6 +11,7 @@ import type { GatewayConfig } from './config/gateway-config.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { callOnce } from './proxy/call-upstream.js';
+import { registerMessagesRoute } from './proxy/messages-route.js';
 import { registerProxyRoutes } from './proxy/proxy-routes.js';
 import { ProxyService } from './proxy/proxy-service.js';
 import { DeploymentHealth } from './proxy/router/deployment-health.js';
@@ -125,6 +126,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   installErrorHandler(server, config.maxRequestBytes);
   registerProxyRoutes(server, { service, authenticate, metrics });
+  registerMessagesRoute(server, { service, authenticate });
   registerModelInfoRoutes(server, catalog, authenticate);
   registerHealthRoutes(server, {
     config,

@@ -142,12 +142,8 @@ describe('OpenAI SDK through the gateway to Azure and Ollama', () => {
     });
 
     // The SDK asks for base64 by default. Azure answers in kind; Ollama only returns floats and the
-    // proxy does not yet re-encode them (shared/embedding-list.ts withBase64Embeddings is unused).
-    const todo =
-      model === 'llama-embed'
-        ? 'proxy must apply withBase64Embeddings for float-only providers'
-        : undefined;
-    it(`${model}: embeddings with the SDK's default base64 encoding`, { todo }, async () => {
+    // proxy encodes them.
+    it(`${model}: embeddings with the SDK's default base64 encoding`, async () => {
       const response = await client.embeddings.create({ model, input: 'hello' });
       const vector = response.data[0]?.embedding ?? [];
       assert.equal(vector.length, 3);

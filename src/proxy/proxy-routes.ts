@@ -9,10 +9,12 @@ import {
   ChatRequestSchema,
   CompletionRequestSchema,
   EmbeddingRequestSchema,
+  type EmbeddingResponse,
   type Usage,
 } from '../contracts/openai.js';
 import { asGatewayError, toErrorBody } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import { ProviderError } from '../providers/types.js';
 import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
@@ -91,26 +93,28 @@ async function handleCall(
     stream?: boolean | null;
     stream_options?: { include_usage?: boolean } | null;
   };
-  const controller = new AbortController();
-  reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
+  const signal = abortOnDisconnect(reply);
   const result = await deps.service.call<typeof body, Streamable, Streamable>(
     spec.op,
     body,
     principal,
     {
       requestId: request.id,
-      signal: controller.signal,
+      signal,
     },
   );
   const headers = responseHeaders(result.meta);
   if (result.kind === 'json') {
     deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
+    // OpenAI SDKs ask for base64 by default; providers that only return floats get encoded here.
+    const value =
+      spec.op === 'embedding' && (body as { encoding_format?: string }).encoding_format === 'base64'
+        ? withBase64Embeddings(result.value as unknown as EmbeddingResponse)
+        : result.value;
     headers['x-litellm-response-duration-ms'] = String(
       Math.round(performance.now() - result.meta.startedAt),
     );
-    return reply.headers(headers).send(result.value);
+    return reply.headers(headers).send(value);
   }
   reply.hijack();
   await pumpStream(reply, result, {
@@ -120,6 +124,15 @@ async function handleCall(
     principal,
   });
   return reply;
+}
+
+/** A signal that fires when the client goes away before the answer is complete. */
+export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
 }
 
 /** Azure-style routes carry the model in the path. */
@@ -132,7 +145,7 @@ function withPathModel(request: FastifyRequest): unknown {
   return body;
 }
 
-function responseHeaders(meta: CallMeta): Record<string, string> {
+export function responseHeaders(meta: CallMeta): Record<string, string> {
   const headers: Record<string, string> = {
     'x-litellm-model-id': meta.deployment.id,
     'x-litellm-model-group': meta.group,

@@ -24,6 +24,12 @@ import type { UpstreamTransport } from './upstream-transport.js';
 
 export type OpName = 'chat' | 'completion' | 'embedding';
 
+/** Picks the operation for a deployment, for calls that are not one of the built-in OpNames. */
+export type OperationResolver = (
+  adapter: ProviderAdapter,
+  deployment: Deployment,
+) => Operation<unknown, unknown, unknown>;
+
 export interface ProxyDeps {
   config: GatewayConfig;
   router: Router;
@@ -66,7 +72,7 @@ export class ProxyService {
   }
 
   async call<Req extends ProxyRequestBody, Res, Chunk>(
-    op: OpName,
+    op: OpName | OperationResolver,
     body: Req,
     principal: Principal,
     io: { requestId: string; signal: AbortSignal },
@@ -100,7 +106,10 @@ export class ProxyService {
             body.mock_response === undefined ? routed : asMock(routed, body.mock_response);
           last = deployment;
           const adapter = this.adapterFor(deployment);
-          const operation = this.operationFor(op, adapter, deployment);
+          const operation =
+            typeof op === 'function'
+              ? op(adapter, deployment)
+              : this.operationFor(op, adapter, deployment);
           const ctx: CallContext = {
             deployment,
             stream,

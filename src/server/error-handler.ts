@@ -1,6 +1,7 @@
 /** The one place where failures become HTTP responses in the LiteLLM/OpenAI error shape. */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { GatewayError, asGatewayError, toErrorBody } from '../errors/gateway-error.js';
+import { toAnthropicErrorBody } from '../proxy/messages/anthropic-error-body.js';
 
 export function installErrorHandler(app: FastifyInstance, maxRequestBytes: number): void {
   app.setErrorHandler((error: FastifyError | GatewayError | Error, request, reply) => {

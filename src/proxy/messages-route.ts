@@ -1,0 +1,96 @@
+/**
+ * `POST /v1/messages`: the Anthropic Messages API in, any provider out. Anthropic deployments are
+ * passed through natively; others are translated. Streams use Anthropic's SSE events either way.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticate.js';
+import { AnthropicMessagesRequestSchema } from '../contracts/anthropic.js';
+import type { Usage } from '../contracts/openai.js';
+import { asGatewayError } from '../errors/gateway-error.js';
+import { ProviderError } from '../providers/types.js';
+import {
+  anthropicErrorFrame,
+  messagesOperation,
+  type MessagesChunk,
+  type MessagesResult,
+} from './messages/messages-operation.js';
+import { toAnthropicErrorBody } from './messages/anthropic-error-body.js';
+import { parseBody } from './parse-body.js';
+import { abortOnDisconnect, responseHeaders } from './proxy-routes.js';
+import type { OperationResolver, ProxyService } from './proxy-service.js';
+import { SseResponse } from './sse-response.js';
+import { toGatewayError } from './to-gateway-error.js';
+
+export interface MessagesRouteDeps {
+  service: ProxyService;
+  authenticate: Authenticator;
+}
+
+/** Route config read by the error handler: errors on this route use Anthropic's body shape. */
+export const ANTHROPIC_ERRORS = { errorFormat: 'anthropic' } as const;
+
+export function registerMessagesRoute(app: FastifyInstance, deps: MessagesRouteDeps): void {
+  for (const path of ['/v1/messages', '/anthropic/v1/messages']) {
+    app.post(path, { config: ANTHROPIC_ERRORS }, (request, reply) =>
+      handleMessages(request, reply, deps),
+    );
+  }
+}
+
+async function handleMessages(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: MessagesRouteDeps,
+): Promise<unknown> {
+  const principal = deps.authenticate(request.headers);
+  const body = parseBody(AnthropicMessagesRequestSchema, request.body);
+  const signal = abortOnDisconnect(reply);
+  const resolve: OperationResolver = (adapter, deployment) =>
+    messagesOperation(adapter, deployment, request.headers) as ReturnType<OperationResolver>;
+  const result = await deps.service.call<typeof body, MessagesResult, MessagesChunk>(
+    resolve,
+    body,
+    principal,
+    {
+      requestId: request.id,
+      signal,
+    },
+  );
+  const headers = responseHeaders(result.meta);
+  if (result.kind === 'json') {
+    deps.service.recordUsage(result.meta, result.value.usage);
+    return reply.headers(headers).type('application/json').send(result.value.body);
+  }
+  reply.hijack();
+  const sse = new SseResponse(reply.raw);
+  sse.start({ ...headers, 'x-request-id': request.id, 'x-litellm-call-id': request.id });
+  let usage: Usage | undefined;
+  try {
+    for (const event of result.opened.first) {
+      if (event.chunk.usage) usage = event.chunk.usage;
+      await sse.write(event.chunk.text);
+    }
+    for await (const event of result.opened.rest) {
+      if (sse.isClosed) break;
+      if (event.chunk.usage) usage = event.chunk.usage;
+      await sse.write(event.chunk.text);
+    }
+    deps.service.recordUsage(result.meta, usage);
+    sse.end();
+  } catch (error: unknown) {
+    deps.service.recordUsage(result.meta, usage);
+    const gatewayError =
+      error instanceof ProviderError
+        ? toGatewayError(error, {
+            providerName: result.meta.deployment.provider,
+            group: result.meta.group,
+            fallbacks: [],
+          })
+        : asGatewayError(error);
+    reply.log.warn({ err: gatewayError.message }, 'messages stream ended with an error');
+    const body = toAnthropicErrorBody(gatewayError);
+    await sse.write(anthropicErrorFrame(body.error.message, body.error.type));
+    sse.end();
+  }
+  return reply;
+}
