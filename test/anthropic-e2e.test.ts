@@ -207,4 +207,25 @@ describe('official SDKs through the gateway to Anthropic', () => {
       anthropicUpstream.reset();
     }
   });
+
+  it('answers /v1/messages errors in the Anthropic shape, keeping the LiteLLM code', async () => {
+    const response = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': MASTER_KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'nope',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    assert.equal(response.status, 400);
+    const body = (await response.json()) as {
+      type: string;
+      error: { type: string; message: string; code: string };
+    };
+    assert.equal(body.type, 'error');
+    assert.equal(body.error.type, 'invalid_request_error');
+    assert.equal(body.error.code, '400');
+    assert.match(body.error.message, /Invalid model name passed in model=nope/);
+  });
 });

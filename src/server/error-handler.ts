@@ -9,10 +9,19 @@ export function installErrorHandler(app: FastifyInstance, maxRequestBytes: numbe
     if (gatewayError.status >= 500) {
       request.log.error({ err: error }, 'request failed');
     }
-    void reply
-      .status(gatewayError.status)
-      .headers(gatewayError.headers)
-      .send(toErrorBody(gatewayError));
+    // `/v1/messages` clients get Anthropic's shape, with LiteLLM's `code` kept alongside.
+    const config = request.routeOptions.config as { errorFormat?: string } | undefined;
+    const body =
+      config?.errorFormat === 'anthropic'
+        ? {
+            type: 'error',
+            error: {
+              ...toAnthropicErrorBody(gatewayError).error,
+              code: String(gatewayError.status),
+            },
+          }
+        : toErrorBody(gatewayError);
+    void reply.status(gatewayError.status).headers(gatewayError.headers).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ detail: 'Not Found' });
