@@ -118,7 +118,8 @@ export function buildConfig(
   const general = file.general_settings ?? {};
   const litellm = file.litellm_settings ?? {};
   const router = file.router_settings ?? {};
-  const masterKey = general.master_key ?? (env.LITELLM_MASTER_KEY || env.TOLLGATE_MASTER_KEY || undefined);
+  const masterKey =
+    general.master_key ?? (env.LITELLM_MASTER_KEY || env.TOLLGATE_MASTER_KEY || undefined);
   if (masterKey !== undefined && masterKey.trim() === '') {
     problems.push('general_settings.master_key: must not be empty');
   }
