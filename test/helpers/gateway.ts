@@ -17,6 +17,8 @@ export interface StartGatewayOptions {
   env?: Record<string, string | undefined>;
   now?: () => number;
   random?: () => number;
+  /** Receives the gateway's JSON log lines (at debug level) instead of discarding them. */
+  logStream?: NodeJS.WritableStream;
 }
 
 export async function startGateway(
@@ -24,7 +26,9 @@ export async function startGateway(
   options: StartGatewayOptions = {},
 ): Promise<TestGateway> {
   const gatewayConfig = buildConfig(structuredClone(config), { ...options.env });
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = options.logStream
+    ? createLogger('debug', options.logStream)
+    : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const app = await createApp({
     config: gatewayConfig,
     logger,
