@@ -55,7 +55,7 @@ export const ModelInfoSchema = z.looseObject({
 export const ModelEntrySchema = z.looseObject({
   model_name: z.string().min(1),
   litellm_params: LitellmParamsSchema,
-  model_info: ModelInfoSchema.optional(),
+  model_info: ModelInfoSchema.nullable().optional(),
 });
 
 export const GeneralSettingsSchema = z.looseObject({

@@ -82,11 +82,20 @@ export class Router {
     }
   }
 
-  /** Fallback groups for the first group, chosen by the kind of the last error. */
+  /**
+   * Fallback groups for the first group, chosen by the kind of the last error. As in LiteLLM, a
+   * context-window or content-policy error uses the generic fallbacks when no list for its kind
+   * is configured at all, and a `"*"` entry is the generic list of groups without their own.
+   */
   fallbacksFor(group: string, kind?: ErrorKind): string[] {
-    if (kind === 'context_window') return this.config.contextWindowFallbacks.get(group) ?? [];
-    if (kind === 'content_policy') return this.config.contentPolicyFallbacks.get(group) ?? [];
-    return this.config.fallbacks.get(group) ?? this.config.defaultFallbacks;
+    const { contextWindowFallbacks, contentPolicyFallbacks, fallbacks } = this.config;
+    if (kind === 'context_window' && contextWindowFallbacks.size > 0) {
+      return contextWindowFallbacks.get(group) ?? [];
+    }
+    if (kind === 'content_policy' && contentPolicyFallbacks.size > 0) {
+      return contentPolicyFallbacks.get(group) ?? [];
+    }
+    return fallbacks.get(group) ?? fallbacks.get('*') ?? this.config.defaultFallbacks;
   }
 
   private nextFallback(group: string, error: unknown, tried: Set<string>, options: RouteOptions) {
@@ -109,6 +118,7 @@ export class Router {
     const maxAttempts = 1 + (options.numRetries ?? this.config.numRetries);
     let lastError: unknown;
     let previous: Deployment | undefined;
+    let attempts = 0;
     for (let n = 0; n < maxAttempts; n++) {
       const pool =
         previous && deployments.length > 1
@@ -125,6 +135,7 @@ export class Router {
         );
         break;
       }
+      attempts++;
       try {
         const value = await this.attemptDeployment(
           deployment,
@@ -148,9 +159,10 @@ export class Router {
           (d) => d.id !== deployment.id && !this.health.isCoolingDown(d),
         );
         if (!alternatives) await this.deps.sleep(this.backoff(n, error), options.signal);
+        if (options.signal.aborted) break;
       }
     }
-    throw new RoutedFailure(lastError, maxAttempts - 1);
+    throw new RoutedFailure(lastError, Math.max(0, attempts - 1));
   }
 
   /** One deployment, with its own `max_retries` for retryable errors before the router moves on. */
@@ -173,7 +185,7 @@ export class Router {
           this.health.recordFailure(d, error.kind, groupSize);
           if (RETRYABLE.has(error.kind) && n < ownRetries) {
             await this.deps.sleep(this.backoff(n, error), options.signal);
-            continue;
+            if (!options.signal.aborted) continue;
           }
         }
         throw error;

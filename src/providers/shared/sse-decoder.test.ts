@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SseDecoder, type SseEvent } from './sse-decoder.js';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+/** Feeds the stream in the given pieces and returns every event, flush included. */
+function decode(pieces: Uint8Array[]): SseEvent[] {
+  const decoder = new SseDecoder();
+  const events = pieces.flatMap((piece) => decoder.push(piece));
+  return [...events, ...decoder.flush()];
+}
+
+/** Every way to cut `data` in two, plus one byte at a time. */
+function everySplit(data: Uint8Array): Uint8Array[][] {
+  const splits: Uint8Array[][] = [];
+  for (let i = 0; i <= data.length; i++) splits.push([data.slice(0, i), data.slice(i)]);
+  splits.push(Array.from(data, (b) => Uint8Array.of(b)));
+  return splits;
+}
+
+const STREAM =
+  ': keep-alive comment\n\n' +
+  'data: {"n":1,"text":"héllo ✓ 🎉"}\n\n' +
+  'event: message_delta\r\ndata: first line\r\ndata: second line\r\n\r\n' +
+  'id: 7\nretry: 100\ndata:no-space\n\n' +
+  'data: [DONE]\n\n';
+
+const EXPECTED: SseEvent[] = [
+  { event: undefined, data: '{"n":1,"text":"héllo ✓ 🎉"}' },
+  { event: 'message_delta', data: 'first line\nsecond line' },
+  { event: undefined, data: 'no-space' },
+  { event: undefined, data: '[DONE]' },
+];
+
+describe('SseDecoder', () => {
+  test('decodes LF and CRLF events, multi-line data, comments and unknown fields', () => {
+    assert.deepEqual(decode([bytes(STREAM)]), EXPECTED);
+  });
+
+  test('gives the same events however the bytes are split, even inside a UTF-8 character', () => {
+    const data = bytes(STREAM);
+    for (const pieces of everySplit(data)) {
+      assert.deepEqual(
+        decode(pieces),
+        EXPECTED,
+        `split into ${pieces.map((p) => p.length).join('+')}`,
+      );
+    }
+  });
+
+  test('an event is only emitted once its blank line has arrived', () => {
+    const decoder = new SseDecoder();
+    assert.deepEqual(decoder.push(bytes('data: a\n')), []);
+    assert.deepEqual(decoder.push(bytes('\n')), [{ event: undefined, data: 'a' }]);
+    assert.deepEqual(decoder.push(bytes('data: b\r\n\r')), []);
+    assert.deepEqual(decoder.push(bytes('\n')), [{ event: undefined, data: 'b' }]);
+  });
+
+  test('several events in one chunk all come out, in order', () => {
+    const decoder = new SseDecoder();
+    assert.deepEqual(
+      decoder.push(bytes('data: 1\n\ndata: 2\r\n\r\ndata: 3\n\n')).map((e) => e.data),
+      ['1', '2', '3'],
+    );
+  });
+
+  test('a block of only comments is no event', () => {
+    assert.deepEqual(decode([bytes(': ping\n: pong\n\n')]), []);
+  });
+
+  test('only one leading space is removed from a value', () => {
+    assert.deepEqual(decode([bytes('data:   indented\n\n')]), [
+      { event: undefined, data: '  indented' },
+    ]);
+  });
+
+  test('an empty data field is an event with empty data', () => {
+    assert.deepEqual(decode([bytes('data\n\n')]), [{ event: undefined, data: '' }]);
+  });
+
+  test('flush returns an event cut off before its blank line', () => {
+    const decoder = new SseDecoder();
+    assert.deepEqual(decoder.push(bytes('data: {"partial":')), []);
+    assert.deepEqual(decoder.flush(), [{ event: undefined, data: '{"partial":' }]);
+    assert.deepEqual(decoder.flush(), []);
+  });
+});
