@@ -36,6 +36,11 @@ describe('OpenAI SDK through the gateway', () => {
           model_info: { mode: 'embedding' },
         },
         { model_name: 'mock-gpt', litellm_params: { model: 'mock/mock-gpt' } },
+        {
+          model_name: 'slow-mock',
+          litellm_params: { model: 'mock/slow', mock_chunk_delay_ms: 60 },
+          model_info: { id: 'slow-mock-1' },
+        },
       ],
       general_settings: { master_key: MASTER_KEY },
     });
@@ -162,7 +167,7 @@ describe('OpenAI SDK through the gateway', () => {
   it('lists the models', async () => {
     const models = await client.models.list();
     const ids = models.data.map((m) => m.id);
-    assert.deepEqual(ids, ['gpt-4o-mini', 'text-embedding-3-small', 'mock-gpt']);
+    assert.deepEqual(ids, ['gpt-4o-mini', 'text-embedding-3-small', 'mock-gpt', 'slow-mock']);
     assert.equal(models.data[0]?.owned_by, 'openai');
     assert.equal(models.data[0]?.created, 1677610602);
   });
@@ -265,5 +270,32 @@ describe('OpenAI SDK through the gateway', () => {
         // consume
       }
     }, /stream ended before it was complete/);
+  });
+
+  it('forwards each chunk as it arrives, and still learns the usage the client did not ask for', async () => {
+    const started = performance.now();
+    const stream = await client.chat.completions.create({
+      model: 'slow-mock',
+      messages: [{ role: 'user', content: 'one two three four five six' }],
+      stream: true,
+    });
+    const arrivals: number[] = [];
+    for await (const chunk of stream) {
+      if (chunk.choices[0]?.delta.content) arrivals.push(performance.now() - started);
+    }
+    assert.ok(arrivals.length >= 8);
+    const first = arrivals[0] ?? 0;
+    const last = arrivals[arrivals.length - 1] ?? 0;
+    // Chunks are 60 ms apart upstream: a buffering gateway would deliver them all at once.
+    assert.ok(last - first > 300, `chunks spread over ${Math.round(last - first)} ms`);
+    const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+    assert.match(
+      metrics,
+      /litellm_input_tokens_metric\{model="slow-mock",model_id="slow-mock-1"\} [1-9]/,
+    );
+    assert.match(
+      metrics,
+      /litellm_output_tokens_metric\{model="slow-mock",model_id="slow-mock-1"\} [1-9]/,
+    );
   });
 });
