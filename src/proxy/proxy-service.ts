@@ -126,7 +126,12 @@ export class ProxyService {
             ? openStream(operation, body, ctx, env)
             : callOnce(operation, body, ctx, env);
         },
-        { signal: io.signal, canUse: (g) => principal.canUseModel(g), numRetries },
+        {
+          signal: io.signal,
+          canUse: (g) => principal.canUseModel(g),
+          numRetries,
+          holdInFlight: stream,
+        },
       );
       const meta: CallMeta = {
         deployment: last ?? outcome.deployment,
@@ -137,7 +142,11 @@ export class ProxyService {
       };
       if (outcome.fallbacks > 0) this.deps.metrics.fallbacks.inc({ model: resolved.group });
       return stream
-        ? { kind: 'stream', opened: outcome.value as OpenedStream<Chunk>, meta }
+        ? {
+            kind: 'stream',
+            opened: this.releasedAtEnd(outcome.value as OpenedStream<Chunk>, outcome.deployment),
+            meta,
+          }
         : { kind: 'json', value: outcome.value as Res, meta };
     } catch (error: unknown) {
       if (last && error instanceof ProviderError) this.recordFailure(last, error);
@@ -150,6 +159,22 @@ export class ProxyService {
         ),
       });
     }
+  }
+
+  /** The stream counts as in flight on its deployment until it ends, however it ends. */
+  private releasedAtEnd<Chunk>(
+    opened: OpenedStream<Chunk>,
+    deployment: Deployment,
+  ): OpenedStream<Chunk> {
+    const health = this.deps.router.health;
+    async function* rest() {
+      try {
+        yield* opened.rest;
+      } finally {
+        health.end(deployment);
+      }
+    }
+    return { ...opened, rest: rest() };
   }
 
   /** Books what a finished call used: token metrics and the deployment's minute usage. */

@@ -83,3 +83,11 @@ describe('OpenAI stream decoder', () => {
     assert.deepEqual(d.push(bytes(': ping\n\ndata:\n\n')), []);
   });
 });
+
+test('a chunk that is JSON but not an object is a clean bad_response, not a crash', () => {
+  const decoder = createOpenAiStreamDecoder('OpenAI');
+  assert.throws(
+    () => decoder.push(new TextEncoder().encode('data: null\n\n')),
+    (error: unknown) => error instanceof ProviderError && error.kind === 'bad_response',
+  );
+});

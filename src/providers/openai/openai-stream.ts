@@ -31,6 +31,12 @@ export function createOpenAiStreamDecoder<T>(displayName: string): StreamDecoder
           `${displayName} sent a stream chunk that is not JSON`,
         );
       }
+      if (chunk === null || typeof chunk !== 'object' || Array.isArray(chunk)) {
+        throw new ProviderError(
+          'bad_response',
+          `${displayName} sent a stream chunk that is not an object`,
+        );
+      }
       if (chunk.error) {
         throw new ProviderError('server', chunk.error.message ?? 'stream error', {
           type: chunk.error.type,

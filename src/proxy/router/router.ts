@@ -25,6 +25,11 @@ export interface RouteOptions {
   canUse?: (group: string) => boolean;
   /** Per-request override of `num_retries`. */
   numRetries?: number;
+  /**
+   * Keep the deployment counted as busy after a successful attempt: for streams, which go on
+   * after the attempt returns. The caller then calls `health.end(deployment)` when done.
+   */
+  holdInFlight?: boolean;
 }
 
 export type Attempt<T> = (deployment: Deployment) => Promise<T>;
@@ -176,9 +181,11 @@ export class Router {
     for (let n = 0; ; n++) {
       this.health.begin(d);
       const started = Date.now();
+      let held = false;
       try {
         const value = await attempt(d);
         this.health.recordSuccess(d, Date.now() - started);
+        held = options.holdInFlight === true;
         return value;
       } catch (error: unknown) {
         if (error instanceof ProviderError && !options.signal.aborted) {
@@ -190,7 +197,7 @@ export class Router {
         }
         throw error;
       } finally {
-        this.health.end(d);
+        if (!held) this.health.end(d);
       }
     }
   }
