@@ -132,9 +132,9 @@ describe('params', () => {
     assert.deepEqual(d.headers, { A: '1', B: '2' });
   });
 
-  test('weight defaults to 1; unset limits stay undefined', () => {
+  test('weight and unset limits stay undefined', () => {
     const d = build(entry({ model: 'openai/gpt-4o' }));
-    assert.equal(d.weight, 1);
+    assert.equal(d.weight, undefined);
     assert.equal(d.rpm, undefined);
     assert.equal(d.timeoutMs, undefined);
     assert.equal(d.maxRetries, undefined);

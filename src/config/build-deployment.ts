@@ -157,7 +157,7 @@ export function buildDeployment(
     defaults,
     rpm: params.rpm,
     tpm: params.tpm,
-    weight: params.weight ?? 1,
+    weight: params.weight,
     timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
     streamTimeoutMs: params.stream_timeout === undefined ? undefined : params.stream_timeout * 1000,
     maxRetries: params.max_retries,

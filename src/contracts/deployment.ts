@@ -28,7 +28,8 @@ export interface Deployment {
   defaults: Record<string, unknown>;
   rpm?: number;
   tpm?: number;
-  weight: number;
+  /** `weight` for simple-shuffle; unset when the config gives none. */
+  weight?: number;
   timeoutMs?: number;
   streamTimeoutMs?: number;
   maxRetries?: number;

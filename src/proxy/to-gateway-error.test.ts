@@ -42,7 +42,7 @@ describe('toGatewayError', () => {
       ...ctx,
       fallbacks: ['gpt-4o-mini', 'claude'],
     });
-    assert.match(e.message, /\nAvailable Model Group Fallbacks=\["gpt-4o-mini","claude"\]$/);
+    assert.match(e.message, /\nAvailable Model Group Fallbacks=\['gpt-4o-mini', 'claude'\]$/);
   });
 
   test('names the provider the failure came from', () => {

@@ -4,6 +4,7 @@
  */
 import { GatewayError, type ErrorCode } from '../errors/gateway-error.js';
 import { ProviderError, type ErrorKind } from '../providers/types.js';
+import { pythonList } from './router/router.js';
 
 const BY_KIND: Record<ErrorKind, { code: ErrorCode; exception: string; status?: number }> = {
   bad_request: { code: 'bad_request', exception: 'BadRequestError' },
@@ -42,7 +43,7 @@ export function toGatewayError(error: unknown, ctx: ErrorContext): GatewayError 
   if (error.details.retryAfterMs !== undefined) {
     headers['retry-after'] = String(Math.max(1, Math.ceil(error.details.retryAfterMs / 1000)));
   }
-  const fallbacks = ctx.fallbacks.length > 0 ? JSON.stringify(ctx.fallbacks) : 'None';
+  const fallbacks = ctx.fallbacks.length > 0 ? pythonList(ctx.fallbacks) : 'None';
   const message = `litellm.${exception}: ${ctx.providerName}Exception - ${error.message}. Received Model Group=${ctx.group}\nAvailable Model Group Fallbacks=${fallbacks}`;
   return new GatewayError(spec.code, message, {
     status,

@@ -31,7 +31,7 @@ export function describeDeployment(d: Deployment): Record<string, unknown> {
   if (d.apiVersion) litellmParams.api_version = d.apiVersion;
   if (d.rpm !== undefined) litellmParams.rpm = d.rpm;
   if (d.tpm !== undefined) litellmParams.tpm = d.tpm;
-  if (d.weight !== 1) litellmParams.weight = d.weight;
+  if (d.weight !== undefined) litellmParams.weight = d.weight;
   if (d.timeoutMs !== undefined) litellmParams.timeout = d.timeoutMs / 1000;
   if (d.streamTimeoutMs !== undefined) litellmParams.stream_timeout = d.streamTimeoutMs / 1000;
   if (d.maxRetries !== undefined) litellmParams.max_retries = d.maxRetries;

@@ -15,7 +15,6 @@ export function testDeployment(
     headers: {},
     connection: {},
     defaults: {},
-    weight: 1,
     modelInfo: { id: `${provider}-test`, access_groups: [] },
     ...overrides,
   };

@@ -296,7 +296,7 @@ describe('cooldowns while routing', () => {
         assert.equal(e.headers['retry-after'], '7');
         assert.equal(
           toErrorBody(e).error.message,
-          'No deployments available for selected model. Try again in 7 seconds. Passed model=a.',
+          "No deployments available for selected model, Try again in 7 seconds. Passed model=a. pre-call-checks=False, cooldown_list=['a1', 'a2']",
         );
         assert.equal(toErrorBody(e).error.code, '429');
         return true;

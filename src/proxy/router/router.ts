@@ -135,7 +135,7 @@ export class Router {
       if (!deployment) {
         lastError ??= new GatewayError(
           'no_healthy_deployment',
-          `No deployments available for selected model. Try again in ${Math.ceil(this.config.cooldownMs / 1000)} seconds. Passed model=${group}.`,
+          `No deployments available for selected model, Try again in ${Math.ceil(this.config.cooldownMs / 1000)} seconds. Passed model=${group}. pre-call-checks=False, cooldown_list=${pythonList(deployments.filter((d) => this.health.isCoolingDown(d)).map((d) => d.id))}`,
           { headers: { 'retry-after': String(Math.ceil(this.config.cooldownMs / 1000)) } },
         );
         break;
@@ -217,4 +217,9 @@ class RoutedFailure extends Error {
   ) {
     super('routing failed');
   }
+}
+
+/** LiteLLM's messages print lists the Python way: `['a', 'b']`. */
+export function pythonList(items: readonly string[]): string {
+  return `[${items.map((item) => `'${item}'`).join(', ')}]`;
 }

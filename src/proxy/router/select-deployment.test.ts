@@ -200,3 +200,15 @@ describe('usage-based-routing', () => {
     assert.equal(selectDeployment([only], 'usage-based-routing', health)?.id, 'only');
   });
 });
+
+describe('simple-shuffle with partial weights', () => {
+  test('deployments without a weight get none when another sets one, as in LiteLLM', () => {
+    const { health } = newHealth();
+    const counts = tally(
+      [dep('weighted', { weight: 2 }), dep('unweighted')],
+      'simple-shuffle',
+      health,
+    );
+    assert.equal(counts.unweighted ?? 0, 0);
+  });
+});

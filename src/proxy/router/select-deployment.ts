@@ -48,10 +48,13 @@ function pickMin(
   return best[Math.floor(random() * best.length)];
 }
 
-/** LiteLLM's simple-shuffle: by `weight` when given, else by `rpm`, else by `tpm`, else evenly. */
+/**
+ * LiteLLM's simple-shuffle: by `weight` when any deployment sets one (the others weigh 0), else by
+ * `rpm`, else by `tpm`, else evenly.
+ */
 function pickWeighted(pool: readonly Deployment[], random: () => number): Deployment | undefined {
-  const weightOf = pool.some((d) => d.weight !== 1)
-    ? (d: Deployment) => d.weight
+  const weightOf = pool.some((d) => d.weight !== undefined)
+    ? (d: Deployment) => d.weight ?? 0
     : pool.some((d) => d.rpm !== undefined)
       ? (d: Deployment) => d.rpm ?? 0
       : pool.some((d) => d.tpm !== undefined)
