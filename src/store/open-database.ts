@@ -1,0 +1,81 @@
+/**
+ * Opens the store named by a database URL: a SQLite file by default (`sqlite:PATH`, a bare path,
+ * or `sqlite::memory:`), PostgreSQL for `postgres://` / `postgresql://` URLs. Migrations run on
+ * open, so a new or older database is always at the current schema.
+ */
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrate.js';
+import type { DatabaseSchema } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface StoreDatabase {
+  db: Kysely<DatabaseSchema>;
+  dialect: Dialect;
+  /** Where it lives, with any password removed: for logs and /health/readiness. */
+  description: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** PostgreSQL schema to use (created if missing); tests use one each. */
+  schema?: string;
+  /** Skip migrations (for `tollgate migrate --status`-style tools). */
+  migrate?: boolean;
+}
+
+export const DEFAULT_SQLITE_PATH = './tollgate.db';
+
+export async function openDatabase(url: string, options: OpenOptions = {}): Promise<StoreDatabase> {
+  const opened = /^postgres(ql)?:\/\//i.test(url)
+    ? await openPostgres(url, options)
+    : openSqlite(sqlitePath(url));
+  if (options.migrate !== false) await migrateToLatest(opened.db);
+  return opened;
+}
+
+/** `sqlite:PATH`, `sqlite://PATH`, `file:PATH` or a bare path → the file path. */
+export function sqlitePath(url: string): string {
+  const match = /^(?:sqlite:(?:\/\/)?|file:)(.*)$/i.exec(url);
+  const path = match ? (match[1] ?? '') : url;
+  return path === '' ? DEFAULT_SQLITE_PATH : path;
+}
+
+function openSqlite(path: string): StoreDatabase {
+  const sqlite = new Database(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', description: `sqlite:${path}`, close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, options: OpenOptions): Promise<StoreDatabase> {
+  const schema = options.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
+    throw new Error(`invalid PostgreSQL schema name "${schema}"`);
+  }
+  if (schema) {
+    const setup = new pg.Client({ connectionString: url });
+    await setup.connect();
+    try {
+      await setup.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    } finally {
+      await setup.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // A dropped connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  const safe = new URL(url);
+  safe.password = '';
+  return { db, dialect: 'postgres', description: safe.toString(), close: () => db.destroy() };
+}
