@@ -14,6 +14,8 @@ export interface RouterConfig {
   cooldownMs: number;
   /** Cap on how long a retry waits for an upstream's retry-after. */
   maxRetryAfterMs: number;
+  /** `retry_after`: the least time to wait before a retry, as in LiteLLM. */
+  minRetryMs: number;
   timeoutMs: number;
   streamTimeoutMs?: number;
   fallbacks: Map<string, string[]>;

@@ -27,6 +27,8 @@ export function anthropicErrorType(status: number): string {
   for (const [type, typeStatus] of Object.entries(ANTHROPIC_ERROR_STATUS)) {
     if (typeStatus === status) return type;
   }
+  // A gateway timeout (408) is Anthropic's timeout_error, not the caller's bad request.
+  if (status === 408) return 'timeout_error';
   return status >= 500 ? 'api_error' : 'invalid_request_error';
 }
 

@@ -44,6 +44,7 @@ function harness(
     allowedFails: 3,
     cooldownMs: 5_000,
     maxRetryAfterMs: 60_000,
+    minRetryMs: 0,
     timeoutMs: 600_000,
     fallbacks: new Map(),
     contextWindowFallbacks: new Map(),
@@ -213,6 +214,14 @@ describe('retries', () => {
     const h = harness([dep('a1', 'a')], { numRetries: 1, maxRetryAfterMs: 2_000 });
     await h.run('a', (_d, n) => (n === 1 ? fail('rate_limit', 3_600_000) : 'ok'));
     assert.deepEqual(h.sleeps, [2_000]);
+  });
+
+  test('retry_after is the least wait before a retry, as in LiteLLM', async () => {
+    const h = harness([dep('a1', 'a')], { numRetries: 2, minRetryMs: 1_000 });
+    await h.run('a', (_d, n) =>
+      n === 1 ? fail('server') : n === 2 ? fail('rate_limit', 300) : 'ok',
+    );
+    assert.deepEqual(h.sleeps, [1_000, 1_000]);
   });
 
   test('without retry-after the wait is a short exponential backoff', async () => {

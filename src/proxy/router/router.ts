@@ -204,8 +204,11 @@ export class Router {
 
   private backoff(n: number, error: ProviderError): number {
     const retryAfter = error.details.retryAfterMs;
-    if (retryAfter !== undefined) return Math.min(retryAfter, this.config.maxRetryAfterMs);
-    return BASE_BACKOFF_MS * 2 ** n * (0.5 + (this.deps.random ?? Math.random)());
+    const wait =
+      retryAfter !== undefined
+        ? Math.min(retryAfter, this.config.maxRetryAfterMs)
+        : BASE_BACKOFF_MS * 2 ** n * (0.5 + (this.deps.random ?? Math.random)());
+    return Math.max(wait, this.config.minRetryMs);
   }
 }
 
