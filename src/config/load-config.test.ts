@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ConfigError } from './config-error.js';
-import { loadConfigFile, loadConfigText } from './load-config.js';
+import { buildConfig, loadConfigFile, loadConfigText } from './load-config.js';
 
 /** The problems of a config that must be refused; fails the test when it loads. */
 function problemsOf(text: string, env: Record<string, string | undefined> = {}): string[] {
@@ -139,10 +139,25 @@ describe('a full LiteLLM config', () => {
     );
   });
 
-  test('the only warning is for database_url, which is accepted but not acted on', () => {
-    assert.deepEqual(config.warnings, [
-      'general_settings.database_url: accepted but not acted on yet; ignored',
-    ]);
+  test('warns about nothing: every key of this config is acted on, database_url included', () => {
+    assert.deepEqual(config.warnings, []);
+  });
+
+  test('DATABASE_URL (or TOLLGATE_DATABASE_URL) names the database when the config does not', () => {
+    assert.equal(
+      buildConfig({}, { DATABASE_URL: 'sqlite:/tmp/a.db' }).databaseUrl,
+      'sqlite:/tmp/a.db',
+    );
+    assert.equal(
+      buildConfig({}, { TOLLGATE_DATABASE_URL: 'postgresql://db/x' }).databaseUrl,
+      'postgresql://db/x',
+    );
+    assert.equal(buildConfig({}, {}).databaseUrl, undefined);
+    assert.equal(
+      buildConfig({ general_settings: { database_url: 'none' } }, { DATABASE_URL: 'sqlite:x' })
+        .databaseUrl,
+      'none',
+    );
   });
 });
 
@@ -550,6 +565,17 @@ describe('loadConfigFile', () => {
       (e: unknown) =>
         e instanceof ConfigError &&
         (e.problems[0] ?? '').startsWith('/nonexistent/tollgate.yaml: cannot read the file'),
+    );
+  });
+});
+
+describe('master key from an unset variable', () => {
+  test('refuses to start rather than run without the master key the config names', () => {
+    const problems = problemsOf('general_settings:\n  master_key: os.environ/MY_MASTER_KEY\n');
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0] ?? '',
+      /^general_settings\.master_key: environment variable MY_MASTER_KEY is not set/,
     );
   });
 });

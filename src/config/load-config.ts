@@ -29,9 +29,7 @@ export interface LoadConfigOptions {
 const DEFAULT_MAX_REQUEST_MB = 8;
 
 /** Settings LiteLLM knows that Tollgate accepts but does not act on yet. */
-const NOT_YET: Record<string, readonly string[]> = {
-  general_settings: ['database_url'],
-};
+const NOT_YET: Record<string, readonly string[]> = {};
 
 export function loadConfigFile(path: string, options: LoadConfigOptions): GatewayConfig {
   let text: string;
@@ -75,6 +73,13 @@ export function buildConfig(
     warnings.push(`${path}: environment variable ${name} is not set`);
   }
 
+  const unsetMasterKey = resolved.missing.find((m) => m.path === 'general_settings.master_key');
+  if (unsetMasterKey) {
+    // Starting without the master key the config names would leave every route open.
+    throw new ConfigError([
+      `general_settings.master_key: environment variable ${unsetMasterKey.name} is not set; refusing to start without the master key this config asks for`,
+    ]);
+  }
   const parsed = ConfigFileSchema.safeParse(resolved.value);
   if (!parsed.success) {
     // A required value left empty by an unset variable is reported as that, not as a type error.
@@ -129,7 +134,8 @@ export function buildConfig(
   return {
     deployments,
     masterKey,
-    databaseUrl: general.database_url ?? env.DATABASE_URL,
+    databaseUrl:
+      general.database_url ?? (env.DATABASE_URL || env.TOLLGATE_DATABASE_URL || undefined),
     keyHeaderName: general.litellm_key_header_name,
     dropParams: litellm.drop_params ?? false,
     maxRequestBytes: Math.round(
@@ -169,7 +175,8 @@ function buildRouterConfig(
     numRetries: router.num_retries ?? litellm.num_retries ?? 0,
     allowedFails: router.allowed_fails ?? 3,
     cooldownMs: (router.cooldown_time ?? 5) * 1000,
-    maxRetryAfterMs: (router.retry_after ?? 0) * 1000 || 60_000,
+    minRetryMs: (router.retry_after ?? 0) * 1000,
+    maxRetryAfterMs: 60_000,
     timeoutMs: timeoutSec * 1000,
     streamTimeoutMs: router.stream_timeout === undefined ? undefined : router.stream_timeout * 1000,
     fallbacks: toMap(router.fallbacks ?? litellm.fallbacks),
