@@ -142,3 +142,33 @@ describe('observability', () => {
     );
   });
 });
+
+describe('metric labels', () => {
+  it('never turn a client-chosen model name into a new series', async () => {
+    const gateway = await startGateway({
+      model_list: [{ model_name: 'mock-a', litellm_params: { model: 'mock/a' } }],
+      general_settings: { master_key: MASTER_KEY },
+    });
+    try {
+      for (const model of ['made-up-1', 'made-up-2', 'mock-a']) {
+        await fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }),
+        });
+      }
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      assert.doesNotMatch(metrics, /made-up/);
+      assert.match(
+        metrics,
+        /litellm_proxy_total_requests_metric\{model="unknown"[^}]*status_code="400"\} 2/,
+      );
+      assert.match(
+        metrics,
+        /litellm_proxy_total_requests_metric\{model="mock-a"[^}]*status_code="200"\} 1/,
+      );
+    } finally {
+      await gateway.close();
+    }
+  });
+});

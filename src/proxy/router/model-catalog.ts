@@ -6,8 +6,10 @@ import type { AliasTarget } from '../../config/gateway-config.js';
 import type { Deployment } from '../../contracts/deployment.js';
 
 export interface ResolvedGroup {
-  /** The group name used for routing, metrics and fallbacks. */
+  /** The group name used for routing and fallbacks. */
   group: string;
+  /** The configured `model_name` it matched (the wildcard pattern for wildcard groups). */
+  configuredName: string;
   deployments: Deployment[];
 }
 
@@ -46,13 +48,14 @@ export class ModelCatalog {
   resolve(requested: string): ResolvedGroup | undefined {
     const name = this.aliases.get(requested)?.model ?? requested;
     const exact = this.exact.get(name);
-    if (exact) return { group: name, deployments: exact };
+    if (exact) return { group: name, configuredName: name, deployments: exact };
     for (const w of this.wildcards) {
       const match = w.pattern.exec(name);
       if (!match) continue;
       const captured = match[1] ?? name;
       return {
         group: name,
+        configuredName: w.name,
         deployments: w.deployments.map((d) => ({
           ...d,
           modelName: name,
