@@ -21,10 +21,13 @@ import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstrea
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
+import type { Store } from './store/store.js';
 
 export interface AppOptions {
   config: GatewayConfig;
   logger: Logger;
+  /** Keys, users and teams; without one, virtual keys and management routes answer "no db". */
+  store?: Store;
   /** Replaceable for tests; the real undici transport by default. */
   transport?: UpstreamTransport;
   now?: () => number;
@@ -62,6 +65,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
     random: options.random,
   });
+  const { store } = options;
   const authenticate = createAuthenticator({
     masterKey: config.masterKey,
     keyHeaderName: config.keyHeaderName,
@@ -132,6 +136,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     config,
     authenticate,
     isDraining: () => draining,
+    pingDatabase: store && (() => store.ping()),
     logLevel: logger.level,
     checkDeployment: async (id) => {
       const d = config.deployments.find((x) => x.id === id);

@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './app.js';
+import { databaseUrlFor, migrateDatabase, openGatewayStore } from './cli/database.js';
 import { ConfigError } from './config/config-error.js';
 import { buildConfig, loadConfigFile } from './config/load-config.js';
 import { createLogger, logLevelFrom } from './logger.js';
@@ -16,6 +17,8 @@ interface StartOptions {
   host: string;
   shutdownTimeout: number;
   detailedDebug?: boolean;
+  /** False with --no-database. */
+  database: boolean;
 }
 
 function parsePort(value: string): number {
@@ -52,17 +55,24 @@ const program = new Command()
     30,
   )
   .option('--detailed_debug', 'log at debug level (same as LITELLM_LOG=DEBUG)')
+  .option(
+    '--no-database',
+    'run without a database: only the master key works; management routes answer "no db"',
+  )
   .addHelpText(
     'after',
     `
 Environment:
   LITELLM_MASTER_KEY / TOLLGATE_MASTER_KEY  master key when general_settings.master_key is unset
   LITELLM_LOG / TOLLGATE_LOG_LEVEL          DEBUG, INFO (default), WARNING or ERROR
+  DATABASE_URL / TOLLGATE_DATABASE_URL      postgresql://... or sqlite:PATH (default sqlite:./tollgate.db);
+                                            "none" runs without a database
   PORT, HOST                                defaults for --port and --host
   CONFIG_FILE_PATH / TOLLGATE_CONFIG        default for --config
 
 Example:
   tollgate --config config.yaml --port 4000
+  tollgate migrate --config config.yaml      apply database migrations and exit
   curl localhost:4000/v1/chat/completions -H "Authorization: Bearer $LITELLM_MASTER_KEY" \\
     -H 'content-type: application/json' -d '{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}'`,
   )
@@ -97,7 +107,17 @@ async function start(options: StartOptions): Promise<void> {
     );
   }
 
-  const app = await createApp({ config, logger });
+  const databaseUrl = databaseUrlFor(config.databaseUrl, options.database);
+  let store;
+  try {
+    store = databaseUrl ? await openGatewayStore(databaseUrl, logger) : undefined;
+  } catch (error: unknown) {
+    process.stderr.write(`tollgate: cannot open the database: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  if (!store)
+    logger.warn('no database: only the master key works; management routes answer "no db"');
+  const app = await createApp({ config, logger, store });
   await app.server.listen({ port: options.port, host: options.host });
   logger.info(
     `Tollgate ${VERSION} listening on http://${options.host}:${options.port} with ${config.deployments.length} deployment(s)`,
@@ -116,22 +136,53 @@ async function start(options: StartOptions): Promise<void> {
       process.exit(1);
     }, options.shutdownTimeout * 1000);
     deadline.unref();
-    void app.close().then(
-      () => {
-        logger.info('shut down cleanly');
-        logger.flush();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while shutting down');
-        process.exit(1);
-      },
-    );
+    void app
+      .close()
+      .then(() => store?.close())
+      .then(
+        () => {
+          logger.info('shut down cleanly');
+          logger.flush();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while shutting down');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+program
+  .command('migrate')
+  .description(
+    'apply database migrations to the configured database, print what was done, and exit',
+  )
+  .option(
+    '-c, --config <file>',
+    'config.yaml whose general_settings.database_url to use (else DATABASE_URL)',
+    env.TOLLGATE_CONFIG ?? env.CONFIG_FILE_PATH,
+  )
+  .action(async (options: { config?: string }) => {
+    let config;
+    try {
+      config = options.config ? loadConfigFile(options.config, { env }) : buildConfig({}, env);
+    } catch (error: unknown) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`tollgate: ${error.message}\n`);
+      process.exit(1);
+    }
+    const url = databaseUrlFor(config.databaseUrl, true);
+    if (!url) {
+      process.stderr.write('tollgate: database_url is "none": there is no database to migrate\n');
+      process.exit(1);
+    }
+    for (const line of await migrateDatabase(url)) process.stdout.write(`${line}\n`);
+  });
+
+program.enablePositionalOptions();
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`tollgate: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);

@@ -16,6 +16,8 @@ function run(args: string[], env: Record<string, string> = {}): ChildProcessWith
   const base = { ...process.env };
   delete base.LITELLM_MASTER_KEY;
   delete base.TOLLGATE_MASTER_KEY;
+  // An in-memory store: never leave a tollgate.db in the directory the tests run from.
+  base.DATABASE_URL = 'sqlite::memory:';
   return spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...base, ...env } });
 }
 

@@ -8,6 +8,8 @@ export interface HealthDeps {
   config: GatewayConfig;
   authenticate: Authenticator;
   isDraining: () => boolean;
+  /** Whether the store answers; undefined when the gateway runs without one. */
+  pingDatabase?: () => Promise<boolean>;
   logLevel: string;
   /** Calls one deployment with a tiny request; resolves when it answered. */
   checkDeployment: (deploymentId: string) => Promise<void>;
@@ -26,7 +28,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     }
     return {
       status: 'healthy',
-      db: 'Not connected',
+      db: await databaseStatus(deps.pingDatabase),
       cache: null,
       litellm_version: VERSION,
       success_callbacks: [],
@@ -73,4 +75,10 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
       unhealthy_count: unhealthy.length,
     };
   });
+}
+
+/** LiteLLM's three answers: a store that answers, one that does not, and none at all. */
+async function databaseStatus(ping: (() => Promise<boolean>) | undefined): Promise<string> {
+  if (!ping) return 'Not connected';
+  return (await ping()) ? 'connected' : 'disconnected';
 }

@@ -4,20 +4,30 @@
  */
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as keyListingIndexes from './migrations/0002-key-listing-indexes.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-key-listing-indexes': keyListingIndexes,
 };
 
-function migrator(db: AnyDb): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+/**
+ * `schema` (PostgreSQL) keeps the bookkeeping tables in the store's own schema: Kysely otherwise
+ * takes a `kysely_migration` table in any schema of the database for its own.
+ */
+function migrator(db: AnyDb, schema?: string): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
 }
 
-export async function migrateToLatest(db: AnyDb): Promise<MigrationResultSet> {
-  const result = await migrator(db).migrateToLatest();
+export async function migrateToLatest(db: AnyDb, schema?: string): Promise<MigrationResultSet> {
+  const result = await migrator(db, schema).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${String(result.error)}`, {
@@ -28,8 +38,9 @@ export async function migrateToLatest(db: AnyDb): Promise<MigrationResultSet> {
 }
 
 export async function migrationStatus(
-  db: Kysely<unknown>,
+  db: AnyDb,
+  schema?: string,
 ): Promise<{ name: string; appliedAt?: Date }[]> {
-  const list = await migrator(db).getMigrations();
+  const list = await migrator(db, schema).getMigrations();
   return list.map((m) => ({ name: m.name, appliedAt: m.executedAt }));
 }

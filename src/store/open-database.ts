@@ -16,6 +16,10 @@ export interface StoreDatabase {
   dialect: Dialect;
   /** Where it lives, with any password removed: for logs and /health/readiness. */
   description: string;
+  /** PostgreSQL schema the tables live in. */
+  schema?: string;
+  /** Migrations applied while opening, oldest first (empty when it was up to date). */
+  applied: string[];
   close(): Promise<void>;
 }
 
@@ -32,7 +36,13 @@ export async function openDatabase(url: string, options: OpenOptions = {}): Prom
   const opened = /^postgres(ql)?:\/\//i.test(url)
     ? await openPostgres(url, options)
     : openSqlite(sqlitePath(url));
-  if (options.migrate !== false) await migrateToLatest(opened.db);
+  if (options.migrate !== false) {
+    const result = await migrateToLatest(opened.db, opened.schema).catch(async (error: unknown) => {
+      await opened.close();
+      throw error;
+    });
+    opened.applied = (result.results ?? []).map((r) => r.migrationName);
+  }
   return opened;
 }
 
@@ -50,7 +60,13 @@ function openSqlite(path: string): StoreDatabase {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', description: `sqlite:${path}`, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    description: `sqlite:${path}`,
+    applied: [],
+    close: () => db.destroy(),
+  };
 }
 
 async function openPostgres(url: string, options: OpenOptions): Promise<StoreDatabase> {
@@ -75,7 +91,24 @@ async function openPostgres(url: string, options: OpenOptions): Promise<StoreDat
   // A dropped connection must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  let current = schema;
+  if (!current) {
+    const result = await pool
+      .query<{ s: string }>('select current_schema() as s')
+      .catch(async (error: unknown) => {
+        await db.destroy();
+        throw error;
+      });
+    current = result.rows[0]?.s ?? 'public';
+  }
   const safe = new URL(url);
   safe.password = '';
-  return { db, dialect: 'postgres', description: safe.toString(), close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    description: safe.toString(),
+    schema: current,
+    applied: [],
+    close: () => db.destroy(),
+  };
 }

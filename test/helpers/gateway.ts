@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app.js';
 import { buildConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logger.js';
+import type { Store } from '../../src/store/store.js';
 
 export interface TestGateway {
   url: string;
@@ -19,6 +20,8 @@ export interface StartGatewayOptions {
   random?: () => number;
   /** Receives the gateway's JSON log lines (at debug level) instead of discarding them. */
   logStream?: NodeJS.WritableStream;
+  /** The store for keys, users and teams; the caller opens and closes it. */
+  store?: Store;
 }
 
 export async function startGateway(
@@ -34,6 +37,7 @@ export async function startGateway(
     logger,
     now: options.now,
     random: options.random,
+    store: options.store,
   });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.server.address() as AddressInfo;

@@ -1,0 +1,49 @@
+/**
+ * Which database the `tollgate` command uses, and `tollgate migrate`. `DATABASE_URL` (or
+ * `general_settings.database_url`) picks it: a `postgresql://` URL, `sqlite:PATH`, or `none`;
+ * otherwise the embedded default, the SQLite file `./tollgate.db`, so keys survive restarts.
+ */
+import type { Logger } from 'pino';
+import { migrateToLatest, migrationStatus } from '../store/migrate.js';
+import { DEFAULT_SQLITE_PATH, openDatabase } from '../store/open-database.js';
+import { createStore, type Store } from '../store/store.js';
+
+/** The URL to open, or undefined to run without a database. */
+export function databaseUrlFor(
+  configured: string | undefined,
+  enabled: boolean,
+): string | undefined {
+  if (!enabled) return undefined;
+  const url = configured?.trim();
+  if (url?.toLowerCase() === 'none') return undefined;
+  return url || `sqlite:${DEFAULT_SQLITE_PATH}`;
+}
+
+/** Opens the store, applying any pending migrations, and says so in the log. */
+export async function openGatewayStore(url: string, logger: Logger): Promise<Store> {
+  const store = createStore(await openDatabase(url));
+  for (const name of store.applied) logger.info(`store: applied migration ${name}`);
+  logger.info(`store: ${store.description}`);
+  return store;
+}
+
+/** `tollgate migrate`: applies pending migrations and returns what to print. */
+export async function migrateDatabase(url: string): Promise<string[]> {
+  const database = await openDatabase(url, { migrate: false });
+  try {
+    const result = await migrateToLatest(database.db, database.schema);
+    const applied = (result.results ?? []).map((r) => r.migrationName);
+    const all = await migrationStatus(database.db, database.schema);
+    const latest = all.at(-1)?.name ?? 'none';
+    const lines = [`database: ${database.description}`];
+    for (const name of applied) lines.push(`applied ${name}`);
+    lines.push(
+      applied.length === 0
+        ? `up to date: ${all.length} migration(s), latest ${latest}`
+        : `${applied.length} migration(s) applied; now at ${latest}`,
+    );
+    return lines;
+  } finally {
+    await database.close();
+  }
+}

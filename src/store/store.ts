@@ -1,0 +1,60 @@
+/**
+ * The store as the gateway uses it: one repository per aggregate over an open database, plus a
+ * liveness probe for /health/readiness.
+ */
+import { sql } from 'kysely';
+import { KeyRepository } from './key-repository.js';
+import {
+  openDatabase,
+  type Dialect,
+  type OpenOptions,
+  type StoreDatabase,
+} from './open-database.js';
+import { TeamRepository } from './team-repository.js';
+import { UserRepository } from './user-repository.js';
+
+export interface Store {
+  dialect: Dialect;
+  /** Where it lives, without any password. */
+  description: string;
+  /** Migrations applied when it was opened. */
+  applied: readonly string[];
+  keys: KeyRepository;
+  users: UserRepository;
+  teams: TeamRepository;
+  /** Whether the database answers a trivial query within `timeoutMs`. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export function createStore(database: StoreDatabase): Store {
+  const { db } = database;
+  return {
+    dialect: database.dialect,
+    description: database.description,
+    applied: database.applied,
+    keys: new KeyRepository(db),
+    users: new UserRepository(db),
+    teams: new TeamRepository(db),
+    ping: async (timeoutMs = 2000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const query = sql`select 1`.execute(db).then(
+        () => true,
+        () => false,
+      );
+      try {
+        return await Promise.race([query, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => database.close(),
+  };
+}
+
+export async function openStore(url: string, options: OpenOptions = {}): Promise<Store> {
+  return createStore(await openDatabase(url, options));
+}
