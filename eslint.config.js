@@ -20,6 +20,23 @@ export default tseslint.config(
     },
   },
   {
+    // Admin routes and services never reach into the request path.
+    files: ['src/admin/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/proxy/**'] }],
+    },
+  },
+  {
+    // Authentication is framework-free: the server adapts it, the proxy and admin use it.
+    files: ['src/auth/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/proxy/**', '**/admin/**', '**/server/**', 'fastify'] },
+      ],
+    },
+  },
+  {
     // Providers are framework-free adapters: they never reach into the server, the proxy or admin.
     files: ['src/providers/**/*.ts'],
     rules: {

@@ -7,6 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { createAuthenticator } from './auth/authenticate.js';
+import { buildModelDirectory } from './auth/model-access.js';
+import { PrincipalCache } from './auth/principal-cache.js';
+import { createKeyResolver } from './auth/virtual-key-resolver.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
@@ -18,6 +21,7 @@ import { DeploymentHealth } from './proxy/router/deployment-health.js';
 import { ModelCatalog } from './proxy/router/model-catalog.js';
 import { Router } from './proxy/router/router.js';
 import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
+import { installAccessControl } from './server/access-control.js';
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
@@ -66,9 +70,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     random: options.random,
   });
   const { store } = options;
+  const principals = new PrincipalCache({ now });
   const authenticate = createAuthenticator({
     masterKey: config.masterKey,
     keyHeaderName: config.keyHeaderName,
+    resolveKey: store && createKeyResolver(store, buildModelDirectory(catalog), now),
+    cache: principals,
+    now,
   });
   const service = new ProxyService({ config, router, adapters, transport, metrics, logger });
   let draining = false;
@@ -129,12 +137,12 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   });
   installErrorHandler(server, config.maxRequestBytes);
-  registerProxyRoutes(server, { service, authenticate, metrics });
-  registerMessagesRoute(server, { service, authenticate });
-  registerModelInfoRoutes(server, catalog, authenticate);
+  installAccessControl(server, authenticate);
+  registerProxyRoutes(server, { service, metrics });
+  registerMessagesRoute(server, { service });
+  registerModelInfoRoutes(server, catalog);
   registerHealthRoutes(server, {
     config,
-    authenticate,
     isDraining: () => draining,
     pingDatabase: store && (() => store.ping()),
     logLevel: logger.level,

@@ -1,19 +1,27 @@
 /**
  * Turns the request's key into a Principal: the master key (constant-time comparison of hashes),
- * open access when no master key is configured, or LiteLLM's errors for everything else.
+ * open access when no master key is configured, or a virtual key found through the cache (the
+ * store only on a miss). Refusals carry LiteLLM's messages.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.js';
 import { extractApiKey } from './extract-api-key.js';
 import { createMasterPrincipal, createOpenAccessPrincipal, type Principal } from './principal.js';
+import { PrincipalCache } from './principal-cache.js';
+import type { KeyResolver, ResolvedKey } from './virtual-key-resolver.js';
 
 export interface AuthSettings {
   masterKey?: string;
   keyHeaderName?: string;
+  /** Finds virtual keys; without one (no database) a virtual key gets LiteLLM's no-db error. */
+  resolveKey?: KeyResolver;
+  cache?: PrincipalCache;
+  now?: () => number;
 }
 
-export type Authenticator = (headers: IncomingHttpHeaders) => Principal;
+/** Synchronous when the key is the master key or already cached. */
+export type Authenticator = (headers: IncomingHttpHeaders) => Principal | Promise<Principal>;
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -31,7 +39,10 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
     return () => open;
   }
   const masterHash = Buffer.from(hashKey(settings.masterKey), 'hex');
-  const masterHashHex = masterHash.toString('hex');
+  const master = createMasterPrincipal(masterHash.toString('hex'));
+  const virtualKeys = settings.resolveKey
+    ? virtualKeyLookup(settings.resolveKey, settings.cache ?? new PrincipalCache(), settings.now)
+    : undefined;
   return (headers) => {
     const found = extractApiKey(headers, settings.keyHeaderName);
     if (found.kind === 'none') {
@@ -43,15 +54,82 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
         'Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.',
       );
     }
-    const hash = Buffer.from(hashKey(found.value), 'hex');
-    if (timingSafeEqual(hash, masterHash)) return createMasterPrincipal(masterHashHex);
+    const hash = createHash('sha256').update(found.value).digest();
+    if (timingSafeEqual(hash, masterHash)) return master;
     if (!found.value.startsWith('sk-')) {
       throw new GatewayError(
         'invalid_api_key',
         `Authentication Error, LiteLLM Virtual Key expected. Received=${abbreviateKey(found.value)}, expected to start with 'sk-'.`,
       );
     }
-    // Virtual keys need the key store, which this build does not have configured.
-    throw new GatewayError('no_db_connection', 'No connected db.');
+    if (!virtualKeys) throw new GatewayError('no_db_connection', 'No connected db.');
+    return virtualKeys(found.value, hash.toString('hex'));
   };
+}
+
+type VirtualKeyLookup = (raw: string, hash: string) => Principal | Promise<Principal>;
+
+function virtualKeyLookup(
+  resolveKey: KeyResolver,
+  cache: PrincipalCache,
+  now: () => number = Date.now,
+): VirtualKeyLookup {
+  // Concurrent first requests with one key share a single store lookup.
+  const inFlight = new Map<string, Promise<Principal | null>>();
+  const fetch = (hash: string): Promise<Principal | null> => {
+    let pending = inFlight.get(hash);
+    if (!pending) {
+      pending = resolveKey(hash)
+        .then((resolved: ResolvedKey | null) => {
+          cache.set(hash, resolved?.principal ?? null, resolved?.validUntil);
+          return resolved?.principal ?? null;
+        })
+        .catch((error: unknown) => {
+          throw new GatewayError(
+            'service_unavailable',
+            'Service Unavailable, the authentication database is temporarily unreachable. Please retry shortly.',
+            { cause: error },
+          );
+        })
+        .finally(() => inFlight.delete(hash));
+      inFlight.set(hash, pending);
+    }
+    return pending;
+  };
+  return (raw, hash) => {
+    const cached = cache.get(hash);
+    if (cached === undefined) return fetch(hash).then((p) => admit(p, raw, hash, now()));
+    return admit(cached, raw, hash, now());
+  };
+}
+
+/** Lets a found key in, or refuses it the way LiteLLM does. */
+function admit(principal: Principal | null, raw: string, hash: string, now: number): Principal {
+  if (principal === null) {
+    throw new GatewayError(
+      'token_not_found_in_db',
+      `Authentication Error, Invalid proxy server token passed. Received API Key = ${abbreviateKey(raw)}, Key Hash (Token) =${hash}. Unable to find token in cache or \`LiteLLM_VerificationTokenTable\``,
+      { param: 'key' },
+    );
+  }
+  if (principal.key?.blocked) {
+    throw new GatewayError(
+      'key_blocked',
+      "Authentication Error, Key is blocked. Update via `/key/unblock` if you're an admin.",
+    );
+  }
+  if (principal.team?.blocked) {
+    throw new GatewayError(
+      'team_blocked',
+      `Authentication Error, Team=${principal.team.team_id} is blocked. Update via \`/team/unblock\` if you're an admin.`,
+    );
+  }
+  if (principal.expiresAt !== undefined && principal.expiresAt < now) {
+    throw new GatewayError(
+      'expired_key',
+      `Authentication Error - Expired Key. Key Expiry time ${principal.key?.expires} and current time ${new Date(now).toISOString()}`,
+      { param: abbreviateKey(raw) },
+    );
+  }
+  return principal;
 }

@@ -1,23 +1,86 @@
 /**
- * Who is calling, resolved once per request and immutable afterwards. Virtual keys (with their
- * user, team and customer) slot in as another kind with the same questions answered.
+ * Who is calling, resolved once per request and immutable afterwards: the master key, open
+ * access (no master key configured), or a virtual key joined with its user, team and team
+ * membership. Every kind answers the same questions, so the request path never asks which it is.
  */
+import { GatewayError } from '../errors/gateway-error.js';
+import type { KeyRecord } from '../store/key-repository.js';
+import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
+import type { UserRecord } from '../store/user-repository.js';
+
 export type ProxyRole =
   'proxy_admin' | 'proxy_admin_viewer' | 'internal_user' | 'internal_user_viewer';
 
+/** LiteLLM's `user_id` for the master key and the UI admin. */
+export const MASTER_USER_ID = 'default_user_id';
+
 export interface Principal {
-  kind: 'master_key' | 'open_access';
+  kind: 'master_key' | 'open_access' | 'virtual_key';
   role: ProxyRole;
-  /** SHA-256 hex of the key used, when there was one. */
+  /** SHA-256 hex of the key in use (after regeneration, of its current secret). */
   keyHash?: string;
-  /** Whether the caller may use a model group; undefined models list means every model. */
+  userId?: string;
+  teamId?: string;
+  /** The virtual key's stored settings. */
+  key?: Readonly<KeyRecord>;
+  user?: Readonly<UserRecord>;
+  team?: Readonly<TeamRecord>;
+  teamMember?: Readonly<TeamMemberRecord>;
+  /** Epoch ms after which the key is expired. */
+  expiresAt?: number;
+  /** Routes the key is limited to (`allowed_routes`, or what its `key_type` implies); empty = any. */
+  allowedRoutes: readonly string[];
+  /** Whether the caller may use a model (group or name). */
   canUseModel(model: string): boolean;
+  /** The refusal for a model `canUseModel` turned down: which list said no, in LiteLLM's words. */
+  modelAccessError(model: string): GatewayError;
+  /** The model a request for `model` goes to after the key's and the team's aliases. */
+  resolveModelAlias(model: string): string;
 }
 
+const LEGACY_ROLES: Readonly<Record<string, ProxyRole>> = {
+  proxy_admin: 'proxy_admin',
+  proxy_admin_viewer: 'proxy_admin_viewer',
+  internal_user: 'internal_user',
+  internal_user_viewer: 'internal_user_viewer',
+  admin: 'proxy_admin',
+  app_owner: 'internal_user',
+  app_user: 'internal_user',
+};
+
+/** A stored role as Tollgate acts on it: legacy names mapped, unknown or missing = internal_user. */
+export function toProxyRole(stored: string | null | undefined): ProxyRole {
+  return (
+    (stored && Object.hasOwn(LEGACY_ROLES, stored) ? LEGACY_ROLES[stored] : undefined) ??
+    'internal_user'
+  );
+}
+
+const unrestricted = {
+  allowedRoutes: [] as readonly string[],
+  canUseModel: () => true,
+  modelAccessError: (model: string) =>
+    new GatewayError('key_model_access_denied', `Not allowed to access model=${model}`, {
+      param: 'model',
+    }),
+  resolveModelAlias: (model: string) => model,
+};
+
 export function createMasterPrincipal(keyHash: string): Principal {
-  return { kind: 'master_key', role: 'proxy_admin', keyHash, canUseModel: () => true };
+  return Object.freeze({
+    kind: 'master_key',
+    role: 'proxy_admin',
+    keyHash,
+    userId: MASTER_USER_ID,
+    ...unrestricted,
+  });
 }
 
 export function createOpenAccessPrincipal(): Principal {
-  return { kind: 'open_access', role: 'proxy_admin', canUseModel: () => true };
+  return Object.freeze({
+    kind: 'open_access',
+    role: 'proxy_admin',
+    userId: MASTER_USER_ID,
+    ...unrestricted,
+  });
 }

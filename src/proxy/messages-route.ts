@@ -3,11 +3,11 @@
  * passed through natively; others are translated. Streams use Anthropic's SSE events either way.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator } from '../auth/authenticate.js';
 import { AnthropicMessagesRequestSchema } from '../contracts/anthropic.js';
 import type { Usage } from '../contracts/openai.js';
 import { asGatewayError } from '../errors/gateway-error.js';
 import { ProviderError } from '../providers/types.js';
+import { principalOf } from '../server/access-control.js';
 import {
   anthropicErrorFrame,
   messagesOperation,
@@ -23,7 +23,6 @@ import { toGatewayError } from './to-gateway-error.js';
 
 export interface MessagesRouteDeps {
   service: ProxyService;
-  authenticate: Authenticator;
 }
 
 /** Route config read by the error handler: errors on this route use Anthropic's body shape. */
@@ -42,7 +41,7 @@ async function handleMessages(
   reply: FastifyReply,
   deps: MessagesRouteDeps,
 ): Promise<unknown> {
-  const principal = deps.authenticate(request.headers);
+  const principal = principalOf(request);
   const body = parseBody(AnthropicMessagesRequestSchema, request.body);
   const signal = abortOnDisconnect(reply);
   const resolve: OperationResolver = (adapter, deployment) =>

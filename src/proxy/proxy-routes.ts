@@ -3,7 +3,6 @@
  * Each route parses, calls the ProxyService, and writes JSON or SSE.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import {
   ChatRequestSchema,
@@ -14,6 +13,7 @@ import {
 } from '../contracts/openai.js';
 import { asGatewayError, toErrorBody } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { principalOf } from '../server/access-control.js';
 import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import { ProviderError } from '../providers/types.js';
 import { parseBody } from './parse-body.js';
@@ -23,7 +23,6 @@ import { toGatewayError } from './to-gateway-error.js';
 
 export interface ProxyRouteDeps {
   service: ProxyService;
-  authenticate: Authenticator;
   metrics: GatewayMetrics;
 }
 
@@ -62,7 +61,7 @@ export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps):
 
   for (const path of ['/v1/models', '/models']) {
     app.get(path, async (request) => {
-      const principal = deps.authenticate(request.headers);
+      const principal = principalOf(request);
       return {
         data: deps.service
           .modelsFor(principal)
@@ -86,7 +85,7 @@ async function handleCall(
   spec: CallSpec,
 ): Promise<unknown> {
   const { deps } = spec;
-  const principal = deps.authenticate(request.headers);
+  const principal = principalOf(request);
   const raw = withPathModel(request);
   const body = parseBody(spec.schema, raw) as {
     model: string;

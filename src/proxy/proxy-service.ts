@@ -78,19 +78,21 @@ export class ProxyService {
     io: { requestId: string; signal: AbortSignal },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
+    // Key and team aliases rewrite the model first; access is checked on where it leads.
+    const target = principal.resolveModelAlias(body.model);
+    if (target !== body.model) body = { ...body, model: target };
     const resolved = router.catalog.resolve(body.model);
+    if (
+      !principal.canUseModel(body.model) &&
+      !(resolved && principal.canUseModel(resolved.group))
+    ) {
+      throw principal.modelAccessError(body.model);
+    }
     if (!resolved) {
       const available = this.modelsFor(principal);
       throw new GatewayError(
         'invalid_model',
         `Invalid model name passed in model=${body.model}. Call \`/v1/models\` to view available models for your key. Available models: ${available.length > 0 ? available.join(', ') : '(none configured)'}`,
-        { param: 'model' },
-      );
-    }
-    if (!principal.canUseModel(resolved.group) && !principal.canUseModel(body.model)) {
-      throw new GatewayError(
-        'invalid_api_key',
-        `Authentication Error, API key not allowed to access model=${body.model}`,
         { param: 'model' },
       );
     }

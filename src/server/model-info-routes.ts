@@ -1,17 +1,13 @@
 /** `/model/info`: the deployments a caller may use, with secrets left out. */
 import type { FastifyInstance } from 'fastify';
-import type { Authenticator } from '../auth/authenticate.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { ModelCatalog } from '../proxy/router/model-catalog.js';
+import { principalOf } from './access-control.js';
 
-export function registerModelInfoRoutes(
-  app: FastifyInstance,
-  catalog: ModelCatalog,
-  authenticate: Authenticator,
-): void {
+export function registerModelInfoRoutes(app: FastifyInstance, catalog: ModelCatalog): void {
   for (const path of ['/model/info', '/v1/model/info']) {
     app.get(path, async (request) => {
-      const principal = authenticate(request.headers);
+      const principal = principalOf(request);
       const { litellm_model_id: id } = request.query as { litellm_model_id?: string };
       const data = catalog
         .allDeployments()

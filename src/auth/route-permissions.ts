@@ -1,0 +1,119 @@
+/**
+ * The one route × role table. Every route the gateway serves is listed here with its access
+ * class; a route missing from it refuses to register. Each role may use some classes; a virtual
+ * key may further be limited to some routes (`allowed_routes`, or what its `key_type` implies).
+ * The checks and their messages are LiteLLM's (`auth/route_checks.py`).
+ */
+import { GatewayError } from '../errors/gateway-error.js';
+import { pythonList } from '../util/python-list.js';
+import type { Principal, ProxyRole } from './principal.js';
+
+export type RouteAccess =
+  /** No key needed: health probes, metrics, the index. */
+  | 'public'
+  /** LLM API routes: completions, embeddings, messages. */
+  | 'llm'
+  /** Any valid key: model lists, model health. */
+  | 'info'
+  /** Reading keys: admins and viewers see all, others their own (checked by the service). */
+  | 'key_read'
+  /** Creating and changing keys: admins any, internal users their own. */
+  | 'key_write'
+  /** Proxy admins only. */
+  | 'admin';
+
+export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
+  '/': 'public',
+  '/metrics': 'public',
+  '/health/liveliness': 'public',
+  '/health/liveness': 'public',
+  '/health/readiness': 'public',
+
+  '/health': 'info',
+  '/v1/models': 'info',
+  '/models': 'info',
+  '/model/info': 'info',
+  '/v1/model/info': 'info',
+
+  '/v1/chat/completions': 'llm',
+  '/chat/completions': 'llm',
+  '/openai/deployments/:model/chat/completions': 'llm',
+  '/v1/completions': 'llm',
+  '/completions': 'llm',
+  '/openai/deployments/:model/completions': 'llm',
+  '/v1/embeddings': 'llm',
+  '/embeddings': 'llm',
+  '/openai/deployments/:model/embeddings': 'llm',
+  '/v1/messages': 'llm',
+  '/anthropic/v1/messages': 'llm',
+
+  '/key/info': 'key_read',
+  '/key/list': 'key_read',
+  '/key/generate': 'key_write',
+  '/key/update': 'key_write',
+  '/key/delete': 'key_write',
+  '/key/regenerate': 'key_write',
+  '/key/:key/regenerate': 'key_write',
+  '/key/block': 'admin',
+  '/key/unblock': 'admin',
+};
+
+type Guarded = Exclude<RouteAccess, 'public'>;
+
+/** What each role may call. */
+export const ROLE_ACCESS: Readonly<Record<ProxyRole, ReadonlySet<Guarded>>> = {
+  proxy_admin: new Set(['llm', 'info', 'key_read', 'key_write', 'admin']),
+  proxy_admin_viewer: new Set(['info', 'key_read']),
+  internal_user: new Set(['llm', 'info', 'key_read', 'key_write']),
+  internal_user_viewer: new Set(['llm', 'info', 'key_read']),
+};
+
+/** LiteLLM's route groups, as they may appear in a key's `allowed_routes`. */
+const ROUTE_GROUPS: Readonly<Record<string, { classes: readonly Guarded[]; paths?: string[] }>> = {
+  llm_api_routes: { classes: ['llm'], paths: ['/v1/models', '/models'] },
+  openai_routes: { classes: ['llm'], paths: ['/v1/models', '/models'] },
+  anthropic_routes: { classes: [], paths: ['/v1/messages', '/anthropic/v1/messages'] },
+  info_routes: { classes: ['info', 'key_read'] },
+  management_routes: { classes: ['key_read', 'key_write', 'admin'] },
+};
+
+/** The access class of a registered route; undefined when the table does not list it. */
+export function routeAccess(url: string): RouteAccess | undefined {
+  return Object.hasOwn(ROUTE_ACCESS, url) ? ROUTE_ACCESS[url] : undefined;
+}
+
+/** Throws LiteLLM's refusal when `principal` may not call `route` (a table URL) of `access`. */
+export function authorizeRoute(principal: Principal, access: Guarded, route: string): void {
+  if (
+    principal.allowedRoutes.length > 0 &&
+    !keyAllowsRoute(principal.allowedRoutes, access, route)
+  ) {
+    throw new GatewayError(
+      'forbidden',
+      `Virtual key is not allowed to call this route. Only allowed to call routes: ${pythonList(principal.allowedRoutes)}. Tried to call route: ${route}`,
+    );
+  }
+  const { role } = principal;
+  if (ROLE_ACCESS[role].has(access)) return;
+  if (role === 'proxy_admin_viewer') {
+    throw new GatewayError(
+      'forbidden',
+      access === 'llm'
+        ? `user not allowed to access this OpenAI routes, role= ${role}`
+        : `user not allowed to access this route, role= ${role}`,
+    );
+  }
+  throw new GatewayError(
+    'route_not_allowed_for_role',
+    `Authentication Error, Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route=${route}. Your role=${role}. Your user_id=${principal.userId ?? 'None'}`,
+  );
+}
+
+function keyAllowsRoute(allowed: readonly string[], access: Guarded, route: string): boolean {
+  return allowed.some((entry) => {
+    const group = Object.hasOwn(ROUTE_GROUPS, entry) ? ROUTE_GROUPS[entry] : undefined;
+    if (group) return group.classes.includes(access) || (group.paths?.includes(route) ?? false);
+    if (entry.endsWith('*')) return route.startsWith(entry.slice(0, -1));
+    return entry === route;
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Builds the principal of a virtual key from its key, user, team and membership rows. Everything
+ * a request asks of it is worked out here once (the role, the allowed models of the catalog, the
+ * alias table), so the request path does set lookups and nothing else.
+ */
+import { GatewayError } from '../errors/gateway-error.js';
+import type { KeyRecord } from '../store/key-repository.js';
+import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
+import type { UserRecord } from '../store/user-repository.js';
+import { pythonList } from '../util/python-list.js';
+import { ALLOW_ALL, ALLOW_NONE, compileModelRule, type ModelDirectory } from './model-access.js';
+import { toProxyRole, type Principal } from './principal.js';
+
+export interface KeyOwners {
+  key: KeyRecord;
+  user?: UserRecord;
+  team?: TeamRecord;
+  teamMember?: TeamMemberRecord;
+}
+
+/** Routes a `key_type` limits a new key to when it lists none itself (LiteLLM's behaviour). */
+export const KEY_TYPE_ROUTES: Readonly<Record<string, readonly string[]>> = {
+  llm_api: ['llm_api_routes'],
+  management: ['management_routes'],
+  read_only: ['info_routes'],
+};
+
+const NO_DEFAULT_MODELS = 'no-default-models';
+
+export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDirectory): Principal {
+  const { key, user, team, teamMember } = owners;
+  const keyRule = key.models.includes('all-team-models')
+    ? team
+      ? ALLOW_ALL
+      : ALLOW_NONE
+    : compileModelRule(key.models, directory);
+  const teamRule = team ? compileModelRule(team.models, directory) : ALLOW_ALL;
+  // As in LiteLLM, a user's own list governs personal keys; team keys follow the team's list.
+  const userRule =
+    user && !team
+      ? user.models.includes(NO_DEFAULT_MODELS)
+        ? ALLOW_NONE
+        : compileModelRule(user.models, directory)
+      : ALLOW_ALL;
+  const everything = keyRule.all && teamRule.all && userRule.all;
+  const allows = (model: string) =>
+    keyRule.allows(model) && teamRule.allows(model) && userRule.allows(model);
+  const allowedNames = new Set(directory.names.filter(allows));
+  const aliases = { ...(team?.model_aliases ?? {}), ...key.aliases };
+
+  const refusal = (model: string): GatewayError => {
+    const options = { param: 'model' };
+    if (!keyRule.allows(model)) {
+      return new GatewayError(
+        'key_model_access_denied',
+        `key not allowed to access model. This key can only access models=${pythonList(key.models)}. Tried to access ${model}`,
+        options,
+      );
+    }
+    if (team && !teamRule.allows(model)) {
+      return new GatewayError(
+        'team_model_access_denied',
+        `Team not allowed to access model. Team=${team.team_id}, Model=${model}. Allowed team models = ${pythonList(team.models)}`,
+        options,
+      );
+    }
+    const message = user?.models.includes(NO_DEFAULT_MODELS)
+      ? `User not allowed to access model. No default model access, only team models allowed. Tried to access ${model}`
+      : `User not allowed to access model. User=${user?.user_id}, Model=${model}. Allowed user models = ${pythonList(user?.models ?? [])}`;
+    return new GatewayError('user_model_access_denied', message, options);
+  };
+
+  return Object.freeze({
+    kind: 'virtual_key',
+    role: toProxyRole(user?.user_role),
+    keyHash: key.token,
+    userId: key.user_id ?? undefined,
+    teamId: key.team_id ?? undefined,
+    key: Object.freeze(key),
+    user: user && Object.freeze(user),
+    team: team && Object.freeze(team),
+    teamMember: teamMember && Object.freeze(teamMember),
+    expiresAt: key.expires === null ? undefined : Date.parse(key.expires),
+    allowedRoutes: Object.freeze([...key.allowed_routes]),
+    canUseModel: everything
+      ? () => true
+      : (model: string) =>
+          allowedNames.has(model) || (!directory.nameSet.has(model) && allows(model)),
+    modelAccessError: refusal,
+    resolveModelAlias: (model: string) =>
+      Object.hasOwn(aliases, model) ? (aliases[model] ?? model) : model,
+  } satisfies Principal);
+}

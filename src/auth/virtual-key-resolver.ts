@@ -1,0 +1,45 @@
+/**
+ * Looks a presented key hash up in the store: the key itself, or an old secret still in its
+ * grace period after a regeneration, then its user, team and team membership.
+ */
+import type { Store } from '../store/store.js';
+import type { ModelDirectory } from './model-access.js';
+import type { Principal } from './principal.js';
+import { createVirtualKeyPrincipal } from './virtual-key-principal.js';
+
+export interface ResolvedKey {
+  principal: Principal;
+  /** Epoch ms after which this hash stops working (the end of a grace period). */
+  validUntil?: number;
+}
+
+/** `null` when the hash matches no key. */
+export type KeyResolver = (hash: string) => Promise<ResolvedKey | null>;
+
+export function createKeyResolver(
+  store: Pick<Store, 'keys' | 'users' | 'teams'>,
+  directory: ModelDirectory,
+  now: () => number = Date.now,
+): KeyResolver {
+  return async (hash) => {
+    let key = await store.keys.findByHash(hash);
+    let validUntil: number | undefined;
+    if (!key) {
+      const old = await store.keys.findDeprecated(hash, new Date(now()).toISOString());
+      if (!old) return null;
+      key = await store.keys.findByHash(old.activeToken);
+      if (!key) return null;
+      validUntil = Date.parse(old.revokeAt);
+    }
+    const { user_id: userId, team_id: teamId } = key;
+    const [user, team, teamMember] = await Promise.all([
+      userId ? store.users.findById(userId) : undefined,
+      teamId ? store.teams.findById(teamId) : undefined,
+      userId && teamId ? store.teams.findMember(teamId, userId) : undefined,
+    ]);
+    return {
+      principal: createVirtualKeyPrincipal({ key, user, team, teamMember }, directory),
+      validUntil,
+    };
+  };
+}

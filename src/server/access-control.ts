@@ -1,0 +1,48 @@
+/**
+ * Authentication and the route × role table as two Fastify hooks: at registration every route
+ * gets its access class from the table (a route missing from it is a startup error), and before
+ * any handler runs the caller is authenticated and checked against that class. Handlers read the
+ * result with `principalOf(request)`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { Principal } from '../auth/principal.js';
+import { authorizeRoute, routeAccess, type RouteAccess } from '../auth/route-permissions.js';
+import { GatewayError } from '../errors/gateway-error.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+export function installAccessControl(app: FastifyInstance, authenticate: Authenticator): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    const access = routeAccess(route.url);
+    if (access === undefined) {
+      throw new Error(
+        `route ${String(route.method)} ${route.url} is not in the route permission table (src/auth/route-permissions.ts)`,
+      );
+    }
+    route.config = { ...route.config, access };
+  });
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (access === undefined || access === 'public') return;
+    const principal = await authenticate(request.headers);
+    authorizeRoute(principal, access, request.routeOptions.url ?? request.url);
+    request.principal = principal;
+  });
+}
+
+/** The authenticated caller of a guarded route. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) {
+    throw new GatewayError('internal_server_error', 'route served without authentication');
+  }
+  return request.principal;
+}
