@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerKeyRoutes } from './admin/key-routes.js';
+import { KeyService } from './admin/key-service.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { buildModelDirectory } from './auth/model-access.js';
 import { PrincipalCache } from './auth/principal-cache.js';
@@ -78,6 +80,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     cache: principals,
     now,
   });
+  const keys = store && new KeyService({ store, invalidation: principals, now });
   const service = new ProxyService({ config, router, adapters, transport, metrics, logger });
   let draining = false;
 
@@ -141,6 +144,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
   registerModelInfoRoutes(server, catalog);
+  registerKeyRoutes(server, { keys });
   registerHealthRoutes(server, {
     config,
     isDraining: () => draining,

@@ -1,0 +1,79 @@
+/** The /key/* routes: parse, call the KeyService, return its JSON. */
+import type { FastifyInstance } from 'fastify';
+import { addAdminRoute, noDatabase } from './admin-route.js';
+import {
+  DeleteKeysSchema,
+  GenerateKeySchema,
+  KeyInfoQuerySchema,
+  KeyListQuerySchema,
+  KeyRefSchema,
+  RegenerateKeySchema,
+  UpdateKeySchema,
+} from './key-schemas.js';
+import type { KeyService } from './key-service.js';
+
+export interface KeyRouteDeps {
+  /** Absent when the gateway runs without a database. */
+  keys?: KeyService;
+}
+
+export function registerKeyRoutes(app: FastifyInstance, deps: KeyRouteDeps): void {
+  const keys = (route: string): KeyService => {
+    if (!deps.keys) throw noDatabase(route);
+    return deps.keys;
+  };
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/key/generate',
+    input: GenerateKeySchema,
+    handle: (input, caller) => keys('/key/generate').generate(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/key/info',
+    input: KeyInfoQuerySchema,
+    handle: (input, caller) => keys('/key/info').info(caller, input.key),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/key/list',
+    input: KeyListQuerySchema,
+    handle: (input, caller) => keys('/key/list').list(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/key/update',
+    input: UpdateKeySchema,
+    handle: (input, caller) => keys('/key/update').update(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/key/delete',
+    input: DeleteKeysSchema,
+    handle: (input, caller) => keys('/key/delete').delete(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/key/regenerate',
+    input: RegenerateKeySchema,
+    handle: (input, caller) => keys('/key/regenerate').regenerate(caller, input.key, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/key/:key/regenerate',
+    input: RegenerateKeySchema,
+    handle: (input, caller, request) =>
+      keys('/key/regenerate').regenerate(caller, (request.params as { key: string }).key, input),
+  });
+  for (const [url, blocked] of [
+    ['/key/block', true],
+    ['/key/unblock', false],
+  ] as const) {
+    addAdminRoute(app, {
+      method: 'POST',
+      url,
+      input: KeyRefSchema,
+      handle: (input, caller) => keys(url).setBlocked(caller, input.key, blocked),
+    });
+  }
+}

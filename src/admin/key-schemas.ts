@@ -1,0 +1,84 @@
+/**
+ * The bodies and queries of the /key/* routes (LiteLLM's GenerateKeyRequest, UpdateKeyRequest,
+ * ...). Unknown fields are dropped, as pydantic does; a present `null` means "clear" on update.
+ */
+import { z } from 'zod';
+
+const text = z.string().nullable().optional();
+const stringList = z.array(z.string()).nullable().optional();
+const object = z.record(z.string(), z.unknown()).nullable().optional();
+/** LiteLLM turns `""` into None for budgets. */
+const money = z
+  .union([z.number(), z.literal('')], { error: 'Input should be a valid number' })
+  .nullable()
+  .optional()
+  .transform((v) => (v === '' ? null : v));
+const limit = z.number().int().nonnegative().nullable().optional();
+
+export const KEY_TYPES = ['default', 'llm_api', 'management', 'read_only'] as const;
+
+export const KeyFieldsSchema = z.object({
+  key_alias: text,
+  duration: text,
+  models: stringList,
+  aliases: z.record(z.string(), z.string()).nullable().optional(),
+  config: object,
+  spend: z.number().nullable().optional(),
+  max_budget: money,
+  soft_budget: money,
+  budget_duration: text,
+  user_id: text,
+  team_id: text,
+  max_parallel_requests: limit,
+  tpm_limit: limit,
+  rpm_limit: limit,
+  metadata: object,
+  tags: stringList,
+  blocked: z.boolean().nullable().optional(),
+  permissions: object,
+  key_type: z.enum(KEY_TYPES).nullable().optional(),
+  allowed_routes: stringList,
+  model_max_budget: object,
+});
+export type KeyFields = z.infer<typeof KeyFieldsSchema>;
+
+export const GenerateKeySchema = KeyFieldsSchema.extend({ key: text });
+export type GenerateKeyInput = z.infer<typeof GenerateKeySchema>;
+
+export const UpdateKeySchema = KeyFieldsSchema.extend({ key: z.string().min(1) });
+export type UpdateKeyInput = z.infer<typeof UpdateKeySchema>;
+
+export const RegenerateKeySchema = KeyFieldsSchema.extend({
+  key: z.string().min(1).optional(),
+  new_key: z.string().optional(),
+  grace_period: text,
+});
+export type RegenerateKeyInput = z.infer<typeof RegenerateKeySchema>;
+
+export const DeleteKeysSchema = z
+  .object({ keys: stringList, key_aliases: stringList })
+  .refine((v) => (v.keys?.length ?? 0) > 0 || (v.key_aliases?.length ?? 0) > 0, {
+    message: "At least one of 'keys' or 'key_aliases' must be provided.",
+  });
+export type DeleteKeysInput = z.infer<typeof DeleteKeysSchema>;
+
+export const KeyRefSchema = z.object({ key: z.string().min(1) });
+
+export const KeyInfoQuerySchema = z.object({ key: z.string().min(1).optional() });
+
+const flag = z
+  .enum(['true', 'false', 'True', 'False'])
+  .optional()
+  .transform((v) => v?.toLowerCase() === 'true');
+
+export const KeyListQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  size: z.coerce.number().int().min(1).max(100).default(10),
+  user_id: z.string().optional(),
+  team_id: z.string().optional(),
+  key_alias: z.string().optional(),
+  key_hash: z.string().optional(),
+  return_full_object: flag,
+  sort_order: z.enum(['asc', 'desc']).default('desc'),
+});
+export type KeyListQuery = z.infer<typeof KeyListQuerySchema>;

@@ -1,0 +1,354 @@
+/**
+ * The /key/* operations (LiteLLM's key_management_endpoints): who may do what to which key, the
+ * rows written, and the request path's cache told at once. Keys are named by raw key or hash.
+ */
+import { randomBytes } from 'node:crypto';
+import { abbreviateKey, hashKey } from '../auth/authenticate.js';
+import type { AuthInvalidation } from '../auth/principal-cache.js';
+import { MASTER_USER_ID, type Principal } from '../auth/principal.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
+import type { Store } from '../store/store.js';
+import { UniqueViolation } from '../store/unique-violation.js';
+import { defaultKeySettings, settingsPatch, toInstant } from './key-settings.js';
+import type {
+  DeleteKeysInput,
+  GenerateKeyInput,
+  KeyFields,
+  KeyListQuery,
+  RegenerateKeyInput,
+  UpdateKeyInput,
+} from './key-schemas.js';
+import { generatedKey, keyInfo, keyObject } from './key-view.js';
+
+export interface KeyServiceDeps {
+  store: Pick<Store, 'keys' | 'teams'>;
+  invalidation: AuthInvalidation;
+  now: () => number;
+}
+
+/** `sk-` + 22 base64url characters: LiteLLM's `secrets.token_urlsafe(16)`. */
+export function newRawKey(): string {
+  return `sk-${randomBytes(16).toString('base64url')}`;
+}
+
+/** A raw key is hashed; anything else is taken as the hash already. */
+export function tokenOf(key: string): string {
+  return key.startsWith('sk-') ? hashKey(key) : key;
+}
+
+const isAdmin = (caller: Principal) => caller.role === 'proxy_admin';
+const canReadAll = (caller: Principal) => isAdmin(caller) || caller.role === 'proxy_admin_viewer';
+const actor = (caller: Principal) => caller.userId ?? MASTER_USER_ID;
+
+export class KeyService {
+  constructor(private readonly deps: KeyServiceDeps) {}
+
+  async generate(caller: Principal, input: GenerateKeyInput): Promise<Record<string, unknown>> {
+    const now = this.deps.now();
+    const raw = input.key ?? newRawKey();
+    checkKeyFormat(raw);
+    const userId = this.ownerOf(caller, input.user_id ?? undefined);
+    this.refuseAdminOnlyFields(caller, input);
+    const teamId = input.team_id ?? null;
+    if (teamId !== null) await this.checkTeam(caller, teamId, userId);
+    const settings = settingsPatch(input, now);
+    if (input.key_alias) await this.checkAliasFree(input.key_alias);
+    const at = new Date(now).toISOString();
+    const record: KeyRecord = {
+      ...defaultKeySettings(),
+      ...settings,
+      token: hashKey(raw),
+      key_name: `sk-...${raw.slice(-4)}`,
+      user_id: userId ?? null,
+      team_id: teamId,
+      created_by: actor(caller),
+      updated_by: actor(caller),
+      created_at: at,
+      updated_at: at,
+    };
+    await this.write(() => this.deps.store.keys.create(record), record.key_alias);
+    this.deps.invalidation.keyChanged(record.token);
+    return generatedKey(record, raw, input.duration);
+  }
+
+  async info(caller: Principal, key: string | undefined): Promise<Record<string, unknown>> {
+    const token = key === undefined ? caller.keyHash : tokenOf(key);
+    const record = token === undefined ? undefined : await this.deps.store.keys.findByHash(token);
+    if (!record)
+      throw new GatewayError('key_not_found', 'Key not found in database', { param: 'key' });
+    if (!(await this.canRead(caller, record))) {
+      throw new GatewayError(
+        'forbidden',
+        `You are not allowed to access this key's info. Your role=${caller.role}`,
+      );
+    }
+    return { key: key ?? token, info: keyInfo(record) };
+  }
+
+  async list(caller: Principal, query: KeyListQuery): Promise<Record<string, unknown>> {
+    const filters = {
+      userId: query.user_id,
+      teamId: query.team_id,
+      keyAlias: query.key_alias,
+      token: query.key_hash === undefined ? undefined : tokenOf(query.key_hash),
+    };
+    if (!canReadAll(caller)) {
+      if (query.user_id !== undefined && query.user_id !== caller.userId) {
+        throw new GatewayError('forbidden', "You are not authorized to check another user's keys");
+      }
+      if (query.team_id !== undefined && !(await this.isMember(query.team_id, caller.userId))) {
+        throw new GatewayError('forbidden', "You are not authorized to check this team's keys");
+      }
+      // Non-admins see their own keys; a key that belongs to no user sees only itself.
+      if (caller.userId !== undefined) filters.userId = caller.userId;
+      else filters.token = caller.keyHash ?? '';
+    }
+    const page = await this.deps.store.keys.list({
+      page: query.page,
+      size: query.size,
+      order: query.sort_order,
+      ...filters,
+    });
+    return {
+      keys: query.return_full_object ? page.keys.map(keyObject) : page.keys.map((k) => k.token),
+      total_count: page.total,
+      current_page: query.page,
+      total_pages: Math.ceil(page.total / query.size),
+    };
+  }
+
+  async update(caller: Principal, input: UpdateKeyInput): Promise<Record<string, unknown>> {
+    const existing = await this.deps.store.keys.findByHash(tokenOf(input.key));
+    if (!existing) throw new GatewayError('key_not_found', 'Key not found', { param: 'key' });
+    if (!this.canManage(caller, existing)) {
+      throw new GatewayError('forbidden', 'You are not authorized to update this key');
+    }
+    const patch = await this.changes(caller, existing, input);
+    const updated = await this.write(
+      () =>
+        this.deps.store.keys.update(existing.token, {
+          ...patch,
+          updated_by: actor(caller),
+          updated_at: new Date(this.deps.now()).toISOString(),
+        }),
+      patch.key_alias,
+    );
+    if (!updated) throw new GatewayError('key_not_found', 'Key not found', { param: 'key' });
+    this.deps.invalidation.keyChanged(existing.token);
+    return { ...keyInfo(updated), key: input.key };
+  }
+
+  async delete(caller: Principal, input: DeleteKeysInput): Promise<Record<string, unknown>> {
+    const keys = input.keys ?? [];
+    const aliases = input.key_aliases ?? [];
+    const { store } = this.deps;
+    const found = new Map<string, KeyRecord>();
+    for (const k of await store.keys.findByHashes(keys.map(tokenOf))) found.set(k.token, k);
+    for (const k of await store.keys.findByAliases(aliases)) found.set(k.token, k);
+    const missing = [
+      ...keys.filter((k) => !found.has(tokenOf(k))),
+      ...aliases.filter((a) => ![...found.values()].some((k) => k.key_alias === a)),
+    ];
+    if (found.size === 0) throw new GatewayError('key_not_found', 'No keys found');
+    if (missing.length > 0) {
+      throw new GatewayError(
+        'key_not_found',
+        `No keys found for: ${missing.map((m) => (m.startsWith('sk-') ? abbreviateKey(m) : m)).join(', ')}. Nothing was deleted.`,
+      );
+    }
+    if (![...found.values()].every((k) => this.canManage(caller, k))) {
+      throw new GatewayError('forbidden', 'You are not authorized to delete this key');
+    }
+    await store.keys.delete([...found.keys()]);
+    for (const token of found.keys()) this.deps.invalidation.keyChanged(token);
+    return { deleted_keys: keys.length > 0 ? keys : aliases };
+  }
+
+  async regenerate(
+    caller: Principal,
+    key: string | undefined,
+    input: RegenerateKeyInput,
+  ): Promise<Record<string, unknown>> {
+    if (!key) throw new GatewayError('bad_request', 'No key passed in.', { param: 'key' });
+    const existing = await this.deps.store.keys.findByHash(tokenOf(key));
+    if (!existing) {
+      throw new GatewayError('key_not_found', `Key ${abbreviateKey(key)} not found.`, {
+        param: 'key',
+      });
+    }
+    if (!this.canManage(caller, existing)) {
+      throw new GatewayError('forbidden', 'You are not authorized to regenerate this key');
+    }
+    const now = this.deps.now();
+    const raw = input.new_key ?? newRawKey();
+    checkKeyFormat(raw);
+    const { key: _key, new_key: _new, grace_period: grace, ...fields } = input;
+    const graceUntil = grace ? (toInstant('grace_period', grace, now) ?? undefined) : undefined;
+    const patch = await this.changes(caller, existing, fields);
+    const rotated = await this.write(
+      () =>
+        this.deps.store.keys.rotate(existing.token, {
+          token: hashKey(raw),
+          key_name: `sk-...${raw.slice(-4)}`,
+          updated_at: new Date(now).toISOString(),
+          graceUntil,
+          patch: { ...patch, updated_by: actor(caller) },
+        }),
+      patch.key_alias,
+    );
+    if (!rotated) throw new GatewayError('key_not_found', `Key ${abbreviateKey(key)} not found.`);
+    this.deps.invalidation.keyChanged(existing.token);
+    this.deps.invalidation.keyChanged(rotated.token);
+    return generatedKey(rotated, raw, input.duration);
+  }
+
+  async setBlocked(
+    caller: Principal,
+    key: string,
+    blocked: boolean,
+  ): Promise<Record<string, unknown>> {
+    const updated = await this.deps.store.keys.update(tokenOf(key), {
+      blocked,
+      updated_by: actor(caller),
+      updated_at: new Date(this.deps.now()).toISOString(),
+    });
+    if (!updated) throw new GatewayError('key_not_found', 'Key not found', { param: 'key' });
+    this.deps.invalidation.keyChanged(updated.token);
+    return keyObject(updated);
+  }
+
+  /** The columns an update (or regeneration) changes, after checking the caller may. */
+  private async changes(
+    caller: Principal,
+    existing: KeyRecord,
+    input: KeyFields,
+  ): Promise<KeyPatch> {
+    this.refuseAdminOnlyFields(caller, input);
+    const patch = settingsPatch(input, this.deps.now());
+    let userId = existing.user_id ?? undefined;
+    if ('user_id' in input) {
+      userId = input.user_id ?? undefined;
+      if (!isAdmin(caller) && userId !== caller.userId) {
+        throw new GatewayError(
+          'forbidden',
+          `User=${caller.userId ?? 'None'} is not allowed to update key=${existing.token} to belong to user=${userId ?? 'None'}`,
+        );
+      }
+      patch.user_id = userId ?? null;
+    }
+    if ('team_id' in input) {
+      const teamId = input.team_id ?? null;
+      if (teamId !== null) await this.checkTeam(caller, teamId, userId);
+      patch.team_id = teamId;
+    }
+    if (input.key_alias && input.key_alias !== existing.key_alias) {
+      await this.checkAliasFree(input.key_alias);
+    }
+    return patch;
+  }
+
+  /** Whose key a new key is: admins may name anyone, others only themselves. */
+  private ownerOf(caller: Principal, requested: string | undefined): string | undefined {
+    if (isAdmin(caller)) return requested;
+    const owner = requested ?? caller.userId;
+    if (owner === undefined || owner !== caller.userId) {
+      throw new GatewayError(
+        'forbidden',
+        `User can only create keys for themselves. Got user_id=${owner ?? 'None'}, Your ID=${caller.userId ?? 'None'}`,
+      );
+    }
+    return owner;
+  }
+
+  /** Spend and the blocked flag are the admin's to set: a user must not reset or unblock its own key. */
+  private refuseAdminOnlyFields(caller: Principal, input: KeyFields): void {
+    if (isAdmin(caller)) return;
+    for (const field of ['spend', 'blocked'] as const) {
+      if (field in input && input[field] !== undefined && input[field] !== null) {
+        throw new GatewayError('forbidden', `Only proxy admins can set ${field} on a key`, {
+          param: field,
+        });
+      }
+    }
+  }
+
+  private async checkTeam(
+    caller: Principal,
+    teamId: string,
+    userId: string | undefined,
+  ): Promise<void> {
+    const team = await this.deps.store.teams.findById(teamId);
+    if (!team) {
+      throw new GatewayError(
+        'bad_request',
+        `Unable to find team object in database. Team ID: ${teamId}`,
+        { param: 'team_id' },
+      );
+    }
+    if (!isAdmin(caller) && !(await this.isMember(teamId, userId))) {
+      throw new GatewayError(
+        'bad_request',
+        `User=${userId ?? 'None'} not assigned to team=${teamId}`,
+        { param: 'team_id' },
+      );
+    }
+  }
+
+  private async checkAliasFree(alias: string): Promise<void> {
+    if (await this.deps.store.keys.findByAlias(alias)) throw duplicateAlias(alias);
+  }
+
+  private async isMember(teamId: string, userId: string | undefined): Promise<boolean> {
+    if (userId === undefined) return false;
+    return (await this.deps.store.teams.findMember(teamId, userId)) !== undefined;
+  }
+
+  private canManage(caller: Principal, key: KeyRecord): boolean {
+    return isAdmin(caller) || (caller.userId !== undefined && key.user_id === caller.userId);
+  }
+
+  private async canRead(caller: Principal, key: KeyRecord): Promise<boolean> {
+    if (canReadAll(caller) || caller.keyHash === key.token) return true;
+    if (caller.userId === undefined) return false;
+    if (key.user_id === caller.userId) return true;
+    return key.team_id !== null && (await this.isMember(key.team_id, caller.userId));
+  }
+
+  /** Runs a write; a duplicate that slipped past the checks gets the same message they give. */
+  private async write<T>(run: () => Promise<T>, alias: string | null | undefined): Promise<T> {
+    try {
+      return await run();
+    } catch (error: unknown) {
+      if (!(error instanceof UniqueViolation)) throw error;
+      if (error.column === 'key_alias') throw duplicateAlias(alias ?? '');
+      throw new GatewayError(
+        'bad_request',
+        'A key with this value already exists; use another key.',
+        {
+          param: 'key',
+          cause: error,
+        },
+      );
+    }
+  }
+}
+
+function duplicateAlias(alias: string): GatewayError {
+  return new GatewayError(
+    'bad_request',
+    `Key with alias '${alias}' already exists. Unique key aliases across all keys are required.`,
+    { param: 'key_alias' },
+  );
+}
+
+/** LiteLLM shows an invalid custom key as `abcd****wxyz`. */
+function checkKeyFormat(raw: string): void {
+  if (raw.startsWith('sk-')) return;
+  const shown = raw.length >= 8 ? `${raw.slice(0, 4)}****${raw.slice(-4)}` : '****';
+  throw new GatewayError(
+    'bad_request',
+    `Invalid key format. LiteLLM Virtual Key must start with 'sk-'. Received: ${shown}`,
+    { param: 'key' },
+  );
+}

@@ -1,0 +1,109 @@
+/**
+ * Turns the settings of a key request into stored columns: only the fields present, `null`
+ * meaning "back to the default", durations turned into instants (`expires`, `budget_reset_at`),
+ * and LiteLLM's checks on the values.
+ */
+import { KEY_TYPE_ROUTES } from '../auth/virtual-key-principal.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
+import { DurationError, instantAfter } from '../util/duration.js';
+import type { KeyFields } from './key-schemas.js';
+
+type KeySettings = Omit<
+  KeyRecord,
+  'token' | 'key_name' | 'created_by' | 'updated_by' | 'created_at' | 'updated_at'
+>;
+
+/** Every setting of a key at its default (fresh objects each time). */
+export function defaultKeySettings(): KeySettings {
+  return {
+    key_alias: null,
+    user_id: null,
+    team_id: null,
+    models: [],
+    aliases: {},
+    config: {},
+    permissions: {},
+    metadata: {},
+    tags: [],
+    allowed_routes: [],
+    model_max_budget: {},
+    spend: 0,
+    max_budget: null,
+    soft_budget: null,
+    budget_duration: null,
+    budget_reset_at: null,
+    expires: null,
+    tpm_limit: null,
+    rpm_limit: null,
+    max_parallel_requests: null,
+    blocked: false,
+    key_type: 'default',
+  };
+}
+
+/** Fields copied as they are (null → default). */
+const PLAIN_FIELDS = [
+  'key_alias',
+  'models',
+  'aliases',
+  'config',
+  'permissions',
+  'metadata',
+  'tags',
+  'allowed_routes',
+  'model_max_budget',
+  'spend',
+  'tpm_limit',
+  'rpm_limit',
+  'max_parallel_requests',
+  'blocked',
+  'key_type',
+] as const satisfies readonly (keyof KeyFields & keyof KeyPatch)[];
+
+export function toInstant(field: string, text: string, now: number): string | null {
+  try {
+    const at = instantAfter(text, now);
+    return at === null ? null : new Date(at).toISOString();
+  } catch (error: unknown) {
+    if (error instanceof DurationError) {
+      throw new GatewayError('bad_request', error.message, { param: field });
+    }
+    throw error;
+  }
+}
+
+/** The columns a request's settings set, at `now` (epoch ms). */
+export function settingsPatch(input: KeyFields, now: number): KeyPatch {
+  const patch: Record<string, unknown> = {};
+  for (const field of PLAIN_FIELDS) {
+    if (field in input) patch[field] = input[field] ?? defaultKeySettings()[field];
+  }
+  for (const field of ['max_budget', 'soft_budget'] as const) {
+    if (!(field in input)) continue;
+    const value = input[field] ?? null;
+    if (value !== null && value < 0) {
+      throw new GatewayError('bad_request', `${field} cannot be negative. Received: ${value}`, {
+        param: field,
+      });
+    }
+    patch[field] = value;
+  }
+  if ('duration' in input) {
+    const duration = input.duration ?? null;
+    // "-1" (like null) means the key never expires.
+    patch.expires =
+      duration === null || duration === '-1' ? null : toInstant('duration', duration, now);
+  }
+  if ('budget_duration' in input) {
+    const duration = input.budget_duration ?? null;
+    patch.budget_duration = duration;
+    patch.budget_reset_at = duration === null ? null : toInstant('budget_duration', duration, now);
+  }
+  // Like LiteLLM, a key_type without explicit routes limits the key to that type's routes.
+  const keyType = input.key_type;
+  if (keyType && !('allowed_routes' in input) && KEY_TYPE_ROUTES[keyType]) {
+    patch.allowed_routes = [...(KEY_TYPE_ROUTES[keyType] ?? [])];
+  }
+  return patch as KeyPatch;
+}
