@@ -87,6 +87,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const server: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino would serialise its bindings every time): log lines
+    // carry the request id explicitly instead.
+    childLoggerFactory: (parent) => parent,
     bodyLimit: config.maxRequestBytes,
     requestIdHeader: false,
     genReqId: (req) => {
@@ -111,7 +114,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   server.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
-    const model = modelOf(request.body);
+    // Only configured names become label values: a client cannot create metric series at will.
+    const model = catalog.resolve(modelOf(request.body))?.configuredName ?? 'unknown';
     const status = String(reply.statusCode);
     if (
       route.includes('completions') ||
@@ -129,8 +133,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
     }
     const level = reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'info' : 'debug';
-    request.log[level](
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
       {
+        reqId: request.id,
         method: request.method,
         url: route,
         status: reply.statusCode,

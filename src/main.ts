@@ -46,7 +46,7 @@ const program = new Command()
     'LiteLLM-format config.yaml (model_list, general_settings, ...)',
     env.TOLLGATE_CONFIG ?? env.CONFIG_FILE_PATH,
   )
-  .option('-p, --port <port>', 'port to listen on', parsePort, parsePort(env.PORT ?? '4000'))
+  .option('-p, --port <port>', 'port to listen on (default: $PORT or 4000)', parsePort)
   .option('--host <host>', 'address to listen on', env.HOST ?? '0.0.0.0')
   .option(
     '--shutdown-timeout <seconds>',
@@ -78,7 +78,17 @@ Example:
   )
   .action(start);
 
-async function start(options: StartOptions): Promise<void> {
+async function start(options: StartOptions & { port?: number }): Promise<void> {
+  if (options.port === undefined) {
+    try {
+      options.port = parsePort(env.PORT ?? '4000');
+    } catch {
+      process.stderr.write(
+        `tollgate: PORT=${env.PORT ?? ''} must be a port number between 0 and 65535\n`,
+      );
+      process.exit(1);
+    }
+  }
   const level = options.detailedDebug ? 'debug' : logLevelFrom(env);
   const logger = createLogger(level);
   let config;
@@ -136,6 +146,10 @@ async function start(options: StartOptions): Promise<void> {
       process.exit(1);
     }, options.shutdownTimeout * 1000);
     deadline.unref();
+    // Keep-alive connections go idle as their last response finishes: close them as they do,
+    // so the process exits as soon as the work is done rather than at the deadline.
+    const sweep = setInterval(() => app.server.server.closeIdleConnections(), 100);
+    sweep.unref();
     void app
       .close()
       .then(() => store?.close())

@@ -179,3 +179,38 @@ async function checkRunningGateway(
     await assert.rejects(fetch(`${url}/health/liveliness`));
   }
 }
+
+describe('tollgate shutdown with keep-alive clients', () => {
+  it('exits promptly once a request in flight on a keep-alive connection is answered', async () => {
+    const file = writeConfig(`
+model_list:
+  - model_name: slow
+    litellm_params:
+      model: mock/slow
+      mock_latency_ms: 300
+general_settings:
+  master_key: sk-cli-test
+`);
+    const { child, url } = await startAndWait(['--config', file, '--shutdown-timeout', '20']);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const { Agent, request } = await import('undici');
+      const agent = new Agent({ keepAliveTimeout: 60_000 });
+      const pending = request(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { authorization: 'Bearer sk-cli-test', 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'slow', messages: [{ role: 'user', content: 'hi' }] }),
+      }).then((r) => r.body.text());
+      await new Promise((r) => setTimeout(r, 100));
+      const started = Date.now();
+      child.kill('SIGTERM');
+      assert.match(await pending, /mock response/);
+      assert.equal(await exited, 0);
+      assert.ok(Date.now() - started < 5_000, `exited ${Date.now() - started} ms after SIGTERM`);
+      await agent.close();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});

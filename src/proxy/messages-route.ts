@@ -69,10 +69,14 @@ async function handleMessages(
       if (event.chunk.usage) usage = event.chunk.usage;
       await sse.write(event.chunk.text);
     }
-    for await (const event of result.opened.rest) {
+    for await (const events of result.opened.rest) {
       if (sse.isClosed) break;
-      if (event.chunk.usage) usage = event.chunk.usage;
-      await sse.write(event.chunk.text);
+      let text = '';
+      for (const event of events) {
+        if (event.chunk.usage) usage = event.chunk.usage;
+        text += event.chunk.text;
+      }
+      if (text !== '') await sse.write(text);
     }
     deps.service.recordUsage(result.meta, usage);
     sse.end();
@@ -86,7 +90,7 @@ async function handleMessages(
             fallbacks: [],
           })
         : asGatewayError(error);
-    reply.log.warn({ err: gatewayError.message }, 'messages stream ended with an error');
+    reply.log.warn({ reqId: request.id, err: gatewayError.message }, 'messages stream ended with an error');
     const body = toAnthropicErrorBody(gatewayError);
     await sse.write(anthropicErrorFrame(body.error.message, body.error.type));
     sse.end();

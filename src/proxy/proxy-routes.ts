@@ -15,7 +15,7 @@ import { asGatewayError, toErrorBody } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { principalOf } from '../server/access-control.js';
 import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
-import { ProviderError } from '../providers/types.js';
+import { ProviderError, type StreamEvent } from '../providers/types.js';
 import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
 import { SseResponse } from './sse-response.js';
@@ -180,22 +180,33 @@ async function pumpStream(
     'x-litellm-call-id': String(reply.request.id),
   });
   let usage: Usage | undefined;
-  const forward = async (event: { chunk: Streamable; raw?: string }) => {
-    const chunk = event.chunk;
-    if (chunk.usage) usage = chunk.usage;
-    if (chunk.usage && !options.includeUsage) {
-      if (!chunk.choices || chunk.choices.length === 0) return;
-      const { usage: _dropped, ...rest } = chunk;
-      await sse.data(JSON.stringify(rest));
-      return;
+  // One SSE write per upstream network chunk, however many events it held.
+  const render = (events: StreamEvent<Streamable>[]): string => {
+    let out = '';
+    for (const event of events) {
+      // Raw OpenAI chunks without a usage block are forwarded as they came, never parsed here.
+      if (event.raw !== undefined && !event.raw.includes('"usage"')) {
+        out += `data: ${event.raw}\n\n`;
+        continue;
+      }
+      const chunk = event.chunk;
+      if (chunk.usage) usage = chunk.usage;
+      if (chunk.usage && !options.includeUsage) {
+        if (!chunk.choices || chunk.choices.length === 0) continue;
+        const { usage: _dropped, ...rest } = chunk;
+        out += `data: ${JSON.stringify(rest)}\n\n`;
+        continue;
+      }
+      out += `data: ${event.raw ?? JSON.stringify(chunk)}\n\n`;
     }
-    await sse.data(event.raw ?? JSON.stringify(chunk));
+    return out;
   };
   try {
-    for (const event of result.opened.first) await forward(event);
-    for await (const event of result.opened.rest) {
+    await sse.write(render(result.opened.first));
+    for await (const events of result.opened.rest) {
       if (sse.isClosed) break;
-      await forward(event);
+      const text = render(events);
+      if (text !== '') await sse.write(text);
     }
     options.service.recordUsage(result.meta, usage);
     await sse.done();
@@ -212,7 +223,7 @@ async function pumpStream(
           })
         : asGatewayError(error);
     reply.log.warn(
-      { err: gatewayError.message, status: gatewayError.status },
+      { reqId: reply.request.id, err: gatewayError.message, status: gatewayError.status },
       'stream ended with an error',
     );
     await sse.fail(toErrorBody(gatewayError));

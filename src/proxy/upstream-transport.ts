@@ -2,14 +2,19 @@
  * Sends provider requests: undici with keep-alive pools for real upstreams, the in-process mock for
  * `mock://` URLs. Timeouts and client aborts surface as ProviderErrors so the router can act.
  */
-import { Agent, request as undiciRequest } from 'undici';
+import { Pool } from 'undici';
 import { answerMockRequest } from '../providers/mock/mock-upstream.js';
 import { ProviderError, type UpstreamRequest } from '../providers/types.js';
+
+/** An upstream body: iterable chunk by chunk, or read whole with `text()`. */
+export interface UpstreamBody extends AsyncIterable<Uint8Array> {
+  text(): Promise<string>;
+}
 
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string>;
-  body: AsyncIterable<Uint8Array>;
+  body: UpstreamBody;
 }
 
 export interface SendOptions {
@@ -26,19 +31,30 @@ export interface UpstreamTransport {
 }
 
 export function createUpstreamTransport(): UpstreamTransport {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 256, pipelining: 1 });
+  // One keep-alive pool per upstream origin; dispatching to a Pool directly skips the Agent's
+  // per-request URL parsing and origin lookup.
+  const pools = new Map<string, Pool>();
+  const poolFor = (origin: string): Pool => {
+    let pool = pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, { connections: 256, keepAliveTimeout: 30_000, pipelining: 1 });
+      pools.set(origin, pool);
+    }
+    return pool;
+  };
   return {
     async send(request, options) {
       if (request.url.startsWith('mock:')) {
         const reply = answerMockRequest(request.url, request.headers, request.body ?? '{}');
-        return { status: reply.status, headers: reply.headers, body: reply.body };
+        return { status: reply.status, headers: reply.headers, body: withText(reply.body) };
       }
       try {
-        const response = await undiciRequest(request.url, {
+        const { origin, path } = splitUrl(request.url);
+        const response = await poolFor(origin).request({
+          path,
           method: request.method ?? 'POST',
           headers: request.headers,
           body: request.body,
-          dispatcher: agent,
           signal: options.signal,
           headersTimeout: options.headersTimeoutMs,
           bodyTimeout: options.bodyTimeoutMs,
@@ -46,14 +62,25 @@ export function createUpstreamTransport(): UpstreamTransport {
         return {
           status: response.statusCode,
           headers: flattenHeaders(response.headers),
-          body: response.body,
+          body: guardedBody(response.body),
         };
       } catch (error: unknown) {
         throw toProviderError(error);
       }
     },
-    close: () => agent.close(),
+    close: async () => {
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
+    },
   };
+}
+
+/** `https://host:8443/v1/chat?x=1` → origin `https://host:8443`, path `/v1/chat?x=1`. */
+export function splitUrl(url: string): { origin: string; path: string } {
+  const scheme = url.indexOf('://');
+  if (scheme === -1) throw new ProviderError('bad_request', `invalid upstream URL: ${url}`);
+  const slash = url.indexOf('/', scheme + 3);
+  if (slash === -1) return { origin: url, path: '/' };
+  return { origin: url.slice(0, slash), path: url.slice(slash) };
 }
 
 /** Maps undici / network failures onto the router's error kinds. */
@@ -94,4 +121,19 @@ export async function readText(body: AsyncIterable<Uint8Array>): Promise<string>
     throw toProviderError(error);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function withText(body: AsyncIterable<Uint8Array>): UpstreamBody {
+  return { [Symbol.asyncIterator]: () => body[Symbol.asyncIterator](), text: () => readText(body) };
+}
+
+/** undici's own `text()` (the fast path), with its failures mapped like the iterator's. */
+function guardedBody(body: UpstreamBody): UpstreamBody {
+  return {
+    [Symbol.asyncIterator]: () => body[Symbol.asyncIterator](),
+    text: () =>
+      body.text().catch((error: unknown) => {
+        throw toProviderError(error);
+      }),
+  };
 }

@@ -7,7 +7,7 @@ export function installErrorHandler(app: FastifyInstance, maxRequestBytes: numbe
   app.setErrorHandler((error: FastifyError | GatewayError | Error, request, reply) => {
     const gatewayError = fromFrameworkError(error, maxRequestBytes);
     if (gatewayError.status >= 500) {
-      request.log.error({ err: error }, 'request failed');
+      request.log.error({ reqId: request.id, err: error }, 'request failed');
     }
     // `/v1/messages` clients get Anthropic's shape, with LiteLLM's `code` kept alongside.
     const config = request.routeOptions.config as { errorFormat?: string } | undefined;
