@@ -12,7 +12,11 @@ import type {
   StreamEvent,
 } from '../providers/types.js';
 import { ProviderError } from '../providers/types.js';
-import { toProviderError, type UpstreamBody, type UpstreamTransport } from './upstream-transport.js';
+import {
+  toProviderError,
+  type UpstreamBody,
+  type UpstreamTransport,
+} from './upstream-transport.js';
 
 export interface Timeouts {
   /** Whole-call limit for non-streaming requests. */

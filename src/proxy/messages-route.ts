@@ -90,7 +90,10 @@ async function handleMessages(
             fallbacks: [],
           })
         : asGatewayError(error);
-    reply.log.warn({ reqId: request.id, err: gatewayError.message }, 'messages stream ended with an error');
+    reply.log.warn(
+      { reqId: request.id, err: gatewayError.message },
+      'messages stream ended with an error',
+    );
     const body = toAnthropicErrorBody(gatewayError);
     await sse.write(anthropicErrorFrame(body.error.message, body.error.type));
     sse.end();
