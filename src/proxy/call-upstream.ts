@@ -66,6 +66,8 @@ export interface OpenedStream<Chunk> {
    */
   rest: AsyncIterable<StreamEvent<Chunk>[]>;
   deployment: Deployment;
+  /** Runs `fn` once the stream is over, however it ends (at once if it already has). */
+  whenDone(fn: () => void): void;
 }
 
 export async function openStream<Req, Chunk>(
@@ -108,10 +110,12 @@ export async function openStream<Req, Chunk>(
     await iterator.return?.();
     throw error;
   }
+  const cleanups: (() => void)[] = [];
   return {
     first,
-    rest: ended ? empty() : remaining(iterator, decoder),
+    rest: ended ? empty() : remaining(iterator, decoder, cleanups),
     deployment: ctx.deployment,
+    whenDone: (fn) => (ended ? fn() : cleanups.push(fn)),
   };
 }
 
@@ -126,6 +130,7 @@ async function nextChunk(iterator: AsyncIterator<Uint8Array>): Promise<IteratorR
 async function* remaining<Chunk>(
   iterator: AsyncIterator<Uint8Array>,
   decoder: StreamDecoder<Chunk>,
+  cleanups: (() => void)[],
 ): AsyncIterable<StreamEvent<Chunk>[]> {
   try {
     for (;;) {
@@ -136,6 +141,7 @@ async function* remaining<Chunk>(
     }
     yield decoder.end();
   } finally {
+    for (const fn of cleanups) fn();
     await iterator.return?.();
   }
 }

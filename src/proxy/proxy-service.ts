@@ -146,7 +146,7 @@ export class ProxyService {
       return stream
         ? {
             kind: 'stream',
-            opened: this.releasedAtEnd(outcome.value as OpenedStream<Chunk>, outcome.deployment),
+            opened: this.releasedAtEnd(outcome.value as OpenedStream<Chunk>),
             meta,
           }
         : { kind: 'json', value: outcome.value as Res, meta };
@@ -164,19 +164,10 @@ export class ProxyService {
   }
 
   /** The stream counts as in flight on its deployment until it ends, however it ends. */
-  private releasedAtEnd<Chunk>(
-    opened: OpenedStream<Chunk>,
-    deployment: Deployment,
-  ): OpenedStream<Chunk> {
+  private releasedAtEnd<Chunk>(opened: OpenedStream<Chunk>): OpenedStream<Chunk> {
     const health = this.deps.router.health;
-    async function* rest() {
-      try {
-        yield* opened.rest;
-      } finally {
-        health.end(deployment);
-      }
-    }
-    return { ...opened, rest: rest() };
+    opened.whenDone(() => health.end(opened.deployment));
+    return opened;
   }
 
   /** Books what a finished call used: token metrics and the deployment's minute usage. */

@@ -53,9 +53,9 @@ export class SseResponse {
     this.end();
   }
 
+  /** The closing `[DONE]` and the end of the body go out in one write. */
   async done(): Promise<void> {
-    await this.write('data: [DONE]\n\n');
-    this.end();
+    if (!this.isClosed && !this.res.writableEnded) this.res.end('data: [DONE]\n\n');
   }
 
   end(): void {
