@@ -172,3 +172,52 @@ describe('metric labels', () => {
     }
   });
 });
+
+describe('stream metrics', () => {
+  it('records time to first chunk, and a stream that dies mid-way as a failure only', async () => {
+    const upstream = await startOpenAiSimulator();
+    const gateway = await startGateway({
+      model_list: [
+        {
+          model_name: 'gpt-4o-mini',
+          litellm_params: { model: 'openai/gpt-4o-mini', api_base: `${upstream.url}/v1` },
+          model_info: { id: 'dep-s' },
+        },
+      ],
+      general_settings: { master_key: MASTER_KEY },
+    });
+    try {
+      const stream = (content: string) =>
+        fetch(`${gateway.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'gpt-4o-mini',
+            stream: true,
+            messages: [{ role: 'user', content }],
+          }),
+        }).then((r) => r.text());
+      assert.match(await stream('fine'), /\[DONE\]/);
+      upstream.fail({ kind: 'truncate' });
+      const cut = await stream('a longer answer, cut short');
+      assert.match(cut, /"error"/);
+      assert.match(cut, /OpenAIException/, 'the provider is named as LiteLLM names it');
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      assert.match(
+        metrics,
+        /litellm_llm_api_time_to_first_token_metric_count\{model="gpt-4o-mini",model_id="dep-s",api_provider="openai"\} 2/,
+      );
+      assert.match(
+        metrics,
+        /litellm_deployment_success_responses\{model="gpt-4o-mini",model_id="dep-s",api_provider="openai"\} 1/,
+      );
+      assert.match(
+        metrics,
+        /litellm_deployment_failure_responses\{[^}]*model_id="dep-s"[^}]*exception_class="connection"\} 1/,
+      );
+    } finally {
+      await gateway.close();
+      await upstream.close();
+    }
+  });
+});

@@ -2,7 +2,7 @@
  * Prometheus metrics, named as LiteLLM names them so existing dashboards keep working. One
  * registry per gateway instance (no global state), served at /metrics.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -21,7 +21,6 @@ export interface GatewayMetrics {
   deploymentCooledDown: Counter<'model' | 'model_id' | 'api_provider' | 'reason'>;
   retries: Counter<'model' | 'model_id'>;
   fallbacks: Counter<'model'>;
-  inFlight: Gauge;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -109,11 +108,6 @@ export function createMetrics(): GatewayMetrics {
       name: 'litellm_deployment_fallbacks_total',
       help: 'Requests served by a fallback model group',
       labelNames: ['model'],
-      registers,
-    }),
-    inFlight: new Gauge({
-      name: 'tollgate_requests_in_flight',
-      help: 'Requests being served right now',
       registers,
     }),
   };

@@ -5,10 +5,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AnthropicMessagesRequestSchema } from '../contracts/anthropic.js';
 import type { Usage } from '../contracts/openai.js';
-import { asGatewayError } from '../errors/gateway-error.js';
-import { ProviderError } from '../providers/types.js';
 import { principalOf } from '../server/access-control.js';
 import {
+  ForwardedStreamError,
   anthropicErrorFrame,
   messagesOperation,
   type MessagesChunk,
@@ -19,7 +18,6 @@ import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, responseHeaders } from './proxy-routes.js';
 import type { OperationResolver, ProxyService } from './proxy-service.js';
 import { SseResponse } from './sse-response.js';
-import { toGatewayError } from './to-gateway-error.js';
 
 export interface MessagesRouteDeps {
   service: ProxyService;
@@ -58,6 +56,9 @@ async function handleMessages(
   const headers = responseHeaders(result.meta);
   if (result.kind === 'json') {
     deps.service.recordUsage(result.meta, result.value.usage);
+    headers['x-litellm-response-duration-ms'] = String(
+      Math.round(performance.now() - result.meta.startedAt),
+    );
     return reply.headers(headers).type('application/json').send(result.value.body);
   }
   reply.hijack();
@@ -81,21 +82,15 @@ async function handleMessages(
     deps.service.recordUsage(result.meta, usage);
     sse.end();
   } catch (error: unknown) {
-    deps.service.recordUsage(result.meta, usage);
-    const gatewayError =
-      error instanceof ProviderError
-        ? toGatewayError(error, {
-            providerName: result.meta.deployment.provider,
-            group: result.meta.group,
-            fallbacks: [],
-          })
-        : asGatewayError(error);
+    const gatewayError = deps.service.failStream(result.meta, usage, error);
     reply.log.warn(
       { reqId: request.id, err: gatewayError.message },
       'messages stream ended with an error',
     );
-    const body = toAnthropicErrorBody(gatewayError);
-    await sse.write(anthropicErrorFrame(body.error.message, body.error.type));
+    if (!(error instanceof ForwardedStreamError)) {
+      const body = toAnthropicErrorBody(gatewayError);
+      await sse.write(anthropicErrorFrame(body.error.message, body.error.type));
+    }
     sse.end();
   }
   return reply;

@@ -11,15 +11,14 @@ import {
   type EmbeddingResponse,
   type Usage,
 } from '../contracts/openai.js';
-import { asGatewayError, toErrorBody } from '../errors/gateway-error.js';
+import { toErrorBody } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { principalOf } from '../server/access-control.js';
 import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
-import { ProviderError, type StreamEvent } from '../providers/types.js';
+import type { StreamEvent } from '../providers/types.js';
 import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
 import { SseResponse } from './sse-response.js';
-import { toGatewayError } from './to-gateway-error.js';
 
 export interface ProxyRouteDeps {
   service: ProxyService;
@@ -203,6 +202,7 @@ async function pumpStream(
   };
   try {
     await sse.write(render(result.opened.first));
+    options.service.recordFirstChunk(result.meta);
     for await (const events of result.opened.rest) {
       if (sse.isClosed) break;
       const text = render(events);
@@ -211,17 +211,7 @@ async function pumpStream(
     options.service.recordUsage(result.meta, usage);
     await sse.done();
   } catch (error: unknown) {
-    options.service.recordUsage(result.meta, usage);
-    if (error instanceof ProviderError)
-      options.service.recordFailure(result.meta.deployment, error);
-    const gatewayError =
-      error instanceof ProviderError
-        ? toGatewayError(error, {
-            providerName: result.meta.deployment.provider,
-            group: result.meta.group,
-            fallbacks: [],
-          })
-        : asGatewayError(error);
+    const gatewayError = options.service.failStream(result.meta, usage, error);
     reply.log.warn(
       { reqId: reply.request.id, err: gatewayError.message, status: gatewayError.status },
       'stream ended with an error',

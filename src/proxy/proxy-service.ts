@@ -170,7 +170,7 @@ export class ProxyService {
     return opened;
   }
 
-  /** Books what a finished call used: token metrics and the deployment's minute usage. */
+  /** Books a call that finished well: success, latency, retries, and the tokens it used. */
   recordUsage(meta: CallMeta, usage: Usage | undefined): void {
     const { deployment } = meta;
     const labels = {
@@ -182,6 +182,34 @@ export class ProxyService {
     this.deps.metrics.upstreamLatency.observe(labels, (performance.now() - meta.startedAt) / 1000);
     if (meta.retries > 0)
       this.deps.metrics.retries.inc({ model: meta.group, model_id: deployment.id }, meta.retries);
+    this.recordTokens(meta, usage);
+  }
+
+  /** The first chunk of a stream reached the client. */
+  recordFirstChunk(meta: CallMeta): void {
+    const { deployment } = meta;
+    this.deps.metrics.timeToFirstToken.observe(
+      { model: meta.group, model_id: deployment.id, api_provider: deployment.provider },
+      (performance.now() - meta.startedAt) / 1000,
+    );
+  }
+
+  /**
+   * A stream that failed after it started: the tokens it used are still booked, the failure is
+   * counted (not a success), and the client's error names the provider as LiteLLM does.
+   */
+  failStream(meta: CallMeta, usage: Usage | undefined, error: unknown): GatewayError {
+    this.recordTokens(meta, usage);
+    if (error instanceof ProviderError) this.recordFailure(meta.deployment, error);
+    return toGatewayError(error, {
+      providerName: this.adapterFor(meta.deployment).displayName,
+      group: meta.group,
+      fallbacks: [],
+    });
+  }
+
+  private recordTokens(meta: CallMeta, usage: Usage | undefined): void {
+    const { deployment } = meta;
     if (!usage) return;
     const tokenLabels = { model: meta.group, model_id: deployment.id };
     this.deps.metrics.inputTokens.inc(tokenLabels, usage.prompt_tokens || 0);

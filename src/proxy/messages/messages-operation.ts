@@ -57,7 +57,7 @@ function native(
         end: () => {
           const summary = tap.end();
           const rest = textDecoder.decode();
-          if (summary.error) throw summary.error;
+          if (summary.error) throw new ForwardedStreamError(summary.error);
           if (!summary.complete) {
             throw new ProviderError('connection', 'Anthropic stream ended before message_stop');
           }
@@ -100,4 +100,11 @@ function translated(adapter: ProviderAdapter): MessagesOperation {
 /** An Anthropic `event: error` frame for a failure after the stream has started. */
 export function anthropicErrorFrame(message: string, type: string): string {
   return new AnthropicStreamEncoder({ model: '' }).error(message, type);
+}
+
+/** The upstream's own error event was forwarded to the client already: nothing more to send. */
+export class ForwardedStreamError extends ProviderError {
+  constructor(inner: ProviderError) {
+    super(inner.kind, inner.message, inner.details);
+  }
 }
