@@ -4,7 +4,7 @@
  */
 import { GatewayError, type ErrorCode } from '../errors/gateway-error.js';
 import { ProviderError, type ErrorKind } from '../providers/types.js';
-import { pythonList } from './router/router.js';
+import { pythonList } from '../util/python-list.js';
 
 const BY_KIND: Record<ErrorKind, { code: ErrorCode; exception: string; status?: number }> = {
   bad_request: { code: 'bad_request', exception: 'BadRequestError' },

@@ -9,6 +9,7 @@ import { GatewayError } from '../../errors/gateway-error.js';
 import { ProviderError, type ErrorKind } from '../../providers/types.js';
 import type { DeploymentHealth } from './deployment-health.js';
 import type { ModelCatalog } from './model-catalog.js';
+import { pythonList } from '../../util/python-list.js';
 import { selectDeployment } from './select-deployment.js';
 
 export interface RouteOutcome<T> {
@@ -220,9 +221,4 @@ class RoutedFailure extends Error {
   ) {
     super('routing failed');
   }
-}
-
-/** LiteLLM's messages print lists the Python way: `['a', 'b']`. */
-export function pythonList(items: readonly string[]): string {
-  return `[${items.map((item) => `'${item}'`).join(', ')}]`;
 }
