@@ -6,8 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerCustomerRoutes } from './admin/customer-routes.js';
+import { CustomerService } from './admin/customer-service.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
 import { KeyService } from './admin/key-service.js';
+import { registerTeamRoutes } from './admin/team-routes.js';
+import { TeamService } from './admin/team-service.js';
+import { registerUserRoutes } from './admin/user-routes.js';
+import { UserService } from './admin/user-service.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { buildModelDirectory } from './auth/model-access.js';
 import { PrincipalCache } from './auth/principal-cache.js';
@@ -24,6 +30,7 @@ import { ModelCatalog } from './proxy/router/model-catalog.js';
 import { Router } from './proxy/router/router.js';
 import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
 import { installAccessControl } from './server/access-control.js';
+import { BlockedCustomers, installBlockedCustomerCheck } from './server/blocked-customers.js';
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
@@ -81,6 +88,20 @@ export async function createApp(options: AppOptions): Promise<App> {
     now,
   });
   const keys = store && new KeyService({ store, invalidation: principals, now });
+  const defaults = config.internalUsers;
+  const users =
+    store && keys && new UserService({ store, keys, invalidation: principals, defaults, now });
+  const teams = store && new TeamService({ store, invalidation: principals, defaults, now });
+  const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
+  const customers =
+    store &&
+    blockedCustomers &&
+    new CustomerService({
+      store,
+      invalidation: blockedCustomers,
+      modelNames: () => catalog.publicModelNames(),
+      now,
+    });
   const service = new ProxyService({ config, router, adapters, transport, metrics, logger });
   let draining = false;
 
@@ -147,10 +168,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   installErrorHandler(server, config.maxRequestBytes);
   installAccessControl(server, authenticate);
+  if (blockedCustomers) installBlockedCustomerCheck(server, blockedCustomers);
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
   registerModelInfoRoutes(server, catalog);
   registerKeyRoutes(server, { keys });
+  registerUserRoutes(server, { users });
+  registerTeamRoutes(server, { teams });
+  registerCustomerRoutes(server, { customers });
   registerHealthRoutes(server, {
     config,
     isDraining: () => draining,

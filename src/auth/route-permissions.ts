@@ -56,6 +56,41 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/key/:key/regenerate': 'key_write',
   '/key/block': 'admin',
   '/key/unblock': 'admin',
+
+  // Users: reads and self-updates are scoped to the caller by the UserService.
+  '/user/new': 'admin',
+  '/user/info': 'key_read',
+  '/user/list': 'key_read',
+  '/user/update': 'key_write',
+  '/user/delete': 'admin',
+
+  // Teams: members and settings are managed by proxy admins and the team's admins (TeamService).
+  '/team/new': 'admin',
+  '/team/info': 'key_read',
+  '/team/list': 'key_read',
+  '/team/update': 'key_write',
+  '/team/member_add': 'key_write',
+  '/team/member_delete': 'key_write',
+  '/team/member_update': 'key_write',
+  '/team/delete': 'admin',
+  '/team/block': 'admin',
+  '/team/unblock': 'admin',
+
+  // Customers (end users) and their /end_user aliases: admins write; admins and viewers read.
+  '/customer/new': 'admin',
+  '/customer/info': 'key_read',
+  '/customer/list': 'key_read',
+  '/customer/update': 'admin',
+  '/customer/delete': 'admin',
+  '/customer/block': 'admin',
+  '/customer/unblock': 'admin',
+  '/end_user/new': 'admin',
+  '/end_user/info': 'key_read',
+  '/end_user/list': 'key_read',
+  '/end_user/update': 'admin',
+  '/end_user/delete': 'admin',
+  '/end_user/block': 'admin',
+  '/end_user/unblock': 'admin',
 };
 
 type Guarded = Exclude<RouteAccess, 'public'>;

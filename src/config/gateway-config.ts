@@ -1,6 +1,6 @@
 /** The config as the rest of the gateway sees it: validated, resolved, with defaults applied. */
 import type { Deployment } from '../contracts/deployment.js';
-import type { RoutingStrategy } from './schema.js';
+import type { DefaultInternalUserParams, RoutingStrategy } from './schema.js';
 
 export interface AliasTarget {
   model: string;
@@ -34,6 +34,18 @@ export interface GatewayConfig {
   dropParams: boolean;
   maxRequestBytes: number;
   router: RouterConfig;
+  /** Defaults for users created through the admin API. */
+  internalUsers: InternalUserDefaults;
   /** Things worth telling the operator at start: unknown keys, unset variables, skipped models. */
   warnings: string[];
+}
+
+/** `litellm_settings` that fill in new internal users (`/user/new`, `/team/member_add`). */
+export interface InternalUserDefaults {
+  /** `max_internal_user_budget`. */
+  maxBudget?: number;
+  /** `internal_user_budget_duration`. */
+  budgetDuration?: string;
+  /** `default_internal_user_params`. */
+  params: DefaultInternalUserParams;
 }

@@ -9,10 +9,17 @@ import type { z } from 'zod';
 import type { Deployment } from '../contracts/deployment.js';
 import { buildDeployment } from './build-deployment.js';
 import { ConfigError, formatPath } from './config-error.js';
-import type { AliasTarget, GatewayConfig, RouterConfig } from './gateway-config.js';
+import type {
+  AliasTarget,
+  GatewayConfig,
+  InternalUserDefaults,
+  RouterConfig,
+} from './gateway-config.js';
+import { parseDuration } from '../util/duration.js';
 import { resolveEnvReferences } from './resolve-env.js';
 import {
   ConfigFileSchema,
+  DefaultInternalUserParamsSchema,
   GeneralSettingsSchema,
   LitellmSettingsSchema,
   ModelEntrySchema,
@@ -129,6 +136,7 @@ export function buildConfig(
     problems.push('general_settings.master_key: must not be empty');
   }
   const routerConfig = buildRouterConfig(router, litellm, problems);
+  const internalUsers = buildInternalUserDefaults(litellm, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -142,7 +150,33 @@ export function buildConfig(
       (general.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB) * 1024 * 1024,
     ),
     router: routerConfig,
+    internalUsers,
     warnings,
+  };
+}
+
+/** `max_internal_user_budget`, `internal_user_budget_duration`, `default_internal_user_params`. */
+function buildInternalUserDefaults(
+  litellm: LitellmSettings,
+  problems: string[],
+): InternalUserDefaults {
+  const params = litellm.default_internal_user_params ?? {};
+  const durations = [
+    ['litellm_settings.internal_user_budget_duration', litellm.internal_user_budget_duration],
+    ['litellm_settings.default_internal_user_params.budget_duration', params.budget_duration],
+  ] as const;
+  for (const [path, text] of durations) {
+    if (text === undefined) continue;
+    try {
+      parseDuration(text);
+    } catch (error: unknown) {
+      problems.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  return {
+    maxBudget: litellm.max_internal_user_budget,
+    budgetDuration: litellm.internal_user_budget_duration,
+    params,
   };
 }
 
@@ -214,6 +248,11 @@ function collectUnknownKeys(file: ConfigFile): string[] {
   check(file.general_settings, GeneralSettingsSchema, 'general_settings');
   check(file.litellm_settings, LitellmSettingsSchema, 'litellm_settings');
   check(file.router_settings, RouterSettingsSchema, 'router_settings');
+  check(
+    file.litellm_settings?.default_internal_user_params,
+    DefaultInternalUserParamsSchema,
+    'litellm_settings.default_internal_user_params',
+  );
   (file.model_list ?? []).forEach((entry, i) => {
     check(entry, ModelEntrySchema, `model_list[${i}]`);
     check(entry.model_info, ModelInfoSchema, `model_list[${i}].model_info`, MODEL_INFO_EXTRAS);

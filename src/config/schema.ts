@@ -65,8 +65,40 @@ export const GeneralSettingsSchema = z.looseObject({
   litellm_key_header_name: z.string().optional(),
 });
 
+const ProxyRoleSchema = z.enum([
+  'proxy_admin',
+  'proxy_admin_viewer',
+  'internal_user',
+  'internal_user_viewer',
+]);
+
+/** A team a new user joins: its id, or the id with the user's role and budget in it. */
+export const TeamJoinSchema = z.union([
+  z.string().min(1),
+  z.object({
+    team_id: z.string().min(1),
+    max_budget_in_team: z.number().nonnegative().nullable().optional(),
+    user_role: z.enum(['admin', 'user']).nullable().optional(),
+  }),
+]);
+
+/** `litellm_settings.default_internal_user_params`: what a new internal user gets unless told. */
+export const DefaultInternalUserParamsSchema = z.looseObject({
+  user_role: ProxyRoleSchema.optional(),
+  max_budget: z.number().nonnegative().optional(),
+  budget_duration: z.string().optional(),
+  models: stringList.optional(),
+  teams: z.array(TeamJoinSchema).optional(),
+  tpm_limit: nonNegInt.optional(),
+  rpm_limit: nonNegInt.optional(),
+  max_parallel_requests: nonNegInt.optional(),
+});
+
 export const LitellmSettingsSchema = z.looseObject({
   drop_params: z.boolean().optional(),
+  max_internal_user_budget: z.number().nonnegative().optional(),
+  internal_user_budget_duration: z.string().optional(),
+  default_internal_user_params: DefaultInternalUserParamsSchema.optional(),
   num_retries: nonNegInt.optional(),
   request_timeout: seconds.optional(),
   fallbacks: FallbackListSchema.optional(),
@@ -117,3 +149,4 @@ export const ConfigFileSchema = z.looseObject({
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+export type DefaultInternalUserParams = z.infer<typeof DefaultInternalUserParamsSchema>;

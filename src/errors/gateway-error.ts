@@ -35,6 +35,14 @@ export const ERROR_CODES = {
   validation_error: { status: 422, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'not_found_error' },
   key_not_found: { status: 404, type: 'not_found_error' },
+  /** A user id or email that is already taken. */
+  conflict: { status: 409, type: 'invalid_request_error' },
+  team_member_already_in_team: { status: 400, type: 'team_member_already_in_team' },
+  /** LiteLLM's customer endpoints use their own short types. */
+  customer_exists: { status: 400, type: 'bad_request' },
+  customer_not_found: { status: 404, type: 'not_found' },
+  /** An admin-only listing asked for by someone else (LiteLLM answers 401 there). */
+  admin_only: { status: 401, type: 'auth_error' },
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   timeout: { status: 408, type: 'timeout' },
   rate_limit: { status: 429, type: 'throttling_error' },

@@ -3,6 +3,7 @@
  * liveness probe for /health/readiness.
  */
 import { sql } from 'kysely';
+import { CustomerRepository } from './customer-repository.js';
 import { KeyRepository } from './key-repository.js';
 import {
   openDatabase,
@@ -22,6 +23,7 @@ export interface Store {
   keys: KeyRepository;
   users: UserRepository;
   teams: TeamRepository;
+  customers: CustomerRepository;
   /** Whether the database answers a trivial query within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -36,6 +38,7 @@ export function createStore(database: StoreDatabase): Store {
     keys: new KeyRepository(db),
     users: new UserRepository(db),
     teams: new TeamRepository(db),
+    customers: new CustomerRepository(db),
     ping: async (timeoutMs = 2000) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {

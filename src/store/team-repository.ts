@@ -125,4 +125,131 @@ export class TeamRepository {
       .execute();
     return rows.map((r) => r.team_id);
   }
+
+  /** Teams sorted by alias (teams without one last), then id; all of them without a filter. */
+  async list(filter: TeamListFilter = {}): Promise<TeamRecord[]> {
+    if (filter.teamIds?.length === 0) return [];
+    let q = this.db.selectFrom('teams').selectAll();
+    if (filter.teamIds !== undefined) q = q.where('team_id', 'in', [...filter.teamIds]);
+    if (filter.organizationId !== undefined) {
+      q =
+        filter.organizationId === null
+          ? q.where('organization_id', 'is', null)
+          : q.where('organization_id', '=', filter.organizationId);
+    }
+    const rows = await q.execute();
+    return rows.map(teamCodec.read).sort(byAliasThenId);
+  }
+
+  /** The teams that exist among `teamIds`. */
+  async findByIds(teamIds: readonly string[]): Promise<TeamRecord[]> {
+    return this.list({ teamIds });
+  }
+
+  /**
+   * Deletes teams with their keys (and the keys' grace-period secrets) and memberships, in one
+   * transaction; returns the hashes of the keys that went.
+   */
+  async delete(teamIds: readonly string[]): Promise<string[]> {
+    if (teamIds.length === 0) return [];
+    const ids = [...teamIds];
+    return this.db.transaction().execute(async (trx) => {
+      const keys = await trx
+        .selectFrom('keys')
+        .select('token')
+        .where('team_id', 'in', ids)
+        .execute();
+      const tokens = keys.map((k) => k.token);
+      if (tokens.length > 0) {
+        await trx.deleteFrom('deprecated_keys').where('active_token', 'in', tokens).execute();
+        await trx.deleteFrom('keys').where('token', 'in', tokens).execute();
+      }
+      await trx.deleteFrom('team_members').where('team_id', 'in', ids).execute();
+      await trx.deleteFrom('teams').where('team_id', 'in', ids).execute();
+      return tokens;
+    });
+  }
+
+  /** The updated membership, or undefined when the user is not in the team. */
+  async updateMember(
+    teamId: string,
+    userId: string,
+    patch: TeamMemberPatch,
+  ): Promise<TeamMemberRecord | undefined> {
+    const values = memberCodec.write(patch);
+    if (Object.keys(values).length === 0) return this.findMember(teamId, userId);
+    const row = await this.db
+      .updateTable('team_members')
+      .set(values)
+      .where('team_id', '=', teamId)
+      .where('user_id', '=', userId)
+      .returningAll()
+      .executeTakeFirst();
+    return row && memberCodec.read(row);
+  }
+
+  /**
+   * Takes a user out of a team, with the keys it holds for that team, in one transaction;
+   * returns the hashes of those keys.
+   */
+  async removeMember(teamId: string, userId: string): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const keys = await trx
+        .selectFrom('keys')
+        .select('token')
+        .where('team_id', '=', teamId)
+        .where('user_id', '=', userId)
+        .execute();
+      const tokens = keys.map((k) => k.token);
+      if (tokens.length > 0) {
+        await trx.deleteFrom('deprecated_keys').where('active_token', 'in', tokens).execute();
+        await trx.deleteFrom('keys').where('token', 'in', tokens).execute();
+      }
+      await trx
+        .deleteFrom('team_members')
+        .where('team_id', '=', teamId)
+        .where('user_id', '=', userId)
+        .execute();
+      return tokens;
+    });
+  }
+
+  /** The memberships of several teams (or of several users), oldest first. */
+  async membershipsOf(
+    filter: { teamIds: readonly string[] } | { userIds: readonly string[] },
+  ): Promise<TeamMemberRecord[]> {
+    const [column, ids] =
+      'teamIds' in filter
+        ? (['team_id', filter.teamIds] as const)
+        : (['user_id', filter.userIds] as const);
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('team_members')
+      .selectAll()
+      .where(column, 'in', [...ids])
+      .orderBy('created_at')
+      .orderBy('team_id')
+      .orderBy('user_id')
+      .execute();
+    return rows.map(memberCodec.read);
+  }
+}
+
+export type TeamMemberPatch = Partial<
+  Pick<TeamMemberRecord, 'role' | 'max_budget_in_team' | 'tpm_limit' | 'rpm_limit'>
+>;
+
+export interface TeamListFilter {
+  teamIds?: readonly string[];
+  /** `null`: teams in no organization. */
+  organizationId?: string | null;
+}
+
+function byAliasThenId(a: TeamRecord, b: TeamRecord): number {
+  if (a.team_alias !== b.team_alias) {
+    if (a.team_alias === null) return 1;
+    if (b.team_alias === null) return -1;
+    return a.team_alias < b.team_alias ? -1 : 1;
+  }
+  return a.team_id < b.team_id ? -1 : a.team_id > b.team_id ? 1 : 0;
 }

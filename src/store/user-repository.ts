@@ -2,7 +2,7 @@
  * Users (LiteLLM's UserTable): who owns keys, their role and their own model list. Emails are
  * unique case-insensitively, through the lower-cased copy the table keeps.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { rowCodec } from './row-codec.js';
 import type { DatabaseSchema, UserTable } from './schema.js';
 import { detectUnique } from './unique-violation.js';
@@ -88,4 +88,135 @@ export class UserRepository {
       .executeTakeFirst();
     return row && codec.read(row);
   }
+
+  async findByIds(userIds: readonly string[]): Promise<UserRecord[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('users')
+      .select(COLUMNS)
+      .where('user_id', 'in', [...userIds])
+      .execute();
+    return rows.map(codec.read);
+  }
+
+  /** The updated user, or undefined when there is none; throws UniqueViolation for a taken email. */
+  async update(userId: string, patch: UserPatch): Promise<UserRecord | undefined> {
+    const values: Partial<UserTable> = codec.write(patch);
+    if ('user_email' in patch) values.user_email_lower = patch.user_email?.toLowerCase() ?? null;
+    if (Object.keys(values).length === 0) return this.findById(userId);
+    const row = await detectUnique(() =>
+      this.db
+        .updateTable('users')
+        .set(values)
+        .where('user_id', '=', userId)
+        .returning(COLUMNS)
+        .executeTakeFirst(),
+    );
+    return row && codec.read(row);
+  }
+
+  /** Stores a password hash (never read back through a record). */
+  async setPasswordHash(userId: string, hash: string | null): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ password_hash: hash })
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  /** A page of users with how many keys each owns, and how many match in all. */
+  async list(query: UserListQuery): Promise<UserPage> {
+    if (query.userIds?.length === 0) return { users: [], total: 0 };
+    let q = this.db.selectFrom('users');
+    if (query.role !== undefined) q = q.where('user_role', '=', query.role);
+    if (query.userIds !== undefined) q = q.where('user_id', 'in', [...query.userIds]);
+    if (query.email !== undefined) {
+      const escaped = query.email.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+      q = q.where(sql<boolean>`user_email_lower like ${`%${escaped}%`} escape '\\'`);
+    }
+    if (query.teamId !== undefined) {
+      const teamId = query.teamId;
+      q = q.where('user_id', 'in', (eb) =>
+        eb.selectFrom('team_members').select('user_id').where('team_id', '=', teamId),
+      );
+    }
+    const [rows, count] = await Promise.all([
+      q
+        .select(COLUMNS)
+        .select((eb) =>
+          eb
+            .selectFrom('keys')
+            .select((k) => k.fn.countAll<number | string>().as('n'))
+            .whereRef('keys.user_id', '=', 'users.user_id')
+            .as('key_count'),
+        )
+        .orderBy(query.sortBy, query.order)
+        .orderBy('user_id', query.order)
+        .limit(query.size)
+        .offset((query.page - 1) * query.size)
+        .execute(),
+      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+    ]);
+    return {
+      users: rows.map(({ key_count, ...row }) => ({
+        ...codec.read(row),
+        key_count: Number(key_count ?? 0),
+      })),
+      total: Number(count?.n ?? 0),
+    };
+  }
+
+  /**
+   * Deletes users with their keys (and the keys' grace-period secrets) and team memberships, in
+   * one transaction; returns the hashes of the keys that went.
+   */
+  async delete(userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const ids = [...userIds];
+    return this.db.transaction().execute(async (trx) => {
+      const keys = await trx
+        .selectFrom('keys')
+        .select('token')
+        .where('user_id', 'in', ids)
+        .execute();
+      const tokens = keys.map((k) => k.token);
+      if (tokens.length > 0) {
+        await trx.deleteFrom('deprecated_keys').where('active_token', 'in', tokens).execute();
+        await trx.deleteFrom('keys').where('token', 'in', tokens).execute();
+      }
+      await trx.deleteFrom('team_members').where('user_id', 'in', ids).execute();
+      await trx.deleteFrom('users').where('user_id', 'in', ids).execute();
+      return tokens;
+    });
+  }
+}
+
+export type UserPatch = Partial<Omit<UserRecord, 'user_id' | 'created_at'>>;
+
+export const USER_SORT_COLUMNS = [
+  'user_id',
+  'user_email',
+  'created_at',
+  'spend',
+  'user_alias',
+  'user_role',
+] as const;
+
+export interface UserListQuery {
+  /** 1-based. */
+  page: number;
+  size: number;
+  sortBy: (typeof USER_SORT_COLUMNS)[number];
+  order: 'asc' | 'desc';
+  role?: string;
+  userIds?: readonly string[];
+  /** Part of the email, any case. */
+  email?: string;
+  /** Members of this team only. */
+  teamId?: string;
+}
+
+export interface UserPage {
+  users: (UserRecord & { key_count: number })[];
+  total: number;
 }

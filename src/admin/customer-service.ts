@@ -1,0 +1,212 @@
+/**
+ * The /customer/* operations (LiteLLM's customer_endpoints): the end users that requests name in
+ * their `user` field, with a budget, limits and a blocked flag. The request path's customer cache
+ * is told of each change at once.
+ */
+import type { Principal } from '../auth/principal.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import {
+  newCustomer,
+  type CustomerPatch,
+  type CustomerRecord,
+} from '../store/customer-repository.js';
+import type { Store } from '../store/store.js';
+import { UniqueViolation } from '../store/unique-violation.js';
+import { pythonList } from '../util/python-list.js';
+import { readsEverything } from './caller-scope.js';
+import type {
+  CustomerFields,
+  CustomerIdsInput,
+  NewCustomerInput,
+  UpdateCustomerInput,
+} from './customer-schemas.js';
+import { toInstant } from './key-settings.js';
+import { checkBudget } from './new-user.js';
+
+/** Tells the request path that a customer changed. */
+export interface CustomerInvalidation {
+  customerChanged(userId: string): void;
+}
+
+export interface CustomerServiceDeps {
+  store: Pick<Store, 'customers'>;
+  invalidation: CustomerInvalidation;
+  /** The model names the gateway serves, for `default_model`. */
+  modelNames: () => readonly string[];
+  now: () => number;
+}
+
+export class CustomerService {
+  constructor(private readonly deps: CustomerServiceDeps) {}
+
+  async create(_caller: Principal, input: NewCustomerInput): Promise<Record<string, unknown>> {
+    const now = this.deps.now();
+    const customer: CustomerRecord = {
+      ...newCustomer(input.user_id, new Date(now).toISOString()),
+      ...this.settings(input, now),
+    };
+    const { customers } = this.deps.store;
+    if (await customers.findById(input.user_id)) throw customerExists(input.user_id);
+    try {
+      await customers.create(customer);
+    } catch (error: unknown) {
+      if (error instanceof UniqueViolation) throw customerExists(input.user_id);
+      throw error;
+    }
+    this.deps.invalidation.customerChanged(customer.user_id);
+    return customerView(customer);
+  }
+
+  async info(caller: Principal, userId: string): Promise<Record<string, unknown>> {
+    checkReader(caller);
+    const customer = await this.deps.store.customers.findById(userId);
+    if (!customer) throw customersNotFound([userId]);
+    return customerView(customer);
+  }
+
+  async list(caller: Principal): Promise<Record<string, unknown>[]> {
+    checkReader(caller);
+    return (await this.deps.store.customers.list()).map(customerView);
+  }
+
+  async update(_caller: Principal, input: UpdateCustomerInput): Promise<Record<string, unknown>> {
+    const { customers } = this.deps.store;
+    const existing = await customers.findById(input.user_id);
+    if (!existing) throw customersNotFound([input.user_id]);
+    const now = this.deps.now();
+    const updated = await customers.update(input.user_id, {
+      ...this.settings(input, now),
+      updated_at: new Date(now).toISOString(),
+    });
+    if (!updated) throw customersNotFound([input.user_id]);
+    this.deps.invalidation.customerChanged(input.user_id);
+    return customerView(updated);
+  }
+
+  async delete(_caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
+    const ids = [...new Set(input.user_ids)];
+    await this.existing(ids);
+    const deleted = await this.deps.store.customers.delete(ids);
+    for (const id of ids) this.deps.invalidation.customerChanged(id);
+    return {
+      deleted_customers: deleted,
+      message: `Successfully deleted customers with ids: ${pythonList(ids)}`,
+    };
+  }
+
+  async block(_caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
+    const ids = [...new Set(input.user_ids)];
+    const at = new Date(this.deps.now()).toISOString();
+    const rows = await this.deps.store.customers.setBlocked(ids, true, at);
+    for (const id of ids) this.deps.invalidation.customerChanged(id);
+    return { blocked_users: rows.map(customerView) };
+  }
+
+  async unblock(_caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
+    const ids = [...new Set(input.user_ids)];
+    await this.existing(ids);
+    const at = new Date(this.deps.now()).toISOString();
+    const rows = await this.deps.store.customers.setBlocked(ids, false, at);
+    for (const id of ids) this.deps.invalidation.customerChanged(id);
+    return { unblocked_users: rows.map(customerView) };
+  }
+
+  /** Throws LiteLLM's 404 naming every id that is not a customer. */
+  private async existing(ids: readonly string[]): Promise<void> {
+    const found = new Set((await this.deps.store.customers.findByIds(ids)).map((c) => c.user_id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) throw customersNotFound(missing);
+  }
+
+  /** The columns the request names, checked; `null` clears a setting. */
+  private settings(input: CustomerFields, now: number): CustomerPatch {
+    if (input.budget_id) {
+      throw new GatewayError(
+        'bad_request',
+        input.max_budget !== undefined && input.max_budget !== null
+          ? "Set either 'max_budget' or 'budget_id', not both."
+          : `budget_id=${input.budget_id}: shared budgets (/budget/*) are not supported by Tollgate; set max_budget, budget_duration, tpm_limit and rpm_limit on the customer`,
+        { param: 'budget_id' },
+      );
+    }
+    checkBudget('max_budget', input.max_budget);
+    const model = input.default_model;
+    if (model && !this.deps.modelNames().includes(model)) {
+      throw new GatewayError(
+        'validation_error',
+        `Default Model not on proxy. Configure model on config.yaml or via \`/model/new\`. Received default_model=${model}`,
+        { param: 'default_model' },
+      );
+    }
+    const patch: Record<string, unknown> = {};
+    const fallback = { blocked: false, metadata: {}, spend: 0 };
+    for (const field of ['blocked', 'metadata', 'spend'] as const) {
+      if (input[field] !== undefined) patch[field] = input[field] ?? fallback[field];
+    }
+    for (const field of [
+      'alias',
+      'max_budget',
+      'tpm_limit',
+      'rpm_limit',
+      'allowed_model_region',
+      'default_model',
+    ] as const) {
+      if (input[field] !== undefined) patch[field] = input[field];
+    }
+    if (input.budget_duration !== undefined) {
+      const duration = input.budget_duration;
+      patch.budget_duration = duration;
+      patch.budget_reset_at =
+        duration === null ? null : toInstant('budget_duration', duration, now);
+    }
+    return patch as CustomerPatch;
+  }
+}
+
+/** A customer as LiteLLM shows an end user: its budget settings under `litellm_budget_table`. */
+export function customerView(customer: CustomerRecord): Record<string, unknown> {
+  const { max_budget, budget_duration, budget_reset_at, tpm_limit, rpm_limit, ...rest } = customer;
+  const hasBudget =
+    max_budget !== null || budget_duration !== null || tpm_limit !== null || rpm_limit !== null;
+  return {
+    ...rest,
+    budget_id: null,
+    litellm_budget_table: hasBudget
+      ? {
+          max_budget,
+          soft_budget: null,
+          max_parallel_requests: null,
+          tpm_limit,
+          rpm_limit,
+          model_max_budget: null,
+          budget_duration,
+          budget_reset_at,
+        }
+      : null,
+    object_permission: null,
+  };
+}
+
+function checkReader(caller: Principal): void {
+  if (!readsEverything(caller)) {
+    throw new GatewayError('admin_only', `Admin-only endpoint. Your user role=${caller.role}`);
+  }
+}
+
+function customerExists(userId: string): GatewayError {
+  return new GatewayError(
+    'customer_exists',
+    `Customer already exists, passed user_id=${userId}. Please pass a new user_id.`,
+    { param: 'user_id' },
+  );
+}
+
+function customersNotFound(ids: readonly string[]): GatewayError {
+  return new GatewayError(
+    'customer_not_found',
+    ids.length === 1
+      ? `End User Id=${ids[0]} does not exist in db`
+      : `End User Id(s)=${ids.join(', ')} do not exist in db`,
+    { param: 'user_id' },
+  );
+}

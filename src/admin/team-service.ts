@@ -1,0 +1,466 @@
+/**
+ * The /team/* operations (LiteLLM's team_endpoints): teams, their members and their settings.
+ * Proxy admins manage every team; a team's `admin` members manage its members and its alias,
+ * metadata and model aliases. Every check runs before the first write, and the request path's
+ * cache is told of each change at once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuthInvalidation } from '../auth/principal-cache.js';
+import type { Principal } from '../auth/principal.js';
+import type { InternalUserDefaults } from '../config/gateway-config.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Store } from '../store/store.js';
+import type {
+  TeamMemberPatch,
+  TeamMemberRecord,
+  TeamPatch,
+  TeamRecord,
+} from '../store/team-repository.js';
+import { UniqueViolation } from '../store/unique-violation.js';
+import { pythonList } from '../util/python-list.js';
+import { allKeys } from './all-keys.js';
+import { isProxyAdmin, isTeamAdmin, readsEverything } from './caller-scope.js';
+import { toInstant } from './key-settings.js';
+import { keyObject } from './key-view.js';
+import { checkBudget } from './new-user.js';
+import { resolveMembers, storeNewUsers, type MemberRef } from './team-members.js';
+import type {
+  DeleteTeamsInput,
+  MemberAddInput,
+  MemberDeleteInput,
+  MemberUpdateInput,
+  NewTeamInput,
+  TeamFields,
+  TeamListQuery,
+  UpdateTeamInput,
+} from './team-schemas.js';
+import { membershipView, teamView } from './team-view.js';
+import { userView } from './user-view.js';
+
+export interface TeamServiceDeps {
+  store: Pick<Store, 'teams' | 'users' | 'keys'>;
+  invalidation: AuthInvalidation;
+  defaults: InternalUserDefaults;
+  now: () => number;
+}
+
+/** What a team admin may change with /team/update; the rest is the proxy admin's. */
+const TEAM_ADMIN_FIELDS: ReadonlySet<string> = new Set([
+  'team_id',
+  'team_alias',
+  'metadata',
+  'model_aliases',
+]);
+
+/** The organization LiteLLM files teams without one under. */
+const DEFAULT_ORGANIZATION = 'default_organization';
+
+export class TeamService {
+  constructor(private readonly deps: TeamServiceDeps) {}
+
+  async create(caller: Principal, input: NewTeamInput): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    const now = this.deps.now();
+    const teamId = input.team_id ?? randomUUID();
+    if (await store.teams.findById(teamId)) throw teamExists(teamId);
+    const refs: MemberRef[] = [
+      ...(input.members_with_roles ?? []),
+      ...(input.admins ?? []).map((user_id) => ({ user_id, role: 'admin' as const })),
+      ...(input.members ?? []).map((user_id) => ({ user_id, role: 'user' as const })),
+    ];
+    // The user who creates a team (not the master key) becomes its admin.
+    const creator = caller.kind === 'virtual_key' ? caller.userId : undefined;
+    if (creator !== undefined && !refs.some((r) => r.user_id === creator)) {
+      refs.push({ user_id: creator, role: 'admin' });
+    }
+    const at = new Date(now).toISOString();
+    const team: TeamRecord = {
+      team_id: teamId,
+      team_alias: null,
+      organization_id: null,
+      metadata: {},
+      models: [],
+      model_aliases: {},
+      spend: 0,
+      max_budget: null,
+      soft_budget: null,
+      budget_duration: null,
+      budget_reset_at: null,
+      tpm_limit: null,
+      rpm_limit: null,
+      max_parallel_requests: null,
+      blocked: false,
+      ...this.settings(input, now),
+      created_at: at,
+      updated_at: at,
+    };
+    const members = await resolveMembers(store.users, refs, { defaults: this.deps.defaults, now });
+
+    try {
+      await store.teams.create(team);
+    } catch (error: unknown) {
+      if (error instanceof UniqueViolation) throw teamExists(teamId);
+      throw error;
+    }
+    await storeNewUsers(store.users, members);
+    for (const m of members) {
+      const member = { team_id: teamId, user_id: m.user.user_id, role: m.role };
+      await store.teams.addMember(membership({ ...member, max_budget_in_team: null }, at));
+      this.deps.invalidation.userChanged(m.user.user_id);
+    }
+    this.deps.invalidation.teamChanged(teamId);
+    return this.view(team);
+  }
+
+  async info(caller: Principal, teamId: string | undefined): Promise<Record<string, unknown>> {
+    if (!teamId) {
+      throw new GatewayError('validation_error', 'Malformed request. No team id passed in.', {
+        param: 'team_id',
+      });
+    }
+    const { store } = this.deps;
+    const team = await store.teams.findById(teamId);
+    if (!team) {
+      throw new GatewayError('not_found', `Team not found, passed team id: ${teamId}.`, {
+        param: 'team_id',
+      });
+    }
+    if (!(await this.mayRead(caller, teamId))) {
+      throw new GatewayError(
+        'forbidden',
+        `User=${caller.userId ?? 'None'} not authorized to access this team=${teamId}`,
+      );
+    }
+    const members = await store.teams.membersOf(teamId);
+    return {
+      team_id: teamId,
+      team_info: await this.view(team, members),
+      keys: await this.liveKeysOf(teamId),
+      team_memberships: members.map(membershipView),
+    };
+  }
+
+  async list(caller: Principal, query: TeamListQuery): Promise<Record<string, unknown>[]> {
+    const { store } = this.deps;
+    let userId = query.user_id;
+    let teamIds: string[] | undefined;
+    if (!readsEverything(caller)) {
+      if (userId !== undefined && userId !== caller.userId) {
+        throw new GatewayError(
+          'admin_only',
+          `Only admin users can query all teams/other teams. Your user role=${caller.role}`,
+        );
+      }
+      userId = caller.userId;
+      // A key without a user sees the team it belongs to.
+      if (userId === undefined) teamIds = caller.teamId === undefined ? [] : [caller.teamId];
+    }
+    if (userId !== undefined) {
+      teamIds = (await store.teams.membershipsOf({ userIds: [userId] })).map((m) => m.team_id);
+    }
+    const organization = query.organization_id;
+    const teams = await store.teams.list({
+      teamIds,
+      organizationId: organization === DEFAULT_ORGANIZATION ? null : organization,
+    });
+    const members = await store.teams.membershipsOf({ teamIds: teams.map((t) => t.team_id) });
+    const users = await this.usersOf(members);
+    const out: Record<string, unknown>[] = [];
+    for (const team of teams) {
+      const own = members.filter((m) => m.team_id === team.team_id);
+      out.push({
+        ...teamView(team, own, users),
+        keys: await this.liveKeysOf(team.team_id),
+        team_memberships: own.map(membershipView),
+      });
+    }
+    return out;
+  }
+
+  async update(caller: Principal, input: UpdateTeamInput): Promise<Record<string, unknown>> {
+    if (!input.team_id) {
+      throw new GatewayError('bad_request', 'No team id passed in', { param: 'team_id' });
+    }
+    const team = await this.existingTeam(input.team_id);
+    await this.checkManager(caller, team.team_id, '/team/update');
+    if (!isProxyAdmin(caller)) {
+      const field = Object.keys(input).find(
+        (f) => !TEAM_ADMIN_FIELDS.has(f) && input[f as keyof UpdateTeamInput] !== undefined,
+      );
+      if (field !== undefined) {
+        throw new GatewayError(
+          'forbidden',
+          `Only proxy admins can update ${field} of a team. Team admins can update: team_alias, metadata, model_aliases`,
+          { param: field },
+        );
+      }
+    }
+    const updated = await this.patchTeam(team.team_id, this.settings(input, this.deps.now()));
+    return { team_id: team.team_id, data: await this.view(updated) };
+  }
+
+  async delete(_caller: Principal, input: DeleteTeamsInput): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    const ids = [...new Set(input.team_ids)];
+    const found = new Set((await store.teams.findByIds(ids)).map((t) => t.team_id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new GatewayError('not_found', `Team not found, passed team_id=${missing.join(', ')}`, {
+        param: 'team_ids',
+      });
+    }
+    const members = await store.teams.membershipsOf({ teamIds: ids });
+    const tokens = await store.teams.delete(ids);
+    for (const token of tokens) this.deps.invalidation.keyChanged(token);
+    for (const id of ids) this.deps.invalidation.teamChanged(id);
+    for (const m of members) this.deps.invalidation.userChanged(m.user_id);
+    return { deleted_teams: ids, deleted_keys: tokens.length };
+  }
+
+  async setBlocked(
+    _caller: Principal,
+    teamId: string,
+    blocked: boolean,
+  ): Promise<Record<string, unknown>> {
+    const team = await this.existingTeam(teamId);
+    return this.view(await this.patchTeam(team.team_id, { blocked }));
+  }
+
+  async addMembers(caller: Principal, input: MemberAddInput): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    const team = await store.teams.findById(input.team_id);
+    if (!team) {
+      throw new GatewayError(
+        'not_found',
+        `Team doesn't exist in db. Team=${input.team_id}. Create team via \`/team/new\` call.`,
+        { param: 'team_id' },
+      );
+    }
+    await this.checkManager(caller, team.team_id, '/team/member_add');
+    const now = this.deps.now();
+    const single = !Array.isArray(input.member);
+    const refs = Array.isArray(input.member) ? input.member : [input.member];
+    const resolved = await resolveMembers(store.users, refs, { defaults: this.deps.defaults, now });
+    const existing = await store.teams.membersOf(team.team_id);
+    const inTeam = new Set(existing.map((m) => m.user_id));
+    const fresh = resolved.filter((m) => !inTeam.has(m.user.user_id));
+    if (fresh.length === 0) {
+      const first = resolved[0]?.user;
+      const members = pythonList(existing.map((m) => m.user_id));
+      throw new GatewayError(
+        'team_member_already_in_team',
+        single
+          ? `User already in team. Member: user_id=${first?.user_id ?? 'None'}, user_email=${first?.user_email ?? 'None'}. Existing members=${members}`
+          : `All users are already in team. Existing members=${members}`,
+        { param: 'member' },
+      );
+    }
+    const at = new Date(now).toISOString();
+    await storeNewUsers(store.users, fresh);
+    const added: TeamMemberRecord[] = [];
+    for (const m of fresh) {
+      const member = membership(
+        {
+          team_id: team.team_id,
+          user_id: m.user.user_id,
+          role: m.role,
+          max_budget_in_team: input.max_budget_in_team ?? null,
+        },
+        at,
+      );
+      try {
+        await store.teams.addMember(member);
+      } catch (error: unknown) {
+        // Added by a concurrent request in the meantime: it is in the team, as asked.
+        if (!(error instanceof UniqueViolation)) throw error;
+      }
+      added.push(member);
+      this.deps.invalidation.userChanged(m.user.user_id);
+    }
+    this.deps.invalidation.teamChanged(team.team_id);
+    const memberships = await store.teams.membershipsOf({
+      userIds: fresh.map((m) => m.user.user_id),
+    });
+    return {
+      ...(await this.view(team)),
+      updated_users: fresh.map((m) =>
+        userView(
+          m.user,
+          memberships.filter((x) => x.user_id === m.user.user_id).map((x) => x.team_id),
+        ),
+      ),
+      updated_team_memberships: added.map(membershipView),
+    };
+  }
+
+  async removeMember(
+    caller: Principal,
+    input: MemberDeleteInput,
+  ): Promise<Record<string, unknown>> {
+    const { team, member } = await this.existingMember(caller, input, '/team/member_delete');
+    const tokens = await this.deps.store.teams.removeMember(team.team_id, member.user_id);
+    for (const token of tokens) this.deps.invalidation.keyChanged(token);
+    this.deps.invalidation.userChanged(member.user_id);
+    this.deps.invalidation.teamChanged(team.team_id);
+    return this.view(team);
+  }
+
+  async updateMember(
+    caller: Principal,
+    input: MemberUpdateInput,
+  ): Promise<Record<string, unknown>> {
+    const { team, member } = await this.existingMember(caller, input, '/team/member_update');
+    const patch: TeamMemberPatch = {};
+    if (input.role) patch.role = input.role;
+    for (const field of ['max_budget_in_team', 'tpm_limit', 'rpm_limit'] as const) {
+      if (input[field] !== undefined) patch[field] = input[field];
+    }
+    const updated =
+      (await this.deps.store.teams.updateMember(team.team_id, member.user_id, patch)) ?? member;
+    this.deps.invalidation.userChanged(member.user_id);
+    this.deps.invalidation.teamChanged(team.team_id);
+    const user = await this.deps.store.users.findById(member.user_id);
+    return {
+      team_id: team.team_id,
+      user_id: member.user_id,
+      user_email: user?.user_email ?? null,
+      role: updated.role,
+      max_budget_in_team: updated.max_budget_in_team,
+      tpm_limit: updated.tpm_limit,
+      rpm_limit: updated.rpm_limit,
+    };
+  }
+
+  /** The team and the membership a member_delete / member_update names, after the checks. */
+  private async existingMember(
+    caller: Principal,
+    input: { team_id: string; user_id?: string | null; user_email?: string | null },
+    route: string,
+  ): Promise<{ team: TeamRecord; member: TeamMemberRecord }> {
+    const { store } = this.deps;
+    const team = await store.teams.findById(input.team_id);
+    if (!team) {
+      throw new GatewayError('bad_request', `Team id=${input.team_id} does not exist in db`, {
+        param: 'team_id',
+      });
+    }
+    await this.checkManager(caller, team.team_id, route);
+    const userId =
+      input.user_id ?? (await store.users.findByEmail(input.user_email ?? ''))?.user_id;
+    const member =
+      userId === undefined ? undefined : await store.teams.findMember(team.team_id, userId);
+    if (!member)
+      throw new GatewayError('bad_request', 'User not found in team', { param: 'user_id' });
+    return { team, member };
+  }
+
+  /** The columns the request's settings set; `null` clears one. */
+  private settings(input: TeamFields, now: number): TeamPatch {
+    const patch: Record<string, unknown> = {};
+    checkBudget('max_budget', input.max_budget);
+    checkBudget('soft_budget', input.soft_budget);
+    if (input.organization_id) {
+      throw new GatewayError(
+        'bad_request',
+        `Organization not found for organization_id=${input.organization_id}`,
+        { param: 'organization_id' },
+      );
+    }
+    if (input.organization_id !== undefined) patch.organization_id = null;
+    const defaults = { metadata: {}, models: [], model_aliases: {}, blocked: false };
+    for (const field of ['metadata', 'models', 'model_aliases', 'blocked'] as const) {
+      if (input[field] !== undefined) patch[field] = input[field] ?? defaults[field];
+    }
+    for (const field of [
+      'team_alias',
+      'max_budget',
+      'soft_budget',
+      'tpm_limit',
+      'rpm_limit',
+      'max_parallel_requests',
+    ] as const) {
+      if (input[field] !== undefined) patch[field] = input[field];
+    }
+    if (input.budget_duration !== undefined) {
+      const duration = input.budget_duration;
+      patch.budget_duration = duration;
+      patch.budget_reset_at =
+        duration === null ? null : toInstant('budget_duration', duration, now);
+    }
+    return patch as TeamPatch;
+  }
+
+  private async patchTeam(teamId: string, patch: TeamPatch): Promise<TeamRecord> {
+    const updated = await this.deps.store.teams.update(teamId, {
+      ...patch,
+      updated_at: new Date(this.deps.now()).toISOString(),
+    });
+    if (!updated) throw teamNotFound(teamId);
+    this.deps.invalidation.teamChanged(teamId);
+    return updated;
+  }
+
+  private async existingTeam(teamId: string): Promise<TeamRecord> {
+    const team = await this.deps.store.teams.findById(teamId);
+    if (!team) throw teamNotFound(teamId);
+    return team;
+  }
+
+  /** Proxy admins and the team's admins manage a team; anyone else gets LiteLLM's 403. */
+  private async checkManager(caller: Principal, teamId: string, route: string): Promise<void> {
+    if (isProxyAdmin(caller) || (await isTeamAdmin(this.deps.store.teams, caller, teamId))) return;
+    throw new GatewayError(
+      'forbidden',
+      `Call not allowed. User not proxy admin OR team admin. route=${route}, team_id=${teamId}`,
+    );
+  }
+
+  private async mayRead(caller: Principal, teamId: string): Promise<boolean> {
+    if (readsEverything(caller) || caller.teamId === teamId) return true;
+    if (caller.userId === undefined) return false;
+    return (await this.deps.store.teams.findMember(teamId, caller.userId)) !== undefined;
+  }
+
+  private async view(
+    team: TeamRecord,
+    members?: readonly TeamMemberRecord[],
+  ): Promise<Record<string, unknown>> {
+    const rows = members ?? (await this.deps.store.teams.membersOf(team.team_id));
+    return teamView(team, rows, await this.usersOf(rows));
+  }
+
+  private async usersOf(members: readonly TeamMemberRecord[]) {
+    const ids = [...new Set(members.map((m) => m.user_id))];
+    const users = await this.deps.store.users.findByIds(ids);
+    return new Map(users.map((u) => [u.user_id, u]));
+  }
+
+  /** The team's keys that have not expired, as full objects. */
+  private async liveKeysOf(teamId: string): Promise<Record<string, unknown>[]> {
+    const now = this.deps.now();
+    return (await allKeys(this.deps.store.keys, { teamId }))
+      .filter((k) => k.expires === null || Date.parse(k.expires) > now)
+      .map(keyObject);
+  }
+}
+
+function membership(
+  member: Pick<TeamMemberRecord, 'team_id' | 'user_id' | 'role' | 'max_budget_in_team'>,
+  at: string,
+): TeamMemberRecord {
+  return { ...member, spend: 0, tpm_limit: null, rpm_limit: null, created_at: at };
+}
+
+function teamExists(teamId: string): GatewayError {
+  return new GatewayError(
+    'bad_request',
+    `Team id = ${teamId} already exists. Please use a different team id.`,
+    { param: 'team_id' },
+  );
+}
+
+function teamNotFound(teamId: string): GatewayError {
+  return new GatewayError('not_found', `Team not found, passed team_id=${teamId}`, {
+    param: 'team_id',
+  });
+}

@@ -1,0 +1,53 @@
+/** The /user/* routes: parse, call the UserService, return its JSON. */
+import type { FastifyInstance } from 'fastify';
+import { addAdminRoute, noDatabase } from './admin-route.js';
+import {
+  DeleteUsersSchema,
+  NewUserSchema,
+  UpdateUserSchema,
+  UserInfoQuerySchema,
+  UserListQuerySchema,
+} from './user-schemas.js';
+import type { UserService } from './user-service.js';
+
+export interface UserRouteDeps {
+  /** Absent when the gateway runs without a database. */
+  users?: UserService;
+}
+
+export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
+  const users = (route: string): UserService => {
+    if (!deps.users) throw noDatabase(route);
+    return deps.users;
+  };
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/user/new',
+    input: NewUserSchema,
+    handle: (input, caller) => users('/user/new').create(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/user/info',
+    input: UserInfoQuerySchema,
+    handle: (input, caller) => users('/user/info').info(caller, input.user_id),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/user/list',
+    input: UserListQuerySchema,
+    handle: (input, caller) => users('/user/list').list(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/user/update',
+    input: UpdateUserSchema,
+    handle: (input, caller) => users('/user/update').update(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/user/delete',
+    input: DeleteUsersSchema,
+    handle: (input, caller) => users('/user/delete').delete(caller, input),
+  });
+}

@@ -1,0 +1,407 @@
+/**
+ * The /user/* operations (LiteLLM's internal_user_endpoints): creating users with their first
+ * key (through the KeyService, the same path as /key/generate), reading, listing, updating and
+ * deleting them. Every check runs before the first write, and the request path's cache is told
+ * of each change at once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuthInvalidation } from '../auth/principal-cache.js';
+import type { Principal, ProxyRole } from '../auth/principal.js';
+import type { InternalUserDefaults } from '../config/gateway-config.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { Store } from '../store/store.js';
+import type { TeamRole } from '../store/team-repository.js';
+import type { UserPatch, UserRecord } from '../store/user-repository.js';
+import { UniqueViolation } from '../store/unique-violation.js';
+import { allKeys } from './all-keys.js';
+import { isProxyAdmin, readsEverything } from './caller-scope.js';
+import type { KeyService } from './key-service.js';
+import { toInstant } from './key-settings.js';
+import { keyObject } from './key-view.js';
+import { checkBudget, newUserRecord, withUserDefaults } from './new-user.js';
+import { hashPassword } from './password-hash.js';
+import { teamView } from './team-view.js';
+import {
+  NewUserKeySchema,
+  type DeleteUsersInput,
+  type NewUserInput,
+  type NewUserKeyFields,
+  type UpdateUserInput,
+  type UserListQuery,
+} from './user-schemas.js';
+import { userView } from './user-view.js';
+
+export interface UserServiceDeps {
+  store: Pick<Store, 'users' | 'teams' | 'keys'>;
+  keys: KeyService;
+  invalidation: AuthInvalidation;
+  defaults: InternalUserDefaults;
+  now: () => number;
+}
+
+const ADMIN_ROLES: ReadonlySet<ProxyRole> = new Set(['proxy_admin', 'proxy_admin_viewer']);
+
+/** Settings only a proxy admin may change on a user, its own included. */
+const ADMIN_ONLY_FIELDS = [
+  'spend',
+  'models',
+  'max_budget',
+  'budget_duration',
+  'tpm_limit',
+  'rpm_limit',
+  'max_parallel_requests',
+] as const;
+
+/** UI session keys belong to this team; LiteLLM leaves them out of /user/info. */
+const DASHBOARD_TEAM = 'litellm-dashboard';
+
+interface TeamJoin {
+  team_id: string;
+  role: TeamRole;
+  max_budget_in_team: number | null;
+}
+
+export class UserService {
+  constructor(private readonly deps: UserServiceDeps) {}
+
+  async create(caller: Principal, input: NewUserInput): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    const now = this.deps.now();
+    const settings = withUserDefaults(input, this.deps.defaults);
+    if (!isProxyAdmin(caller) && ADMIN_ROLES.has(settings.user_role)) {
+      throw new GatewayError(
+        'forbidden',
+        `Only proxy admins can create administrative users (proxy_admin, proxy_admin_viewer). Attempted to create user with role: ${settings.user_role}. Your role: ${caller.role}`,
+      );
+    }
+    const user = newUserRecord(input.user_id ?? randomUUID(), settings, now);
+    if (await store.users.findById(user.user_id)) throw userExists('id', user.user_id);
+    if (user.user_email !== null && (await store.users.findByEmail(user.user_email))) {
+      throw userExists('email', user.user_email);
+    }
+    const joins = teamJoins(settings.teams ?? []);
+    await this.checkTeamsExist(joins.map((j) => j.team_id));
+    const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+
+    await this.write(() => store.users.create(user), user);
+    let key: Record<string, unknown> | undefined;
+    try {
+      if (passwordHash) await store.users.setPasswordHash(user.user_id, passwordHash);
+      for (const join of joins) {
+        await store.teams.addMember({
+          team_id: join.team_id,
+          user_id: user.user_id,
+          role: join.role,
+          max_budget_in_team: join.max_budget_in_team,
+          spend: 0,
+          tpm_limit: null,
+          rpm_limit: null,
+          created_at: user.created_at,
+        });
+      }
+      if (input.auto_create_key !== false) {
+        key = await this.deps.keys.generate(caller, {
+          ...keyFields(input),
+          user_id: user.user_id,
+          models: user.models,
+          // The user's budget is the user's: its key adds no budget of its own.
+          max_budget: null,
+          soft_budget: null,
+        });
+      }
+    } catch (error: unknown) {
+      // A refused key (a taken alias, a bad duration) leaves no half-made user behind.
+      await store.users.delete([user.user_id]);
+      throw error;
+    } finally {
+      this.deps.invalidation.userChanged(user.user_id);
+    }
+    const { token: _token, token_id: _tokenId, ...keyResponse } = key ?? {};
+    return {
+      ...keyResponse,
+      ...userView(
+        user,
+        joins.map((j) => j.team_id),
+      ),
+      key: key?.key ?? null,
+    };
+  }
+
+  async info(caller: Principal, requested: string | undefined): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    const userId = requested ?? caller.userId;
+    if (userId === undefined) {
+      throw new GatewayError(
+        'validation_error',
+        'user_id: required when the key belongs to no user',
+        { param: 'user_id' },
+      );
+    }
+    if (userId !== caller.userId && !(await this.mayRead(caller, userId))) {
+      throw new GatewayError(
+        'forbidden',
+        `key not allowed to access this user's info. user_id=${userId}, key's user_id=${caller.userId ?? 'None'}`,
+      );
+    }
+    const user = await store.users.findById(userId);
+    if (!user) {
+      // The master key (or an admin without a user row) asking about itself: every team, no row.
+      if (requested === undefined && isProxyAdmin(caller)) {
+        return { user_id: userId, user_info: null, keys: [], teams: await this.teamViews() };
+      }
+      throw new GatewayError('not_found', `User ${userId} not found`, { param: 'user_id' });
+    }
+    const memberships = await store.teams.membershipsOf({ userIds: [userId] });
+    const teamIds = memberships.map((m) => m.team_id);
+    const teams = await store.teams.findByIds(teamIds);
+    const aliases = new Map(teams.map((t) => [t.team_id, t.team_alias]));
+    const keys = (await allKeys(store.keys, { userId }))
+      .filter((k) => k.team_id !== DASHBOARD_TEAM)
+      .map((k) => ({
+        ...keyObject(k),
+        team_alias: k.team_id ? (aliases.get(k.team_id) ?? null) : null,
+      }));
+    return {
+      user_id: userId,
+      user_info: userView(user, teamIds),
+      keys,
+      teams: await this.teamViews(teamIds),
+    };
+  }
+
+  async list(caller: Principal, query: UserListQuery): Promise<Record<string, unknown>> {
+    if (!readsEverything(caller)) {
+      throw new GatewayError(
+        'forbidden',
+        'Only proxy admins and organization admins can list users.',
+      );
+    }
+    const { store } = this.deps;
+    const userIds = query.user_ids
+      ?.split(',')
+      .map((id) => id.trim())
+      .filter((id) => id !== '');
+    const page = await store.users.list({
+      page: query.page,
+      size: query.page_size,
+      sortBy: query.sort_by ?? 'created_at',
+      order: query.sort_order ?? (query.sort_by ? 'asc' : 'desc'),
+      role: query.role,
+      userIds,
+      email: query.user_email,
+      teamId: query.team,
+    });
+    const memberships = await store.teams.membershipsOf({
+      userIds: page.users.map((u) => u.user_id),
+    });
+    return {
+      users: page.users.map(({ key_count, ...user }) => ({
+        ...userView(
+          user,
+          memberships.filter((m) => m.user_id === user.user_id).map((m) => m.team_id),
+        ),
+        key_count,
+      })),
+      total: page.total,
+      page: query.page,
+      page_size: query.page_size,
+      total_pages: Math.ceil(page.total / query.page_size),
+    };
+  }
+
+  async update(caller: Principal, input: UpdateUserInput): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    if (!isProxyAdmin(caller)) this.checkSelfUpdate(caller, input);
+    const existing = input.user_id
+      ? await store.users.findById(input.user_id)
+      : await store.users.findByEmail(input.user_email ?? '');
+    if (!isProxyAdmin(caller) && existing?.user_id !== caller.userId) throw notOwnUser();
+    if (!existing) {
+      throw new GatewayError(
+        'not_found',
+        `User not found, passed user_id=${input.user_id ?? input.user_email ?? 'None'}`,
+        { param: 'user_id' },
+      );
+    }
+    const patch = this.userPatch(input);
+    if (patch.user_email) {
+      const holder = await store.users.findByEmail(patch.user_email);
+      if (holder && holder.user_id !== existing.user_id)
+        throw userExists('email', patch.user_email);
+    }
+    const passwordHash = input.password ? await hashPassword(input.password) : undefined;
+    const updated = await this.write(
+      () =>
+        store.users.update(existing.user_id, {
+          ...patch,
+          updated_at: new Date(this.deps.now()).toISOString(),
+        }),
+      { ...existing, ...patch },
+    );
+    if (!updated)
+      throw new GatewayError('not_found', `User not found, passed user_id=${existing.user_id}`);
+    if (passwordHash) await store.users.setPasswordHash(existing.user_id, passwordHash);
+    this.deps.invalidation.userChanged(existing.user_id);
+    const memberships = await store.teams.membershipsOf({ userIds: [existing.user_id] });
+    return userView(
+      updated,
+      memberships.map((m) => m.team_id),
+    );
+  }
+
+  async delete(caller: Principal, input: DeleteUsersInput): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    const ids = [...new Set(input.user_ids)];
+    const found = new Set((await store.users.findByIds(ids)).map((u) => u.user_id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) {
+      throw new GatewayError('not_found', `User not found, passed user_id=${missing.join(', ')}`, {
+        param: 'user_ids',
+      });
+    }
+    const tokens = await store.users.delete(ids);
+    for (const token of tokens) this.deps.invalidation.keyChanged(token);
+    for (const id of ids) this.deps.invalidation.userChanged(id);
+    return { deleted_users: ids, deleted_keys: tokens.length };
+  }
+
+  /** What a user who is not a proxy admin may change about itself. */
+  private checkSelfUpdate(caller: Principal, input: UpdateUserInput): void {
+    if (input.user_role !== undefined && input.user_role !== null) {
+      throw new GatewayError('forbidden', 'Only proxy admins can modify user roles.', {
+        param: 'user_role',
+      });
+    }
+    if (input.user_id && input.user_id !== caller.userId) throw notOwnUser();
+    for (const field of ADMIN_ONLY_FIELDS) {
+      if (input[field] !== undefined) {
+        throw new GatewayError('forbidden', `Only proxy admins can modify ${field}.`, {
+          param: field,
+        });
+      }
+    }
+  }
+
+  /** The columns an update names; `null` clears a setting. */
+  private userPatch(input: UpdateUserInput): UserPatch {
+    const patch: UserPatch = {};
+    checkBudget('max_budget', input.max_budget);
+    if (input.user_id && input.user_email !== undefined) patch.user_email = input.user_email;
+    if (input.user_alias !== undefined) patch.user_alias = input.user_alias;
+    if (input.user_role) patch.user_role = input.user_role;
+    if (input.sso_user_id !== undefined) patch.sso_user_id = input.sso_user_id;
+    if (input.models !== undefined) patch.models = input.models ?? [];
+    if (input.metadata !== undefined) patch.metadata = input.metadata ?? {};
+    if (input.spend !== undefined) patch.spend = input.spend ?? 0;
+    for (const field of [
+      'max_budget',
+      'tpm_limit',
+      'rpm_limit',
+      'max_parallel_requests',
+    ] as const) {
+      if (input[field] !== undefined) patch[field] = input[field];
+    }
+    if (input.budget_duration !== undefined) {
+      const duration = input.budget_duration;
+      patch.budget_duration = duration;
+      patch.budget_reset_at =
+        duration === null ? null : toInstant('budget_duration', duration, this.deps.now());
+    }
+    return patch;
+  }
+
+  private async mayRead(caller: Principal, userId: string): Promise<boolean> {
+    if (readsEverything(caller)) return true;
+    if (caller.userId === undefined) return false;
+    // A team admin reads the members of its teams.
+    const admin = caller.userId;
+    const rows = await this.deps.store.teams.membershipsOf({ userIds: [userId, admin] });
+    const adminOf = new Set(
+      rows.filter((m) => m.user_id === admin && m.role === 'admin').map((m) => m.team_id),
+    );
+    return rows.some((m) => m.user_id === userId && adminOf.has(m.team_id));
+  }
+
+  private async checkTeamsExist(teamIds: readonly string[]): Promise<void> {
+    const found = new Set((await this.deps.store.teams.findByIds(teamIds)).map((t) => t.team_id));
+    const missing = teamIds.find((id) => !found.has(id));
+    if (missing !== undefined) {
+      throw new GatewayError('bad_request', `Team id=${missing} does not exist in db`, {
+        param: 'teams',
+      });
+    }
+  }
+
+  private async teamViews(teamIds?: readonly string[]): Promise<Record<string, unknown>[]> {
+    const { teams, users } = this.deps.store;
+    const rows = await teams.list(teamIds === undefined ? {} : { teamIds });
+    const members = await teams.membershipsOf({ teamIds: rows.map((t) => t.team_id) });
+    const people = new Map(
+      (await users.findByIds([...new Set(members.map((m) => m.user_id))])).map((u) => [
+        u.user_id,
+        u,
+      ]),
+    );
+    return rows.map((t) =>
+      teamView(
+        t,
+        members.filter((m) => m.team_id === t.team_id),
+        people,
+      ),
+    );
+  }
+
+  /** Runs a write; a duplicate that slipped past the checks gets the same message they give. */
+  private async write<T>(
+    run: () => Promise<T>,
+    user: Pick<UserRecord, 'user_id' | 'user_email'>,
+  ): Promise<T> {
+    try {
+      return await run();
+    } catch (error: unknown) {
+      if (!(error instanceof UniqueViolation)) throw error;
+      if (error.column === 'user_email_lower') throw userExists('email', user.user_email ?? '');
+      throw userExists('id', user.user_id);
+    }
+  }
+}
+
+function userExists(what: 'id' | 'email', value: string): GatewayError {
+  return new GatewayError('conflict', `User with ${what} ${value} already exists`, {
+    param: what === 'id' ? 'user_id' : 'user_email',
+  });
+}
+
+function notOwnUser(): GatewayError {
+  return new GatewayError(
+    'forbidden',
+    'User does not have permission to update this user. Only PROXY_ADMIN can update other users.',
+    { param: 'user_id' },
+  );
+}
+
+/** `teams` as ids or objects → one join per team (the first mention wins). */
+function teamJoins(teams: NonNullable<NewUserInput['teams']>): TeamJoin[] {
+  const joins = new Map<string, TeamJoin>();
+  for (const team of teams) {
+    const join: TeamJoin =
+      typeof team === 'string'
+        ? { team_id: team, role: 'user', max_budget_in_team: null }
+        : {
+            team_id: team.team_id,
+            role: team.user_role ?? 'user',
+            max_budget_in_team: team.max_budget_in_team ?? null,
+          };
+    if (!joins.has(join.team_id)) joins.set(join.team_id, join);
+  }
+  return [...joins.values()];
+}
+
+/** The settings of the user's first key that the request gave (only those present). */
+function keyFields(input: NewUserInput): NewUserKeyFields {
+  const fields: Record<string, unknown> = {};
+  for (const name of Object.keys(NewUserKeySchema.shape) as (keyof NewUserKeyFields)[]) {
+    if (input[name] !== undefined) fields[name] = input[name];
+  }
+  return fields as NewUserKeyFields;
+}

@@ -1,0 +1,98 @@
+/**
+ * Refuses LLM requests whose `user` field names a blocked customer, with LiteLLM's message. The
+ * answer per customer is cached (blocked or not, including "no such customer") for a short time,
+ * so a warm request does a map lookup; the customer API drops an entry the moment it changes one,
+ * and the time limit bounds how long another replica may serve a stale answer.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { CustomerInvalidation } from '../admin/customer-service.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { CustomerRepository } from '../store/customer-repository.js';
+
+export interface BlockedCustomersOptions {
+  ttlMs?: number;
+  maxEntries?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  blocked: boolean;
+  expiresAt: number;
+}
+
+export class BlockedCustomers implements CustomerInvalidation {
+  private readonly entries = new Map<string, Entry>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly customers: Pick<CustomerRepository, 'findById'>,
+    options: BlockedCustomersOptions = {},
+  ) {
+    this.ttlMs = options.ttlMs ?? 60_000;
+    this.maxEntries = options.maxEntries ?? 50_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether the customer is blocked; `undefined` when the answer is not cached. */
+  cached(userId: string): boolean | undefined {
+    const entry = this.entries.get(userId);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(userId);
+      return undefined;
+    }
+    return entry.blocked;
+  }
+
+  async isBlocked(userId: string): Promise<boolean> {
+    const cached = this.cached(userId);
+    if (cached !== undefined) return cached;
+    const blocked = (await this.customers.findById(userId))?.blocked ?? false;
+    this.entries.set(userId, { blocked, expiresAt: this.now() + this.ttlMs });
+    if (this.entries.size > this.maxEntries) {
+      // Maps iterate in insertion order: the first key is the oldest entry.
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    return blocked;
+  }
+
+  customerChanged(userId: string): void {
+    this.entries.delete(userId);
+  }
+}
+
+export function blockedCustomerError(userId: string): GatewayError {
+  return new GatewayError('bad_request', `User blocked from making LLM API Calls. User=${userId}`);
+}
+
+/**
+ * Checks the `user` of every request to an LLM route, after authentication (install it after
+ * the access control). Requests without a `user` pay nothing but a property read.
+ */
+export function installBlockedCustomerCheck(
+  app: FastifyInstance,
+  customers: BlockedCustomers,
+): void {
+  app.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
+    if (request.routeOptions.config.access !== 'llm') return done();
+    const body = request.body as { user?: unknown } | null | undefined;
+    const user = typeof body === 'object' && body !== null ? body.user : undefined;
+    if (typeof user !== 'string' || user === '') return done();
+    const cached = customers.cached(user);
+    if (cached !== undefined) return done(cached ? blockedCustomerError(user) : undefined);
+    customers.isBlocked(user).then(
+      (blocked) => done(blocked ? blockedCustomerError(user) : undefined),
+      (error: unknown) =>
+        done(
+          new GatewayError(
+            'service_unavailable',
+            'Service Unavailable, the database is temporarily unreachable. Please retry shortly.',
+            { cause: error },
+          ),
+        ),
+    );
+  });
+}
