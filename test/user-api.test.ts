@@ -331,11 +331,19 @@ for (const database of await testDatabases()) {
       it('another user: admins, viewers and that user’s team admins only', async () => {
         assert.equal((await api.get('/user/info?user_id=bob', keyOf.viewer)).status, 200);
         assert.equal((await api.get('/user/info?user_id=bob', keyOf.boss)).status, 200);
-        assert.equal(
-          (await api.get('/user/info?user_id=bob', keyOf.alice)).status,
-          200,
-          'alice is an admin of bob’s team',
+        const { body: crewKey } = await api.post('/key/generate', {
+          user_id: 'bob',
+          team_id: 'crew',
+        });
+        const byTeamAdmin = await api.get('/user/info?user_id=bob', keyOf.alice);
+        assert.equal(byTeamAdmin.status, 200, 'alice is an admin of bob’s team');
+        assert.deepEqual(
+          byTeamAdmin.body.keys.map((k: { token: string }) => k.token),
+          [crewKey.token],
+          'a team admin sees the member’s keys for its team only',
         );
+        const byAdmin = await api.get('/user/info?user_id=bob');
+        assert.equal(byAdmin.body.keys.length, 2);
         const denied = await api.get('/user/info?user_id=alice', keyOf.bob);
         assert.equal(denied.status, 403);
         assert.equal(

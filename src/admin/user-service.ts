@@ -137,7 +137,8 @@ export class UserService {
         { param: 'user_id' },
       );
     }
-    if (userId !== caller.userId && !(await this.mayRead(caller, userId))) {
+    const scope = userId === caller.userId ? 'all' : await this.readScope(caller, userId);
+    if (scope === 'none') {
       throw new GatewayError(
         'forbidden',
         `key not allowed to access this user's info. user_id=${userId}, key's user_id=${caller.userId ?? 'None'}`,
@@ -157,6 +158,8 @@ export class UserService {
     const aliases = new Map(teams.map((t) => [t.team_id, t.team_alias]));
     const keys = (await allKeys(store.keys, { userId }))
       .filter((k) => k.team_id !== DASHBOARD_TEAM)
+      // A team admin sees the member's keys for the teams it runs, not its other keys.
+      .filter((k) => scope === 'all' || (k.team_id !== null && scope.has(k.team_id)))
       .map((k) => ({
         ...keyObject(k),
         team_alias: k.team_id ? (aliases.get(k.team_id) ?? null) : null,
@@ -310,16 +313,25 @@ export class UserService {
     return patch;
   }
 
-  private async mayRead(caller: Principal, userId: string): Promise<boolean> {
-    if (readsEverything(caller)) return true;
-    if (caller.userId === undefined) return false;
-    // A team admin reads the members of its teams.
+  /**
+   * What of another user the caller may read: everything (admins and viewers), the member's
+   * keys of the teams the caller is an admin of (a team admin), or nothing.
+   */
+  private async readScope(
+    caller: Principal,
+    userId: string,
+  ): Promise<'all' | 'none' | ReadonlySet<string>> {
+    if (readsEverything(caller)) return 'all';
+    if (caller.userId === undefined) return 'none';
     const admin = caller.userId;
     const rows = await this.deps.store.teams.membershipsOf({ userIds: [userId, admin] });
     const adminOf = new Set(
       rows.filter((m) => m.user_id === admin && m.role === 'admin').map((m) => m.team_id),
     );
-    return rows.some((m) => m.user_id === userId && adminOf.has(m.team_id));
+    const shared = new Set(
+      rows.filter((m) => m.user_id === userId && adminOf.has(m.team_id)).map((m) => m.team_id),
+    );
+    return shared.size > 0 ? shared : 'none';
   }
 
   private async checkTeamsExist(teamIds: readonly string[]): Promise<void> {
