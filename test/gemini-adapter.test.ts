@@ -229,7 +229,7 @@ describe('errors', () => {
     sim.fail({ kind: 'garbage' }, { kind: 'garbage' });
     await assert.rejects(client.call(adapter.chat, chat('hi'), ctx()), fails('bad_response'));
     await assert.rejects(client.stream(adapter.chat, chat('hi'), ctx()), fails('bad_response'));
-    sim.fail({ kind: 'stall', ms: 1000 });
+    sim.fail({ kind: 'stall', ms: 4000 });
     await assert.rejects(
       adapterClient(adapter, { bodyTimeoutMs: 100 }).stream(adapter.chat, chat('hi'), ctx()),
       fails('timeout'),
