@@ -3,6 +3,8 @@
  * together. `createApp` returns a ready-to-listen gateway for a validated config.
  */
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -30,6 +32,12 @@ import { ModelCatalog } from './proxy/router/model-catalog.js';
 import { Router } from './proxy/router/router.js';
 import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
 import { installAccessControl } from './server/access-control.js';
+import {
+  closeAdmin,
+  installListenerGuard,
+  listenAdmin,
+  listenerPolicy,
+} from './server/admin-listener.js';
 import { BlockedCustomers, installBlockedCustomerCheck } from './server/blocked-customers.js';
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
@@ -54,6 +62,13 @@ export interface App {
   close(): Promise<void>;
   isDraining(): boolean;
   startDraining(): void;
+  /**
+   * Opens the admin listener (`general_settings.admin_port`): admin routes and health on a
+   * second address, served by this same app. Its address once listening.
+   */
+  listenAdmin(options: { port: number; host: string }): Promise<AddressInfo>;
+  /** The admin listener's server, once open (for the shutdown deadline). */
+  adminServer(): Server | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -168,6 +183,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   installErrorHandler(server, config.maxRequestBytes);
   installAccessControl(server, authenticate);
+  const policy = listenerPolicy(config);
+  if (policy) installListenerGuard(server, policy);
+  let adminServer: Server | undefined;
   if (blockedCustomers) installBlockedCustomerCheck(server, blockedCustomers);
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
@@ -222,9 +240,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     startDraining: () => {
       draining = true;
     },
+    listenAdmin: async (listen) => {
+      const opened = await listenAdmin(server, listen);
+      adminServer = opened.server;
+      return opened.address;
+    },
+    adminServer: () => adminServer,
     close: async () => {
       draining = true;
-      await server.close();
+      await Promise.all([server.close(), adminServer && closeAdmin(adminServer)]);
       await transport.close();
     },
   };

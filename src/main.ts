@@ -19,6 +19,8 @@ interface StartOptions {
   detailedDebug?: boolean;
   /** False with --no-database. */
   database: boolean;
+  adminPort?: number;
+  adminHost?: string;
 }
 
 function parsePort(value: string): number {
@@ -49,6 +51,15 @@ const program = new Command()
   .option('-p, --port <port>', 'port to listen on (default: $PORT or 4000)', parsePort)
   .option('--host <host>', 'address to listen on', env.HOST ?? '0.0.0.0')
   .option(
+    '--admin-port <port>',
+    'serve the admin API (/key/*, /user/*, /team/*, ...) and health on this port only; the public port then answers 404 for admin routes (general_settings.admin_port, $TOLLGATE_ADMIN_PORT)',
+    parsePort,
+  )
+  .option(
+    '--admin-host <host>',
+    'address of the admin listener (general_settings.admin_host; default: --host)',
+  )
+  .option(
     '--shutdown-timeout <seconds>',
     'on SIGTERM, how long in-flight requests may take to finish',
     parseSeconds,
@@ -69,6 +80,8 @@ Environment:
                                             "none" runs without a database
   PORT, HOST                                defaults for --port and --host
   CONFIG_FILE_PATH / TOLLGATE_CONFIG        default for --config
+  TOLLGATE_ADMIN_PORT / TOLLGATE_ADMIN_HOST  admin listener when general_settings.admin_port/admin_host are unset
+  DISABLE_ADMIN_ENDPOINTS=true              admin routes answer 404 on the public listener (LiteLLM's name)
 
 Example:
   tollgate --config config.yaml --port 4000
@@ -101,6 +114,19 @@ async function start(options: StartOptions & { port?: number }): Promise<void> {
     }
     throw error;
   }
+  if (options.adminPort !== undefined) config.adminPort = options.adminPort;
+  if (options.adminHost !== undefined) config.adminHost = options.adminHost;
+  const adminHost = config.adminHost ?? options.host;
+  if (
+    config.adminPort !== undefined &&
+    config.adminPort !== 0 &&
+    config.adminPort === options.port
+  ) {
+    process.stderr.write(
+      `tollgate: the admin port (${config.adminPort}) must differ from the public port\n`,
+    );
+    process.exit(1);
+  }
   for (const warning of config.warnings) logger.warn(`config: ${warning}`);
   if (!options.config) {
     logger.warn(
@@ -132,6 +158,14 @@ async function start(options: StartOptions & { port?: number }): Promise<void> {
   logger.info(
     `Tollgate ${VERSION} listening on http://${options.host}:${options.port} with ${config.deployments.length} deployment(s)`,
   );
+  if (config.adminPort !== undefined) {
+    const admin = await app.listenAdmin({ port: config.adminPort, host: adminHost });
+    logger.info(
+      `admin API listening on http://${adminHost}:${admin.port}; the public listener answers 404 for admin routes`,
+    );
+  } else if (config.disableAdminRoutesOnPublicListener) {
+    logger.info('admin routes are disabled: they answer 404');
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -143,6 +177,7 @@ async function start(options: StartOptions & { port?: number }): Promise<void> {
     const deadline = setTimeout(() => {
       logger.warn('shutdown deadline reached; closing the remaining connections');
       app.server.server.closeAllConnections();
+      app.adminServer()?.closeAllConnections();
       process.exit(1);
     }, options.shutdownTimeout * 1000);
     deadline.unref();

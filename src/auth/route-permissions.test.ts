@@ -36,10 +36,38 @@ function outcome(principal: Principal, route: string): string {
 
 /** What each role gets on each access class: the table of docs/api.md, as data. */
 const EXPECTED: Record<ProxyRole, Record<Exclude<RouteAccess, 'public'>, string>> = {
-  proxy_admin: { llm: 'ok', info: 'ok', key_read: 'ok', key_write: 'ok', admin: 'ok' },
-  proxy_admin_viewer: { llm: '403', info: 'ok', key_read: 'ok', key_write: '403', admin: '403' },
-  internal_user: { llm: 'ok', info: 'ok', key_read: 'ok', key_write: 'ok', admin: '401' },
-  internal_user_viewer: { llm: 'ok', info: 'ok', key_read: 'ok', key_write: '401', admin: '401' },
+  proxy_admin: {
+    llm: 'ok',
+    info: 'ok',
+    key_read: 'ok',
+    key_write: 'ok',
+    admin: 'ok',
+    admin_read: 'ok',
+  },
+  proxy_admin_viewer: {
+    llm: '403',
+    info: 'ok',
+    key_read: 'ok',
+    key_write: '403',
+    admin: '403',
+    admin_read: 'ok',
+  },
+  internal_user: {
+    llm: 'ok',
+    info: 'ok',
+    key_read: 'ok',
+    key_write: 'ok',
+    admin: '401',
+    admin_read: '401',
+  },
+  internal_user_viewer: {
+    llm: 'ok',
+    info: 'ok',
+    key_read: 'ok',
+    key_write: '401',
+    admin: '401',
+    admin_read: '401',
+  },
 };
 
 describe('the route × role table', () => {

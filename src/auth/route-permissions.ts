@@ -20,7 +20,9 @@ export type RouteAccess =
   /** Creating and changing keys: admins any, internal users their own. */
   | 'key_write'
   /** Proxy admins only. */
-  | 'admin';
+  | 'admin'
+  /** Read-only admin views (the audit log): proxy admins and proxy admin viewers. */
+  | 'admin_read';
 
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/': 'public',
@@ -91,14 +93,17 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/end_user/delete': 'admin',
   '/end_user/block': 'admin',
   '/end_user/unblock': 'admin',
+
+  // The audit log of admin mutations: admins and viewers read it; nobody writes it by API.
+  '/audit/logs': 'admin_read',
 };
 
 type Guarded = Exclude<RouteAccess, 'public'>;
 
 /** What each role may call. */
 export const ROLE_ACCESS: Readonly<Record<ProxyRole, ReadonlySet<Guarded>>> = {
-  proxy_admin: new Set(['llm', 'info', 'key_read', 'key_write', 'admin']),
-  proxy_admin_viewer: new Set(['info', 'key_read']),
+  proxy_admin: new Set(['llm', 'info', 'key_read', 'key_write', 'admin', 'admin_read']),
+  proxy_admin_viewer: new Set(['info', 'key_read', 'admin_read']),
   internal_user: new Set(['llm', 'info', 'key_read', 'key_write']),
   internal_user_viewer: new Set(['llm', 'info', 'key_read']),
 };
@@ -109,8 +114,16 @@ const ROUTE_GROUPS: Readonly<Record<string, { classes: readonly Guarded[]; paths
   openai_routes: { classes: ['llm'], paths: ['/v1/models', '/models'] },
   anthropic_routes: { classes: [], paths: ['/v1/messages', '/anthropic/v1/messages'] },
   info_routes: { classes: ['info', 'key_read'] },
-  management_routes: { classes: ['key_read', 'key_write', 'admin'] },
+  management_routes: { classes: ['key_read', 'key_write', 'admin', 'admin_read'] },
 };
+
+/** The classes of the admin API: what an admin listener serves and the public one may refuse. */
+export const ADMIN_ACCESS: ReadonlySet<RouteAccess> = new Set([
+  'key_read',
+  'key_write',
+  'admin',
+  'admin_read',
+]);
 
 /** The access class of a registered route; undefined when the table does not list it. */
 export function routeAccess(url: string): RouteAccess | undefined {

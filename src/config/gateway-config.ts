@@ -36,6 +36,15 @@ export interface GatewayConfig {
   router: RouterConfig;
   /** Defaults for users created through the admin API. */
   internalUsers: InternalUserDefaults;
+  /** The admin listener (`general_settings.admin_port`, `TOLLGATE_ADMIN_PORT`, `--admin-port`). */
+  adminPort?: number;
+  /** Its address; the public listener's host when unset. */
+  adminHost?: string;
+  /**
+   * Whether the public listener answers 404 for admin routes; undefined = yes exactly when an
+   * admin listener is configured. `DISABLE_ADMIN_ENDPOINTS=true` (LiteLLM's name) sets it.
+   */
+  disableAdminRoutesOnPublicListener?: boolean;
   /** Things worth telling the operator at start: unknown keys, unset variables, skipped models. */
   warnings: string[];
 }

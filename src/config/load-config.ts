@@ -135,6 +135,17 @@ export function buildConfig(
   if (masterKey !== undefined && masterKey.trim() === '') {
     problems.push('general_settings.master_key: must not be empty');
   }
+  const adminPortText = env.TOLLGATE_ADMIN_PORT;
+  const adminPort =
+    general.admin_port ??
+    (adminPortText === undefined || adminPortText === '' ? undefined : Number(adminPortText));
+  if (
+    adminPort !== undefined &&
+    (!Number.isInteger(adminPort) || adminPort < 0 || adminPort > 65535)
+  ) {
+    problems.push('TOLLGATE_ADMIN_PORT: must be a port number between 0 and 65535');
+  }
+  const disableAdminEndpoints = env.DISABLE_ADMIN_ENDPOINTS?.toLowerCase();
   const routerConfig = buildRouterConfig(router, litellm, problems);
   const internalUsers = buildInternalUserDefaults(litellm, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -151,6 +162,11 @@ export function buildConfig(
     ),
     router: routerConfig,
     internalUsers,
+    adminPort,
+    adminHost: general.admin_host ?? (env.TOLLGATE_ADMIN_HOST || undefined),
+    disableAdminRoutesOnPublicListener:
+      general.disable_admin_routes_on_public_listener ??
+      (disableAdminEndpoints === 'true' || disableAdminEndpoints === '1' ? true : undefined),
     warnings,
   };
 }

@@ -63,6 +63,11 @@ export const GeneralSettingsSchema = z.looseObject({
   database_url: z.string().optional(),
   max_request_size_mb: z.number().positive().optional(),
   litellm_key_header_name: z.string().optional(),
+  /** A second listener for the admin routes (and health): see docs/operations.md. */
+  admin_port: z.number().int().min(0).max(65535).optional(),
+  admin_host: z.string().min(1).optional(),
+  /** Default: true when admin_port is set, else false. */
+  disable_admin_routes_on_public_listener: z.boolean().optional(),
 });
 
 const ProxyRoleSchema = z.enum([

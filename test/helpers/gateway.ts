@@ -10,6 +10,8 @@ import type { Store } from '../../src/store/store.js';
 
 export interface TestGateway {
   url: string;
+  /** The admin listener's URL, when the config sets `general_settings.admin_port` (use 0). */
+  adminUrl?: string;
   app: App;
   close(): Promise<void>;
 }
@@ -41,7 +43,16 @@ export async function startGateway(
   });
   await app.server.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, app, close: () => app.close() };
+  const admin =
+    gatewayConfig.adminPort === undefined
+      ? undefined
+      : await app.listenAdmin({ port: gatewayConfig.adminPort, host: '127.0.0.1' });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    adminUrl: admin && `http://127.0.0.1:${admin.port}`,
+    app,
+    close: () => app.close(),
+  };
 }
 
 export const MASTER_KEY = 'sk-test-master-1234';
