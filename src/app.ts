@@ -11,13 +11,14 @@ import type { Logger } from 'pino';
 import { registerCustomerRoutes } from './admin/customer-routes.js';
 import { CustomerService } from './admin/customer-service.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
+import { registerModelRoutes } from './admin/model-routes.js';
+import { ModelService } from './admin/model-service.js';
 import { KeyService } from './admin/key-service.js';
 import { registerTeamRoutes } from './admin/team-routes.js';
 import { TeamService } from './admin/team-service.js';
 import { registerUserRoutes } from './admin/user-routes.js';
 import { UserService } from './admin/user-service.js';
 import { createAuthenticator } from './auth/authenticate.js';
-import { buildModelDirectory } from './auth/model-access.js';
 import { PrincipalCache } from './auth/principal-cache.js';
 import { createKeyResolver } from './auth/virtual-key-resolver.js';
 import type { GatewayConfig } from './config/gateway-config.js';
@@ -28,6 +29,7 @@ import { registerMessagesRoute } from './proxy/messages-route.js';
 import { registerProxyRoutes } from './proxy/proxy-routes.js';
 import { ProxyService } from './proxy/proxy-service.js';
 import { DeploymentHealth } from './proxy/router/deployment-health.js';
+import { DatabaseModels, liveModelDirectory } from './proxy/router/database-models.js';
 import { ModelCatalog } from './proxy/router/model-catalog.js';
 import { Router } from './proxy/router/router.js';
 import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
@@ -42,6 +44,7 @@ import { BlockedCustomers, installBlockedCustomerCheck } from './server/blocked-
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
+import { CredentialCipher } from './store/credential-cipher.js';
 import type { Store } from './store/store.js';
 
 export interface AppOptions {
@@ -98,7 +101,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const authenticate = createAuthenticator({
     masterKey: config.masterKey,
     keyHeaderName: config.keyHeaderName,
-    resolveKey: store && createKeyResolver(store, buildModelDirectory(catalog), now),
+    resolveKey:
+      store &&
+      createKeyResolver(
+        store,
+        liveModelDirectory(() => router.catalog),
+        now,
+      ),
     cache: principals,
     now,
   });
@@ -114,9 +123,36 @@ export async function createApp(options: AppOptions): Promise<App> {
     new CustomerService({
       store,
       invalidation: blockedCustomers,
-      modelNames: () => catalog.publicModelNames(),
+      modelNames: () => router.catalog.publicModelNames(),
       now,
     });
+  // Models stored in the database: loaded now, swapped into the router on every change.
+  const modelEnv = config.env ?? {};
+  const cipher = new CredentialCipher(config.saltKey ?? config.masterKey);
+  const dbModels =
+    store &&
+    new DatabaseModels({
+      repository: store.models,
+      cipher,
+      configDeployments: config.deployments,
+      aliases: config.router.modelGroupAlias,
+      env: modelEnv,
+      install: (next) => {
+        router.replaceCatalog(next);
+        // Cached principals compiled their model rules against the old access groups.
+        principals.clear();
+      },
+      logger,
+      pollMs: config.modelPollMs ?? 10_000,
+    });
+  if (dbModels) {
+    await dbModels.refresh(true).catch((error: unknown) => {
+      logger.warn({ err: error }, 'database models: cannot load them; serving the config models');
+    });
+    dbModels.start();
+  }
+  const modelService =
+    store && dbModels && new ModelService({ store, cipher, models: dbModels, env: modelEnv, now });
   const service = new ProxyService({ config, router, adapters, transport, metrics, logger });
   let draining = false;
 
@@ -151,7 +187,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   server.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';
     // Only configured names become label values: a client cannot create metric series at will.
-    const model = catalog.resolve(modelOf(request.body))?.configuredName ?? 'unknown';
+    const model = router.catalog.resolve(modelOf(request.body))?.configuredName ?? 'unknown';
     const status = String(reply.statusCode);
     if (
       route.includes('completions') ||
@@ -189,7 +225,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (blockedCustomers) installBlockedCustomerCheck(server, blockedCustomers);
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
-  registerModelInfoRoutes(server, catalog);
+  registerModelInfoRoutes(server, () => router.catalog);
+  registerModelRoutes(server, { models: modelService });
   registerKeyRoutes(server, { keys });
   registerUserRoutes(server, { users });
   registerTeamRoutes(server, { teams });
@@ -200,7 +237,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     pingDatabase: store && (() => store.ping()),
     logLevel: logger.level,
     checkDeployment: async (id) => {
-      const d = config.deployments.find((x) => x.id === id);
+      const d = router.catalog.allDeployments().find((x) => x.id === id);
       const adapter = d ? adapters.get(d.provider) : undefined;
       if (!d || !adapter) throw new Error('provider not available');
       const signal = AbortSignal.timeout(30_000);
@@ -248,6 +285,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     adminServer: () => adminServer,
     close: async () => {
       draining = true;
+      dbModels?.stop();
       await Promise.all([server.close(), adminServer && closeAdmin(adminServer)]);
       await transport.close();
     },

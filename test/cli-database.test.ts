@@ -137,13 +137,14 @@ describe('tollgate migrate', () => {
         'database: sqlite:./tollgate.db',
         'applied 0001-initial',
         'applied 0002-key-listing-indexes',
-        '2 migration(s) applied; now at 0002-key-listing-indexes',
+        'applied 0003-models',
+        '3 migration(s) applied; now at 0003-models',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 2 migration\(s\), latest 0002-key-listing-indexes/);
+    assert.match(again.out, /up to date: 3 migration\(s\), latest 0003-models/);
   });
 
   it('refuses when the configured database is none', async () => {

@@ -96,6 +96,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
 
   // The audit log of admin mutations: admins and viewers read it; nobody writes it by API.
   '/audit/logs': 'admin_read',
+
+  // Models stored in the database: proxy admins only.
+  '/model/new': 'admin',
+  '/model/update': 'admin',
+  '/model/:id/update': 'admin',
+  '/model/delete': 'admin',
 };
 
 type Guarded = Exclude<RouteAccess, 'public'>;

@@ -45,6 +45,15 @@ export interface GatewayConfig {
    * admin listener is configured. `DISABLE_ADMIN_ENDPOINTS=true` (LiteLLM's name) sets it.
    */
   disableAdminRoutesOnPublicListener?: boolean;
+  /**
+   * Encrypts the credentials of models stored in the database: `LITELLM_SALT_KEY` or
+   * `TOLLGATE_SALT_KEY`; the master key when neither is set (as in LiteLLM).
+   */
+  saltKey?: string;
+  /** How often other replicas' changes to database models are looked for (`TOLLGATE_MODEL_POLL_SECONDS`). */
+  modelPollMs?: number;
+  /** The environment `os.environ/` references and provider defaults of database models read. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Things worth telling the operator at start: unknown keys, unset variables, skipped models. */
   warnings: string[];
 }

@@ -146,6 +146,11 @@ export function buildConfig(
     problems.push('TOLLGATE_ADMIN_PORT: must be a port number between 0 and 65535');
   }
   const disableAdminEndpoints = env.DISABLE_ADMIN_ENDPOINTS?.toLowerCase();
+  const pollText = env.TOLLGATE_MODEL_POLL_SECONDS;
+  const pollSeconds = pollText === undefined || pollText === '' ? 10 : Number(pollText);
+  if (!Number.isFinite(pollSeconds) || pollSeconds <= 0) {
+    problems.push(`TOLLGATE_MODEL_POLL_SECONDS: must be a positive number of seconds`);
+  }
   const routerConfig = buildRouterConfig(router, litellm, problems);
   const internalUsers = buildInternalUserDefaults(litellm, problems);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -162,6 +167,9 @@ export function buildConfig(
     ),
     router: routerConfig,
     internalUsers,
+    saltKey: env.LITELLM_SALT_KEY || env.TOLLGATE_SALT_KEY || masterKey,
+    modelPollMs: Math.round(pollSeconds * 1000),
+    env,
     adminPort,
     adminHost: general.admin_host ?? (env.TOLLGATE_ADMIN_HOST || undefined),
     disableAdminRoutesOnPublicListener:

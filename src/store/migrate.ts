@@ -5,6 +5,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as keyListingIndexes from './migrations/0002-key-listing-indexes.js';
+import * as models from './migrations/0003-models.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -12,6 +13,7 @@ type AnyDb = Kysely<any>;
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-key-listing-indexes': keyListingIndexes,
+  '0003-models': models,
 };
 
 /**

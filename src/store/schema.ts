@@ -128,6 +128,20 @@ export interface AuditLogTable {
   updated_values: string | null;
 }
 
+/** Models stored in the database (LiteLLM's ProxyModelTable). */
+export interface ModelTable {
+  model_id: string;
+  model_name: string;
+  /** JSON object; provider credentials encrypted value by value. */
+  litellm_params: string;
+  /** JSON object. */
+  model_info: string;
+  created_by: string | null;
+  updated_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DatabaseSchema {
   keys: KeyTable;
   deprecated_keys: DeprecatedKeyTable;
@@ -136,4 +150,5 @@ export interface DatabaseSchema {
   team_members: TeamMemberTable;
   customers: CustomerTable;
   audit_log: AuditLogTable;
+  models: ModelTable;
 }

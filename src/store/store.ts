@@ -5,6 +5,7 @@
 import { sql } from 'kysely';
 import { CustomerRepository } from './customer-repository.js';
 import { KeyRepository } from './key-repository.js';
+import { ModelRepository } from './model-repository.js';
 import {
   openDatabase,
   type Dialect,
@@ -24,6 +25,8 @@ export interface Store {
   users: UserRepository;
   teams: TeamRepository;
   customers: CustomerRepository;
+  /** Models added through /model/new. */
+  models: ModelRepository;
   /** Whether the database answers a trivial query within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -39,6 +42,7 @@ export function createStore(database: StoreDatabase): Store {
     users: new UserRepository(db),
     teams: new TeamRepository(db),
     customers: new CustomerRepository(db),
+    models: new ModelRepository(db),
     ping: async (timeoutMs = 2000) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {

@@ -51,12 +51,29 @@ export interface RouterDeps {
 }
 
 export class Router {
+  private current: ModelCatalog;
+
   constructor(
-    readonly catalog: ModelCatalog,
+    catalog: ModelCatalog,
     readonly health: DeploymentHealth,
     private readonly config: RouterConfig,
     private readonly deps: RouterDeps,
-  ) {}
+  ) {
+    this.current = catalog;
+  }
+
+  /** The catalog in use now; replaced as a whole when models are added, changed or deleted. */
+  get catalog(): ModelCatalog {
+    return this.current;
+  }
+
+  /**
+   * Swaps in a new catalog at once. Calls already routing keep the groups they resolved;
+   * deployment health is keyed by deployment id, so the state of deployments kept carries over.
+   */
+  replaceCatalog(catalog: ModelCatalog): void {
+    this.current = catalog;
+  }
 
   async run<T>(
     requested: string,
