@@ -13,15 +13,17 @@ import { CustomerService } from './admin/customer-service.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerModelRoutes } from './admin/model-routes.js';
 import { ModelService } from './admin/model-service.js';
-import { KeyService } from './admin/key-service.js';
+import { KeyService, type CustomKeyGenerate } from './admin/key-service.js';
 import { registerTeamRoutes } from './admin/team-routes.js';
 import { TeamService } from './admin/team-service.js';
 import { registerUserRoutes } from './admin/user-routes.js';
 import { UserService } from './admin/user-service.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { createCustomAuthResolver } from './auth/custom-auth.js';
 import { PrincipalCache } from './auth/principal-cache.js';
 import { createKeyResolver } from './auth/virtual-key-resolver.js';
 import type { GatewayConfig } from './config/gateway-config.js';
+import { loadConfigHooks } from './config/load-hooks.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { callOnce } from './proxy/call-upstream.js';
@@ -98,7 +100,14 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   const { store } = options;
   const principals = new PrincipalCache({ now });
+  // general_settings.custom_auth / custom_key_generate: operator modules, loaded once here.
+  const hooks = await loadConfigHooks(config);
+  const hookModels = liveModelDirectory(() => router.catalog);
   const authenticate = createAuthenticator({
+    customAuth: hooks.customAuth && {
+      resolve: createCustomAuthResolver(hooks.customAuth, () => hookModels),
+      mode: config.hooks?.customAuthMode ?? 'on',
+    },
     masterKey: config.masterKey,
     keyHeaderName: config.keyHeaderName,
     resolveKey:
@@ -111,7 +120,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     cache: principals,
     now,
   });
-  const keys = store && new KeyService({ store, invalidation: principals, now });
+  const keys =
+    store &&
+    new KeyService({
+      store,
+      invalidation: principals,
+      now,
+      policy: config.keyGeneration,
+      customKeyGenerate: hooks.customKeyGenerate as CustomKeyGenerate | undefined,
+      models: () => hookModels,
+    });
   const defaults = config.internalUsers;
   const users =
     store && keys && new UserService({ store, keys, invalidation: principals, defaults, now });

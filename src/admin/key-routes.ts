@@ -26,7 +26,8 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRouteDeps): voi
     method: 'POST',
     url: '/key/generate',
     input: GenerateKeySchema,
-    handle: (input, caller) => keys('/key/generate').generate(caller, input),
+    handle: (input, caller, request) =>
+      keys('/key/generate').generate(caller, input, { fields: fieldsOf(request.body) }),
   });
   addAdminRoute(app, {
     method: 'GET',
@@ -76,4 +77,9 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRouteDeps): voi
       handle: (input, caller) => keys(url).setBlocked(caller, input.key, blocked),
     });
   }
+}
+
+/** The fields a request body named (LiteLLM's `required_params` checks these). */
+function fieldsOf(body: unknown): ReadonlySet<string> {
+  return new Set(body && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : []);
 }

@@ -4,12 +4,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { abbreviateKey, hashKey } from '../auth/authenticate.js';
+import { ALLOW_ALL, compileModelRule, type ModelDirectory } from '../auth/model-access.js';
 import type { AuthInvalidation } from '../auth/principal-cache.js';
 import { MASTER_USER_ID, type Principal } from '../auth/principal.js';
+import type { KeyGenerationPolicy } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
 import type { Store } from '../store/store.js';
+import type { TeamRecord } from '../store/team-repository.js';
+import { pythonList } from '../util/python-list.js';
 import { UniqueViolation } from '../store/unique-violation.js';
+import { checkKeyGenerationSettings, withinUpperBounds, withKeyDefaults } from './key-policy.js';
 import { defaultKeySettings, settingsPatch, toInstant } from './key-settings.js';
 import type {
   DeleteKeysInput,
@@ -22,10 +27,33 @@ import type {
 import { generatedKey, keyInfo, keyObject } from './key-view.js';
 
 export interface KeyServiceDeps {
-  store: Pick<Store, 'keys' | 'teams'>;
+  store: Pick<Store, 'keys' | 'teams' | 'users'>;
   invalidation: AuthInvalidation;
   now: () => number;
+  /** `default_key_generate_params`, `upperbound_key_generate_params`, `key_generation_settings`. */
+  policy?: KeyGenerationPolicy;
+  /** `general_settings.custom_key_generate`: may refuse a /key/generate request. */
+  customKeyGenerate?: CustomKeyGenerate;
+  /** Access groups and wildcards, for checking that a user's new key stays within its models. */
+  models?: () => ModelDirectory;
 }
+
+/** The operator's hook: LiteLLM's `async def custom_generate_key_fn(data) -> dict`. */
+export type CustomKeyGenerate = (
+  data: Record<string, unknown>,
+) => Promise<{ decision?: boolean; message?: string } | null | undefined>;
+
+/** A /key/generate request as it came in: the fields its body named, whatever their value. */
+export interface KeyRequest {
+  fields: ReadonlySet<string>;
+}
+
+const EMPTY_DIRECTORY: ModelDirectory = {
+  names: [],
+  nameSet: new Set(),
+  accessGroups: new Map(),
+  routesOf: () => [],
+};
 
 /** `sk-` + 22 base64url characters: LiteLLM's `secrets.token_urlsafe(16)`. */
 export function newRawKey(): string {
@@ -44,14 +72,25 @@ const actor = (caller: Principal) => caller.userId ?? MASTER_USER_ID;
 export class KeyService {
   constructor(private readonly deps: KeyServiceDeps) {}
 
-  async generate(caller: Principal, input: GenerateKeyInput): Promise<Record<string, unknown>> {
+  /**
+   * Creates a key. With `request` (a /key/generate call, not /user/new's first key) the
+   * operator's policy applies first: key_generation_settings, custom_key_generate, defaults and
+   * upper bounds.
+   */
+  async generate(
+    caller: Principal,
+    requested: GenerateKeyInput,
+    request?: KeyRequest,
+  ): Promise<Record<string, unknown>> {
     const now = this.deps.now();
+    const input = request ? await this.applyPolicy(caller, requested, request, now) : requested;
     const raw = input.key ?? newRawKey();
     checkKeyFormat(raw);
     const userId = this.ownerOf(caller, input.user_id ?? undefined);
     this.refuseAdminOnlyFields(caller, input);
     const teamId = input.team_id ?? null;
-    if (teamId !== null) await this.checkTeam(caller, teamId, userId);
+    const team = teamId === null ? undefined : await this.checkTeam(caller, teamId, userId);
+    await this.checkNoEscalation(caller, input, team);
     const settings = settingsPatch(input, now);
     if (input.key_alias) await this.checkAliasFree(input.key_alias);
     const at = new Date(now).toISOString();
@@ -59,7 +98,7 @@ export class KeyService {
       ...defaultKeySettings(),
       ...settings,
       token: hashKey(raw),
-      key_name: `sk-...${raw.slice(-4)}`,
+      key_name: this.deps.policy?.disableKeyName ? null : `sk-...${raw.slice(-4)}`,
       user_id: userId ?? null,
       team_id: teamId,
       created_by: actor(caller),
@@ -237,10 +276,15 @@ export class KeyService {
       }
       patch.user_id = userId ?? null;
     }
+    let teamId = existing.team_id;
     if ('team_id' in input) {
-      const teamId = input.team_id ?? null;
+      teamId = input.team_id ?? null;
       if (teamId !== null) await this.checkTeam(caller, teamId, userId);
       patch.team_id = teamId;
+    }
+    if (input.models || input.max_budget !== undefined) {
+      const team = teamId === null ? undefined : await this.deps.store.teams.findById(teamId);
+      await this.checkNoEscalation(caller, input, team);
     }
     if (input.key_alias && input.key_alias !== existing.key_alias) {
       await this.checkAliasFree(input.key_alias);
@@ -273,11 +317,100 @@ export class KeyService {
     }
   }
 
+  /** The operator's policy for a /key/generate request; returns the request as it will be made. */
+  private async applyPolicy(
+    caller: Principal,
+    input: GenerateKeyInput,
+    request: KeyRequest,
+    now: number,
+  ): Promise<GenerateKeyInput> {
+    const { policy, customKeyGenerate } = this.deps;
+    if (policy?.settings && !isAdmin(caller)) {
+      const teamId = input.team_id ?? null;
+      let memberRole;
+      if (teamId !== null) {
+        await this.checkTeam(caller, teamId, caller.userId);
+        if (caller.userId !== undefined) {
+          memberRole = (await this.deps.store.teams.findMember(teamId, caller.userId))?.role;
+        }
+      }
+      checkKeyGenerationSettings(caller, policy.settings, {
+        teamId,
+        present: request.fields,
+        memberRole,
+      });
+    }
+    if (customKeyGenerate) {
+      let result;
+      try {
+        result = await customKeyGenerate(structuredClone(input) as Record<string, unknown>);
+      } catch (error: unknown) {
+        throw new GatewayError(
+          'internal_server_error',
+          `custom_key_generate failed: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+      if (result?.decision === false) {
+        throw new GatewayError(
+          'forbidden',
+          typeof result.message === 'string' && result.message !== ''
+            ? result.message
+            : 'Authentication Failed - Custom Auth Rule',
+        );
+      }
+    }
+    const defaulted = withKeyDefaults(input, policy?.defaults, caller);
+    return withinUpperBounds(defaulted, policy?.upperBounds, now);
+  }
+
+  /**
+   * A user who is not a proxy admin cannot give a key more than it holds: models outside its
+   * own list (for a team key, the team's list), or a budget above its own or the team's.
+   */
+  private async checkNoEscalation(
+    caller: Principal,
+    input: Pick<KeyFields, 'models' | 'max_budget'>,
+    team: TeamRecord | undefined,
+  ): Promise<void> {
+    if (isAdmin(caller)) return;
+    const user =
+      caller.userId === undefined ? undefined : await this.deps.store.users.findById(caller.userId);
+    const directory = this.deps.models?.() ?? EMPTY_DIRECTORY;
+    const [owner, allowed] = team
+      ? [`Team=${team.team_id}`, team.models]
+      : [`User=${caller.userId ?? 'None'}`, user?.models ?? []];
+    const rule = allowed.length === 0 ? ALLOW_ALL : compileModelRule(allowed, directory);
+    for (const model of input.models ?? []) {
+      if (rule.all || allowed.includes(model) || rule.allows(model)) continue;
+      if (team && model === 'all-team-models') continue;
+      throw new GatewayError(
+        'forbidden',
+        `${owner} not allowed to create a key for model=${model}. Allowed ${team ? 'team' : 'user'} models = ${pythonList(allowed)}`,
+        { param: 'models' },
+      );
+    }
+    const budget = input.max_budget;
+    if (budget === undefined || budget === null) return;
+    for (const [whose, limit] of [
+      ['your', user?.max_budget],
+      ["the team's", team?.max_budget],
+    ] as const) {
+      if (limit !== undefined && limit !== null && budget > limit) {
+        throw new GatewayError(
+          'forbidden',
+          `max_budget=${budget} is above ${whose} max_budget=${limit}`,
+          { param: 'max_budget' },
+        );
+      }
+    }
+  }
+
   private async checkTeam(
     caller: Principal,
     teamId: string,
     userId: string | undefined,
-  ): Promise<void> {
+  ): Promise<TeamRecord> {
     const team = await this.deps.store.teams.findById(teamId);
     if (!team) {
       throw new GatewayError(
@@ -293,6 +426,7 @@ export class KeyService {
         { param: 'team_id' },
       );
     }
+    return team;
   }
 
   private async checkAliasFree(alias: string): Promise<void> {

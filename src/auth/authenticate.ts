@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { AuthRequest, CustomAuthResolver } from './custom-auth.js';
 import { extractApiKey } from './extract-api-key.js';
 import { createMasterPrincipal, createOpenAccessPrincipal, type Principal } from './principal.js';
 import { PrincipalCache } from './principal-cache.js';
@@ -18,10 +19,21 @@ export interface AuthSettings {
   resolveKey?: KeyResolver;
   cache?: PrincipalCache;
   now?: () => number;
+  /**
+   * `general_settings.custom_auth`: replaces the virtual-key lookup (`on`), or is tried first
+   * with virtual keys as the fallback (`auto`). The master key works either way.
+   */
+  customAuth?: { resolve: CustomAuthResolver; mode: 'on' | 'auto' };
 }
 
-/** Synchronous when the key is the master key or already cached. */
-export type Authenticator = (headers: IncomingHttpHeaders) => Principal | Promise<Principal>;
+/**
+ * Synchronous when the key is the master key or already cached. `request` (url, method, body) is
+ * what a custom_auth hook sees besides the headers.
+ */
+export type Authenticator = (
+  headers: IncomingHttpHeaders,
+  request?: Omit<AuthRequest, 'headers'>,
+) => Principal | Promise<Principal>;
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
@@ -34,6 +46,31 @@ export function abbreviateKey(key: string): string {
 }
 
 export function createAuthenticator(settings: AuthSettings): Authenticator {
+  const builtIn = createBuiltInAuthenticator(settings);
+  const custom = settings.customAuth;
+  if (!custom) return builtIn;
+  const masterHash =
+    settings.masterKey === undefined ? undefined : Buffer.from(hashKey(settings.masterKey), 'hex');
+  return (headers, request) => {
+    const found = extractApiKey(headers, settings.keyHeaderName);
+    const apiKey = found.kind === 'key' ? found.value : '';
+    if (masterHash && apiKey !== '') {
+      const hash = createHash('sha256').update(apiKey).digest();
+      if (timingSafeEqual(hash, masterHash)) return builtIn(headers, request);
+    }
+    const asked: AuthRequest = {
+      headers,
+      url: request?.url ?? '',
+      method: request?.method ?? '',
+      body: request?.body,
+    };
+    const resolved = custom.resolve(asked, apiKey);
+    if (custom.mode === 'on') return resolved;
+    return resolved.catch(() => builtIn(headers, request));
+  };
+}
+
+function createBuiltInAuthenticator(settings: AuthSettings): Authenticator {
   if (settings.masterKey === undefined) {
     const open = createOpenAccessPrincipal();
     return () => open;

@@ -15,7 +15,8 @@ export type ProxyRole =
 export const MASTER_USER_ID = 'default_user_id';
 
 export interface Principal {
-  kind: 'master_key' | 'open_access' | 'virtual_key';
+  /** `custom_auth`: returned by the operator's hook (general_settings.custom_auth). */
+  kind: 'master_key' | 'open_access' | 'virtual_key' | 'custom_auth';
   role: ProxyRole;
   /** SHA-256 hex of the key in use (after regeneration, of its current secret). */
   keyHash?: string;

@@ -1,6 +1,12 @@
 /** The config as the rest of the gateway sees it: validated, resolved, with defaults applied. */
 import type { Deployment } from '../contracts/deployment.js';
-import type { DefaultInternalUserParams, RoutingStrategy } from './schema.js';
+import type {
+  DefaultInternalUserParams,
+  DefaultKeyGenerateParams,
+  KeyGenerationSettings,
+  RoutingStrategy,
+  UpperboundKeyGenerateParams,
+} from './schema.js';
 
 export interface AliasTarget {
   model: string;
@@ -45,6 +51,12 @@ export interface GatewayConfig {
    * admin listener is configured. `DISABLE_ADMIN_ENDPOINTS=true` (LiteLLM's name) sets it.
    */
   disableAdminRoutesOnPublicListener?: boolean;
+  /** What /key/generate applies to new keys. */
+  keyGeneration?: KeyGenerationPolicy;
+  /** Operator hooks named in `general_settings` (`module.fn`), loaded at start. */
+  hooks?: HookSettings;
+  /** The directory of the config file: hook modules are resolved from it (else the cwd). */
+  configDir?: string;
   /**
    * Encrypts the credentials of models stored in the database: `LITELLM_SALT_KEY` or
    * `TOLLGATE_SALT_KEY`; the master key when neither is set (as in LiteLLM).
@@ -66,4 +78,24 @@ export interface InternalUserDefaults {
   budgetDuration?: string;
   /** `default_internal_user_params`. */
   params: DefaultInternalUserParams;
+}
+
+/** `litellm_settings` (and `DISABLE_KEY_NAME`) that shape the keys /key/generate creates. */
+export interface KeyGenerationPolicy {
+  /** `default_key_generate_params`. */
+  defaults?: DefaultKeyGenerateParams;
+  /** `upperbound_key_generate_params`. */
+  upperBounds?: UpperboundKeyGenerateParams;
+  /** `key_generation_settings`. */
+  settings?: KeyGenerationSettings;
+  /** `DISABLE_KEY_NAME=True`: new keys get no `key_name`. */
+  disableKeyName: boolean;
+}
+
+/** `general_settings.custom_key_generate`, `custom_auth` and `custom_auth_settings.mode`. */
+export interface HookSettings {
+  customKeyGenerate?: string;
+  customAuth?: string;
+  /** `on`: custom auth replaces the virtual-key lookup; `auto`: virtual keys when it refuses. */
+  customAuthMode: 'on' | 'auto';
 }

@@ -4,6 +4,7 @@
  * not act on are accepted with one warning each.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import type { Deployment } from '../contracts/deployment.js';
@@ -13,6 +14,7 @@ import type {
   AliasTarget,
   GatewayConfig,
   InternalUserDefaults,
+  KeyGenerationPolicy,
   RouterConfig,
 } from './gateway-config.js';
 import { parseDuration } from '../util/duration.js';
@@ -20,11 +22,13 @@ import { resolveEnvReferences } from './resolve-env.js';
 import {
   ConfigFileSchema,
   DefaultInternalUserParamsSchema,
+  DefaultKeyGenerateParamsSchema,
   GeneralSettingsSchema,
   LitellmSettingsSchema,
   ModelEntrySchema,
   ModelInfoSchema,
   RouterSettingsSchema,
+  UpperboundKeyGenerateParamsSchema,
   type ConfigFile,
 } from './schema.js';
 
@@ -45,7 +49,7 @@ export function loadConfigFile(path: string, options: LoadConfigOptions): Gatewa
   } catch (e: unknown) {
     throw new ConfigError([`${path}: cannot read the file (${(e as Error).message})`]);
   }
-  return loadConfigText(text, options);
+  return { ...loadConfigText(text, options), configDir: dirname(resolvePath(path)) };
 }
 
 export function loadConfigText(text: string, options: LoadConfigOptions): GatewayConfig {
@@ -153,6 +157,7 @@ export function buildConfig(
   }
   const routerConfig = buildRouterConfig(router, litellm, problems);
   const internalUsers = buildInternalUserDefaults(litellm, problems);
+  const keyGeneration = buildKeyGenerationPolicy(litellm, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -175,7 +180,44 @@ export function buildConfig(
     disableAdminRoutesOnPublicListener:
       general.disable_admin_routes_on_public_listener ??
       (disableAdminEndpoints === 'true' || disableAdminEndpoints === '1' ? true : undefined),
+    keyGeneration,
+    hooks: {
+      customKeyGenerate: general.custom_key_generate,
+      customAuth: general.custom_auth,
+      customAuthMode: general.custom_auth_settings?.mode ?? 'on',
+    },
     warnings,
+  };
+}
+
+/** `default_key_generate_params`, `upperbound_key_generate_params`, `key_generation_settings`. */
+function buildKeyGenerationPolicy(
+  litellm: LitellmSettings,
+  env: Record<string, string | undefined>,
+  problems: string[],
+): KeyGenerationPolicy {
+  const defaults = litellm.default_key_generate_params;
+  const upperBounds = litellm.upperbound_key_generate_params;
+  for (const [path, params] of [
+    ['litellm_settings.default_key_generate_params', defaults],
+    ['litellm_settings.upperbound_key_generate_params', upperBounds],
+  ] as const) {
+    for (const field of ['duration', 'budget_duration'] as const) {
+      const text = params?.[field];
+      if (text === undefined || text === '-1') continue;
+      try {
+        parseDuration(text);
+      } catch (error: unknown) {
+        problems.push(`${path}.${field}: ${(error as Error).message}`);
+      }
+    }
+  }
+  return {
+    defaults,
+    upperBounds,
+    settings: litellm.key_generation_settings,
+    // LiteLLM's get_secret_bool: "True" or "true".
+    disableKeyName: env.DISABLE_KEY_NAME?.trim().toLowerCase() === 'true',
   };
 }
 
@@ -272,6 +314,16 @@ function collectUnknownKeys(file: ConfigFile): string[] {
   check(file.general_settings, GeneralSettingsSchema, 'general_settings');
   check(file.litellm_settings, LitellmSettingsSchema, 'litellm_settings');
   check(file.router_settings, RouterSettingsSchema, 'router_settings');
+  check(
+    file.litellm_settings?.default_key_generate_params,
+    DefaultKeyGenerateParamsSchema,
+    'litellm_settings.default_key_generate_params',
+  );
+  check(
+    file.litellm_settings?.upperbound_key_generate_params,
+    UpperboundKeyGenerateParamsSchema,
+    'litellm_settings.upperbound_key_generate_params',
+  );
   check(
     file.litellm_settings?.default_internal_user_params,
     DefaultInternalUserParamsSchema,

@@ -63,6 +63,11 @@ export const GeneralSettingsSchema = z.looseObject({
   database_url: z.string().optional(),
   max_request_size_mb: z.number().positive().optional(),
   litellm_key_header_name: z.string().optional(),
+  /** `module.fn`: an async hook that may refuse a /key/generate request. */
+  custom_key_generate: z.string().min(1).optional(),
+  /** `module.fn`: an async hook that authenticates requests instead of the virtual-key lookup. */
+  custom_auth: z.string().min(1).optional(),
+  custom_auth_settings: z.looseObject({ mode: z.enum(['on', 'auto']).optional() }).optional(),
   /** A second listener for the admin routes (and health): see docs/operations.md. */
   admin_port: z.number().int().min(0).max(65535).optional(),
   admin_host: z.string().min(1).optional(),
@@ -99,8 +104,53 @@ export const DefaultInternalUserParamsSchema = z.looseObject({
   max_parallel_requests: nonNegInt.optional(),
 });
 
+const budget = z.number().nonnegative();
+
+/** `litellm_settings.default_key_generate_params`: what /key/generate fills in when unset. */
+export const DefaultKeyGenerateParamsSchema = z.looseObject({
+  max_budget: budget.optional(),
+  user_id: z.string().optional(),
+  team_id: z.string().optional(),
+  max_parallel_requests: nonNegInt.optional(),
+  tpm_limit: nonNegInt.optional(),
+  rpm_limit: nonNegInt.optional(),
+  budget_duration: z.string().optional(),
+  duration: z.string().optional(),
+  models: stringList.optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** `litellm_settings.upperbound_key_generate_params`: the most a new key may get. */
+export const UpperboundKeyGenerateParamsSchema = z.looseObject({
+  max_budget: budget.optional(),
+  budget_duration: z.string().optional(),
+  duration: z.string().optional(),
+  max_parallel_requests: nonNegInt.optional(),
+  tpm_limit: nonNegInt.optional(),
+  rpm_limit: nonNegInt.optional(),
+});
+
+/** `litellm_settings.key_generation_settings`: who may create team and personal keys. */
+export const KeyGenerationSettingsSchema = z.looseObject({
+  team_key_generation: z
+    .looseObject({
+      allowed_team_member_roles: z.array(z.enum(['admin', 'user'])).optional(),
+      required_params: stringList.optional(),
+    })
+    .optional(),
+  personal_key_generation: z
+    .looseObject({
+      allowed_user_roles: z.array(ProxyRoleSchema).optional(),
+      required_params: stringList.optional(),
+    })
+    .optional(),
+});
+
 export const LitellmSettingsSchema = z.looseObject({
   drop_params: z.boolean().optional(),
+  default_key_generate_params: DefaultKeyGenerateParamsSchema.optional(),
+  upperbound_key_generate_params: UpperboundKeyGenerateParamsSchema.optional(),
+  key_generation_settings: KeyGenerationSettingsSchema.optional(),
   max_internal_user_budget: z.number().nonnegative().optional(),
   internal_user_budget_duration: z.string().optional(),
   default_internal_user_params: DefaultInternalUserParamsSchema.optional(),
@@ -155,3 +205,6 @@ export const ConfigFileSchema = z.looseObject({
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 export type DefaultInternalUserParams = z.infer<typeof DefaultInternalUserParamsSchema>;
+export type DefaultKeyGenerateParams = z.infer<typeof DefaultKeyGenerateParamsSchema>;
+export type UpperboundKeyGenerateParams = z.infer<typeof UpperboundKeyGenerateParamsSchema>;
+export type KeyGenerationSettings = z.infer<typeof KeyGenerationSettingsSchema>;

@@ -33,7 +33,7 @@ export function installAccessControl(app: FastifyInstance, authenticate: Authent
   app.addHook('preHandler', async (request) => {
     const access = request.routeOptions.config.access;
     if (access === undefined || access === 'public') return;
-    const principal = await authenticate(request.headers);
+    const principal = await authenticate(request.headers, request);
     authorizeRoute(principal, access, request.routeOptions.url ?? request.url);
     request.principal = principal;
   });
