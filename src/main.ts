@@ -78,6 +78,9 @@ Environment:
   LITELLM_LOG / TOLLGATE_LOG_LEVEL          DEBUG, INFO (default), WARNING or ERROR
   DATABASE_URL / TOLLGATE_DATABASE_URL      postgresql://... or sqlite:PATH (default sqlite:./tollgate.db);
                                             "none" runs without a database
+  LITELLM_SALT_KEY / TOLLGATE_SALT_KEY      encrypts credentials of models added with /model/new
+                                            (default: the master key); keep it unchanged
+  TOLLGATE_MODEL_POLL_SECONDS               how often replicas look for model changes (default 10)
   PORT, HOST                                defaults for --port and --host
   CONFIG_FILE_PATH / TOLLGATE_CONFIG        default for --config
   TOLLGATE_ADMIN_PORT / TOLLGATE_ADMIN_HOST  admin listener when general_settings.admin_port/admin_host are unset
