@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerCustomerRoutes } from './admin/customer-routes.js';
 import { CustomerService } from './admin/customer-service.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
@@ -249,6 +250,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerUserRoutes(server, { users });
   registerTeamRoutes(server, { teams });
   registerCustomerRoutes(server, { customers });
+  registerAuditRoutes(server, { store });
   registerHealthRoutes(server, {
     config,
     isDraining: () => draining,

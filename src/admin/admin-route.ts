@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { principalOf } from '../server/access-control.js';
+import { runAudited } from '../store/audited-repositories.js';
 import { parseInput } from './parse-input.js';
 
 export interface AdminRoute<S extends z.ZodType> {
@@ -29,7 +30,10 @@ export function addAdminRoute<S extends z.ZodType>(
     url: route.url,
     handler: async (request) => {
       const input = parseInput(route.input, from === 'body' ? request.body : request.query);
-      return route.handle(input, principalOf(request), request);
+      const caller = principalOf(request);
+      // Every change the handler makes to the store is recorded in the audit log as the caller's.
+      const actor = { userId: caller.userId ?? null, keyHash: caller.keyHash ?? null };
+      return runAudited(actor, () => route.handle(input, caller, request));
     },
   });
 }

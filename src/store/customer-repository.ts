@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { rowCodec } from './row-codec.js';
 import type { CustomerTable, DatabaseSchema } from './schema.js';
+import { transact } from './transact.js';
 import { detectUnique } from './unique-violation.js';
 
 export interface CustomerRecord {
@@ -99,7 +100,7 @@ export class CustomerRepository {
     at: string,
   ): Promise<CustomerRecord[]> {
     if (userIds.length === 0) return [];
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       if (blocked) {
         await trx
           .insertInto('customers')

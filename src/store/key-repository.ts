@@ -6,6 +6,7 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import { rowCodec } from './row-codec.js';
 import type { DatabaseSchema, KeyTable } from './schema.js';
+import { transact } from './transact.js';
 import { detectUnique } from './unique-violation.js';
 
 /** A key as the rest of the gateway sees it; field names are LiteLLM's. */
@@ -156,7 +157,7 @@ export class KeyRepository {
   /** Deletes the keys and any grace-period secrets that lead to them; returns how many keys. */
   async delete(tokens: readonly string[]): Promise<number> {
     if (tokens.length === 0) return 0;
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       await trx
         .deleteFrom('deprecated_keys')
         .where('active_token', 'in', [...tokens])
@@ -200,7 +201,7 @@ export class KeyRepository {
    * hash. Old secrets that were still in their grace period follow the key to its new hash.
    */
   async rotate(oldToken: string, rotation: Rotation): Promise<KeyRecord | undefined> {
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       const row = await detectUnique(() =>
         trx
           .updateTable('keys')

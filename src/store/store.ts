@@ -3,6 +3,13 @@
  * liveness probe for /health/readiness.
  */
 import { sql } from 'kysely';
+import { AuditRepository } from './audit-repository.js';
+import {
+  AuditedCustomerRepository,
+  AuditedKeyRepository,
+  AuditedTeamRepository,
+  AuditedUserRepository,
+} from './audited-repositories.js';
 import { CustomerRepository } from './customer-repository.js';
 import { KeyRepository } from './key-repository.js';
 import { ModelRepository } from './model-repository.js';
@@ -25,6 +32,8 @@ export interface Store {
   users: UserRepository;
   teams: TeamRepository;
   customers: CustomerRepository;
+  /** The audit log of admin changes, written by the repositories above during admin calls. */
+  audit: AuditRepository;
   /** Models added through /model/new. */
   models: ModelRepository;
   /** Whether the database answers a trivial query within `timeoutMs`. */
@@ -38,10 +47,11 @@ export function createStore(database: StoreDatabase): Store {
     dialect: database.dialect,
     description: database.description,
     applied: database.applied,
-    keys: new KeyRepository(db),
-    users: new UserRepository(db),
-    teams: new TeamRepository(db),
-    customers: new CustomerRepository(db),
+    keys: new AuditedKeyRepository(db),
+    users: new AuditedUserRepository(db),
+    teams: new AuditedTeamRepository(db),
+    customers: new AuditedCustomerRepository(db),
+    audit: new AuditRepository(db),
     models: new ModelRepository(db),
     ping: async (timeoutMs = 2000) => {
       let timer: NodeJS.Timeout | undefined;

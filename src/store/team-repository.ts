@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import { rowCodec } from './row-codec.js';
 import type { DatabaseSchema, TeamMemberTable, TeamTable } from './schema.js';
+import { transact } from './transact.js';
 import { detectUnique } from './unique-violation.js';
 
 export interface TeamRecord {
@@ -153,7 +154,7 @@ export class TeamRepository {
   async delete(teamIds: readonly string[]): Promise<string[]> {
     if (teamIds.length === 0) return [];
     const ids = [...teamIds];
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       const keys = await trx
         .selectFrom('keys')
         .select('token')
@@ -193,7 +194,7 @@ export class TeamRepository {
    * returns the hashes of those keys.
    */
   async removeMember(teamId: string, userId: string): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       const keys = await trx
         .selectFrom('keys')
         .select('token')

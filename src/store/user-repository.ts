@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import { rowCodec } from './row-codec.js';
 import type { DatabaseSchema, UserTable } from './schema.js';
+import { transact } from './transact.js';
 import { detectUnique } from './unique-violation.js';
 
 export interface UserRecord {
@@ -173,7 +174,7 @@ export class UserRepository {
   async delete(userIds: readonly string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
     const ids = [...userIds];
-    return this.db.transaction().execute(async (trx) => {
+    return transact(this.db, async (trx) => {
       const keys = await trx
         .selectFrom('keys')
         .select('token')

@@ -1,0 +1,428 @@
+/**
+ * The repositories as the admin API writes through them: each mutation, when it runs on behalf of
+ * an admin caller (`runAudited`, set by every admin route), is made in one transaction with its
+ * audit-log rows: the row before, the row after (secrets removed), and the rows that went with
+ * it (a user's or a team's keys and memberships). Outside an admin call (the request path, spend
+ * booking) they are the plain repositories, at no cost.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Kysely } from 'kysely';
+import {
+  AuditRepository,
+  auditId,
+  type AuditAction,
+  type AuditRecord,
+} from './audit-repository.js';
+import {
+  CustomerRepository,
+  type CustomerPatch,
+  type CustomerRecord,
+} from './customer-repository.js';
+import { KeyRepository, type KeyPatch, type KeyRecord, type Rotation } from './key-repository.js';
+import type { DatabaseSchema } from './schema.js';
+import {
+  TeamRepository,
+  type TeamMemberPatch,
+  type TeamMemberRecord,
+  type TeamPatch,
+  type TeamRecord,
+} from './team-repository.js';
+import { transact } from './transact.js';
+import { UserRepository, type UserPatch, type UserRecord } from './user-repository.js';
+
+type Db = Kysely<DatabaseSchema>;
+
+/** Who is making a change: the caller's user id and the SHA-256 of the key it used. */
+export interface AuditActor {
+  userId: string | null;
+  keyHash: string | null;
+}
+
+const actors = new AsyncLocalStorage<AuditActor>();
+
+/** Runs `work` with its store mutations recorded in the audit log as made by `actor`. */
+export function runAudited<T>(actor: AuditActor, work: () => T): T {
+  return actors.run(actor, work);
+}
+
+interface Change {
+  before?: object | null;
+  after?: object | null;
+}
+
+type Log = (action: AuditAction, table: string, objectId: string, change: Change) => void;
+
+/** Runs `work` in a transaction that also writes what it logged; `plain` outside an admin call. */
+async function audited<T>(
+  db: Db,
+  plain: () => Promise<T>,
+  work: (trx: Db, log: Log) => Promise<T>,
+): Promise<T> {
+  const actor = actors.getStore();
+  if (!actor) return plain();
+  return transact(db, async (trx) => {
+    const entries: AuditRecord[] = [];
+    const now = Date.now();
+    const at = new Date(now).toISOString();
+    const log: Log = (action, table, objectId, { before, after }) => {
+      entries.push({
+        id: auditId(now),
+        created_at: at,
+        changed_by: actor.userId,
+        changed_by_api_key: actor.keyHash,
+        action,
+        table_name: table,
+        object_id: objectId,
+        before_value: before ? redactSecrets(before) : null,
+        updated_values: after ? redactSecrets(after) : null,
+      });
+    };
+    const result = await work(trx, log);
+    await new AuditRepository(trx).record(entries);
+    return result;
+  });
+}
+
+const SECRET_FIELD =
+  /pass(word)?|secret|api_?key|private_?key|access_?key|credential|session_?token/i;
+
+/**
+ * A copy of `value` fit for the audit log: fields that name a secret (passwords, API keys,
+ * provider credentials) replaced by "[redacted]", and any raw virtual key (`sk-...`) shortened to
+ * its last four characters as LiteLLM shows it. Key ids (`token`, SHA-256) are kept.
+ */
+export function redactSecrets(value: object): Record<string, unknown> {
+  return redact(value) as Record<string, unknown>;
+}
+
+function redact(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.startsWith('sk-') && !value.startsWith('sk-...')
+      ? `sk-...${value.slice(-4)}`
+      : value;
+  }
+  if (Array.isArray(value)) return value.map(redact);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(value)) {
+    out[name] =
+      SECRET_FIELD.test(name) && field !== null && field !== undefined
+        ? '[redacted]'
+        : redact(field);
+  }
+  return out;
+}
+
+/** A patch that only sets the blocked flag (besides who and when) is a block or an unblock. */
+function actionOf(patch: object): AuditAction {
+  const fields = Object.keys(patch).filter((f) => f !== 'updated_at' && f !== 'updated_by');
+  if (fields.length === 1 && fields[0] === 'blocked') {
+    return (patch as { blocked?: boolean }).blocked ? 'blocked' : 'unblocked';
+  }
+  return 'updated';
+}
+
+const memberId = (m: Pick<TeamMemberRecord, 'team_id' | 'user_id'>) => `${m.team_id}:${m.user_id}`;
+
+/** The keys a cascade is about to delete, with their settings. */
+async function keysWhere(
+  trx: Db,
+  filter: {
+    userIds?: readonly string[];
+    teamIds?: readonly string[];
+    teamId?: string;
+    userId?: string;
+  },
+): Promise<KeyRecord[]> {
+  let q = trx.selectFrom('keys').select('token');
+  if (filter.userIds) q = q.where('user_id', 'in', [...filter.userIds]);
+  if (filter.teamIds) q = q.where('team_id', 'in', [...filter.teamIds]);
+  if (filter.teamId !== undefined) q = q.where('team_id', '=', filter.teamId);
+  if (filter.userId !== undefined) q = q.where('user_id', '=', filter.userId);
+  const tokens = (await q.execute()).map((r) => r.token);
+  return new KeyRepository(trx).findByHashes(tokens);
+}
+
+function logDeleted(log: Log, keys: readonly KeyRecord[], members: readonly TeamMemberRecord[]) {
+  for (const k of keys) log('deleted', 'keys', k.token, { before: k });
+  for (const m of members) log('deleted', 'team_members', memberId(m), { before: m });
+}
+
+export class AuditedKeyRepository extends KeyRepository {
+  constructor(private readonly auditDb: Db) {
+    super(auditDb);
+  }
+
+  override create(key: KeyRecord): Promise<void> {
+    return audited(
+      this.auditDb,
+      () => super.create(key),
+      async (trx, log) => {
+        await new KeyRepository(trx).create(key);
+        log('created', 'keys', key.token, { after: key });
+      },
+    );
+  }
+
+  override update(token: string, patch: KeyPatch): Promise<KeyRecord | undefined> {
+    return audited(
+      this.auditDb,
+      () => super.update(token, patch),
+      async (trx, log) => {
+        const keys = new KeyRepository(trx);
+        const before = await keys.findByHash(token);
+        const after = await keys.update(token, patch);
+        if (after) log(actionOf(patch), 'keys', token, { before, after });
+        return after;
+      },
+    );
+  }
+
+  override delete(tokens: readonly string[]): Promise<number> {
+    return audited(
+      this.auditDb,
+      () => super.delete(tokens),
+      async (trx, log) => {
+        const keys = new KeyRepository(trx);
+        const before = await keys.findByHashes(tokens);
+        const deleted = await keys.delete(tokens);
+        logDeleted(log, before, []);
+        return deleted;
+      },
+    );
+  }
+
+  override rotate(oldToken: string, rotation: Rotation): Promise<KeyRecord | undefined> {
+    return audited(
+      this.auditDb,
+      () => super.rotate(oldToken, rotation),
+      async (trx, log) => {
+        const keys = new KeyRepository(trx);
+        const before = await keys.findByHash(oldToken);
+        const after = await keys.rotate(oldToken, rotation);
+        if (after) log('regenerated', 'keys', after.token, { before, after });
+        return after;
+      },
+    );
+  }
+}
+
+export class AuditedUserRepository extends UserRepository {
+  constructor(private readonly auditDb: Db) {
+    super(auditDb);
+  }
+
+  override create(user: UserRecord): Promise<void> {
+    return audited(
+      this.auditDb,
+      () => super.create(user),
+      async (trx, log) => {
+        await new UserRepository(trx).create(user);
+        log('created', 'users', user.user_id, { after: user });
+      },
+    );
+  }
+
+  override update(userId: string, patch: UserPatch): Promise<UserRecord | undefined> {
+    return audited(
+      this.auditDb,
+      () => super.update(userId, patch),
+      async (trx, log) => {
+        const users = new UserRepository(trx);
+        const before = await users.findById(userId);
+        const after = await users.update(userId, patch);
+        if (after) log('updated', 'users', userId, { before, after });
+        return after;
+      },
+    );
+  }
+
+  /** Logged as a change of the password, never with the hash. */
+  override setPasswordHash(userId: string, hash: string | null): Promise<void> {
+    return audited(
+      this.auditDb,
+      () => super.setPasswordHash(userId, hash),
+      async (trx, log) => {
+        await new UserRepository(trx).setPasswordHash(userId, hash);
+        log('updated', 'users', userId, { after: { user_id: userId, password: hash } });
+      },
+    );
+  }
+
+  override delete(userIds: readonly string[]): Promise<string[]> {
+    return audited(
+      this.auditDb,
+      () => super.delete(userIds),
+      async (trx, log) => {
+        const users = new UserRepository(trx);
+        const before = await users.findByIds(userIds);
+        const keys = await keysWhere(trx, { userIds });
+        const members = await new TeamRepository(trx).membershipsOf({ userIds });
+        const tokens = await users.delete(userIds);
+        for (const u of before) log('deleted', 'users', u.user_id, { before: u });
+        logDeleted(log, keys, members);
+        return tokens;
+      },
+    );
+  }
+}
+
+export class AuditedTeamRepository extends TeamRepository {
+  constructor(private readonly auditDb: Db) {
+    super(auditDb);
+  }
+
+  override create(team: TeamRecord): Promise<void> {
+    return audited(
+      this.auditDb,
+      () => super.create(team),
+      async (trx, log) => {
+        await new TeamRepository(trx).create(team);
+        log('created', 'teams', team.team_id, { after: team });
+      },
+    );
+  }
+
+  override update(teamId: string, patch: TeamPatch): Promise<TeamRecord | undefined> {
+    return audited(
+      this.auditDb,
+      () => super.update(teamId, patch),
+      async (trx, log) => {
+        const teams = new TeamRepository(trx);
+        const before = await teams.findById(teamId);
+        const after = await teams.update(teamId, patch);
+        if (after) log(actionOf(patch), 'teams', teamId, { before, after });
+        return after;
+      },
+    );
+  }
+
+  override addMember(member: TeamMemberRecord): Promise<void> {
+    return audited(
+      this.auditDb,
+      () => super.addMember(member),
+      async (trx, log) => {
+        await new TeamRepository(trx).addMember(member);
+        log('created', 'team_members', memberId(member), { after: member });
+      },
+    );
+  }
+
+  override updateMember(
+    teamId: string,
+    userId: string,
+    patch: TeamMemberPatch,
+  ): Promise<TeamMemberRecord | undefined> {
+    return audited(
+      this.auditDb,
+      () => super.updateMember(teamId, userId, patch),
+      async (trx, log) => {
+        const teams = new TeamRepository(trx);
+        const before = await teams.findMember(teamId, userId);
+        const after = await teams.updateMember(teamId, userId, patch);
+        if (after) log('updated', 'team_members', memberId(after), { before, after });
+        return after;
+      },
+    );
+  }
+
+  override removeMember(teamId: string, userId: string): Promise<string[]> {
+    return audited(
+      this.auditDb,
+      () => super.removeMember(teamId, userId),
+      async (trx, log) => {
+        const teams = new TeamRepository(trx);
+        const before = await teams.findMember(teamId, userId);
+        const keys = await keysWhere(trx, { teamId, userId });
+        const tokens = await teams.removeMember(teamId, userId);
+        logDeleted(log, keys, before ? [before] : []);
+        return tokens;
+      },
+    );
+  }
+
+  override delete(teamIds: readonly string[]): Promise<string[]> {
+    return audited(
+      this.auditDb,
+      () => super.delete(teamIds),
+      async (trx, log) => {
+        const teams = new TeamRepository(trx);
+        const before = await teams.findByIds(teamIds);
+        const keys = await keysWhere(trx, { teamIds });
+        const members = await teams.membershipsOf({ teamIds });
+        const tokens = await teams.delete(teamIds);
+        for (const t of before) log('deleted', 'teams', t.team_id, { before: t });
+        logDeleted(log, keys, members);
+        return tokens;
+      },
+    );
+  }
+}
+
+export class AuditedCustomerRepository extends CustomerRepository {
+  constructor(private readonly auditDb: Db) {
+    super(auditDb);
+  }
+
+  override create(customer: CustomerRecord): Promise<void> {
+    return audited(
+      this.auditDb,
+      () => super.create(customer),
+      async (trx, log) => {
+        await new CustomerRepository(trx).create(customer);
+        log('created', 'customers', customer.user_id, { after: customer });
+      },
+    );
+  }
+
+  override update(userId: string, patch: CustomerPatch): Promise<CustomerRecord | undefined> {
+    return audited(
+      this.auditDb,
+      () => super.update(userId, patch),
+      async (trx, log) => {
+        const customers = new CustomerRepository(trx);
+        const before = await customers.findById(userId);
+        const after = await customers.update(userId, patch);
+        if (after) log(actionOf(patch), 'customers', userId, { before, after });
+        return after;
+      },
+    );
+  }
+
+  override setBlocked(
+    userIds: readonly string[],
+    blocked: boolean,
+    at: string,
+  ): Promise<CustomerRecord[]> {
+    return audited(
+      this.auditDb,
+      () => super.setBlocked(userIds, blocked, at),
+      async (trx, log) => {
+        const customers = new CustomerRepository(trx);
+        const before = new Map((await customers.findByIds(userIds)).map((c) => [c.user_id, c]));
+        const rows = await customers.setBlocked(userIds, blocked, at);
+        for (const row of rows) {
+          log(blocked ? 'blocked' : 'unblocked', 'customers', row.user_id, {
+            before: before.get(row.user_id),
+            after: row,
+          });
+        }
+        return rows;
+      },
+    );
+  }
+
+  override delete(userIds: readonly string[]): Promise<number> {
+    return audited(
+      this.auditDb,
+      () => super.delete(userIds),
+      async (trx, log) => {
+        const customers = new CustomerRepository(trx);
+        const before = await customers.findByIds(userIds);
+        const deleted = await customers.delete(userIds);
+        for (const c of before) log('deleted', 'customers', c.user_id, { before: c });
+        return deleted;
+      },
+    );
+  }
+}
