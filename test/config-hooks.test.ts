@@ -21,6 +21,7 @@ import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY } from './helpers/gateway.js';
 import { teamRecord } from './helpers/records.js';
+import { outputOf, runTollgate } from './helpers/run-tollgate.js';
 
 const HOOKS = `
 export async function custom_generate_key_fn(data) {
@@ -204,6 +205,19 @@ describe('loading hooks', () => {
         (error: unknown) => error instanceof ConfigError && message.test(error.message),
       );
     }
+  });
+
+  it('`tollgate --config` with a missing hook exits 1 with the setting in the message', async () => {
+    const path = join(dir, 'cli-missing-hook.yaml');
+    writeFileSync(
+      path,
+      stringify({ general_settings: { master_key: MASTER_KEY, custom_auth: 'gone.fn' } }),
+    );
+    const { code, out } = await outputOf(
+      runTollgate(['--config', path, '--no-database', '--port', '0', '--host', '127.0.0.1']),
+    );
+    assert.equal(code, 1, out);
+    assert.match(out, /general_settings\.custom_auth: cannot find module "gone"/);
   });
 
   it('resolves from the config directory (dotted or relative) and plain package names', async () => {
