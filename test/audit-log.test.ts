@@ -187,6 +187,34 @@ for (const database of await testDatabases()) {
       assert.equal(password?.updated_values?.password, '[redacted]');
     });
 
+    it('records models stored in the database, with their credentials redacted', async () => {
+      const made = await api.post('/model/new', {
+        model_name: 'audit-db-model',
+        litellm_params: { model: 'mock/audit', api_key: 'provider-secret-value' },
+        model_info: { id: 'audit-m1' },
+      });
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      const update = await api.post('/model/update', {
+        model_info: { id: 'audit-m1' },
+        litellm_params: { rpm: 7 },
+      });
+      assert.equal(update.status, 200, JSON.stringify(update.body));
+      assert.equal((await api.post('/model/delete', { id: 'audit-m1' })).status, 200);
+      const entries = await all('&table_name=models');
+      assert.deepEqual(
+        entries.map((e) => [e.action, e.object_id]),
+        [
+          ['created', 'audit-m1'],
+          ['updated', 'audit-m1'],
+          ['deleted', 'audit-m1'],
+        ],
+      );
+      const params = entries[0]?.updated_values?.litellm_params as Record<string, unknown>;
+      assert.equal(params.api_key, '[redacted]');
+      assert.equal(params.model, 'mock/audit');
+      assert.doesNotMatch(JSON.stringify(entries), /provider-secret-value/);
+    });
+
     it('never stores a raw key, a password or a password hash', async () => {
       const rows = await opened.database.db.selectFrom('audit_log').selectAll().execute();
       assert.ok(rows.length > 20);

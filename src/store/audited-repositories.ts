@@ -3,7 +3,7 @@
  * an admin caller (`runAudited`, set by every admin route), is made in one transaction with its
  * audit-log rows: the row before, the row after (secrets removed), and the rows that went with
  * it (a user's or a team's keys and memberships). Outside an admin call (the request path, spend
- * booking) they are the plain repositories, at no cost.
+ * booking, the model poller) they are the plain repositories, at no cost.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
@@ -19,6 +19,7 @@ import {
   type CustomerRecord,
 } from './customer-repository.js';
 import { KeyRepository, type KeyPatch, type KeyRecord, type Rotation } from './key-repository.js';
+import { ModelRepository, type ModelPatch, type ModelRecord } from './model-repository.js';
 import type { DatabaseSchema } from './schema.js';
 import {
   TeamRepository,
@@ -421,6 +422,52 @@ export class AuditedCustomerRepository extends CustomerRepository {
         const before = await customers.findByIds(userIds);
         const deleted = await customers.delete(userIds);
         for (const c of before) log('deleted', 'customers', c.user_id, { before: c });
+        return deleted;
+      },
+    );
+  }
+}
+
+/** Models stored in the database; their credentials are redacted (they are also encrypted). */
+export class AuditedModelRepository extends ModelRepository {
+  constructor(private readonly auditDb: Db) {
+    super(auditDb);
+  }
+
+  override create(model: ModelRecord): Promise<void> {
+    return audited(
+      this.auditDb,
+      () => super.create(model),
+      async (trx, log) => {
+        await new ModelRepository(trx).create(model);
+        log('created', 'models', model.model_id, { after: model });
+      },
+    );
+  }
+
+  override update(modelId: string, patch: ModelPatch): Promise<ModelRecord | undefined> {
+    return audited(
+      this.auditDb,
+      () => super.update(modelId, patch),
+      async (trx, log) => {
+        const models = new ModelRepository(trx);
+        const before = await models.findById(modelId);
+        const after = await models.update(modelId, patch);
+        if (before && after) log('updated', 'models', modelId, { before, after });
+        return after;
+      },
+    );
+  }
+
+  override delete(modelId: string): Promise<boolean> {
+    return audited(
+      this.auditDb,
+      () => super.delete(modelId),
+      async (trx, log) => {
+        const models = new ModelRepository(trx);
+        const before = await models.findById(modelId);
+        const deleted = await models.delete(modelId);
+        if (before && deleted) log('deleted', 'models', modelId, { before });
         return deleted;
       },
     );

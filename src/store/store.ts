@@ -7,6 +7,7 @@ import { AuditRepository } from './audit-repository.js';
 import {
   AuditedCustomerRepository,
   AuditedKeyRepository,
+  AuditedModelRepository,
   AuditedTeamRepository,
   AuditedUserRepository,
 } from './audited-repositories.js';
@@ -52,7 +53,7 @@ export function createStore(database: StoreDatabase): Store {
     teams: new AuditedTeamRepository(db),
     customers: new AuditedCustomerRepository(db),
     audit: new AuditRepository(db),
-    models: new ModelRepository(db),
+    models: new AuditedModelRepository(db),
     ping: async (timeoutMs = 2000) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {
