@@ -255,6 +255,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     config,
     isDraining: () => draining,
     pingDatabase: store && (() => store.ping()),
+    deployments: () => router.catalog.allDeployments(),
     logLevel: logger.level,
     checkDeployment: async (id) => {
       const d = router.catalog.allDeployments().find((x) => x.id === id);

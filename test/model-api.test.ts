@@ -124,6 +124,10 @@ for (const database of await testDatabases()) {
       }
       const one = await api.get('/model/info?litellm_model_id=db-model-1');
       assert.equal(one.body.data.length, 1);
+      const health = await api.get('/health?model=db-gpt');
+      assert.equal(health.status, 200);
+      assert.equal(health.body.healthy_count, 1, JSON.stringify(health.body));
+      assert.equal(health.body.healthy_endpoints[0].model_id, 'db-model-1');
     });
 
     it('validates like a config entry: unknown provider 400, bad shape 422, duplicate id 400', async () => {

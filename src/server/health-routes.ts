@@ -1,6 +1,7 @@
 /** LiteLLM's health routes: liveness, readiness (turns 503 while shutting down), model health. */
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config/gateway-config.js';
+import type { Deployment } from '../contracts/deployment.js';
 import { VERSION } from '../version.js';
 
 export interface HealthDeps {
@@ -11,6 +12,8 @@ export interface HealthDeps {
   logLevel: string;
   /** Calls one deployment with a tiny request; resolves when it answered. */
   checkDeployment: (deploymentId: string) => Promise<void>;
+  /** The deployments served now (config and database ones); the config's when not given. */
+  deployments?: () => readonly Deployment[];
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
@@ -36,7 +39,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
   });
   app.get('/health', async (request) => {
     const query = request.query as { model?: string; model_id?: string };
-    const targets = deps.config.deployments.filter(
+    const targets = (deps.deployments?.() ?? deps.config.deployments).filter(
       (d) =>
         (!query.model || d.modelName === query.model) &&
         (!query.model_id || d.id === query.model_id),
