@@ -162,6 +162,15 @@ for (const database of await testDatabases()) {
         assert.equal(mine.body.max_budget, 0.001);
       });
 
+      it('a bound above the user’s own budget is the operator’s: not an escalation', async () => {
+        const api = await gatewayWith({ upperbound_key_generate_params: { max_budget: 100 } });
+        const own = await api.post('/key/generate', {}, keyOf('alice'));
+        assert.equal(own.status, 200);
+        assert.equal(own.body.max_budget, 100);
+        const asked = await api.post('/key/generate', { max_budget: 50 }, keyOf('alice'));
+        assert.equal(asked.status, 403, 'asking for more than the user holds still is');
+      });
+
       it('an invalid bound refuses to start, naming it', async () => {
         await assert.rejects(
           gatewayWith({ upperbound_key_generate_params: { duration: 'forever' } }),

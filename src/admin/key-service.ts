@@ -90,7 +90,8 @@ export class KeyService {
     this.refuseAdminOnlyFields(caller, input);
     const teamId = input.team_id ?? null;
     const team = teamId === null ? undefined : await this.checkTeam(caller, teamId, userId);
-    await this.checkNoEscalation(caller, input, team);
+    // What the caller asked for; values the operator's policy filled in are the operator's.
+    await this.checkNoEscalation(caller, requested, team);
     const settings = settingsPatch(input, now);
     if (input.key_alias) await this.checkAliasFree(input.key_alias);
     const at = new Date(now).toISOString();
