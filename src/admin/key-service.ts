@@ -14,6 +14,7 @@ import type { Store } from '../store/store.js';
 import type { TeamRecord } from '../store/team-repository.js';
 import { pythonList } from '../util/python-list.js';
 import { UniqueViolation } from '../store/unique-violation.js';
+import { isTeamAdmin } from './caller-scope.js';
 import { checkKeyGenerationSettings, withinUpperBounds, withKeyDefaults } from './key-policy.js';
 import { defaultKeySettings, settingsPatch, toInstant } from './key-settings.js';
 import type {
@@ -161,7 +162,7 @@ export class KeyService {
   async update(caller: Principal, input: UpdateKeyInput): Promise<Record<string, unknown>> {
     const existing = await this.deps.store.keys.findByHash(tokenOf(input.key));
     if (!existing) throw new GatewayError('key_not_found', 'Key not found', { param: 'key' });
-    if (!this.canManage(caller, existing)) {
+    if (!(await this.canManage(caller, existing))) {
       throw new GatewayError('forbidden', 'You are not authorized to update this key');
     }
     const patch = await this.changes(caller, existing, input);
@@ -197,7 +198,8 @@ export class KeyService {
         `No keys found for: ${missing.map((m) => (m.startsWith('sk-') ? abbreviateKey(m) : m)).join(', ')}. Nothing was deleted.`,
       );
     }
-    if (![...found.values()].every((k) => this.canManage(caller, k))) {
+    const allowed = await Promise.all([...found.values()].map((k) => this.canManage(caller, k)));
+    if (!allowed.every(Boolean)) {
       throw new GatewayError('forbidden', 'You are not authorized to delete this key');
     }
     await store.keys.delete([...found.keys()]);
@@ -217,7 +219,7 @@ export class KeyService {
         param: 'key',
       });
     }
-    if (!this.canManage(caller, existing)) {
+    if (!(await this.canManage(caller, existing))) {
       throw new GatewayError('forbidden', 'You are not authorized to regenerate this key');
     }
     const now = this.deps.now();
@@ -439,8 +441,12 @@ export class KeyService {
     return (await this.deps.store.teams.findMember(teamId, userId)) !== undefined;
   }
 
-  private canManage(caller: Principal, key: KeyRecord): boolean {
-    return isAdmin(caller) || (caller.userId !== undefined && key.user_id === caller.userId);
+  /** Proxy admins, the key's own user, and the admins of the key's team. */
+  private async canManage(caller: Principal, key: KeyRecord): Promise<boolean> {
+    if (isAdmin(caller) || (caller.userId !== undefined && key.user_id === caller.userId)) {
+      return true;
+    }
+    return key.team_id !== null && (await isTeamAdmin(this.deps.store.teams, caller, key.team_id));
   }
 
   private async canRead(caller: Principal, key: KeyRecord): Promise<boolean> {
