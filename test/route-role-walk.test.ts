@@ -1,0 +1,133 @@
+/**
+ * Walks the whole route table with every role and asserts, against a policy written here
+ * independently of the table, that each route that must refuse a caller does refuse it. The walk
+ * fails if the table gains a route this policy does not classify.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { ROUTE_ACCESS } from '../src/auth/route-permissions.js';
+import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
+import { adminClient, type AdminClient } from './helpers/admin-client.js';
+import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+
+type Caller = 'none' | 'bogus' | 'proxy_admin_viewer' | 'internal_user' | 'internal_user_viewer';
+
+/** Health, metrics and the index: open to all. */
+const PUBLIC = /^\/(metrics|health\/(liveliness|liveness|readiness))?$/;
+/** LLM calls: any role but the admin viewer (LiteLLM: "user not allowed to access this OpenAI routes"). */
+const LLM = /(completions|embeddings|messages)$/;
+/** Reads any key may make (its own scope decided by the service). */
+const READS =
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/info|key\/list|user\/info|user\/list|team\/info|team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs)$/;
+/** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
+const ADMIN_ONLY =
+  /^\/(user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update))$/;
+/** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
+const SCOPED_WRITES =
+  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate)|user\/update|team\/(update|member_add|member_delete|member_update))$/;
+
+function mustRefuse(route: string, caller: Caller): boolean {
+  if (PUBLIC.test(route)) return false;
+  if (caller === 'none' || caller === 'bogus') return true;
+  if (LLM.test(route)) return caller === 'proxy_admin_viewer';
+  if (route === '/audit/logs') return caller !== 'proxy_admin_viewer';
+  if (READS.test(route)) return false;
+  if (ADMIN_ONLY.test(route)) return true;
+  if (SCOPED_WRITES.test(route)) return caller !== 'internal_user';
+  throw new Error(`route ${route} is not classified by this walk: add it to the policy above`);
+}
+
+const CONFIG = {
+  model_list: [{ model_name: 'gpt-4o-mini', litellm_params: { model: 'mock/gpt-4o-mini' } }],
+  general_settings: { master_key: MASTER_KEY },
+};
+
+for (const database of await testDatabases()) {
+  describe(`route × role walk on ${database.name}`, { skip: database.skip }, () => {
+    let opened: OpenedTestStore;
+    let gateway: TestGateway;
+    let api: AdminClient;
+    const keys: Record<Caller, string> = {
+      none: '',
+      bogus: 'sk-not-a-real-key-0000',
+      proxy_admin_viewer: '',
+      internal_user: '',
+      internal_user_viewer: '',
+    };
+
+    before(async () => {
+      opened = await database.open();
+      gateway = await startGateway(CONFIG, { store: opened.store });
+      api = adminClient(gateway.url, MASTER_KEY);
+      for (const role of ['proxy_admin_viewer', 'internal_user', 'internal_user_viewer'] as const) {
+        const r = await api.post('/user/new', { user_id: `walk-${role}`, user_role: role });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        keys[role] = r.body.key as string;
+      }
+    });
+    after(async () => {
+      await gateway.close();
+      await opened.close();
+    });
+
+    it('every route refuses every caller the policy says it must', async () => {
+      const checked: string[] = [];
+      for (const route of Object.keys(ROUTE_ACCESS)) {
+        const path = route
+          .replace(':model', 'gpt-4o-mini')
+          .replace(':key', 'sk-x')
+          .replace(':id', 'm1');
+        const method =
+          READS.test(route) || PUBLIC.test(route)
+            ? 'GET'
+            : route === '/model/:id/update'
+              ? 'PATCH'
+              : 'POST';
+        for (const caller of Object.keys(keys) as Caller[]) {
+          if (!mustRefuse(route, caller)) continue;
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (caller !== 'none') headers.authorization = `Bearer ${keys[caller]}`;
+          const response = await fetch(`${gateway.url}${path}`, {
+            method,
+            headers,
+            ...(method === 'GET'
+              ? {}
+              : {
+                  body: JSON.stringify({
+                    model: 'gpt-4o-mini',
+                    messages: [{ role: 'user', content: 'x' }],
+                  }),
+                }),
+          });
+          const text = await response.text();
+          assert.ok(
+            response.status === 401 || response.status === 403,
+            `${method} ${path} as ${caller} must be refused, got ${response.status}: ${text.slice(0, 200)}`,
+          );
+          checked.push(`${route} ${caller}`);
+        }
+      }
+      assert.ok(checked.length > 100, `walked ${checked.length} refusals`);
+    });
+
+    it('lets each role through where the policy allows it (not refused for its role)', async () => {
+      const allowed: [string, Caller][] = [
+        ['/v1/chat/completions', 'internal_user_viewer'],
+        ['/key/list', 'proxy_admin_viewer'],
+        ['/audit/logs', 'proxy_admin_viewer'],
+        ['/user/info', 'internal_user_viewer'],
+      ];
+      for (const [route, caller] of allowed) {
+        const response =
+          route === '/v1/chat/completions'
+            ? await api.chat('gpt-4o-mini', keys[caller])
+            : await api.get(route, keys[caller]);
+        assert.equal(
+          response.status,
+          200,
+          `${route} as ${caller}: ${JSON.stringify(response.body)}`,
+        );
+      }
+    });
+  });
+}
