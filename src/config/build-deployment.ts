@@ -158,6 +158,7 @@ export function buildDeployment(
     rpm: params.rpm,
     tpm: params.tpm,
     weight: params.weight,
+    dropParams: typeof params.drop_params === 'boolean' ? params.drop_params : undefined,
     timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
     streamTimeoutMs: params.stream_timeout === undefined ? undefined : params.stream_timeout * 1000,
     maxRetries: params.max_retries,

@@ -116,7 +116,8 @@ export class ProxyService {
             deployment,
             stream,
             requestId: io.requestId,
-            dropParams: config.dropParams,
+            // The request's `drop_params`, then the deployment's, then litellm_settings' (LiteLLM).
+            dropParams: dropParamsOf(body) ?? deployment.dropParams ?? config.dropParams,
           };
           const env = {
             adapter,
@@ -275,4 +276,9 @@ export class ProxyService {
 function asMock(d: Deployment, response: unknown): Deployment {
   const text = typeof response === 'string' ? response : JSON.stringify(response);
   return { ...d, provider: 'mock', connection: { ...d.connection, mock_response: text } };
+}
+
+function dropParamsOf(body: object): boolean | undefined {
+  const value = (body as { drop_params?: unknown }).drop_params;
+  return typeof value === 'boolean' ? value : undefined;
 }

@@ -8,6 +8,7 @@ export function joinUrl(base: string, path: string): string {
 export const GATEWAY_ONLY_FIELDS = [
   'mock_response',
   'mock_testing_fallbacks',
+  'drop_params',
   'metadata',
   'litellm_metadata',
   'fallbacks',
