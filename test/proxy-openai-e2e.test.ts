@@ -298,4 +298,33 @@ describe('OpenAI SDK through the gateway', () => {
       /litellm_output_tokens_metric\{model="slow-mock",model_id="slow-mock-1"\} [1-9]/,
     );
   });
+
+  it('answers from litellm_params.mock_response on a real provider without calling it', async () => {
+    const upstream = await startOpenAiSimulator();
+    const mocked = await startGateway({
+      model_list: [
+        {
+          model_name: 'canned',
+          litellm_params: {
+            model: 'openai/gpt-4o',
+            api_base: `${upstream.url}/v1`,
+            mock_response: 'fixed words',
+          },
+        },
+      ],
+      general_settings: { master_key: MASTER_KEY },
+    });
+    try {
+      const c = new OpenAI({ baseURL: `${mocked.url}/v1`, apiKey: MASTER_KEY, maxRetries: 0 });
+      const response = await c.chat.completions.create({
+        model: 'canned',
+        messages: [{ role: 'user', content: 'x' }],
+      });
+      assert.equal(response.choices[0]?.message.content, 'fixed words');
+      assert.equal(upstream.requests.length, 0);
+    } finally {
+      await mocked.close();
+      await upstream.close();
+    }
+  });
 });

@@ -105,7 +105,11 @@ export class ProxyService {
         body.model,
         (routed) => {
           const deployment =
-            body.mock_response === undefined ? routed : asMock(routed, body.mock_response);
+            body.mock_response !== undefined
+              ? asMock(routed, body.mock_response)
+              : routed.connection.mock_response !== undefined && routed.provider !== 'mock'
+                ? asMock(routed, routed.connection.mock_response)
+                : routed;
           last = deployment;
           const adapter = this.adapterFor(deployment);
           const operation =
