@@ -24,7 +24,7 @@ export function requestSpec(subject: PhaseSubject): RequestSpec {
   return {
     origin: subject.running.url,
     path: subject.scenario.path,
-    headers: { 'content-type': 'application/json', ...subject.target.headers },
+    headers: { 'content-type': 'application/json', ...subject.running.headers },
     body: subject.scenario.body,
     stream: subject.scenario.stream,
   };

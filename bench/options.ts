@@ -37,6 +37,10 @@ Options:
   --out <dir>            where latest.json and latest.md go (default bench/results)
   --quick                a smoke run of under a minute: --duration 1 --warmup 0.5 --reps 1
   --help                 this text
+
+Environment:
+  BENCH_POSTGRES_URL     server for tollgate-vkey-postgres, as a role that may create databases
+                         (default postgresql://postgres@127.0.0.1:5432/test)
 `;
 
 function list(value: string): string[] {

@@ -9,9 +9,9 @@ interface StatLine {
   cpuTicks: number;
 }
 
-function readStat(pid: number): StatLine | undefined {
+function readStat(pid: number, path = `/proc/${pid}/stat`): StatLine | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const text = readFileSync(path, 'utf8');
     // The command name may contain spaces and parentheses; the fields after the last ')' do not.
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     return {
@@ -59,6 +59,33 @@ export function readCpuMicros(root: number, ticksPerSecond: number): number {
   let ticks = 0;
   for (const pid of processTree(root)) ticks += readStat(pid)?.cpuTicks ?? 0;
   return (ticks * 1e6) / ticksPerSecond;
+}
+
+/** CPU time (user + system) of each thread of one process, in microseconds, summed by thread
+ * name ("node" is the main thread; V8's GC helpers are "V8 DefaultWorke", libuv's pool
+ * "libuv-worker", the --cpu-prof sampler "v8:ProfEvntProc"). */
+export function readThreadCpuMicros(pid: number, ticksPerSecond: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    const path = `/proc/${pid}/task/${tid}/stat`;
+    const stat = readStat(pid, path);
+    if (stat === undefined) continue;
+    let name = '?';
+    try {
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      // The thread ended; its time is gone with it.
+    }
+    if (tid === String(pid)) name = 'main thread';
+    byName.set(name, (byName.get(name) ?? 0) + (stat.cpuTicks * 1e6) / ticksPerSecond);
+  }
+  return byName;
 }
 
 /** Peak resident set size (VmHWM) summed over the process tree, in MiB; NaN once it is gone. */

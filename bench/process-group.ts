@@ -16,7 +16,8 @@ export interface Service {
   readyPort(timeoutMs: number): Promise<number>;
   /** Resolves once the service answers `url` with any HTTP status. */
   readyHttp(url: string, timeoutMs: number): Promise<void>;
-  stop(): Promise<void>;
+  /** Sends `signal` (SIGTERM by default), then SIGKILL after a grace period, and waits. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 interface SpawnOptions {
@@ -91,7 +92,7 @@ export class ProcessGroup {
         }
         throw failure(`no HTTP answer at ${url} within ${timeoutMs} ms`);
       },
-      stop: () => stopChild(child, exited),
+      stop: (signal) => stopChild(child, exited, signal),
     };
   }
 
@@ -114,10 +115,14 @@ function readyLinePort(line: string): number | undefined {
   }
 }
 
-async function stopChild(child: ChildProcess, exited?: Promise<void>): Promise<void> {
+async function stopChild(
+  child: ChildProcess,
+  exited?: Promise<void>,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<void> {
   if (exitDescription(child) !== undefined) return;
   const done = exited ?? new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  child.kill(signal);
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
   await done;
   clearTimeout(timer);

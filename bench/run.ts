@@ -6,6 +6,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_POSTGRES_URL } from './bench-database.js';
 import { compileStandalone } from './compile-standalone.js';
 import { LoadClient } from './load-client.js';
 import { jobFor, measurePhase, type Phase, type PhaseSubject } from './measure-phase.js';
@@ -51,8 +52,12 @@ function plannedSeconds(options: BenchOptions): number {
   return cells * (options.warmupS + options.reps * phases * (options.durationS + SETTLE_MS / 1000));
 }
 
-async function startTargets(targets: Target[], skipped: Skipped[]): Promise<Started[]> {
-  const started: Started[] = [];
+/** Starts the targets one by one into `started`, which the caller stops however the run ends. */
+async function startTargets(
+  targets: Target[],
+  started: Started[],
+  skipped: Skipped[],
+): Promise<void> {
   for (const target of targets) {
     try {
       started.push({ target, running: await target.start() });
@@ -63,7 +68,15 @@ async function startTargets(targets: Target[], skipped: Skipped[]): Promise<Star
       log(`${target.name} did not start: ${reason}`);
     }
   }
-  return started;
+}
+
+/** Stops every started target (and drops its database); a failure is logged, not thrown. */
+async function stopTargets(started: Started[]): Promise<void> {
+  for (const { target, running } of started) {
+    await running.stop().catch((e: unknown) => {
+      log(`${target.name} did not stop cleanly: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
 }
 
 /** Pairs every started target with every scenario it answers correctly. */
@@ -75,7 +88,7 @@ async function checkSubjects(
   const subjects: PhaseSubject[] = [];
   for (const scenario of scenarios) {
     for (const { target, running } of started) {
-      const failure = await preflight(running.url, target.headers, scenario);
+      const failure = await preflight(running.url, running.headers, scenario);
       if (failure === undefined) subjects.push({ target, running, scenario });
       else {
         skipped.push({ target: target.name, scenario: scenario.name, reason: failure });
@@ -142,6 +155,8 @@ async function measure(
 
 async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunReport> {
   const startedAt = new Date();
+  // Taken now, as close as the run can get to the build it measures: others may commit during it.
+  const revision = treeRevision();
   log(`planned measuring time ≈ ${Math.round(plannedSeconds(options))} s`);
   const workDir = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
   const mock = processes.spawn(
@@ -158,10 +173,19 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
   );
   const upstreamUrl = loopbackUrl(await mock.readyPort(MOCK_START_TIMEOUT_MS));
   const load = await LoadClient.start(repoRoot);
+  const started: Started[] = [];
   try {
-    const context = { repoRoot, upstreamUrl, upstreamPid: mock.pid, processes, workDir };
+    const context = {
+      repoRoot,
+      upstreamUrl,
+      upstreamPid: mock.pid,
+      processes,
+      workDir,
+      nodeArgs: [],
+      postgresUrl: process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
+    };
     const skipped: Skipped[] = [];
-    const started = await startTargets(createTargets(options.targets, context), skipped);
+    await startTargets(createTargets(options.targets, context), started, skipped);
     const scenarios = SCENARIOS.filter((s) => options.scenarios.includes(s.name));
     const subjects = await checkSubjects(started, scenarios, skipped);
     const samples = await measure(load, subjects, options);
@@ -170,12 +194,12 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
       description: target.description,
       peakRssMiB: readPeakRssMiB(running.pid),
     }));
-    for (const { running } of started) await running.stop();
+    await stopTargets(started.splice(0));
     const cpu = cpus()[0];
     return {
       startedAt: startedAt.toISOString(),
       wallSeconds: (Date.now() - startedAt.getTime()) / 1000,
-      revision: treeRevision(),
+      revision,
       machine: {
         cpus: cpus().length,
         cpuModel: cpu?.model ?? 'unknown',
@@ -194,6 +218,7 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
       samples,
     };
   } finally {
+    await stopTargets(started);
     load.stop();
     rmSync(workDir, { recursive: true, force: true });
   }

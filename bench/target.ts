@@ -7,14 +7,17 @@ export interface RunningTarget {
   url: string;
   /** Root of the process tree whose CPU and memory are charged to this target. */
   pid: number;
-  stop(): Promise<void>;
+  /** Sent with every request, on top of content-type; known only once started when it holds a
+   * key the target itself issued (a virtual key). */
+  headers: Record<string, string>;
+  /** Stops the target (with SIGTERM unless told) and removes what it created (a database);
+   * safe to call twice. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface Target {
   name: string;
   description: string;
-  /** Sent with every request, on top of content-type. */
-  headers: Record<string, string>;
   start(): Promise<RunningTarget>;
 }
 
@@ -26,6 +29,10 @@ export interface TargetContext {
   processes: ProcessGroup;
   /** A private temporary directory for config files and databases. */
   workDir: string;
+  /** Extra node flags for the measured server process, e.g. --cpu-prof (bench/profile.ts). */
+  nodeArgs: string[];
+  /** A PostgreSQL server URL whose role may create databases, for the PostgreSQL targets. */
+  postgresUrl: string;
 }
 
 export type TargetFactory = (context: TargetContext) => Target;

@@ -1,4 +1,5 @@
 // The registry of benchmark targets, by the name used with --targets.
+import { createPostgresDatabase, createSqliteDatabase } from './bench-database.js';
 import { compileStandalone } from './compile-standalone.js';
 import { loopbackUrl, type Target, type TargetContext, type TargetFactory } from './target.js';
 import { createTollgateTarget } from './tollgate-target.js';
@@ -9,38 +10,66 @@ const START_TIMEOUT_MS = 20_000;
 const direct: TargetFactory = (context) => ({
   name: 'direct',
   description: 'straight to the mock upstream (baseline for added latency)',
-  headers: { authorization: 'Bearer sk-upstream' },
   // The mock belongs to the run, not to this target, so stopping the target leaves it running.
   start: () =>
-    Promise.resolve({ url: context.upstreamUrl, pid: context.upstreamPid, stop: async () => {} }),
+    Promise.resolve({
+      url: context.upstreamUrl,
+      pid: context.upstreamPid,
+      headers: { authorization: 'Bearer sk-upstream' },
+      stop: async () => {},
+    }),
 });
 
 const bare: TargetFactory = (context) => ({
   name: 'bare',
   description: 'bare Node proxy, node:http + undici (the yardstick for ratios)',
-  headers: { authorization: 'Bearer sk-bench-master' },
   start: async () => {
     const script = compileStandalone(context.repoRoot, 'bench/bare-proxy.ts');
     const service = context.processes.spawn(
       'bare',
       process.execPath,
-      [script, '--upstream', context.upstreamUrl],
+      [...context.nodeArgs, script, '--upstream', context.upstreamUrl],
       { cwd: context.repoRoot },
     );
     const port = await service.readyPort(START_TIMEOUT_MS);
-    return { url: loopbackUrl(port), pid: service.pid, stop: () => service.stop() };
+    return {
+      url: loopbackUrl(port),
+      pid: service.pid,
+      headers: { authorization: 'Bearer sk-bench-master' },
+      stop: (signal) => service.stop(signal),
+    };
   },
 });
 
 const tollgate: TargetFactory = (context) =>
   createTollgateTarget(context, {
     name: 'tollgate',
-    description: 'Tollgate (dist/main.js), master key, no store',
+    description: 'Tollgate (dist/main.js), master key, --no-database',
   });
 
-export const TARGETS: Readonly<Record<string, TargetFactory>> = { direct, bare, tollgate };
+const tollgateVkeySqlite: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'tollgate-vkey-sqlite',
+    description: 'Tollgate, virtual key, fresh SQLite file',
+    createDatabase: () => createSqliteDatabase(context.workDir, 'tollgate-vkey-sqlite'),
+  });
 
-export const DEFAULT_TARGETS = ['direct', 'bare', 'tollgate'];
+const tollgateVkeyPostgres: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'tollgate-vkey-postgres',
+    description: 'Tollgate, virtual key, fresh PostgreSQL database',
+    createDatabase: () => createPostgresDatabase(context.postgresUrl),
+  });
+
+export const TARGETS: Readonly<Record<string, TargetFactory>> = {
+  direct,
+  bare,
+  tollgate,
+  'tollgate-vkey-sqlite': tollgateVkeySqlite,
+  'tollgate-vkey-postgres': tollgateVkeyPostgres,
+};
+
+export const DEFAULT_TARGETS = Object.keys(TARGETS);
 
 export function createTargets(names: readonly string[], context: TargetContext): Target[] {
   return names.map((name) => {

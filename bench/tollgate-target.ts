@@ -1,23 +1,30 @@
 // Tollgate as a benchmark target: the built gateway (dist/main.js) run as plain node, exactly as
-// a user would run it, with a generated config that points at the mock upstream.
+// a user would run it, with a generated config that points at the mock upstream. Without a store
+// it runs with --no-database and clients send the master key; with one, clients send a virtual
+// key the target creates through /key/generate before anything is measured.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { stringify } from 'yaml';
+import type { BenchDatabase } from './bench-database.js';
 import { findFreePort } from './free-port.js';
+import type { Service } from './process-group.js';
 import { loopbackUrl, type Target, type TargetContext } from './target.js';
 
 const MASTER_KEY = 'sk-bench-master';
 const START_TIMEOUT_MS = 60_000;
 const BUILD_TIMEOUT_MS = 300_000;
+const ADMIN_TIMEOUT_MS = 10_000;
+/** The virtual key's settings: the bench model only, and a budget the run cannot exhaust. */
+const VIRTUAL_KEY_REQUEST = { models: ['bench-model'], max_budget: 1000 };
 
 export interface TollgateVariant {
   name: string;
   description: string;
-  /** Merged into general_settings, e.g. a database_url for the store-backed variants. */
-  generalSettings?: Record<string, unknown>;
-  /** The key clients present; a virtual key for the store-backed variants. */
-  clientKey?: string;
+  /** Creates the fresh store this variant runs on; without it the gateway runs with
+   * --no-database and clients present the master key. */
+  createDatabase?: () => Promise<BenchDatabase>;
 }
 
 function newestSourceMs(dir: string): number {
@@ -59,30 +66,88 @@ function writeConfig(context: TargetContext, variant: TollgateVariant): string {
         },
       },
     ],
-    general_settings: { master_key: MASTER_KEY, ...variant.generalSettings },
+    general_settings: { master_key: MASTER_KEY },
   };
   const path = join(context.workDir, `${variant.name}.yaml`);
   writeFileSync(path, stringify(config));
   return path;
 }
 
+/** Creates a virtual key with the master key and returns it. */
+async function generateVirtualKey(url: string): Promise<string> {
+  const res = await request(`${url}/key/generate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER_KEY}` },
+    body: JSON.stringify(VIRTUAL_KEY_REQUEST),
+    headersTimeout: ADMIN_TIMEOUT_MS,
+    bodyTimeout: ADMIN_TIMEOUT_MS,
+  });
+  const text = await res.body.text();
+  const key = res.statusCode === 200 ? (JSON.parse(text) as { key?: unknown }).key : undefined;
+  if (typeof key !== 'string' || !key.startsWith('sk-')) {
+    throw new Error(`/key/generate answered HTTP ${res.statusCode}: ${text.slice(0, 300)}`);
+  }
+  return key;
+}
+
+/** Runs every step even when an earlier one fails, then reports the first failure. */
+async function runAll(steps: (() => Promise<void>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) await step().catch((e: unknown) => failures.push(e));
+  if (failures.length > 0) throw failures[0];
+}
+
 export function createTollgateTarget(context: TargetContext, variant: TollgateVariant): Target {
   return {
     name: variant.name,
     description: variant.description,
-    headers: { authorization: `Bearer ${variant.clientKey ?? MASTER_KEY}` },
     start: async () => {
       const entry = ensureBuilt(context.repoRoot);
       const configPath = writeConfig(context, variant);
       const port = await findFreePort();
-      const args = [entry, '--config', configPath, '--port', String(port), '--host', '127.0.0.1'];
-      const service = context.processes.spawn(variant.name, process.execPath, args, {
-        cwd: context.repoRoot,
-        env: { ...process.env, LITELLM_LOG: 'ERROR' },
-      });
-      const url = loopbackUrl(port);
-      await service.readyHttp(`${url}/health/liveliness`, START_TIMEOUT_MS);
-      return { url, pid: service.pid, stop: () => service.stop() };
+      const database = await variant.createDatabase?.();
+      const args = [
+        ...context.nodeArgs,
+        entry,
+        '--config',
+        configPath,
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      ];
+      // An explicit choice either way, so a DATABASE_URL in the caller's environment (or the
+      // default ./tollgate.db in the working directory) never decides what is measured.
+      const env: NodeJS.ProcessEnv = { ...process.env, LITELLM_LOG: 'ERROR' };
+      delete env.TOLLGATE_DATABASE_URL;
+      if (database === undefined) {
+        args.push('--no-database');
+        delete env.DATABASE_URL;
+      } else env.DATABASE_URL = database.url;
+      let service: Service | undefined;
+      let stopped: Promise<void> | undefined;
+      const stop = (signal?: NodeJS.Signals): Promise<void> =>
+        (stopped ??= runAll([
+          async () => {
+            await service?.stop(signal);
+          },
+          async () => {
+            await database?.drop();
+          },
+        ]));
+      try {
+        service = context.processes.spawn(variant.name, process.execPath, args, {
+          cwd: context.repoRoot,
+          env,
+        });
+        const url = loopbackUrl(port);
+        await service.readyHttp(`${url}/health/liveliness`, START_TIMEOUT_MS);
+        const clientKey = database === undefined ? MASTER_KEY : await generateVirtualKey(url);
+        return { url, pid: service.pid, headers: { authorization: `Bearer ${clientKey}` }, stop };
+      } catch (e: unknown) {
+        await stop().catch(() => undefined);
+        throw e;
+      }
     },
   };
 }
