@@ -12,9 +12,18 @@ const LITELLM_LEVELS: Record<string, string> = {
 
 /** `LITELLM_LOG` / `TOLLGATE_LOG_LEVEL` → pino level; `info` by default. */
 export function logLevelFrom(env: Record<string, string | undefined>): string {
-  const raw = env.TOLLGATE_LOG_LEVEL ?? env.LITELLM_LOG ?? 'INFO';
-  return LITELLM_LEVELS[raw.toUpperCase()] ?? raw.toLowerCase();
+  const name = env.TOLLGATE_LOG_LEVEL !== undefined ? 'TOLLGATE_LOG_LEVEL' : 'LITELLM_LOG';
+  const raw = env[name] ?? 'INFO';
+  const level = LITELLM_LEVELS[raw.toUpperCase()] ?? raw.toLowerCase();
+  if (!PINO_LEVELS.has(level)) {
+    throw new Error(
+      `${name}=${raw} is not a log level; use DEBUG, INFO, WARNING or ERROR (or trace, fatal, silent)`,
+    );
+  }
+  return level;
 }
+
+const PINO_LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
