@@ -8,6 +8,7 @@ import type { UserRecord } from '../store/user-repository.js';
 import { buildModelDirectory, type ModelSource } from './model-access.js';
 import { toProxyRole } from './principal.js';
 import { createVirtualKeyPrincipal } from './virtual-key-principal.js';
+import { keyRecord, teamRecord } from '../../test/helpers/records.js';
 
 function deployment(modelName: string, route: string, accessGroups: string[] = []): Deployment {
   const [provider = '', ...rest] = route.split('/');
@@ -39,60 +40,11 @@ const source: ModelSource = {
 const directory = buildModelDirectory(source);
 
 function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return {
-    token: 'a'.repeat(64),
-    key_name: 'sk-...abcd',
-    key_alias: null,
-    user_id: null,
-    team_id: null,
-    models: [],
-    aliases: {},
-    config: {},
-    permissions: {},
-    metadata: {},
-    tags: [],
-    allowed_routes: [],
-    model_max_budget: {},
-    spend: 0,
-    max_budget: null,
-    soft_budget: null,
-    budget_duration: null,
-    budget_reset_at: null,
-    expires: null,
-    tpm_limit: null,
-    rpm_limit: null,
-    max_parallel_requests: null,
-    blocked: false,
-    key_type: 'default',
-    created_by: null,
-    updated_by: null,
-    created_at: '2025-01-01T00:00:00.000Z',
-    updated_at: '2025-01-01T00:00:00.000Z',
-    ...overrides,
-  };
+  return keyRecord({ token: 'a'.repeat(64), key_name: 'sk-...abcd', ...overrides });
 }
 
 function team(overrides: Partial<TeamRecord> = {}): TeamRecord {
-  return {
-    team_id: 'team-1',
-    team_alias: null,
-    organization_id: null,
-    metadata: {},
-    models: [],
-    model_aliases: {},
-    spend: 0,
-    max_budget: null,
-    soft_budget: null,
-    budget_duration: null,
-    budget_reset_at: null,
-    tpm_limit: null,
-    rpm_limit: null,
-    max_parallel_requests: null,
-    blocked: false,
-    created_at: '2025-01-01T00:00:00.000Z',
-    updated_at: '2025-01-01T00:00:00.000Z',
-    ...overrides,
-  };
+  return teamRecord({ team_id: 'team-1', ...overrides });
 }
 
 function user(overrides: Partial<UserRecord> = {}): UserRecord {
