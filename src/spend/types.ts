@@ -1,0 +1,144 @@
+/**
+ * The seams of the money path, in the order a request meets them:
+ *
+ *   price (Pricing) → admit (Admission over a CounterStore) → dispatch → settle → book (SpendLedger)
+ *
+ * Each seam has one job and knows nothing of HTTP: the proxy builds the scopes that apply to a
+ * request, asks Admission for a reservation of the call's worst-case cost, calls the provider, and
+ * at the end settles the reservation at the real cost and books a SpendEntry. Every exit path
+ * settles (success, upstream error, timeout, client disconnect, a stream cut short).
+ */
+import type { Deployment } from '../contracts/deployment.js';
+import type { Usage } from '../contracts/openai.js';
+
+/** What kind of call is priced and logged (`call_type` in the spend log, LiteLLM's names). */
+export type CallType = 'acompletion' | 'atext_completion' | 'aembedding' | 'anthropic_messages';
+
+// ---------------------------------------------------------------------------------------------
+// Pricing
+// ---------------------------------------------------------------------------------------------
+
+/** USD per token (or per second) of one deployment: config overrides first, then the price table. */
+export interface TokenPrices {
+  inputPerToken: number;
+  outputPerToken: number;
+  /** Prompt tokens read from the provider's cache; defaults to `inputPerToken` when unpriced. */
+  cacheReadPerToken: number;
+  /** Prompt tokens written to the provider's cache (Anthropic). */
+  cacheWritePerToken: number;
+  inputPerSecond?: number;
+  outputPerSecond?: number;
+  /** The model's maximum output tokens when the table knows it: the worst case of a call. */
+  maxOutputTokens?: number;
+  /** False when neither the config nor the table has a price: the call costs 0 (flagged once). */
+  known: boolean;
+}
+
+export interface Pricing {
+  pricesFor(deployment: Deployment): TokenPrices;
+  /** USD cost of a finished call from its real usage (cached, cache-write and reasoning tokens included). */
+  costOf(deployment: Deployment, usage: Usage, durationMs: number): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admission: budgets and rate limits for every scope that applies, in one atomic step
+// ---------------------------------------------------------------------------------------------
+
+export type ScopeKind = 'key' | 'user' | 'team' | 'team_member' | 'customer' | 'model_per_key';
+
+/** One budget / rate-limit holder that a request is charged to. */
+export interface Scope {
+  kind: ScopeKind;
+  /** Key hash, user id, team id, `teamId:userId`, customer id, `keyHash:modelGroup`. */
+  id: string;
+  /** How the refusal names it (alias or `sk-...XXXX` for keys, the id otherwise). */
+  label: string;
+  maxBudget?: number | null;
+  /** Spend as stored when the scope was loaded, and its window (`budget_reset_at`, ISO). */
+  spend: number;
+  budgetDuration?: string | null;
+  budgetResetAt?: string | null;
+  rpmLimit?: number | null;
+  tpmLimit?: number | null;
+  maxParallelRequests?: number | null;
+}
+
+export interface AdmissionRequest {
+  requestId: string;
+  scopes: readonly Scope[];
+  /** Worst-case cost of the prompt (an upper bound of its tokens times the input price). */
+  inputCost: number;
+  /** Price of one output token; 0 when the model is unpriced (then budgets do not bind). */
+  outputCostPerToken: number;
+  /** `max_tokens` the request asked for, else the model's maximum output, else a default. */
+  maxTokens: number;
+  /** Tokens the request is expected to use, for tpm accounting before the real count is known. */
+  estimatedTokens: number;
+  signal?: AbortSignal;
+}
+
+export interface Admitted {
+  /** Set when the budget could not pay `maxTokens`: the output cap the call must be sent with. */
+  loweredMaxTokens?: number;
+  /** `x-ratelimit-remaining-requests`, `x-ratelimit-limit-requests`, `x-ratelimit-remaining-tokens`, … */
+  headers: Record<string, string>;
+  /**
+   * Ends the reservation at the real cost and tokens: releases what was reserved, adds the cost
+   * to every budget scope and the tokens to every tpm window, frees the parallel slot. Idempotent:
+   * the second call is a no-op, so every exit path may call it.
+   */
+  settle(cost: number, totalTokens: number): void;
+}
+
+export interface Admission {
+  /**
+   * Checks and reserves, or throws the GatewayError LiteLLM would (budget_exceeded, rate limit
+   * 429 with retry-after). Synchronous on one replica with nothing to wait for; a Promise when it
+   * waits for other reservations to settle or talks to Redis.
+   */
+  admit(request: AdmissionRequest): Admitted | Promise<Admitted>;
+  /** An admin changed a scope's budget or spend: forget what is held for it. */
+  forget(kind: ScopeKind, id: string): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Booking: the spend ledger (outbox, batched writer, idempotent by request id)
+// ---------------------------------------------------------------------------------------------
+
+export interface SpendEntry {
+  requestId: string;
+  callType: CallType;
+  /** SHA-256 hex of the key; absent for open access. */
+  keyHash?: string;
+  keyAlias?: string | null;
+  userId?: string | null;
+  teamId?: string | null;
+  /** The end user (`user` field of the request), when it names one. */
+  customerId?: string | null;
+  tags: string[];
+  /** The provider's model name, the public model group, the deployment id and provider. */
+  model: string;
+  modelGroup: string;
+  deploymentId: string;
+  provider: string;
+  apiBase?: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  cost: number;
+  /** Epoch milliseconds. */
+  startTime: number;
+  endTime: number;
+  status: 'success' | 'failure';
+  metadata: Record<string, unknown>;
+}
+
+export interface SpendLedger {
+  /** Queues an entry; never throws and never waits on the database. */
+  book(entry: SpendEntry): void;
+  /** Writes everything queued (retrying until the store answers or the deadline passes). */
+  flush(deadlineMs?: number): Promise<void>;
+  /** Cost queued but not yet written for a scope, so a counter loaded from the store is whole. */
+  pendingFor(kind: ScopeKind, id: string): number;
+  close(deadlineMs?: number): Promise<void>;
+}
