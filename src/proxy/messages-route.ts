@@ -51,11 +51,13 @@ async function handleMessages(
     {
       requestId: request.id,
       signal,
+      callType: 'anthropic_messages',
     },
   );
   const headers = responseHeaders(result.meta);
   if (result.kind === 'json') {
-    deps.service.recordUsage(result.meta, result.value.usage);
+    const cost = deps.service.recordUsage(result.meta, result.value.usage);
+    headers['x-litellm-response-cost'] = String(cost);
     headers['x-litellm-response-duration-ms'] = String(
       Math.round(performance.now() - result.meta.startedAt),
     );

@@ -103,7 +103,8 @@ async function handleCall(
   );
   const headers = responseHeaders(result.meta);
   if (result.kind === 'json') {
-    deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
+    const cost = deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
+    headers['x-litellm-response-cost'] = String(cost);
     // OpenAI SDKs ask for base64 by default; providers that only return floats get encoded here.
     const value =
       spec.op === 'embedding' && (body as { encoding_format?: string }).encoding_format === 'base64'
@@ -153,6 +154,8 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
   if (meta.deployment.apiBase && !meta.deployment.apiBase.startsWith('mock:')) {
     headers['x-litellm-model-api-base'] = meta.deployment.apiBase;
   }
+  const limits = meta.tab?.headers;
+  if (limits) Object.assign(headers, limits);
   return headers;
 }
 

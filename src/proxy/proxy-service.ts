@@ -10,6 +10,8 @@ import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
+import { withMaxTokens, type Meter, type Tab } from '../spend/meter.js';
+import type { CallType } from '../spend/types.js';
 import {
   ProviderError,
   type CallContext,
@@ -24,6 +26,12 @@ import type { UpstreamTransport } from './upstream-transport.js';
 
 export type OpName = 'chat' | 'completion' | 'embedding';
 
+const CALL_TYPES: Readonly<Record<OpName, CallType>> = {
+  chat: 'acompletion',
+  completion: 'atext_completion',
+  embedding: 'aembedding',
+};
+
 /** Picks the operation for a deployment, for calls that are not one of the built-in OpNames. */
 export type OperationResolver = (
   adapter: ProviderAdapter,
@@ -37,6 +45,8 @@ export interface ProxyDeps {
   transport: UpstreamTransport;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** Admission, pricing and booking; without one, calls are neither limited nor booked. */
+  meter?: Meter;
 }
 
 export interface ProxyRequestBody {
@@ -52,6 +62,8 @@ export interface CallMeta {
   retries: number;
   fallbacks: number;
   startedAt: number;
+  /** The call's reservation, settled and booked when the call ends. */
+  tab?: Tab;
 }
 
 export type CallResult<Res, Chunk> =
@@ -75,7 +87,7 @@ export class ProxyService {
     op: OpName | OperationResolver,
     body: Req,
     principal: Principal,
-    io: { requestId: string; signal: AbortSignal },
+    io: { requestId: string; signal: AbortSignal; callType?: CallType },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
     // Key and team aliases rewrite the model first; access is checked on where it leads.
@@ -97,6 +109,11 @@ export class ProxyService {
       );
     }
     const stream = body.stream === true;
+    const opening =
+      this.deps.meter &&
+      this.openTab(op, body, principal, { ...io, candidates: resolved.deployments });
+    const tab = opening instanceof Promise ? await opening : opening;
+    if (tab?.loweredMaxTokens !== undefined) body = withMaxTokens(body, tab.loweredMaxTokens);
     const startedAt = performance.now();
     let last: Deployment | undefined;
     const numRetries = typeof body.num_retries === 'number' ? body.num_retries : undefined;
@@ -146,6 +163,7 @@ export class ProxyService {
         retries: outcome.retries,
         fallbacks: outcome.fallbacks,
         startedAt,
+        tab,
       };
       if (outcome.fallbacks > 0) this.deps.metrics.fallbacks.inc({ model: resolved.group });
       return stream
@@ -157,6 +175,15 @@ export class ProxyService {
         : { kind: 'json', value: outcome.value as Res, meta };
     } catch (error: unknown) {
       if (last && error instanceof ProviderError) this.recordFailure(last, error);
+      if (tab && last) {
+        tab.close({
+          deployment: last,
+          group: resolved.group,
+          usage: undefined,
+          status: 'failure',
+          startedAt,
+        });
+      } else tab?.release();
       throw toGatewayError(error, {
         providerName: last ? this.adapterFor(last).displayName : 'Gateway',
         group: resolved.group,
@@ -175,8 +202,38 @@ export class ProxyService {
     return opened;
   }
 
-  /** Books a call that finished well: success, latency, retries, and the tokens it used. */
-  recordUsage(meta: CallMeta, usage: Usage | undefined): void {
+  /**
+   * Admits the call against every budget and rate limit that applies, before any provider is
+   * called. `undefined` without a meter.
+   */
+  private openTab(
+    op: OpName | OperationResolver,
+    body: ProxyRequestBody,
+    principal: Principal,
+    io: {
+      requestId: string;
+      signal: AbortSignal;
+      callType?: CallType;
+      candidates: readonly Deployment[];
+    },
+  ): Tab | Promise<Tab> | undefined {
+    const meter = this.deps.meter;
+    if (!meter) return undefined;
+    return meter.open({
+      requestId: io.requestId,
+      callType: io.callType ?? (typeof op === 'string' ? CALL_TYPES[op] : 'acompletion'),
+      principal,
+      body: body as unknown as Record<string, unknown>,
+      candidates: io.candidates,
+      signal: io.signal,
+    });
+  }
+
+  /**
+   * Books a call that finished well: success, latency, retries, the tokens it used, and its
+   * cost (returned, for `x-litellm-response-cost`).
+   */
+  recordUsage(meta: CallMeta, usage: Usage | undefined): number {
     const { deployment } = meta;
     const labels = {
       model: meta.group,
@@ -188,6 +245,23 @@ export class ProxyService {
     if (meta.retries > 0)
       this.deps.metrics.retries.inc({ model: meta.group, model_id: deployment.id }, meta.retries);
     this.recordTokens(meta, usage);
+    return this.closeTab(meta, usage, 'success');
+  }
+
+  private closeTab(
+    meta: CallMeta,
+    usage: Usage | undefined,
+    status: 'success' | 'failure',
+  ): number {
+    return (
+      meta.tab?.close({
+        deployment: meta.deployment,
+        group: meta.group,
+        usage,
+        status,
+        startedAt: meta.startedAt,
+      }) ?? 0
+    );
   }
 
   /** The first chunk of a stream reached the client. */
@@ -205,6 +279,7 @@ export class ProxyService {
    */
   failStream(meta: CallMeta, usage: Usage | undefined, error: unknown): GatewayError {
     this.recordTokens(meta, usage);
+    this.closeTab(meta, usage, 'failure');
     if (error instanceof ProviderError) this.recordFailure(meta.deployment, error);
     return toGatewayError(error, {
       providerName: this.adapterFor(meta.deployment).displayName,

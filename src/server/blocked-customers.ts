@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CustomerInvalidation } from '../admin/customer-service.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { CustomerRepository } from '../store/customer-repository.js';
+import type { CustomerRecord, CustomerRepository } from '../store/customer-repository.js';
 
 export interface BlockedCustomersOptions {
   ttlMs?: number;
@@ -16,7 +16,8 @@ export interface BlockedCustomersOptions {
 }
 
 interface Entry {
-  blocked: boolean;
+  /** The stored customer, or null when none exists; its budget and limits are admitted too. */
+  record: CustomerRecord | null;
   expiresAt: number;
 }
 
@@ -37,20 +38,27 @@ export class BlockedCustomers implements CustomerInvalidation {
 
   /** Whether the customer is blocked; `undefined` when the answer is not cached. */
   cached(userId: string): boolean | undefined {
+    const record = this.cachedRecord(userId);
+    return record === undefined ? undefined : (record?.blocked ?? false);
+  }
+
+  /** The customer as last read (null: no such customer); `undefined` when not cached. */
+  cachedRecord(userId: string): CustomerRecord | null | undefined {
     const entry = this.entries.get(userId);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= this.now()) {
       this.entries.delete(userId);
       return undefined;
     }
-    return entry.blocked;
+    return entry.record;
   }
 
   async isBlocked(userId: string): Promise<boolean> {
     const cached = this.cached(userId);
     if (cached !== undefined) return cached;
-    const blocked = (await this.customers.findById(userId))?.blocked ?? false;
-    this.entries.set(userId, { blocked, expiresAt: this.now() + this.ttlMs });
+    const record = (await this.customers.findById(userId)) ?? null;
+    const blocked = record?.blocked ?? false;
+    this.entries.set(userId, { record, expiresAt: this.now() + this.ttlMs });
     if (this.entries.size > this.maxEntries) {
       // Maps iterate in insertion order: the first key is the oldest entry.
       const oldest = this.entries.keys().next().value;

@@ -1,0 +1,346 @@
+/**
+ * The money of one call, from admission to booking. The proxy opens a Tab before it routes:
+ * the scopes that pay for the call (key, user, team, team member, customer, per-model limits of
+ * the key) are asked for a reservation of the worst-case cost, which may lower `max_tokens`.
+ * When the call ends, however it ends, `close` prices the real usage, settles the reservation
+ * and books a spend-log entry. HTTP-framework-free.
+ */
+import type { Principal } from '../auth/principal.js';
+import type { Deployment } from '../contracts/deployment.js';
+import type { Usage } from '../contracts/openai.js';
+import type { CustomerRecord } from '../store/customer-repository.js';
+import type {
+  Admission,
+  Admitted,
+  CallType,
+  Pricing,
+  Scope,
+  SpendLedger,
+  TokenPrices,
+} from './types.js';
+
+/** Output tokens assumed for a call that names no `max_tokens` and whose model has no known limit. */
+export const DEFAULT_MAX_OUTPUT_TOKENS = 4096;
+
+export interface MeterDeps {
+  pricing: Pricing;
+  admission?: Admission;
+  ledger?: SpendLedger;
+  /** The customer record of a request's `user` field, when cached (read synchronously). */
+  customer?: (userId: string) => CustomerRecord | null | undefined;
+  /** An upper bound of the prompt's tokens, cheap enough to run on every request. */
+  promptTokenBound: (body: object, callType: CallType) => number;
+  now?: () => number;
+}
+
+export interface OpenTab {
+  requestId: string;
+  callType: CallType;
+  principal: Principal;
+  body: Record<string, unknown>;
+  /** The deployments the call may go to: the worst case takes the dearest of them. */
+  candidates: readonly Deployment[];
+  signal?: AbortSignal;
+}
+
+export interface CloseTab {
+  deployment: Deployment;
+  group: string;
+  usage: Usage | undefined;
+  status: 'success' | 'failure';
+  startedAt: number;
+}
+
+/** The part of the body that names the output cap, by call type (Anthropic requires it). */
+const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
+
+export class Meter {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: MeterDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Admits the call or throws the refusal; a sync Tab when nothing had to wait. */
+  open(input: OpenTab): Tab | Promise<Tab> {
+    const scopes = this.scopesOf(input.principal, input.body);
+    const startTime = this.now();
+    const admission = this.deps.admission;
+    if (!admission || scopes.length === 0) return new Tab(this, input, undefined, startTime);
+    const prices = this.worstPrices(input.candidates);
+    const promptTokens = this.deps.promptTokenBound(input.body, input.callType);
+    const requested = requestedMaxTokens(input.body);
+    const maxTokens =
+      input.callType === 'aembedding'
+        ? 0
+        : (requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+    const admitted = admission.admit({
+      requestId: input.requestId,
+      scopes,
+      inputCost: promptTokens * prices.inputPerToken,
+      outputCostPerToken: input.callType === 'aembedding' ? 0 : prices.outputPerToken,
+      maxTokens,
+      estimatedTokens: promptTokens,
+      signal: input.signal,
+    });
+    return admitted instanceof Promise
+      ? admitted.then((a) => new Tab(this, input, a, startTime))
+      : new Tab(this, input, admitted, startTime);
+  }
+
+  /** Prices a finished call and books it; returns the cost. Internal to Tab. */
+  book(tab: Tab, end: CloseTab): number {
+    const { pricing, ledger } = this.deps;
+    const endTime = this.now();
+    const usage = end.usage;
+    const cost = usage ? pricing.costOf(end.deployment, usage, endTime - tab.startTime) : 0;
+    tab.admitted?.settle(cost, usage?.total_tokens ?? 0);
+    if (!ledger) return cost;
+    const { principal, body } = tab.input;
+    const key = principal.key;
+    ledger.book({
+      requestId: tab.input.requestId,
+      callType: tab.input.callType,
+      keyHash: principal.keyHash,
+      keyAlias: key?.key_alias ?? null,
+      userId: principal.userId ?? null,
+      teamId: principal.teamId ?? null,
+      customerId: customerIdOf(body) ?? null,
+      tags: tagsOf(body, key?.tags),
+      model: end.deployment.model,
+      modelGroup: end.group,
+      deploymentId: end.deployment.id,
+      provider: end.deployment.provider,
+      apiBase: end.deployment.apiBase ?? null,
+      promptTokens: usage?.prompt_tokens ?? 0,
+      completionTokens: usage?.completion_tokens ?? 0,
+      totalTokens: usage?.total_tokens ?? 0,
+      cost,
+      startTime: tab.startTime,
+      endTime,
+      status: end.status,
+      metadata: requestMetadata(body),
+    });
+    return cost;
+  }
+
+  /** The scopes a request is charged to, in the order LiteLLM checks them. */
+  scopesOf(principal: Principal, body: Record<string, unknown>): Scope[] {
+    const scopes: Scope[] = [];
+    const { key, user, team, teamMember } = principal;
+    if (key && principal.keyHash) {
+      scopes.push({
+        kind: 'key',
+        id: principal.keyHash,
+        label: `${key.key_alias ?? 'None'} (${key.key_name ?? 'sk-...'})`,
+        maxBudget: key.max_budget,
+        spend: key.spend,
+        budgetDuration: key.budget_duration,
+        budgetResetAt: key.budget_reset_at,
+        rpmLimit: key.rpm_limit,
+        tpmLimit: key.tpm_limit,
+        maxParallelRequests: key.max_parallel_requests,
+      });
+      const perModel = perModelLimits(key.metadata, body.model);
+      if (perModel) {
+        scopes.push({
+          kind: 'model_per_key',
+          id: `${principal.keyHash}:${String(body.model)}`,
+          label: String(body.model),
+          spend: 0,
+          ...perModel,
+        });
+      }
+    }
+    if (user) {
+      scopes.push({
+        kind: 'user',
+        id: user.user_id,
+        label: user.user_id,
+        // LiteLLM holds a user's own budget against personal keys only, not team keys.
+        maxBudget: principal.teamId ? null : user.max_budget,
+        spend: user.spend,
+        budgetDuration: user.budget_duration,
+        budgetResetAt: user.budget_reset_at,
+        rpmLimit: user.rpm_limit,
+        tpmLimit: user.tpm_limit,
+        maxParallelRequests: user.max_parallel_requests,
+      });
+    }
+    if (team) {
+      scopes.push({
+        kind: 'team',
+        id: team.team_id,
+        label: team.team_alias ?? team.team_id,
+        maxBudget: team.max_budget,
+        spend: team.spend,
+        budgetDuration: team.budget_duration,
+        budgetResetAt: team.budget_reset_at,
+        rpmLimit: team.rpm_limit,
+        tpmLimit: team.tpm_limit,
+        maxParallelRequests: team.max_parallel_requests,
+      });
+    }
+    if (teamMember) {
+      scopes.push({
+        kind: 'team_member',
+        id: `${teamMember.team_id}:${teamMember.user_id}`,
+        label: `${teamMember.user_id} in Team=${teamMember.team_id}`,
+        maxBudget: teamMember.max_budget_in_team,
+        spend: teamMember.spend,
+        rpmLimit: teamMember.rpm_limit,
+        tpmLimit: teamMember.tpm_limit,
+      });
+    }
+    const customerId = customerIdOf(body);
+    const customer = customerId !== undefined ? this.deps.customer?.(customerId) : undefined;
+    if (customer) {
+      scopes.push({
+        kind: 'customer',
+        id: customer.user_id,
+        label: customer.user_id,
+        maxBudget: customer.max_budget,
+        spend: customer.spend,
+        budgetDuration: customer.budget_duration,
+        budgetResetAt: customer.budget_reset_at,
+        rpmLimit: customer.rpm_limit,
+        tpmLimit: customer.tpm_limit,
+      });
+    }
+    return scopes.filter(binds);
+  }
+
+  private worstPrices(candidates: readonly Deployment[]): TokenPrices {
+    const { pricing } = this.deps;
+    let worst: TokenPrices | undefined;
+    for (const d of candidates) {
+      const p = pricing.pricesFor(d);
+      if (!worst) {
+        worst = p;
+        continue;
+      }
+      if (
+        p.inputPerToken > worst.inputPerToken ||
+        p.outputPerToken > worst.outputPerToken ||
+        (p.maxOutputTokens ?? 0) > (worst.maxOutputTokens ?? 0)
+      ) {
+        worst = {
+          ...worst,
+          inputPerToken: Math.max(worst.inputPerToken, p.inputPerToken),
+          outputPerToken: Math.max(worst.outputPerToken, p.outputPerToken),
+          maxOutputTokens:
+            Math.max(worst.maxOutputTokens ?? 0, p.maxOutputTokens ?? 0) || undefined,
+        };
+      }
+    }
+    return worst ?? ZERO_PRICES;
+  }
+}
+
+/** One call's reservation and the facts needed to book it. */
+export class Tab {
+  private closed = false;
+
+  constructor(
+    private readonly meter: Meter,
+    readonly input: OpenTab,
+    readonly admitted: Admitted | undefined,
+    readonly startTime: number,
+  ) {}
+
+  /** `max_tokens` the call must be sent with because the budget cannot pay more. */
+  get loweredMaxTokens(): number | undefined {
+    return this.admitted?.loweredMaxTokens;
+  }
+
+  /** Rate-limit headers for the response (`x-ratelimit-remaining-requests`, ...). */
+  get headers(): Record<string, string> | undefined {
+    return this.admitted?.headers;
+  }
+
+  /** Prices, settles and books; the first call wins, later ones return 0. */
+  close(end: CloseTab): number {
+    if (this.closed) return 0;
+    this.closed = true;
+    return this.meter.book(this, end);
+  }
+
+  /** A call that never reached a provider: the reservation is released, nothing is booked. */
+  release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.admitted?.settle(0, 0);
+  }
+}
+
+const ZERO_PRICES: TokenPrices = {
+  inputPerToken: 0,
+  outputPerToken: 0,
+  cacheReadPerToken: 0,
+  cacheWritePerToken: 0,
+  known: false,
+};
+
+function binds(scope: Scope): boolean {
+  return (
+    scope.maxBudget != null ||
+    scope.rpmLimit != null ||
+    scope.tpmLimit != null ||
+    scope.maxParallelRequests != null
+  );
+}
+
+function requestedMaxTokens(body: Record<string, unknown>): number | undefined {
+  for (const field of MAX_TOKENS_FIELDS) {
+    const value = body[field];
+    if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  }
+  return undefined;
+}
+
+/** The body with its output cap lowered to what the budget pays, in the field the client used. */
+export function withMaxTokens<T extends object>(body: T, maxTokens: number): T {
+  const record = body as Record<string, unknown>;
+  const field =
+    typeof record.max_completion_tokens === 'number' ? 'max_completion_tokens' : 'max_tokens';
+  return { ...body, [field]: maxTokens };
+}
+
+function customerIdOf(body: Record<string, unknown>): string | undefined {
+  const user = body.user;
+  return typeof user === 'string' && user !== '' ? user : undefined;
+}
+
+function requestMetadata(body: Record<string, unknown>): Record<string, unknown> {
+  const metadata = body.metadata;
+  return metadata && typeof metadata === 'object' && !Array.isArray(metadata)
+    ? (metadata as Record<string, unknown>)
+    : {};
+}
+
+/** Request tags (`metadata.tags`, or `tags`) and the key's own tags, without duplicates. */
+function tagsOf(body: Record<string, unknown>, keyTags: readonly string[] | undefined): string[] {
+  const fromRequest = requestMetadata(body).tags ?? body.tags;
+  const tags = new Set<string>(keyTags ?? []);
+  if (Array.isArray(fromRequest)) {
+    for (const t of fromRequest) if (typeof t === 'string' && t !== '') tags.add(t);
+  }
+  return [...tags];
+}
+
+/** The key's `model_rpm_limit` / `model_tpm_limit` (in its metadata, as LiteLLM keeps them). */
+function perModelLimits(
+  metadata: Record<string, unknown>,
+  model: unknown,
+): Pick<Scope, 'rpmLimit' | 'tpmLimit'> | undefined {
+  if (typeof model !== 'string') return undefined;
+  const rpm = limitOf(metadata.model_rpm_limit, model);
+  const tpm = limitOf(metadata.model_tpm_limit, model);
+  return rpm === undefined && tpm === undefined ? undefined : { rpmLimit: rpm, tpmLimit: tpm };
+}
+
+function limitOf(table: unknown, model: string): number | undefined {
+  if (!table || typeof table !== 'object') return undefined;
+  const value = (table as Record<string, unknown>)[model];
+  return typeof value === 'number' && value >= 0 ? value : undefined;
+}
