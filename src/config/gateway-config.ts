@@ -7,6 +7,7 @@ import type {
   RoutingStrategy,
   UpperboundKeyGenerateParams,
 } from './schema.js';
+import type { RedisSettings } from './redis-settings.js';
 
 export interface AliasTarget {
   model: string;
@@ -53,6 +54,8 @@ export interface GatewayConfig {
   disableAdminRoutesOnPublicListener?: boolean;
   /** What /key/generate applies to new keys. */
   keyGeneration?: KeyGenerationPolicy;
+  /** Cluster mode: the Redis the replicas share (config/redis-settings.ts); none = one replica. */
+  redis?: RedisSettings;
   /** Operator hooks named in `general_settings` (`module.fn`), loaded at start. */
   hooks?: HookSettings;
   /** The directory of the config file: hook modules are resolved from it (else the cwd). */

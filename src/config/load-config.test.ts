@@ -309,7 +309,7 @@ litellm_settings:
   success_callback: [langfuse]
   cache: true
 router_settings:
-  redis_host: localhost
+  enable_pre_call_checks: true
 mcp_servers: {}
 `,
       { env: {} },
@@ -320,7 +320,7 @@ mcp_servers: {}
       'general_settings.proxy_batch_write_at',
       'litellm_settings.success_callback',
       'litellm_settings.cache',
-      'router_settings.redis_host',
+      'router_settings.enable_pre_call_checks',
       'model_list[0].tpm_extra',
       'model_list[0].model_info.custom_flag',
     ];

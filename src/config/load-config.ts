@@ -18,8 +18,10 @@ import type {
   RouterConfig,
 } from './gateway-config.js';
 import { parseDuration } from '../util/duration.js';
+import { buildRedisSettings } from './redis-settings.js';
 import { resolveEnvReferences } from './resolve-env.js';
 import {
+  CacheParamsSchema,
   ConfigFileSchema,
   DefaultInternalUserParamsSchema,
   DefaultKeyGenerateParamsSchema,
@@ -158,6 +160,7 @@ export function buildConfig(
   const routerConfig = buildRouterConfig(router, litellm, problems);
   const internalUsers = buildInternalUserDefaults(litellm, problems);
   const keyGeneration = buildKeyGenerationPolicy(litellm, env, problems);
+  const redis = buildRedisSettings(file, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -181,6 +184,7 @@ export function buildConfig(
       general.disable_admin_routes_on_public_listener ??
       (disableAdminEndpoints === 'true' || disableAdminEndpoints === '1' ? true : undefined),
     keyGeneration,
+    redis,
     hooks: {
       customKeyGenerate: general.custom_key_generate,
       customAuth: general.custom_auth,
@@ -314,6 +318,7 @@ function collectUnknownKeys(file: ConfigFile): string[] {
   check(file.general_settings, GeneralSettingsSchema, 'general_settings');
   check(file.litellm_settings, LitellmSettingsSchema, 'litellm_settings');
   check(file.router_settings, RouterSettingsSchema, 'router_settings');
+  check(file.litellm_settings?.cache_params, CacheParamsSchema, 'litellm_settings.cache_params');
   check(
     file.litellm_settings?.default_key_generate_params,
     DefaultKeyGenerateParamsSchema,

@@ -146,6 +146,23 @@ export const KeyGenerationSettingsSchema = z.looseObject({
     .optional(),
 });
 
+/** A port as written in YAML or read from `os.environ/` (a string then); checked when used. */
+const RedisPortSchema = z.union([z.number(), z.string()]);
+
+/**
+ * `litellm_settings.cache_params`: Tollgate does not cache responses, but a Redis named here is
+ * the one cluster mode uses when `router_settings` names none (see config/redis-settings.ts).
+ */
+export const CacheParamsSchema = z.looseObject({
+  type: z.string().optional(),
+  url: z.string().optional(),
+  host: z.string().optional(),
+  port: RedisPortSchema.optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  ssl: z.union([z.boolean(), z.string()]).optional(),
+});
+
 export const LitellmSettingsSchema = z.looseObject({
   drop_params: z.boolean().optional(),
   default_key_generate_params: DefaultKeyGenerateParamsSchema.optional(),
@@ -160,6 +177,7 @@ export const LitellmSettingsSchema = z.looseObject({
   context_window_fallbacks: FallbackListSchema.optional(),
   content_policy_fallbacks: FallbackListSchema.optional(),
   default_fallbacks: stringList.optional(),
+  cache_params: CacheParamsSchema.nullable().optional(),
 });
 
 export const RoutingStrategySchema = z.enum([
@@ -189,6 +207,11 @@ export const RouterSettingsSchema = z.looseObject({
   content_policy_fallbacks: FallbackListSchema.optional(),
   default_fallbacks: stringList.optional(),
   model_group_alias: z.record(z.string(), AliasTarget).optional(),
+  /** Redis for cluster mode (see config/redis-settings.ts). */
+  redis_url: z.string().optional(),
+  redis_host: z.string().optional(),
+  redis_port: RedisPortSchema.optional(),
+  redis_password: z.string().optional(),
 });
 
 export const ConfigFileSchema = z.looseObject({
@@ -208,3 +231,4 @@ export type DefaultInternalUserParams = z.infer<typeof DefaultInternalUserParams
 export type DefaultKeyGenerateParams = z.infer<typeof DefaultKeyGenerateParamsSchema>;
 export type UpperboundKeyGenerateParams = z.infer<typeof UpperboundKeyGenerateParamsSchema>;
 export type KeyGenerationSettings = z.infer<typeof KeyGenerationSettingsSchema>;
+export type CacheParams = z.infer<typeof CacheParamsSchema>;
