@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   payload_too_large: { status: 413, type: 'invalid_request_error' },
   timeout: { status: 408, type: 'timeout' },
   rate_limit: { status: 429, type: 'throttling_error' },
+  /** A budget that cannot pay the call; 429 as newer LiteLLM, 400 (older) by configuration. */
+  budget_exceeded: { status: 429, type: 'budget_exceeded' },
   no_healthy_deployment: { status: 429, type: 'no_healthy_deployment' },
   upstream_error: { status: 500, type: 'api_error' },
   upstream_auth_error: { status: 401, type: 'authentication_error' },
