@@ -132,6 +132,25 @@ describe('params', () => {
     assert.deepEqual(d.headers, { A: '1', B: '2' });
   });
 
+  test('prices, prompt-cache prices included, are carried and never sent upstream', () => {
+    const d = build(
+      entry({
+        model: 'anthropic/claude-sonnet-4-5',
+        input_cost_per_token: 0.000003,
+        output_cost_per_token: 0.000015,
+        cache_read_input_token_cost: 0.0000003,
+        cache_creation_input_token_cost: 0.00000375,
+        input_cost_per_second: 0.01,
+      }),
+    );
+    assert.deepEqual(d.defaults, {});
+    assert.equal(d.inputCostPerToken, 0.000003);
+    assert.equal(d.outputCostPerToken, 0.000015);
+    assert.equal(d.cacheReadInputTokenCost, 0.0000003);
+    assert.equal(d.cacheCreationInputTokenCost, 0.00000375);
+    assert.equal(d.inputCostPerSecond, 0.01);
+  });
+
   test('weight and unset limits stay undefined', () => {
     const d = build(entry({ model: 'openai/gpt-4o' }));
     assert.equal(d.weight, undefined);

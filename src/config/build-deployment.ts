@@ -43,6 +43,8 @@ const INTERNAL_KEYS = new Set([
   'output_cost_per_token',
   'input_cost_per_second',
   'output_cost_per_second',
+  'cache_read_input_token_cost',
+  'cache_creation_input_token_cost',
   'extra_headers',
   'headers',
   'drop_params',
@@ -166,6 +168,8 @@ export function buildDeployment(
     outputCostPerToken: params.output_cost_per_token,
     inputCostPerSecond: params.input_cost_per_second,
     outputCostPerSecond: params.output_cost_per_second,
+    cacheReadInputTokenCost: params.cache_read_input_token_cost,
+    cacheCreationInputTokenCost: params.cache_creation_input_token_cost,
     modelInfo: {
       ...info,
       id: info.id !== undefined ? String(info.id) : stableId(entry),

@@ -39,5 +39,8 @@ export interface Deployment {
   outputCostPerToken?: number;
   inputCostPerSecond?: number;
   outputCostPerSecond?: number;
+  /** `cache_read_input_token_cost` / `cache_creation_input_token_cost`: prompt-cache prices. */
+  cacheReadInputTokenCost?: number;
+  cacheCreationInputTokenCost?: number;
   modelInfo: ModelInfo;
 }
