@@ -138,13 +138,14 @@ describe('tollgate migrate', () => {
         'applied 0001-initial',
         'applied 0002-key-listing-indexes',
         'applied 0003-models',
-        '3 migration(s) applied; now at 0003-models',
+        'applied 0004-spend',
+        '4 migration(s) applied; now at 0004-spend',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 3 migration\(s\), latest 0003-models/);
+    assert.match(again.out, /up to date: 4 migration\(s\), latest 0004-spend/);
   });
 
   it('refuses when the configured database is none', async () => {

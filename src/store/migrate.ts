@@ -6,6 +6,7 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import * as initial from './migrations/0001-initial.js';
 import * as keyListingIndexes from './migrations/0002-key-listing-indexes.js';
 import * as models from './migrations/0003-models.js';
+import * as spend from './migrations/0004-spend.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-key-listing-indexes': keyListingIndexes,
   '0003-models': models,
+  '0004-spend': spend,
 };
 
 /**

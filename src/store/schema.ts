@@ -142,6 +142,63 @@ export interface ModelTable {
   updated_at: string;
 }
 
+/** One row per call (LiteLLM's SpendLogs); JSON columns as text. */
+export interface SpendLogTable {
+  request_id: string;
+  call_type: string;
+  /** SHA-256 hex of the key; '' for calls without one. */
+  api_key: string;
+  spend: number;
+  total_tokens: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  startTime: string;
+  endTime: string;
+  request_duration_ms: number | null;
+  model: string;
+  model_id: string | null;
+  model_group: string | null;
+  custom_llm_provider: string | null;
+  api_base: string | null;
+  user: string;
+  team_id: string | null;
+  end_user: string;
+  request_tags: string;
+  metadata: string;
+  cache_hit: string;
+  cache_key: string;
+  status: string;
+}
+
+/** The totals both daily aggregates carry. */
+export interface SpendTotals {
+  spend: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  api_requests: number;
+  successful_requests: number;
+  failed_requests: number;
+}
+
+/** Spend per UTC day × key × user × team × customer × model; missing dimensions are ''. */
+export interface DailySpendTable extends SpendTotals {
+  date: string;
+  api_key: string;
+  user_id: string;
+  team_id: string;
+  end_user: string;
+  model_group: string;
+  model: string;
+  custom_llm_provider: string;
+}
+
+/** Spend per UTC day × request tag. */
+export interface DailyTagSpendTable extends SpendTotals {
+  date: string;
+  tag: string;
+}
+
 export interface DatabaseSchema {
   keys: KeyTable;
   deprecated_keys: DeprecatedKeyTable;
@@ -151,4 +208,7 @@ export interface DatabaseSchema {
   customers: CustomerTable;
   audit_log: AuditLogTable;
   models: ModelTable;
+  spend_logs: SpendLogTable;
+  daily_spend: DailySpendTable;
+  daily_tag_spend: DailyTagSpendTable;
 }

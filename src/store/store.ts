@@ -20,6 +20,8 @@ import {
   type OpenOptions,
   type StoreDatabase,
 } from './open-database.js';
+import { SpendReportRepository } from './spend-report-repository.js';
+import { SpendRepository } from './spend-repository.js';
 import { TeamRepository } from './team-repository.js';
 import { UserRepository } from './user-repository.js';
 
@@ -37,6 +39,10 @@ export interface Store {
   audit: AuditRepository;
   /** Models added through /model/new. */
   models: ModelRepository;
+  /** Booked spend, written by the spend ledger (not audited: no admin makes it). */
+  spend: SpendRepository;
+  /** Reads for the spend reports. */
+  spendReports: SpendReportRepository;
   /** Whether the database answers a trivial query within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -54,6 +60,8 @@ export function createStore(database: StoreDatabase): Store {
     customers: new AuditedCustomerRepository(db),
     audit: new AuditRepository(db),
     models: new AuditedModelRepository(db),
+    spend: new SpendRepository(db),
+    spendReports: new SpendReportRepository(db),
     ping: async (timeoutMs = 2000) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {

@@ -1,0 +1,297 @@
+/**
+ * The spend ledger: `book()` puts an entry in an in-memory outbox and returns at once; a
+ * background writer drains the outbox in batches, one transaction each, every `intervalMs` and
+ * as soon as a batch is full. The store's insert is idempotent by request id, so a batch whose
+ * commit was not acknowledged is simply sent again: nothing lost, nothing doubled.
+ *
+ * While the store fails, the outbox keeps its order and grows; the writer retries with backoff.
+ * It never drops an entry (that would be lost money): instead it logs an error each time the
+ * outbox doubles past `warnAt` entries, so an operator sees it long before memory matters
+ * (an entry is well under 1 kB: 100,000 waiting calls is tens of MB).
+ */
+import type { Logger } from 'pino';
+import type { SpendRow } from '../store/spend-repository.js';
+import type { ScopeKind, SpendEntry, SpendLedger } from './types.js';
+
+export interface SpendWriter {
+  /** Writes a batch in one transaction; resolves to how many rows were new. */
+  record(rows: readonly SpendRow[], now: number): Promise<number>;
+}
+
+export interface SpendLedgerOptions {
+  store: SpendWriter;
+  logger: Pick<Logger, 'warn' | 'error' | 'info'>;
+  /** The clock budget windows roll by (tests replace it). */
+  now?: () => number;
+  /** How often the writer flushes (`general_settings.proxy_batch_write_at`, in ms); 500 by default. */
+  intervalMs?: number;
+  /** A batch this full is written at once, without waiting for the interval; 500 by default. */
+  batchSize?: number;
+  /** Outbox size at which the first "store is behind" error is logged; 10,000 by default. */
+  warnAt?: number;
+  /** First and longest pause between retries after a failed write. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+interface Queued {
+  row: SpendRow;
+  scopes: readonly string[];
+  cost: number;
+}
+
+export class StoreSpendLedger implements SpendLedger {
+  private readonly outbox: Queued[] = [];
+  /** Cost and entry count queued per `kind:id`, for `pendingFor`. */
+  private readonly pending = new Map<string, { cost: number; count: number }>();
+  private readonly now: () => number;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private readonly minBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private nextWarnAt: number;
+  private backoffMs = 0;
+  /** Epoch ms (real time) before which the writer does not retry. */
+  private retryAt = 0;
+  private writing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly options: SpendLedgerOptions) {
+    this.now = options.now ?? Date.now;
+    this.intervalMs = options.intervalMs ?? 500;
+    this.batchSize = options.batchSize ?? 500;
+    this.nextWarnAt = options.warnAt ?? 10_000;
+    this.minBackoffMs = options.minBackoffMs ?? 100;
+    this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.timer = setInterval(() => this.kick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  book(entry: SpendEntry): void {
+    try {
+      const row = toSpendRow(entry);
+      const cost = row.log.spend;
+      const scopes = scopesOf(entry);
+      this.outbox.push({ row, scopes, cost });
+      for (const scope of scopes) {
+        const held = this.pending.get(scope) ?? { cost: 0, count: 0 };
+        held.cost += cost;
+        held.count += 1;
+        this.pending.set(scope, held);
+      }
+      if (this.closed) {
+        this.options.logger.error(
+          { requestId: entry.requestId },
+          'spend booked after the ledger closed: it stays queued and will not be written',
+        );
+      }
+      this.warnIfBehind();
+      if (this.outbox.length >= this.batchSize) setImmediate(() => this.kick());
+    } catch (error: unknown) {
+      // Booking must never fail a request; an entry that cannot even be queued is logged whole.
+      this.options.logger.error({ err: error, entry }, 'spend entry could not be queued');
+    }
+  }
+
+  pendingFor(kind: ScopeKind, id: string): number {
+    return this.pending.get(`${kind}:${id}`)?.cost ?? 0;
+  }
+
+  /** Entries waiting to be written. */
+  queued(): number {
+    return this.outbox.length;
+  }
+
+  /**
+   * Writes everything queued, retrying with backoff until the store takes it or `deadlineMs`
+   * (epoch milliseconds, real time) passes; without a deadline it waits as long as it takes.
+   */
+  async flush(deadlineMs?: number): Promise<void> {
+    while (this.outbox.length > 0) {
+      if (deadlineMs !== undefined && Date.now() >= deadlineMs) break;
+      const wait = this.retryAt - Date.now();
+      if (wait > 0) {
+        const cap = deadlineMs === undefined ? wait : Math.min(wait, deadlineMs - Date.now());
+        await sleep(Math.max(0, cap));
+        continue;
+      }
+      await untilDeadline(this.drain(), deadlineMs);
+    }
+  }
+
+  /** Stops the timer and flushes (SIGTERM); what could not be written by the deadline is logged. */
+  async close(deadlineMs?: number): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush(deadlineMs);
+    await untilDeadline(this.writing, deadlineMs);
+    if (this.outbox.length > 0) {
+      this.options.logger.error(
+        { unwritten: this.outbox.length, requestIds: this.outbox.map((q) => q.row.log.request_id) },
+        'spend ledger closed with entries the store did not take: they are lost',
+      );
+    }
+  }
+
+  /** Starts a drain unless one runs or the writer is backing off. */
+  private kick(): void {
+    if (this.outbox.length === 0 || this.writing || Date.now() < this.retryAt) return;
+    void this.drain();
+  }
+
+  /** Writes batches in order until the outbox is empty or a write fails. One at a time. */
+  private drain(): Promise<void> {
+    this.writing ??= this.writeBatches().finally(() => {
+      this.writing = undefined;
+    });
+    return this.writing;
+  }
+
+  private async writeBatches(): Promise<void> {
+    while (this.outbox.length > 0) {
+      const batch = this.outbox.slice(0, this.batchSize);
+      try {
+        await this.options.store.record(
+          batch.map((q) => q.row),
+          this.now(),
+        );
+      } catch (error: unknown) {
+        this.backoffMs = Math.min(
+          this.maxBackoffMs,
+          this.backoffMs === 0 ? this.minBackoffMs : this.backoffMs * 2,
+        );
+        this.retryAt = Date.now() + this.backoffMs;
+        this.options.logger.error(
+          { err: error, queued: this.outbox.length, retryInMs: this.backoffMs },
+          'spend ledger: the store refused a batch; it stays queued and is retried',
+        );
+        return;
+      }
+      // Committed (new rows and re-sent ones alike): only now does the batch leave the outbox.
+      this.outbox.splice(0, batch.length);
+      for (const q of batch) this.release(q);
+      if (this.backoffMs > 0) {
+        this.options.logger.info({ queued: this.outbox.length }, 'spend ledger: store is back');
+      }
+      this.backoffMs = 0;
+      this.retryAt = 0;
+    }
+  }
+
+  private release(q: Queued): void {
+    for (const scope of q.scopes) {
+      const held = this.pending.get(scope);
+      if (!held) continue;
+      held.count -= 1;
+      held.cost -= q.cost;
+      // The last entry of a scope leaves no floating-point residue behind.
+      if (held.count <= 0) this.pending.delete(scope);
+    }
+  }
+
+  private warnIfBehind(): void {
+    if (this.outbox.length < this.nextWarnAt) return;
+    this.options.logger.error(
+      { queued: this.outbox.length },
+      'spend ledger: the store is not taking spend; entries are kept in memory until it does',
+    );
+    this.nextWarnAt *= 2;
+  }
+}
+
+/** The `kind:id` scopes an entry's cost is pending for (ScopeKind's id conventions). */
+function scopesOf(entry: SpendEntry): string[] {
+  const scopes: string[] = [];
+  if (entry.keyHash) {
+    scopes.push(`key:${entry.keyHash}`, `model_per_key:${entry.keyHash}:${entry.modelGroup}`);
+  }
+  if (entry.userId) scopes.push(`user:${entry.userId}`);
+  if (entry.teamId) scopes.push(`team:${entry.teamId}`);
+  if (entry.teamId && entry.userId) scopes.push(`team_member:${entry.teamId}:${entry.userId}`);
+  if (entry.customerId) scopes.push(`customer:${entry.customerId}`);
+  return scopes;
+}
+
+/**
+ * The spend log row of an entry, made when it is booked: a value the store could refuse (a
+ * non-finite cost, metadata that is not JSON) must not block the outbox later.
+ */
+export function toSpendRow(entry: SpendEntry): SpendRow {
+  const tags = entry.tags.filter((t): t is string => typeof t === 'string');
+  const metadata = {
+    ...entry.metadata,
+    user_api_key: entry.keyHash ?? null,
+    user_api_key_alias: entry.keyAlias ?? null,
+    user_api_key_user_id: entry.userId ?? null,
+    user_api_key_team_id: entry.teamId ?? null,
+    user_api_key_end_user_id: entry.customerId ?? null,
+  };
+  return {
+    tags,
+    log: {
+      request_id: entry.requestId,
+      call_type: entry.callType,
+      api_key: entry.keyHash ?? '',
+      spend: finite(entry.cost),
+      total_tokens: count(entry.totalTokens),
+      prompt_tokens: count(entry.promptTokens),
+      completion_tokens: count(entry.completionTokens),
+      startTime: isoTime(entry.startTime),
+      endTime: isoTime(entry.endTime),
+      request_duration_ms: count(entry.endTime - entry.startTime),
+      model: entry.model,
+      model_id: entry.deploymentId,
+      model_group: entry.modelGroup,
+      custom_llm_provider: entry.provider,
+      api_base: entry.apiBase ?? null,
+      user: entry.userId ?? '',
+      team_id: entry.teamId ?? null,
+      end_user: entry.customerId ?? '',
+      request_tags: JSON.stringify(tags),
+      metadata: safeJson(metadata),
+      cache_hit: 'False',
+      cache_key: '',
+      status: entry.status,
+    },
+  };
+}
+
+function finite(value: number): number {
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+function count(value: number): number {
+  return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+function isoTime(ms: number): string {
+  return new Date(Number.isFinite(ms) ? ms : 0).toISOString();
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '{}';
+  }
+}
+
+/** Waits for `work`, or only until the deadline (a hung connection must not hold up shutdown). */
+async function untilDeadline(work: Promise<void> | undefined, deadlineMs?: number): Promise<void> {
+  if (!work || deadlineMs === undefined) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadlineMs - Date.now()));
+  });
+  try {
+    await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

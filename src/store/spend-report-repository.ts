@@ -1,0 +1,276 @@
+/**
+ * Reads for the spend reports. Totals come from the daily aggregates (one row per day × key ×
+ * user × team × customer × model, a few per day per active key however many calls it made), so
+ * the reports stay fast over millions of log rows; only `/spend/logs` reads the log itself, by
+ * its indexes, one page at a time.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseSchema, DailySpendTable, SpendLogTable } from './schema.js';
+
+type Db = Kysely<DatabaseSchema>;
+
+export interface SpendLogFilter {
+  apiKey?: string;
+  userId?: string;
+  requestId?: string;
+  teamId?: string;
+  endUser?: string;
+  model?: string;
+  status?: string;
+  minSpend?: number;
+  maxSpend?: number;
+  /** ISO instant, inclusive. */
+  since?: string;
+  /** ISO instant, exclusive. */
+  until?: string;
+}
+
+export interface SpendLogRecord extends Omit<SpendLogTable, 'request_tags' | 'metadata'> {
+  request_tags: string[];
+  metadata: Record<string, unknown>;
+}
+
+/** Dimensions of the daily aggregate a report groups by or filters on. */
+export type DailyDimension = Exclude<keyof DailySpendTable, keyof DailyTotals>;
+
+export interface DailyTotals {
+  spend: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  api_requests: number;
+  successful_requests: number;
+  failed_requests: number;
+}
+
+export interface DailyFilter {
+  /** `YYYY-MM-DD`, inclusive. */
+  fromDate?: string;
+  /** `YYYY-MM-DD`, inclusive. */
+  toDate?: string;
+  equals?: Partial<Record<DailyDimension, string>>;
+}
+
+export type DailyGroup<D extends DailyDimension> = Record<D, string> & DailyTotals;
+
+/** The budget columns of a key or user row, for `/spend/keys` and `/spend/users`. */
+export interface SpendHolder {
+  spend: number;
+  max_budget: number | null;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+}
+
+export type KeySpendRow = SpendHolder & {
+  token: string;
+  key_name: string | null;
+  key_alias: string | null;
+  user_id: string | null;
+  team_id: string | null;
+  created_at: string;
+};
+
+export type UserSpendRow = SpendHolder & {
+  user_id: string;
+  user_alias: string | null;
+  user_email: string | null;
+  user_role: string;
+};
+
+export class SpendReportRepository {
+  constructor(private readonly db: Db) {}
+
+  /** A page of log rows, newest first, and how many rows match in all. */
+  async logs(
+    filter: SpendLogFilter,
+    page: { offset: number; limit: number },
+  ): Promise<{ rows: SpendLogRecord[]; total: number }> {
+    const where = this.db.selectFrom('spend_logs').$call((q) => {
+      let query = q;
+      if (filter.apiKey !== undefined) query = query.where('api_key', '=', filter.apiKey);
+      if (filter.userId !== undefined) query = query.where('user', '=', filter.userId);
+      if (filter.requestId !== undefined) query = query.where('request_id', '=', filter.requestId);
+      if (filter.teamId !== undefined) query = query.where('team_id', '=', filter.teamId);
+      if (filter.endUser !== undefined) query = query.where('end_user', '=', filter.endUser);
+      if (filter.model !== undefined) query = query.where('model_group', '=', filter.model);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      if (filter.minSpend !== undefined) query = query.where('spend', '>=', filter.minSpend);
+      if (filter.maxSpend !== undefined) query = query.where('spend', '<=', filter.maxSpend);
+      if (filter.since !== undefined) query = query.where('startTime', '>=', filter.since);
+      if (filter.until !== undefined) query = query.where('startTime', '<', filter.until);
+      return query;
+    });
+    const [rows, count] = await Promise.all([
+      where
+        .selectAll()
+        .orderBy('startTime', 'desc')
+        .orderBy('request_id', 'desc')
+        .offset(page.offset)
+        .limit(page.limit)
+        .execute(),
+      where.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+    ]);
+    return { rows: rows.map(readLog), total: Number(count?.n ?? 0) };
+  }
+
+  /** Daily totals summed per combination of `groupBy` (empty: one grand total row). */
+  async daily<D extends DailyDimension>(
+    filter: DailyFilter,
+    groupBy: readonly D[],
+  ): Promise<DailyGroup<D>[]> {
+    let query = this.db.selectFrom('daily_spend');
+    if (filter.fromDate !== undefined) query = query.where('date', '>=', filter.fromDate);
+    if (filter.toDate !== undefined) query = query.where('date', '<=', filter.toDate);
+    for (const [column, value] of Object.entries(filter.equals ?? {})) {
+      if (value !== undefined) query = query.where(column as DailyDimension, '=', value);
+    }
+    const rows = await query
+      .select(groupBy)
+      .select((eb) => [
+        eb.fn.sum<number>('spend').as('spend'),
+        eb.fn.sum<number>('prompt_tokens').as('prompt_tokens'),
+        eb.fn.sum<number>('completion_tokens').as('completion_tokens'),
+        eb.fn.sum<number>('total_tokens').as('total_tokens'),
+        eb.fn.sum<number>('api_requests').as('api_requests'),
+        eb.fn.sum<number>('successful_requests').as('successful_requests'),
+        eb.fn.sum<number>('failed_requests').as('failed_requests'),
+      ])
+      .$if(groupBy.length > 0, (q) => q.groupBy(groupBy).orderBy(groupBy))
+      .execute();
+    return rows.map((row) => numbersOf(row as Record<string, unknown>) as DailyGroup<D>);
+  }
+
+  /** Keys, highest stored spend first; only `userId`'s when given. */
+  async keys(limit: number, userId?: string): Promise<KeySpendRow[]> {
+    return this.db
+      .selectFrom('keys')
+      .select([
+        'token',
+        'key_name',
+        'key_alias',
+        'user_id',
+        'team_id',
+        'spend',
+        'max_budget',
+        'budget_duration',
+        'budget_reset_at',
+        'created_at',
+      ])
+      .$if(userId !== undefined, (q) => q.where('user_id', '=', userId ?? ''))
+      .orderBy('spend', 'desc')
+      .orderBy('token')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Users, highest stored spend first; only `userId` when given. */
+  async users(limit: number, userId?: string): Promise<UserSpendRow[]> {
+    return this.db
+      .selectFrom('users')
+      .select([
+        'user_id',
+        'user_alias',
+        'user_email',
+        'user_role',
+        'spend',
+        'max_budget',
+        'budget_duration',
+        'budget_reset_at',
+      ])
+      .$if(userId !== undefined, (q) => q.where('user_id', '=', userId ?? ''))
+      .orderBy('spend', 'desc')
+      .orderBy('user_id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Key aliases and names by hash, for reports that show them next to a key's spend. */
+  async keyNames(
+    tokens: readonly string[],
+  ): Promise<Map<string, { key_alias: string | null; key_name: string | null }>> {
+    const out = new Map<string, { key_alias: string | null; key_name: string | null }>();
+    if (tokens.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('keys')
+      .select(['token', 'key_alias', 'key_name'])
+      .where('token', 'in', [...tokens])
+      .execute();
+    for (const r of rows) out.set(r.token, { key_alias: r.key_alias, key_name: r.key_name });
+    return out;
+  }
+
+  /** Team aliases by id. */
+  async teamAliases(teamIds: readonly string[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    if (teamIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('teams')
+      .select(['team_id', 'team_alias'])
+      .where('team_id', 'in', [...teamIds])
+      .execute();
+    for (const r of rows) out.set(r.team_id, r.team_alias);
+    return out;
+  }
+
+  /** Spend, request count per tag over a date range (inclusive days), highest spend first. */
+  async tags(
+    fromDate?: string,
+    toDate?: string,
+  ): Promise<{ tag: string; spend: number; api_requests: number }[]> {
+    let query = this.db.selectFrom('daily_tag_spend');
+    if (fromDate !== undefined) query = query.where('date', '>=', fromDate);
+    if (toDate !== undefined) query = query.where('date', '<=', toDate);
+    const rows = await query
+      .select('tag')
+      .select((eb) => [
+        eb.fn.sum<number>('spend').as('spend'),
+        eb.fn.sum<number>('api_requests').as('api_requests'),
+      ])
+      .groupBy('tag')
+      .orderBy(sql`sum(spend)`, 'desc')
+      .orderBy('tag')
+      .execute();
+    return rows.map((r) => ({
+      tag: r.tag,
+      spend: Number(r.spend),
+      api_requests: Number(r.api_requests),
+    }));
+  }
+}
+
+function readLog(row: SpendLogTable): SpendLogRecord {
+  return {
+    ...row,
+    total_tokens: Number(row.total_tokens),
+    prompt_tokens: Number(row.prompt_tokens),
+    completion_tokens: Number(row.completion_tokens),
+    request_duration_ms: row.request_duration_ms === null ? null : Number(row.request_duration_ms),
+    request_tags: parse(row.request_tags, []),
+    metadata: parse(row.metadata, {}),
+  };
+}
+
+/** PostgreSQL returns sums of BIGINT as strings and of DOUBLE as numbers; both become numbers. */
+function numbersOf(row: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...row };
+  for (const column of [
+    'spend',
+    'prompt_tokens',
+    'completion_tokens',
+    'total_tokens',
+    'api_requests',
+    'successful_requests',
+    'failed_requests',
+  ]) {
+    out[column] = Number(out[column] ?? 0);
+  }
+  return out;
+}
+
+function parse<T>(text: string, fallback: T): T {
+  try {
+    return (JSON.parse(text) as T | null) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * Writes booked spend: one batch of spend log rows in one transaction, idempotent by request id.
+ * Only the rows the insert actually adds (`ON CONFLICT DO NOTHING ... RETURNING`) are added to
+ * the totals of their key, user, team, team member, customer, the daily aggregates and the tags,
+ * so a batch sent twice (its commit acknowledged or not) is counted once. Totals are summed per
+ * scope within the batch first: one UPDATE per scope, not per call.
+ *
+ * A scope whose stored budget window has passed (`budget_reset_at <= now`) is not added to: its
+ * spend becomes the batch's cost and its `budget_reset_at` moves to the window holding `now`.
+ * Windows roll here and when they are read (budget-window.ts), never in a reset job.
+ */
+import { type Kysely } from 'kysely';
+import { currentWindow } from '../spend/budget-window.js';
+import type { DatabaseSchema, SpendLogTable, SpendTotals } from './schema.js';
+import { transact } from './transact.js';
+
+type Db = Kysely<DatabaseSchema>;
+
+/** A spend log row with the tags it books to (stored as JSON text in `request_tags` too). */
+export interface SpendRow {
+  log: SpendLogTable;
+  tags: readonly string[];
+}
+
+/** Scope tables whose spend lives in a budget window. */
+type WindowedTable = 'keys' | 'users' | 'teams' | 'customers';
+const ID_COLUMN = { keys: 'token', users: 'user_id', teams: 'team_id', customers: 'user_id' };
+
+/** Rows per INSERT statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
+const CHUNK = 400;
+
+export class SpendRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Records a batch; resolves to how many rows were new (the others were already written). */
+  async record(rows: readonly SpendRow[], now: number): Promise<number> {
+    const unique = [...new Map(rows.map((r) => [r.log.request_id, r])).values()];
+    if (unique.length === 0) return 0;
+    return transact(this.db, async (trx) => {
+      const added = new Set<string>();
+      for (const part of chunks(unique)) {
+        const inserted = await trx
+          .insertInto('spend_logs')
+          .values(part.map((r) => r.log))
+          .onConflict((oc) => oc.column('request_id').doNothing())
+          .returning('request_id')
+          .execute();
+        for (const { request_id } of inserted) added.add(request_id);
+      }
+      const booked = unique.filter((r) => added.has(r.log.request_id));
+      if (booked.length === 0) return 0;
+      await this.addToScopes(trx, booked, now);
+      await this.addToDaily(trx, booked);
+      return booked.length;
+    });
+  }
+
+  /** `POST /global/spend/reset`: every key's and team's spend back to 0; the logs stay. */
+  async resetKeyAndTeamSpend(): Promise<void> {
+    await transact(this.db, async (trx) => {
+      await trx.updateTable('keys').set({ spend: 0 }).execute();
+      await trx.updateTable('teams').set({ spend: 0 }).execute();
+    });
+  }
+
+  private async addToScopes(trx: Db, booked: readonly SpendRow[], now: number): Promise<void> {
+    const keys = new Map<string, number>();
+    const users = new Map<string, number>();
+    const teams = new Map<string, number>();
+    const customers = new Map<string, number>();
+    const members = new Map<string, { teamId: string; userId: string; cost: number }>();
+    for (const { log } of booked) {
+      const cost = log.spend;
+      if (log.api_key !== '') add(keys, log.api_key, cost);
+      if (log.user !== '') add(users, log.user, cost);
+      if (log.team_id) add(teams, log.team_id, cost);
+      if (log.end_user !== '') add(customers, log.end_user, cost);
+      if (log.team_id && log.user !== '') {
+        const id = `${log.team_id}\u0000${log.user}`;
+        const member = members.get(id) ?? { teamId: log.team_id, userId: log.user, cost: 0 };
+        member.cost += cost;
+        members.set(id, member);
+      }
+    }
+    await this.createCustomers(trx, [...customers.keys()], now);
+    await addToWindowed(trx, 'keys', keys, now);
+    await addToWindowed(trx, 'users', users, now);
+    await addToWindowed(trx, 'teams', teams, now);
+    await addToWindowed(trx, 'customers', customers, now);
+    for (const m of members.values()) {
+      await trx
+        .updateTable('team_members')
+        .set((eb) => ({ spend: eb('spend', '+', m.cost) }))
+        .where('team_id', '=', m.teamId)
+        .where('user_id', '=', m.userId)
+        .execute();
+    }
+  }
+
+  /** A customer is created on its first spend, as LiteLLM upserts its end-user row. */
+  private async createCustomers(trx: Db, ids: readonly string[], now: number): Promise<void> {
+    const at = new Date(now).toISOString();
+    for (const part of chunks(ids)) {
+      await trx
+        .insertInto('customers')
+        .values(
+          part.map((user_id) => ({
+            user_id,
+            alias: null,
+            spend: 0,
+            max_budget: null,
+            budget_duration: null,
+            budget_reset_at: null,
+            tpm_limit: null,
+            rpm_limit: null,
+            blocked: 0,
+            allowed_model_region: null,
+            default_model: null,
+            metadata: '{}',
+            created_at: at,
+            updated_at: at,
+          })),
+        )
+        .onConflict((oc) => oc.column('user_id').doNothing())
+        .execute();
+    }
+  }
+
+  private async addToDaily(trx: Db, booked: readonly SpendRow[]): Promise<void> {
+    const daily = new Map<string, DailyRow>();
+    const tags = new Map<string, TagRow>();
+    for (const { log, tags: rowTags } of booked) {
+      const date = log.startTime.slice(0, 10);
+      const dims = {
+        date,
+        api_key: log.api_key,
+        user_id: log.user,
+        team_id: log.team_id ?? '',
+        end_user: log.end_user,
+        model_group: log.model_group ?? '',
+        model: log.model,
+        custom_llm_provider: log.custom_llm_provider ?? '',
+      };
+      accumulate(daily, JSON.stringify(Object.values(dims)), dims, log);
+      for (const tag of new Set(rowTags)) {
+        accumulate(tags, JSON.stringify([date, tag]), { date, tag }, log);
+      }
+    }
+    for (const part of chunks([...daily.values()])) {
+      await trx
+        .insertInto('daily_spend')
+        .values(part)
+        .onConflict((oc) =>
+          oc
+            .columns([
+              'date',
+              'api_key',
+              'user_id',
+              'team_id',
+              'end_user',
+              'model_group',
+              'model',
+              'custom_llm_provider',
+            ])
+            .doUpdateSet((eb) => addExcluded(eb, 'daily_spend')),
+        )
+        .execute();
+    }
+    for (const part of chunks([...tags.values()])) {
+      await trx
+        .insertInto('daily_tag_spend')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['date', 'tag']).doUpdateSet((eb) => addExcluded(eb, 'daily_tag_spend')),
+        )
+        .execute();
+    }
+  }
+}
+
+type DailyRow = DatabaseSchema['daily_spend'];
+type TagRow = DatabaseSchema['daily_tag_spend'];
+
+const TOTALS = [
+  'spend',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'api_requests',
+  'successful_requests',
+  'failed_requests',
+] as const satisfies readonly (keyof SpendTotals)[];
+
+function accumulate<D extends object>(
+  into: Map<string, D & SpendTotals>,
+  id: string,
+  dims: D,
+  log: SpendLogTable,
+): void {
+  const row = into.get(id) ?? { ...dims, ...zeroTotals() };
+  row.spend += log.spend;
+  row.prompt_tokens += Number(log.prompt_tokens);
+  row.completion_tokens += Number(log.completion_tokens);
+  row.total_tokens += Number(log.total_tokens);
+  row.api_requests += 1;
+  if (log.status === 'success') row.successful_requests += 1;
+  else row.failed_requests += 1;
+  into.set(id, row);
+}
+
+function zeroTotals(): SpendTotals {
+  return {
+    spend: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    total_tokens: 0,
+    api_requests: 0,
+    successful_requests: 0,
+    failed_requests: 0,
+  };
+}
+
+/** `total = table.total + excluded.total` for every total column of an aggregate upsert. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the same columns on both aggregate tables
+function addExcluded(eb: any, table: 'daily_spend' | 'daily_tag_spend'): Record<string, unknown> {
+  const set: Record<string, unknown> = {};
+  for (const column of TOTALS) {
+    set[column] = eb(`${table}.${column}`, '+', eb.ref(`excluded.${column}`));
+  }
+  return set;
+}
+
+/** Adds each scope's cost, or starts its new window with it when the stored one has passed. */
+async function addToWindowed(
+  trx: Db,
+  table: WindowedTable,
+  costs: ReadonlyMap<string, number>,
+  now: number,
+): Promise<void> {
+  if (costs.size === 0) return;
+  const idColumn = ID_COLUMN[table];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the four tables share these columns under different id names
+  const db = trx as Kysely<any>;
+  const windows = new Map<string, { resetAt: string | null; duration: string | null }>();
+  for (const part of chunks([...costs.keys()])) {
+    const rows = (await db
+      .selectFrom(table)
+      .select([`${idColumn} as id`, 'budget_reset_at', 'budget_duration'])
+      .where(idColumn, 'in', part)
+      .execute()) as {
+      id: string;
+      budget_reset_at: string | null;
+      budget_duration: string | null;
+    }[];
+    for (const r of rows)
+      windows.set(r.id, { resetAt: r.budget_reset_at, duration: r.budget_duration });
+  }
+  for (const [id, cost] of costs) {
+    const stored = windows.get(id);
+    if (!stored) continue;
+    const window = currentWindow(stored.resetAt, stored.duration, now);
+    if (!window.rolled || stored.resetAt === null) {
+      await db
+        .updateTable(table)
+        .set((eb) => ({ spend: eb('spend', '+', cost) }))
+        .where(idColumn, '=', id)
+        .execute();
+      continue;
+    }
+    const next = window.resetAt === null ? null : new Date(window.resetAt).toISOString();
+    // Compared with the value read: if another replica rolled the window meanwhile, add instead.
+    await db
+      .updateTable(table)
+      .set((eb) => ({
+        spend: eb
+          .case()
+          .when('budget_reset_at', '=', stored.resetAt)
+          .then(cost)
+          .else(eb('spend', '+', cost))
+          .end(),
+        budget_reset_at: eb
+          .case()
+          .when('budget_reset_at', '=', stored.resetAt)
+          .then(next)
+          .else(eb.ref('budget_reset_at'))
+          .end(),
+      }))
+      .where(idColumn, '=', id)
+      .execute();
+  }
+}
+
+function add(map: Map<string, number>, id: string, cost: number): void {
+  map.set(id, (map.get(id) ?? 0) + cost);
+}
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}

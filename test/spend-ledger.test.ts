@@ -1,0 +1,127 @@
+/**
+ * The spend ledger on both databases: every booked call is one log row, and the totals of its
+ * key, user, team, member, customer and the daily aggregates agree with the log to the cent;
+ * a request id is booked once; a passed budget window restarts instead of adding.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { StoreSpendLedger } from '../src/spend/spend-ledger.js';
+import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
+import { keyRecord, memberRecord, sha256, teamRecord, userRecord } from './helpers/records.js';
+import { cents, spendEntry, storedTotals } from './helpers/spend-entries.js';
+import { seededRandom } from './helpers/seeded-random.js';
+
+const logger = pino({ level: 'silent' });
+const NOW = Date.parse('2025-03-01T12:00:00Z');
+
+for (const database of await testDatabases()) {
+  describe(`spend ledger on ${database.name}`, { skip: database.skip }, () => {
+    let opened: OpenedTestStore;
+    const keyHash = sha256('sk-ledger-key');
+    const ids = { keyHash, userId: 'u-ledger', teamId: 't-ledger', customerId: 'c-ledger' };
+
+    before(async () => {
+      opened = await database.open();
+      const { store } = opened;
+      await store.users.create(userRecord({ user_id: ids.userId }));
+      await store.teams.create(teamRecord({ team_id: ids.teamId }));
+      await store.teams.addMember(memberRecord({ team_id: ids.teamId, user_id: ids.userId }));
+      await store.keys.create(
+        keyRecord({ token: keyHash, user_id: ids.userId, team_id: ids.teamId }),
+      );
+    });
+    after(async () => {
+      await opened.close();
+    });
+
+    const ledgerOf = (batchSize = 7) =>
+      new StoreSpendLedger({ store: opened.store.spend, logger, now: () => NOW, batchSize });
+
+    it('books every call once to each scope, the log and the daily aggregates agree', async () => {
+      const ledger = ledgerOf();
+      const random = seededRandom(4);
+      let expected = 0;
+      for (let i = 0; i < 53; i += 1) {
+        const cost = Math.round(random() * 100_000) / 1_000_000;
+        expected += cost;
+        ledger.book(
+          spendEntry({
+            cost,
+            keyHash,
+            userId: ids.userId,
+            teamId: ids.teamId,
+            customerId: ids.customerId,
+            tags: i % 2 === 0 ? ['even', 'all'] : ['all'],
+            status: i % 10 === 0 ? 'failure' : 'success',
+          }),
+        );
+      }
+      assert.ok(ledger.pendingFor('key', keyHash) > 0, 'queued cost is pending for the key');
+      await ledger.close();
+      assert.equal(ledger.pendingFor('key', keyHash), 0);
+      const totals = await storedTotals(opened, ids);
+      const sum = cents(expected);
+      assert.deepEqual(totals, {
+        logRows: 53,
+        logSpend: sum,
+        dailySpend: sum,
+        dailyRequests: 53,
+        key: sum,
+        user: sum,
+        team: sum,
+        member: sum,
+        customer: sum,
+      });
+      const tags = await opened.store.spendReports.tags();
+      assert.deepEqual(
+        tags.map((t) => [t.tag, t.api_requests]),
+        [
+          ['all', 53],
+          ['even', 27],
+        ],
+      );
+    });
+
+    it('books a request id once, even when it is booked again in a later batch', async () => {
+      const before = await storedTotals(opened, ids);
+      const entry = spendEntry({ cost: 1.5, keyHash, userId: ids.userId });
+      const ledger = ledgerOf();
+      ledger.book(entry);
+      ledger.book(entry);
+      await ledger.flush();
+      ledger.book(entry);
+      await ledger.close();
+      const totals = await storedTotals(opened, ids);
+      assert.equal(totals.logRows, before.logRows + 1);
+      assert.equal(totals.key, cents(before.key + 1.5));
+      assert.equal(totals.user, cents(before.user + 1.5));
+      assert.equal(totals.dailySpend, cents(before.dailySpend + 1.5));
+    });
+
+    it('starts a new budget window instead of adding once the stored one has passed', async () => {
+      const rolling = sha256('sk-rolling');
+      await opened.store.keys.create(
+        keyRecord({
+          token: rolling,
+          spend: 7,
+          budget_duration: '1d',
+          budget_reset_at: '2025-02-27T00:00:00.000Z',
+        }),
+      );
+      const ledger = ledgerOf();
+      ledger.book(spendEntry({ cost: 0.25, keyHash: rolling }));
+      ledger.book(spendEntry({ cost: 0.5, keyHash: rolling }));
+      await ledger.flush();
+      ledger.book(spendEntry({ cost: 1, keyHash: rolling }));
+      await ledger.close();
+      const key = await opened.store.keys.findByHash(rolling);
+      assert.equal(
+        key?.spend,
+        1.75,
+        'the old window’s 7 is gone; this window holds 0.25 + 0.5 + 1',
+      );
+      assert.equal(key?.budget_reset_at, '2025-03-02T00:00:00.000Z');
+    });
+  });
+}
