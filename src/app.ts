@@ -23,6 +23,13 @@ import { createAuthenticator } from './auth/authenticate.js';
 import { createCustomAuthResolver } from './auth/custom-auth.js';
 import { PrincipalCache } from './auth/principal-cache.js';
 import { createKeyResolver } from './auth/virtual-key-resolver.js';
+import { createCluster } from './cluster/cluster.js';
+import {
+  applyToLocalCaches,
+  replicatedAuth,
+  replicatedCustomers,
+  replicatedModels,
+} from './cluster/replicated-caches.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConfigHooks } from './config/load-hooks.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
@@ -103,6 +110,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const principals = new PrincipalCache({ now });
   // general_settings.custom_auth / custom_key_generate: operator modules, loaded once here.
   const hooks = await loadConfigHooks(config);
+  // Cluster mode (Redis configured): admin changes invalidate the caches of every replica.
+  const cluster = config.redis && createCluster(config.redis, logger);
+  const authInvalidation = cluster ? replicatedAuth(principals, cluster.bus) : principals;
   const hookModels = liveModelDirectory(() => router.catalog);
   const authenticate = createAuthenticator({
     customAuth: hooks.customAuth && {
@@ -125,7 +135,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     store &&
     new KeyService({
       store,
-      invalidation: principals,
+      invalidation: authInvalidation,
       now,
       policy: config.keyGeneration,
       customKeyGenerate: hooks.customKeyGenerate as CustomKeyGenerate | undefined,
@@ -133,15 +143,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   const defaults = config.internalUsers;
   const users =
-    store && keys && new UserService({ store, keys, invalidation: principals, defaults, now });
-  const teams = store && new TeamService({ store, invalidation: principals, defaults, now });
+    store &&
+    keys &&
+    new UserService({ store, keys, invalidation: authInvalidation, defaults, now });
+  const teams = store && new TeamService({ store, invalidation: authInvalidation, defaults, now });
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
   const customers =
     store &&
     blockedCustomers &&
     new CustomerService({
       store,
-      invalidation: blockedCustomers,
+      invalidation: cluster ? replicatedCustomers(blockedCustomers, cluster.bus) : blockedCustomers,
       modelNames: () => router.catalog.publicModelNames(),
       now,
     });
@@ -171,7 +183,19 @@ export async function createApp(options: AppOptions): Promise<App> {
     dbModels.start();
   }
   const modelService =
-    store && dbModels && new ModelService({ store, cipher, models: dbModels, env: modelEnv, now });
+    store &&
+    dbModels &&
+    new ModelService({
+      store,
+      cipher,
+      models: cluster ? replicatedModels(dbModels, cluster.bus) : dbModels,
+      env: modelEnv,
+      now,
+    });
+  // Resolves once subscribed, or at the first failed attempt when Redis is down: never hangs.
+  await cluster?.bus.start(
+    applyToLocalCaches({ principals, customers: blockedCustomers, models: dbModels }, logger),
+  );
   const service = new ProxyService({ config, router, adapters, transport, metrics, logger });
   let draining = false;
 
@@ -308,7 +332,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       draining = true;
       dbModels?.stop();
       await Promise.all([server.close(), adminServer && closeAdmin(adminServer)]);
-      await transport.close();
+      await Promise.all([transport.close(), cluster?.close()]);
     },
   };
 }

@@ -70,6 +70,11 @@ export class BlockedCustomers implements CustomerInvalidation {
   customerChanged(userId: string): void {
     this.entries.delete(userId);
   }
+
+  /** Forgets every answer (changes may have been missed while Redis was unreachable). */
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 export function blockedCustomerError(userId: string): GatewayError {
