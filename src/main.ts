@@ -5,7 +5,9 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './app.js';
+import { terminalIo } from './cli/cli-io.js';
 import { databaseUrlFor, migrateDatabase, openGatewayStore } from './cli/database.js';
+import { registerAdminCommands } from './cli/register.js';
 import { ConfigError } from './config/config-error.js';
 import { buildConfig, loadConfigFile } from './config/load-config.js';
 import { createLogger, logLevelFrom } from './logger.js';
@@ -89,6 +91,9 @@ Environment:
 Example:
   tollgate --config config.yaml --port 4000
   tollgate migrate --config config.yaml      apply database migrations and exit
+  tollgate users list --url http://localhost:4000 --master-key sk-1234
+                                             manage users, keys, teams, models and spend; apply manifests
+                                             (TOLLGATE_URL / LITELLM_URL, TOLLGATE_MASTER_KEY / LITELLM_MASTER_KEY)
   curl localhost:4000/v1/chat/completions -H "Authorization: Bearer $LITELLM_MASTER_KEY" \\
     -H 'content-type: application/json' -d '{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}'`,
   )
@@ -233,6 +238,18 @@ program
     }
     for (const line of await migrateDatabase(url)) process.stdout.write(`${line}\n`);
   });
+
+registerAdminCommands(
+  program,
+  terminalIo({
+    env,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    setExitCode: (code) => (process.exitCode = code),
+    now: Date.now,
+  }),
+);
 
 program.enablePositionalOptions();
 program.parseAsync(process.argv).catch((error: unknown) => {

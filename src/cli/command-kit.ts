@@ -1,0 +1,84 @@
+/**
+ * The frame every admin command shares: connection and output options, the context an action
+ * gets (client, printer, io), and one place that turns a failure into a line and an exit code.
+ */
+import type { Command } from 'commander';
+import { AdminApiError } from '../reconcile/admin-transport.js';
+import { AdminClient } from './admin-client.js';
+import { CliError } from './cli-error.js';
+import type { CliIo } from './cli-io.js';
+import { resolveConnection } from './connection.js';
+import { outputFormatOf, Printer } from './output.js';
+
+export interface CommandContext<Options> {
+  io: CliIo;
+  client: AdminClient;
+  out: Printer;
+  options: Options;
+  /** Positional arguments, after their parsers (a variadic one is an array). */
+  args: unknown[];
+}
+
+/** A subcommand of `parent` with the options every admin command takes. */
+export function adminCommand(parent: Command, nameAndArgs: string, description: string): Command {
+  return parent
+    .command(nameAndArgs)
+    .description(description)
+    .option(
+      '--url <url>',
+      'gateway URL (default: $TOLLGATE_URL, $LITELLM_URL or http://localhost:4000)',
+    )
+    .option(
+      '--master-key <key>',
+      'admin key (default: $TOLLGATE_MASTER_KEY or $LITELLM_MASTER_KEY)',
+    )
+    .option('--json', 'print the API answer as JSON')
+    .option('-o, --output <format>', 'table (default), json or yaml');
+}
+
+/** Adds `-y, --yes` to a command that changes or removes something irreversibly. */
+export function destructive(command: Command): Command {
+  return command.option('-y, --yes', 'do not ask for confirmation');
+}
+
+/** The commander action for `run`: builds its context and reports what fails. */
+export function handler<Options>(
+  io: CliIo,
+  run: (context: CommandContext<Options>) => Promise<void>,
+): (...params: unknown[]) => Promise<void> {
+  return async (...params: unknown[]) => {
+    const command = params.at(-1) as Command;
+    const options = command.opts<Options & { url?: string; masterKey?: string }>();
+    try {
+      const out = new Printer(io, outputFormatOf(options as { json?: boolean; output?: string }));
+      const client = new AdminClient(resolveConnection(options, io.env));
+      await run({ io, client, out, options, args: command.processedArgs });
+    } catch (error: unknown) {
+      reportFailure(io, error);
+    }
+  };
+}
+
+export function reportFailure(io: CliIo, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`tollgate: ${message}\n`);
+  io.setExitCode(error instanceof CliError ? error.exitCode : 1);
+}
+
+/** Whether an error is the gateway answering `status`. */
+export function isStatus(error: unknown, status: number): boolean {
+  return error instanceof AdminApiError && error.status === status;
+}
+
+/** Copies the options that are set into an API body, renamed by `fields` (option → field). */
+export function bodyFrom(
+  options: object,
+  fields: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [option, field] of Object.entries(fields)) {
+    const value = (options as Record<string, unknown>)[option];
+    if (value !== undefined) body[field] = value;
+  }
+  return body;
+}

@@ -1,0 +1,159 @@
+/** `tollgate teams ...`: the /team/* routes. */
+import type { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import type { CliIo } from '../cli-io.js';
+import {
+  adminCommand,
+  bodyFrom,
+  destructive,
+  handler,
+  type CommandContext,
+} from '../command-kit.js';
+import { confirm } from '../confirm.js';
+import { parseCount, parseJsonObject, parseModels, parseMoney } from '../parse-values.js';
+import { renderFields, renderTable } from '../table.js';
+import { MEMBER_COLUMNS, pickFields, TEAM_COLUMNS, TEAM_FIELDS, type Row } from '../views.js';
+
+const TEAM_OPTION_FIELDS = {
+  alias: 'team_alias',
+  models: 'models',
+  budget: 'max_budget',
+  budgetDuration: 'budget_duration',
+  tpm: 'tpm_limit',
+  rpm: 'rpm_limit',
+  maxParallelRequests: 'max_parallel_requests',
+  metadata: 'metadata',
+} as const;
+
+type Ctx = CommandContext<Record<string, unknown>>;
+
+function teamFieldOptions(command: Command): Command {
+  return command
+    .option('--models <list>', `allowed models: '["a","b"]' or a,b`, parseModels)
+    .option('--budget <dollars>', 'max budget in dollars', parseMoney)
+    .option('--budget-duration <duration>', 'budget window: 30d, 1mo, monthly...')
+    .option('--tpm <n>', 'tokens per minute limit', parseCount)
+    .option('--rpm <n>', 'requests per minute limit', parseCount)
+    .option('--max-parallel-requests <n>', 'parallel requests limit', parseCount)
+    .option('--metadata <json>', 'metadata as a JSON object', parseJsonObject);
+}
+
+/** `--user-id U` or `--email E`: who a membership command is about. */
+function memberOf(options: Record<string, unknown>): Record<string, unknown> {
+  const member = bodyFrom(options, { userId: 'user_id', email: 'user_email' });
+  if (Object.keys(member).length !== 1) {
+    throw new CliError('name the member with exactly one of --user-id or --email');
+  }
+  return member;
+}
+
+export function registerTeamCommands(program: Command, io: CliIo): void {
+  const teams = program.command('teams').description('manage teams and their members (/team/*)');
+
+  teamFieldOptions(adminCommand(teams, 'create', 'create a team'))
+    .requiredOption('--alias <alias>', 'team alias')
+    .option('--team-id <id>', 'team id (default: a generated uuid)')
+    .action(
+      handler(io, async (ctx: Ctx) => {
+        const body = {
+          ...bodyFrom(ctx.options, TEAM_OPTION_FIELDS),
+          ...bodyFrom(ctx.options, { teamId: 'team_id' }),
+        };
+        const team = (await ctx.client.call('POST', '/team/new', { body })) as Row;
+        ctx.out.result(team, () => renderFields(pickFields(team, TEAM_FIELDS)));
+      }),
+    );
+
+  adminCommand(teams, 'list', 'list teams').action(
+    handler(io, async (ctx: Ctx) => {
+      const list = (await ctx.out.progress('Listing teams', () =>
+        ctx.client.call('GET', '/team/list'),
+      )) as Row[];
+      ctx.out.result(list, () =>
+        list.length === 0 ? 'No teams.' : renderTable(TEAM_COLUMNS, list),
+      );
+    }),
+  );
+
+  adminCommand(teams, 'info <team_id>', 'show a team and its members').action(
+    handler(io, async (ctx: Ctx) => {
+      const answer = (await ctx.client.call('GET', '/team/info', {
+        query: { team_id: String(ctx.args[0]) },
+      })) as Row;
+      ctx.out.result(answer, () => {
+        const info = (answer.team_info ?? {}) as Row;
+        const members = (info.members_with_roles ?? []) as Row[];
+        return [
+          renderFields(pickFields(info, TEAM_FIELDS)),
+          '',
+          members.length === 0
+            ? 'Members: none'
+            : `Members:\n${renderTable(MEMBER_COLUMNS, members)}`,
+        ].join('\n');
+      });
+    }),
+  );
+
+  teamFieldOptions(adminCommand(teams, 'update <team_id>', "change a team's settings"))
+    .option('--alias <alias>', 'new alias')
+    .action(
+      handler(io, async (ctx: Ctx) => {
+        const body = { team_id: ctx.args[0], ...bodyFrom(ctx.options, TEAM_OPTION_FIELDS) };
+        const answer = (await ctx.client.call('POST', '/team/update', { body })) as Row;
+        ctx.out.result(answer, () =>
+          renderFields(pickFields((answer.data ?? answer) as Row, TEAM_FIELDS)),
+        );
+      }),
+    );
+
+  destructive(adminCommand(teams, 'delete <team_id...>', 'delete teams with their keys')).action(
+    handler(io, async (ctx: Ctx) => {
+      const ids = ctx.args[0] as string[];
+      await confirm(ctx.io, {
+        action: `delete team${ids.length > 1 ? 's' : ''} ${ids.join(', ')} with their keys`,
+        yes: ctx.options.yes as boolean | undefined,
+      });
+      const answer = await ctx.client.call('POST', '/team/delete', { body: { team_ids: ids } });
+      ctx.out.result(answer, () => `Deleted team${ids.length > 1 ? 's' : ''} ${ids.join(', ')}.`);
+    }),
+  );
+
+  adminCommand(teams, 'add-member <team_id>', 'add a user to a team (made if unknown)')
+    .option('--user-id <id>', 'the user')
+    .option('--email <email>', 'the user, by email')
+    .option('--role <role>', 'admin or user', 'user')
+    .option('--budget <dollars>', "the member's budget in the team", parseMoney)
+    .action(
+      handler(io, async (ctx: Ctx) => {
+        const body = {
+          team_id: ctx.args[0],
+          member: { role: ctx.options.role, ...memberOf(ctx.options) },
+          ...bodyFrom(ctx.options, { budget: 'max_budget_in_team' }),
+        };
+        const answer = (await ctx.client.call('POST', '/team/member_add', { body })) as Row;
+        ctx.out.result(answer, () =>
+          renderTable(MEMBER_COLUMNS, (answer.members_with_roles ?? []) as Row[]),
+        );
+      }),
+    );
+
+  destructive(
+    adminCommand(teams, 'remove-member <team_id>', 'take a user out of a team, with its team keys'),
+  )
+    .option('--user-id <id>', 'the user')
+    .option('--email <email>', 'the user, by email')
+    .action(
+      handler(io, async (ctx: Ctx) => {
+        const member = memberOf(ctx.options);
+        const who = String(Object.values(member)[0]);
+        await confirm(ctx.io, {
+          action: `remove ${who} from team ${String(ctx.args[0])} with the keys it holds there`,
+          yes: ctx.options.yes as boolean | undefined,
+        });
+        const answer = await ctx.client.call('POST', '/team/member_delete', {
+          body: { team_id: ctx.args[0], ...member },
+        });
+        ctx.out.result(answer, () => `Removed ${who} from team ${String(ctx.args[0])}.`);
+      }),
+    );
+}
