@@ -6,6 +6,7 @@
  * reservations stand in the way, it waits for one of them to settle instead of being refused for
  * money that may come back.
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
 import { currentWindow } from './budget-window.js';
@@ -57,6 +58,9 @@ export class CounterAdmission implements Admission {
   private readonly retryIntervalMs: number;
   private readonly logger: Pick<Logger, 'error'> | undefined;
   private readonly waiters = new Set<() => void>();
+  /** Reservation ids: this instance's random tag and a sequence, unique across replicas. */
+  private readonly tag = `${randomBytes(6).toString('base64url')}.`;
+  private reservations = 0;
 
   constructor(options: CounterAdmissionOptions) {
     this.store = options.store;
@@ -110,7 +114,7 @@ export class CounterAdmission implements Admission {
       }
     }
     return {
-      requestId: request.requestId,
+      reservationId: `${this.tag}${++this.reservations}`,
       now,
       inputCost: request.inputCost,
       outputCostPerToken: request.outputCostPerToken,
@@ -233,7 +237,7 @@ export class CounterAdmission implements Admission {
     // Nothing held and nothing to count: a call without limits, or a free one without budgets.
     if (budgets.length === 0 && plan.rates.length === 0) return;
     const done = this.store.settle({
-      requestId: request.requestId,
+      reservationId: plan.reservationId,
       now,
       cost: used.cost,
       totalTokens: used.totalTokens,

@@ -41,7 +41,8 @@ export interface RateLine {
 }
 
 export interface AdmitPlan {
-  requestId: string;
+  /** Names this admission's reservation; unique across replicas and retries. */
+  reservationId: string;
   now: number;
   inputCost: number;
   outputCostPerToken: number;
@@ -78,7 +79,7 @@ export type AdmitOutcome =
 
 /** Everything a store needs to end one admitted request's reservation. */
 export interface Settlement {
-  requestId: string;
+  reservationId: string;
   now: number;
   cost: number;
   totalTokens: number;
