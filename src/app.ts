@@ -54,6 +54,7 @@ import { BlockedCustomers, installBlockedCustomerCheck } from './server/blocked-
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
+import { createPricing } from './spend/pricing.js';
 import { CredentialCipher } from './store/credential-cipher.js';
 import type { Store } from './store/store.js';
 
@@ -89,6 +90,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
+  const pricing = createPricing({ logger, now });
   const transport = options.transport ?? createUpstreamTransport();
   const metrics = createMetrics();
   const adapters = createProviderRegistry();
@@ -268,7 +270,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   if (blockedCustomers) installBlockedCustomerCheck(server, blockedCustomers);
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
-  registerModelInfoRoutes(server, () => router.catalog);
+  registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });
   registerKeyRoutes(server, { keys });
   registerUserRoutes(server, { users });

@@ -1,10 +1,11 @@
 /**
  * `/model/info`: the deployments a caller may use, config and database ones (`db_model: true`),
- * with credentials left out.
+ * with credentials left out, and the prices and limits Tollgate bills them at.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Deployment } from '../contracts/deployment.js';
 import type { ModelCatalog } from '../proxy/router/model-catalog.js';
+import type { DeploymentPrices, PriceBook } from '../spend/pricing.js';
 import { principalOf } from './access-control.js';
 
 /** `litellm_params` that hold credentials: never shown, whatever their provider. */
@@ -13,6 +14,7 @@ const SECRET_PARAM = /(api_key|secret|password|credential|access_key|_token$|^to
 export function registerModelInfoRoutes(
   app: FastifyInstance,
   catalog: ModelCatalog | (() => ModelCatalog),
+  pricing: PriceBook,
 ): void {
   const current = typeof catalog === 'function' ? catalog : () => catalog;
   for (const path of ['/model/info', '/v1/model/info']) {
@@ -22,13 +24,13 @@ export function registerModelInfoRoutes(
       const data = current()
         .allDeployments()
         .filter((d) => principal.canUseModel(d.modelName) && (!id || d.id === id))
-        .map(describeDeployment);
+        .map((d) => describeDeployment(d, pricing));
       return { data };
     });
   }
 }
 
-export function describeDeployment(d: Deployment): Record<string, unknown> {
+export function describeDeployment(d: Deployment, pricing: PriceBook): Record<string, unknown> {
   const litellmParams: Record<string, unknown> = {
     model: `${d.provider}/${d.model}`,
   };
@@ -46,16 +48,46 @@ export function describeDeployment(d: Deployment): Record<string, unknown> {
   if (d.inputCostPerToken !== undefined) litellmParams.input_cost_per_token = d.inputCostPerToken;
   if (d.outputCostPerToken !== undefined)
     litellmParams.output_cost_per_token = d.outputCostPerToken;
-  return {
-    model_name: d.modelName,
-    litellm_params: litellmParams,
-    model_info: {
-      ...d.modelInfo,
-      db_model: d.modelInfo.db_model === true,
-      litellm_provider: d.provider,
-      mode: d.modelInfo.mode ?? 'chat',
-      input_cost_per_token: d.inputCostPerToken ?? d.modelInfo.input_cost_per_token,
-      output_cost_per_token: d.outputCostPerToken ?? d.modelInfo.output_cost_per_token,
-    },
+  const modelInfo: Record<string, unknown> = {
+    ...d.modelInfo,
+    db_model: d.modelInfo.db_model === true,
+    litellm_provider: d.provider,
+    mode: d.modelInfo.mode ?? 'chat',
   };
+  // A wildcard deployment has no price of its own: each model a request names has its own.
+  if (d.model.includes('*')) {
+    modelInfo.input_cost_per_token = d.inputCostPerToken ?? d.modelInfo.input_cost_per_token;
+    modelInfo.output_cost_per_token = d.outputCostPerToken ?? d.modelInfo.output_cost_per_token;
+  } else {
+    Object.assign(modelInfo, priceFields(pricing.pricesFor(d), d));
+  }
+  return { model_name: d.modelName, litellm_params: litellmParams, model_info: modelInfo };
+}
+
+/**
+ * LiteLLM's cost-map fields, from the prices Tollgate bills at. A model without a known price has
+ * them null and `price_known: false` (a Tollgate field: LiteLLM has none for it).
+ */
+function priceFields(prices: DeploymentPrices, d: Deployment): Record<string, unknown> {
+  const known = prices.known;
+  const fields: Record<string, unknown> = {
+    input_cost_per_token: known ? prices.inputPerToken : null,
+    output_cost_per_token: known ? prices.outputPerToken : null,
+    cache_read_input_token_cost: known ? prices.cacheReadPerToken : null,
+    cache_creation_input_token_cost: known ? prices.cacheWritePerToken : null,
+    max_tokens: d.modelInfo.max_tokens ?? prices.maxOutputTokens ?? null,
+    max_input_tokens: prices.maxInputTokens ?? null,
+    max_output_tokens: prices.maxOutputTokens ?? null,
+    price_known: known,
+  };
+  if (prices.inputPerSecond !== undefined) fields.input_cost_per_second = prices.inputPerSecond;
+  if (prices.outputPerSecond !== undefined) fields.output_cost_per_second = prices.outputPerSecond;
+  for (const tier of prices.tiers) {
+    // LiteLLM's names for long-context prices: `input_cost_per_token_above_200k_tokens`, ...
+    if (tier.above % 1000 !== 0) continue;
+    const above = `above_${tier.above / 1000}k_tokens`;
+    fields[`input_cost_per_token_${above}`] = tier.inputPerToken;
+    fields[`output_cost_per_token_${above}`] = tier.outputPerToken;
+  }
+  return fields;
 }
