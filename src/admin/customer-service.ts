@@ -10,6 +10,7 @@ import {
   type CustomerPatch,
   type CustomerRecord,
 } from '../store/customer-repository.js';
+import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { pythonList } from '../util/python-list.js';
@@ -29,7 +30,7 @@ export interface CustomerInvalidation {
 }
 
 export interface CustomerServiceDeps {
-  store: Pick<Store, 'customers'>;
+  store: Pick<Store, 'customers' | 'auditedBy'>;
   invalidation: CustomerInvalidation;
   /** The model names the gateway serves, for `default_model`. */
   modelNames: () => readonly string[];
@@ -39,13 +40,13 @@ export interface CustomerServiceDeps {
 export class CustomerService {
   constructor(private readonly deps: CustomerServiceDeps) {}
 
-  async create(_caller: Principal, input: NewCustomerInput): Promise<Record<string, unknown>> {
+  async create(caller: Principal, input: NewCustomerInput): Promise<Record<string, unknown>> {
     const now = this.deps.now();
     const customer: CustomerRecord = {
       ...newCustomer(input.user_id, new Date(now).toISOString()),
       ...this.settings(input, now),
     };
-    const { customers } = this.deps.store;
+    const { customers } = changesBy(this.deps.store, caller);
     if (await customers.findById(input.user_id)) throw customerExists(input.user_id);
     try {
       await customers.create(customer);
@@ -69,8 +70,8 @@ export class CustomerService {
     return (await this.deps.store.customers.list()).map(customerView);
   }
 
-  async update(_caller: Principal, input: UpdateCustomerInput): Promise<Record<string, unknown>> {
-    const { customers } = this.deps.store;
+  async update(caller: Principal, input: UpdateCustomerInput): Promise<Record<string, unknown>> {
+    const { customers } = changesBy(this.deps.store, caller);
     const existing = await customers.findById(input.user_id);
     if (!existing) throw customersNotFound([input.user_id]);
     const now = this.deps.now();
@@ -83,10 +84,10 @@ export class CustomerService {
     return customerView(updated);
   }
 
-  async delete(_caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
+  async delete(caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
     const ids = [...new Set(input.user_ids)];
     await this.existing(ids);
-    const deleted = await this.deps.store.customers.delete(ids);
+    const deleted = await changesBy(this.deps.store, caller).customers.delete(ids);
     for (const id of ids) this.deps.invalidation.customerChanged(id);
     return {
       deleted_customers: deleted,
@@ -94,19 +95,19 @@ export class CustomerService {
     };
   }
 
-  async block(_caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
+  async block(caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
     const ids = [...new Set(input.user_ids)];
     const at = new Date(this.deps.now()).toISOString();
-    const rows = await this.deps.store.customers.setBlocked(ids, true, at);
+    const rows = await changesBy(this.deps.store, caller).customers.setBlocked(ids, true, at);
     for (const id of ids) this.deps.invalidation.customerChanged(id);
     return { blocked_users: rows.map(customerView) };
   }
 
-  async unblock(_caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
+  async unblock(caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
     const ids = [...new Set(input.user_ids)];
     await this.existing(ids);
     const at = new Date(this.deps.now()).toISOString();
-    const rows = await this.deps.store.customers.setBlocked(ids, false, at);
+    const rows = await changesBy(this.deps.store, caller).customers.setBlocked(ids, false, at);
     for (const id of ids) this.deps.invalidation.customerChanged(id);
     return { unblocked_users: rows.map(customerView) };
   }

@@ -10,6 +10,7 @@ import { MASTER_USER_ID, type Principal } from '../auth/principal.js';
 import type { KeyGenerationPolicy } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
+import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
 import type { TeamRecord } from '../store/team-repository.js';
 import { pythonList } from '../util/python-list.js';
@@ -28,7 +29,7 @@ import type {
 import { generatedKey, keyInfo, keyObject } from './key-view.js';
 
 export interface KeyServiceDeps {
-  store: Pick<Store, 'keys' | 'teams' | 'users'>;
+  store: Pick<Store, 'keys' | 'teams' | 'users' | 'auditedBy'>;
   invalidation: AuthInvalidation;
   now: () => number;
   /** `default_key_generate_params`, `upperbound_key_generate_params`, `key_generation_settings`. */
@@ -108,7 +109,10 @@ export class KeyService {
       created_at: at,
       updated_at: at,
     };
-    await this.write(() => this.deps.store.keys.create(record), record.key_alias);
+    await this.write(
+      () => changesBy(this.deps.store, caller).keys.create(record),
+      record.key_alias,
+    );
     this.deps.invalidation.keyChanged(record.token);
     return generatedKey(record, raw, input.duration);
   }
@@ -168,7 +172,7 @@ export class KeyService {
     const patch = await this.changes(caller, existing, input);
     const updated = await this.write(
       () =>
-        this.deps.store.keys.update(existing.token, {
+        changesBy(this.deps.store, caller).keys.update(existing.token, {
           ...patch,
           updated_by: actor(caller),
           updated_at: new Date(this.deps.now()).toISOString(),
@@ -202,7 +206,7 @@ export class KeyService {
     if (!allowed.every(Boolean)) {
       throw new GatewayError('forbidden', 'You are not authorized to delete this key');
     }
-    await store.keys.delete([...found.keys()]);
+    await changesBy(this.deps.store, caller).keys.delete([...found.keys()]);
     for (const token of found.keys()) this.deps.invalidation.keyChanged(token);
     return { deleted_keys: keys.length > 0 ? keys : aliases };
   }
@@ -230,7 +234,7 @@ export class KeyService {
     const patch = await this.changes(caller, existing, fields);
     const rotated = await this.write(
       () =>
-        this.deps.store.keys.rotate(existing.token, {
+        changesBy(this.deps.store, caller).keys.rotate(existing.token, {
           token: hashKey(raw),
           key_name: `sk-...${raw.slice(-4)}`,
           updated_at: new Date(now).toISOString(),
@@ -250,7 +254,7 @@ export class KeyService {
     key: string,
     blocked: boolean,
   ): Promise<Record<string, unknown>> {
-    const updated = await this.deps.store.keys.update(tokenOf(key), {
+    const updated = await changesBy(this.deps.store, caller).keys.update(tokenOf(key), {
       blocked,
       updated_by: actor(caller),
       updated_at: new Date(this.deps.now()).toISOString(),

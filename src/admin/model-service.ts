@@ -9,6 +9,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { deploymentOf } from '../config/stored-model.js';
 import type { CredentialCipher } from '../store/credential-cipher.js';
 import type { ModelRecord } from '../store/model-repository.js';
+import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import type { NewModelInput, PatchModelInput } from './model-schemas.js';
@@ -21,7 +22,7 @@ export interface ModelReloader {
 }
 
 export interface ModelServiceDeps {
-  store: Pick<Store, 'models'>;
+  store: Pick<Store, 'models' | 'auditedBy'>;
   cipher: CredentialCipher;
   models: ModelReloader;
   env: Readonly<Record<string, string | undefined>>;
@@ -38,7 +39,7 @@ export class ModelService {
     const params = input.litellm_params as Record<string, unknown>;
     this.validate({ model_name: input.model_name, litellm_params: params, model_info: info });
     if (this.deps.models.isConfigModel(modelId)) throw modelExists(modelId);
-    const { models } = this.deps.store;
+    const { models } = changesBy(this.deps.store, caller);
     if (await models.findById(modelId)) throw modelExists(modelId);
     const at = new Date(this.deps.now()).toISOString();
     const record: ModelRecord = {
@@ -67,7 +68,7 @@ export class ModelService {
     input: PatchModelInput,
   ): Promise<Record<string, unknown>> {
     this.checkCipher();
-    const { models } = this.deps.store;
+    const { models } = changesBy(this.deps.store, caller);
     const existing = await models.findById(modelId);
     if (!existing) throw this.notFound(modelId);
     let stored: Record<string, unknown>;
@@ -98,8 +99,10 @@ export class ModelService {
     return updated as unknown as Record<string, unknown>;
   }
 
-  async delete(_caller: Principal, modelId: string): Promise<Record<string, unknown>> {
-    if (!(await this.deps.store.models.delete(modelId))) throw this.notFound(modelId);
+  async delete(caller: Principal, modelId: string): Promise<Record<string, unknown>> {
+    if (!(await changesBy(this.deps.store, caller).models.delete(modelId))) {
+      throw this.notFound(modelId);
+    }
     await this.deps.models.refresh(true);
     return { message: `Model: ${modelId} deleted successfully` };
   }

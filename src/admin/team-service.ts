@@ -9,6 +9,7 @@ import type { AuthInvalidation } from '../auth/principal-cache.js';
 import type { Principal } from '../auth/principal.js';
 import type { InternalUserDefaults } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
 import type {
   TeamMemberPatch,
@@ -38,7 +39,7 @@ import { membershipView, teamView } from './team-view.js';
 import { userView } from './user-view.js';
 
 export interface TeamServiceDeps {
-  store: Pick<Store, 'teams' | 'users' | 'keys'>;
+  store: Pick<Store, 'teams' | 'users' | 'keys' | 'auditedBy'>;
   invalidation: AuthInvalidation;
   defaults: InternalUserDefaults;
   now: () => number;
@@ -59,7 +60,7 @@ export class TeamService {
   constructor(private readonly deps: TeamServiceDeps) {}
 
   async create(caller: Principal, input: NewTeamInput): Promise<Record<string, unknown>> {
-    const { store } = this.deps;
+    const store = changesBy(this.deps.store, caller);
     const now = this.deps.now();
     const teamId = input.team_id ?? randomUUID();
     if (await store.teams.findById(teamId)) throw teamExists(teamId);
@@ -195,12 +196,13 @@ export class TeamService {
         );
       }
     }
-    const updated = await this.patchTeam(team.team_id, this.settings(input, this.deps.now()));
+    const settings = this.settings(input, this.deps.now());
+    const updated = await this.patchTeam(caller, team.team_id, settings);
     return { team_id: team.team_id, data: await this.view(updated) };
   }
 
-  async delete(_caller: Principal, input: DeleteTeamsInput): Promise<Record<string, unknown>> {
-    const { store } = this.deps;
+  async delete(caller: Principal, input: DeleteTeamsInput): Promise<Record<string, unknown>> {
+    const store = changesBy(this.deps.store, caller);
     const ids = [...new Set(input.team_ids)];
     const found = new Set((await store.teams.findByIds(ids)).map((t) => t.team_id));
     const missing = ids.filter((id) => !found.has(id));
@@ -218,16 +220,16 @@ export class TeamService {
   }
 
   async setBlocked(
-    _caller: Principal,
+    caller: Principal,
     teamId: string,
     blocked: boolean,
   ): Promise<Record<string, unknown>> {
     const team = await this.existingTeam(teamId);
-    return this.view(await this.patchTeam(team.team_id, { blocked }));
+    return this.view(await this.patchTeam(caller, team.team_id, { blocked }));
   }
 
   async addMembers(caller: Principal, input: MemberAddInput): Promise<Record<string, unknown>> {
-    const { store } = this.deps;
+    const store = changesBy(this.deps.store, caller);
     const team = await store.teams.findById(input.team_id);
     if (!team) {
       throw new GatewayError(
@@ -298,7 +300,8 @@ export class TeamService {
     input: MemberDeleteInput,
   ): Promise<Record<string, unknown>> {
     const { team, member } = await this.existingMember(caller, input, '/team/member_delete');
-    const tokens = await this.deps.store.teams.removeMember(team.team_id, member.user_id);
+    const teams = changesBy(this.deps.store, caller).teams;
+    const tokens = await teams.removeMember(team.team_id, member.user_id);
     for (const token of tokens) this.deps.invalidation.keyChanged(token);
     this.deps.invalidation.userChanged(member.user_id);
     this.deps.invalidation.teamChanged(team.team_id);
@@ -316,7 +319,11 @@ export class TeamService {
       if (input[field] !== undefined) patch[field] = input[field];
     }
     const updated =
-      (await this.deps.store.teams.updateMember(team.team_id, member.user_id, patch)) ?? member;
+      (await changesBy(this.deps.store, caller).teams.updateMember(
+        team.team_id,
+        member.user_id,
+        patch,
+      )) ?? member;
     this.deps.invalidation.userChanged(member.user_id);
     this.deps.invalidation.teamChanged(team.team_id);
     const user = await this.deps.store.users.findById(member.user_id);
@@ -390,8 +397,12 @@ export class TeamService {
     return patch as TeamPatch;
   }
 
-  private async patchTeam(teamId: string, patch: TeamPatch): Promise<TeamRecord> {
-    const updated = await this.deps.store.teams.update(teamId, {
+  private async patchTeam(
+    caller: Principal,
+    teamId: string,
+    patch: TeamPatch,
+  ): Promise<TeamRecord> {
+    const updated = await changesBy(this.deps.store, caller).teams.update(teamId, {
       ...patch,
       updated_at: new Date(this.deps.now()).toISOString(),
     });

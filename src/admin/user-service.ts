@@ -9,6 +9,7 @@ import type { AuthInvalidation } from '../auth/principal-cache.js';
 import type { Principal, ProxyRole } from '../auth/principal.js';
 import type { InternalUserDefaults } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
 import type { TeamRole } from '../store/team-repository.js';
 import type { UserPatch, UserRecord } from '../store/user-repository.js';
@@ -32,7 +33,7 @@ import {
 import { userView } from './user-view.js';
 
 export interface UserServiceDeps {
-  store: Pick<Store, 'users' | 'teams' | 'keys'>;
+  store: Pick<Store, 'users' | 'teams' | 'keys' | 'auditedBy'>;
   keys: KeyService;
   invalidation: AuthInvalidation;
   defaults: InternalUserDefaults;
@@ -65,7 +66,7 @@ export class UserService {
   constructor(private readonly deps: UserServiceDeps) {}
 
   async create(caller: Principal, input: NewUserInput): Promise<Record<string, unknown>> {
-    const { store } = this.deps;
+    const store = changesBy(this.deps.store, caller);
     const now = this.deps.now();
     const settings = withUserDefaults(input, this.deps.defaults);
     if (!isProxyAdmin(caller) && ADMIN_ROLES.has(settings.user_role)) {
@@ -213,7 +214,7 @@ export class UserService {
   }
 
   async update(caller: Principal, input: UpdateUserInput): Promise<Record<string, unknown>> {
-    const { store } = this.deps;
+    const store = changesBy(this.deps.store, caller);
     if (!isProxyAdmin(caller)) this.checkSelfUpdate(caller, input);
     const existing = input.user_id
       ? await store.users.findById(input.user_id)
@@ -253,7 +254,7 @@ export class UserService {
   }
 
   async delete(caller: Principal, input: DeleteUsersInput): Promise<Record<string, unknown>> {
-    const { store } = this.deps;
+    const store = changesBy(this.deps.store, caller);
     const ids = [...new Set(input.user_ids)];
     const found = new Set((await store.users.findByIds(ids)).map((u) => u.user_id));
     const missing = ids.filter((id) => !found.has(id));

@@ -1,13 +1,13 @@
 /**
- * The repositories as the admin API writes through them: each mutation, when it runs on behalf of
- * an admin caller (`runAudited`, set by every admin route), is made in one transaction with its
- * audit-log rows: the row before, the row after (secrets removed), and the rows that went with
- * it (a user's or a team's keys and memberships). Outside an admin call (the request path, spend
- * booking, the model poller) they behave as the plain repositories. Known cost: on Node 20,
- * AsyncLocalStorage turns on promise hooks for the whole process once an admin call has run, about
- * 11 µs on every later request (docs/benchmarks.md); passing the actor explicitly removes it.
+ * The repositories as the admin API writes through them, bound to the caller that makes the change
+ * (`auditedRepositories(db, actor)`, `Store.auditedBy`): each mutation is made in one transaction
+ * with its audit-log rows: the row before, the row after (secrets removed), and the rows that went
+ * with it (a user's or a team's keys and memberships). Everything else (the request path, spend
+ * booking, the model poller) uses the plain repositories and writes no audit row.
+ *
+ * The actor is passed explicitly rather than through AsyncLocalStorage: on Node 20 that turns on
+ * promise hooks for the whole process once used, which cost every later request ~11 µs of CPU.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Kysely } from 'kysely';
 import {
   AuditRepository,
@@ -41,11 +41,9 @@ export interface AuditActor {
   keyHash: string | null;
 }
 
-const actors = new AsyncLocalStorage<AuditActor>();
-
-/** Runs `work` with its store mutations recorded in the audit log as made by `actor`. */
-export function runAudited<T>(actor: AuditActor, work: () => T): T {
-  return actors.run(actor, work);
+/** The actor of a change made by an authenticated caller (a principal). */
+export function auditActorOf(caller: { userId?: string; keyHash?: string }): AuditActor {
+  return { userId: caller.userId ?? null, keyHash: caller.keyHash ?? null };
 }
 
 interface Change {
@@ -55,14 +53,17 @@ interface Change {
 
 type Log = (action: AuditAction, table: string, objectId: string, change: Change) => void;
 
-/** Runs `work` in a transaction that also writes what it logged; `plain` outside an admin call. */
+/** Where a change is made, and by whom. */
+interface AuditTarget {
+  db: Db;
+  actor: AuditActor;
+}
+
+/** Runs `work` in a transaction that also writes what it logged. */
 async function audited<T>(
-  db: Db,
-  plain: () => Promise<T>,
+  { db, actor }: AuditTarget,
   work: (trx: Db, log: Log) => Promise<T>,
 ): Promise<T> {
-  const actor = actors.getStore();
-  if (!actor) return plain();
   return transact(db, async (trx) => {
     const entries: AuditRecord[] = [];
     const now = Date.now();
@@ -152,163 +153,128 @@ function logDeleted(log: Log, keys: readonly KeyRecord[], members: readonly Team
 }
 
 export class AuditedKeyRepository extends KeyRepository {
-  constructor(private readonly auditDb: Db) {
-    super(auditDb);
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
   }
 
   override create(key: KeyRecord): Promise<void> {
-    return audited(
-      this.auditDb,
-      () => super.create(key),
-      async (trx, log) => {
-        await new KeyRepository(trx).create(key);
-        log('created', 'keys', key.token, { after: key });
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      await new KeyRepository(trx).create(key);
+      log('created', 'keys', key.token, { after: key });
+    });
   }
 
   override update(token: string, patch: KeyPatch): Promise<KeyRecord | undefined> {
-    return audited(
-      this.auditDb,
-      () => super.update(token, patch),
-      async (trx, log) => {
-        const keys = new KeyRepository(trx);
-        const before = await keys.findByHash(token);
-        const after = await keys.update(token, patch);
-        if (after) log(actionOf(patch), 'keys', token, { before, after });
-        return after;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const keys = new KeyRepository(trx);
+      const before = await keys.findByHash(token);
+      const after = await keys.update(token, patch);
+      if (after) log(actionOf(patch), 'keys', token, { before, after });
+      return after;
+    });
   }
 
   override delete(tokens: readonly string[]): Promise<number> {
-    return audited(
-      this.auditDb,
-      () => super.delete(tokens),
-      async (trx, log) => {
-        const keys = new KeyRepository(trx);
-        const before = await keys.findByHashes(tokens);
-        const deleted = await keys.delete(tokens);
-        logDeleted(log, before, []);
-        return deleted;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const keys = new KeyRepository(trx);
+      const before = await keys.findByHashes(tokens);
+      const deleted = await keys.delete(tokens);
+      logDeleted(log, before, []);
+      return deleted;
+    });
   }
 
   override rotate(oldToken: string, rotation: Rotation): Promise<KeyRecord | undefined> {
-    return audited(
-      this.auditDb,
-      () => super.rotate(oldToken, rotation),
-      async (trx, log) => {
-        const keys = new KeyRepository(trx);
-        const before = await keys.findByHash(oldToken);
-        const after = await keys.rotate(oldToken, rotation);
-        if (after) log('regenerated', 'keys', after.token, { before, after });
-        return after;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const keys = new KeyRepository(trx);
+      const before = await keys.findByHash(oldToken);
+      const after = await keys.rotate(oldToken, rotation);
+      if (after) log('regenerated', 'keys', after.token, { before, after });
+      return after;
+    });
   }
 }
 
 export class AuditedUserRepository extends UserRepository {
-  constructor(private readonly auditDb: Db) {
-    super(auditDb);
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
   }
 
   override create(user: UserRecord): Promise<void> {
-    return audited(
-      this.auditDb,
-      () => super.create(user),
-      async (trx, log) => {
-        await new UserRepository(trx).create(user);
-        log('created', 'users', user.user_id, { after: user });
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      await new UserRepository(trx).create(user);
+      log('created', 'users', user.user_id, { after: user });
+    });
   }
 
   override update(userId: string, patch: UserPatch): Promise<UserRecord | undefined> {
-    return audited(
-      this.auditDb,
-      () => super.update(userId, patch),
-      async (trx, log) => {
-        const users = new UserRepository(trx);
-        const before = await users.findById(userId);
-        const after = await users.update(userId, patch);
-        if (after) log('updated', 'users', userId, { before, after });
-        return after;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const users = new UserRepository(trx);
+      const before = await users.findById(userId);
+      const after = await users.update(userId, patch);
+      if (after) log('updated', 'users', userId, { before, after });
+      return after;
+    });
   }
 
   /** Logged as a change of the password, never with the hash. */
   override setPasswordHash(userId: string, hash: string | null): Promise<void> {
-    return audited(
-      this.auditDb,
-      () => super.setPasswordHash(userId, hash),
-      async (trx, log) => {
-        await new UserRepository(trx).setPasswordHash(userId, hash);
-        log('updated', 'users', userId, { after: { user_id: userId, password: hash } });
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      await new UserRepository(trx).setPasswordHash(userId, hash);
+      log('updated', 'users', userId, { after: { user_id: userId, password: hash } });
+    });
   }
 
   override delete(userIds: readonly string[]): Promise<string[]> {
-    return audited(
-      this.auditDb,
-      () => super.delete(userIds),
-      async (trx, log) => {
-        const users = new UserRepository(trx);
-        const before = await users.findByIds(userIds);
-        const keys = await keysWhere(trx, { userIds });
-        const members = await new TeamRepository(trx).membershipsOf({ userIds });
-        const tokens = await users.delete(userIds);
-        for (const u of before) log('deleted', 'users', u.user_id, { before: u });
-        logDeleted(log, keys, members);
-        return tokens;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const users = new UserRepository(trx);
+      const before = await users.findByIds(userIds);
+      const keys = await keysWhere(trx, { userIds });
+      const members = await new TeamRepository(trx).membershipsOf({ userIds });
+      const tokens = await users.delete(userIds);
+      for (const u of before) log('deleted', 'users', u.user_id, { before: u });
+      logDeleted(log, keys, members);
+      return tokens;
+    });
   }
 }
 
 export class AuditedTeamRepository extends TeamRepository {
-  constructor(private readonly auditDb: Db) {
-    super(auditDb);
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
   }
 
   override create(team: TeamRecord): Promise<void> {
-    return audited(
-      this.auditDb,
-      () => super.create(team),
-      async (trx, log) => {
-        await new TeamRepository(trx).create(team);
-        log('created', 'teams', team.team_id, { after: team });
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      await new TeamRepository(trx).create(team);
+      log('created', 'teams', team.team_id, { after: team });
+    });
   }
 
   override update(teamId: string, patch: TeamPatch): Promise<TeamRecord | undefined> {
-    return audited(
-      this.auditDb,
-      () => super.update(teamId, patch),
-      async (trx, log) => {
-        const teams = new TeamRepository(trx);
-        const before = await teams.findById(teamId);
-        const after = await teams.update(teamId, patch);
-        if (after) log(actionOf(patch), 'teams', teamId, { before, after });
-        return after;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const teams = new TeamRepository(trx);
+      const before = await teams.findById(teamId);
+      const after = await teams.update(teamId, patch);
+      if (after) log(actionOf(patch), 'teams', teamId, { before, after });
+      return after;
+    });
   }
 
   override addMember(member: TeamMemberRecord): Promise<void> {
-    return audited(
-      this.auditDb,
-      () => super.addMember(member),
-      async (trx, log) => {
-        await new TeamRepository(trx).addMember(member);
-        log('created', 'team_members', memberId(member), { after: member });
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      await new TeamRepository(trx).addMember(member);
+      log('created', 'team_members', memberId(member), { after: member });
+    });
   }
 
   override updateMember(
@@ -316,80 +282,63 @@ export class AuditedTeamRepository extends TeamRepository {
     userId: string,
     patch: TeamMemberPatch,
   ): Promise<TeamMemberRecord | undefined> {
-    return audited(
-      this.auditDb,
-      () => super.updateMember(teamId, userId, patch),
-      async (trx, log) => {
-        const teams = new TeamRepository(trx);
-        const before = await teams.findMember(teamId, userId);
-        const after = await teams.updateMember(teamId, userId, patch);
-        if (after) log('updated', 'team_members', memberId(after), { before, after });
-        return after;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const teams = new TeamRepository(trx);
+      const before = await teams.findMember(teamId, userId);
+      const after = await teams.updateMember(teamId, userId, patch);
+      if (after) log('updated', 'team_members', memberId(after), { before, after });
+      return after;
+    });
   }
 
   override removeMember(teamId: string, userId: string): Promise<string[]> {
-    return audited(
-      this.auditDb,
-      () => super.removeMember(teamId, userId),
-      async (trx, log) => {
-        const teams = new TeamRepository(trx);
-        const before = await teams.findMember(teamId, userId);
-        const keys = await keysWhere(trx, { teamId, userId });
-        const tokens = await teams.removeMember(teamId, userId);
-        logDeleted(log, keys, before ? [before] : []);
-        return tokens;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const teams = new TeamRepository(trx);
+      const before = await teams.findMember(teamId, userId);
+      const keys = await keysWhere(trx, { teamId, userId });
+      const tokens = await teams.removeMember(teamId, userId);
+      logDeleted(log, keys, before ? [before] : []);
+      return tokens;
+    });
   }
 
   override delete(teamIds: readonly string[]): Promise<string[]> {
-    return audited(
-      this.auditDb,
-      () => super.delete(teamIds),
-      async (trx, log) => {
-        const teams = new TeamRepository(trx);
-        const before = await teams.findByIds(teamIds);
-        const keys = await keysWhere(trx, { teamIds });
-        const members = await teams.membershipsOf({ teamIds });
-        const tokens = await teams.delete(teamIds);
-        for (const t of before) log('deleted', 'teams', t.team_id, { before: t });
-        logDeleted(log, keys, members);
-        return tokens;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const teams = new TeamRepository(trx);
+      const before = await teams.findByIds(teamIds);
+      const keys = await keysWhere(trx, { teamIds });
+      const members = await teams.membershipsOf({ teamIds });
+      const tokens = await teams.delete(teamIds);
+      for (const t of before) log('deleted', 'teams', t.team_id, { before: t });
+      logDeleted(log, keys, members);
+      return tokens;
+    });
   }
 }
 
 export class AuditedCustomerRepository extends CustomerRepository {
-  constructor(private readonly auditDb: Db) {
-    super(auditDb);
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
   }
 
   override create(customer: CustomerRecord): Promise<void> {
-    return audited(
-      this.auditDb,
-      () => super.create(customer),
-      async (trx, log) => {
-        await new CustomerRepository(trx).create(customer);
-        log('created', 'customers', customer.user_id, { after: customer });
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      await new CustomerRepository(trx).create(customer);
+      log('created', 'customers', customer.user_id, { after: customer });
+    });
   }
 
   override update(userId: string, patch: CustomerPatch): Promise<CustomerRecord | undefined> {
-    return audited(
-      this.auditDb,
-      () => super.update(userId, patch),
-      async (trx, log) => {
-        const customers = new CustomerRepository(trx);
-        const before = await customers.findById(userId);
-        const after = await customers.update(userId, patch);
-        if (after) log(actionOf(patch), 'customers', userId, { before, after });
-        return after;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const customers = new CustomerRepository(trx);
+      const before = await customers.findById(userId);
+      const after = await customers.update(userId, patch);
+      if (after) log(actionOf(patch), 'customers', userId, { before, after });
+      return after;
+    });
   }
 
   override setBlocked(
@@ -397,81 +346,94 @@ export class AuditedCustomerRepository extends CustomerRepository {
     blocked: boolean,
     at: string,
   ): Promise<CustomerRecord[]> {
-    return audited(
-      this.auditDb,
-      () => super.setBlocked(userIds, blocked, at),
-      async (trx, log) => {
-        const customers = new CustomerRepository(trx);
-        const before = new Map((await customers.findByIds(userIds)).map((c) => [c.user_id, c]));
-        const rows = await customers.setBlocked(userIds, blocked, at);
-        for (const row of rows) {
-          log(blocked ? 'blocked' : 'unblocked', 'customers', row.user_id, {
-            before: before.get(row.user_id),
-            after: row,
-          });
-        }
-        return rows;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const customers = new CustomerRepository(trx);
+      const before = new Map((await customers.findByIds(userIds)).map((c) => [c.user_id, c]));
+      const rows = await customers.setBlocked(userIds, blocked, at);
+      for (const row of rows) {
+        log(blocked ? 'blocked' : 'unblocked', 'customers', row.user_id, {
+          before: before.get(row.user_id),
+          after: row,
+        });
+      }
+      return rows;
+    });
   }
 
   override delete(userIds: readonly string[]): Promise<number> {
-    return audited(
-      this.auditDb,
-      () => super.delete(userIds),
-      async (trx, log) => {
-        const customers = new CustomerRepository(trx);
-        const before = await customers.findByIds(userIds);
-        const deleted = await customers.delete(userIds);
-        for (const c of before) log('deleted', 'customers', c.user_id, { before: c });
-        return deleted;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const customers = new CustomerRepository(trx);
+      const before = await customers.findByIds(userIds);
+      const deleted = await customers.delete(userIds);
+      for (const c of before) log('deleted', 'customers', c.user_id, { before: c });
+      return deleted;
+    });
   }
 }
 
 /** Models stored in the database; their credentials are redacted (they are also encrypted). */
 export class AuditedModelRepository extends ModelRepository {
-  constructor(private readonly auditDb: Db) {
-    super(auditDb);
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
   }
 
   override create(model: ModelRecord): Promise<void> {
-    return audited(
-      this.auditDb,
-      () => super.create(model),
-      async (trx, log) => {
-        await new ModelRepository(trx).create(model);
-        log('created', 'models', model.model_id, { after: model });
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      await new ModelRepository(trx).create(model);
+      log('created', 'models', model.model_id, { after: model });
+    });
   }
 
   override update(modelId: string, patch: ModelPatch): Promise<ModelRecord | undefined> {
-    return audited(
-      this.auditDb,
-      () => super.update(modelId, patch),
-      async (trx, log) => {
-        const models = new ModelRepository(trx);
-        const before = await models.findById(modelId);
-        const after = await models.update(modelId, patch);
-        if (before && after) log('updated', 'models', modelId, { before, after });
-        return after;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const models = new ModelRepository(trx);
+      const before = await models.findById(modelId);
+      const after = await models.update(modelId, patch);
+      if (before && after) log('updated', 'models', modelId, { before, after });
+      return after;
+    });
   }
 
   override delete(modelId: string): Promise<boolean> {
-    return audited(
-      this.auditDb,
-      () => super.delete(modelId),
-      async (trx, log) => {
-        const models = new ModelRepository(trx);
-        const before = await models.findById(modelId);
-        const deleted = await models.delete(modelId);
-        if (before && deleted) log('deleted', 'models', modelId, { before });
-        return deleted;
-      },
-    );
+    return audited(this.target, async (trx, log) => {
+      const models = new ModelRepository(trx);
+      const before = await models.findById(modelId);
+      const deleted = await models.delete(modelId);
+      if (before && deleted) log('deleted', 'models', modelId, { before });
+      return deleted;
+    });
   }
+}
+
+/** The repositories that record their changes in the audit log as made by `actor`. */
+export interface AuditedRepositories {
+  keys: AuditedKeyRepository;
+  users: AuditedUserRepository;
+  teams: AuditedTeamRepository;
+  customers: AuditedCustomerRepository;
+  models: AuditedModelRepository;
+}
+
+/**
+ * The repositories of `store` that record the changes of `caller` (an authenticated principal) in
+ * the audit log: what every admin service writes through.
+ */
+export function changesBy(
+  store: { auditedBy(actor: AuditActor): AuditedRepositories },
+  caller: { userId?: string; keyHash?: string },
+): AuditedRepositories {
+  return store.auditedBy(auditActorOf(caller));
+}
+
+export function auditedRepositories(db: Db, actor: AuditActor): AuditedRepositories {
+  return {
+    keys: new AuditedKeyRepository(db, actor),
+    users: new AuditedUserRepository(db, actor),
+    teams: new AuditedTeamRepository(db, actor),
+    customers: new AuditedCustomerRepository(db, actor),
+    models: new AuditedModelRepository(db, actor),
+  };
 }

@@ -5,11 +5,9 @@
 import { sql } from 'kysely';
 import { AuditRepository } from './audit-repository.js';
 import {
-  AuditedCustomerRepository,
-  AuditedKeyRepository,
-  AuditedModelRepository,
-  AuditedTeamRepository,
-  AuditedUserRepository,
+  auditedRepositories,
+  type AuditActor,
+  type AuditedRepositories,
 } from './audited-repositories.js';
 import { CustomerRepository } from './customer-repository.js';
 import { KeyRepository } from './key-repository.js';
@@ -35,10 +33,13 @@ export interface Store {
   users: UserRepository;
   teams: TeamRepository;
   customers: CustomerRepository;
-  /** The audit log of admin changes, written by the repositories above during admin calls. */
+  /** The audit log of admin changes, written by the repositories of `auditedBy`. */
   audit: AuditRepository;
   /** Models added through /model/new. */
   models: ModelRepository;
+  /** The same repositories, recording each change in the audit log as made by `actor`: what the
+   * admin API writes through. The ones above write no audit row. */
+  auditedBy(actor: AuditActor): AuditedRepositories;
   /** Booked spend, written by the spend ledger (not audited: no admin makes it). */
   spend: SpendRepository;
   /** Reads for the spend reports. */
@@ -54,12 +55,13 @@ export function createStore(database: StoreDatabase): Store {
     dialect: database.dialect,
     description: database.description,
     applied: database.applied,
-    keys: new AuditedKeyRepository(db),
-    users: new AuditedUserRepository(db),
-    teams: new AuditedTeamRepository(db),
-    customers: new AuditedCustomerRepository(db),
+    keys: new KeyRepository(db),
+    users: new UserRepository(db),
+    teams: new TeamRepository(db),
+    customers: new CustomerRepository(db),
     audit: new AuditRepository(db),
-    models: new AuditedModelRepository(db),
+    models: new ModelRepository(db),
+    auditedBy: (actor) => auditedRepositories(db, actor),
     spend: new SpendRepository(db),
     spendReports: new SpendReportRepository(db),
     ping: async (timeoutMs = 2000) => {
