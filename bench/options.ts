@@ -1,4 +1,5 @@
 // Command-line options of `npm run bench`.
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS } from './scenarios.js';
 import { DEFAULT_TARGETS, TARGETS } from './targets.js';
@@ -16,6 +17,8 @@ export interface BenchOptions {
   chunks: number;
   chunkDelayMs: number;
   outDir: string;
+  /** Another built checkout of Tollgate, for the baseline targets. */
+  baselineRoot?: string;
 }
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -35,6 +38,9 @@ Options:
   --chunks <n>           content chunks per streamed completion (default 8)
   --chunk-delay-ms <ms>  mock upstream pause between streamed chunks (default 0)
   --out <dir>            where latest.json and latest.md go (default bench/results)
+  --baseline <dir>       another checkout of Tollgate, already built (dist/main.js), measured
+                         in the same run as the targets baseline and baseline-vkey-sqlite
+                         (adds them when --targets names neither): a before/after comparison
   --quick                a smoke run of under a minute: --duration 1 --warmup 0.5 --reps 1
   --help                 this text
 
@@ -84,13 +90,18 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       chunks: { type: 'string', default: '8' },
       'chunk-delay-ms': { type: 'string', default: '0' },
       out: { type: 'string', default: 'bench/results' },
+      baseline: { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return undefined;
   const quick = values.quick;
-  const targets = checkNames('targets', list(values.targets), Object.keys(TARGETS));
+  let targets = checkNames('targets', list(values.targets), Object.keys(TARGETS));
+  const baselineRoot = values.baseline === undefined ? undefined : resolve(values.baseline);
+  if (baselineRoot !== undefined && !targets.some((t) => t.startsWith('baseline'))) {
+    targets = [...targets, 'baseline', 'baseline-vkey-sqlite'];
+  }
   return {
     durationS: positive('duration', values.duration ?? (quick ? '1' : '2.5')),
     warmupS: positive('warmup', values.warmup ?? (quick ? '0.5' : '1'), true),
@@ -106,5 +117,6 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     chunks: Math.round(positive('chunks', values.chunks)),
     chunkDelayMs: positive('chunk-delay-ms', values['chunk-delay-ms'], true),
     outDir: values.out,
+    baselineRoot,
   };
 }

@@ -183,6 +183,7 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
       workDir,
       nodeArgs: [],
       postgresUrl: process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
+      baselineRoot: options.baselineRoot,
     };
     const skipped: Skipped[] = [];
     await startTargets(createTargets(options.targets, context), started, skipped);

@@ -61,15 +61,47 @@ const tollgateVkeyPostgres: TargetFactory = (context) =>
     createDatabase: () => createPostgresDatabase(context.postgresUrl),
   });
 
+/** Another build of Tollgate (`--baseline <dir>`), measured in the same run: a before/after
+ * comparison whose two sides share every phase's machine conditions. */
+function baselineRoot(context: TargetContext): string {
+  if (context.baselineRoot === undefined) {
+    throw new Error('the baseline targets need --baseline <dir of another built checkout>');
+  }
+  return context.baselineRoot;
+}
+
+const baseline: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'baseline',
+    description: 'the --baseline build of Tollgate, master key, --no-database',
+    root: baselineRoot(context),
+  });
+
+const baselineVkeySqlite: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'baseline-vkey-sqlite',
+    description: 'the --baseline build of Tollgate, virtual key, fresh SQLite file',
+    root: baselineRoot(context),
+    createDatabase: () => createSqliteDatabase(context.workDir, 'baseline-vkey-sqlite'),
+  });
+
+export const DEFAULT_TARGETS = [
+  'direct',
+  'bare',
+  'tollgate',
+  'tollgate-vkey-sqlite',
+  'tollgate-vkey-postgres',
+];
+
 export const TARGETS: Readonly<Record<string, TargetFactory>> = {
   direct,
   bare,
   tollgate,
   'tollgate-vkey-sqlite': tollgateVkeySqlite,
   'tollgate-vkey-postgres': tollgateVkeyPostgres,
+  baseline,
+  'baseline-vkey-sqlite': baselineVkeySqlite,
 };
-
-export const DEFAULT_TARGETS = Object.keys(TARGETS);
 
 export function createTargets(names: readonly string[], context: TargetContext): Target[] {
   return names.map((name) => {

@@ -25,6 +25,9 @@ export interface TollgateVariant {
   /** Creates the fresh store this variant runs on; without it the gateway runs with
    * --no-database and clients present the master key. */
   createDatabase?: () => Promise<BenchDatabase>;
+  /** The checkout whose dist/main.js runs; the bench's own by default. A checkout other than the
+   * bench's own must be built already. */
+  root?: string;
 }
 
 function newestSourceMs(dir: string): number {
@@ -39,8 +42,9 @@ function newestSourceMs(dir: string): number {
 /** Builds the gateway when dist/main.js is missing, so `npm run bench` works on a fresh clone;
  * an existing build is used as it is (the bench measures what would ship), with a warning when
  * src/ has changed since. */
-function ensureBuilt(repoRoot: string): string {
+function ensureBuilt(repoRoot: string, own: boolean): string {
   const entry = join(repoRoot, 'dist', 'main.js');
+  if (!existsSync(entry) && !own) throw new Error(`${entry} is missing; build that checkout first`);
   if (!existsSync(entry)) {
     process.stderr.write('dist/main.js is missing; running npm run build\n');
     execFileSync('npm', ['run', 'build', '--silent'], {
@@ -102,7 +106,8 @@ export function createTollgateTarget(context: TargetContext, variant: TollgateVa
     name: variant.name,
     description: variant.description,
     start: async () => {
-      const entry = ensureBuilt(context.repoRoot);
+      const root = variant.root ?? context.repoRoot;
+      const entry = ensureBuilt(root, root === context.repoRoot);
       const configPath = writeConfig(context, variant);
       const port = await findFreePort();
       const database = await variant.createDatabase?.();
@@ -137,7 +142,7 @@ export function createTollgateTarget(context: TargetContext, variant: TollgateVa
         ]));
       try {
         service = context.processes.spawn(variant.name, process.execPath, args, {
-          cwd: context.repoRoot,
+          cwd: root,
           env,
         });
         const url = loopbackUrl(port);
