@@ -77,7 +77,7 @@ describe('admission on redis, across replicas', () => {
     await b!.admit(makeRequest([key]));
     const third = await a!.admit(makeRequest([key]));
     assert.equal(third.headers['x-ratelimit-remaining-requests'], '0');
-    await assert.rejects(Promise.resolve(b!.admit(makeRequest([key]))), /Limit type: requests/);
+    await assert.rejects(async () => b!.admit(makeRequest([key])), /Limit type: requests/);
   });
 
   test('the reservation and parallel slot of a replica that died expire with their lease', async (t) => {
@@ -89,10 +89,7 @@ describe('admission on redis, across replicas', () => {
     );
     const key = makeScope('key', 'k1', { maxBudget: 1, maxParallelRequests: 1 });
     await dying!.admit(makeRequest([key])); // never settled
-    await assert.rejects(
-      Promise.resolve(survivor!.admit(makeRequest([key]))),
-      /max_parallel_requests/,
-    );
+    await assert.rejects(async () => survivor!.admit(makeRequest([key])), /max_parallel_requests/);
     clock.advance(30_001);
     const admitted = await survivor!.admit(makeRequest([key]));
     assert.equal(admitted.loweredMaxTokens, undefined);

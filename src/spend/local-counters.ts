@@ -105,6 +105,11 @@ export class LocalCounterStore implements CounterStore {
     if (counter) counter.windowEnd = undefined;
   }
 
+  /** Drops every held spend (reservations stay): each scope reloads on its next request. */
+  forgetAll(): void {
+    for (const counter of this.budgets.values()) counter.windowEnd = undefined;
+  }
+
   onRelease(listener: () => void): void {
     this.listeners.push(listener);
   }

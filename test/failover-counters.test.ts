@@ -1,0 +1,145 @@
+/**
+ * Cluster mode with Redis away: admissions go on with this replica's counters, the outage is
+ * logged once, and the first admission after Redis is back uses Redis again.
+ */
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { CounterAdmission } from '../src/spend/admission.js';
+import type { AdmitPlan, CounterStore, Settlement } from '../src/spend/counter-store.js';
+import { FailoverCounterStore } from '../src/spend/failover-counters.js';
+import { LocalCounterStore } from '../src/spend/local-counters.js';
+import { RedisCounterStore } from '../src/spend/redis-counters.js';
+import { makeRequest, makeScope, manualClock } from './helpers/admission-suite.js';
+
+/** A port nothing listens on: bound once, then released. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  assert.ok(address && typeof address === 'object');
+  return address.port;
+}
+
+function recordingLogger() {
+  const lines: { level: string; message: string }[] = [];
+  return {
+    lines,
+    logger: {
+      error: (_: unknown, message?: string) =>
+        lines.push({ level: 'error', message: message ?? '' }),
+      warn: (message: unknown) => lines.push({ level: 'warn', message: String(message) }),
+    },
+  };
+}
+
+/** A shared store that works, or fails every call while `down` is set. */
+class SwitchableStore implements CounterStore {
+  down = false;
+  calls = 0;
+  private readonly inner = new LocalCounterStore();
+  admit(plan: AdmitPlan) {
+    this.calls++;
+    if (this.down) return Promise.reject(new Error('connection refused'));
+    return Promise.resolve(this.inner.admit(plan));
+  }
+  settle(settlement: Settlement) {
+    if (this.down) return Promise.reject(new Error('connection refused'));
+    this.inner.settle(settlement);
+    return Promise.resolve();
+  }
+  forget(key: string) {
+    this.inner.forget(key);
+  }
+  onRelease(listener: () => void) {
+    this.inner.onRelease(listener);
+  }
+}
+
+describe('failover counter store', () => {
+  test('with nothing listening on the Redis port, budgets and rate limits are enforced locally', async (t) => {
+    const redis = new Redis({
+      host: '127.0.0.1',
+      port: await deadPort(),
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => 50,
+    });
+    redis.on('error', () => {});
+    t.after(() => redis.disconnect());
+    const { lines, logger } = recordingLogger();
+    const store = new FailoverCounterStore({ shared: new RedisCounterStore({ redis }), logger });
+    const admission = new CounterAdmission({ store });
+    const key = makeScope('key', 'k1', { maxBudget: 1, rpmLimit: 2 });
+
+    const first = await admission.admit(makeRequest([key]));
+    first.settle(0.875, 10);
+    // 0.125 left cannot pay the prompt and a token: refused by the local counters.
+    await assert.rejects(
+      async () => admission.admit(makeRequest([key])),
+      /Budget has been exceeded!/,
+    );
+    const other = makeScope('key', 'k2', { rpmLimit: 1 });
+    await admission.admit(makeRequest([other]));
+    await assert.rejects(async () => admission.admit(makeRequest([other])), /Limit type: requests/);
+    assert.equal(store.isLocal, true);
+    assert.deepEqual(
+      lines.map((line) => line.level),
+      ['error'],
+    );
+  });
+
+  test('logs once per outage, tries Redis again, and goes back to it when it answers', async () => {
+    const shared = new SwitchableStore();
+    const clock = manualClock();
+    const { lines, logger } = recordingLogger();
+    const store = new FailoverCounterStore({
+      shared,
+      logger,
+      now: clock.now,
+      retryIntervalMs: 1000,
+    });
+    const admission = new CounterAdmission({ store, now: clock.now });
+    const key = makeScope('key', 'k1', { rpmLimit: 100 });
+
+    shared.down = true;
+    for (let i = 0; i < 5; i++) (await admission.admit(makeRequest([key]))).settle(0, 1);
+    assert.equal(shared.calls, 1, 'local mode does not ask Redis on every request');
+    clock.advance(1000);
+    await admission.admit(makeRequest([key]));
+    assert.equal(shared.calls, 2, 'one admission tries Redis again after the interval');
+    shared.down = false;
+    clock.advance(1000);
+    const back = await admission.admit(makeRequest([key]));
+    assert.equal(store.isLocal, false);
+    assert.equal(
+      back.headers['x-ratelimit-remaining-requests'],
+      '99',
+      'counted by the shared store',
+    );
+    assert.deepEqual(
+      lines.map((line) => line.level),
+      ['error', 'warn'],
+    );
+  });
+
+  test('an admission that Redis does not answer in time is decided locally', async () => {
+    const hanging: CounterStore = {
+      admit: () => new Promise(() => {}),
+      settle: () => {},
+      forget: () => {},
+      onRelease: () => {},
+    };
+    const { logger } = recordingLogger();
+    const store = new FailoverCounterStore({ shared: hanging, logger, timeoutMs: 20 });
+    const admission = new CounterAdmission({ store });
+    const key = makeScope('key', 'k1', { maxBudget: 1, spend: 1 });
+    await assert.rejects(
+      async () => admission.admit(makeRequest([key])),
+      /Budget has been exceeded!/,
+    );
+    assert.equal(store.isLocal, true);
+  });
+});
