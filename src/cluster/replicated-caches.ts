@@ -60,15 +60,17 @@ export function replicatedModels(local: ModelReloader, bus: ChangePublisher): Mo
 
 /** Applies changes received from other replicas to this one's caches. */
 export function applyToLocalCaches(local: LocalCaches, logger: Logger): ChangeHandler {
-  const reloadModels = () => {
-    local.models?.refresh(true).catch((error: unknown) => {
+  // Forced after a `models` message; after an outage only when the table changed meanwhile
+  // (a reload swaps the catalog, which drops every cached principal once more).
+  const reloadModels = (force: boolean) => {
+    local.models?.refresh(force).catch((error: unknown) => {
       logger.warn({ err: error }, 'database models: cannot reload them after a change elsewhere');
     });
   };
   const clearAll = () => {
     local.principals.clear();
     local.customers?.clear();
-    reloadModels();
+    reloadModels(false);
   };
   const apply = (change: CacheChange): void => {
     switch (change.kind) {
@@ -81,7 +83,7 @@ export function applyToLocalCaches(local: LocalCaches, logger: Logger): ChangeHa
       case 'customer':
         return local.customers?.customerChanged(change.id);
       case 'models':
-        return reloadModels();
+        return reloadModels(true);
       case 'all':
         return clearAll();
     }
