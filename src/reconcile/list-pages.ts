@@ -1,6 +1,7 @@
-/** Reads every page of a paginated admin list, so `list` commands show everything. */
-import type { AdminTransport, QueryValue } from '../reconcile/admin-transport.js';
-import type { Row } from './views.js';
+/** Reads every page of a paginated admin list (`/user/list`, `/key/list`). */
+import type { AdminTransport, QueryValue } from './admin-transport.js';
+
+export type ApiObject = Record<string, unknown>;
 
 export interface PagedList {
   path: string;
@@ -13,16 +14,15 @@ export interface PagedList {
 
 const PAGE_SIZE = 100;
 
-export async function listAll(client: AdminTransport, list: PagedList): Promise<Row[]> {
-  const rows: Row[] = [];
+export async function listAll(client: AdminTransport, list: PagedList): Promise<ApiObject[]> {
+  const rows: ApiObject[] = [];
   for (let page = 1; ; page++) {
     const answer = (await client.call('GET', list.path, {
       query: { ...list.query, page, [list.sizeParam]: PAGE_SIZE },
-    })) as Record<string, unknown>;
+    })) as ApiObject;
     const batch = answer[list.field];
     if (!Array.isArray(batch)) return rows;
-    rows.push(...(batch as Row[]));
-    const totalPages = Number(answer.total_pages ?? 1);
-    if (batch.length === 0 || page >= totalPages) return rows;
+    rows.push(...(batch as ApiObject[]));
+    if (batch.length === 0 || page >= Number(answer.total_pages ?? 1)) return rows;
   }
 }

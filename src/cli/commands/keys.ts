@@ -9,7 +9,7 @@ import {
   type CommandContext,
 } from '../command-kit.js';
 import { confirm } from '../confirm.js';
-import { listAll } from '../list-pages.js';
+import { listAll } from '../../reconcile/list-pages.js';
 import { parseCount, parseJsonObject, parseModels, parseMoney } from '../parse-values.js';
 import { renderFields, renderTable } from '../table.js';
 import { KEY_COLUMNS, KEY_FIELDS, pickFields, type Row } from '../views.js';

@@ -10,7 +10,7 @@ import {
   type CommandContext,
 } from '../command-kit.js';
 import { confirm } from '../confirm.js';
-import { listAll } from '../list-pages.js';
+import { listAll } from '../../reconcile/list-pages.js';
 import { parseCount, parseJsonObject, parseModels, parseMoney } from '../parse-values.js';
 import { renderFields, renderTable } from '../table.js';
 import { pickFields, USER_COLUMNS, USER_FIELDS, type Row } from '../views.js';
