@@ -83,6 +83,10 @@ Environment:
   LITELLM_SALT_KEY / TOLLGATE_SALT_KEY      encrypts credentials of models added with /model/new
                                             (default: the master key); keep it unchanged
   TOLLGATE_MODEL_POLL_SECONDS               how often replicas look for model changes (default 10)
+  REDIS_URL, or REDIS_HOST / REDIS_PORT / REDIS_PASSWORD (REDIS_USERNAME, REDIS_SSL)
+                                            cluster mode: replicas share this Redis (router_settings.redis_*
+                                            in the config wins); see docs/cluster.md
+  TOLLGATE_REDIS_PREFIX                     prefix of Tollgate's Redis keys and channels (default tollgate:)
   PORT, HOST                                defaults for --port and --host
   CONFIG_FILE_PATH / TOLLGATE_CONFIG        default for --config
   TOLLGATE_ADMIN_PORT / TOLLGATE_ADMIN_HOST  admin listener when general_settings.admin_port/admin_host are unset
