@@ -13,6 +13,8 @@ import { registerCustomerRoutes } from './admin/customer-routes.js';
 import { CustomerService } from './admin/customer-service.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerModelRoutes } from './admin/model-routes.js';
+import { registerSpendRoutes } from './admin/spend-routes.js';
+import { SpendService } from './admin/spend-service.js';
 import { ModelService } from './admin/model-service.js';
 import { KeyService, type CustomKeyGenerate } from './admin/key-service.js';
 import { registerTeamRoutes } from './admin/team-routes.js';
@@ -55,6 +57,8 @@ import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
 import { createPricing } from './spend/pricing.js';
+import { StoreSpendLedger } from './spend/spend-ledger.js';
+import type { SpendLedger } from './spend/types.js';
 import { CredentialCipher } from './store/credential-cipher.js';
 import type { Store } from './store/store.js';
 
@@ -83,9 +87,13 @@ export interface App {
   listenAdmin(options: { port: number; host: string }): Promise<AddressInfo>;
   /** The admin listener's server, once open (for the shutdown deadline). */
   adminServer(): Server | undefined;
+  /** Books the spend of every call (absent without a database); flushed by `close`. */
+  ledger?: SpendLedger;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** How long shutdown waits for the store to take the spend still queued. */
+const LEDGER_CLOSE_MS = 10_000;
 
 export async function createApp(options: AppOptions): Promise<App> {
   const { config, logger } = options;
@@ -159,6 +167,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       modelNames: () => router.catalog.publicModelNames(),
       now,
     });
+  // Spend: calls book into the ledger's outbox, written in batches; the reports read the store.
+  const ledger = store && new StoreSpendLedger({ store: store.spend, logger, now });
+  const spend = new SpendService({ store, now, afterReset: () => principals.clear() });
   // Models stored in the database: loaded now, swapped into the router on every change.
   const modelEnv = config.env ?? {};
   const cipher = new CredentialCipher(config.saltKey ?? config.masterKey);
@@ -277,6 +288,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerTeamRoutes(server, { teams });
   registerCustomerRoutes(server, { customers });
   registerAuditRoutes(server, { store });
+  registerSpendRoutes(server, { spend });
   registerHealthRoutes(server, {
     config,
     isDraining: () => draining,
@@ -330,10 +342,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       return opened.address;
     },
     adminServer: () => adminServer,
+    ledger,
     close: async () => {
       draining = true;
       dbModels?.stop();
       await Promise.all([server.close(), adminServer && closeAdmin(adminServer)]);
+      // In-flight calls have booked by now; what the store does not take in time is logged.
+      await ledger?.close(Date.now() + LEDGER_CLOSE_MS);
       await Promise.all([transport.close(), cluster?.close()]);
     },
   };

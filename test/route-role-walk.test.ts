@@ -18,10 +18,12 @@ const PUBLIC = /^\/(metrics|health\/(liveliness|liveness|readiness))?$/;
 const LLM = /(completions|embeddings|messages)$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
-  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/info|key\/list|user\/info|user\/list|team\/info|team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs)$/;
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/info|key\/list|user\/info|user\/list|team\/info|team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+/** Reads for proxy admins and viewers only. */
+const ADMIN_READS = /^\/(audit\/logs|spend\/tags)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update))$/;
+  /^\/(user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset)$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
   /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate)|user\/update|team\/(update|member_add|member_delete|member_update))$/;
@@ -30,7 +32,7 @@ function mustRefuse(route: string, caller: Caller): boolean {
   if (PUBLIC.test(route)) return false;
   if (caller === 'none' || caller === 'bogus') return true;
   if (LLM.test(route)) return caller === 'proxy_admin_viewer';
-  if (route === '/audit/logs') return caller !== 'proxy_admin_viewer';
+  if (ADMIN_READS.test(route)) return caller !== 'proxy_admin_viewer';
   if (READS.test(route)) return false;
   if (ADMIN_ONLY.test(route)) return true;
   if (SCOPED_WRITES.test(route)) return caller !== 'internal_user';
@@ -116,6 +118,9 @@ for (const database of await testDatabases()) {
         ['/key/list', 'proxy_admin_viewer'],
         ['/audit/logs', 'proxy_admin_viewer'],
         ['/user/info', 'internal_user_viewer'],
+        ['/spend/logs', 'internal_user'],
+        ['/global/spend/report?start_date=2025-01-01&end_date=2025-01-02', 'internal_user_viewer'],
+        ['/spend/tags', 'proxy_admin_viewer'],
       ];
       for (const [route, caller] of allowed) {
         const response =

@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { pythonList } from '../util/python-list.js';
 import { readsEverything } from './caller-scope.js';
+import { withCurrentSpend } from './current-spend.js';
 import type {
   CustomerFields,
   CustomerIdsInput,
@@ -166,7 +167,8 @@ export class CustomerService {
 
 /** A customer as LiteLLM shows an end user: its budget settings under `litellm_budget_table`. */
 export function customerView(customer: CustomerRecord): Record<string, unknown> {
-  const { max_budget, budget_duration, budget_reset_at, tpm_limit, rpm_limit, ...rest } = customer;
+  const { max_budget, budget_duration, budget_reset_at, tpm_limit, rpm_limit, ...rest } =
+    withCurrentSpend(customer);
   const hasBudget =
     max_budget !== null || budget_duration !== null || tpm_limit !== null || rpm_limit !== null;
   return {

@@ -3,6 +3,7 @@
  * carry it as the key's id; only `/key/generate` and `/key/regenerate` ever show a raw key.
  */
 import type { KeyRecord } from '../store/key-repository.js';
+import { withCurrentSpend } from './current-spend.js';
 
 /** Fields LiteLLM's rows have that Tollgate does not track (yet), with their empty values. */
 const LITELLM_EXTRAS = {
@@ -13,7 +14,7 @@ const LITELLM_EXTRAS = {
 } as const;
 
 export function keyInfo(record: KeyRecord): Record<string, unknown> {
-  const { token: _token, ...rest } = record;
+  const { token: _token, ...rest } = withCurrentSpend(record);
   return { ...rest, ...LITELLM_EXTRAS };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
+import { withCurrentSpend } from './current-spend.js';
 
 const LITELLM_EXTRAS = {
   model_id: null,
@@ -17,7 +18,7 @@ export function teamView(
   users: ReadonlyMap<string, UserRecord>,
 ): Record<string, unknown> {
   return {
-    ...team,
+    ...withCurrentSpend(team),
     admins: members.filter((m) => m.role === 'admin').map((m) => m.user_id),
     members: members.map((m) => m.user_id),
     members_with_roles: members.map((m) => ({

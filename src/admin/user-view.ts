@@ -3,6 +3,7 @@
  * LiteLLM's columns that Tollgate does not track at their empty values.
  */
 import type { UserRecord } from '../store/user-repository.js';
+import { withCurrentSpend } from './current-spend.js';
 
 const LITELLM_EXTRAS = {
   organization_id: null,
@@ -12,5 +13,5 @@ const LITELLM_EXTRAS = {
 } as const;
 
 export function userView(user: UserRecord, teams: readonly string[]): Record<string, unknown> {
-  return { ...user, teams: [...teams], ...LITELLM_EXTRAS };
+  return { ...withCurrentSpend(user), teams: [...teams], ...LITELLM_EXTRAS };
 }

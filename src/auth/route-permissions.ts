@@ -97,6 +97,23 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // The audit log of admin mutations: admins and viewers read it; nobody writes it by API.
   '/audit/logs': 'admin_read',
 
+  // Spend reports: admins and viewers read all; other callers their own (SpendService).
+  '/spend/logs': 'key_read',
+  '/spend/logs/ui': 'key_read',
+  '/spend/keys': 'key_read',
+  '/spend/users': 'key_read',
+  '/global/spend': 'key_read',
+  '/global/spend/logs': 'key_read',
+  '/global/spend/keys': 'key_read',
+  '/global/spend/teams': 'key_read',
+  '/global/spend/models': 'key_read',
+  '/global/spend/end_users': 'key_read',
+  '/global/spend/report': 'key_read',
+  // Tag totals are not kept per user: admins and viewers only.
+  '/spend/tags': 'admin_read',
+  // Master key only: checked again by the SpendService.
+  '/global/spend/reset': 'admin',
+
   // Models stored in the database: proxy admins only.
   '/model/new': 'admin',
   '/model/update': 'admin',
