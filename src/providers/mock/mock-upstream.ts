@@ -112,7 +112,11 @@ export function answerMockRequest(
   }
   const isChat = path.endsWith('/chat/completions');
   const prompt = isChat ? lastUserText(request.messages) : promptText(request.prompt);
-  const answer = configured ?? `This is a mock response to: ${truncate(prompt, 80)}`;
+  // Like a real model, the answer stops at the output cap the request sets.
+  const full = configured ?? `This is a mock response to: ${truncate(prompt, 80)}`;
+  const cap = outputCap(request);
+  const answer = cap !== undefined && countTokens(full) > cap ? full.slice(0, cap * 4) : full;
+  const finishReason = answer === full ? 'stop' : 'length';
   const usage = {
     prompt_tokens: countTokens(isChat ? JSON.stringify(request.messages) : prompt),
     completion_tokens: countTokens(answer),
@@ -125,7 +129,16 @@ export function answerMockRequest(
   if (request.stream === true) {
     const includeUsage =
       (request.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
-    const events = streamEvents({ id, created, model, answer, usage, isChat, includeUsage });
+    const events = streamEvents({
+      id,
+      created,
+      model,
+      answer,
+      usage,
+      isChat,
+      includeUsage,
+      finishReason,
+    });
     return reply({
       status: 200,
       contentType: 'text/event-stream',
@@ -141,7 +154,11 @@ export function answerMockRequest(
         created,
         model,
         choices: [
-          { index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' },
+          {
+            index: 0,
+            message: { role: 'assistant', content: answer },
+            finish_reason: finishReason,
+          },
         ],
         usage,
       }
@@ -150,7 +167,7 @@ export function answerMockRequest(
         object: 'text_completion',
         created,
         model,
-        choices: [{ index: 0, text: answer, finish_reason: 'stop', logprobs: null }],
+        choices: [{ index: 0, text: answer, finish_reason: finishReason, logprobs: null }],
         usage,
       };
   return reply({
@@ -166,6 +183,7 @@ interface StreamSpec {
   created: number;
   model: string;
   answer: string;
+  finishReason: 'stop' | 'length';
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   isChat: boolean;
   includeUsage: boolean;
@@ -191,8 +209,8 @@ function streamEvents(spec: StreamSpec): string[] {
     choices: [piece(word, i === 0)],
   }));
   const finish: Record<string, unknown> = isChat
-    ? { index: 0, delta: {}, finish_reason: 'stop' }
-    : { index: 0, text: '', finish_reason: 'stop', logprobs: null };
+    ? { index: 0, delta: {}, finish_reason: spec.finishReason }
+    : { index: 0, text: '', finish_reason: spec.finishReason, logprobs: null };
   events.push({ id, object, created, model, choices: [finish] });
   const lines = events.map((e) => `data: ${JSON.stringify(e)}\n\n`);
   if (spec.includeUsage) {
@@ -269,6 +287,15 @@ function promptText(prompt: unknown): string {
 function truncate(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** `max_completion_tokens` or `max_tokens`, when the request sets a positive one. */
+function outputCap(request: Record<string, unknown>): number | undefined {
+  for (const field of ['max_completion_tokens', 'max_tokens']) {
+    const value = request[field];
+    if (typeof value === 'number' && value >= 1) return Math.floor(value);
+  }
+  return undefined;
 }
 
 /** Roughly four characters a token, as OpenAI's rule of thumb; deterministic is what matters. */
