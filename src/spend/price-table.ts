@@ -75,10 +75,13 @@ export function lookupTablePrices(
 ): TableEntry | undefined {
   const providerId = TABLE_PROVIDERS[provider];
   if (!providerId) return undefined;
-  const result = calcPrice({}, tableModelId(provider, model), {
-    providerId,
-    timestamp: new Date(at),
-  });
+  let result: ReturnType<typeof calcPrice>;
+  try {
+    result = calcPrice({}, tableModelId(provider, model), { providerId, timestamp: new Date(at) });
+  } catch {
+    // An entry the library cannot read is no price at all: the caller flags the model as unpriced.
+    return undefined;
+  }
   if (!result) return undefined;
   const prices = result.model_price;
   const { base, tiers } = ratesOf(prices);

@@ -294,6 +294,10 @@ describe('unknown prices', () => {
     assert.match(warnings[0] ?? '', /mock-test/);
     book.costOf(testDeployment('nvidia_nim', 'meta/llama-3.1-8b-instruct'), usage(1, 1), 0);
     assert.equal(warnings.length, 2, 'each unpriced deployment is flagged once');
+    const priced = testDeployment('mock', 'gpt-4o-mini', { id: 'later', inputCostPerToken: 1 });
+    book.pricesFor(priced);
+    book.pricesFor({ ...priced, inputCostPerToken: undefined, modelInfo: { ...priced.modelInfo } });
+    assert.equal(warnings.length, 3, 'an admin change that removes its price flags it again');
   });
 
   test('self-hosted models cost nothing and are not flagged', () => {

@@ -79,7 +79,9 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
     }
     const at = now();
     const { prices, validUntil } = priceDeployment(deployment, at);
-    if (!prices.known && !deployment.model.includes('*') && !cached) {
+    // Flagged once: when first priced, or when an admin change leaves it without a price.
+    const newlyUnpriced = !prices.known && (!cached || cached.prices.known);
+    if (newlyUnpriced && !deployment.model.includes('*')) {
       logger.warn(
         { deployment: deployment.id, model: `${deployment.provider}/${deployment.model}` },
         'no price known for this model: its calls cost 0 and budgets do not bind; set input_cost_per_token / output_cost_per_token (or model_info.base_model) in its litellm_params',
