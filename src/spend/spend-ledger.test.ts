@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import type { SpendRow } from '../store/spend-repository.js';
+import { StoreSpendLedger, type SpendWriter } from './spend-ledger.js';
+import type { SpendEntry } from './types.js';
+
+const logger = pino({ level: 'silent' });
+
+function entry(requestId: string, overrides: Partial<SpendEntry> = {}): SpendEntry {
+  return {
+    requestId,
+    callType: 'acompletion',
+    keyHash: 'k1',
+    userId: 'u1',
+    teamId: 't1',
+    customerId: 'c1',
+    tags: [],
+    model: 'm',
+    modelGroup: 'g',
+    deploymentId: 'd',
+    provider: 'openai',
+    promptTokens: 1,
+    completionTokens: 1,
+    totalTokens: 2,
+    cost: 0.1,
+    startTime: 0,
+    endTime: 1,
+    status: 'success',
+    metadata: {},
+    ...overrides,
+  };
+}
+
+/** A writer that fails while `down` is set and keeps what it was given, in order. */
+function fakeWriter(): SpendWriter & { down: boolean; written: string[] } {
+  const writer = {
+    down: false,
+    written: [] as string[],
+    record: async (rows: readonly SpendRow[]) => {
+      if (writer.down) throw new Error('store down');
+      writer.written.push(...rows.map((r) => r.log.request_id));
+      return rows.length;
+    },
+  };
+  return writer;
+}
+
+describe('StoreSpendLedger', () => {
+  it('holds queued cost per scope until the store takes it', async () => {
+    const store = fakeWriter();
+    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
+    ledger.book(entry('a', { cost: 0.25 }));
+    ledger.book(entry('b', { cost: 0.5, customerId: null }));
+    assert.equal(ledger.pendingFor('key', 'k1'), 0.75);
+    assert.equal(ledger.pendingFor('team_member', 't1:u1'), 0.75);
+    assert.equal(ledger.pendingFor('model_per_key', 'k1:g'), 0.75);
+    assert.equal(ledger.pendingFor('customer', 'c1'), 0.25);
+    assert.equal(ledger.pendingFor('user', 'someone-else'), 0);
+    await ledger.close();
+    assert.deepEqual(store.written, ['a', 'b']);
+    assert.equal(ledger.pendingFor('key', 'k1'), 0);
+  });
+
+  it('never throws on an entry the store could not take, and makes it writable', async () => {
+    const store = fakeWriter();
+    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    ledger.book(entry('odd', { cost: Number.NaN, totalTokens: -3, metadata: circular }));
+    await ledger.close();
+    assert.deepEqual(store.written, ['odd']);
+  });
+
+  it('keeps the order across failures and gives up only at the deadline', async () => {
+    const store = fakeWriter();
+    const ledger = new StoreSpendLedger({
+      store,
+      logger,
+      intervalMs: 60_000,
+      batchSize: 2,
+      minBackoffMs: 1,
+      maxBackoffMs: 2,
+    });
+    store.down = true;
+    for (const id of ['1', '2', '3']) ledger.book(entry(id));
+    await ledger.flush(Date.now() + 20);
+    assert.equal(ledger.queued(), 3);
+    store.down = false;
+    ledger.book(entry('4'));
+    await ledger.close();
+    assert.deepEqual(store.written, ['1', '2', '3', '4']);
+  });
+});
