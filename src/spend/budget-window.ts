@@ -4,7 +4,15 @@
  * that, until the window holding `now` is found. Every replica computes the same window from the
  * same stored row, so counters keyed by window end agree without coordination.
  */
-import { addDuration, parseDuration } from '../util/duration.js';
+import { addDuration, parseDuration, type Duration } from '../util/duration.js';
+import {
+  addZoneDays,
+  alignsToCalendar,
+  firstResetAt,
+  type ResetAlignment,
+} from './reset-alignment.js';
+
+export { firstResetAt, type ResetAlignment } from './reset-alignment.js';
 
 export interface BudgetWindow {
   /** Epoch ms at which the current window ends; `null` when the budget never resets. */
@@ -13,11 +21,16 @@ export interface BudgetWindow {
   rolled: boolean;
 }
 
-/** The window holding `now`, from the stored `budget_reset_at` (ISO) and `budget_duration`. */
+/**
+ * The window holding `now`, from the stored `budget_reset_at` (ISO) and `budget_duration`. With
+ * an aligned `alignment`, windows after the stored one end on the same calendar boundaries that
+ * `firstResetAt` gives, as if LiteLLM's reset job had run exactly at each reset.
+ */
 export function currentWindow(
   storedResetAt: string | null | undefined,
   budgetDuration: string | null | undefined,
   now: number,
+  alignment?: ResetAlignment,
 ): BudgetWindow {
   if (!storedResetAt) return { resetAt: null, rolled: false };
   let resetAt = Date.parse(storedResetAt);
@@ -25,6 +38,10 @@ export function currentWindow(
   if (resetAt > now) return { resetAt, rolled: false };
   const duration = budgetDuration ? safeParse(budgetDuration) : null;
   if (!duration) return { resetAt: null, rolled: true };
+  if (alignment?.align && !(duration.unit === 'mo' && duration.amount !== 1)) {
+    const end = alignedEnd(resetAt, { text: budgetDuration!, duration }, now, alignment);
+    return { resetAt: end, rolled: true };
+  }
   if (duration.unit !== 'mo') {
     const length = addDuration(0, duration);
     if (length <= 0) return { resetAt: null, rolled: true };
@@ -51,4 +68,22 @@ function safeParse(text: string): ReturnType<typeof parseDuration> {
   } catch {
     return null;
   }
+}
+
+/** End of the aligned window holding `now`, the stored window `storedEnd` having passed. */
+function alignedEnd(
+  storedEnd: number,
+  { text, duration }: { text: string; duration: Duration },
+  now: number,
+  alignment: ResetAlignment,
+): number {
+  // Calendar boundaries are the same whatever the start: the first one after now.
+  if (alignsToCalendar(duration)) return firstResetAt(text, now, alignment);
+  // `Nd`: N zone days from each reset, starting with the first reset after the stored one.
+  const days = duration.unit === 'w' ? 7 * duration.amount : duration.amount;
+  let end = firstResetAt(text, storedEnd, alignment);
+  const skip = Math.max(0, Math.floor((now - end) / (days * 86_400_000)) - 1);
+  end = addZoneDays(end, skip * days, alignment.timeZone);
+  while (end <= now) end = addZoneDays(end, days, alignment.timeZone);
+  return end;
 }
