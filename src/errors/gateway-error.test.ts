@@ -65,6 +65,7 @@ describe('the code table', () => {
       payload_too_large: 413,
       timeout: 408,
       rate_limit: 429,
+      budget_exceeded: 429,
       no_healthy_deployment: 429,
       upstream_error: 500,
       upstream_auth_error: 401,
