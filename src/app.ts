@@ -56,6 +56,7 @@ import { BlockedCustomers, installBlockedCustomerCheck } from './server/blocked-
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
+import { createMeter, forgettingAuth, forgettingCustomers } from './spend/create-meter.js';
 import { createPricing } from './spend/pricing.js';
 import { StoreSpendLedger } from './spend/spend-ledger.js';
 import type { SpendLedger } from './spend/types.js';
@@ -122,7 +123,22 @@ export async function createApp(options: AppOptions): Promise<App> {
   const hooks = await loadConfigHooks(config);
   // Cluster mode (Redis configured): admin changes invalidate the caches of every replica.
   const cluster = config.redis && createCluster(config.redis, logger);
-  const authInvalidation = cluster ? replicatedAuth(principals, cluster.bus) : principals;
+  // Spend: calls book into the ledger's outbox, written in batches; the reports read the store.
+  const ledger = store && new StoreSpendLedger({ store: store.spend, logger, now });
+  const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
+  // Money: admission of budgets and rate limits (shared through Redis in cluster mode), pricing
+  // and booking of every call.
+  const { meter, admission } = createMeter({
+    pricing,
+    ledger,
+    redis: cluster ? { client: cluster.redis, keyPrefix: cluster.settings.keyPrefix } : undefined,
+    customer: blockedCustomers && ((id) => blockedCustomers.cachedRecord(id)),
+    logger,
+    now,
+  });
+  const localAuth = forgettingAuth(principals, admission);
+  const localCustomers = blockedCustomers && forgettingCustomers(blockedCustomers, admission);
+  const authInvalidation = cluster ? replicatedAuth(localAuth, cluster.bus) : localAuth;
   const hookModels = liveModelDirectory(() => router.catalog);
   const authenticate = createAuthenticator({
     customAuth: hooks.customAuth && {
@@ -157,18 +173,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     keys &&
     new UserService({ store, keys, invalidation: authInvalidation, defaults, now });
   const teams = store && new TeamService({ store, invalidation: authInvalidation, defaults, now });
-  const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
   const customers =
     store &&
-    blockedCustomers &&
+    localCustomers &&
     new CustomerService({
       store,
-      invalidation: cluster ? replicatedCustomers(blockedCustomers, cluster.bus) : blockedCustomers,
+      invalidation: cluster ? replicatedCustomers(localCustomers, cluster.bus) : localCustomers,
       modelNames: () => router.catalog.publicModelNames(),
       now,
     });
-  // Spend: calls book into the ledger's outbox, written in batches; the reports read the store.
-  const ledger = store && new StoreSpendLedger({ store: store.spend, logger, now });
   const spend = new SpendService({ store, now, afterReset: () => principals.clear() });
   // Models stored in the database: loaded now, swapped into the router on every change.
   const modelEnv = config.env ?? {};
@@ -209,7 +222,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   await cluster?.bus.start(
     applyToLocalCaches({ principals, customers: blockedCustomers, models: dbModels }, logger),
   );
-  const service = new ProxyService({ config, router, adapters, transport, metrics, logger });
+  const service = new ProxyService({
+    config,
+    router,
+    adapters,
+    transport,
+    metrics,
+    logger,
+    meter,
+  });
   let draining = false;
 
   const server: FastifyInstance = Fastify({

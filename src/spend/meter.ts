@@ -124,7 +124,7 @@ export class Meter {
     return cost;
   }
 
-  /** The scopes a request is charged to, in the order LiteLLM checks them. */
+  /** The scopes a request is charged to, in the order LiteLLM checks them (the first out of money names the refusal). */
   scopesOf(principal: Principal, body: Record<string, unknown>): Scope[] {
     const scopes: Scope[] = [];
     const { key, user, team, teamMember } = principal;
@@ -132,7 +132,9 @@ export class Meter {
       scopes.push({
         kind: 'key',
         id: principal.keyHash,
-        label: `${key.key_alias ?? 'None'} (${key.key_name ?? 'sk-...'})`,
+        label: key.key_alias
+          ? `${key.key_alias} (${key.key_name ?? 'sk-...'})`
+          : (key.key_name ?? 'sk-...'),
         maxBudget: key.max_budget,
         spend: key.spend,
         budgetDuration: key.budget_duration,
@@ -151,21 +153,6 @@ export class Meter {
           ...perModel,
         });
       }
-    }
-    if (user) {
-      scopes.push({
-        kind: 'user',
-        id: user.user_id,
-        label: user.user_id,
-        // LiteLLM holds a user's own budget against personal keys only, not team keys.
-        maxBudget: principal.teamId ? null : user.max_budget,
-        spend: user.spend,
-        budgetDuration: user.budget_duration,
-        budgetResetAt: user.budget_reset_at,
-        rpmLimit: user.rpm_limit,
-        tpmLimit: user.tpm_limit,
-        maxParallelRequests: user.max_parallel_requests,
-      });
     }
     if (team) {
       scopes.push({
@@ -190,6 +177,21 @@ export class Meter {
         spend: teamMember.spend,
         rpmLimit: teamMember.rpm_limit,
         tpmLimit: teamMember.tpm_limit,
+      });
+    }
+    if (user) {
+      scopes.push({
+        kind: 'user',
+        id: user.user_id,
+        label: user.user_id,
+        // LiteLLM holds a user's own budget against personal keys only, not team keys.
+        maxBudget: principal.teamId ? null : user.max_budget,
+        spend: user.spend,
+        budgetDuration: user.budget_duration,
+        budgetResetAt: user.budget_reset_at,
+        rpmLimit: user.rpm_limit,
+        tpmLimit: user.tpm_limit,
+        maxParallelRequests: user.max_parallel_requests,
       });
     }
     const customerId = customerIdOf(body);

@@ -1,0 +1,98 @@
+/**
+ * Builds the money path for the composition root: counters in memory on one replica, or in
+ * Redis with local failover in cluster mode; admission over them; the meter that prices and
+ * books. Also the invalidation that makes admission forget a scope an admin changed.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { CustomerInvalidation } from '../admin/customer-service.js';
+import type { AuthInvalidation } from '../auth/principal-cache.js';
+import type { CustomerRecord } from '../store/customer-repository.js';
+import { CounterAdmission } from './admission.js';
+import type { CounterStore } from './counter-store.js';
+import { FailoverCounterStore } from './failover-counters.js';
+import { LocalCounterStore } from './local-counters.js';
+import { Meter } from './meter.js';
+import { RedisCounterStore } from './redis-counters.js';
+import { promptTokenUpperBound } from './token-count.js';
+import type { Admission, Pricing, SpendLedger } from './types.js';
+
+export interface MeterParts {
+  pricing: Pricing;
+  ledger?: SpendLedger;
+  /** Cluster mode: the shared Redis and the prefix of every key the gateway writes there. */
+  redis?: { client: Redis; keyPrefix: string };
+  customer?: (userId: string) => CustomerRecord | null | undefined;
+  logger: Logger;
+  now: () => number;
+}
+
+export interface BuiltMeter {
+  meter: Meter;
+  admission: Admission;
+}
+
+export function createMeter(parts: MeterParts): BuiltMeter {
+  const { ledger, logger, now } = parts;
+  const local = new LocalCounterStore();
+  const store: CounterStore = parts.redis
+    ? new FailoverCounterStore({
+        shared: new RedisCounterStore({
+          redis: parts.redis.client,
+          prefix: `${parts.redis.keyPrefix}counters:`,
+        }),
+        local,
+        logger,
+        now,
+      })
+    : local;
+  const admission = new CounterAdmission({
+    store,
+    ledgerPending: ledger && ((kind, id) => ledger.pendingFor(kind, id)),
+    now,
+    logger,
+  });
+  const meter = new Meter({
+    pricing: parts.pricing,
+    admission,
+    ledger,
+    customer: parts.customer,
+    promptTokenBound: (body) => promptTokenUpperBound(body),
+    now,
+  });
+  return { meter, admission };
+}
+
+/**
+ * Auth invalidations that also make admission reload the scope's budget from the store: an
+ * admin who resets a key's spend or raises its budget is obeyed on the next request.
+ */
+export function forgettingAuth(inner: AuthInvalidation, admission: Admission): AuthInvalidation {
+  return {
+    keyChanged(token) {
+      inner.keyChanged(token);
+      admission.forget('key', token);
+    },
+    userChanged(userId) {
+      inner.userChanged(userId);
+      admission.forget('user', userId);
+    },
+    teamChanged(teamId) {
+      inner.teamChanged(teamId);
+      admission.forget('team', teamId);
+    },
+  };
+}
+
+/** Customer invalidations that also make admission reload the customer's budget. */
+export function forgettingCustomers<T extends CustomerInvalidation>(
+  inner: T,
+  admission: Admission,
+): T {
+  return Object.assign(Object.create(inner) as T, {
+    customerChanged(userId: string) {
+      inner.customerChanged(userId);
+      admission.forget('customer', userId);
+    },
+  });
+}

@@ -1,0 +1,253 @@
+/**
+ * Money through a real gateway, with the official OpenAI SDK as the client: every call priced
+ * from its real usage (x-litellm-response-cost), booked once to key, user, team, member and
+ * customer and to the spend log; budgets that are never overspent under concurrency yet used to
+ * the end; max_tokens lowered to what a budget can pay; rate limits with LiteLLM's headers.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { promptTokenUpperBound } from '../src/spend/token-count.js';
+import { adminClient, type AdminClient } from './helpers/admin-client.js';
+import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
+import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+
+const INPUT_PRICE = 0.0001;
+const OUTPUT_PRICE = 0.0002;
+
+const CONFIG = {
+  model_list: [
+    {
+      model_name: 'priced',
+      litellm_params: {
+        model: 'mock/priced',
+        input_cost_per_token: INPUT_PRICE,
+        output_cost_per_token: OUTPUT_PRICE,
+        mock_latency_ms: 5,
+      },
+    },
+  ],
+  general_settings: { master_key: MASTER_KEY },
+};
+
+const MESSAGES = [{ role: 'user' as const, content: 'What is the price of a cup of tea?' }];
+
+function client(gateway: TestGateway, key: string): OpenAI {
+  return new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+}
+
+function costOf(usage: { prompt_tokens: number; completion_tokens: number }): number {
+  return usage.prompt_tokens * INPUT_PRICE + usage.completion_tokens * OUTPUT_PRICE;
+}
+
+function near(actual: number, expected: number, message?: string): void {
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${message ?? ''} ${actual} != ${expected}`);
+}
+
+for (const database of await testDatabases()) {
+  describe(`money on ${database.name}`, { skip: database.skip }, () => {
+    let opened: OpenedTestStore;
+    let gateway: TestGateway;
+    let api: AdminClient;
+
+    before(async () => {
+      opened = await database.open();
+      gateway = await startGateway(CONFIG, { store: opened.store });
+      api = adminClient(gateway.url, MASTER_KEY);
+    });
+    after(async () => {
+      await gateway?.close();
+      await opened?.close();
+    });
+
+    async function flush(): Promise<void> {
+      await gateway.app.ledger?.flush();
+    }
+
+    async function newKey(body: Record<string, unknown>): Promise<string> {
+      const r = await api.post('/key/generate', body);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body.key as string;
+    }
+
+    it('prices a call from its usage and books it to key, user, team, member, customer and log', async () => {
+      const team = await api.post('/team/new', { team_alias: 'Tea' });
+      const teamId = team.body.team_id as string;
+      await api.post('/user/new', { user_id: 'money-ann', auto_create_key: false });
+      await api.post('/team/member_add', {
+        team_id: teamId,
+        member: { role: 'user', user_id: 'money-ann' },
+      });
+      await api.post('/customer/new', { user_id: 'money-cust' });
+      const key = await newKey({ user_id: 'money-ann', team_id: teamId });
+
+      const { data, response } = await client(gateway, key)
+        .chat.completions.create({ model: 'priced', messages: MESSAGES, user: 'money-cust' })
+        .withResponse();
+      assert.ok(data.usage);
+      const expected = costOf(data.usage);
+      assert.ok(expected > 0);
+      near(Number(response.headers.get('x-litellm-response-cost')), expected, 'cost header');
+      const requestId = response.headers.get('x-request-id');
+      assert.ok(requestId);
+
+      await flush();
+      const info = await api.get(`/key/info?key=${key}`);
+      near(info.body.info.spend as number, expected, 'key spend');
+      const user = await api.get('/user/info?user_id=money-ann');
+      near(user.body.user_info.spend as number, expected, 'user spend');
+      const teamInfo = await api.get(`/team/info?team_id=${teamId}`);
+      near(teamInfo.body.team_info.spend as number, expected, 'team spend');
+      const customer = await api.get('/customer/info?end_user_id=money-cust');
+      near(customer.body.spend as number, expected, 'customer spend');
+      const logs = await api.get(`/spend/logs?request_id=${requestId}`);
+      assert.equal(logs.status, 200, JSON.stringify(logs.body));
+      const rows = Array.isArray(logs.body) ? logs.body : logs.body.data;
+      assert.equal(rows.length, 1);
+      near(rows[0].spend as number, expected, 'spend log');
+      assert.equal(rows[0].model_group, 'priced');
+      assert.equal(rows[0].total_tokens, data.usage.total_tokens);
+    });
+
+    it('prices a stream from its final usage, whether or not the client asked for it', async () => {
+      const key = await newKey({});
+      const stream = await client(gateway, key).chat.completions.create({
+        model: 'priced',
+        messages: MESSAGES,
+        stream: true,
+      });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      assert.ok(text.length > 0);
+      await flush();
+      const info = await api.get(`/key/info?key=${key}`);
+      const plain = await client(gateway, await newKey({})).chat.completions.create({
+        model: 'priced',
+        messages: MESSAGES,
+      });
+      assert.ok(plain.usage);
+      near(info.body.info.spend as number, costOf(plain.usage), 'stream spend');
+    });
+
+    it('refuses a key whose budget is spent, with LiteLLM message, and charges nothing', async () => {
+      const key = await newKey({ max_budget: 0 });
+      const error = await client(gateway, key)
+        .chat.completions.create({ model: 'priced', messages: MESSAGES })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof OpenAI.APIError, String(error));
+      assert.equal(error.status, 429);
+      assert.match(error.message, /Budget has been exceeded!/);
+      await flush();
+      const info = await api.get(`/key/info?key=${key}`);
+      assert.equal(info.body.info.spend, 0);
+    });
+
+    it('lowers max_tokens to what the remaining budget can pay', async () => {
+      // Pays the prompt at its worst case and five and a half output tokens: the answer stops there.
+      const bound = promptTokenUpperBound({ model: 'priced', messages: MESSAGES });
+      const budget = bound * INPUT_PRICE + 5.5 * OUTPUT_PRICE;
+      const key = await newKey({ max_budget: budget });
+      const answer = await client(gateway, key).chat.completions.create({
+        model: 'priced',
+        messages: MESSAGES,
+      });
+      assert.ok(answer.usage);
+      assert.equal(answer.choices[0]?.finish_reason, 'length');
+      assert.equal(answer.usage.completion_tokens, 5);
+      await flush();
+      const info = await api.get(`/key/info?key=${key}`);
+      assert.ok((info.body.info.spend as number) <= budget + 1e-12, 'never above the budget');
+    });
+
+    it('never overspends a budget under 200 concurrent calls, and uses at least 90% of it', async () => {
+      const probe = await client(gateway, await newKey({})).chat.completions.create({
+        model: 'priced',
+        messages: MESSAGES,
+        max_tokens: 20,
+      });
+      assert.ok(probe.usage);
+      const perCall = costOf(probe.usage);
+      const budget = perCall * 20;
+      const key = await newKey({ max_budget: budget });
+      const sdk = client(gateway, key);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 200 }, () =>
+          sdk.chat.completions.create({ model: 'priced', messages: MESSAGES, max_tokens: 20 }),
+        ),
+      );
+      const served = outcomes.filter((o) => o.status === 'fulfilled');
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      for (const r of refused) {
+        const reason = (r as PromiseRejectedResult).reason as InstanceType<typeof OpenAI.APIError>;
+        assert.equal(reason.status, 429, String(reason));
+      }
+      await flush();
+      const info = await api.get(`/key/info?key=${key}`);
+      const spend = info.body.info.spend as number;
+      assert.ok(spend <= budget + 1e-9, `spend ${spend} over budget ${budget}`);
+      assert.ok(spend >= budget * 0.9, `spend ${spend} is under 90% of ${budget}`);
+      const booked = served.reduce(
+        (sum, o) =>
+          sum +
+          costOf(
+            (o as PromiseFulfilledResult<OpenAI.Chat.Completions.ChatCompletion>).value.usage!,
+          ),
+        0,
+      );
+      near(spend, booked, 'the key spend is the sum of the calls served');
+    });
+
+    it('enforces rpm_limit with 429, retry-after and the remaining-requests header', async () => {
+      const key = await newKey({ rpm_limit: 2 });
+      const sdk = client(gateway, key);
+      const first = await sdk.chat.completions
+        .create({ model: 'priced', messages: MESSAGES })
+        .withResponse();
+      assert.equal(first.response.headers.get('x-ratelimit-remaining-requests'), '1');
+      assert.equal(first.response.headers.get('x-ratelimit-limit-requests'), '2');
+      await sdk.chat.completions.create({ model: 'priced', messages: MESSAGES });
+      const error = await sdk.chat.completions.create({ model: 'priced', messages: MESSAGES }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof OpenAI.APIError, String(error));
+      assert.equal(error.status, 429);
+      assert.match(error.message, /Rate limit exceeded for api_key/);
+      assert.ok(Number(error.headers?.get('retry-after')) > 0);
+    });
+
+    it('frees a max_parallel_requests slot however the call ends', async () => {
+      const key = await newKey({ max_parallel_requests: 1 });
+      const sdk = client(gateway, key);
+      // An upstream error, then a success: the failed call must not hold the slot.
+      const failed = await sdk.chat.completions
+        .create({
+          model: 'priced',
+          messages: MESSAGES,
+          mock_response: 'litellm.RateLimitError',
+        } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      assert.ok(failed instanceof OpenAI.APIError);
+      const ok = await sdk.chat.completions.create({ model: 'priced', messages: MESSAGES });
+      assert.ok(ok.choices[0]?.message.content);
+    });
+
+    it('master-key calls are booked to the spend log too', async () => {
+      const { response } = await client(gateway, MASTER_KEY)
+        .chat.completions.create({ model: 'priced', messages: MESSAGES })
+        .withResponse();
+      const requestId = response.headers.get('x-request-id');
+      await flush();
+      const logs = await api.get(`/spend/logs?request_id=${requestId}`);
+      const rows = Array.isArray(logs.body) ? logs.body : logs.body.data;
+      assert.equal(rows.length, 1);
+      assert.ok((rows[0].spend as number) > 0);
+    });
+  });
+}
