@@ -257,9 +257,13 @@ export async function createApp(options: AppOptions): Promise<App> {
       done(error as Error, undefined);
     }
   });
+  server.decorateRequest('callId', '');
   server.addHook('onRequest', async (request, reply) => {
+    // The call id names the call in the spend log, so it is always the gateway's own: a client
+    // that repeats an x-request-id must not get its later calls booked as the first one.
+    request.callId = request.id === request.headers['x-request-id'] ? randomUUID() : request.id;
     reply.header('x-request-id', request.id);
-    reply.header('x-litellm-call-id', request.id);
+    reply.header('x-litellm-call-id', request.callId);
   });
   server.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unknown';

@@ -88,7 +88,7 @@ for (const database of await testDatabases()) {
       const expected = costOf(data.usage);
       assert.ok(expected > 0);
       near(Number(response.headers.get('x-litellm-response-cost')), expected, 'cost header');
-      const requestId = response.headers.get('x-request-id');
+      const requestId = response.headers.get('x-litellm-call-id');
       assert.ok(requestId);
 
       await flush();
@@ -238,11 +238,34 @@ for (const database of await testDatabases()) {
       assert.ok(ok.choices[0]?.message.content);
     });
 
+    it('books every call once even when the client repeats its x-request-id', async () => {
+      const key = await newKey({});
+      const sdk = new OpenAI({
+        apiKey: key,
+        baseURL: `${gateway.url}/v1`,
+        maxRetries: 0,
+        defaultHeaders: { 'x-request-id': 'same-id-every-time' },
+      });
+      const calls = [];
+      for (let i = 0; i < 3; i++) {
+        calls.push(
+          await sdk.chat.completions.create({ model: 'priced', messages: MESSAGES }).withResponse(),
+        );
+      }
+      const callIds = new Set(calls.map((c) => c.response.headers.get('x-litellm-call-id')));
+      assert.equal(callIds.size, 3, 'each call has its own call id');
+      assert.equal(calls[0]?.response.headers.get('x-request-id'), 'same-id-every-time');
+      await flush();
+      const info = await api.get(`/key/info?key=${key}`);
+      const expected = calls.reduce((sum, c) => sum + costOf(c.data.usage!), 0);
+      near(info.body.info.spend as number, expected, 'three calls, three charges');
+    });
+
     it('master-key calls are booked to the spend log too', async () => {
       const { response } = await client(gateway, MASTER_KEY)
         .chat.completions.create({ model: 'priced', messages: MESSAGES })
         .withResponse();
-      const requestId = response.headers.get('x-request-id');
+      const requestId = response.headers.get('x-litellm-call-id');
       await flush();
       const logs = await api.get(`/spend/logs?request_id=${requestId}`);
       const rows = Array.isArray(logs.body) ? logs.body : logs.body.data;

@@ -49,7 +49,7 @@ async function handleMessages(
     body,
     principal,
     {
-      requestId: request.id,
+      requestId: request.callId,
       signal,
       callType: 'anthropic_messages',
     },
@@ -65,7 +65,7 @@ async function handleMessages(
   }
   reply.hijack();
   const sse = new SseResponse(reply.raw);
-  sse.start({ ...headers, 'x-request-id': request.id, 'x-litellm-call-id': request.id });
+  sse.start({ ...headers, 'x-request-id': request.id, 'x-litellm-call-id': request.callId });
   let usage: Usage | undefined;
   try {
     for (const event of result.opened.first) {

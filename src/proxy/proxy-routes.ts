@@ -97,7 +97,7 @@ async function handleCall(
     body,
     principal,
     {
-      requestId: request.id,
+      requestId: request.callId,
       signal,
     },
   );
@@ -179,7 +179,7 @@ async function pumpStream(
   sse.start({
     ...options.headers,
     'x-request-id': String(reply.request.id),
-    'x-litellm-call-id': String(reply.request.id),
+    'x-litellm-call-id': reply.request.callId,
   });
   let usage: Usage | undefined;
   // One SSE write per upstream network chunk, however many events it held.

@@ -13,6 +13,8 @@ import { GatewayError } from '../errors/gateway-error.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The gateway's id of this call (`x-litellm-call-id`, the spend log's request id). */
+    callId: string;
   }
   interface FastifyContextConfig {
     access?: RouteAccess;
