@@ -124,11 +124,19 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Cluster mode (Redis configured): admin changes invalidate the caches of every replica.
   const cluster = config.redis && createCluster(config.redis, logger);
   // Spend: calls book into the ledger's outbox, written in batches; the reports read the store.
-  const ledger = store && new StoreSpendLedger({ store: store.spend, logger, now });
+  const ledger =
+    store &&
+    new StoreSpendLedger({
+      store: store.spend,
+      logger,
+      now,
+      intervalMs: config.money.spendWriteIntervalMs,
+    });
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
   // Money: admission of budgets and rate limits (shared through Redis in cluster mode), pricing
   // and booking of every call.
   const { meter, admission } = createMeter({
+    settings: config.money,
     pricing,
     ledger,
     redis: cluster ? { client: cluster.redis, keyPrefix: cluster.settings.keyPrefix } : undefined,

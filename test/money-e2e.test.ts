@@ -274,3 +274,70 @@ for (const database of await testDatabases()) {
     });
   });
 }
+
+describe('money settings on sqlite', () => {
+  let opened: OpenedTestStore;
+  let gateway: TestGateway;
+  let api: AdminClient;
+
+  before(async () => {
+    const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite');
+    assert.ok(sqlite);
+    opened = await sqlite.open();
+    gateway = await startGateway(
+      {
+        ...CONFIG,
+        general_settings: {
+          master_key: MASTER_KEY,
+          budget_exceeded_status_code: 400,
+          proxy_batch_write_at: 0.05,
+        },
+        litellm_settings: { max_end_user_budget: 0.02 },
+      },
+      { store: opened.store },
+    );
+    api = adminClient(gateway.url, MASTER_KEY);
+  });
+  after(async () => {
+    await gateway?.close();
+    await opened?.close();
+  });
+
+  it('answers budget refusals with 400 when configured as older LiteLLM did', async () => {
+    const r = await api.post('/key/generate', { max_budget: 0 });
+    const error = await client(gateway, r.body.key as string)
+      .chat.completions.create({ model: 'priced', messages: MESSAGES })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof OpenAI.APIError, String(error));
+    assert.equal(error.status, 400);
+    assert.match(error.message, /Budget has been exceeded!/);
+  });
+
+  it('holds end users without a budget of their own to max_end_user_budget', async () => {
+    const sdk = client(gateway, MASTER_KEY);
+    const refusal = async (): Promise<unknown> =>
+      sdk.chat.completions.create({ model: 'priced', messages: MESSAGES, user: 'walk-in' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    // 0.02 pays for a few calls of about 0.004; then the end user is out of money.
+    let error: unknown;
+    let served = 0;
+    for (let i = 0; i < 10 && error === undefined; i++) {
+      error = await refusal();
+      if (error === undefined) served++;
+    }
+    assert.ok(served >= 1, 'the first calls are served');
+    assert.ok(error instanceof OpenAI.APIError, 'then refused');
+    assert.match(error.message, /End User=walk-in over budget/);
+    // Booked to the customer row the ledger creates, within the budget.
+    await gateway.app.ledger?.flush();
+    const info = await api.get('/customer/info?end_user_id=walk-in');
+    assert.equal(info.status, 200, JSON.stringify(info.body));
+    assert.ok((info.body.spend as number) <= 0.02 + 1e-12);
+    assert.ok((info.body.spend as number) > 0);
+  });
+});

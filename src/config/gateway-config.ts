@@ -54,6 +54,8 @@ export interface GatewayConfig {
   disableAdminRoutesOnPublicListener?: boolean;
   /** What /key/generate applies to new keys. */
   keyGeneration?: KeyGenerationPolicy;
+  /** Budgets, rate limits and the spend ledger. */
+  money: MoneySettings;
   /** Cluster mode: the Redis the replicas share (config/redis-settings.ts); none = one replica. */
   redis?: RedisSettings;
   /** Operator hooks named in `general_settings` (`module.fn`), loaded at start. */
@@ -101,4 +103,16 @@ export interface HookSettings {
   customAuth?: string;
   /** `on`: custom auth replaces the virtual-key lookup; `auto`: virtual keys when it refuses. */
   customAuthMode: 'on' | 'auto';
+}
+
+/** How budgets refuse and wait, and how often spend is written. */
+export interface MoneySettings {
+  /** `general_settings.budget_exceeded_status_code`: 429 (default) or 400. */
+  budgetExceededStatus: 429 | 400;
+  /** `general_settings.budget_wait_timeout`, in ms. */
+  budgetWaitMs?: number;
+  /** `general_settings.proxy_batch_write_at`, in ms. */
+  spendWriteIntervalMs?: number;
+  /** `litellm_settings.max_end_user_budget`: the budget of end users without their own. */
+  maxEndUserBudget?: number;
 }

@@ -304,7 +304,7 @@ model_list:
     tpm_extra: 5
 general_settings:
   alerting: [slack]
-  proxy_batch_write_at: 60
+  alert_types: [budget_alerts]
 litellm_settings:
   success_callback: [langfuse]
   cache: true
@@ -317,7 +317,7 @@ mcp_servers: {}
     const expected = [
       'mcp_servers',
       'general_settings.alerting',
-      'general_settings.proxy_batch_write_at',
+      'general_settings.alert_types',
       'litellm_settings.success_callback',
       'litellm_settings.cache',
       'router_settings.enable_pre_call_checks',
@@ -576,6 +576,43 @@ describe('master key from an unset variable', () => {
     assert.match(
       problems[0] ?? '',
       /^general_settings\.master_key: environment variable MY_MASTER_KEY is not set/,
+    );
+  });
+});
+
+describe('money settings', () => {
+  test('LiteLLM and Tollgate keys for budgets and the spend ledger are read', () => {
+    const config = loadConfigText(
+      `
+general_settings:
+  proxy_batch_write_at: 2
+  budget_exceeded_status_code: 400
+  budget_wait_timeout: 1.5
+litellm_settings:
+  max_end_user_budget: 0.25
+`,
+      { env: {} },
+    );
+    assert.deepEqual(config.money, {
+      budgetExceededStatus: 400,
+      budgetWaitMs: 1500,
+      spendWriteIntervalMs: 2000,
+      maxEndUserBudget: 0.25,
+    });
+    assert.deepEqual(config.warnings, []);
+  });
+
+  test('defaults: 429 refusals, the built-in wait and write interval', () => {
+    const config = loadConfigText('model_list: []', { env: {} });
+    assert.equal(config.money.budgetExceededStatus, 429);
+    assert.equal(config.money.budgetWaitMs, undefined);
+    assert.equal(config.money.spendWriteIntervalMs, undefined);
+  });
+
+  test('a status other than 429 or 400 is refused with its path', () => {
+    assert.throws(
+      () => loadConfigText('general_settings: {budget_exceeded_status_code: 500}', { env: {} }),
+      /general_settings\.budget_exceeded_status_code/,
     );
   });
 });

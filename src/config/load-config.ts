@@ -184,6 +184,12 @@ export function buildConfig(
       general.disable_admin_routes_on_public_listener ??
       (disableAdminEndpoints === 'true' || disableAdminEndpoints === '1' ? true : undefined),
     keyGeneration,
+    money: {
+      budgetExceededStatus: general.budget_exceeded_status_code ?? 429,
+      budgetWaitMs: secondsToMs(general.budget_wait_timeout),
+      spendWriteIntervalMs: secondsToMs(general.proxy_batch_write_at),
+      maxEndUserBudget: litellm.max_end_user_budget,
+    },
     redis,
     hooks: {
       customKeyGenerate: general.custom_key_generate,
@@ -366,3 +372,7 @@ const MODEL_INFO_EXTRAS = [
   'db_model',
   'tier',
 ];
+
+function secondsToMs(seconds: number | undefined): number | undefined {
+  return seconds === undefined ? undefined : Math.round(seconds * 1000);
+}

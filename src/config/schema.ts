@@ -75,6 +75,12 @@ export const GeneralSettingsSchema = z.looseObject({
   admin_host: z.string().min(1).optional(),
   /** Default: true when admin_port is set, else false. */
   disable_admin_routes_on_public_listener: z.boolean().optional(),
+  /** Seconds between writes of the spend ledger (LiteLLM's name; Tollgate's default is 0.5). */
+  proxy_batch_write_at: z.number().positive().max(3600).optional(),
+  /** Status of budget refusals: 429 (newer LiteLLM, default) or 400 (older LiteLLM). */
+  budget_exceeded_status_code: z.union([z.literal(429), z.literal(400)]).optional(),
+  /** Seconds a call may wait for other calls' reservations before its budget refuses it. */
+  budget_wait_timeout: z.number().nonnegative().max(3600).optional(),
 });
 
 const ProxyRoleSchema = z.enum([
@@ -180,6 +186,8 @@ export const LitellmSettingsSchema = z.looseObject({
   content_policy_fallbacks: FallbackListSchema.optional(),
   default_fallbacks: stringList.optional(),
   cache_params: CacheParamsSchema.nullable().optional(),
+  /** Budget of end users (`user` field) that have none of their own. */
+  max_end_user_budget: z.number().nonnegative().optional(),
 });
 
 export const RoutingStrategySchema = z.enum([

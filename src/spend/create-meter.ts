@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CustomerInvalidation } from '../admin/customer-service.js';
 import type { AuthInvalidation } from '../auth/principal-cache.js';
+import type { MoneySettings } from '../config/gateway-config.js';
 import type { CustomerRecord } from '../store/customer-repository.js';
 import { CounterAdmission } from './admission.js';
 import type { CounterStore } from './counter-store.js';
@@ -18,6 +19,7 @@ import { promptTokenUpperBound } from './token-count.js';
 import type { Admission, Pricing, SpendLedger } from './types.js';
 
 export interface MeterParts {
+  settings: MoneySettings;
   pricing: Pricing;
   ledger?: SpendLedger;
   /** Cluster mode: the shared Redis and the prefix of every key the gateway writes there. */
@@ -51,12 +53,15 @@ export function createMeter(parts: MeterParts): BuiltMeter {
     ledgerPending: ledger && ((kind, id) => ledger.pendingFor(kind, id)),
     now,
     logger,
+    budgetExceededStatus: parts.settings.budgetExceededStatus,
+    maxWaitMs: parts.settings.budgetWaitMs,
   });
   const meter = new Meter({
     pricing: parts.pricing,
     admission,
     ledger,
     customer: parts.customer,
+    maxEndUserBudget: parts.settings.maxEndUserBudget,
     promptTokenBound: (body) => promptTokenUpperBound(body),
     now,
   });

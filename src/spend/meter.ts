@@ -28,6 +28,8 @@ export interface MeterDeps {
   ledger?: SpendLedger;
   /** The customer record of a request's `user` field, when cached (read synchronously). */
   customer?: (userId: string) => CustomerRecord | null | undefined;
+  /** `max_end_user_budget`: the budget of end users that have none of their own. */
+  maxEndUserBudget?: number;
   /** An upper bound of the prompt's tokens, cheap enough to run on every request. */
   promptTokenBound: (body: object, callType: CallType) => number;
   now?: () => number;
@@ -196,17 +198,27 @@ export class Meter {
     }
     const customerId = customerIdOf(body);
     const customer = customerId !== undefined ? this.deps.customer?.(customerId) : undefined;
+    const endUserBudget = this.deps.maxEndUserBudget;
     if (customer) {
       scopes.push({
         kind: 'customer',
         id: customer.user_id,
         label: customer.user_id,
-        maxBudget: customer.max_budget,
+        maxBudget: customer.max_budget ?? endUserBudget,
         spend: customer.spend,
         budgetDuration: customer.budget_duration,
         budgetResetAt: customer.budget_reset_at,
         rpmLimit: customer.rpm_limit,
         tpmLimit: customer.tpm_limit,
+      });
+    } else if (customerId !== undefined && endUserBudget !== undefined) {
+      // An end user the store does not know yet: the default budget, from no spend.
+      scopes.push({
+        kind: 'customer',
+        id: customerId,
+        label: customerId,
+        maxBudget: endUserBudget,
+        spend: 0,
       });
     }
     return scopes.filter(binds);
