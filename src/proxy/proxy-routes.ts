@@ -16,6 +16,7 @@ import type { GatewayMetrics } from '../observability/metrics.js';
 import { principalOf } from '../server/access-control.js';
 import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import type { StreamEvent } from '../providers/types.js';
+import { estimateUsage, streamedText } from '../spend/estimate-usage.js';
 import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
 import { SseResponse } from './sse-response.js';
@@ -117,6 +118,7 @@ async function handleCall(
   }
   reply.hijack();
   await pumpStream(reply, result, {
+    body: body as PumpOptions['body'],
     includeUsage: body.stream_options?.include_usage === true,
     headers,
     service: deps.service,
@@ -160,6 +162,8 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
 }
 
 interface PumpOptions {
+  /** The request as sent upstream: its prompt is counted when the stream reports no usage. */
+  body: { messages?: unknown; prompt?: unknown; tools?: unknown };
   includeUsage: boolean;
   headers: Record<string, string>;
   service: ProxyService;
@@ -182,10 +186,13 @@ async function pumpStream(
     'x-litellm-call-id': reply.request.callId,
   });
   let usage: Usage | undefined;
+  // What was streamed, kept by reference: counted only if the stream never reports its usage.
+  const streamed: (string | Streamable)[] = [];
   // One SSE write per upstream network chunk, however many events it held.
   const render = (events: StreamEvent<Streamable>[]): string => {
     let out = '';
     for (const event of events) {
+      streamed.push(event.raw ?? event.chunk);
       // Raw OpenAI chunks without a usage block are forwarded as they came, never parsed here.
       if (event.raw !== undefined && !event.raw.includes('"usage"')) {
         out += `data: ${event.raw}\n\n`;
@@ -211,9 +218,11 @@ async function pumpStream(
       const text = render(events);
       if (text !== '') await sse.write(text);
     }
+    usage ??= await estimateUsage(options.body, streamedText(streamed));
     options.service.recordUsage(result.meta, usage);
     await sse.done();
   } catch (error: unknown) {
+    usage ??= await estimateUsage(options.body, streamedText(streamed)).catch(() => undefined);
     const gatewayError = options.service.failStream(result.meta, usage, error);
     reply.log.warn(
       { reqId: reply.request.id, err: gatewayError.message, status: gatewayError.status },

@@ -21,6 +21,8 @@ export interface OpenAiSimulatorOptions {
   models?: string[];
   /** Leave out the usage block (like some self-hosted servers) unless asked for it. */
   omitUsage?: boolean;
+  /** Never send a usage chunk in streams, even when asked (servers that ignore stream_options). */
+  ignoreStreamUsage?: boolean;
 }
 
 interface ChatBody {
@@ -183,7 +185,8 @@ async function chat(
       }
       push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
     }
-    if (body.stream_options?.include_usage) push({ ...base, choices: [], usage });
+    if (body.stream_options?.include_usage && !options.ignoreStreamUsage)
+      push({ ...base, choices: [], usage });
     parts.push('data: [DONE]\n\n');
     return writeStream(res, 'text/event-stream', parts, fault);
   }

@@ -1,0 +1,110 @@
+/**
+ * Streams are billed even when the upstream never reports their usage: an OpenAI-compatible
+ * server that ignores `stream_options.include_usage`, or a stream cut off half-way. The prompt
+ * and the text that did stream are counted with the tokenizer.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { countChatPromptTokens, countTextTokens } from '../src/spend/token-count.js';
+import { adminClient, type AdminClient } from './helpers/admin-client.js';
+import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
+import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { simulatedAnswer, startOpenAiSimulator } from './simulators/openai-simulator.js';
+import type { Simulator } from './simulators/simulator-server.js';
+
+const INPUT_PRICE = 0.001;
+const OUTPUT_PRICE = 0.002;
+const MESSAGES = [{ role: 'user' as const, content: 'count my tokens please' }];
+
+describe('streams without a usage report', () => {
+  let upstream: Simulator;
+  let opened: OpenedTestStore;
+  let gateway: TestGateway;
+  let api: AdminClient;
+
+  before(async () => {
+    upstream = await startOpenAiSimulator({ ignoreStreamUsage: true });
+    const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite');
+    assert.ok(sqlite);
+    opened = await sqlite.open();
+    gateway = await startGateway(
+      {
+        model_list: [
+          {
+            model_name: 'self-hosted',
+            litellm_params: {
+              model: 'openai/llama',
+              api_base: `${upstream.url}/v1`,
+              api_key: 'sk-up',
+              input_cost_per_token: INPUT_PRICE,
+              output_cost_per_token: OUTPUT_PRICE,
+            },
+          },
+        ],
+        general_settings: { master_key: MASTER_KEY },
+      },
+      { store: opened.store },
+    );
+    api = adminClient(gateway.url, MASTER_KEY);
+  });
+  after(async () => {
+    await gateway?.close();
+    await opened?.close();
+    await upstream?.close();
+  });
+
+  async function spendOf(key: string): Promise<number> {
+    await gateway.app.ledger?.flush();
+    const info = await api.get(`/key/info?key=${key}`);
+    return info.body.info.spend as number;
+  }
+
+  async function newKey(): Promise<string> {
+    const r = await api.post('/key/generate', {});
+    return r.body.key as string;
+  }
+
+  it('counts the prompt and the streamed answer when the upstream sends no usage', async () => {
+    const key = await newKey();
+    const sdk = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const stream = await sdk.chat.completions.create({
+      model: 'self-hosted',
+      messages: MESSAGES,
+      stream: true,
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(text, simulatedAnswer('count my tokens please'));
+    const expected =
+      (await countChatPromptTokens(MESSAGES)) * INPUT_PRICE +
+      (await countTextTokens(text)) * OUTPUT_PRICE;
+    const spend = await spendOf(key);
+    assert.ok(Math.abs(spend - expected) < 1e-9, `${spend} != ${expected}`);
+  });
+
+  it('bills a stream cut off half-way for what it used, and ends it with an error', async () => {
+    const key = await newKey();
+    const sdk = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    upstream.fail({ kind: 'truncate' });
+    let text = '';
+    const failure = await (async () => {
+      const stream = await sdk.chat.completions.create({
+        model: 'self-hosted',
+        messages: MESSAGES,
+        stream: true,
+      });
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(failure instanceof Error, 'the client sees the stream fail');
+    const full = simulatedAnswer('count my tokens please');
+    assert.ok(text.length < full.length, 'only part of the answer arrived');
+    const prompt = (await countChatPromptTokens(MESSAGES)) * INPUT_PRICE;
+    const spend = await spendOf(key);
+    assert.ok(spend >= prompt - 1e-12, `the prompt is paid: ${spend} < ${prompt}`);
+    assert.ok(spend < prompt + (await countTextTokens(full)) * OUTPUT_PRICE, 'not the full answer');
+  });
+});
