@@ -139,13 +139,14 @@ describe('tollgate migrate', () => {
         'applied 0002-key-listing-indexes',
         'applied 0003-models',
         'applied 0004-spend',
-        '4 migration(s) applied; now at 0004-spend',
+        'applied 0005-sessions-invitations',
+        '5 migration(s) applied; now at 0005-sessions-invitations',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 4 migration\(s\), latest 0004-spend/);
+    assert.match(again.out, /up to date: 5 migration\(s\), latest 0005-sessions-invitations/);
   });
 
   it('refuses when the configured database is none', async () => {

@@ -11,7 +11,13 @@ import { UniqueViolation } from '../src/store/unique-violation.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { keyRecord, memberRecord, sha256, teamRecord, userRecord } from './helpers/records.js';
 
-const LATEST = ['0001-initial', '0002-key-listing-indexes', '0003-models', '0004-spend'];
+const LATEST = [
+  '0001-initial',
+  '0002-key-listing-indexes',
+  '0003-models',
+  '0004-spend',
+  '0005-sessions-invitations',
+];
 
 for (const database of await testDatabases()) {
   describe(`store on ${database.name}`, { skip: database.skip }, () => {

@@ -7,6 +7,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as keyListingIndexes from './migrations/0002-key-listing-indexes.js';
 import * as models from './migrations/0003-models.js';
 import * as spend from './migrations/0004-spend.js';
+import * as sessionsInvitations from './migrations/0005-sessions-invitations.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-key-listing-indexes': keyListingIndexes,
   '0003-models': models,
   '0004-spend': spend,
+  '0005-sessions-invitations': sessionsInvitations,
 };
 
 /**

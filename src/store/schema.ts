@@ -199,6 +199,31 @@ export interface DailyTagSpendTable extends SpendTotals {
   tag: string;
 }
 
+/** Web UI sessions: the SHA-256 of the session id, never the id. */
+export interface UiSessionTable {
+  id_hash: string;
+  user_id: string;
+  kind: string;
+  credential_tag: string | null;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+}
+
+/** LiteLLM's InvitationLink: lets one user set a password, once, until `expires_at`. */
+export interface InvitationTable {
+  id: string;
+  user_id: string;
+  is_accepted: number;
+  accepted_at: string | null;
+  expires_at: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
 export interface DatabaseSchema {
   keys: KeyTable;
   deprecated_keys: DeprecatedKeyTable;
@@ -211,4 +236,6 @@ export interface DatabaseSchema {
   spend_logs: SpendLogTable;
   daily_spend: DailySpendTable;
   daily_tag_spend: DailyTagSpendTable;
+  ui_sessions: UiSessionTable;
+  invitations: InvitationTable;
 }

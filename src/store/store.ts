@@ -9,7 +9,9 @@ import {
   type AuditActor,
   type AuditedRepositories,
 } from './audited-repositories.js';
+import { CredentialRepository } from './credential-repository.js';
 import { CustomerRepository } from './customer-repository.js';
+import { InvitationRepository } from './invitation-repository.js';
 import { KeyRepository } from './key-repository.js';
 import { ModelRepository } from './model-repository.js';
 import {
@@ -19,6 +21,7 @@ import {
   type StoreDatabase,
 } from './open-database.js';
 import { SpendReportRepository } from './spend-report-repository.js';
+import { SessionRepository } from './session-repository.js';
 import { SpendRepository } from './spend-repository.js';
 import { TeamRepository } from './team-repository.js';
 import { UserRepository } from './user-repository.js';
@@ -44,6 +47,10 @@ export interface Store {
   spend: SpendRepository;
   /** Reads for the spend reports. */
   spendReports: SpendReportRepository;
+  /** Web UI sessions, invitation links, and the password hashes sign-in checks. */
+  sessions: SessionRepository;
+  invitations: InvitationRepository;
+  credentials: CredentialRepository;
   /** Whether the database answers a trivial query within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -64,6 +71,9 @@ export function createStore(database: StoreDatabase): Store {
     auditedBy: (actor) => auditedRepositories(db, actor),
     spend: new SpendRepository(db),
     spendReports: new SpendReportRepository(db),
+    sessions: new SessionRepository(db),
+    invitations: new InvitationRepository(db),
+    credentials: new CredentialRepository(db),
     ping: async (timeoutMs = 2000) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {
