@@ -8,6 +8,7 @@ import type {
   UpperboundKeyGenerateParams,
 } from './schema.js';
 import type { RedisSettings } from './redis-settings.js';
+import type { UiAuthSettings } from './ui-auth-settings.js';
 
 export interface AliasTarget {
   model: string;
@@ -71,6 +72,8 @@ export interface GatewayConfig {
   modelPollMs?: number;
   /** The environment `os.environ/` references and provider defaults of database models read. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Web UI sign-in, sessions and invitation email (config/ui-auth-settings.ts). */
+  uiAuth?: UiAuthSettings;
   /** Things worth telling the operator at start: unknown keys, unset variables, skipped models. */
   warnings: string[];
 }

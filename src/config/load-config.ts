@@ -20,6 +20,7 @@ import type {
 import { parseDuration } from '../util/duration.js';
 import { buildRedisSettings } from './redis-settings.js';
 import { resolveEnvReferences } from './resolve-env.js';
+import { buildUiAuthSettings } from './ui-auth-settings.js';
 import {
   CacheParamsSchema,
   ConfigFileSchema,
@@ -161,6 +162,7 @@ export function buildConfig(
   const internalUsers = buildInternalUserDefaults(litellm, problems);
   const keyGeneration = buildKeyGenerationPolicy(litellm, env, problems);
   const redis = buildRedisSettings(file, env, problems);
+  const uiAuth = buildUiAuthSettings(env, masterKey, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
