@@ -15,8 +15,9 @@ export type ProxyRole =
 export const MASTER_USER_ID = 'default_user_id';
 
 export interface Principal {
-  /** `custom_auth`: returned by the operator's hook (general_settings.custom_auth). */
-  kind: 'master_key' | 'open_access' | 'virtual_key' | 'custom_auth';
+  /** `custom_auth`: returned by the operator's hook (general_settings.custom_auth). `session`: a
+   * user signed in to the web UI (the UI admin is `master_key` with a session). */
+  kind: 'master_key' | 'open_access' | 'virtual_key' | 'custom_auth' | 'session';
   role: ProxyRole;
   /** SHA-256 hex of the key in use (after regeneration, of its current secret). */
   keyHash?: string;
@@ -29,6 +30,8 @@ export interface Principal {
   teamMember?: Readonly<TeamMemberRecord>;
   /** Epoch ms after which the key is expired. */
   expiresAt?: number;
+  /** The web UI session the caller came with (cookie): its state-changing requests need CSRF. */
+  session?: Readonly<{ idHash: string; csrfToken: string; expiresAt: string }>;
   /** Routes the key is limited to (`allowed_routes`, or what its `key_type` implies); empty = any. */
   allowedRoutes: readonly string[];
   /** Whether the caller may use a model (group or name). */
