@@ -5,6 +5,7 @@
  * the end; max_tokens lowered to what a budget can pay; rate limits with LiteLLM's headers.
  */
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { promptTokenUpperBound } from '../src/spend/token-count.js';
@@ -279,6 +280,7 @@ describe('money settings on sqlite', () => {
   let opened: OpenedTestStore;
   let gateway: TestGateway;
   let api: AdminClient;
+  const logLines: string[] = [];
 
   before(async () => {
     const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite');
@@ -294,7 +296,15 @@ describe('money settings on sqlite', () => {
         },
         litellm_settings: { max_end_user_budget: 0.02 },
       },
-      { store: opened.store },
+      {
+        store: opened.store,
+        logStream: new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+            done();
+          },
+        }),
+      },
     );
     api = adminClient(gateway.url, MASTER_KEY);
   });
@@ -339,5 +349,17 @@ describe('money settings on sqlite', () => {
     assert.equal(info.status, 200, JSON.stringify(info.body));
     assert.ok((info.body.spend as number) <= 0.02 + 1e-12);
     assert.ok((info.body.spend as number) > 0);
+  });
+
+  it('warns once when a key reaches its soft_budget, and keeps serving it', async () => {
+    const r = await api.post('/key/generate', { soft_budget: 0.005 });
+    const sdk = client(gateway, r.body.key as string);
+    for (let i = 0; i < 4; i++) {
+      await sdk.chat.completions.create({ model: 'priced', messages: MESSAGES });
+      await gateway.app.ledger?.flush();
+    }
+    const warnings = logLines.filter((l) => l.includes('soft budget reached'));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.ok(!warnings[0]?.includes(r.body.key as string), 'the key itself is never logged');
   });
 });

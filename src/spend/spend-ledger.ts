@@ -10,12 +10,15 @@
  * (an entry is well under 1 kB: 100,000 waiting calls is tens of MB).
  */
 import type { Logger } from 'pino';
-import type { SpendRow } from '../store/spend-repository.js';
+import type { SoftBudgetNotice, SpendRow } from '../store/spend-repository.js';
 import type { ScopeKind, SpendEntry, SpendLedger } from './types.js';
 
 export interface SpendWriter {
-  /** Writes a batch in one transaction; resolves to how many rows were new. */
-  record(rows: readonly SpendRow[], now: number): Promise<number>;
+  /**
+   * Writes a batch in one transaction; resolves to how many rows were new. Keys and teams that
+   * reached their soft budget with it are pushed to `notices`.
+   */
+  record(rows: readonly SpendRow[], now: number, notices?: SoftBudgetNotice[]): Promise<number>;
 }
 
 export interface SpendLedgerOptions {
@@ -152,10 +155,12 @@ export class StoreSpendLedger implements SpendLedger {
   private async writeBatches(): Promise<void> {
     while (this.outbox.length > 0) {
       const batch = this.outbox.slice(0, this.batchSize);
+      const notices: SoftBudgetNotice[] = [];
       try {
         await this.options.store.record(
           batch.map((q) => q.row),
           this.now(),
+          notices,
         );
       } catch (error: unknown) {
         this.backoffMs = Math.min(
@@ -171,6 +176,18 @@ export class StoreSpendLedger implements SpendLedger {
       }
       // Committed (new rows and re-sent ones alike): only now does the batch leave the outbox.
       this.outbox.splice(0, batch.length);
+      // soft_budget never blocks: LiteLLM alerts on it; Tollgate says it once, when it is reached.
+      for (const n of notices) {
+        this.options.logger.warn(
+          {
+            scope: n.kind,
+            id: n.kind === 'key' ? `${n.id.slice(0, 12)}…` : n.id,
+            spend: n.spend,
+            soft_budget: n.softBudget,
+          },
+          `soft budget reached: ${n.kind} spend ${n.spend} is at or above its soft_budget ${n.softBudget}`,
+        );
+      }
       for (const q of batch) this.release(q);
       if (this.backoffMs > 0) {
         this.options.logger.info({ queued: this.outbox.length }, 'spend ledger: store is back');

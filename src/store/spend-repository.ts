@@ -24,6 +24,14 @@ export interface SpendRow {
 
 /** Scope tables whose spend lives in a budget window. */
 type WindowedTable = 'keys' | 'users' | 'teams' | 'customers';
+
+/** A key or team whose spend reached its `soft_budget` (a warning; soft budgets never block). */
+export interface SoftBudgetNotice {
+  kind: 'key' | 'team';
+  id: string;
+  spend: number;
+  softBudget: number;
+}
 const ID_COLUMN = { keys: 'token', users: 'user_id', teams: 'team_id', customers: 'user_id' };
 
 /** Rows per INSERT statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
@@ -32,8 +40,15 @@ const CHUNK = 400;
 export class SpendRepository {
   constructor(private readonly db: Db) {}
 
-  /** Records a batch; resolves to how many rows were new (the others were already written). */
-  async record(rows: readonly SpendRow[], now: number): Promise<number> {
+  /**
+   * Records a batch; resolves to how many rows were new (the others were already written). Keys
+   * and teams whose spend crossed their `soft_budget` with this batch are added to `notices`.
+   */
+  async record(
+    rows: readonly SpendRow[],
+    now: number,
+    notices?: SoftBudgetNotice[],
+  ): Promise<number> {
     const unique = [...new Map(rows.map((r) => [r.log.request_id, r])).values()];
     if (unique.length === 0) return 0;
     return transact(this.db, async (trx) => {
@@ -49,7 +64,7 @@ export class SpendRepository {
       }
       const booked = unique.filter((r) => added.has(r.log.request_id));
       if (booked.length === 0) return 0;
-      await this.addToScopes(trx, booked, now);
+      await this.addToScopes(trx, booked, now, notices);
       await this.addToDaily(trx, booked);
       return booked.length;
     });
@@ -63,7 +78,12 @@ export class SpendRepository {
     });
   }
 
-  private async addToScopes(trx: Db, booked: readonly SpendRow[], now: number): Promise<void> {
+  private async addToScopes(
+    trx: Db,
+    booked: readonly SpendRow[],
+    now: number,
+    notices: SoftBudgetNotice[] | undefined,
+  ): Promise<void> {
     const keys = new Map<string, number>();
     const users = new Map<string, number>();
     const teams = new Map<string, number>();
@@ -83,10 +103,10 @@ export class SpendRepository {
       }
     }
     await this.createCustomers(trx, [...customers.keys()], now);
-    await addToWindowed(trx, 'keys', keys, now);
-    await addToWindowed(trx, 'users', users, now);
-    await addToWindowed(trx, 'teams', teams, now);
-    await addToWindowed(trx, 'customers', customers, now);
+    await addToWindowed(trx, 'keys', keys, { now, notices });
+    await addToWindowed(trx, 'users', users, { now });
+    await addToWindowed(trx, 'teams', teams, { now, notices });
+    await addToWindowed(trx, 'customers', customers, { now });
     for (const m of members.values()) {
       await trx
         .updateTable('team_members')
@@ -235,30 +255,55 @@ async function addToWindowed(
   trx: Db,
   table: WindowedTable,
   costs: ReadonlyMap<string, number>,
-  now: number,
+  at: { now: number; notices?: SoftBudgetNotice[] },
 ): Promise<void> {
+  const { now, notices } = at;
   if (costs.size === 0) return;
   const idColumn = ID_COLUMN[table];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the four tables share these columns under different id names
   const db = trx as Kysely<any>;
-  const windows = new Map<string, { resetAt: string | null; duration: string | null }>();
+  const soft = table === 'keys' || table === 'teams';
+  const windows = new Map<
+    string,
+    { resetAt: string | null; duration: string | null; spend: number; softBudget: number | null }
+  >();
   for (const part of chunks([...costs.keys()])) {
     const rows = (await db
       .selectFrom(table)
-      .select([`${idColumn} as id`, 'budget_reset_at', 'budget_duration'])
+      .select([`${idColumn} as id`, 'budget_reset_at', 'budget_duration', 'spend'])
+      .$if(soft, (q) => q.select('soft_budget'))
       .where(idColumn, 'in', part)
       .execute()) as {
       id: string;
       budget_reset_at: string | null;
       budget_duration: string | null;
+      spend: number;
+      soft_budget?: number | null;
     }[];
     for (const r of rows)
-      windows.set(r.id, { resetAt: r.budget_reset_at, duration: r.budget_duration });
+      windows.set(r.id, {
+        resetAt: r.budget_reset_at,
+        duration: r.budget_duration,
+        spend: Number(r.spend),
+        softBudget: r.soft_budget ?? null,
+      });
   }
   for (const [id, cost] of costs) {
     const stored = windows.get(id);
     if (!stored) continue;
     const window = currentWindow(stored.resetAt, stored.duration, now);
+    if (notices && stored.softBudget !== null) {
+      const before = window.rolled ? 0 : stored.spend;
+      const after = before + cost;
+      if (before < stored.softBudget && after >= stored.softBudget) {
+        notices.push({
+          kind: table === 'keys' ? 'key' : 'team',
+          id,
+          spend: after,
+          softBudget: stored.softBudget,
+        });
+      }
+    }
     if (!window.rolled || stored.resetAt === null) {
       await db
         .updateTable(table)
