@@ -56,6 +56,7 @@ import { BlockedCustomers, installBlockedCustomerCheck } from './server/blocked-
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
+import { registerUiRoutes } from './server/ui-routes.js';
 import { createMeter, forgettingAuth, forgettingCustomers } from './spend/create-meter.js';
 import { createPricing } from './spend/pricing.js';
 import { StoreSpendLedger } from './spend/spend-ledger.js';
@@ -322,6 +323,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerCustomerRoutes(server, { customers });
   registerAuditRoutes(server, { store });
   registerSpendRoutes(server, { spend });
+  registerUiRoutes(server);
   registerHealthRoutes(server, {
     config,
     isDraining: () => draining,

@@ -30,6 +30,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/health/liveliness': 'public',
   '/health/liveness': 'public',
   '/health/readiness': 'public',
+  // The web UI's files (src/server/ui-routes.ts); the pages sign in and call the API themselves.
+  '/ui': 'public',
+  '/ui/*': 'public',
 
   '/health': 'info',
   '/v1/models': 'info',

@@ -1,0 +1,38 @@
+/**
+ * A modal on the native <dialog> element: focus moves in and back, Escape closes it, the page
+ * behind is inert.
+ */
+import { useEffect, useRef, type ReactNode } from 'react';
+
+export function Dialog(props: { title: string; onClose(): void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog?.close();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="dialog-title"
+      onCancel={(event) => {
+        event.preventDefault();
+        props.onClose();
+      }}
+    >
+      <header>
+        <h2 id="dialog-title">{props.title}</h2>
+        <button type="button" className="icon" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
+      </header>
+      {props.children}
+    </dialog>
+  );
+}
+
+/** Asks before something that cannot be undone. */
+export function confirmAction(question: string): boolean {
+  return window.confirm(question);
+}

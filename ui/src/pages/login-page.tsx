@@ -1,0 +1,57 @@
+/** Sign in with an email (or the admin's user name) and a password. */
+import { useState, type FormEvent } from 'react';
+import { api } from '../api/http';
+import type { Session } from '../api/types';
+import { TextField } from '../components/fields';
+import { ErrorNote } from '../components/states';
+import { useAction } from '../use-load';
+
+export function LoginPage({ onSignedIn }: { onSignedIn(session: Session): void }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const action = useAction();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await action.run(async () => {
+      await api.post('/login', { username, password });
+      // /session carries the CSRF token along with who signed in.
+      onSignedIn(await api.get<Session>('/session'));
+    });
+  };
+  return (
+    <main className="center-card">
+      <form className="card" onSubmit={(e) => void submit(e)} aria-labelledby="login-title">
+        <h1 id="login-title">Sign in to Tollgate</h1>
+        <TextField
+          label="Email or user name"
+          name="username"
+          autoComplete="username"
+          required
+          autoFocus
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+        />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <ErrorNote>{action.error && loginError(action.error)}</ErrorNote>
+        <button type="submit" disabled={action.busy}>
+          {action.busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        <p className="hint">Invited? Open the link from your invitation to set your password.</p>
+      </form>
+    </main>
+  );
+}
+
+function loginError(message: string): string {
+  return /invalid|credential|password|401/i.test(message)
+    ? 'That email and password do not match. Check them and try again.'
+    : message;
+}
