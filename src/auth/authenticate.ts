@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { SessionAuthenticator } from '../sessions/session-authenticator.js';
 import type { AuthRequest, CustomAuthResolver } from './custom-auth.js';
 import { extractApiKey } from './extract-api-key.js';
 import { createMasterPrincipal, createOpenAccessPrincipal, type Principal } from './principal.js';
@@ -24,6 +25,8 @@ export interface AuthSettings {
    * with virtual keys as the fallback (`auto`). The master key works either way.
    */
   customAuth?: { resolve: CustomAuthResolver; mode: 'on' | 'auto' };
+  /** The web UI's session cookie, tried only when the request carries no key at all. */
+  sessions?: SessionAuthenticator;
 }
 
 /**
@@ -53,6 +56,8 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
     settings.masterKey === undefined ? undefined : Buffer.from(hashKey(settings.masterKey), 'hex');
   return (headers, request) => {
     const found = extractApiKey(headers, settings.keyHeaderName);
+    const viaSession = found.kind === 'none' ? settings.sessions?.(headers) : undefined;
+    if (viaSession) return viaSession;
     const apiKey = found.kind === 'key' ? found.value : '';
     if (masterHash && apiKey !== '') {
       const hash = createHash('sha256').update(apiKey).digest();
@@ -83,6 +88,8 @@ function createBuiltInAuthenticator(settings: AuthSettings): Authenticator {
   return (headers) => {
     const found = extractApiKey(headers, settings.keyHeaderName);
     if (found.kind === 'none') {
+      const viaSession = settings.sessions?.(headers);
+      if (viaSession) return viaSession;
       throw new GatewayError('no_api_key', 'Authentication Error, No api key passed in.');
     }
     if (found.kind === 'malformed') {

@@ -9,6 +9,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { authorizeRoute, routeAccess, type RouteAccess } from '../auth/route-permissions.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { checkCsrf } from '../sessions/csrf.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,6 +37,8 @@ export function installAccessControl(app: FastifyInstance, authenticate: Authent
     const access = request.routeOptions.config.access;
     if (access === undefined || access === 'public') return;
     const principal = await authenticate(request.headers, request);
+    // A caller that came with the session cookie must prove the request is the UI's own.
+    checkCsrf(principal, request);
     authorizeRoute(principal, access, request.routeOptions.url ?? request.url);
     request.principal = principal;
   });
