@@ -2,7 +2,7 @@
  * The composition root: the only place that builds concrete implementations and wires them
  * together. `createApp` returns a ready-to-listen gateway for a validated config.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +10,9 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerCustomerRoutes } from './admin/customer-routes.js';
+import { registerInvitationRoutes } from './admin/invitation-routes.js';
+import { InvitationService } from './admin/invitation-service.js';
+import { OnboardingTokens } from './admin/invitation-token.js';
 import { CustomerService } from './admin/customer-service.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerModelRoutes } from './admin/model-routes.js';
@@ -45,7 +48,11 @@ import { DatabaseModels, liveModelDirectory } from './proxy/router/database-mode
 import { ModelCatalog } from './proxy/router/model-catalog.js';
 import { Router } from './proxy/router/router.js';
 import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
+import { buildUiAuthSettings } from './config/ui-auth-settings.js';
+import { createSmtpMailer } from './notify/email.js';
 import { installAccessControl } from './server/access-control.js';
+import { registerSessionRoutes } from './sessions/session-routes.js';
+import { createWebAuth } from './sessions/web-auth.js';
 import {
   closeAdmin,
   installListenerGuard,
@@ -149,6 +156,17 @@ export async function createApp(options: AppOptions): Promise<App> {
   const localCustomers = blockedCustomers && forgettingCustomers(blockedCustomers, admission);
   const authInvalidation = cluster ? replicatedAuth(localAuth, cluster.bus) : localAuth;
   const hookModels = liveModelDirectory(() => router.catalog);
+  // Web UI sign-in: sessions live in the database; the cookie counts when a request has no key.
+  const uiAuth = config.uiAuth ?? buildUiAuthSettings({}, config.masterKey, []);
+  const web =
+    store &&
+    createWebAuth({
+      settings: uiAuth,
+      store,
+      masterKey: config.masterKey,
+      directory: hookModels,
+      now,
+    });
   const authenticate = createAuthenticator({
     customAuth: hooks.customAuth && {
       resolve: createCustomAuthResolver(hooks.customAuth, () => hookModels),
@@ -165,6 +183,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       ),
     cache: principals,
     now,
+    sessions: web?.authenticate,
   });
   const keys =
     store &&
@@ -176,11 +195,36 @@ export async function createApp(options: AppOptions): Promise<App> {
       customKeyGenerate: hooks.customKeyGenerate as CustomKeyGenerate | undefined,
       models: () => hookModels,
     });
+  const mailer = uiAuth.smtp && createSmtpMailer(uiAuth.smtp);
+  const invitations =
+    store &&
+    web &&
+    new InvitationService({
+      store,
+      sessions: web.sessions,
+      // Onboarding tokens must verify on every replica: keyed by the shared salt or master key.
+      tokens: new OnboardingTokens(
+        config.saltKey ?? config.masterKey ?? randomBytes(32).toString('hex'),
+        now,
+      ),
+      mailer,
+      logger,
+      baseUrl: uiAuth.baseUrl,
+      now,
+    });
   const defaults = config.internalUsers;
   const users =
     store &&
     keys &&
-    new UserService({ store, keys, invalidation: authInvalidation, defaults, now });
+    new UserService({
+      store,
+      keys,
+      invalidation: authInvalidation,
+      defaults,
+      now,
+      invitations,
+      sessions: web?.sessions,
+    });
   const teams = store && new TeamService({ store, invalidation: authInvalidation, defaults, now });
   const customers =
     store &&
@@ -323,6 +367,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerCustomerRoutes(server, { customers });
   registerAuditRoutes(server, { store });
   registerSpendRoutes(server, { spend });
+  registerSessionRoutes(server, {
+    login: web?.login,
+    sessions: web?.sessions,
+    users: store?.users,
+    logoutUrl: uiAuth.logoutUrl,
+  });
+  registerInvitationRoutes(server, { invitations });
   registerUiRoutes(server);
   registerHealthRoutes(server, {
     config,
@@ -385,6 +436,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       // In-flight calls have booked by now; what the store does not take in time is logged.
       await ledger?.close(Date.now() + LEDGER_CLOSE_MS);
       await Promise.all([transport.close(), cluster?.close()]);
+      mailer?.close();
     },
   };
 }

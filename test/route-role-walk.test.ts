@@ -12,18 +12,19 @@ import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js
 
 type Caller = 'none' | 'bogus' | 'proxy_admin_viewer' | 'internal_user' | 'internal_user_viewer';
 
-/** Health, metrics and the index: open to all. */
-const PUBLIC = /^\/(metrics|health\/(liveliness|liveness|readiness))?$/;
+/** Health, metrics, the index, the UI's files, sign-in and onboarding: open to all. */
+const PUBLIC =
+  /^\/(metrics|health\/(liveliness|liveness|readiness)|ui|ui\/\*|login|logout|session|onboarding\/(get_token|claim_token))?$/;
 /** LLM calls: any role but the admin viewer (LiteLLM: "user not allowed to access this OpenAI routes"). */
 const LLM = /(completions|embeddings|messages)$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
-  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/info|key\/list|user\/info|user\/list|team\/info|team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/info|key\/list|user\/info|user\/list|team\/info|team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
 /** Reads for proxy admins and viewers only. */
-const ADMIN_READS = /^\/(audit\/logs|spend\/tags)$/;
+const ADMIN_READS = /^\/(audit\/logs|spend\/tags|invitation\/(info|list))$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset)$/;
+  /^\/(user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
   /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate)|user\/update|team\/(update|member_add|member_delete|member_update))$/;

@@ -1,5 +1,6 @@
 /** The /user/* routes: parse, call the UserService, return its JSON. */
 import type { FastifyInstance } from 'fastify';
+import { requestOrigin } from '../sessions/request-origin.js';
 import { addAdminRoute, noDatabase } from './admin-route.js';
 import {
   DeleteUsersSchema,
@@ -24,7 +25,8 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps): v
     method: 'POST',
     url: '/user/new',
     input: NewUserSchema,
-    handle: (input, caller) => users('/user/new').create(caller, input),
+    handle: (input, caller, request) =>
+      users('/user/new').create(caller, input, requestOrigin(request)),
   });
   addAdminRoute(app, {
     method: 'GET',

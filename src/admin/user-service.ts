@@ -20,7 +20,9 @@ import type { KeyService } from './key-service.js';
 import { toInstant } from './key-settings.js';
 import { keyObject } from './key-view.js';
 import { checkBudget, newUserRecord, withUserDefaults } from './new-user.js';
+import type { InvitationService } from './invitation-service.js';
 import { hashPassword } from './password-hash.js';
+import type { SessionService } from '../sessions/session-service.js';
 import { teamView } from './team-view.js';
 import {
   NewUserKeySchema,
@@ -38,6 +40,10 @@ export interface UserServiceDeps {
   invalidation: AuthInvalidation;
   defaults: InternalUserDefaults;
   now: () => number;
+  /** `send_invite_email` on /user/new: an invitation link, emailed when SMTP is set. */
+  invitations?: Pick<InvitationService, 'inviteNewUser'>;
+  /** A password change ends the user's other web UI sessions. */
+  sessions?: Pick<SessionService, 'endOthers'>;
 }
 
 const ADMIN_ROLES: ReadonlySet<ProxyRole> = new Set(['proxy_admin', 'proxy_admin_viewer']);
@@ -65,7 +71,12 @@ interface TeamJoin {
 export class UserService {
   constructor(private readonly deps: UserServiceDeps) {}
 
-  async create(caller: Principal, input: NewUserInput): Promise<Record<string, unknown>> {
+  /** `origin`: where the request came to, the base of an invitation link without PROXY_BASE_URL. */
+  async create(
+    caller: Principal,
+    input: NewUserInput,
+    origin = '',
+  ): Promise<Record<string, unknown>> {
     const store = changesBy(this.deps.store, caller);
     const now = this.deps.now();
     const settings = withUserDefaults(input, this.deps.defaults);
@@ -118,8 +129,13 @@ export class UserService {
       this.deps.invalidation.userChanged(user.user_id);
     }
     const { token: _token, token_id: _tokenId, ...keyResponse } = key ?? {};
+    const invitation =
+      input.send_invite_email && this.deps.invitations
+        ? await this.deps.invitations.inviteNewUser(caller, user, origin)
+        : {};
     return {
       ...keyResponse,
+      ...invitation,
       ...userView(
         user,
         joins.map((j) => j.team_id),
@@ -244,7 +260,11 @@ export class UserService {
     );
     if (!updated)
       throw new GatewayError('not_found', `User not found, passed user_id=${existing.user_id}`);
-    if (passwordHash) await store.users.setPasswordHash(existing.user_id, passwordHash);
+    if (passwordHash) {
+      await store.users.setPasswordHash(existing.user_id, passwordHash);
+      // The session that made the change (the user's own) stays; every other one ends.
+      await this.deps.sessions?.endOthers(existing.user_id, caller.session?.idHash);
+    }
     this.deps.invalidation.userChanged(existing.user_id);
     const memberships = await store.teams.membershipsOf({ userIds: [existing.user_id] });
     return userView(

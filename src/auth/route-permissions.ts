@@ -33,6 +33,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // The web UI's files (src/server/ui-routes.ts); the pages sign in and call the API themselves.
   '/ui': 'public',
   '/ui/*': 'public',
+  // Web UI sign-in and onboarding (src/sessions, src/admin/invitation-routes.ts): no key needed.
+  '/login': 'public',
+  '/logout': 'public',
+  '/session': 'public',
+  '/onboarding/get_token': 'public',
+  '/onboarding/claim_token': 'public',
 
   '/health': 'info',
   '/v1/models': 'info',
@@ -122,6 +128,13 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/model/update': 'admin',
   '/model/:id/update': 'admin',
   '/model/delete': 'admin',
+
+  // Invitation links: proxy admins create and change them; admins and viewers read them.
+  '/invitation/new': 'admin',
+  '/invitation/update': 'admin',
+  '/invitation/delete': 'admin',
+  '/invitation/info': 'admin_read',
+  '/invitation/list': 'admin_read',
 };
 
 type Guarded = Exclude<RouteAccess, 'public'>;
