@@ -1,9 +1,10 @@
 /**
- * Turns the request's key into a Principal: the master key (constant-time comparison of hashes),
+ * Turns the request's key into a Principal: the master key (constant-time comparison of SHA-256
+ * digests, so neither the master key's content nor its length shows in the timing),
  * open access when no master key is configured, or a virtual key found through the cache (the
  * store only on a miss). Refusals carry LiteLLM's messages.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionAuthenticator } from '../sessions/session-authenticator.js';
@@ -38,8 +39,20 @@ export type Authenticator = (
   request?: Omit<AuthRequest, 'headers'>,
 ) => Principal | Promise<Principal>;
 
+/** The key's SHA-256, hex: how keys are stored and cached. One-shot `hash` is several times
+ * cheaper than a `createHash` object for a key-sized input. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
+}
+
+/** Whether `keyHash` (hex) is the master key's, in constant time. */
+type MasterCheck = (keyHash: string) => boolean;
+
+function masterCheck(masterKey: string): MasterCheck {
+  const master = Buffer.from(hashKey(masterKey), 'latin1');
+  // Both sides are 64 hex characters, so the lengths always match and only the content is
+  // compared, by Node's constant-time comparison.
+  return (keyHash) => timingSafeEqual(Buffer.from(keyHash, 'latin1'), master);
 }
 
 /** `sk-...abcd`: what may appear in messages and logs instead of a key. */
@@ -52,17 +65,13 @@ export function createAuthenticator(settings: AuthSettings): Authenticator {
   const builtIn = createBuiltInAuthenticator(settings);
   const custom = settings.customAuth;
   if (!custom) return builtIn;
-  const masterHash =
-    settings.masterKey === undefined ? undefined : Buffer.from(hashKey(settings.masterKey), 'hex');
+  const isMaster = settings.masterKey === undefined ? undefined : masterCheck(settings.masterKey);
   return (headers, request) => {
     const found = extractApiKey(headers, settings.keyHeaderName);
     const viaSession = found.kind === 'none' ? settings.sessions?.(headers) : undefined;
     if (viaSession) return viaSession;
     const apiKey = found.kind === 'key' ? found.value : '';
-    if (masterHash && apiKey !== '') {
-      const hash = createHash('sha256').update(apiKey).digest();
-      if (timingSafeEqual(hash, masterHash)) return builtIn(headers, request);
-    }
+    if (isMaster && apiKey !== '' && isMaster(hashKey(apiKey))) return builtIn(headers, request);
     const asked: AuthRequest = {
       headers,
       url: request?.url ?? '',
@@ -80,8 +89,8 @@ function createBuiltInAuthenticator(settings: AuthSettings): Authenticator {
     const open = createOpenAccessPrincipal();
     return () => open;
   }
-  const masterHash = Buffer.from(hashKey(settings.masterKey), 'hex');
-  const master = createMasterPrincipal(masterHash.toString('hex'));
+  const isMaster = masterCheck(settings.masterKey);
+  const master = createMasterPrincipal(hashKey(settings.masterKey));
   const virtualKeys = settings.resolveKey
     ? virtualKeyLookup(settings.resolveKey, settings.cache ?? new PrincipalCache(), settings.now)
     : undefined;
@@ -98,8 +107,8 @@ function createBuiltInAuthenticator(settings: AuthSettings): Authenticator {
         'Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix.',
       );
     }
-    const hash = createHash('sha256').update(found.value).digest();
-    if (timingSafeEqual(hash, masterHash)) return master;
+    const keyHash = hashKey(found.value);
+    if (isMaster(keyHash)) return master;
     if (!found.value.startsWith('sk-')) {
       throw new GatewayError(
         'invalid_api_key',
@@ -107,7 +116,7 @@ function createBuiltInAuthenticator(settings: AuthSettings): Authenticator {
       );
     }
     if (!virtualKeys) throw new GatewayError('no_db_connection', 'No connected db.');
-    return virtualKeys(found.value, hash.toString('hex'));
+    return virtualKeys(found.value, keyHash);
   };
 }
 

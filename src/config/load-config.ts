@@ -193,6 +193,7 @@ export function buildConfig(
       maxEndUserBudget: litellm.max_end_user_budget,
     },
     redis,
+    uiAuth,
     hooks: {
       customKeyGenerate: general.custom_key_generate,
       customAuth: general.custom_auth,

@@ -1,8 +1,11 @@
 /**
  * Prometheus metrics, named as LiteLLM names them so existing dashboards keep working. One
- * registry per gateway instance (no global state), served at /metrics.
+ * registry per gateway instance (no global state), served at /metrics. The request path's
+ * counters and histograms are the cheap labelled ones (labelled-metrics.ts); prom-client formats
+ * them, with its process metrics, when /metrics is read.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { LabelledCounter as Counter, LabelledHistogram as Histogram } from './labelled-metrics.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
