@@ -4,7 +4,6 @@
  * echoes in `x-csrf-token`; readable by script, SameSite=Strict).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { fastifyCookie } from '@fastify/cookie';
 
 export const SESSION_COOKIE = 'tollgate_session';
 export const CSRF_COOKIE = 'tollgate_csrf';
@@ -13,8 +12,14 @@ export const CSRF_COOKIE = 'tollgate_csrf';
 export function sessionIdOf(headers: IncomingHttpHeaders): string | undefined {
   const header = headers.cookie;
   if (header === undefined || !header.includes(SESSION_COOKIE)) return undefined;
-  const value = fastifyCookie.parse(header)[SESSION_COOKIE];
-  return value === undefined || value === '' ? undefined : value;
+  for (const part of header.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim() === SESSION_COOKIE) {
+      const value = part.slice(at + 1).trim();
+      return value === '' ? undefined : value;
+    }
+  }
+  return undefined;
 }
 
 /** Whether the browser reached the gateway over https (directly or through a TLS proxy). */
@@ -27,6 +32,25 @@ export function cameOverHttps(request: {
   return request.protocol === 'https' || first?.toLowerCase() === 'https';
 }
 
+interface CookieOptions {
+  httpOnly: boolean;
+  sameSite: 'Lax' | 'Strict';
+  secure: boolean;
+  expires: Date;
+}
+
+/** One `Set-Cookie` value. Session ids and tokens are base64url: nothing to encode. */
+function setCookie(name: string, value: string, options: CookieOptions): string {
+  return [
+    `${name}=${value}`,
+    'Path=/',
+    `Expires=${options.expires.toUTCString()}`,
+    ...(options.httpOnly ? ['HttpOnly'] : []),
+    `SameSite=${options.sameSite}`,
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
 /** `Set-Cookie` values that start a session. */
 export function sessionCookies(
   session: { id: string; csrfToken: string; expiresAt: string },
@@ -34,17 +58,10 @@ export function sessionCookies(
 ): string[] {
   const expires = new Date(session.expiresAt);
   return [
-    fastifyCookie.serialize(SESSION_COOKIE, session.id, {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure,
-      expires,
-    }),
-    fastifyCookie.serialize(CSRF_COOKIE, session.csrfToken, {
+    setCookie(SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'Lax', secure, expires }),
+    setCookie(CSRF_COOKIE, session.csrfToken, {
       httpOnly: false,
-      sameSite: 'strict',
-      path: '/',
+      sameSite: 'Strict',
       secure,
       expires,
     }),
@@ -53,20 +70,9 @@ export function sessionCookies(
 
 /** `Set-Cookie` values that remove both cookies. */
 export function clearedCookies(secure: boolean): string[] {
-  const gone = new Date(0);
+  const expires = new Date(0);
   return [
-    fastifyCookie.serialize(SESSION_COOKIE, '', {
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure,
-      expires: gone,
-    }),
-    fastifyCookie.serialize(CSRF_COOKIE, '', {
-      sameSite: 'strict',
-      path: '/',
-      secure,
-      expires: gone,
-    }),
+    setCookie(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'Lax', secure, expires }),
+    setCookie(CSRF_COOKIE, '', { httpOnly: false, sameSite: 'Strict', secure, expires }),
   ];
 }
