@@ -67,6 +67,11 @@ export type AdmitOutcome =
       reservedCost: number;
       /** One entry per rate line, in plan order. */
       rateUse: readonly RateUse[];
+      /**
+       * Each budget line's spend before this reservation, as the shared store holds it: what a
+       * replica falls back to when that store stops answering. Only the Redis store reports it.
+       */
+      spent?: readonly number[];
     }
   /** A budget line cannot pay the cheapest call even with nothing else reserved. */
   | { status: 'over_budget'; line: number; spent: number }

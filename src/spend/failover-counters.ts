@@ -3,18 +3,28 @@
  * with this replica's own counters, and say so loudly, once per outage.
  *
  * - An admission whose Redis call fails or takes longer than `timeoutMs` is decided by the local
- *   store instead, and the store switches to local mode.
+ *   store instead, and the store switches to local mode. A budget starts there from the spend
+ *   Redis last showed this replica (plus what it settled since), or from the stored spend when
+ *   that is higher: the stored spend a replica has cached can be older than the cluster's.
  * - In local mode admissions are local (synchronous) and Redis is tried again by one admission
- *   every `retryIntervalMs`; the first that succeeds ends the outage (logged once too). Local
- *   spend is then dropped, so the next outage starts again from the stored spend.
+ *   every `retryIntervalMs`. That admission first adds to Redis the cost this replica settled on
+ *   its own meanwhile, so the other replicas count it; the first that succeeds ends the outage
+ *   (logged once too). Local spend is then dropped, so the next outage starts again.
  * - A settle goes where its admission was decided. A Redis settle that fails is counted locally
- *   so this replica keeps the cost; the Redis reservation it could not release ends with its lease.
+ *   so this replica keeps the cost (and owes it to Redis); the Redis reservation it could not
+ *   release ends with its lease.
  *
  * During an outage each replica enforces alone: a budget can be overspent by what other replicas
- * spend meanwhile and have not written to the database yet.
+ * spend meanwhile.
  */
 import type { Logger } from 'pino';
-import type { AdmitOutcome, AdmitPlan, CounterStore, Settlement } from './counter-store.js';
+import type {
+  AdmitOutcome,
+  AdmitPlan,
+  BudgetLine,
+  CounterStore,
+  Settlement,
+} from './counter-store.js';
 import { LocalCounterStore } from './local-counters.js';
 
 export interface FailoverCounterStoreOptions {
@@ -43,6 +53,10 @@ export class FailoverCounterStore implements CounterStore {
   private nextTry = 0;
   /** Reservations the local store holds, so their settle goes there. */
   private readonly localReservations = new Set<string>();
+  /** Per budget counter: the spend Redis last showed for a window, with this replica's settles since. */
+  private readonly lastShared = new Map<string, WindowAmount>();
+  /** Per budget counter: cost settled here while Redis was away, to add to Redis when it is back. */
+  private readonly owed = new Map<string, WindowAmount>();
 
   constructor(options: FailoverCounterStoreOptions) {
     this.shared = options.shared;
@@ -63,9 +77,13 @@ export class FailoverCounterStore implements CounterStore {
       if (this.now() < this.nextTry) return this.admitLocally(plan);
       this.nextTry = this.now() + this.retryIntervalMs;
     }
-    return withTimeout(this.shared.admit(plan), this.timeoutMs).then(
+    const shared = this.outage
+      ? this.payOwed(plan.now).then(() => this.shared.admit(plan))
+      : this.shared.admit(plan);
+    return withTimeout(shared, this.timeoutMs).then(
       (outcome) => {
         if (this.outage) this.recovered();
+        if (outcome.status === 'admitted') this.remember(plan.budgets, outcome.spent);
         return outcome;
       },
       (error: unknown) => {
@@ -77,20 +95,30 @@ export class FailoverCounterStore implements CounterStore {
 
   settle(settlement: Settlement): void | Promise<void> {
     if (this.localReservations.delete(settlement.reservationId)) {
+      this.owe(settlement);
       return this.local.settle(settlement);
     }
-    return withTimeout(this.shared.settle(settlement), this.timeoutMs).catch((error: unknown) => {
-      this.failed(error);
-      // Keep the cost and tokens here; nothing of this request is held locally.
-      this.local.settle({
-        ...settlement,
-        budgets: settlement.budgets.map((line) => ({ ...line, held: false })),
-        rates: settlement.rates.map((line) => ({ ...line, parallel: null })),
-      });
-    });
+    return withTimeout(this.shared.settle(settlement), this.timeoutMs).then(
+      () => {
+        for (const line of settlement.budgets) add(this.lastShared, line, settlement.cost, false);
+      },
+      (error: unknown) => {
+        this.failed(error);
+        // Keep the cost and tokens here; nothing of this request is held locally.
+        this.owe(settlement);
+        this.local.settle({
+          ...settlement,
+          budgets: settlement.budgets.map((line) => ({ ...line, held: false })),
+          rates: settlement.rates.map((line) => ({ ...line, parallel: null })),
+        });
+      },
+    );
   }
 
   async forget(key: string): Promise<void> {
+    // The scope reloads from the database, which has (or is about to have) every cost booked.
+    this.lastShared.delete(key);
+    this.owed.delete(key);
     this.local.forget(key);
     try {
       await withTimeout(this.shared.forget(key), this.timeoutMs);
@@ -105,9 +133,58 @@ export class FailoverCounterStore implements CounterStore {
   }
 
   private admitLocally(plan: AdmitPlan): AdmitOutcome {
-    const outcome = this.local.admit(plan);
+    const budgets = plan.budgets.map((line) => {
+      const known = this.lastShared.get(line.key);
+      return known && known.windowEnd === line.windowEnd && known.amount > line.initialSpend
+        ? { ...line, initialSpend: known.amount }
+        : line;
+    });
+    const outcome = this.local.admit({ ...plan, budgets });
     if (outcome.status === 'admitted') this.localReservations.add(plan.reservationId);
     return outcome;
+  }
+
+  /** Spend per budget line as Redis reported it at an admission. */
+  private remember(lines: readonly BudgetLine[], spent: readonly number[] | undefined): void {
+    if (!spent) return;
+    lines.forEach((line, i) => {
+      const amount = spent[i];
+      if (amount !== undefined && Number.isFinite(amount)) {
+        this.lastShared.set(line.key, { windowEnd: line.windowEnd, amount });
+      }
+    });
+  }
+
+  private owe(settlement: Settlement): void {
+    for (const line of settlement.budgets) {
+      add(this.owed, line, settlement.cost, true);
+      add(this.lastShared, line, settlement.cost, false);
+    }
+  }
+
+  /**
+   * Adds what this replica settled alone to Redis, one counter at a time, as settles that hold
+   * no reservation (a counter whose window Redis no longer holds reloads from the database).
+   * A counter leaves the debt only once Redis took it; a failure ends the attempt.
+   */
+  private async payOwed(now: number): Promise<void> {
+    for (const [key, debt] of [...this.owed]) {
+      // A window that has ended is reloaded from the database by its next admission.
+      if (debt.windowEnd !== null && debt.windowEnd <= now) {
+        this.owed.delete(key);
+        continue;
+      }
+      await this.shared.settle({
+        reservationId: `owed:${key}`,
+        now,
+        cost: debt.amount,
+        totalTokens: 0,
+        reservedCost: 0,
+        budgets: [{ key, windowEnd: debt.windowEnd, held: false }],
+        rates: [],
+      });
+      if (this.owed.get(key) === debt) this.owed.delete(key);
+    }
   }
 
   private failed(error: unknown): void {
@@ -127,6 +204,27 @@ export class FailoverCounterStore implements CounterStore {
       'Redis answers again: budgets and rate limits are shared by all replicas again',
     );
   }
+}
+
+/** An amount of spend in one budget window (`windowEnd`, as in BudgetLine). */
+interface WindowAmount {
+  windowEnd: number | null;
+  amount: number;
+}
+
+/**
+ * Adds `cost` to the amount of `line.key` for the line's window. Another window starts from the
+ * cost when `startNew` is set, and is left alone otherwise (nothing is known of it).
+ */
+function add(
+  amounts: Map<string, WindowAmount>,
+  line: { key: string; windowEnd: number | null },
+  cost: number,
+  startNew: boolean,
+): void {
+  const held = amounts.get(line.key);
+  if (held && held.windowEnd === line.windowEnd) held.amount += cost;
+  else if (startNew) amounts.set(line.key, { windowEnd: line.windowEnd, amount: cost });
 }
 
 function withTimeout<T>(work: T | Promise<T>, timeoutMs: number): Promise<T> {

@@ -100,7 +100,7 @@ export class RedisCounterStore implements CounterStore {
       args.push(line.rpm ?? -1, line.tpm ?? -1, line.parallel ?? -1);
     }
     const reply = (await this.run(ADMIT, keys, args)) as (number | string)[];
-    return readAdmitReply(reply, plan.rates.length);
+    return readAdmitReply(reply, plan.rates.length, plan.budgets.length);
   }
 
   async settle(settlement: Settlement): Promise<void> {
@@ -192,7 +192,11 @@ function windowName(windowEnd: number | null): string {
   return windowEnd === null ? 'none' : String(windowEnd);
 }
 
-function readAdmitReply(reply: (number | string)[], rateLines: number): AdmitOutcome {
+function readAdmitReply(
+  reply: (number | string)[],
+  rateLines: number,
+  budgetLines: number,
+): AdmitOutcome {
   const [status, first, second] = reply;
   switch (status) {
     case 1: {
@@ -200,11 +204,14 @@ function readAdmitReply(reply: (number | string)[], rateLines: number): AdmitOut
       for (let j = 0; j < rateLines; j++) {
         rateUse.push({ requests: Number(reply[3 + 2 * j]), tokens: Number(reply[4 + 2 * j]) });
       }
+      const spent: number[] = [];
+      for (let i = 0; i < budgetLines; i++) spent.push(Number(reply[3 + 2 * rateLines + i]));
       return {
         status: 'admitted',
         maxTokens: Number(first),
         reservedCost: Number(second),
         rateUse,
+        spent,
       };
     }
     case 2:

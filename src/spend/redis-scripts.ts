@@ -32,8 +32,8 @@ local function fmt(x) return string.format('%.17g', x) end
  * and in-flight set. ARGV: id, now, lease ms, input cost, output cost per token, max tokens,
  * budget lines, rate lines, rate key ttl ms; per budget line: window, max, initial spend,
  * exceeded-at-equal (1/0), hash ttl ms; per rate line: rpm, tpm, parallel (-1: none).
- * Returns {1, maxTokens, cost, requests, tokens, ...} | {2, line, spent} | {3, line, type} |
- * {4, line, spent} (wait).
+ * Returns {1, maxTokens, cost, requests, tokens, ..., spent per budget line} | {2, line, spent} |
+ * {3, line, type} | {4, line, spent} (wait).
  */
 export const ADMIT_SCRIPT = `${RELEASE}
 local id = ARGV[1]
@@ -135,6 +135,7 @@ for j = 1, nr do
   reply[#reply + 1] = used[j][1]
   reply[#reply + 1] = used[j][2]
 end
+for i = 1, nb do reply[#reply + 1] = fmt(spent[i]) end
 return reply
 `;
 
