@@ -8,6 +8,7 @@ import { createApp } from './app.js';
 import { terminalIo } from './cli/cli-io.js';
 import { databaseUrlFor, migrateDatabase, openGatewayStore } from './cli/database.js';
 import { registerAdminCommands } from './cli/register.js';
+import { registerOperatorCommand } from './operator/operator-command.js';
 import { ConfigError } from './config/config-error.js';
 import { buildConfig, loadConfigFile } from './config/load-config.js';
 import { createLogger, logLevelFrom } from './logger.js';
@@ -243,6 +244,7 @@ program
     for (const line of await migrateDatabase(url)) process.stdout.write(`${line}\n`);
   });
 
+registerOperatorCommand(program, env);
 registerAdminCommands(
   program,
   terminalIo({
