@@ -25,6 +25,8 @@ import { TeamService } from './admin/team-service.js';
 import { registerUserRoutes } from './admin/user-routes.js';
 import { UserService } from './admin/user-service.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { createJwtAuthenticator } from './auth/jwt-authenticator.js';
+import { IdentityProvisioner } from './sso/identity-provisioning.js';
 import { createCustomAuthResolver } from './auth/custom-auth.js';
 import { PrincipalCache } from './auth/principal-cache.js';
 import { createKeyResolver } from './auth/virtual-key-resolver.js';
@@ -167,6 +169,25 @@ export async function createApp(options: AppOptions): Promise<App> {
       directory: hookModels,
       now,
     });
+  // Users and teams from the identity provider: JWT auth of API calls and SSO sign-in.
+  const identities =
+    store &&
+    new IdentityProvisioner({
+      store,
+      userDefaults: config.internalUsers,
+      teamDefaults: config.defaultTeamParams,
+      invalidation: authInvalidation,
+      now,
+    });
+  const jwt =
+    config.jwtAuth &&
+    createJwtAuthenticator({
+      settings: config.jwtAuth,
+      store,
+      provisioner: identities,
+      directory: () => hookModels,
+      now,
+    });
   const authenticate = createAuthenticator({
     customAuth: hooks.customAuth && {
       resolve: createCustomAuthResolver(hooks.customAuth, () => hookModels),
@@ -184,6 +205,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     cache: principals,
     now,
     sessions: web?.authenticate,
+    jwt,
   });
   const keys =
     store &&

@@ -10,6 +10,8 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionAuthenticator } from '../sessions/session-authenticator.js';
 import type { AuthRequest, CustomAuthResolver } from './custom-auth.js';
 import { extractApiKey } from './extract-api-key.js';
+import type { JwtAuthenticator } from './jwt-authenticator.js';
+import { looksLikeJwt } from './jwt-verifier.js';
 import { createMasterPrincipal, createOpenAccessPrincipal, type Principal } from './principal.js';
 import { PrincipalCache } from './principal-cache.js';
 import type { KeyResolver, ResolvedKey } from './virtual-key-resolver.js';
@@ -26,6 +28,8 @@ export interface AuthSettings {
    * with virtual keys as the fallback (`auto`). The master key works either way.
    */
   customAuth?: { resolve: CustomAuthResolver; mode: 'on' | 'auto' };
+  /** `general_settings.enable_jwt_auth`: bearer tokens shaped like a JWT go to the JWKS check. */
+  jwt?: JwtAuthenticator;
   /** The web UI's session cookie, tried only when the request carries no key at all. */
   sessions?: SessionAuthenticator;
 }
@@ -94,7 +98,7 @@ function createBuiltInAuthenticator(settings: AuthSettings): Authenticator {
   const virtualKeys = settings.resolveKey
     ? virtualKeyLookup(settings.resolveKey, settings.cache ?? new PrincipalCache(), settings.now)
     : undefined;
-  return (headers) => {
+  return (headers, request) => {
     const found = extractApiKey(headers, settings.keyHeaderName);
     if (found.kind === 'none') {
       const viaSession = settings.sessions?.(headers);
@@ -109,6 +113,9 @@ function createBuiltInAuthenticator(settings: AuthSettings): Authenticator {
     }
     const keyHash = hashKey(found.value);
     if (isMaster(keyHash)) return master;
+    if (settings.jwt && !found.value.startsWith('sk-') && looksLikeJwt(found.value)) {
+      return settings.jwt(found.value, request?.body);
+    }
     if (!found.value.startsWith('sk-')) {
       throw new GatewayError(
         'invalid_api_key',

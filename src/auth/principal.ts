@@ -16,8 +16,9 @@ export const MASTER_USER_ID = 'default_user_id';
 
 export interface Principal {
   /** `custom_auth`: returned by the operator's hook (general_settings.custom_auth). `session`: a
-   * user signed in to the web UI (the UI admin is `master_key` with a session). */
-  kind: 'master_key' | 'open_access' | 'virtual_key' | 'custom_auth' | 'session';
+   * user signed in to the web UI (the UI admin is `master_key` with a session). `jwt`: a token of
+   * the identity provider (general_settings.enable_jwt_auth, src/auth/jwt-authenticator.ts). */
+  kind: 'master_key' | 'open_access' | 'virtual_key' | 'custom_auth' | 'session' | 'jwt';
   role: ProxyRole;
   /** SHA-256 hex of the key in use (after regeneration, of its current secret). */
   keyHash?: string;

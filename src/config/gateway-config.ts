@@ -8,6 +8,8 @@ import type {
   UpperboundKeyGenerateParams,
 } from './schema.js';
 import type { RedisSettings } from './redis-settings.js';
+import type { JwtAuthSettings, LitellmJwtAuth } from './jwt-auth-settings.js';
+import type { DefaultTeamParams, SsoSettings } from './sso-settings.js';
 import type { UiAuthSettings } from './ui-auth-settings.js';
 
 export interface AliasTarget {
@@ -74,6 +76,14 @@ export interface GatewayConfig {
   env?: Readonly<Record<string, string | undefined>>;
   /** Web UI sign-in, sessions and invitation email (config/ui-auth-settings.ts). */
   uiAuth?: UiAuthSettings;
+  /** `litellm_jwtauth` with LiteLLM's defaults: the claims JWT auth and SSO read. */
+  jwtClaims?: LitellmJwtAuth;
+  /** JWT auth for API calls, when `general_settings.enable_jwt_auth` is on. */
+  jwtAuth?: JwtAuthSettings;
+  /** OpenID Connect sign-in to the web UI, when a client id is set (config/sso-settings.ts). */
+  sso?: SsoSettings;
+  /** `litellm_settings.default_team_params`: what teams created from SSO groups get. */
+  defaultTeamParams?: DefaultTeamParams;
   /** Things worth telling the operator at start: unknown keys, unset variables, skipped models. */
   warnings: string[];
 }

@@ -21,6 +21,8 @@ import { parseDuration } from '../util/duration.js';
 import { buildRedisSettings } from './redis-settings.js';
 import { resolveEnvReferences } from './resolve-env.js';
 import { buildUiAuthSettings } from './ui-auth-settings.js';
+import { buildJwtAuthSettings, JWT_FIELDS_NOT_ACTED_ON } from './jwt-auth-settings.js';
+import { buildSsoSettings } from './sso-settings.js';
 import {
   CacheParamsSchema,
   ConfigFileSchema,
@@ -163,6 +165,15 @@ export function buildConfig(
   const keyGeneration = buildKeyGenerationPolicy(litellm, env, problems);
   const redis = buildRedisSettings(file, env, problems);
   const uiAuth = buildUiAuthSettings(env, masterKey, problems);
+  const jwt = buildJwtAuthSettings(general.enable_jwt_auth, general.litellm_jwtauth, env, problems);
+  const sso = buildSsoSettings(env, problems);
+  for (const field of JWT_FIELDS_NOT_ACTED_ON) {
+    if (general.litellm_jwtauth?.[field] !== undefined) {
+      warnings.push(
+        `general_settings.litellm_jwtauth.${field}: accepted but not acted on yet; ignored`,
+      );
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -194,6 +205,10 @@ export function buildConfig(
     },
     redis,
     uiAuth,
+    jwtClaims: jwt.fields,
+    jwtAuth: jwt.auth,
+    sso,
+    defaultTeamParams: litellm.default_team_params ?? undefined,
     hooks: {
       customKeyGenerate: general.custom_key_generate,
       customAuth: general.custom_auth,

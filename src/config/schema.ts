@@ -3,6 +3,7 @@
  * loader can warn about them one by one instead of refusing a config that works with LiteLLM.
  */
 import { z } from 'zod';
+import { DefaultTeamParamsSchema } from './sso-settings.js';
 
 const seconds = z.number().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -81,6 +82,9 @@ export const GeneralSettingsSchema = z.looseObject({
   budget_exceeded_status_code: z.union([z.literal(429), z.literal(400)]).optional(),
   /** Seconds a call may wait for other calls' reservations before its budget refuses it. */
   budget_wait_timeout: z.number().nonnegative().max(3600).optional(),
+  /** JWT auth for API calls; the claims mapping is `litellm_jwtauth` (config/jwt-auth-settings.ts). */
+  enable_jwt_auth: z.boolean().optional(),
+  litellm_jwtauth: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
 const ProxyRoleSchema = z.enum([
@@ -188,6 +192,8 @@ export const LitellmSettingsSchema = z.looseObject({
   cache_params: CacheParamsSchema.nullable().optional(),
   /** Budget of end users (`user` field) that have none of their own. */
   max_end_user_budget: z.number().nonnegative().optional(),
+  /** Settings of teams created from SSO groups (config/sso-settings.ts). */
+  default_team_params: DefaultTeamParamsSchema.nullable().optional(),
 });
 
 export const RoutingStrategySchema = z.enum([
