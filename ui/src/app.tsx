@@ -6,6 +6,7 @@
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
 import { api, onSessionLost, setCsrfToken } from './api/http';
 import type { Session } from './api/types';
+import { PageErrorBoundary } from './components/error-boundary';
 import { Layout } from './components/layout';
 import { ErrorNote, Loading } from './components/states';
 import { AllKeysPage } from './pages/admin/all-keys-page';
@@ -94,7 +95,9 @@ export function App() {
   return (
     <SessionContext.Provider value={{ session: status.session, signOut }}>
       <SecretsProvider>
-        <Layout key={status.session.user_id}>{pageFor(path, status.session)}</Layout>
+        <Layout key={status.session.user_id}>
+          <PageErrorBoundary key={path}>{pageFor(path, status.session)}</PageErrorBoundary>
+        </Layout>
       </SecretsProvider>
     </SessionContext.Provider>
   );

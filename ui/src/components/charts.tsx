@@ -24,7 +24,14 @@ export function SpendOverTime({ days }: { days: readonly SpendDay[] }) {
           <XAxis dataKey="day" />
           <YAxis tickFormatter={tick} width={72} />
           <Tooltip formatter={(value) => money(Number(value))} />
-          <Line type="monotone" dataKey="spend" stroke="#2456d8" strokeWidth={2} dot={false} />
+          <Line
+            type="monotone"
+            dataKey="spend"
+            stroke="#2456d8"
+            strokeWidth={2}
+            dot={days.length <= 31}
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
     </figure>
@@ -39,7 +46,7 @@ export function TotalsBars({ totals, label }: { totals: readonly Total[]; label:
           <XAxis type="number" tickFormatter={tick} />
           <YAxis type="category" dataKey="name" width={140} />
           <Tooltip formatter={(value) => money(Number(value))} />
-          <Bar dataKey="spend" fill="#2456d8" />
+          <Bar dataKey="spend" fill="#2456d8" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </figure>

@@ -9,6 +9,8 @@ import { useAction, useLoad } from '../use-load';
 interface InvitedUser {
   user_id: string;
   user_email: string | null;
+  /** A short-lived token that only claims this invitation (LiteLLM's onboarding token). */
+  token?: string;
 }
 
 const MIN_PASSWORD = 8;
@@ -27,11 +29,11 @@ export function OnboardingPage(props: { invitationId: string; onSignedIn(s: Sess
     setProblem(passwordProblem(password, repeat));
     if (passwordProblem(password, repeat)) return;
     await action.run(async () => {
-      await api.post('/onboarding/claim_token', {
-        invitation_link: props.invitationId,
-        user_id: user.user_id,
-        password,
-      });
+      await api.post(
+        '/onboarding/claim_token',
+        { invitation_link: props.invitationId, user_id: user.user_id, password },
+        user.token ? { authorization: `Bearer ${user.token}` } : {},
+      );
       props.onSignedIn(await api.get<Session>('/session'));
     });
   };
