@@ -195,6 +195,16 @@ describe('web UI in Chromium', () => {
     assert.equal(await shown.textContent(), dollars.format(spend));
     await user.getByRole('figure', { name: 'Spend by model' }).waitFor();
     await screenshot(user, 'usage');
+    // On a phone the pages sit behind a menu button.
+    await user.setViewportSize({ width: 390, height: 844 });
+    await user.getByRole('button', { name: 'Menu' }).click();
+    await user
+      .getByRole('navigation', { name: 'Pages' })
+      .getByRole('link', { name: 'Usage' })
+      .waitFor();
+    await screenshot(user, 'usage-phone');
+    await user.getByRole('button', { name: 'Menu' }).click();
+    await user.setViewportSize({ width: 1280, height: 800 });
 
     await openPage(user, 'Models');
     await user.getByRole('cell', { name: 'mock-gpt' }).waitFor();
