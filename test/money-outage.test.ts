@@ -1,14 +1,23 @@
 /**
- * Cluster mode's money while Redis is away, as documented: a replica whose Redis link is cut keeps
- * serving and enforces the budget on its own, starting from what the cluster had spent when it
- * last heard from Redis; once the link is back it hands the spend it made alone to Redis, so the
- * other replicas enforce the budget with it. Replica B reaches the real Redis through a TCP proxy
- * the test cuts; both replicas run in this process on one SQLite database.
+ * Money while a shared part is away.
+ *
+ * Redis (cluster mode), as documented: a replica whose Redis link is cut keeps serving and
+ * enforces the budget on its own, starting from what the cluster had spent when it last heard
+ * from Redis; once the link is back it hands the spend it made alone to Redis, so the other
+ * replicas enforce the budget with it. Replica B reaches the real Redis through a TCP proxy the
+ * test cuts; both replicas run in this process on one SQLite database.
+ *
+ * The database: a gateway on a PostgreSQL server of the test's own, stopped in the middle of
+ * traffic and started again. Calls keep being served from the warm caches, their spend waits in
+ * the outbox, and afterwards the spend log has exactly one row per call served and the totals
+ * match it to the cent. Readiness reports the outage and the recovery.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { hashKey } from '../src/auth/authenticate.js';
 import { openDatabase, type StoreDatabase } from '../src/store/open-database.js';
+import { createStore, type Store } from '../src/store/store.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import {
   eventually,
@@ -18,7 +27,7 @@ import {
   type Replica,
 } from './helpers/cluster.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
-import { MASTER_KEY } from './helpers/gateway.js';
+import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
 import {
   costOf,
   dropRedisPrefix,
@@ -26,6 +35,12 @@ import {
   MESSAGES,
   pricedModel,
 } from './helpers/money-ledger.js';
+import {
+  postgresBinaries,
+  startPrivatePostgres,
+  type PrivatePostgres,
+} from './helpers/private-postgres.js';
+import { cents } from './helpers/spend-entries.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const CONFIG = {
@@ -141,5 +156,87 @@ describe('cluster-mode budgets while Redis is unreachable', () => {
     );
     assert.ok(final.keySpend >= budget * 0.9, `spend ${final.keySpend} under 90% of ${budget}`);
     assert.equal(final.rows.length, 7 + servedAlone + probesServed + servedAfter);
+  });
+});
+
+const binaries = postgresBinaries();
+const noPrivatePostgres = 'missing' in binaries && !process.env.CI ? binaries.missing : undefined;
+
+describe('spend through a database outage', { skip: noPrivatePostgres }, () => {
+  let server: PrivatePostgres;
+  let database: StoreDatabase;
+  let store: Store;
+  let gateway: TestGateway;
+
+  before(async () => {
+    server = await startPrivatePostgres();
+    database = await openDatabase(server.url);
+    store = createStore(database);
+    gateway = await startGateway(CONFIG, { store });
+  });
+  after(async () => {
+    await gateway?.close();
+    await store?.close();
+    await server?.destroy();
+  });
+
+  const readiness = async () =>
+    ((await (await fetch(`${gateway.url}/health/readiness`)).json()) as { db: unknown }).db;
+
+  it('serves from warm caches while PostgreSQL is down, then books every call exactly once', async () => {
+    const api = adminClient(gateway.url, MASTER_KEY);
+    const user = await api.post('/user/new', { user_id: 'outage-user', auto_create_key: false });
+    assert.equal(user.status, 200, JSON.stringify(user.body));
+    const generated = await api.post('/key/generate', { user_id: 'outage-user', max_budget: 100 });
+    assert.equal(generated.status, 200, JSON.stringify(generated.body));
+    const key = generated.body.key as string;
+    const client = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+
+    /** Every call served: its call id and the cost the gateway reported. */
+    const served = new Map<string, number>();
+    const failures: unknown[] = [];
+    let running = true;
+    const worker = async () => {
+      while (running) {
+        try {
+          const { response } = await client.chat.completions
+            .create({ model: 'priced', messages: MESSAGES, max_tokens: 20 })
+            .withResponse();
+          const id = response.headers.get('x-litellm-call-id') ?? '';
+          served.set(id, Number(response.headers.get('x-litellm-response-cost')));
+        } catch (error: unknown) {
+          failures.push(error);
+        }
+      }
+    };
+    const servedAtLeast = (n: number) => eventually(async () => served.size >= n);
+
+    assert.equal(await readiness(), 'connected');
+    const workers = Array.from({ length: 4 }, worker);
+    assert.ok(await servedAtLeast(10), 'the key serves from a warm cache');
+    await server.stop();
+    const beforeOutage = served.size;
+    assert.equal(await readiness(), 'disconnected');
+    assert.ok(
+      await servedAtLeast(beforeOutage + 20),
+      'calls are served while the database is down',
+    );
+    assert.ok((gateway.app.ledger?.pendingFor('key', hashKey(key)) ?? 0) > 0, 'the spend waits');
+    await server.start();
+    assert.ok(await eventually(async () => (await readiness()) === 'connected'));
+    const afterOutage = served.size;
+    assert.ok(await servedAtLeast(afterOutage + 10));
+    running = false;
+    await Promise.all(workers);
+    assert.deepEqual(failures, [], 'no call failed');
+
+    await gateway.app.ledger?.flush();
+    const ledger = await ledgerOf(database, key);
+    assert.equal(ledger.rows.length, served.size, 'one row per call served, none doubled');
+    assert.deepEqual(new Set(ledger.rows.map((r) => r.requestId)), new Set(served.keys()));
+    const charged = cents([...served.values()].reduce((sum, cost) => sum + cost, 0));
+    assert.equal(ledger.logSpend, charged, 'the log holds what the calls were charged');
+    assert.equal(cents(ledger.keySpend), ledger.logSpend, 'key spend = sum of its log');
+    assert.equal(cents(ledger.userSpend ?? NaN), ledger.logSpend, 'user spend = sum of its log');
   });
 });
