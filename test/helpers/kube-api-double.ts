@@ -14,7 +14,7 @@
  * - watches from a resourceVersion (replay, then live; ADDED for all with ""/0), ending after
  *   timeoutSeconds, and 410 Gone (an ERROR event, as the real server sends) for versions older
  *   than the last compaction
- * Not implemented: label/field selectors, pagination, server-side apply, authentication,
+ * Not implemented: label/field selectors, pagination (a `limit` that everything fits is fine), server-side apply, authentication,
  * Table output; requests for them get 400/415, never a silent wrong answer.
  */
 import { randomUUID } from 'node:crypto';
@@ -161,7 +161,7 @@ export class KubeApiDouble {
           'NotFound',
           `the server could not find the requested resource (${url.pathname})`,
         );
-      for (const unsupported of ['labelSelector', 'fieldSelector', 'limit', 'continue']) {
+      for (const unsupported of ['labelSelector', 'fieldSelector', 'continue']) {
         if (url.searchParams.has(unsupported))
           throw new ApiFailure(
             400,
@@ -179,7 +179,11 @@ export class KubeApiDouble {
           if (url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1') {
             return this.watch(type, namespace, url, res);
           }
-          return send(res, 200, this.listBody(type, namespace));
+          return send(
+            res,
+            200,
+            this.listBody(type, namespace, Number(url.searchParams.get('limit') ?? 0)),
+          );
         case 'POST':
           if (name || !namespace)
             throw new ApiFailure(405, 'MethodNotAllowed', 'POST goes to a namespaced collection');
@@ -307,12 +311,17 @@ export class KubeApiDouble {
     return object;
   }
 
-  private listBody(type: TypeInfo, namespace?: string): Json {
+  /** A `limit` is honoured only when everything fits in one page: there is no `continue`. */
+  private listBody(type: TypeInfo, namespace: string | undefined, limit: number): Json {
+    const items = this.itemsOf(type, namespace);
+    if (limit > 0 && items.length > limit) {
+      throw new ApiFailure(400, 'BadRequest', 'the API double does not paginate: raise limit');
+    }
     return {
       kind: `${type.kind}List`,
       apiVersion: apiVersion(type),
       metadata: { resourceVersion: String(this.rv) },
-      items: this.itemsOf(type, namespace),
+      items,
     };
   }
 
