@@ -128,4 +128,9 @@ export interface MoneySettings {
   spendWriteIntervalMs?: number;
   /** `litellm_settings.max_end_user_budget`: the budget of end users without their own. */
   maxEndUserBudget?: number;
+  /**
+   * `litellm_settings.timezone` (an IANA zone): budget windows reset on calendar boundaries of
+   * that zone (spend/budget-calendar.ts). Unset: `budget_duration` after the budget was set.
+   */
+  budgetTimeZone?: string;
 }

@@ -590,6 +590,7 @@ general_settings:
   budget_wait_timeout: 1.5
 litellm_settings:
   max_end_user_budget: 0.25
+  timezone: America/New_York
 `,
       { env: {} },
     );
@@ -598,6 +599,7 @@ litellm_settings:
       budgetWaitMs: 1500,
       spendWriteIntervalMs: 2000,
       maxEndUserBudget: 0.25,
+      budgetTimeZone: 'America/New_York',
     });
     assert.deepEqual(config.warnings, []);
   });
@@ -607,6 +609,18 @@ litellm_settings:
     assert.equal(config.money.budgetExceededStatus, 429);
     assert.equal(config.money.budgetWaitMs, undefined);
     assert.equal(config.money.spendWriteIntervalMs, undefined);
+    // Budget windows unaligned, as older LiteLLM, until a time zone is configured.
+    assert.equal(config.money.budgetTimeZone, undefined);
+  });
+
+  test('a timezone that is not an IANA zone is refused with its path', () => {
+    for (const zone of ['Mars/Olympus', '+05:00', '""']) {
+      assert.throws(
+        () => loadConfigText(`litellm_settings: {timezone: ${zone}}`, { env: {} }),
+        /litellm_settings\.timezone: .* is not an IANA time zone/,
+        zone,
+      );
+    }
   });
 
   test('a status other than 429 or 400 is refused with its path', () => {

@@ -167,6 +167,7 @@ export function buildConfig(
   const uiAuth = buildUiAuthSettings(env, masterKey, problems);
   const jwt = buildJwtAuthSettings(general.enable_jwt_auth, general.litellm_jwtauth, env, problems);
   const sso = buildSsoSettings(env, problems);
+  const timeZone = budgetTimeZone(litellm.timezone, problems);
   for (const field of JWT_FIELDS_NOT_ACTED_ON) {
     if (general.litellm_jwtauth?.[field] !== undefined) {
       warnings.push(
@@ -202,6 +203,7 @@ export function buildConfig(
       budgetWaitMs: secondsToMs(general.budget_wait_timeout),
       spendWriteIntervalMs: secondsToMs(general.proxy_batch_write_at),
       maxEndUserBudget: litellm.max_end_user_budget,
+      budgetTimeZone: timeZone,
     },
     redis,
     uiAuth,
@@ -390,6 +392,20 @@ const MODEL_INFO_EXTRAS = [
   'db_model',
   'tier',
 ];
+
+/** `litellm_settings.timezone`, when Intl knows it as a time zone (as LiteLLM's ZoneInfo must). */
+function budgetTimeZone(name: string | undefined, problems: string[]): string | undefined {
+  if (name === undefined) return undefined;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name;
+  } catch {
+    problems.push(
+      `litellm_settings.timezone: ${JSON.stringify(name)} is not an IANA time zone (such as "UTC" or "America/New_York")`,
+    );
+    return undefined;
+  }
+}
 
 function secondsToMs(seconds: number | undefined): number | undefined {
   return seconds === undefined ? undefined : Math.round(seconds * 1000);

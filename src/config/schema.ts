@@ -192,6 +192,8 @@ export const LitellmSettingsSchema = z.looseObject({
   cache_params: CacheParamsSchema.nullable().optional(),
   /** Budget of end users (`user` field) that have none of their own. */
   max_end_user_budget: z.number().nonnegative().optional(),
+  /** IANA time zone whose calendar budget resets follow (checked in load-config.ts). */
+  timezone: z.string().optional(),
   /** Settings of teams created from SSO groups (config/sso-settings.ts). */
   default_team_params: DefaultTeamParamsSchema.nullable().optional(),
 });
