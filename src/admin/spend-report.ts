@@ -1,25 +1,22 @@
 /**
- * `/global/spend/report` from the daily aggregates, in LiteLLM's shapes: per day and team (or
+ * `/global/spend/report` from the daily totals, in LiteLLM's shapes: per day and team (or
  * customer) with its spend by model and key underneath, or per key with its spend by model.
  */
-import type {
-  DailyFilter,
-  DailyGroup,
-  SpendReportRepository,
-} from '../store/spend-report-repository.js';
+import type { DailyGroup, SpendReportRepository } from '../store/spend-report-repository.js';
+import type { ReportDays } from './spend-days.js';
 
 export type ReportGrouping = 'team' | 'customer' | 'api_key';
 
 export async function spendReport(
-  reports: SpendReportRepository,
-  filter: DailyFilter,
+  reports: Pick<SpendReportRepository, 'teamAliases'>,
+  source: ReportDays,
   groupBy: ReportGrouping,
 ): Promise<unknown[]> {
   if (groupBy === 'api_key') {
-    return byKey(await reports.daily(filter, ['api_key', 'model']));
+    return byKey(await source.read(['api_key', 'model']));
   }
   const column = groupBy === 'team' ? 'team_id' : 'end_user';
-  const rows = await reports.daily(filter, ['date', column, 'model', 'api_key']);
+  const rows = await source.read(['date', column, 'model', 'api_key']);
   const aliases =
     groupBy === 'team'
       ? await reports.teamAliases([...new Set(rows.map((r) => r.team_id).filter(Boolean))])

@@ -1,5 +1,6 @@
 /** Query strings of the spend report routes (LiteLLM's parameter names). */
 import { z } from 'zod';
+import { isTimeZone } from './spend-zone.js';
 
 /** `YYYY-MM-DD`, or a time (`YYYY-MM-DD HH:MM:SS`, ISO-8601; UTC unless it says otherwise). */
 const dateOrTime = z
@@ -20,12 +21,22 @@ const range = {
   end_date: dateOrTime.optional(),
 };
 
+/**
+ * A Tollgate addition: the IANA zone the days of a report are counted in (days and times
+ * without an offset are read in it too). Without it, days are UTC days, as in LiteLLM.
+ */
+const timezone = z
+  .string()
+  .refine(isTimeZone, 'expected an IANA time zone, such as Europe/Berlin or UTC')
+  .optional();
+
 export const SpendLogsQuerySchema = z.object({
   /** A raw key (hashed first) or its hash. */
   api_key: id.optional(),
   user_id: id.optional(),
   request_id: id.optional(),
   ...range,
+  timezone,
   summarize: flag.default(true),
   page: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(1).max(10_000).default(1000),
@@ -66,6 +77,7 @@ export type EndUsersQuery = z.infer<typeof EndUsersQuerySchema>;
 
 export const SpendReportQuerySchema = z.object({
   ...range,
+  timezone,
   group_by: z.enum(['team', 'customer', 'api_key']).default('team'),
   api_key: id.optional(),
   internal_user_id: id.optional(),

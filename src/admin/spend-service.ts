@@ -17,6 +17,7 @@ import type { Store } from '../store/store.js';
 import { noDatabase } from './admin-route.js';
 import { readsEverything } from './caller-scope.js';
 import { withCurrentSpend } from './current-spend.js';
+import { reportDays } from './spend-days.js';
 import { tokenOf } from './key-service.js';
 import { spendReport } from './spend-report.js';
 import { dayOf, daysBefore, daysBetween, sinceOf, untilOf } from './spend-range.js';
@@ -74,15 +75,13 @@ export class SpendService {
     const apiKey = query.api_key === undefined ? undefined : tokenOf(query.api_key);
     const { start_date: start, end_date: end } = query;
     if (start !== undefined && end !== undefined && query.summarize) {
-      const rows = await reports.daily(
-        {
-          fromDate: dayOf(start),
-          toDate: dayOf(end),
-          equals: dailyEquals(visible, { api_key: apiKey, user_id: query.user_id }),
-        },
-        ['date', 'api_key', 'user_id', 'model'],
+      const days = reportDays(
+        reports,
+        { start, end, timezone: query.timezone },
+        dailyEquals(visible, { api_key: apiKey, user_id: query.user_id }),
       );
-      return summarizeByDay(rows, dayOf(start), dayOf(end));
+      const rows = await days.read(['date', 'api_key', 'user_id', 'model']);
+      return summarizeByDay(rows, days.from, days.to);
     }
     const page = await reports.logs(
       logFilter(visible, {
@@ -219,17 +218,17 @@ export class SpendService {
     if (query.start_date === undefined || query.end_date === undefined) {
       throw new GatewayError('bad_request', 'Please provide start_date and end_date');
     }
-    const filter: DailyFilter = {
-      fromDate: dayOf(query.start_date),
-      toDate: dayOf(query.end_date),
-      equals: dailyEquals(visibleTo(caller), {
+    const days = reportDays(
+      reports,
+      { start: query.start_date, end: query.end_date, timezone: query.timezone },
+      dailyEquals(visibleTo(caller), {
         api_key: query.api_key === undefined ? undefined : tokenOf(query.api_key),
         user_id: query.internal_user_id,
         team_id: query.team_id,
         end_user: query.customer_id,
       }),
-    };
-    return spendReport(reports, filter, query.group_by);
+    );
+    return spendReport(reports, days, query.group_by);
   }
 
   /** `GET /spend/tags`: spend and calls per request tag. */

@@ -140,6 +140,43 @@ export class SpendReportRepository {
     return rows.map((row) => numbersOf(row as Record<string, unknown>) as DailyGroup<D>);
   }
 
+  /**
+   * Log rows in `[since, until)` summed per period × `groupBy`, with the period in `date`: the
+   * first `periodLength` characters of the ISO start time (13: the UTC hour, 16: the minute).
+   * What reports in a time zone other than UTC read, since the daily totals are UTC days.
+   */
+  async periodTotals<D extends DailyDimension>(
+    filter: { since: string; until: string; equals?: Partial<Record<DailyDimension, string>> },
+    groupBy: readonly D[],
+    periodLength: 13 | 16,
+  ): Promise<DailyGroup<D>[]> {
+    const column = (dimension: DailyDimension) =>
+      dimension === 'date'
+        ? sql<string>`substr(${sql.ref('startTime')}, 1, ${sql.lit(periodLength)})`
+        : sql<string>`coalesce(${sql.ref(LOG_COLUMN[dimension])}, '')`;
+    let query = this.db
+      .selectFrom('spend_logs')
+      .where('startTime', '>=', filter.since)
+      .where('startTime', '<', filter.until);
+    for (const [dimension, value] of Object.entries(filter.equals ?? {})) {
+      if (value !== undefined) query = query.where(column(dimension as DailyDimension), '=', value);
+    }
+    const rows = await query
+      .select(groupBy.map((d) => column(d).as(d)))
+      .select((eb) => [
+        eb.fn.sum<number>('spend').as('spend'),
+        eb.fn.sum<number>('prompt_tokens').as('prompt_tokens'),
+        eb.fn.sum<number>('completion_tokens').as('completion_tokens'),
+        eb.fn.sum<number>('total_tokens').as('total_tokens'),
+        eb.fn.countAll<number>().as('api_requests'),
+        sql<number>`sum(case when status = 'success' then 1 else 0 end)`.as('successful_requests'),
+        sql<number>`sum(case when status = 'success' then 0 else 1 end)`.as('failed_requests'),
+      ])
+      .$if(groupBy.length > 0, (q) => q.groupBy(groupBy.map((d) => column(d))))
+      .execute();
+    return rows.map((row) => numbersOf(row as Record<string, unknown>) as DailyGroup<D>);
+  }
+
   /** Keys, highest stored spend first; only `userId`'s when given. */
   async keys(limit: number, userId?: string): Promise<KeySpendRow[]> {
     return this.db
@@ -237,6 +274,17 @@ export class SpendReportRepository {
     }));
   }
 }
+
+/** The spend log column each daily dimension is made from (as the ledger books it). */
+const LOG_COLUMN: Record<Exclude<DailyDimension, 'date'>, keyof SpendLogTable> = {
+  api_key: 'api_key',
+  user_id: 'user',
+  team_id: 'team_id',
+  end_user: 'end_user',
+  model_group: 'model_group',
+  model: 'model',
+  custom_llm_provider: 'custom_llm_provider',
+};
 
 function readLog(row: SpendLogTable): SpendLogRecord {
   return {
