@@ -27,6 +27,8 @@ import { UserService } from './admin/user-service.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createJwtAuthenticator } from './auth/jwt-authenticator.js';
 import { IdentityProvisioner } from './sso/identity-provisioning.js';
+import { registerSsoRoutes } from './sso/sso-routes.js';
+import { createSsoService } from './sso/sso-service.js';
 import { createCustomAuthResolver } from './auth/custom-auth.js';
 import { PrincipalCache } from './auth/principal-cache.js';
 import { createKeyResolver } from './auth/virtual-key-resolver.js';
@@ -396,6 +398,15 @@ export async function createApp(options: AppOptions): Promise<App> {
     logoutUrl: uiAuth.logoutUrl,
   });
   registerInvitationRoutes(server, { invitations });
+  registerSsoRoutes(server, {
+    sso: createSsoService({
+      settings: config.sso,
+      provisioner: identities,
+      sessions: web?.sessions,
+      teamIdsField: config.jwtClaims?.team_ids_jwt_field,
+    }),
+    baseUrl: config.sso?.baseUrl,
+  });
   registerUiRoutes(server);
   registerHealthRoutes(server, {
     config,

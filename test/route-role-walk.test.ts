@@ -9,12 +9,20 @@ import { ROUTE_ACCESS } from '../src/auth/route-permissions.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { startJwksServer, TEST_AUDIENCE, type JwksServer } from './helpers/jwks-server.js';
 
-type Caller = 'none' | 'bogus' | 'proxy_admin_viewer' | 'internal_user' | 'internal_user_viewer';
+type Caller =
+  | 'none'
+  | 'bogus'
+  | 'proxy_admin_viewer'
+  | 'internal_user'
+  | 'internal_user_viewer'
+  /** A JWT of the identity provider naming a team: LiteLLM's team_allowed_routes. */
+  | 'jwt_team';
 
-/** Health, metrics, the index, the UI's files, sign-in and onboarding: open to all. */
+/** Health, metrics, the index, the UI's files, sign-in, SSO sign-in and onboarding: open to all. */
 const PUBLIC =
-  /^\/(metrics|health\/(liveliness|liveness|readiness)|ui|ui\/\*|login|logout|session|onboarding\/(get_token|claim_token))?$/;
+  /^\/(metrics|health\/(liveliness|liveness|readiness)|ui|ui\/\*|login|logout|session|onboarding\/(get_token|claim_token)|sso\/(key\/generate|callback))?$/;
 /** LLM calls: any role but the admin viewer (LiteLLM: "user not allowed to access this OpenAI routes"). */
 const LLM = /(completions|embeddings|messages)$/;
 /** Reads any key may make (its own scope decided by the service). */
@@ -22,9 +30,11 @@ const READS =
   /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/info|key\/list|user\/info|user\/list|team\/info|team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
 /** Reads for proxy admins and viewers only. */
 const ADMIN_READS = /^\/(audit\/logs|spend\/tags|invitation\/(info|list))$/;
+/** SSO debug pages (GET): what the identity provider sends, for proxy admins only. */
+const ADMIN_PAGES = /^\/sso\/debug\/(login|callback)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|invitation\/(new|update|delete))$/;
+  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
   /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate)|user\/update|team\/(update|member_add|member_delete|member_update))$/;
@@ -32,6 +42,8 @@ const SCOPED_WRITES =
 function mustRefuse(route: string, caller: Caller): boolean {
   if (PUBLIC.test(route)) return false;
   if (caller === 'none' || caller === 'bogus') return true;
+  if (caller === 'jwt_team')
+    return !LLM.test(route) && !(READS.test(route) && !ADMIN_READS.test(route));
   if (LLM.test(route)) return caller === 'proxy_admin_viewer';
   if (ADMIN_READS.test(route)) return caller !== 'proxy_admin_viewer';
   if (READS.test(route)) return false;
@@ -42,7 +54,11 @@ function mustRefuse(route: string, caller: Caller): boolean {
 
 const CONFIG = {
   model_list: [{ model_name: 'gpt-4o-mini', litellm_params: { model: 'mock/gpt-4o-mini' } }],
-  general_settings: { master_key: MASTER_KEY },
+  general_settings: {
+    master_key: MASTER_KEY,
+    enable_jwt_auth: true,
+    litellm_jwtauth: { user_id_jwt_field: 'sub', team_ids_jwt_field: 'groups' },
+  },
 };
 
 for (const database of await testDatabases()) {
@@ -56,12 +72,21 @@ for (const database of await testDatabases()) {
       proxy_admin_viewer: '',
       internal_user: '',
       internal_user_viewer: '',
+      jwt_team: '',
     };
+    let jwks: JwksServer;
 
     before(async () => {
       opened = await database.open();
-      gateway = await startGateway(CONFIG, { store: opened.store });
+      jwks = await startJwksServer();
+      await jwks.addKey();
+      gateway = await startGateway(CONFIG, {
+        store: opened.store,
+        env: { JWT_PUBLIC_KEY_URL: jwks.url, JWT_AUDIENCE: TEST_AUDIENCE },
+      });
       api = adminClient(gateway.url, MASTER_KEY);
+      assert.equal((await api.post('/team/new', { team_id: 'walk-team' })).status, 200);
+      keys.jwt_team = await jwks.sign({ sub: 'walk-jwt', groups: ['walk-team'] });
       for (const role of ['proxy_admin_viewer', 'internal_user', 'internal_user_viewer'] as const) {
         const r = await api.post('/user/new', { user_id: `walk-${role}`, user_role: role });
         assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -71,6 +96,7 @@ for (const database of await testDatabases()) {
     after(async () => {
       await gateway.close();
       await opened.close();
+      await jwks.close();
     });
 
     it('every route refuses every caller the policy says it must', async () => {
@@ -81,7 +107,7 @@ for (const database of await testDatabases()) {
           .replace(':key', 'sk-x')
           .replace(':id', 'm1');
         const method =
-          READS.test(route) || PUBLIC.test(route)
+          READS.test(route) || PUBLIC.test(route) || ADMIN_PAGES.test(route)
             ? 'GET'
             : route === '/model/:id/update'
               ? 'PATCH'
@@ -122,6 +148,8 @@ for (const database of await testDatabases()) {
         ['/spend/logs', 'internal_user'],
         ['/global/spend/report?start_date=2025-01-01&end_date=2025-01-02', 'internal_user_viewer'],
         ['/spend/tags', 'proxy_admin_viewer'],
+        ['/v1/chat/completions', 'jwt_team'],
+        ['/team/info?team_id=walk-team', 'jwt_team'],
       ];
       for (const [route, caller] of allowed) {
         const response =

@@ -30,6 +30,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/health/liveliness': 'public',
   '/health/liveness': 'public',
   '/health/readiness': 'public',
+  // SSO sign-in (src/sso/sso-routes.ts): the start and the provider's redirect back are public.
+  '/sso/key/generate': 'public',
+  '/sso/callback': 'public',
   // The web UI's files (src/server/ui-routes.ts); the pages sign in and call the API themselves.
   '/ui': 'public',
   '/ui/*': 'public',
@@ -102,6 +105,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/end_user/delete': 'admin',
   '/end_user/block': 'admin',
   '/end_user/unblock': 'admin',
+
+  // SSO debug: what the provider sends, for a signed-in proxy admin setting up the mapping.
+  '/sso/debug/login': 'admin',
+  '/sso/debug/callback': 'admin',
 
   // The audit log of admin mutations: admins and viewers read it; nobody writes it by API.
   '/audit/logs': 'admin_read',

@@ -41,6 +41,8 @@ export interface SsoSettings {
   /** `PROXY_BASE_URL`: the callback is `<base>/sso/callback`; the request's origin when unset. */
   baseUrl?: string;
   claims: SsoClaimNames;
+  /** `PROXY_ADMIN_ID`: the user id that signs in as proxy_admin. */
+  proxyAdminId?: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -71,6 +73,7 @@ export function buildSsoSettings(env: Env, problems: string[]): SsoSettings | un
     return value === undefined || value === '' ? undefined : value;
   };
   const baseUrl = set('PROXY_BASE_URL')?.replace(/\/+$/, '');
+  const proxyAdminId = set('PROXY_ADMIN_ID');
   const secretOf = (idName: string, secretName: string) => {
     const secret = set(secretName);
     if (secret === undefined) {
@@ -88,6 +91,7 @@ export function buildSsoSettings(env: Env, problems: string[]): SsoSettings | un
       scope: 'openid email profile',
       baseUrl,
       claims: STANDARD_CLAIMS,
+      proxyAdminId,
     };
   }
   const microsoft = set('MICROSOFT_CLIENT_ID');
@@ -101,6 +105,7 @@ export function buildSsoSettings(env: Env, problems: string[]): SsoSettings | un
       scope: 'openid email profile',
       baseUrl,
       claims: STANDARD_CLAIMS,
+      proxyAdminId,
     };
   }
   const clientId = set('GENERIC_CLIENT_ID');
@@ -132,7 +137,16 @@ export function buildSsoSettings(env: Env, problems: string[]): SsoSettings | un
       );
       return undefined;
     }
-    return { provider: 'generic', clientId, clientSecret, issuer, scope, baseUrl, claims };
+    return {
+      provider: 'generic',
+      clientId,
+      clientSecret,
+      issuer,
+      scope,
+      baseUrl,
+      claims,
+      proxyAdminId,
+    };
   }
   if (authorization === undefined || token === undefined) {
     problems.push(
@@ -155,5 +169,6 @@ export function buildSsoSettings(env: Env, problems: string[]): SsoSettings | un
     scope,
     baseUrl,
     claims,
+    proxyAdminId,
   };
 }
