@@ -14,6 +14,7 @@ import { registerInvitationRoutes } from './admin/invitation-routes.js';
 import { InvitationService } from './admin/invitation-service.js';
 import { OnboardingTokens } from './admin/invitation-token.js';
 import { CustomerService } from './admin/customer-service.js';
+import { registerKeyBoundsRoutes } from './admin/key-bounds-routes.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerModelRoutes } from './admin/model-routes.js';
 import { registerSpendRoutes } from './admin/spend-routes.js';
@@ -386,6 +387,10 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });
   registerKeyRoutes(server, { keys });
+  registerKeyBoundsRoutes(server, {
+    upperBounds: config.keyGeneration?.upperBounds,
+    modelsFor: (caller) => service.modelsFor(caller),
+  });
   registerUserRoutes(server, { users });
   registerTeamRoutes(server, { teams });
   registerCustomerRoutes(server, { customers });

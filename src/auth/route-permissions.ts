@@ -61,6 +61,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/v1/messages': 'llm',
   '/anthropic/v1/messages': 'llm',
 
+  // What the caller may put on a new key (a Tollgate addition for the key form).
+  '/key/generate/bounds': 'info',
   '/key/info': 'key_read',
   '/key/list': 'key_read',
   '/key/generate': 'key_write',

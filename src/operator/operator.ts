@@ -190,8 +190,10 @@ export class Operator {
       const key = await this.queue.next();
       if (key === undefined) return;
       if (signal.aborted) {
-        // Leadership ended: the next leader lists everything again.
+        // This worker belongs to a leadership that ended: hand the key back for the workers of
+        // the next one (the queue is shared) and stop.
         this.queue.done(key);
+        this.queue.add(key);
         return;
       }
       this.metrics.queueDepth.set(this.queue.depth);

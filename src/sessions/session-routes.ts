@@ -52,7 +52,9 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     if (!record) throw sessionEnded();
     const user = record.kind === 'user' ? await users.findById(record.user_id) : undefined;
     if (record.kind === 'user' && !user) throw sessionEnded();
-    return sessionView(record, user);
+    // Where the UI sends the browser after signing out: fetch cannot follow /logout's redirect
+    // to another site, so the page goes there itself.
+    return { ...sessionView(record, user), logout_url: deps.logoutUrl ?? null };
   });
 }
 

@@ -32,7 +32,7 @@ export async function startOperatorHarness(instanceUrlTemplate: string): Promise
         namespace: 'operators',
         name: 'tollgate-operator',
         identity,
-        durationSeconds: 2,
+        durationSeconds: 5,
         retryPeriodMs: 100,
       },
       health: { port: 0, host: '127.0.0.1' },
@@ -57,7 +57,7 @@ export async function startOperatorHarness(instanceUrlTemplate: string): Promise
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
