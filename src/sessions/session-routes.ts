@@ -52,9 +52,10 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     if (!record) throw sessionEnded();
     const user = record.kind === 'user' ? await users.findById(record.user_id) : undefined;
     if (record.kind === 'user' && !user) throw sessionEnded();
-    // Where the UI sends the browser after signing out: fetch cannot follow /logout's redirect
-    // to another site, so the page goes there itself.
-    return { ...sessionView(record, user), logout_url: deps.logoutUrl ?? null };
+    // With PROXY_LOGOUT_URL, where the UI sends the browser after signing out: fetch cannot
+    // follow /logout's redirect to another site, so the page goes there itself.
+    const view = sessionView(record, user);
+    return deps.logoutUrl ? { ...view, logout_url: deps.logoutUrl } : view;
   });
 }
 
