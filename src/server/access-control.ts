@@ -33,14 +33,26 @@ export function installAccessControl(app: FastifyInstance, authenticate: Authent
     }
     route.config = { ...route.config, access };
   });
-  app.addHook('preHandler', async (request) => {
+  // A callback hook, not an async one: the master key and a cached virtual key authenticate
+  // synchronously, and then the request goes on without a promise and a microtask turn.
+  app.addHook('preHandler', (request, _reply, done) => {
     const access = request.routeOptions.config.access;
-    if (access === undefined || access === 'public') return;
-    const principal = await authenticate(request.headers, request);
-    // A caller that came with the session cookie must prove the request is the UI's own.
-    checkCsrf(principal, request);
-    authorizeRoute(principal, access, request.routeOptions.url ?? request.url);
-    request.principal = principal;
+    if (access === undefined || access === 'public') return done();
+    const admit = (principal: Principal): void => {
+      // A caller that came with the session cookie must prove the request is the UI's own.
+      checkCsrf(principal, request);
+      authorizeRoute(principal, access, request.routeOptions.url ?? request.url);
+      request.principal = principal;
+    };
+    const found = authenticate(request.headers, request);
+    if (!(found instanceof Promise)) {
+      admit(found); // a refusal throws, and Fastify sends it to the error handler
+      return done();
+    }
+    found.then(admit).then(
+      () => done(),
+      (error: unknown) => done(error as Error),
+    );
   });
 }
 
