@@ -336,14 +336,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
   });
   server.decorateRequest('callId', '');
-  server.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: no promise and microtask turn per request for each.
+  server.addHook('onRequest', (request, reply, done) => {
     // The call id names the call in the spend log, so it is always the gateway's own: a client
     // that repeats an x-request-id must not get its later calls booked as the first one.
     request.callId = request.id === request.headers['x-request-id'] ? randomUUID() : request.id;
     reply.header('x-request-id', request.id);
     reply.header('x-litellm-call-id', request.callId);
+    done();
   });
-  server.addHook('onResponse', async (request, reply) => {
+  server.addHook('onResponse', (request, reply, done) => {
+    done();
     const route = request.routeOptions.url ?? 'unknown';
     // Only configured names become label values: a client cannot create metric series at will.
     const model = router.catalog.resolve(modelOf(request.body))?.configuredName ?? 'unknown';
