@@ -111,6 +111,17 @@ for (const database of await testDatabases()) {
       assert.equal((logs.body as { team_id: string }[])[0]?.team_id, 'research');
     });
 
+    it('books the call to the end user the token names (end_user_id_jwt_field)', async () => {
+      const token = await jwks.sign({ sub: 'erin', groups: ['eng'], customer: 'acme-corp' });
+      assert.equal((await api.chat('priced', token)).status, 200);
+      await gateway.app.ledger?.flush();
+      const logs = await api.get('/spend/logs?user_id=erin');
+      assert.equal((logs.body as { end_user: string }[])[0]?.end_user, 'acme-corp');
+      const customer = await api.get('/customer/info?end_user_id=acme-corp');
+      assert.equal(customer.status, 200, JSON.stringify(customer.body));
+      assert.ok((customer.body.spend as number) > 0);
+    });
+
     it("applies the chosen team's budget", async () => {
       const token = await jwks.sign({ sub: 'carol', groups: ['broke'] });
       const reply = await api.chat('priced', token);

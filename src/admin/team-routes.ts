@@ -9,6 +9,7 @@ import {
   NewTeamSchema,
   TeamInfoQuerySchema,
   TeamListQuerySchema,
+  TeamPageQuerySchema,
   TeamRefSchema,
   UpdateTeamSchema,
 } from './team-schemas.js';
@@ -41,6 +42,12 @@ export function registerTeamRoutes(app: FastifyInstance, deps: TeamRouteDeps): v
     url: '/team/list',
     input: TeamListQuerySchema,
     handle: (input, caller) => teams('/team/list').list(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/v2/team/list',
+    input: TeamPageQuerySchema,
+    handle: (input, caller) => teams('/v2/team/list').page(caller, input),
   });
   addAdminRoute(app, {
     method: 'POST',

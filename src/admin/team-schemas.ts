@@ -64,6 +64,18 @@ export const TeamListQuerySchema = z.object({
 });
 export type TeamListQuery = z.infer<typeof TeamListQuerySchema>;
 
+/** `/v2/team/list` (LiteLLM's paginated team list): pages and filters. */
+export const TeamPageQuerySchema = z.object({
+  user_id: z.string().min(1).optional(),
+  organization_id: z.string().min(1).optional(),
+  team_id: z.string().min(1).optional(),
+  /** Part of the alias, any case. */
+  team_alias: z.string().min(1).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  page_size: z.coerce.number().int().min(1).max(100).default(10),
+});
+export type TeamPageQuery = z.infer<typeof TeamPageQuerySchema>;
+
 export const MemberAddSchema = z.object({
   team_id: z.string().min(1),
   member: z.union([MemberSchema, z.array(MemberSchema).min(1)]),

@@ -33,6 +33,7 @@ import type {
   NewTeamInput,
   TeamFields,
   TeamListQuery,
+  TeamPageQuery,
   UpdateTeamInput,
 } from './team-schemas.js';
 import { membershipView, teamView } from './team-view.js';
@@ -143,22 +144,7 @@ export class TeamService {
 
   async list(caller: Principal, query: TeamListQuery): Promise<Record<string, unknown>[]> {
     const { store } = this.deps;
-    let userId = query.user_id;
-    let teamIds: string[] | undefined;
-    if (!readsEverything(caller)) {
-      if (userId !== undefined && userId !== caller.userId) {
-        throw new GatewayError(
-          'admin_only',
-          `Only admin users can query all teams/other teams. Your user role=${caller.role}`,
-        );
-      }
-      userId = caller.userId;
-      // A key without a user sees the team it belongs to.
-      if (userId === undefined) teamIds = caller.teamId === undefined ? [] : [caller.teamId];
-    }
-    if (userId !== undefined) {
-      teamIds = (await store.teams.membershipsOf({ userIds: [userId] })).map((m) => m.team_id);
-    }
+    const teamIds = await this.visibleTeamIds(caller, query.user_id);
     const organization = query.organization_id;
     const teams = await store.teams.list({
       teamIds,
@@ -423,6 +409,67 @@ export class TeamService {
     throw new GatewayError(
       'forbidden',
       `Call not allowed. User not proxy admin OR team admin. route=${route}, team_id=${teamId}`,
+    );
+  }
+
+  /**
+   * `GET /v2/team/list`: one page of the teams the caller may see, with their members (not
+   * their keys), filtered and sorted by the database.
+   */
+  async page(caller: Principal, query: TeamPageQuery): Promise<Record<string, unknown>> {
+    const { store } = this.deps;
+    let teamIds = await this.visibleTeamIds(caller, query.user_id);
+    if (query.team_id !== undefined) {
+      teamIds = teamIds === undefined || teamIds.includes(query.team_id) ? [query.team_id] : [];
+    }
+    const organization = query.organization_id;
+    const found = await store.teams.page(
+      {
+        teamIds,
+        organizationId: organization === DEFAULT_ORGANIZATION ? null : organization,
+        aliasContains: query.team_alias,
+      },
+      { offset: (query.page - 1) * query.page_size, limit: query.page_size },
+    );
+    const members = await store.teams.membershipsOf({
+      teamIds: found.teams.map((t) => t.team_id),
+    });
+    const users = await this.usersOf(members);
+    return {
+      teams: found.teams.map((team) => {
+        const own = members.filter((m) => m.team_id === team.team_id);
+        return { ...teamView(team, own, users), team_memberships: own.map(membershipView) };
+      }),
+      total: found.total,
+      page: query.page,
+      page_size: query.page_size,
+      total_pages: Math.ceil(found.total / query.page_size),
+    };
+  }
+
+  /**
+   * The teams a caller may list (undefined: all). Anyone but an admin sees only its own teams and
+   * may not ask for another user's.
+   */
+  private async visibleTeamIds(
+    caller: Principal,
+    askedUserId: string | undefined,
+  ): Promise<string[] | undefined> {
+    let userId = askedUserId;
+    if (!readsEverything(caller)) {
+      if (userId !== undefined && userId !== caller.userId) {
+        throw new GatewayError(
+          'admin_only',
+          `Only admin users can query all teams/other teams. Your user role=${caller.role}`,
+        );
+      }
+      userId = caller.userId;
+      // A key without a user sees the team it belongs to.
+      if (userId === undefined) return caller.teamId === undefined ? [] : [caller.teamId];
+    }
+    if (userId === undefined) return undefined;
+    return (await this.deps.store.teams.membershipsOf({ userIds: [userId] })).map(
+      (m) => m.team_id,
     );
   }
 

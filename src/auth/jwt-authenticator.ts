@@ -50,12 +50,13 @@ export function createJwtAuthenticator(deps: JwtAuthDeps): JwtAuthenticator {
     const base = {
       tokenHash: createHash('sha256').update(token).digest('hex'),
       expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+      endUserId: identity.endUserId,
     };
     return createJwtPrincipal(await resolveCaller(deps, identity, body, base), deps.directory());
   };
 }
 
-type CallerBase = Pick<JwtCaller, 'tokenHash' | 'expiresAt'>;
+type CallerBase = Pick<JwtCaller, 'tokenHash' | 'expiresAt' | 'endUserId'>;
 
 async function resolveCaller(
   deps: JwtAuthDeps,

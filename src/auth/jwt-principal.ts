@@ -23,6 +23,8 @@ export interface JwtCaller {
   allowedRoutes: readonly string[];
   /** Epoch ms of the token's `exp`. */
   expiresAt?: number;
+  /** The end user the token names (`end_user_id_jwt_field`). */
+  endUserId?: string;
 }
 
 /** LiteLLM's route group names, as entries the route table understands. */
@@ -74,6 +76,7 @@ export function createJwtPrincipal(caller: JwtCaller, directory: ModelDirectory)
     team: team && Object.freeze(team),
     teamMember: caller.teamMember && Object.freeze(caller.teamMember),
     expiresAt: caller.expiresAt,
+    endUserId: caller.endUserId,
     allowedRoutes: Object.freeze(routeEntries(caller.allowedRoutes)),
     canUseModel: (model: string) => teamRule.allows(model) && userRule.allows(model),
     modelAccessError: refusal,

@@ -24,6 +24,8 @@ export interface Principal {
   keyHash?: string;
   userId?: string;
   teamId?: string;
+  /** The end user the credential itself names (a JWT's `end_user_id_jwt_field`); a request's `user` field wins. */
+  endUserId?: string;
   /** The virtual key's stored settings. */
   key?: Readonly<KeyRecord>;
   user?: Readonly<UserRecord>;

@@ -84,6 +84,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/team/new': 'admin',
   '/team/info': 'key_read',
   '/team/list': 'key_read',
+  '/v2/team/list': 'key_read',
   '/team/update': 'key_write',
   '/team/member_add': 'key_write',
   '/team/member_delete': 'key_write',

@@ -107,7 +107,7 @@ export class Meter {
       keyAlias: key?.key_alias ?? null,
       userId: principal.userId ?? null,
       teamId: principal.teamId ?? null,
-      customerId: customerIdOf(body) ?? null,
+      customerId: customerIdOf(body) ?? principal.endUserId ?? null,
       tags: tagsOf(body, key?.tags),
       model: end.deployment.model,
       modelGroup: end.group,
@@ -196,7 +196,7 @@ export class Meter {
         maxParallelRequests: user.max_parallel_requests,
       });
     }
-    const customerId = customerIdOf(body);
+    const customerId = customerIdOf(body) ?? principal.endUserId;
     const customer = customerId !== undefined ? this.deps.customer?.(customerId) : undefined;
     const endUserBudget = this.deps.maxEndUserBudget;
     if (customer) {

@@ -2,7 +2,7 @@
  * Teams and their members: the team's models, aliases and blocked flag, and each member's role
  * (`admin` or `user`) in it.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { rowCodec } from './row-codec.js';
 import type { DatabaseSchema, TeamMemberTable, TeamTable } from './schema.js';
 import { transact } from './transact.js';
@@ -140,6 +140,42 @@ export class TeamRepository {
     }
     const rows = await q.execute();
     return rows.map(teamCodec.read).sort(byAliasThenId);
+  }
+
+  /**
+   * One page of teams in the order of `list` (alias, teams without one last, then id) and how
+   * many match: the sort and the count run in the database, so 100k teams cost one page's read.
+   */
+  async page(
+    filter: TeamListFilter & { aliasContains?: string },
+    page: { offset: number; limit: number },
+  ): Promise<{ teams: TeamRecord[]; total: number }> {
+    if (filter.teamIds?.length === 0) return { teams: [], total: 0 };
+    let q = this.db.selectFrom('teams');
+    if (filter.teamIds !== undefined) q = q.where('team_id', 'in', [...filter.teamIds]);
+    if (filter.organizationId !== undefined) {
+      const organizationId = filter.organizationId;
+      q =
+        organizationId === null
+          ? q.where('organization_id', 'is', null)
+          : q.where('organization_id', '=', organizationId);
+    }
+    if (filter.aliasContains !== undefined) {
+      const escaped = filter.aliasContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+      q = q.where(sql<boolean>`lower(team_alias) like ${`%${escaped}%`} escape '\\'`);
+    }
+    const [rows, count] = await Promise.all([
+      q
+        .selectAll()
+        .orderBy(sql`case when team_alias is null then 1 else 0 end`)
+        .orderBy('team_alias')
+        .orderBy('team_id')
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute(),
+      q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
+    ]);
+    return { teams: rows.map(teamCodec.read), total: Number(count?.n ?? 0) };
   }
 
   /** The teams that exist among `teamIds`. */
