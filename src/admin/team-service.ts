@@ -468,9 +468,7 @@ export class TeamService {
       if (userId === undefined) return caller.teamId === undefined ? [] : [caller.teamId];
     }
     if (userId === undefined) return undefined;
-    return (await this.deps.store.teams.membershipsOf({ userIds: [userId] })).map(
-      (m) => m.team_id,
-    );
+    return (await this.deps.store.teams.membershipsOf({ userIds: [userId] })).map((m) => m.team_id);
   }
 
   private async mayRead(caller: Principal, teamId: string): Promise<boolean> {
