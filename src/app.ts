@@ -69,6 +69,7 @@ import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
 import { registerUiRoutes } from './server/ui-routes.js';
+import { BudgetCalendar } from './spend/budget-calendar.js';
 import { createMeter, forgettingAuth, forgettingCustomers } from './spend/create-meter.js';
 import { createPricing } from './spend/pricing.js';
 import { StoreSpendLedger } from './spend/spend-ledger.js';
@@ -136,6 +137,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const hooks = await loadConfigHooks(config);
   // Cluster mode (Redis configured): admin changes invalidate the caches of every replica.
   const cluster = config.redis && createCluster(config.redis, logger);
+  // When budget windows end (litellm_settings.timezone): one calendar for admission, the ledger
+  // and every admin service, so the window a call is admitted in is the one it is booked to.
+  const calendar = BudgetCalendar.of(config.money);
   // Spend: calls book into the ledger's outbox, written in batches; the reports read the store.
   const ledger =
     store &&
@@ -143,6 +147,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       store: store.spend,
       logger,
       now,
+      calendar,
       intervalMs: config.money.spendWriteIntervalMs,
     });
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
@@ -150,6 +155,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // and booking of every call.
   const { meter, admission } = createMeter({
     settings: config.money,
+    calendar,
     pricing,
     ledger,
     redis: cluster ? { client: cluster.redis, keyPrefix: cluster.settings.keyPrefix } : undefined,
@@ -181,6 +187,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       teamDefaults: config.defaultTeamParams,
       invalidation: authInvalidation,
       now,
+      calendar,
     });
   const jwt =
     config.jwtAuth &&
@@ -216,6 +223,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       store,
       invalidation: authInvalidation,
       now,
+      calendar,
       policy: config.keyGeneration,
       customKeyGenerate: hooks.customKeyGenerate as CustomKeyGenerate | undefined,
       models: () => hookModels,
@@ -247,10 +255,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       invalidation: authInvalidation,
       defaults,
       now,
+      calendar,
       invitations,
       sessions: web?.sessions,
     });
-  const teams = store && new TeamService({ store, invalidation: authInvalidation, defaults, now });
+  const teams =
+    store && new TeamService({ store, invalidation: authInvalidation, defaults, now, calendar });
   const customers =
     store &&
     localCustomers &&
@@ -259,8 +269,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       invalidation: cluster ? replicatedCustomers(localCustomers, cluster.bus) : localCustomers,
       modelNames: () => router.catalog.publicModelNames(),
       now,
+      calendar,
     });
-  const spend = new SpendService({ store, now, afterReset: () => principals.clear() });
+  const spend = new SpendService({ store, now, calendar, afterReset: () => principals.clear() });
   // Models stored in the database: loaded now, swapped into the router on every change.
   const modelEnv = config.env ?? {};
   const cipher = new CredentialCipher(config.saltKey ?? config.masterKey);

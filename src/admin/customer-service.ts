@@ -5,6 +5,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import {
   newCustomer,
   type CustomerPatch,
@@ -15,14 +16,14 @@ import type { Store } from '../store/store.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { pythonList } from '../util/python-list.js';
 import { readsEverything } from './caller-scope.js';
-import { withCurrentSpend } from './current-spend.js';
+import { spendTime, withCurrentSpend, type SpendTime } from './current-spend.js';
 import type {
   CustomerFields,
   CustomerIdsInput,
   NewCustomerInput,
   UpdateCustomerInput,
 } from './customer-schemas.js';
-import { toInstant } from './key-settings.js';
+import { budgetResetAt } from './key-settings.js';
 import { checkBudget } from './new-user.js';
 
 /** Tells the request path that a customer changed. */
@@ -36,6 +37,8 @@ export interface CustomerServiceDeps {
   /** The model names the gateway serves, for `default_model`. */
   modelNames: () => readonly string[];
   now: () => number;
+  /** When budget windows end (the gateway's one calendar). */
+  calendar: BudgetCalendar;
 }
 
 export class CustomerService {
@@ -56,19 +59,20 @@ export class CustomerService {
       throw error;
     }
     this.deps.invalidation.customerChanged(customer.user_id);
-    return customerView(customer);
+    return customerView(customer, spendTime(this.deps));
   }
 
   async info(caller: Principal, userId: string): Promise<Record<string, unknown>> {
     checkReader(caller);
     const customer = await this.deps.store.customers.findById(userId);
     if (!customer) throw customersNotFound([userId]);
-    return customerView(customer);
+    return customerView(customer, spendTime(this.deps));
   }
 
   async list(caller: Principal): Promise<Record<string, unknown>[]> {
     checkReader(caller);
-    return (await this.deps.store.customers.list()).map(customerView);
+    const at = spendTime(this.deps);
+    return (await this.deps.store.customers.list()).map((c) => customerView(c, at));
   }
 
   async update(caller: Principal, input: UpdateCustomerInput): Promise<Record<string, unknown>> {
@@ -82,7 +86,7 @@ export class CustomerService {
     });
     if (!updated) throw customersNotFound([input.user_id]);
     this.deps.invalidation.customerChanged(input.user_id);
-    return customerView(updated);
+    return customerView(updated, spendTime(this.deps));
   }
 
   async delete(caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
@@ -101,7 +105,7 @@ export class CustomerService {
     const at = new Date(this.deps.now()).toISOString();
     const rows = await changesBy(this.deps.store, caller).customers.setBlocked(ids, true, at);
     for (const id of ids) this.deps.invalidation.customerChanged(id);
-    return { blocked_users: rows.map(customerView) };
+    return { blocked_users: rows.map((c) => customerView(c, spendTime(this.deps))) };
   }
 
   async unblock(caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
@@ -110,7 +114,7 @@ export class CustomerService {
     const at = new Date(this.deps.now()).toISOString();
     const rows = await changesBy(this.deps.store, caller).customers.setBlocked(ids, false, at);
     for (const id of ids) this.deps.invalidation.customerChanged(id);
-    return { unblocked_users: rows.map(customerView) };
+    return { unblocked_users: rows.map((c) => customerView(c, spendTime(this.deps))) };
   }
 
   /** Throws LiteLLM's 404 naming every id that is not a customer. */
@@ -158,17 +162,16 @@ export class CustomerService {
     if (input.budget_duration !== undefined) {
       const duration = input.budget_duration;
       patch.budget_duration = duration;
-      patch.budget_reset_at =
-        duration === null ? null : toInstant('budget_duration', duration, now);
+      patch.budget_reset_at = budgetResetAt(duration, now, this.deps.calendar);
     }
     return patch as CustomerPatch;
   }
 }
 
 /** A customer as LiteLLM shows an end user: its budget settings under `litellm_budget_table`. */
-export function customerView(customer: CustomerRecord): Record<string, unknown> {
+export function customerView(customer: CustomerRecord, at: SpendTime): Record<string, unknown> {
   const { max_budget, budget_duration, budget_reset_at, tpm_limit, rpm_limit, ...rest } =
-    withCurrentSpend(customer);
+    withCurrentSpend(customer, at);
   const hasBudget =
     max_budget !== null || budget_duration !== null || tpm_limit !== null || rpm_limit !== null;
   return {

@@ -9,6 +9,7 @@ import type { AuthInvalidation } from '../auth/principal-cache.js';
 import { MASTER_USER_ID, type Principal } from '../auth/principal.js';
 import type { KeyGenerationPolicy } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
 import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
@@ -16,6 +17,7 @@ import type { TeamRecord } from '../store/team-repository.js';
 import { pythonList } from '../util/python-list.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { isTeamAdmin } from './caller-scope.js';
+import { spendTime } from './current-spend.js';
 import { checkKeyGenerationSettings, withinUpperBounds, withKeyDefaults } from './key-policy.js';
 import { defaultKeySettings, settingsPatch, toInstant } from './key-settings.js';
 import type {
@@ -32,6 +34,8 @@ export interface KeyServiceDeps {
   store: Pick<Store, 'keys' | 'teams' | 'users' | 'auditedBy'>;
   invalidation: AuthInvalidation;
   now: () => number;
+  /** When budget windows end (the gateway's one calendar). */
+  calendar: BudgetCalendar;
   /** `default_key_generate_params`, `upperbound_key_generate_params`, `key_generation_settings`. */
   policy?: KeyGenerationPolicy;
   /** `general_settings.custom_key_generate`: may refuse a /key/generate request. */
@@ -94,7 +98,7 @@ export class KeyService {
     const team = teamId === null ? undefined : await this.checkTeam(caller, teamId, userId);
     // What the caller asked for; values the operator's policy filled in are the operator's.
     await this.checkNoEscalation(caller, requested, team);
-    const settings = settingsPatch(input, now);
+    const settings = settingsPatch(input, now, this.deps.calendar);
     if (input.key_alias) await this.checkAliasFree(input.key_alias);
     const at = new Date(now).toISOString();
     const record: KeyRecord = {
@@ -114,7 +118,7 @@ export class KeyService {
       record.key_alias,
     );
     this.deps.invalidation.keyChanged(record.token);
-    return generatedKey(record, raw, input.duration);
+    return generatedKey(record, raw, input.duration, spendTime(this.deps));
   }
 
   async info(caller: Principal, key: string | undefined): Promise<Record<string, unknown>> {
@@ -128,7 +132,7 @@ export class KeyService {
         `You are not allowed to access this key's info. Your role=${caller.role}`,
       );
     }
-    return { key: key ?? token, info: keyInfo(record) };
+    return { key: key ?? token, info: keyInfo(record, spendTime(this.deps)) };
   }
 
   async list(caller: Principal, query: KeyListQuery): Promise<Record<string, unknown>> {
@@ -149,6 +153,7 @@ export class KeyService {
       if (caller.userId !== undefined) filters.userId = caller.userId;
       else filters.token = caller.keyHash ?? '';
     }
+    const at = spendTime(this.deps);
     const page = await this.deps.store.keys.list({
       page: query.page,
       size: query.size,
@@ -156,7 +161,9 @@ export class KeyService {
       ...filters,
     });
     return {
-      keys: query.return_full_object ? page.keys.map(keyObject) : page.keys.map((k) => k.token),
+      keys: query.return_full_object
+        ? page.keys.map((k) => keyObject(k, at))
+        : page.keys.map((k) => k.token),
       total_count: page.total,
       current_page: query.page,
       total_pages: Math.ceil(page.total / query.size),
@@ -181,7 +188,7 @@ export class KeyService {
     );
     if (!updated) throw new GatewayError('key_not_found', 'Key not found', { param: 'key' });
     this.deps.invalidation.keyChanged(existing.token);
-    return { ...keyInfo(updated), key: input.key };
+    return { ...keyInfo(updated, spendTime(this.deps)), key: input.key };
   }
 
   async delete(caller: Principal, input: DeleteKeysInput): Promise<Record<string, unknown>> {
@@ -246,7 +253,7 @@ export class KeyService {
     if (!rotated) throw new GatewayError('key_not_found', `Key ${abbreviateKey(key)} not found.`);
     this.deps.invalidation.keyChanged(existing.token);
     this.deps.invalidation.keyChanged(rotated.token);
-    return generatedKey(rotated, raw, input.duration);
+    return generatedKey(rotated, raw, input.duration, spendTime(this.deps));
   }
 
   async setBlocked(
@@ -261,7 +268,7 @@ export class KeyService {
     });
     if (!updated) throw new GatewayError('key_not_found', 'Key not found', { param: 'key' });
     this.deps.invalidation.keyChanged(updated.token);
-    return keyObject(updated);
+    return keyObject(updated, spendTime(this.deps));
   }
 
   /** The columns an update (or regeneration) changes, after checking the caller may. */
@@ -271,7 +278,7 @@ export class KeyService {
     input: KeyFields,
   ): Promise<KeyPatch> {
     this.refuseAdminOnlyFields(caller, input);
-    const patch = settingsPatch(input, this.deps.now());
+    const patch = settingsPatch(input, this.deps.now(), this.deps.calendar);
     let userId = existing.user_id ?? undefined;
     if ('user_id' in input) {
       userId = input.user_id ?? undefined;

@@ -5,6 +5,7 @@
  */
 import { KEY_TYPE_ROUTES } from '../auth/virtual-key-principal.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
 import { DurationError, instantAfter } from '../util/duration.js';
 import type { KeyFields } from './key-schemas.js';
@@ -62,8 +63,27 @@ const PLAIN_FIELDS = [
 ] as const satisfies readonly (keyof KeyFields & keyof KeyPatch)[];
 
 export function toInstant(field: string, text: string, now: number): string | null {
+  return asBadRequest(field, () => instantAfter(text, now));
+}
+
+/**
+ * `budget_reset_at` (ISO) of a `budget_duration` set at `now`, by the gateway's calendar; `null`
+ * when there is no duration. Every admin service that sets a budget duration goes through here,
+ * so the first window ends where admission and the spend ledger say it does.
+ */
+export function budgetResetAt(
+  duration: string | null,
+  now: number,
+  calendar: BudgetCalendar,
+): string | null {
+  if (duration === null) return null;
+  return asBadRequest('budget_duration', () => calendar.firstReset(duration, now));
+}
+
+/** An instant as ISO text; a duration that cannot be read is LiteLLM's 400 naming `field`. */
+function asBadRequest(field: string, instant: () => number | null): string | null {
   try {
-    const at = instantAfter(text, now);
+    const at = instant();
     return at === null ? null : new Date(at).toISOString();
   } catch (error: unknown) {
     if (error instanceof DurationError) {
@@ -73,8 +93,8 @@ export function toInstant(field: string, text: string, now: number): string | nu
   }
 }
 
-/** The columns a request's settings set, at `now` (epoch ms). */
-export function settingsPatch(input: KeyFields, now: number): KeyPatch {
+/** The columns a request's settings set, at `now` (epoch ms), budget windows by `calendar`. */
+export function settingsPatch(input: KeyFields, now: number, calendar: BudgetCalendar): KeyPatch {
   const patch: Record<string, unknown> = {};
   for (const field of PLAIN_FIELDS) {
     if (field in input) patch[field] = input[field] ?? defaultKeySettings()[field];
@@ -98,7 +118,7 @@ export function settingsPatch(input: KeyFields, now: number): KeyPatch {
   if ('budget_duration' in input) {
     const duration = input.budget_duration ?? null;
     patch.budget_duration = duration;
-    patch.budget_reset_at = duration === null ? null : toInstant('budget_duration', duration, now);
+    patch.budget_reset_at = budgetResetAt(duration, now, calendar);
   }
   // Like LiteLLM, a key_type without explicit routes limits the key to that type's routes.
   const keyType = input.key_type;

@@ -3,7 +3,7 @@
  * carry it as the key's id; only `/key/generate` and `/key/regenerate` ever show a raw key.
  */
 import type { KeyRecord } from '../store/key-repository.js';
-import { withCurrentSpend } from './current-spend.js';
+import { withCurrentSpend, type SpendTime } from './current-spend.js';
 
 /** Fields LiteLLM's rows have that Tollgate does not track (yet), with their empty values. */
 const LITELLM_EXTRAS = {
@@ -13,13 +13,14 @@ const LITELLM_EXTRAS = {
   litellm_budget_table: null,
 } as const;
 
-export function keyInfo(record: KeyRecord): Record<string, unknown> {
-  const { token: _token, ...rest } = withCurrentSpend(record);
+/** The key at `at`: the spend of its current budget window. */
+export function keyInfo(record: KeyRecord, at: SpendTime): Record<string, unknown> {
+  const { token: _token, ...rest } = withCurrentSpend(record, at);
   return { ...rest, ...LITELLM_EXTRAS };
 }
 
-export function keyObject(record: KeyRecord): Record<string, unknown> {
-  return { token: record.token, ...keyInfo(record) };
+export function keyObject(record: KeyRecord, at: SpendTime): Record<string, unknown> {
+  return { token: record.token, ...keyInfo(record, at) };
 }
 
 /** The one response that holds the raw key: GenerateKeyResponse. */
@@ -27,9 +28,10 @@ export function generatedKey(
   record: KeyRecord,
   raw: string,
   duration: string | null | undefined,
+  at: SpendTime,
 ): Record<string, unknown> {
   return {
-    ...keyInfo(record),
+    ...keyInfo(record, at),
     key: raw,
     token: record.token,
     token_id: record.token,

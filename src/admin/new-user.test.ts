@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { InternalUserDefaults } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { BudgetCalendar } from '../spend/budget-calendar.js';
 import { newUserRecord, withUserDefaults } from './new-user.js';
 
 const DEFAULTS: InternalUserDefaults = {
@@ -48,14 +49,46 @@ describe('new users', () => {
       'u-1',
       { user_role: 'internal_user', budget_duration: '1mo', user_email: 'A@b.c' },
       now,
+      BudgetCalendar.UNALIGNED,
     );
     assert.equal(user.spend, 0);
     assert.equal(user.user_email, 'A@b.c');
     assert.equal(user.budget_reset_at, '2025-02-28T12:00:00.000Z');
     assert.equal(user.created_at, '2025-01-31T12:00:00.000Z');
     assert.throws(
-      () => newUserRecord('u-2', { user_role: 'internal_user', max_budget: -1 }, now),
+      () =>
+        newUserRecord(
+          'u-2',
+          { user_role: 'internal_user', max_budget: -1 },
+          now,
+          BudgetCalendar.UNALIGNED,
+        ),
       (e: unknown) => e instanceof GatewayError && e.status === 400,
+    );
+  });
+
+  test('with a time zone, the first window ends on the calendar: a monthly budget on the 1st', () => {
+    const now = Date.parse('2025-01-31T12:00:00.000Z');
+    const user = newUserRecord(
+      'u-3',
+      { user_role: 'internal_user', budget_duration: 'monthly' },
+      now,
+      BudgetCalendar.inZone('Asia/Tokyo'),
+    );
+    // 21:00 on Jan 31 in Tokyo: the next 1st, 00:00 Tokyo, is Jan 31, 15:00 UTC.
+    assert.equal(user.budget_reset_at, '2025-01-31T15:00:00.000Z');
+    assert.throws(
+      () =>
+        newUserRecord(
+          'u-4',
+          { user_role: 'internal_user', budget_duration: '2mo' },
+          now,
+          BudgetCalendar.inZone('Asia/Tokyo'),
+        ),
+      (e: unknown) =>
+        e instanceof GatewayError &&
+        e.status === 400 &&
+        e.message === 'Monthly resets currently only support 1 month intervals',
     );
   });
 });

@@ -7,8 +7,9 @@ import type { ProxyRole } from '../auth/principal.js';
 import type { InternalUserDefaults } from '../config/gateway-config.js';
 import type { DefaultInternalUserParams } from '../config/schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { UserRecord } from '../store/user-repository.js';
-import { toInstant } from './key-settings.js';
+import { budgetResetAt } from './key-settings.js';
 
 /** The settings of a user a request may give. */
 export interface UserSettings {
@@ -78,6 +79,7 @@ export function newUserRecord(
   userId: string,
   settings: UserSettings & { user_role: ProxyRole },
   now: number,
+  calendar: BudgetCalendar,
 ): UserRecord {
   checkBudget('max_budget', settings.max_budget);
   const at = new Date(now).toISOString();
@@ -93,7 +95,7 @@ export function newUserRecord(
     spend: 0,
     max_budget: settings.max_budget ?? null,
     budget_duration: duration,
-    budget_reset_at: duration === null ? null : toInstant('budget_duration', duration, now),
+    budget_reset_at: budgetResetAt(duration, now, calendar),
     tpm_limit: settings.tpm_limit ?? null,
     rpm_limit: settings.rpm_limit ?? null,
     max_parallel_requests: settings.max_parallel_requests ?? null,

@@ -6,6 +6,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import type {
   DailyDimension,
   DailyFilter,
@@ -16,7 +17,7 @@ import type {
 import type { Store } from '../store/store.js';
 import { noDatabase } from './admin-route.js';
 import { readsEverything } from './caller-scope.js';
-import { withCurrentSpend } from './current-spend.js';
+import { spendTime, withCurrentSpend } from './current-spend.js';
 import { reportDays } from './spend-days.js';
 import { tokenOf } from './key-service.js';
 import { spendReport } from './spend-report.js';
@@ -36,6 +37,8 @@ export interface SpendServiceDeps {
   /** Absent when the gateway runs without a database. */
   store?: Pick<Store, 'spend' | 'spendReports'>;
   now: () => number;
+  /** When budget windows end (the gateway's one calendar): the spend shown is the window's. */
+  calendar: BudgetCalendar;
   /** `litellm_settings.max_budget`, shown by `/global/spend`. */
   maxBudget?: number;
   /** Called after `/global/spend/reset`, so that cached spend is forgotten too. */
@@ -248,25 +251,25 @@ export class SpendService {
   async keys(caller: Principal, query: TopQuery): Promise<unknown[]> {
     const reports = this.reports('/spend/keys');
     const visible = visibleTo(caller);
-    const now = this.deps.now();
+    const at = spendTime(this.deps);
     let rows = await reports.keys(
       query.limit,
       visible && 'userId' in visible ? visible.userId : undefined,
     );
     if (visible && 'apiKey' in visible) rows = rows.filter((r) => r.token === visible.apiKey);
-    return rows.map((r) => withCurrentSpend(r, now));
+    return rows.map((r) => withCurrentSpend(r, at));
   }
 
   /** `GET /spend/users`: users by spend; one user with `user_id`; only itself for a non-admin. */
   async users(caller: Principal, query: SpendUsersQuery): Promise<unknown[]> {
     const reports = this.reports('/spend/users');
     const visible = visibleTo(caller);
-    const now = this.deps.now();
+    const at = spendTime(this.deps);
     if (visible && !('userId' in visible)) return [];
     const own = visible?.userId;
     if (own !== undefined && query.user_id !== undefined && query.user_id !== own) return [];
     const rows = await reports.users(1000, own ?? query.user_id);
-    return rows.map((r) => withCurrentSpend(r, now));
+    return rows.map((r) => withCurrentSpend(r, at));
   }
 
   /** `POST /global/spend/reset`: the master key sets every key's and team's spend to 0. */

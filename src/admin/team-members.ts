@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InternalUserDefaults } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { TeamRole } from '../store/team-repository.js';
 import type { UserRecord, UserRepository } from '../store/user-repository.js';
 import { newUserRecord, withUserDefaults } from './new-user.js';
@@ -26,7 +27,7 @@ export interface ResolvedMember {
 export async function resolveMembers(
   users: Pick<UserRepository, 'findById' | 'findByEmail'>,
   refs: readonly MemberRef[],
-  options: { defaults: InternalUserDefaults; now: number },
+  options: { defaults: InternalUserDefaults; now: number; calendar: BudgetCalendar },
 ): Promise<ResolvedMember[]> {
   const resolved = new Map<string, ResolvedMember>();
   const emails = new Map<string, ResolvedMember>();
@@ -51,7 +52,7 @@ export async function resolveMembers(
           { ...options.defaults, params: { ...options.defaults.params, teams: undefined } },
         );
         found = {
-          user: newUserRecord(ref.user_id ?? randomUUID(), settings, options.now),
+          user: newUserRecord(ref.user_id ?? randomUUID(), settings, options.now, options.calendar),
           isNew: true,
           role,
         };

@@ -9,6 +9,7 @@ import type { AuthInvalidation } from '../auth/principal-cache.js';
 import type { Principal } from '../auth/principal.js';
 import type { InternalUserDefaults } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
 import type {
@@ -21,7 +22,8 @@ import { UniqueViolation } from '../store/unique-violation.js';
 import { pythonList } from '../util/python-list.js';
 import { allKeys } from './all-keys.js';
 import { isProxyAdmin, isTeamAdmin, readsEverything } from './caller-scope.js';
-import { toInstant } from './key-settings.js';
+import { spendTime } from './current-spend.js';
+import { budgetResetAt } from './key-settings.js';
 import { keyObject } from './key-view.js';
 import { checkBudget } from './new-user.js';
 import { resolveMembers, storeNewUsers, type MemberRef } from './team-members.js';
@@ -44,6 +46,8 @@ export interface TeamServiceDeps {
   invalidation: AuthInvalidation;
   defaults: InternalUserDefaults;
   now: () => number;
+  /** When budget windows end (the gateway's one calendar). */
+  calendar: BudgetCalendar;
 }
 
 /** What a team admin may change with /team/update; the rest is the proxy admin's. */
@@ -96,7 +100,11 @@ export class TeamService {
       created_at: at,
       updated_at: at,
     };
-    const members = await resolveMembers(store.users, refs, { defaults: this.deps.defaults, now });
+    const members = await resolveMembers(store.users, refs, {
+      defaults: this.deps.defaults,
+      now,
+      calendar: this.deps.calendar,
+    });
 
     try {
       await store.teams.create(team);
@@ -156,7 +164,7 @@ export class TeamService {
     for (const team of teams) {
       const own = members.filter((m) => m.team_id === team.team_id);
       out.push({
-        ...teamView(team, own, users),
+        ...teamView(team, own, users, spendTime(this.deps)),
         keys: await this.liveKeysOf(team.team_id),
         team_memberships: own.map(membershipView),
       });
@@ -228,7 +236,11 @@ export class TeamService {
     const now = this.deps.now();
     const single = !Array.isArray(input.member);
     const refs = Array.isArray(input.member) ? input.member : [input.member];
-    const resolved = await resolveMembers(store.users, refs, { defaults: this.deps.defaults, now });
+    const resolved = await resolveMembers(store.users, refs, {
+      defaults: this.deps.defaults,
+      now,
+      calendar: this.deps.calendar,
+    });
     const existing = await store.teams.membersOf(team.team_id);
     const inTeam = new Set(existing.map((m) => m.user_id));
     const fresh = resolved.filter((m) => !inTeam.has(m.user.user_id));
@@ -275,6 +287,7 @@ export class TeamService {
         userView(
           m.user,
           memberships.filter((x) => x.user_id === m.user.user_id).map((x) => x.team_id),
+          spendTime(this.deps),
         ),
       ),
       updated_team_memberships: added.map(membershipView),
@@ -377,8 +390,7 @@ export class TeamService {
     if (input.budget_duration !== undefined) {
       const duration = input.budget_duration;
       patch.budget_duration = duration;
-      patch.budget_reset_at =
-        duration === null ? null : toInstant('budget_duration', duration, now);
+      patch.budget_reset_at = budgetResetAt(duration, now, this.deps.calendar);
     }
     return patch as TeamPatch;
   }
@@ -438,7 +450,10 @@ export class TeamService {
     return {
       teams: found.teams.map((team) => {
         const own = members.filter((m) => m.team_id === team.team_id);
-        return { ...teamView(team, own, users), team_memberships: own.map(membershipView) };
+        return {
+          ...teamView(team, own, users, spendTime(this.deps)),
+          team_memberships: own.map(membershipView),
+        };
       }),
       total: found.total,
       page: query.page,
@@ -482,7 +497,7 @@ export class TeamService {
     members?: readonly TeamMemberRecord[],
   ): Promise<Record<string, unknown>> {
     const rows = members ?? (await this.deps.store.teams.membersOf(team.team_id));
-    return teamView(team, rows, await this.usersOf(rows));
+    return teamView(team, rows, await this.usersOf(rows), spendTime(this.deps));
   }
 
   private async usersOf(members: readonly TeamMemberRecord[]) {
@@ -493,10 +508,10 @@ export class TeamService {
 
   /** The team's keys that have not expired, as full objects. */
   private async liveKeysOf(teamId: string): Promise<Record<string, unknown>[]> {
-    const now = this.deps.now();
+    const at = spendTime(this.deps);
     return (await allKeys(this.deps.store.keys, { teamId }))
-      .filter((k) => k.expires === null || Date.parse(k.expires) > now)
-      .map(keyObject);
+      .filter((k) => k.expires === null || Date.parse(k.expires) > at.now)
+      .map((k) => keyObject(k, at));
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
-import { withCurrentSpend } from './current-spend.js';
+import { withCurrentSpend, type SpendTime } from './current-spend.js';
 
 const LITELLM_EXTRAS = {
   model_id: null,
@@ -16,9 +16,10 @@ export function teamView(
   team: TeamRecord,
   members: readonly TeamMemberRecord[],
   users: ReadonlyMap<string, UserRecord>,
+  at: SpendTime,
 ): Record<string, unknown> {
   return {
-    ...withCurrentSpend(team),
+    ...withCurrentSpend(team, at),
     admins: members.filter((m) => m.role === 'admin').map((m) => m.user_id),
     members: members.map((m) => m.user_id),
     members_with_roles: members.map((m) => ({

@@ -9,6 +9,7 @@ import type { AuthInvalidation } from '../auth/principal-cache.js';
 import type { Principal, ProxyRole } from '../auth/principal.js';
 import type { InternalUserDefaults } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
 import type { TeamRole } from '../store/team-repository.js';
@@ -16,8 +17,9 @@ import type { UserPatch, UserRecord } from '../store/user-repository.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { allKeys } from './all-keys.js';
 import { isProxyAdmin, readsEverything } from './caller-scope.js';
+import { spendTime } from './current-spend.js';
 import type { KeyService } from './key-service.js';
-import { toInstant } from './key-settings.js';
+import { budgetResetAt } from './key-settings.js';
 import { keyObject } from './key-view.js';
 import { checkBudget, newUserRecord, withUserDefaults } from './new-user.js';
 import type { InvitationService } from './invitation-service.js';
@@ -40,6 +42,8 @@ export interface UserServiceDeps {
   invalidation: AuthInvalidation;
   defaults: InternalUserDefaults;
   now: () => number;
+  /** When budget windows end (the gateway's one calendar). */
+  calendar: BudgetCalendar;
   /** `send_invite_email` on /user/new: an invitation link, emailed when SMTP is set. */
   invitations?: Pick<InvitationService, 'inviteNewUser'>;
   /** A password change ends the user's other web UI sessions. */
@@ -86,7 +90,7 @@ export class UserService {
         `Only proxy admins can create administrative users (proxy_admin, proxy_admin_viewer). Attempted to create user with role: ${settings.user_role}. Your role: ${caller.role}`,
       );
     }
-    const user = newUserRecord(input.user_id ?? randomUUID(), settings, now);
+    const user = newUserRecord(input.user_id ?? randomUUID(), settings, now, this.deps.calendar);
     if (await store.users.findById(user.user_id)) throw userExists('id', user.user_id);
     if (user.user_email !== null && (await store.users.findByEmail(user.user_email))) {
       throw userExists('email', user.user_email);
@@ -139,6 +143,7 @@ export class UserService {
       ...userView(
         user,
         joins.map((j) => j.team_id),
+        spendTime(this.deps),
       ),
       key: key?.key ?? null,
     };
@@ -173,17 +178,18 @@ export class UserService {
     const teamIds = memberships.map((m) => m.team_id);
     const teams = await store.teams.findByIds(teamIds);
     const aliases = new Map(teams.map((t) => [t.team_id, t.team_alias]));
+    const at = spendTime(this.deps);
     const keys = (await allKeys(store.keys, { userId }))
       .filter((k) => k.team_id !== DASHBOARD_TEAM)
       // A team admin sees the member's keys for the teams it runs, not its other keys.
       .filter((k) => scope === 'all' || (k.team_id !== null && scope.has(k.team_id)))
       .map((k) => ({
-        ...keyObject(k),
+        ...keyObject(k, at),
         team_alias: k.team_id ? (aliases.get(k.team_id) ?? null) : null,
       }));
     return {
       user_id: userId,
-      user_info: userView(user, teamIds),
+      user_info: userView(user, teamIds, at),
       keys,
       teams: await this.teamViews(teamIds),
     };
@@ -219,6 +225,7 @@ export class UserService {
         ...userView(
           user,
           memberships.filter((m) => m.user_id === user.user_id).map((m) => m.team_id),
+          spendTime(this.deps),
         ),
         key_count,
       })),
@@ -270,6 +277,7 @@ export class UserService {
     return userView(
       updated,
       memberships.map((m) => m.team_id),
+      spendTime(this.deps),
     );
   }
 
@@ -328,8 +336,7 @@ export class UserService {
     if (input.budget_duration !== undefined) {
       const duration = input.budget_duration;
       patch.budget_duration = duration;
-      patch.budget_reset_at =
-        duration === null ? null : toInstant('budget_duration', duration, this.deps.now());
+      patch.budget_reset_at = budgetResetAt(duration, this.deps.now(), this.deps.calendar);
     }
     return patch;
   }
@@ -375,11 +382,13 @@ export class UserService {
         u,
       ]),
     );
+    const at = spendTime(this.deps);
     return rows.map((t) =>
       teamView(
         t,
         members.filter((m) => m.team_id === t.team_id),
         people,
+        at,
       ),
     );
   }

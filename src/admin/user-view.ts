@@ -3,7 +3,7 @@
  * LiteLLM's columns that Tollgate does not track at their empty values.
  */
 import type { UserRecord } from '../store/user-repository.js';
-import { withCurrentSpend } from './current-spend.js';
+import { withCurrentSpend, type SpendTime } from './current-spend.js';
 
 const LITELLM_EXTRAS = {
   organization_id: null,
@@ -12,6 +12,10 @@ const LITELLM_EXTRAS = {
   model_max_budget: {},
 } as const;
 
-export function userView(user: UserRecord, teams: readonly string[]): Record<string, unknown> {
-  return { ...withCurrentSpend(user), teams: [...teams], ...LITELLM_EXTRAS };
+export function userView(
+  user: UserRecord,
+  teams: readonly string[],
+  at: SpendTime,
+): Record<string, unknown> {
+  return { ...withCurrentSpend(user, at), teams: [...teams], ...LITELLM_EXTRAS };
 }

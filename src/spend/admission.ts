@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
-import { currentWindow, type ResetAlignment } from './budget-window.js';
+import { BudgetCalendar } from './budget-calendar.js';
 import {
   counterKey,
   type AdmitOutcome,
@@ -35,8 +35,8 @@ export interface CounterAdmissionOptions {
   /** While waiting, how often to look again without a local settle (other replicas, leases). */
   retryIntervalMs?: number;
   logger?: Pick<Logger, 'error'>;
-  /** Calendar alignment of budget windows (`litellm_settings.timezone`); default unaligned. */
-  budgetAlignment?: ResetAlignment;
+  /** When budget windows end (`litellm_settings.timezone`); unaligned by default. */
+  budgetCalendar?: BudgetCalendar;
 }
 
 export const DEFAULT_MAX_WAIT_MS = 60_000;
@@ -59,7 +59,7 @@ export class CounterAdmission implements Admission {
   private readonly maxWaitMs: number;
   private readonly retryIntervalMs: number;
   private readonly logger: Pick<Logger, 'error'> | undefined;
-  private readonly alignment: ResetAlignment | undefined;
+  private readonly calendar: BudgetCalendar;
   private readonly waiters = new Set<() => void>();
   /** Reservation ids: this instance's random tag and a sequence, unique across replicas. */
   private readonly tag = `${randomBytes(6).toString('base64url')}.`;
@@ -73,7 +73,7 @@ export class CounterAdmission implements Admission {
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
     this.retryIntervalMs = options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
     this.logger = options.logger;
-    this.alignment = options.budgetAlignment;
+    this.calendar = options.budgetCalendar ?? BudgetCalendar.UNALIGNED;
     this.store.onRelease(() => {
       for (const wake of this.waiters) wake();
     });
@@ -131,7 +131,7 @@ export class CounterAdmission implements Admission {
   }
 
   private budgetLine(scope: Scope, now: number): BudgetLine {
-    const window = currentWindow(scope.budgetResetAt, scope.budgetDuration, now, this.alignment);
+    const window = this.calendar.window(scope.budgetResetAt, scope.budgetDuration, now);
     const stored = window.rolled ? 0 : scope.spend;
     return {
       key: counterKey(scope.kind, scope.id),
@@ -231,7 +231,7 @@ export class CounterAdmission implements Admission {
     const budgets: SettledBudget[] = [];
     for (const scope of request.scopes) {
       if (scope.maxBudget == null) continue;
-      const window = currentWindow(scope.budgetResetAt, scope.budgetDuration, now, this.alignment);
+      const window = this.calendar.window(scope.budgetResetAt, scope.budgetDuration, now);
       budgets.push({
         key: counterKey(scope.kind, scope.id),
         windowEnd: window.resetAt,

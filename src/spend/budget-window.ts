@@ -52,16 +52,6 @@ export function currentWindow(
   return { resetAt, rolled: true };
 }
 
-/** The spend that counts now: the stored spend, or 0 when its window has passed. */
-export function effectiveSpend(
-  spend: number,
-  storedResetAt: string | null | undefined,
-  budgetDuration: string | null | undefined,
-  now: number,
-): number {
-  return currentWindow(storedResetAt, budgetDuration, now).rolled ? 0 : spend;
-}
-
 function safeParse(text: string): ReturnType<typeof parseDuration> {
   try {
     return parseDuration(text);

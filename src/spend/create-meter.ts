@@ -10,6 +10,7 @@ import type { AuthInvalidation } from '../auth/principal-cache.js';
 import type { MoneySettings } from '../config/gateway-config.js';
 import type { CustomerRecord } from '../store/customer-repository.js';
 import { CounterAdmission } from './admission.js';
+import type { BudgetCalendar } from './budget-calendar.js';
 import type { CounterStore } from './counter-store.js';
 import { FailoverCounterStore } from './failover-counters.js';
 import { LocalCounterStore } from './local-counters.js';
@@ -20,6 +21,8 @@ import type { Admission, Pricing, SpendLedger } from './types.js';
 
 export interface MeterParts {
   settings: MoneySettings;
+  /** When budget windows end: the same calendar the ledger and the admin API use. */
+  calendar: BudgetCalendar;
   pricing: Pricing;
   ledger?: SpendLedger;
   /** Cluster mode: the shared Redis and the prefix of every key the gateway writes there. */
@@ -55,6 +58,7 @@ export function createMeter(parts: MeterParts): BuiltMeter {
     logger,
     budgetExceededStatus: parts.settings.budgetExceededStatus,
     maxWaitMs: parts.settings.budgetWaitMs,
+    budgetCalendar: parts.calendar,
   });
   const meter = new Meter({
     pricing: parts.pricing,

@@ -10,15 +10,17 @@
  * (an entry is well under 1 kB: 100,000 waiting calls is tens of MB).
  */
 import type { Logger } from 'pino';
-import type { SoftBudgetNotice, SpendRow } from '../store/spend-repository.js';
+import type { RecordOptions, SoftBudgetNotice, SpendRow } from '../store/spend-repository.js';
+import type { BudgetCalendar } from './budget-calendar.js';
 import type { ScopeKind, SpendEntry, SpendLedger } from './types.js';
 
 export interface SpendWriter {
   /**
-   * Writes a batch in one transaction; resolves to how many rows were new. Keys and teams that
-   * reached their soft budget with it are pushed to `notices`.
+   * Writes a batch in one transaction, rolling budget windows by `options.calendar`; resolves to
+   * how many rows were new. Keys and teams that reached their soft budget with it are pushed to
+   * `options.notices`.
    */
-  record(rows: readonly SpendRow[], now: number, notices?: SoftBudgetNotice[]): Promise<number>;
+  record(rows: readonly SpendRow[], now: number, options?: RecordOptions): Promise<number>;
 }
 
 export interface SpendLedgerOptions {
@@ -26,6 +28,8 @@ export interface SpendLedgerOptions {
   logger: Pick<Logger, 'warn' | 'error' | 'info'>;
   /** The clock budget windows roll by (tests replace it). */
   now?: () => number;
+  /** When budget windows end: the calendar admission and the admin API use; unaligned if absent. */
+  calendar?: BudgetCalendar;
   /** How often the writer flushes (`general_settings.proxy_batch_write_at`, in ms); 500 by default. */
   intervalMs?: number;
   /** A batch this full is written at once, without waiting for the interval; 500 by default. */
@@ -160,7 +164,7 @@ export class StoreSpendLedger implements SpendLedger {
         await this.options.store.record(
           batch.map((q) => q.row),
           this.now(),
-          notices,
+          { calendar: this.options.calendar, notices },
         );
       } catch (error: unknown) {
         this.backoffMs = Math.min(

@@ -5,10 +5,11 @@
  * an existing team is never changed; memberships can be made to follow the token's team list.
  * Every write goes through the audited repositories, as made by the user it concerns.
  */
-import { toInstant } from '../admin/key-settings.js';
+import { budgetResetAt } from '../admin/key-settings.js';
 import { newUserRecord, withUserDefaults } from '../admin/new-user.js';
 import type { InternalUserDefaults } from '../config/gateway-config.js';
 import type { DefaultTeamParams } from '../config/sso-settings.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { AuditedRepositories } from '../store/audited-repositories.js';
 import type { TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
@@ -24,6 +25,8 @@ export interface ProvisioningDeps {
   /** Cached principals that hold a changed user or team are dropped. */
   invalidation?: Pick<AuthInvalidation, 'userChanged' | 'teamChanged'>;
   now: () => number;
+  /** When budget windows end (the gateway's one calendar). */
+  calendar: BudgetCalendar;
 }
 
 export interface NewIdentity {
@@ -49,7 +52,7 @@ export class IdentityProvisioner {
 
   /** Creates a user seen for the first time; a concurrent first sign-in finds the other's row. */
   async createUser(identity: NewIdentity): Promise<UserRecord> {
-    const { userDefaults, now } = this.deps;
+    const { userDefaults, now, calendar } = this.deps;
     const settings = withUserDefaults(
       {
         user_email: identity.email ?? null,
@@ -60,7 +63,12 @@ export class IdentityProvisioner {
       userDefaults,
     );
     // Teams come from the token, not from `default_internal_user_params.teams`.
-    const record = newUserRecord(identity.userId, { ...settings, teams: undefined }, now());
+    const record = newUserRecord(
+      identity.userId,
+      { ...settings, teams: undefined },
+      now(),
+      calendar,
+    );
     try {
       await this.audited(identity.userId).users.create(record);
     } catch (error: unknown) {
@@ -155,7 +163,7 @@ export class IdentityProvisioner {
       max_budget: params.max_budget ?? null,
       soft_budget: null,
       budget_duration: duration,
-      budget_reset_at: duration === null ? null : toInstant('budget_duration', duration, now),
+      budget_reset_at: budgetResetAt(duration, now, this.deps.calendar),
       tpm_limit: params.tpm_limit ?? null,
       rpm_limit: params.rpm_limit ?? null,
       max_parallel_requests: params.max_parallel_requests ?? null,

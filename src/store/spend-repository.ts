@@ -10,7 +10,7 @@
  * Windows roll here and when they are read (budget-window.ts), never in a reset job.
  */
 import { type Kysely } from 'kysely';
-import { currentWindow } from '../spend/budget-window.js';
+import { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { DatabaseSchema, SpendLogTable, SpendTotals } from './schema.js';
 import { transact } from './transact.js';
 
@@ -32,6 +32,15 @@ export interface SoftBudgetNotice {
   spend: number;
   softBudget: number;
 }
+
+/** How a batch is booked: the calendar its budget windows follow, and where notices go. */
+export interface RecordOptions {
+  /** Unaligned when absent; the gateway passes the one calendar it was configured with. */
+  calendar?: BudgetCalendar;
+  /** Keys and teams whose spend crossed their `soft_budget` with this batch are added here. */
+  notices?: SoftBudgetNotice[];
+}
+
 const ID_COLUMN = { keys: 'token', users: 'user_id', teams: 'team_id', customers: 'user_id' };
 
 /** Rows per INSERT statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
@@ -41,13 +50,13 @@ export class SpendRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Records a batch; resolves to how many rows were new (the others were already written). Keys
-   * and teams whose spend crossed their `soft_budget` with this batch are added to `notices`.
+   * Records a batch at `now`; resolves to how many rows were new (the others were already
+   * written).
    */
   async record(
     rows: readonly SpendRow[],
     now: number,
-    notices?: SoftBudgetNotice[],
+    options: RecordOptions = {},
   ): Promise<number> {
     const unique = [...new Map(rows.map((r) => [r.log.request_id, r])).values()];
     if (unique.length === 0) return 0;
@@ -64,7 +73,7 @@ export class SpendRepository {
       }
       const booked = unique.filter((r) => added.has(r.log.request_id));
       if (booked.length === 0) return 0;
-      await this.addToScopes(trx, booked, now, notices);
+      await this.addToScopes(trx, booked, { ...options, now });
       await this.addToDaily(trx, booked);
       return booked.length;
     });
@@ -81,8 +90,7 @@ export class SpendRepository {
   private async addToScopes(
     trx: Db,
     booked: readonly SpendRow[],
-    now: number,
-    notices: SoftBudgetNotice[] | undefined,
+    { now, calendar = BudgetCalendar.UNALIGNED, notices }: RecordOptions & { now: number },
   ): Promise<void> {
     const keys = new Map<string, number>();
     const users = new Map<string, number>();
@@ -103,10 +111,10 @@ export class SpendRepository {
       }
     }
     await this.createCustomers(trx, [...customers.keys()], now);
-    await addToWindowed(trx, 'keys', keys, { now, notices });
-    await addToWindowed(trx, 'users', users, { now });
-    await addToWindowed(trx, 'teams', teams, { now, notices });
-    await addToWindowed(trx, 'customers', customers, { now });
+    await addToWindowed(trx, 'keys', keys, { now, calendar, notices });
+    await addToWindowed(trx, 'users', users, { now, calendar });
+    await addToWindowed(trx, 'teams', teams, { now, calendar, notices });
+    await addToWindowed(trx, 'customers', customers, { now, calendar });
     for (const m of members.values()) {
       await trx
         .updateTable('team_members')
@@ -255,9 +263,9 @@ async function addToWindowed(
   trx: Db,
   table: WindowedTable,
   costs: ReadonlyMap<string, number>,
-  at: { now: number; notices?: SoftBudgetNotice[] },
+  at: { now: number; calendar: BudgetCalendar; notices?: SoftBudgetNotice[] },
 ): Promise<void> {
-  const { now, notices } = at;
+  const { now, calendar, notices } = at;
   if (costs.size === 0) return;
   const idColumn = ID_COLUMN[table];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the four tables share these columns under different id names
@@ -291,7 +299,7 @@ async function addToWindowed(
   for (const [id, cost] of costs) {
     const stored = windows.get(id);
     if (!stored) continue;
-    const window = currentWindow(stored.resetAt, stored.duration, now);
+    const window = calendar.window(stored.resetAt, stored.duration, now);
     if (notices && stored.softBudget !== null) {
       const before = window.rolled ? 0 : stored.spend;
       const after = before + cost;
