@@ -4,7 +4,7 @@
  * anyone else who opens one sees "not allowed" (and the gateway refuses their calls anyway).
  */
 import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { api, onSessionLost, setCsrfToken } from './api/http';
+import { api, endSession, onSessionLost, setCsrfToken } from './api/http';
 import type { Session } from './api/types';
 import { PageErrorBoundary } from './components/error-boundary';
 import { Layout } from './components/layout';
@@ -88,7 +88,13 @@ export function App() {
     );
   }
   const signOut = async () => {
-    await api.post('/logout').catch(() => undefined);
+    // The sign-in answer does not carry PROXY_LOGOUT_URL; the session does, while it lasts.
+    const current = await api.get<Session>('/session').catch(() => undefined);
+    await endSession();
+    if (current?.logout_url) {
+      window.location.assign(current.logout_url);
+      return;
+    }
     signedOut();
     navigate('/', { replace: true });
   };

@@ -78,6 +78,23 @@ async function request<T>(
   return parsed as T;
 }
 
+/**
+ * Ends the session. The redirect `/logout` answers with is not followed here (it may lead to
+ * another site, which fetch cannot reach); the caller sends the page on instead.
+ */
+export async function endSession(): Promise<void> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const token = currentCsrfToken();
+  if (token) headers['x-csrf-token'] = token;
+  await fetch('/logout', {
+    method: 'POST',
+    headers,
+    body: '{}',
+    credentials: 'same-origin',
+    redirect: 'manual',
+  }).catch(() => undefined);
+}
+
 export const api = {
   get: <T>(path: string, query?: Query) => request<T>('GET', withQuery(path, query)),
   post: <T>(path: string, body: unknown = {}, headers?: Record<string, string>) =>

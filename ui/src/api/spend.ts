@@ -18,6 +18,8 @@ export async function spendByDay(query: {
   start_date: string;
   end_date: string;
   user_id?: string;
+  /** IANA zone the days are counted in (the gateway's UTC days without it). */
+  timezone?: string;
 }): Promise<SpendDay[]> {
   const rows = await api.get<Record<string, unknown>[]>('/spend/logs', query);
   return rows.map((row) => {

@@ -9,6 +9,8 @@ export interface Session {
   user_role: ProxyRole;
   expires_at: string;
   csrf_token?: string;
+  /** `PROXY_LOGOUT_URL` (only in the `/session` answer): where signing out leads. */
+  logout_url?: string | null;
 }
 
 export interface KeyRow {
@@ -81,6 +83,14 @@ export interface TeamRow {
   budget_reset_at: string | null;
   blocked: boolean;
   members_with_roles: TeamMember[];
+}
+
+export interface TeamPage {
+  teams: TeamRow[];
+  total: number;
+  page: number;
+  page_size: number;
+  total_pages: number;
 }
 
 export interface Invitation {

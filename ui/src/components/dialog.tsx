@@ -1,6 +1,6 @@
 /**
- * A modal on the native <dialog> element: focus moves in and back, Escape closes it, the page
- * behind is inert.
+ * A modal on the native <dialog> element: focus moves to its first field and back, Escape
+ * closes it, the page behind is inert.
  */
 import { useEffect, useRef, type ReactNode } from 'react';
 
@@ -8,7 +8,16 @@ export function Dialog(props: { title: string; onClose(): void; children: ReactN
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
+    if (dialog && !dialog.open) {
+      dialog.showModal();
+      // showModal focuses the first button (the close button); a keyboard user wants the first
+      // field, or the first action of a dialog without fields (React's autoFocus is not an
+      // attribute the dialog can see).
+      const first = dialog.querySelector<HTMLElement>(
+        'input:not([type="hidden"]), select, textarea, .secret-box button, .form-actions button',
+      );
+      first?.focus();
+    }
     return () => dialog?.close();
   }, []);
   return (

@@ -9,7 +9,7 @@ export function Pager(props: {
   const { page, totalPages, total } = props;
   if (totalPages <= 1 && total === undefined) return null;
   return (
-    <nav className="pager" aria-label="Pages">
+    <nav className="pager" aria-label="Pagination">
       <button
         type="button"
         className="secondary"

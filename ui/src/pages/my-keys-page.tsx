@@ -5,7 +5,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/http';
-import { usableModels } from '../api/models';
+import { durationWords, keyBounds, type KeyBounds } from '../api/key-bounds';
 import type { GeneratedKey, KeyPage, KeyRow } from '../api/types';
 import { SecretBox } from '../components/copy-button';
 import { confirmAction, Dialog } from '../components/dialog';
@@ -19,7 +19,7 @@ import {
 import { PageTitle } from '../components/layout';
 import { Pager } from '../components/pager';
 import { Empty, ErrorNote, Loaded } from '../components/states';
-import { budget, expiry, optionalNumber } from '../format';
+import { budget, expiry, money, optionalNumber } from '../format';
 import { useSecrets } from '../secrets';
 import { managesOwnKeys, useSession } from '../session';
 import { useAction, useLoad } from '../use-load';
@@ -119,7 +119,7 @@ export function MyKeysPage() {
 }
 
 function CreateKeyDialog(props: { onClose(): void; onCreated(key: GeneratedKey): void }) {
-  const models = useLoad(usableModels, []);
+  const bounds = useLoad(keyBounds, []);
   const [name, setName] = useState('');
   const [picked, setPicked] = useState<string[]>([]);
   const [maxBudget, setMaxBudget] = useState('');
@@ -152,33 +152,56 @@ function CreateKeyDialog(props: { onClose(): void; onCreated(key: GeneratedKey):
           hint="Say what uses it, e.g. “laptop” or “reporting job”."
           onChange={(e) => setName(e.target.value)}
         />
-        <Loaded state={models} what="your models">
-          {(choices) => (
-            <ModelPicker label="Models" choices={choices} value={picked} onChange={setPicked} />
+        <Loaded state={bounds} what="what your keys may have">
+          {(allowed) => (
+            <>
+              <BoundsNote bounds={allowed} />
+              <ModelPicker
+                label="Models"
+                choices={allowed.models}
+                value={picked}
+                onChange={setPicked}
+              />
+              <TextField
+                label="Budget in USD (optional)"
+                name="max_budget"
+                type="number"
+                min="0"
+                max={allowed.max_budget ?? undefined}
+                step="0.01"
+                value={maxBudget}
+                hint={
+                  allowed.max_budget === null
+                    ? 'Empty: no budget of its own.'
+                    : `At most ${money(allowed.max_budget)}; empty means that much.`
+                }
+                onChange={(e) => setMaxBudget(e.target.value)}
+              />
+              <SelectField
+                label="Budget period"
+                options={BUDGET_PERIODS}
+                value={period}
+                onChange={(e) => setPeriod(e.target.value)}
+              />
+              <SelectField
+                label="Expires after"
+                options={
+                  allowed.duration === null
+                    ? DURATIONS
+                    : [
+                        {
+                          value: '',
+                          label: `The longest allowed (${durationWords(allowed.duration)})`,
+                        },
+                        ...DURATIONS.slice(1),
+                      ]
+                }
+                value={duration}
+                onChange={(e) => setDuration(e.target.value)}
+              />
+            </>
           )}
         </Loaded>
-        <TextField
-          label="Budget in USD (optional)"
-          name="max_budget"
-          type="number"
-          min="0"
-          step="0.01"
-          value={maxBudget}
-          hint="The gateway lowers it to the most your admin allows."
-          onChange={(e) => setMaxBudget(e.target.value)}
-        />
-        <SelectField
-          label="Budget period"
-          options={BUDGET_PERIODS}
-          value={period}
-          onChange={(e) => setPeriod(e.target.value)}
-        />
-        <SelectField
-          label="Expires after"
-          options={DURATIONS}
-          value={duration}
-          onChange={(e) => setDuration(e.target.value)}
-        />
         <ErrorNote>{action.error}</ErrorNote>
         <div className="form-actions">
           <button type="button" className="secondary" onClick={props.onClose}>
@@ -190,6 +213,24 @@ function CreateKeyDialog(props: { onClose(): void; onCreated(key: GeneratedKey):
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** The operator's limits, said before the form is sent (the gateway lowers anything above). */
+function BoundsNote({ bounds }: { bounds: KeyBounds }) {
+  const limits = [
+    bounds.max_budget !== null && `a budget of ${money(bounds.max_budget)}`,
+    bounds.budget_duration !== null &&
+      `a budget period of ${durationWords(bounds.budget_duration)}`,
+    bounds.duration !== null && `a lifetime of ${durationWords(bounds.duration)}`,
+    bounds.rpm_limit !== null && `${bounds.rpm_limit} requests a minute`,
+    bounds.tpm_limit !== null && `${bounds.tpm_limit} tokens a minute`,
+  ].filter((limit): limit is string => typeof limit === 'string');
+  if (limits.length === 0) return null;
+  return (
+    <p className="notice" data-testid="key-bounds">
+      Your admin allows keys at most {limits.join(', ')}.
+    </p>
   );
 }
 

@@ -11,6 +11,7 @@ import { SelectField } from '../components/fields';
 import { PageTitle } from '../components/layout';
 import { Empty, Loaded } from '../components/states';
 import { daysAgo, isoDay, money } from '../format';
+import { browserTimeZone } from '../time-zones';
 import { useSession } from '../session';
 import { useLoad } from '../use-load';
 
@@ -29,6 +30,8 @@ export function UsagePage() {
         start_date: daysAgo(Number(range) - 1),
         end_date: isoDay(new Date()),
         user_id: session.user_id,
+        // The browser's days, as the dates above are.
+        timezone: browserTimeZone(),
       }),
       api.get<UserInfo>('/user/info', { user_id: session.user_id }).catch(() => undefined),
       api.get<KeyPage>('/key/list', {

@@ -1,16 +1,18 @@
 /**
- * Spend reports for admins and viewers: a date range, then spend by team, user, key or model,
- * aggregated by the gateway from its daily totals; every view exports as CSV.
+ * Spend reports for admins and viewers: a date range in a time zone (the browser's unless
+ * another is picked), spend per day of that zone, then spend by team, user, key or model,
+ * aggregated by the gateway; every view exports as CSV.
  */
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
 import { api } from '../../api/http';
-import { spendByDay, totalsOf, type Total } from '../../api/spend';
+import { spendByDay, totalsOf, type SpendDay, type Total } from '../../api/spend';
 import { SpendOverTime, TotalsBars } from '../../components/charts';
 import { SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Empty, Loaded } from '../../components/states';
 import { downloadCsv, toCsv } from '../../csv';
-import { daysAgo, isoDay, money } from '../../format';
+import { money } from '../../format';
+import { browserTimeZone, timeZoneOptions, todayIn } from '../../time-zones';
 import { useLoad } from '../../use-load';
 
 type Grouping = 'team' | 'user' | 'key' | 'model';
@@ -32,7 +34,13 @@ interface KeyReport {
   total_cost: number;
 }
 
-async function totalsBy(grouping: Grouping, range: { start_date: string; end_date: string }) {
+interface Range {
+  start_date: string;
+  end_date: string;
+  timezone: string;
+}
+
+async function totalsBy(grouping: Grouping, range: Range) {
   if (grouping === 'team') {
     const days = await api.get<TeamDay[]>('/global/spend/report', { ...range, group_by: 'team' });
     const sums = new Map<string, number>();
@@ -58,19 +66,21 @@ async function totalsBy(grouping: Grouping, range: { start_date: string; end_dat
 }
 
 export function SpendReportsPage() {
-  const [start, setStart] = useState(daysAgo(29));
-  const [end, setEnd] = useState(isoDay(new Date()));
+  const [zone, setZone] = useState(browserTimeZone);
+  const [start, setStart] = useState(() => todayIn(zone, 29));
+  const [end, setEnd] = useState(() => todayIn(zone));
   const [grouping, setGrouping] = useState<Grouping>('team');
+  const zones = useMemo(() => timeZoneOptions(zone), [zone]);
   const valid = start !== '' && end !== '' && start <= end;
   const report = useLoad(async () => {
     if (!valid) throw new Error('Pick a start date on or before the end date.');
-    const range = { start_date: start, end_date: end };
+    const range = { start_date: start, end_date: end, timezone: zone };
     const [days, totals] = await Promise.all([spendByDay(range), totalsBy(grouping, range)]);
     return { days, totals };
-  }, [start, end, grouping]);
+  }, [start, end, zone, grouping]);
   const exportCsv = (totals: readonly Total[]) =>
     downloadCsv(
-      `spend-by-${grouping}-${start}-to-${end}.csv`,
+      `spend-by-${grouping}-${start}-to-${end}-${zone.replaceAll('/', '_')}.csv`,
       toCsv(
         [grouping, 'spend_usd'],
         totals.map((t) => [t.name, t.spend]),
@@ -95,13 +105,21 @@ export function SpendReportsPage() {
           onChange={(e) => setEnd(e.target.value)}
         />
         <SelectField
+          label="Time zone"
+          options={zones}
+          value={zone}
+          onChange={(e) => setZone(e.target.value)}
+        />
+        <SelectField
           label="Group by"
           options={GROUPINGS}
           value={grouping}
           onChange={(e) => setGrouping(e.target.value as Grouping)}
         />
       </div>
-      <p className="hint">Days are counted in UTC, as the gateway books them.</p>
+      <p className="hint">
+        Days run from midnight to midnight in {zone}; each call counts on the day it started.
+      </p>
       <Loaded state={report} what="the report">
         {({ days, totals }) => {
           const total = days.reduce((sum, d) => sum + d.spend, 0);
@@ -115,6 +133,7 @@ export function SpendReportsPage() {
               ) : (
                 <>
                   <SpendOverTime days={days} />
+                  <DaysTable days={days} />
                   <div className="page-title">
                     <h2>By {grouping}</h2>
                     <button type="button" className="secondary" onClick={() => exportCsv(totals)}>
@@ -147,5 +166,32 @@ export function SpendReportsPage() {
         }}
       </Loaded>
     </section>
+  );
+}
+
+/** The spend of each day, as a table under the chart (readable without it, and exact). */
+function DaysTable({ days }: { days: readonly SpendDay[] }) {
+  return (
+    <details className="days">
+      <summary>Spend per day</summary>
+      <div className="table-wrap">
+        <table aria-label="Spend per day">
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
+              <th scope="col">Spend</th>
+            </tr>
+          </thead>
+          <tbody>
+            {days.map((d) => (
+              <tr key={d.day}>
+                <td>{d.day}</td>
+                <td>{money(d.spend)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
   );
 }

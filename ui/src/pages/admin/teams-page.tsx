@@ -1,11 +1,11 @@
 /**
- * Teams: budgets, models and members with their roles. The gateway's /team/list is not
- * paginated, so the list is paged here; a team's members are read from /team/info.
+ * Teams: budgets, models and members with their roles, a page at a time from the gateway
+ * (`/v2/team/list`, searched by name there); a team's members are read from /team/info.
  */
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/http';
 import { usableModels } from '../../api/models';
-import type { TeamRow } from '../../api/types';
+import type { TeamPage, TeamRow } from '../../api/types';
 import { confirmAction, Dialog } from '../../components/dialog';
 import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
@@ -21,9 +21,24 @@ export function TeamsPage() {
   const { session } = useSession();
   const canEdit = isProxyAdmin(session.user_role);
   const [page, setPage] = useState(1);
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
   const [editing, setEditing] = useState<TeamRow | 'new'>();
   const [members, setMembers] = useState<TeamRow>();
-  const teams = useLoad(() => api.get<TeamRow[]>('/team/list'), []);
+  const teams = useLoad(
+    () =>
+      api.get<TeamPage>('/v2/team/list', {
+        page,
+        page_size: PAGE_SIZE,
+        team_alias: query || undefined,
+      }),
+    [page, query],
+  );
+  const find = (event: FormEvent) => {
+    event.preventDefault();
+    setPage(1);
+    setQuery(search.trim());
+  };
   const action = useAction();
   const remove = (team: TeamRow) => {
     if (!confirmAction(`Delete the team "${team.team_alias ?? team.team_id}" and its keys?`))
@@ -42,11 +57,24 @@ export function TeamsPage() {
           </button>
         )}
       </PageTitle>
+      <form className="search" role="search" onSubmit={find}>
+        <TextField
+          label="Search by name"
+          type="search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+        <button type="submit" className="secondary">
+          Search
+        </button>
+      </form>
       <ErrorNote>{action.error}</ErrorNote>
       <Loaded state={teams} what="the teams">
-        {(all) => {
-          if (all.length === 0) return <Empty>No teams yet.</Empty>;
-          const shown = all.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
+        {(data) => {
+          if (data.teams.length === 0) {
+            return <Empty>{query ? `No team's name contains “${query}”.` : 'No teams yet.'}</Empty>;
+          }
+          const shown = data.teams;
           return (
             <>
               <div className="table-wrap">
@@ -108,8 +136,8 @@ export function TeamsPage() {
               </div>
               <Pager
                 page={page}
-                totalPages={Math.ceil(all.length / PAGE_SIZE)}
-                total={all.length}
+                totalPages={data.total_pages}
+                total={data.total}
                 onPage={setPage}
               />
             </>

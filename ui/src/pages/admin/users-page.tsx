@@ -16,6 +16,7 @@ import { Empty, ErrorNote, Loaded } from '../../components/states';
 import { budget, day, modelList, money, optionalNumber } from '../../format';
 import { isProxyAdmin, ROLE_LABELS, useSession } from '../../session';
 import { useAction, useLoad } from '../../use-load';
+import { ResetPasswordDialog } from './reset-password-dialog';
 
 const PAGE_SIZE = 25;
 const ROLE_OPTIONS = (Object.keys(ROLE_LABELS) as ProxyRole[]).map((role) => ({
@@ -31,6 +32,8 @@ export function UsersPage() {
   const [page, setPage] = useState(1);
   const [editing, setEditing] = useState<UserRow | 'new'>();
   const [invite, setInvite] = useState<{ email: string; link: string }>();
+  const [resetting, setResetting] = useState<UserRow>();
+  const [notice, setNotice] = useState<string>();
   const users = useLoad(
     () =>
       api.get<UserPage>('/user/list', {
@@ -81,6 +84,11 @@ export function UsersPage() {
         </button>
       </form>
       <ErrorNote>{action.error}</ErrorNote>
+      {notice && (
+        <p className="notice" aria-live="polite">
+          {notice}
+        </p>
+      )}
       <Loaded state={users} what="the users">
         {(data) =>
           data.users.length === 0 ? (
@@ -128,6 +136,13 @@ export function UsersPage() {
                             >
                               Edit
                             </button>
+                            <button
+                              type="button"
+                              className="secondary"
+                              onClick={() => setResetting(user)}
+                            >
+                              Reset password
+                            </button>
                             <button type="button" className="danger" onClick={() => remove(user)}>
                               Delete
                             </button>
@@ -156,6 +171,18 @@ export function UsersPage() {
             setEditing(undefined);
             users.reload();
             if (created) sendInvite(created);
+          }}
+        />
+      )}
+      {resetting && (
+        <ResetPasswordDialog
+          user={resetting}
+          onClose={() => setResetting(undefined)}
+          onDone={() => {
+            setNotice(
+              `${resetting.user_email ?? resetting.user_id} has a new password and was signed out.`,
+            );
+            setResetting(undefined);
           }}
         />
       )}
