@@ -13,6 +13,7 @@ import { registerScriptVerbs } from './commands/script-verbs.js';
 import { registerSpendCommand } from './commands/spend.js';
 import { registerTeamCommands } from './commands/teams.js';
 import { registerUserCommands } from './commands/users.js';
+import { registerImportLiteLLMCommand } from './import-litellm.js';
 
 export function registerAdminCommands(program: Command, io: CliIo): void {
   registerUserCommands(program, io);
@@ -22,6 +23,7 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
   registerSpendCommand(program, io);
   registerModelCommands(program, io);
   registerManifestCommands(program, io);
+  registerImportLiteLLMCommand(program, io);
   registerScriptVerbs(program, io);
   registerCompletionCommand(program, io);
   // The root command starts the gateway, which hides commander's implicit `help`; the script
