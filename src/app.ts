@@ -65,6 +65,7 @@ import {
   listenerPolicy,
 } from './server/admin-listener.js';
 import { BlockedCustomers, installBlockedCustomerCheck } from './server/blocked-customers.js';
+import { installBodyDepthLimit } from './server/body-depth.js';
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
@@ -391,6 +392,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   });
   installErrorHandler(server, config.maxRequestBytes);
+  installBodyDepthLimit(server);
   installAccessControl(server, authenticate);
   const policy = listenerPolicy(config);
   if (policy) installListenerGuard(server, policy);
