@@ -14,6 +14,8 @@ const money = z
   .optional()
   .transform((v) => (v === '' ? null : v));
 const limit = z.number().int().nonnegative().nullable().optional();
+/** Stored in a 32-bit integer column (as in LiteLLM's schema): a larger value is refused here. */
+const parallelLimit = z.number().int().nonnegative().max(2_147_483_647).nullable().optional();
 
 export const KEY_TYPES = ['default', 'llm_api', 'management', 'read_only'] as const;
 
@@ -29,7 +31,7 @@ export const KeyFieldsSchema = z.object({
   budget_duration: text,
   user_id: text,
   team_id: text,
-  max_parallel_requests: limit,
+  max_parallel_requests: parallelLimit,
   tpm_limit: limit,
   rpm_limit: limit,
   metadata: object,
