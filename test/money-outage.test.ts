@@ -14,8 +14,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
+import pino from 'pino';
 import { hashKey } from '../src/auth/authenticate.js';
+import type { AdmitPlan, CounterStore, Settlement } from '../src/spend/counter-store.js';
+import { FailoverCounterStore } from '../src/spend/failover-counters.js';
+import { RedisCounterStore } from '../src/spend/redis-counters.js';
 import { openDatabase, type StoreDatabase } from '../src/store/open-database.js';
 import { createStore, type Store } from '../src/store/store.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
@@ -238,5 +243,71 @@ describe('spend through a database outage', { skip: noPrivatePostgres }, () => {
     assert.equal(ledger.logSpend, charged, 'the log holds what the calls were charged');
     assert.equal(cents(ledger.keySpend), ledger.logSpend, 'key spend = sum of its log');
     assert.equal(cents(ledger.userSpend ?? NaN), ledger.logSpend, 'user spend = sum of its log');
+  });
+});
+
+describe('the failover store under a busy event loop', () => {
+  const plan = (id: string): AdmitPlan => ({
+    reservationId: id,
+    now: Date.now(),
+    inputCost: 0.001,
+    outputCostPerToken: 0.0001,
+    maxTokens: 10,
+    budgets: [
+      { key: 'key:busy', windowEnd: null, maxBudget: 1, initialSpend: 0, exceededAtEqual: true },
+    ],
+    rates: [],
+  });
+  const silent = pino({ level: 'silent' });
+
+  it('takes an answer that arrived while the loop was busy, instead of calling Redis late', async () => {
+    const prefix = uniqueRedisPrefix();
+    const client = new Redis(TEST_REDIS_URL);
+    try {
+      const shared = new RedisCounterStore({ redis: client, prefix });
+      await shared.loadScripts();
+      const store = new FailoverCounterStore({ shared, logger: silent, timeoutMs: 50 });
+      // Resume in the check phase, so the next turn runs the timers before it reads the socket.
+      await new Promise((resolve) => setImmediate(resolve));
+      const admitted = store.admit(plan('busy-1'));
+      const busyUntil = Date.now() + 200;
+      while (Date.now() < busyUntil) {
+        // CPU-bound work elsewhere in the process: Redis answers meanwhile.
+      }
+      assert.equal((await admitted).status, 'admitted');
+      assert.equal(store.isLocal, false, 'no outage was declared');
+    } finally {
+      client.disconnect();
+      await dropRedisPrefix(TEST_REDIS_URL, prefix);
+    }
+  });
+
+  it('releases in Redis an admission that Redis answered after the timeout', async () => {
+    const settled: Settlement[] = [];
+    const shared: CounterStore = {
+      admit: () =>
+        new Promise((resolve) =>
+          setTimeout(
+            () => resolve({ status: 'admitted', maxTokens: 10, reservedCost: 0.002, rateUse: [] }),
+            30,
+          ),
+        ),
+      settle: (s) => {
+        settled.push(s);
+      },
+      forget: () => undefined,
+      onRelease: () => undefined,
+    };
+    const store = new FailoverCounterStore({ shared, logger: silent, timeoutMs: 1 });
+    assert.equal((await store.admit(plan('late-1'))).status, 'admitted');
+    assert.equal(store.isLocal, true, 'decided locally');
+    assert.ok(await eventually(async () => settled.length > 0), 'the late reservation is released');
+    assert.equal(settled[0]?.reservationId, 'late-1');
+    assert.equal(settled[0]?.cost, 0);
+    assert.equal(settled[0]?.reservedCost, 0.002);
+    assert.deepEqual(
+      settled[0]?.budgets.map((b) => b.held),
+      [true],
+    );
   });
 });

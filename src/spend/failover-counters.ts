@@ -88,9 +88,39 @@ export class FailoverCounterStore implements CounterStore {
       },
       (error: unknown) => {
         this.failed(error);
+        this.releaseIfLate(shared, plan);
         return this.admitLocally(plan);
       },
     );
+  }
+
+  /**
+   * An admission Redis answered after the timeout may still have reserved money and a slot there,
+   * which nothing would settle (the call is decided locally): release them at once rather than
+   * hold the budget back until the lease ends.
+   */
+  private releaseIfLate(attempt: AdmitOutcome | Promise<AdmitOutcome>, plan: AdmitPlan): void {
+    Promise.resolve(attempt)
+      .then(
+        async (outcome) => {
+          if (outcome.status !== 'admitted') return;
+          await this.shared.settle({
+            reservationId: plan.reservationId,
+            now: plan.now,
+            cost: 0,
+            totalTokens: 0,
+            reservedCost: outcome.reservedCost,
+            budgets: plan.budgets.map((line) => ({
+              key: line.key,
+              windowEnd: line.windowEnd,
+              held: true,
+            })),
+            rates: plan.rates,
+          });
+        },
+        () => undefined,
+      )
+      .catch(() => undefined);
   }
 
   settle(settlement: Settlement): void | Promise<void> {
@@ -231,8 +261,10 @@ function withTimeout<T>(work: T | Promise<T>, timeoutMs: number): Promise<T> {
   if (!(work instanceof Promise)) return Promise.resolve(work);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
+    // A busy event loop runs its expired timers before it reads the sockets: an answer already
+    // waiting there gets that turn (setImmediate runs after it) before Redis is called late.
     timer = setTimeout(
-      () => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)),
+      () => setImmediate(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`))),
       timeoutMs,
     );
   });
