@@ -514,6 +514,79 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
     });
   }
 
+  it('reads an older LiteLLM layout, and a spend log longer than one page', async () => {
+    const schema = `litellm_old_${randomBytes(5).toString('hex')}`;
+    const target = await sqliteTarget();
+    try {
+      // Before budgets, memberships and end users had tables, and spend logs had a status.
+      await admin.query(`CREATE SCHEMA ${schema}; SET search_path TO ${schema}`);
+      await admin.query(`
+        CREATE TABLE "LiteLLM_UserTable" (user_id TEXT PRIMARY KEY, user_role TEXT,
+          max_budget DOUBLE PRECISION, spend DOUBLE PRECISION NOT NULL DEFAULT 0, user_email TEXT,
+          models TEXT[], tpm_limit BIGINT, rpm_limit BIGINT);
+        CREATE TABLE "LiteLLM_TeamTable" (team_id TEXT PRIMARY KEY, team_alias TEXT, admins TEXT[],
+          members TEXT[], members_with_roles JSONB NOT NULL DEFAULT '{}',
+          spend DOUBLE PRECISION NOT NULL DEFAULT 0, models TEXT[]);
+        CREATE TABLE "LiteLLM_VerificationToken" (token TEXT PRIMARY KEY, spend DOUBLE PRECISION
+          NOT NULL DEFAULT 0, expires TIMESTAMP(3), models TEXT[], aliases JSONB NOT NULL DEFAULT '{}',
+          config JSONB NOT NULL DEFAULT '{}', user_id TEXT, team_id TEXT, max_budget DOUBLE PRECISION);
+        CREATE TABLE "LiteLLM_SpendLogs" (request_id TEXT PRIMARY KEY, call_type TEXT NOT NULL,
+          api_key TEXT NOT NULL DEFAULT '', spend DOUBLE PRECISION NOT NULL DEFAULT 0,
+          total_tokens INTEGER NOT NULL DEFAULT 0, "startTime" TIMESTAMP(3) NOT NULL,
+          "endTime" TIMESTAMP(3) NOT NULL, model TEXT NOT NULL DEFAULT '', "user" TEXT DEFAULT '',
+          metadata JSONB DEFAULT '{}');
+        INSERT INTO "LiteLLM_UserTable" VALUES ('old-user', 'app_user', 10, 4.5, 'old@example.com', '{}', NULL, NULL);
+        INSERT INTO "LiteLLM_TeamTable" VALUES ('old-team', NULL, '{old-user}', '{old-user}', '{}', 0, '{}');
+        INSERT INTO "LiteLLM_VerificationToken" VALUES ('${hash('sk-old-key')}', 4.5, NULL, '{}', '{}', '{}', 'old-user', NULL, NULL);
+        -- 2,500 calls, ten per millisecond, over two days: several pages, ties across their edges.
+        INSERT INTO "LiteLLM_SpendLogs" (request_id, call_type, api_key, spend, "startTime", "endTime", "user")
+          SELECT 'old-' || g, 'completion', '${hash('sk-old-key')}', 0.001,
+                 timestamp '2024-06-01 23:59:59.900' + (g / 10) * interval '1 millisecond',
+                 timestamp '2024-06-01 23:59:59.900' + (g / 10) * interval '1 millisecond', 'old-user'
+          FROM generate_series(1, 2500) g;
+        SET search_path TO public;
+      `);
+      const url = new URL(POSTGRES_URL);
+      url.searchParams.set('schema', schema);
+      const result = await tollgate(
+        ['import-litellm', '--from', url.toString(), '--with-spend-logs', '--json'],
+        { env: { DATABASE_URL: target.url } },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      const report = result.json();
+      assert.deepEqual(report.spend_logs, {
+        read: 2500,
+        added: 2500,
+        days: { from: '2024-06-01', to: '2024-06-02' },
+      });
+      assert.equal(report.counts.member.create, 1);
+      const database = await openDatabase(target.url);
+      try {
+        const store = createStore(database);
+        assert.equal((await store.users.findById('old-user'))?.user_role, 'internal_user');
+        assert.equal((await store.teams.findMember('old-team', 'old-user'))?.role, 'admin');
+        assert.equal((await store.keys.findByHash(hash('sk-old-key')))?.spend, 4.5);
+        const days = await database.db
+          .selectFrom('daily_spend')
+          .select(['date', 'api_requests', 'successful_requests'])
+          .orderBy('date')
+          .execute();
+        assert.deepEqual(
+          days.map((d) => [d.date, Number(d.api_requests), Number(d.successful_requests)]),
+          [
+            ['2024-06-01', 999, 999],
+            ['2024-06-02', 1501, 1501],
+          ],
+        );
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await target.cleanup();
+    }
+  });
+
   it("reports a database without LiteLLM's tables, and an unreachable one, in one line", async () => {
     const env = { DATABASE_URL: 'sqlite::memory:' };
     const empty = await tollgate(

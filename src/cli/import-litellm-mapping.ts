@@ -51,7 +51,7 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
     (k) => k.key_alias ?? undefined,
     (k) => {
       warnings.push(
-        `key ${keyLabel(k)}: alias ${k.key_alias} is another key's; imported without it`,
+        `key ${keyLabel({ ...k, key_alias: null })}: alias ${k.key_alias} is another key's; imported without it`,
       );
       return { ...k, key_alias: null };
     },
@@ -158,8 +158,9 @@ function toKey(row: KeyRow, linked: BudgetRow | undefined, importedAt: string): 
 
 /**
  * A member is anyone `members_with_roles` names (by user id, or by email when that is all it
- * has) or LiteLLM_TeamMembership lists; the role comes from `members_with_roles`, then the
- * team's `admins`; spend and the member budget from LiteLLM_TeamMembership.
+ * has), the team's legacy `admins` and `members` lists hold, or LiteLLM_TeamMembership lists; the
+ * role comes from `members_with_roles`, then `admins`; spend and the member budget from
+ * LiteLLM_TeamMembership.
  */
 function toMembers(
   data: LiteLLMData,
@@ -216,6 +217,10 @@ function toMembers(
       const member = upsert(team.team_id, userId);
       if (member && (m.role === 'admin' || m.role === 'user')) member.role = m.role as TeamRole;
     }
+  }
+  // Older LiteLLM versions list members only as ids in `admins` and `members`.
+  for (const team of data.teams) {
+    for (const userId of new Set([...team.admins, ...team.members])) upsert(team.team_id, userId);
   }
   for (const row of data.memberships) {
     const member = upsert(row.team_id, row.user_id);

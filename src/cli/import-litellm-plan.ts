@@ -258,7 +258,7 @@ async function withoutTakenAliases(
     const holder = key.key_alias === null ? undefined : holders.get(key.key_alias);
     if (holder === undefined || holder === key.token) return key;
     warnings.push(
-      `key ${keyLabel(key)}: alias ${key.key_alias} belongs to another key in Tollgate; imported without it`,
+      `key ${keyLabel({ ...key, key_alias: null })}: alias ${key.key_alias} belongs to another key in Tollgate; imported without it`,
     );
     return { ...key, key_alias: null };
   });

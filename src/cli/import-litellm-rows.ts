@@ -16,7 +16,7 @@ const list = z
   .nullish()
   .transform((v) => (v ?? []).filter((s): s is string => s !== null));
 /** Any JSON value; the mapping decides what shape it needs. */
-const json = z.unknown();
+const json = z.unknown().optional();
 const money = z
   .number()
   .nullish()

@@ -46,14 +46,17 @@ export async function importSpendLogs(
 }
 
 async function insertNew(db: Db, logs: SpendLogTable[]): Promise<SpendLogTable[]> {
-  if (logs.length === 0) return [];
-  const inserted = await db
-    .insertInto('spend_logs')
-    .values(logs)
-    .onConflict((oc) => oc.column('request_id').doNothing())
-    .returning('request_id')
-    .execute();
-  const ids = new Set(inserted.map((r) => r.request_id));
+  const ids = new Set<string>();
+  // Rows per statement: 23 columns each stay far below SQLite's bound-parameter limit.
+  for (let i = 0; i < logs.length; i += 400) {
+    const inserted = await db
+      .insertInto('spend_logs')
+      .values(logs.slice(i, i + 400))
+      .onConflict((oc) => oc.column('request_id').doNothing())
+      .returning('request_id')
+      .execute();
+    for (const { request_id } of inserted) ids.add(request_id);
+  }
   return logs.filter((log) => ids.has(log.request_id));
 }
 
