@@ -159,7 +159,10 @@ describe('cluster-mode budgets while Redis is unreachable', () => {
       final.keySpend <= budget + 1e-9,
       `spend ${final.keySpend} over budget ${budget} after the outage (${servedAfter} more served)`,
     );
-    assert.ok(final.keySpend >= budget * 0.9, `spend ${final.keySpend} under 90% of ${budget}`);
+    // Not doubled either: B's spend handed to Redis twice would leave half the budget unused. (The
+    // 90% of the steady state is not asked here: a Redis answer that comes after the timeout on a
+    // loaded machine can leave a reservation held until its lease ends.)
+    assert.ok(final.keySpend >= budget * 0.75, `spend ${final.keySpend} under 75% of ${budget}`);
     assert.equal(final.rows.length, 7 + servedAlone + probesServed + servedAfter);
   });
 });

@@ -128,14 +128,27 @@ export class FailoverCounterStore implements CounterStore {
       this.owe(settlement);
       return this.local.settle(settlement);
     }
-    return withTimeout(this.shared.settle(settlement), this.timeoutMs).then(
+    const attempt = this.shared.settle(settlement);
+    return withTimeout(attempt, this.timeoutMs).then(
       () => {
         for (const line of settlement.budgets) add(this.lastShared, line, settlement.cost, false);
+        // A local counter started earlier (an admission that timed out) keeps counting this
+        // replica's spend, so a fallback that goes on from it does not forget these calls.
+        this.local.settle({
+          ...settlement,
+          budgets: settlement.budgets.map((line) => ({ ...line, held: false })),
+          rates: [],
+        });
       },
       (error: unknown) => {
         this.failed(error);
         // Keep the cost and tokens here; nothing of this request is held locally.
         this.owe(settlement);
+        // A settle that timed out may still reach Redis: then it is owed no more.
+        Promise.resolve(attempt).then(
+          () => this.unowe(settlement),
+          () => undefined,
+        );
         this.local.settle({
           ...settlement,
           budgets: settlement.budgets.map((line) => ({ ...line, held: false })),
@@ -190,6 +203,10 @@ export class FailoverCounterStore implements CounterStore {
       add(this.owed, line, settlement.cost, true);
       add(this.lastShared, line, settlement.cost, false);
     }
+  }
+
+  private unowe(settlement: Settlement): void {
+    for (const line of settlement.budgets) add(this.owed, line, -settlement.cost, false);
   }
 
   /**
