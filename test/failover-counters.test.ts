@@ -142,4 +142,28 @@ describe('failover counter store', () => {
     );
     assert.equal(store.isLocal, true);
   });
+
+  test('calls Redis admitted before an outage still hold their money in local mode', async () => {
+    const shared = new SwitchableStore();
+    const { logger } = recordingLogger();
+    const store = new FailoverCounterStore({ shared, logger });
+    const admission = new CounterAdmission({ store, maxWaitMs: 50, retryIntervalMs: 10 });
+    // Two worst cases of 0.875 fit; a third would overspend if both others spent theirs.
+    const key = makeScope('key', 'k1', { maxBudget: 1.75 });
+
+    const inFlight = await admission.admit(makeRequest([key]));
+    assert.equal(store.isLocal, false);
+    shared.down = true;
+    const second = await admission.admit(makeRequest([key]));
+    assert.equal(store.isLocal, true);
+    await assert.rejects(
+      async () => admission.admit(makeRequest([key])),
+      /Budget has been exceeded!/,
+      'the call Redis admitted still holds its reservation here',
+    );
+    // Its settle (Redis still down) frees the hold: the money it did not spend is usable again.
+    inFlight.settle(0.25, 10);
+    second.settle(0.25, 10);
+    await admission.admit(makeRequest([key]));
+  });
 });

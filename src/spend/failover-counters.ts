@@ -57,6 +57,13 @@ export class FailoverCounterStore implements CounterStore {
   private readonly lastShared = new Map<string, WindowAmount>();
   /** Per budget counter: cost settled here while Redis was away, to add to Redis when it is back. */
   private readonly owed = new Map<string, WindowAmount>();
+  /** Reservations Redis holds for this replica's calls in flight, by reservation id. */
+  private readonly sharedInFlight = new Map<string, SharedReservation>();
+  /**
+   * Those of them the local store also holds since an outage began: local admissions count the
+   * money this replica's calls in flight may still spend, and their settle frees it there.
+   */
+  private readonly adopted = new Set<string>();
 
   constructor(options: FailoverCounterStoreOptions) {
     this.shared = options.shared;
@@ -83,7 +90,15 @@ export class FailoverCounterStore implements CounterStore {
     return withTimeout(shared, this.timeoutMs).then(
       (outcome) => {
         if (this.outage) this.recovered();
-        if (outcome.status === 'admitted') this.remember(plan.budgets, outcome.spent);
+        if (outcome.status === 'admitted') {
+          this.remember(plan.budgets, outcome.spent);
+          if (plan.budgets.length > 0) {
+            this.sharedInFlight.set(plan.reservationId, {
+              keys: plan.budgets.map((line) => line.key),
+              reservedCost: outcome.reservedCost,
+            });
+          }
+        }
         return outcome;
       },
       (error: unknown) => {
@@ -128,6 +143,9 @@ export class FailoverCounterStore implements CounterStore {
       this.owe(settlement);
       return this.local.settle(settlement);
     }
+    this.sharedInFlight.delete(settlement.reservationId);
+    // Held locally too when an outage began while it was in flight: its settle frees that hold.
+    const heldHere = this.adopted.delete(settlement.reservationId);
     const attempt = this.shared.settle(settlement);
     return withTimeout(attempt, this.timeoutMs).then(
       () => {
@@ -136,7 +154,7 @@ export class FailoverCounterStore implements CounterStore {
         // replica's spend, so a fallback that goes on from it does not forget these calls.
         this.local.settle({
           ...settlement,
-          budgets: settlement.budgets.map((line) => ({ ...line, held: false })),
+          budgets: settlement.budgets.map((line) => ({ ...line, held: heldHere })),
           rates: [],
         });
       },
@@ -151,7 +169,7 @@ export class FailoverCounterStore implements CounterStore {
         );
         this.local.settle({
           ...settlement,
-          budgets: settlement.budgets.map((line) => ({ ...line, held: false })),
+          budgets: settlement.budgets.map((line) => ({ ...line, held: heldHere })),
           rates: settlement.rates.map((line) => ({ ...line, parallel: null })),
         });
       },
@@ -238,6 +256,13 @@ export class FailoverCounterStore implements CounterStore {
     if (this.outage) return;
     this.outage = true;
     this.nextTry = this.now() + this.retryIntervalMs;
+    // Calls admitted by Redis and still running may spend what Redis reserved for them: the
+    // local store holds it too, or it would admit that money a second time.
+    for (const [id, reservation] of this.sharedInFlight) {
+      if (this.adopted.has(id)) continue;
+      for (const key of reservation.keys) this.local.hold(key, reservation.reservedCost);
+      this.adopted.add(id);
+    }
     this.logger.error(
       { err: error },
       'Redis is not answering: budgets and rate limits are now enforced by each replica on its own, until Redis is back',
@@ -251,6 +276,12 @@ export class FailoverCounterStore implements CounterStore {
       'Redis answers again: budgets and rate limits are shared by all replicas again',
     );
   }
+}
+
+/** What Redis reserved for one of this replica's calls, on which budget counters. */
+interface SharedReservation {
+  keys: readonly string[];
+  reservedCost: number;
 }
 
 /** An amount of spend in one budget window (`windowEnd`, as in BudgetLine). */

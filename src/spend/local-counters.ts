@@ -105,6 +105,16 @@ export class LocalCounterStore implements CounterStore {
     if (counter) counter.windowEnd = undefined;
   }
 
+  /**
+   * Holds `amount` of a budget counter for a reservation made elsewhere (by Redis, before an
+   * outage), so admissions decided here count it until its settle (with `held: true`) frees it.
+   */
+  hold(key: string, amount: number): void {
+    const counter = this.budgetCounter(key);
+    counter.reserved += amount;
+    counter.holders++;
+  }
+
   /** Drops every held spend (reservations stay): each scope reloads on its next request. */
   forgetAll(): void {
     for (const counter of this.budgets.values()) counter.windowEnd = undefined;
