@@ -18,6 +18,11 @@ export interface StoreDatabase {
   description: string;
   /** PostgreSQL schema the tables live in. */
   schema?: string;
+  /**
+   * The SQLite connection under Kysely, for the few hot writes that reuse prepared statements
+   * (Kysely prepares every query anew). Same connection, so they join Kysely's transactions.
+   */
+  sqlite?: Database.Database;
   /** Migrations applied while opening, oldest first (empty when it was up to date). */
   applied: string[];
   close(): Promise<void>;
@@ -64,6 +69,7 @@ function openSqlite(path: string): StoreDatabase {
     db,
     dialect: 'sqlite',
     description: `sqlite:${path}`,
+    sqlite,
     applied: [],
     close: () => db.destroy(),
   };

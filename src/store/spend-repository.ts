@@ -9,6 +9,7 @@
  * spend becomes the batch's cost and its `budget_reset_at` moves to the window holding `now`.
  * Windows roll here and when they are read (budget-window.ts), never in a reset job.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { type Kysely } from 'kysely';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { DatabaseSchema, SpendLogTable, SpendTotals } from './schema.js';
@@ -46,8 +47,58 @@ const ID_COLUMN = { keys: 'token', users: 'user_id', teams: 'team_id', customers
 /** Rows per INSERT statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 400;
 
+/** Every column of a spend log row, in the order the prepared INSERT binds them. */
+const LOG_COLUMNS = [
+  'request_id',
+  'call_type',
+  'api_key',
+  'spend',
+  'total_tokens',
+  'prompt_tokens',
+  'completion_tokens',
+  'startTime',
+  'endTime',
+  'request_duration_ms',
+  'model',
+  'model_id',
+  'model_group',
+  'custom_llm_provider',
+  'api_base',
+  'user',
+  'team_id',
+  'end_user',
+  'request_tags',
+  'metadata',
+  'cache_hit',
+  'cache_key',
+  'status',
+] as const satisfies readonly (keyof SpendLogTable)[];
+// A column added to the table must be added above: this line stops compiling until it is.
+const ALL_LOG_COLUMNS: Exclude<keyof SpendLogTable, (typeof LOG_COLUMNS)[number]> extends never
+  ? true
+  : never = true;
+void ALL_LOG_COLUMNS;
+
 export class SpendRepository {
-  constructor(private readonly db: Db) {}
+  private readonly insertLog: ((log: SpendLogTable) => boolean) | undefined;
+
+  /**
+   * `sqlite`: the connection under `db` when it is SQLite. The spend log is then written one row
+   * at a time through one prepared statement, reused for every row: compiling and preparing a
+   * multi-row INSERT costs more per row than the row itself.
+   */
+  constructor(
+    private readonly db: Db,
+    sqlite?: BetterSqlite3.Database,
+  ) {
+    if (sqlite) {
+      const statement = sqlite.prepare(
+        `INSERT INTO spend_logs (${LOG_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
+          `VALUES (${LOG_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (request_id) DO NOTHING`,
+      );
+      this.insertLog = (log) => statement.run(LOG_COLUMNS.map((c) => log[c])).changes === 1;
+    }
+  }
 
   /**
    * Records a batch at `now`; resolves to how many rows were new (the others were already
@@ -62,7 +113,12 @@ export class SpendRepository {
     if (unique.length === 0) return 0;
     return transact(this.db, async (trx) => {
       const added = new Set<string>();
-      for (const part of chunks(unique)) {
+      const insertLog = this.insertLog;
+      if (insertLog) {
+        // Synchronous, on the transaction's own connection.
+        for (const { log } of unique) if (insertLog(log)) added.add(log.request_id);
+      }
+      for (const part of insertLog ? [] : chunks(unique)) {
         const inserted = await trx
           .insertInto('spend_logs')
           .values(part.map((r) => r.log))
