@@ -29,7 +29,7 @@ for (const database of await testDatabases()) {
     let api: AdminClient;
     const counts = async () => {
       const { db } = opened.database;
-      const [keys, users, teams] = await Promise.all(
+      const rows = await Promise.all(
         (['keys', 'users', 'teams'] as const).map((t) =>
           db
             .selectFrom(t)
@@ -37,7 +37,7 @@ for (const database of await testDatabases()) {
             .executeTakeFirstOrThrow(),
         ),
       );
-      return [keys.n, users.n, teams.n].map(Number);
+      return rows.map((row) => Number(row.n));
     };
 
     before(async () => {
