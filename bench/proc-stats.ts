@@ -88,16 +88,27 @@ export function readThreadCpuMicros(pid: number, ticksPerSecond: number): Map<st
   return byName;
 }
 
-/** Peak resident set size (VmHWM) summed over the process tree, in MiB; NaN once it is gone. */
-export function readPeakRssMiB(root: number): number {
+/** A memory field of /proc/<pid>/status summed over the process tree, in MiB; NaN once it is gone. */
+function readTreeMemoryMiB(root: number, field: 'VmHWM' | 'VmRSS'): number {
+  const pattern = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm');
   let kib = Number.NaN;
   for (const pid of processTree(root)) {
     try {
-      const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const match = pattern.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       kib = (Number.isNaN(kib) ? 0 : kib) + Number(match?.[1] ?? 0);
     } catch {
       // Gone already; nothing to add.
     }
   }
   return kib / 1024;
+}
+
+/** Peak resident set size (VmHWM) summed over the process tree, in MiB; NaN once it is gone. */
+export function readPeakRssMiB(root: number): number {
+  return readTreeMemoryMiB(root, 'VmHWM');
+}
+
+/** Current resident set size (VmRSS) summed over the process tree, in MiB. */
+export function readRssMiB(root: number): number {
+  return readTreeMemoryMiB(root, 'VmRSS');
 }

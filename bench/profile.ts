@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_POSTGRES_URL } from './bench-database.js';
+import { DEFAULT_REDIS_URL } from './bench-redis.js';
 import { compileStandalone } from './compile-standalone.js';
 import { summarizeProfile, type TimeShare } from './cpu-profile-summary.js';
 import { LoadClient } from './load-client.js';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
         `--cpu-prof-interval=${values.interval}`,
       ],
       postgresUrl: process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
+      redisUrl: process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,
     });
     if (target === undefined) throw new Error('no target');
     const running = await target.start();

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_POSTGRES_URL } from './bench-database.js';
+import { DEFAULT_REDIS_URL } from './bench-redis.js';
 import { compileStandalone } from './compile-standalone.js';
 import { LoadClient } from './load-client.js';
 import { jobFor, measurePhase, type Phase, type PhaseSubject } from './measure-phase.js';
@@ -183,6 +184,7 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
       workDir,
       nodeArgs: [],
       postgresUrl: process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
+      redisUrl: process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,
       baselineRoot: options.baselineRoot,
     };
     const skipped: Skipped[] = [];

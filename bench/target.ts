@@ -33,6 +33,8 @@ export interface TargetContext {
   nodeArgs: string[];
   /** A PostgreSQL server URL whose role may create databases, for the PostgreSQL targets. */
   postgresUrl: string;
+  /** A Redis server for the cluster-mode target, used under a key prefix of its own. */
+  redisUrl: string;
   /** Another checkout of Tollgate, built (`--baseline`), for the `baseline*` targets. */
   baselineRoot?: string;
 }

@@ -1,8 +1,10 @@
 // The registry of benchmark targets, by the name used with --targets.
 import { createPostgresDatabase, createSqliteDatabase } from './bench-database.js';
+import { createRedisEnvironment } from './bench-redis.js';
 import { compileStandalone } from './compile-standalone.js';
+import { portkey } from './portkey-target.js';
 import { loopbackUrl, type Target, type TargetContext, type TargetFactory } from './target.js';
-import { createTollgateTarget } from './tollgate-target.js';
+import { createTollgateTarget, FULL_PATH_KEY_REQUEST } from './tollgate-target.js';
 
 const START_TIMEOUT_MS = 20_000;
 
@@ -61,6 +63,34 @@ const tollgateVkeyPostgres: TargetFactory = (context) =>
     createDatabase: () => createPostgresDatabase(context.postgresUrl),
   });
 
+/** The full path of the design notes: virtual key, model access, budget and rate-limit
+ * admission, pricing, spend booking and the spend log. */
+const tollgateFullSqlite: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'tollgate-full-sqlite',
+    description: 'Tollgate, full path (key with budget, rpm/tpm, parallel limit; priced), SQLite',
+    createDatabase: () => createSqliteDatabase(context.workDir, 'tollgate-full-sqlite'),
+    keyRequest: FULL_PATH_KEY_REQUEST,
+  });
+
+const tollgateFullPostgres: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'tollgate-full-postgres',
+    description: 'Tollgate, full path, fresh PostgreSQL database',
+    createDatabase: () => createPostgresDatabase(context.postgresUrl),
+    keyRequest: FULL_PATH_KEY_REQUEST,
+  });
+
+/** One replica in cluster mode: admission counters and cache invalidations go through Redis. */
+const tollgateCluster: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'tollgate-cluster',
+    description: 'Tollgate, full path, cluster mode: PostgreSQL + Redis (own key prefix)',
+    createDatabase: () => createPostgresDatabase(context.postgresUrl),
+    createEnvironment: () => createRedisEnvironment(context.redisUrl),
+    keyRequest: FULL_PATH_KEY_REQUEST,
+  });
+
 /** Another build of Tollgate (`--baseline <dir>`), measured in the same run: a before/after
  * comparison whose two sides share every phase's machine conditions. */
 function baselineRoot(context: TargetContext): string {
@@ -88,15 +118,21 @@ const baselineVkeySqlite: TargetFactory = (context) =>
 export const DEFAULT_TARGETS = [
   'direct',
   'bare',
+  'portkey',
   'tollgate',
-  'tollgate-vkey-sqlite',
-  'tollgate-vkey-postgres',
+  'tollgate-full-sqlite',
+  'tollgate-full-postgres',
+  'tollgate-cluster',
 ];
 
 export const TARGETS: Readonly<Record<string, TargetFactory>> = {
   direct,
   bare,
+  portkey,
   tollgate,
+  'tollgate-full-sqlite': tollgateFullSqlite,
+  'tollgate-full-postgres': tollgateFullPostgres,
+  'tollgate-cluster': tollgateCluster,
   'tollgate-vkey-sqlite': tollgateVkeySqlite,
   'tollgate-vkey-postgres': tollgateVkeyPostgres,
   baseline,

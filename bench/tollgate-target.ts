@@ -17,7 +17,24 @@ const START_TIMEOUT_MS = 60_000;
 const BUILD_TIMEOUT_MS = 300_000;
 const ADMIN_TIMEOUT_MS = 10_000;
 /** The virtual key's settings: the bench model only, and a budget the run cannot exhaust. */
-const VIRTUAL_KEY_REQUEST = { models: ['bench-model'], max_budget: 1000 };
+export const VIRTUAL_KEY_REQUEST: Readonly<Record<string, unknown>> = {
+  models: ['bench-model'],
+  max_budget: 1000,
+};
+/** The full path's key: a budget with a reset window and every rate limit, each set far above what
+ * a run can reach (and within the store's 32-bit integer columns), so admission checks and books
+ * all of them on every call without ever refusing one. */
+export const FULL_PATH_KEY_REQUEST: Readonly<Record<string, unknown>> = {
+  models: ['bench-model'],
+  max_budget: 1_000_000,
+  budget_duration: '30d',
+  rpm_limit: 1_000_000_000,
+  tpm_limit: 2_000_000_000,
+  max_parallel_requests: 100_000,
+};
+/** Prices of the bench model in the config (USD per token), so every call is priced and its cost
+ * booked against the key's budget. */
+const BENCH_MODEL_PRICES = { input_cost_per_token: 0.000001, output_cost_per_token: 0.000002 };
 
 export interface TollgateVariant {
   name: string;
@@ -28,6 +45,18 @@ export interface TollgateVariant {
   /** The checkout whose dist/main.js runs; the bench's own by default. A checkout other than the
    * bench's own must be built already. */
   root?: string;
+  /** The /key/generate body of the clients' virtual key (with a store); VIRTUAL_KEY_REQUEST by
+   * default. */
+  keyRequest?: Readonly<Record<string, unknown>>;
+  /** Extra environment of the gateway (e.g. REDIS_URL for cluster mode), prepared before it
+   * starts and cleaned up after it stops. */
+  createEnvironment?: () => Promise<BenchEnvironment>;
+}
+
+export interface BenchEnvironment {
+  env: Record<string, string>;
+  /** Removes what the gateway left behind (e.g. its Redis keys); called once it has stopped. */
+  cleanup(): Promise<void>;
 }
 
 function newestSourceMs(dir: string): number {
@@ -68,6 +97,7 @@ function writeConfig(context: TargetContext, variant: TollgateVariant): string {
           api_base: `${context.upstreamUrl}/v1`,
           api_key: 'sk-upstream',
         },
+        model_info: BENCH_MODEL_PRICES,
       },
     ],
     general_settings: { master_key: MASTER_KEY },
@@ -78,11 +108,14 @@ function writeConfig(context: TargetContext, variant: TollgateVariant): string {
 }
 
 /** Creates a virtual key with the master key and returns it. */
-async function generateVirtualKey(url: string): Promise<string> {
+async function generateVirtualKey(
+  url: string,
+  keyRequest: Readonly<Record<string, unknown>>,
+): Promise<string> {
   const res = await request(`${url}/key/generate`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${MASTER_KEY}` },
-    body: JSON.stringify(VIRTUAL_KEY_REQUEST),
+    body: JSON.stringify(keyRequest),
     headersTimeout: ADMIN_TIMEOUT_MS,
     bodyTimeout: ADMIN_TIMEOUT_MS,
   });
@@ -111,6 +144,7 @@ export function createTollgateTarget(context: TargetContext, variant: TollgateVa
       const configPath = writeConfig(context, variant);
       const port = await findFreePort();
       const database = await variant.createDatabase?.();
+      const extra = await variant.createEnvironment?.();
       const args = [
         ...context.nodeArgs,
         entry,
@@ -125,6 +159,9 @@ export function createTollgateTarget(context: TargetContext, variant: TollgateVa
       // default ./tollgate.db in the working directory) never decides what is measured.
       const env: NodeJS.ProcessEnv = { ...process.env, LITELLM_LOG: 'ERROR' };
       delete env.TOLLGATE_DATABASE_URL;
+      // Likewise for cluster mode: only a variant that asks for Redis gets one.
+      for (const name of ['REDIS_URL', 'REDIS_HOST', 'TOLLGATE_REDIS_PREFIX']) delete env[name];
+      Object.assign(env, extra?.env);
       if (database === undefined) {
         args.push('--no-database');
         delete env.DATABASE_URL;
@@ -139,6 +176,9 @@ export function createTollgateTarget(context: TargetContext, variant: TollgateVa
           async () => {
             await database?.drop();
           },
+          async () => {
+            await extra?.cleanup();
+          },
         ]));
       try {
         service = context.processes.spawn(variant.name, process.execPath, args, {
@@ -147,7 +187,10 @@ export function createTollgateTarget(context: TargetContext, variant: TollgateVa
         });
         const url = loopbackUrl(port);
         await service.readyHttp(`${url}/health/liveliness`, START_TIMEOUT_MS);
-        const clientKey = database === undefined ? MASTER_KEY : await generateVirtualKey(url);
+        const clientKey =
+          database === undefined
+            ? MASTER_KEY
+            : await generateVirtualKey(url, variant.keyRequest ?? VIRTUAL_KEY_REQUEST);
         return { url, pid: service.pid, headers: { authorization: `Bearer ${clientKey}` }, stop };
       } catch (e: unknown) {
         await stop().catch(() => undefined);
