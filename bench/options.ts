@@ -19,7 +19,13 @@ export interface BenchOptions {
   outDir: string;
   /** Another built checkout of Tollgate, for the baseline targets. */
   baselineRoot?: string;
+  /** Soak mode (`--soak <s>`): this long at `soakRate` per target, instead of the phases. */
+  soak?: { seconds: number; windowS: number; ratePerS: number };
 }
+
+/** What a soak measures unless --targets / --scenarios say otherwise. */
+const SOAK_TARGETS = ['tollgate-full-sqlite'];
+const SOAK_SCENARIOS = ['chat'];
 
 export const HELP = `Usage: npm run bench -- [options]
 
@@ -30,7 +36,7 @@ Options:
   --duration <s>         seconds per measured phase (default 2.5; --quick: 1)
   --warmup <s>           unmeasured load per target and scenario before measuring (default 1)
   --reps <n>             interleaved repetitions; medians are reported (default 3; --quick: 1)
-  --rates <list>         open-loop rates in req/s for latency (default 200,400)
+  --rates <list>         open-loop rates in req/s for latency (default 200,400,800)
   --scenarios <list>     ${SCENARIOS.map((s) => s.name).join(',')} (default: all)
   --targets <list>       ${Object.keys(TARGETS).join(',')} (default: ${DEFAULT_TARGETS.join(',')});
                          direct is always added, as the latency baseline
@@ -42,6 +48,11 @@ Options:
                          in the same run as the targets baseline and baseline-vkey-sqlite
                          (adds them when --targets names neither): a before/after comparison
   --quick                a smoke run of under a minute: --duration 1 --warmup 0.5 --reps 1
+  --soak <s>             soak mode: each target in turn (default tollgate-full-sqlite, scenario
+                         chat) at a fixed open-loop rate for <s> seconds, reporting RSS, p50/p99,
+                         CPU and errors per window (writes soak.{json,md})
+  --soak-rate <n>        req/s during a soak (default 400)
+  --soak-window <s>      length of a soak window (default 60)
   --help                 this text
 
 Environment:
@@ -83,21 +94,38 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
       duration: { type: 'string' },
       warmup: { type: 'string' },
       reps: { type: 'string' },
-      rates: { type: 'string', default: '200,400' },
-      scenarios: { type: 'string', default: SCENARIOS.map((s) => s.name).join(',') },
-      targets: { type: 'string', default: DEFAULT_TARGETS.join(',') },
+      rates: { type: 'string', default: '200,400,800' },
+      scenarios: { type: 'string' },
+      targets: { type: 'string' },
       concurrency: { type: 'string', default: '32' },
       chunks: { type: 'string', default: '8' },
       'chunk-delay-ms': { type: 'string', default: '0' },
       out: { type: 'string', default: 'bench/results' },
       baseline: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      soak: { type: 'string' },
+      'soak-rate': { type: 'string', default: '400' },
+      'soak-window': { type: 'string', default: '60' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return undefined;
   const quick = values.quick;
-  let targets = checkNames('targets', list(values.targets), Object.keys(TARGETS));
+  const soak =
+    values.soak === undefined
+      ? undefined
+      : {
+          seconds: positive('soak', values.soak),
+          windowS: positive('soak-window', values['soak-window']),
+          ratePerS: positive('soak-rate', values['soak-rate']),
+        };
+  const defaultTargets = soak === undefined ? DEFAULT_TARGETS : SOAK_TARGETS;
+  const defaultScenarios = soak === undefined ? SCENARIOS.map((s) => s.name) : SOAK_SCENARIOS;
+  let targets = checkNames(
+    'targets',
+    values.targets === undefined ? defaultTargets : list(values.targets),
+    Object.keys(TARGETS),
+  );
   const baselineRoot = values.baseline === undefined ? undefined : resolve(values.baseline);
   if (baselineRoot !== undefined && !targets.some((t) => t.startsWith('baseline'))) {
     targets = [...targets, 'baseline', 'baseline-vkey-sqlite'];
@@ -109,14 +137,16 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     rates: list(values.rates).map((rate) => positive('rates', rate)),
     scenarios: checkNames(
       'scenarios',
-      list(values.scenarios),
+      values.scenarios === undefined ? defaultScenarios : list(values.scenarios),
       SCENARIOS.map((s) => s.name),
     ),
-    targets: targets.includes('direct') ? targets : ['direct', ...targets],
+    // A soak measures one process over time, with nothing to subtract.
+    targets: targets.includes('direct') || soak !== undefined ? targets : ['direct', ...targets],
     concurrency: Math.round(positive('concurrency', values.concurrency)),
     chunks: Math.round(positive('chunks', values.chunks)),
     chunkDelayMs: positive('chunk-delay-ms', values['chunk-delay-ms'], true),
     outDir: values.out,
     baselineRoot,
+    soak,
   };
 }

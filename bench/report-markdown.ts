@@ -1,7 +1,12 @@
 // Renders a run as the markdown tables printed at the end and saved as latest.md.
 import type { RunReport } from './run-report.js';
 import { median } from './stats.js';
-import { BASELINE_TARGET, YARDSTICK_TARGET, type ScenarioSummary } from './summarize.js';
+import {
+  BASELINE_TARGET,
+  COMPETITOR_TARGET,
+  YARDSTICK_TARGET,
+  type ScenarioSummary,
+} from './summarize.js';
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
@@ -61,12 +66,16 @@ function scenarioTable(report: RunReport, scenario: string): string[] {
     if (stream) heads.push(`TTFB p50 @${rate}/s`);
     return heads;
   });
+  const competitor = rows.some((s) => s.target === COMPETITOR_TARGET);
+  const vsCompetitor = competitor ? [`vs ${COMPETITOR_TARGET}`] : [];
   const heads = [
     'target',
     'req/s',
     `vs ${YARDSTICK_TARGET}`,
+    ...vsCompetitor,
     'CPU µs/req',
     `vs ${YARDSTICK_TARGET}`,
+    ...vsCompetitor,
     ...latencyHeads,
     'errors',
   ];
@@ -82,8 +91,10 @@ function scenarioTable(report: RunReport, scenario: string): string[] {
         s.target,
         count(s.throughputPerS),
         ratio(s.throughputVsBare),
+        ...(competitor ? [ratio(s.throughputVsPortkey)] : []),
         count(s.cpuUsPerRequest),
         ratio(s.cpuVsBare),
+        ...(competitor ? [ratio(s.cpuVsPortkey)] : []),
         ...latencyCells(s, stream),
         count(s.errors),
       ]),
@@ -93,6 +104,45 @@ function scenarioTable(report: RunReport, scenario: string): string[] {
   const errors = rows.filter((s) => s.firstError !== undefined);
   for (const s of errors)
     lines.push('', `${s.target} first error: \`${(s.firstError ?? '').replace(/\s+/g, ' ')}\``);
+  lines.push('');
+  return lines;
+}
+
+function soakTable(report: RunReport): string[] {
+  const windows = report.soak ?? [];
+  if (windows.length === 0) return [];
+  const plan = report.options.soak;
+  const lines = [
+    `### Soak: ${plan?.ratePerS ?? '?'} req/s open loop, ${plan?.windowS ?? '?'} s windows`,
+    '',
+    row([
+      'target',
+      'scenario',
+      'end s',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'CPU µs/req',
+      'RSS MiB',
+      'errors',
+    ]),
+    row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
+  ];
+  for (const w of windows) {
+    lines.push(
+      row([
+        w.target,
+        w.scenario,
+        count(w.endS),
+        count(w.achievedPerS),
+        ms(w.p50Ms),
+        ms(w.p99Ms),
+        count(w.cpuUsPerRequest),
+        count(w.rssMiB),
+        count(w.errors),
+      ]),
+    );
+  }
   lines.push('');
   return lines;
 }
@@ -115,6 +165,7 @@ export function renderMarkdown(report: RunReport): string {
     '',
   ];
   for (const scenario of options.scenarios) lines.push(...scenarioTable(report, scenario));
+  lines.push(...soakTable(report));
   lines.push('### Peak memory', '', row(['target', 'peak RSS MiB']), row(['---', '---:']));
   for (const target of report.targets) lines.push(row([target.name, count(target.peakRssMiB)]));
   lines.push('');

@@ -1,5 +1,6 @@
 // The record of one run, as written to bench/results/latest.json.
 import type { BenchOptions } from './options.js';
+import type { SoakWindow } from './soak.js';
 import type { PhaseSample, ScenarioSummary } from './summarize.js';
 
 export interface Skipped {
@@ -28,4 +29,6 @@ export interface RunReport {
   summaries: ScenarioSummary[];
   skipped: Skipped[];
   samples: PhaseSample[];
+  /** Soak mode only: every window of every target. */
+  soak?: SoakWindow[];
 }

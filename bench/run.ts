@@ -18,6 +18,7 @@ import { ProcessGroup } from './process-group.js';
 import { renderMarkdown } from './report-markdown.js';
 import type { RunReport, Skipped } from './run-report.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
+import { soak, type SoakWindow } from './soak.js';
 import { summarize, type PhaseSample } from './summarize.js';
 import { loopbackUrl, type RunningTarget, type Target } from './target.js';
 import { createTargets } from './targets.js';
@@ -48,6 +49,9 @@ function treeRevision(): string {
 }
 
 function plannedSeconds(options: BenchOptions): number {
+  if (options.soak !== undefined) {
+    return options.targets.length * options.scenarios.length * options.soak.seconds;
+  }
   const cells = options.targets.length * options.scenarios.length;
   const phases = 1 + options.rates.length;
   return cells * (options.warmupS + options.reps * phases * (options.durationS + SETTLE_MS / 1000));
@@ -191,7 +195,20 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
     await startTargets(createTargets(options.targets, context), started, skipped);
     const scenarios = SCENARIOS.filter((s) => options.scenarios.includes(s.name));
     const subjects = await checkSubjects(started, scenarios, skipped);
-    const samples = await measure(load, subjects, options);
+    const soakWindows: SoakWindow[] = [];
+    const samples = options.soak === undefined ? await measure(load, subjects, options) : [];
+    for (const subject of options.soak === undefined ? [] : subjects) {
+      const plan = options.soak ?? { seconds: 0, windowS: 1, ratePerS: 1 };
+      soakWindows.push(
+        ...(await soak(load, subject, plan, (w) =>
+          log(
+            `soak ${w.target} ${w.scenario} ${w.endS} s: ${Math.round(w.achievedPerS)} req/s, ` +
+              `p50 ${w.p50Ms.toFixed(2)} p99 ${w.p99Ms.toFixed(2)} ms, ${w.errors} errors, ` +
+              `RSS ${Math.round(w.rssMiB)} MiB`,
+          ),
+        )),
+      );
+    }
     const targets = started.map(({ target, running }) => ({
       name: target.name,
       description: target.description,
@@ -219,6 +236,7 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
       summaries: summarize(samples, options.targets, options.scenarios, options.rates),
       skipped,
       samples,
+      ...(options.soak !== undefined && { soak: soakWindows }),
     };
   } finally {
     await stopTargets(started);
@@ -230,10 +248,12 @@ async function run(options: BenchOptions, processes: ProcessGroup): Promise<RunR
 function writeReport(report: RunReport, markdown: string, outDir: string): void {
   const dir = resolve(repoRoot, outDir);
   mkdirSync(dir, { recursive: true });
+  // A soak is kept apart from the latest comparison run rather than replacing it.
+  const base = report.soak === undefined ? 'latest' : 'soak';
   // JSON writes a figure that could not be measured (NaN) as null.
-  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(join(dir, 'latest.md'), markdown);
-  log(`wrote ${join(dir, 'latest.json')} and latest.md`);
+  writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(dir, `${base}.md`), markdown);
+  log(`wrote ${join(dir, `${base}.json`)} and ${base}.md`);
 }
 
 async function main(): Promise<number> {
@@ -261,7 +281,7 @@ async function main(): Promise<number> {
     const markdown = renderMarkdown(report);
     writeReport(report, markdown, options.outDir);
     process.stdout.write(`\n${markdown}`);
-    return report.summaries.length > 0 ? 0 : 1;
+    return report.summaries.length > 0 || (report.soak?.length ?? 0) > 0 ? 0 : 1;
   } finally {
     await processes.stopAll();
   }

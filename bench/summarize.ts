@@ -35,8 +35,11 @@ export interface ScenarioSummary {
   scenario: string;
   throughputPerS: number;
   throughputVsBare: number;
+  /** Against the Portkey gateway in the same repetition; NaN when it was not measured. */
+  throughputVsPortkey: number;
   cpuUsPerRequest: number;
   cpuVsBare: number;
+  cpuVsPortkey: number;
   rates: RateSummary[];
   errors: number;
   firstError?: string;
@@ -44,6 +47,8 @@ export interface ScenarioSummary {
 
 export const BASELINE_TARGET = 'direct';
 export const YARDSTICK_TARGET = 'bare';
+/** The other TypeScript gateway, the second reference for ratios. */
+export const COMPETITOR_TARGET = 'portkey';
 
 /** One figure of a sample; undefined when the sample has no such figure. */
 type Pick = (sample: PhaseSample) => number | undefined;
@@ -103,8 +108,10 @@ export function summarize(
         scenario,
         throughputPerS: across(undefined, throughput),
         throughputVsBare: over(YARDSTICK_TARGET, throughput),
+        throughputVsPortkey: over(COMPETITOR_TARGET, throughput),
         cpuUsPerRequest: across(undefined, cpu),
         cpuVsBare: over(YARDSTICK_TARGET, cpu),
+        cpuVsPortkey: over(COMPETITOR_TARGET, cpu),
         rates: rates.map((rate) => ({
           ratePerS: rate,
           achievedPerS: across(rate, throughput),
