@@ -38,6 +38,8 @@ function recordingLogger() {
 /** A shared store that works, or fails every call while `down` is set. */
 class SwitchableStore implements CounterStore {
   down = false;
+  /** Settles sent while set never get an answer (a link cut with the command on the wire). */
+  hangSettles = false;
   calls = 0;
   private readonly inner = new LocalCounterStore();
   admit(plan: AdmitPlan) {
@@ -46,6 +48,7 @@ class SwitchableStore implements CounterStore {
     return Promise.resolve(this.inner.admit(plan));
   }
   settle(settlement: Settlement) {
+    if (this.hangSettles) return new Promise<void>(() => {});
     if (this.down) return Promise.reject(new Error('connection refused'));
     this.inner.settle(settlement);
     return Promise.resolve();
@@ -165,5 +168,24 @@ describe('failover counter store', () => {
     inFlight.settle(0.25, 10);
     second.settle(0.25, 10);
     await admission.admit(makeRequest([key]));
+  });
+
+  test('a settle Redis never answered still holds its money when the outage begins', async () => {
+    const shared = new SwitchableStore();
+    const { logger } = recordingLogger();
+    const store = new FailoverCounterStore({ shared, logger, timeoutMs: 20 });
+    const admission = new CounterAdmission({ store, maxWaitMs: 50, retryIntervalMs: 10 });
+    const key = makeScope('key', 'k1', { maxBudget: 1.75 });
+
+    const first = await admission.admit(makeRequest([key]));
+    shared.hangSettles = true;
+    first.settle(0.875, 10);
+    shared.down = true;
+    await admission.admit(makeRequest([key]));
+    await assert.rejects(
+      async () => admission.admit(makeRequest([key])),
+      /Budget has been exceeded!/,
+      'the call whose settle is lost in the cut still counts',
+    );
   });
 });

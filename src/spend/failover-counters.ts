@@ -143,12 +143,17 @@ export class FailoverCounterStore implements CounterStore {
       this.owe(settlement);
       return this.local.settle(settlement);
     }
-    this.sharedInFlight.delete(settlement.reservationId);
-    // Held locally too when an outage began while it was in flight: its settle frees that hold.
-    const heldHere = this.adopted.delete(settlement.reservationId);
+    const id = settlement.reservationId;
+    // In flight until Redis has taken the settle: an outage that begins meanwhile must count it.
+    // Held locally too when an outage began before it ended: the settle frees that hold.
+    const ended = (): boolean => {
+      this.sharedInFlight.delete(id);
+      return this.adopted.delete(id);
+    };
     const attempt = this.shared.settle(settlement);
     return withTimeout(attempt, this.timeoutMs).then(
       () => {
+        const heldHere = ended();
         for (const line of settlement.budgets) add(this.lastShared, line, settlement.cost, false);
         // A local counter started earlier (an admission that timed out) keeps counting this
         // replica's spend, so a fallback that goes on from it does not forget these calls.
@@ -160,7 +165,8 @@ export class FailoverCounterStore implements CounterStore {
       },
       (error: unknown) => {
         this.failed(error);
-        // Keep the cost and tokens here; nothing of this request is held locally.
+        const heldHere = ended();
+        // Keep the cost and tokens here; only what the outage adopted is held locally.
         this.owe(settlement);
         // A settle that timed out may still reach Redis: then it is owed no more.
         Promise.resolve(attempt).then(
@@ -210,9 +216,12 @@ export class FailoverCounterStore implements CounterStore {
     if (!spent) return;
     lines.forEach((line, i) => {
       const amount = spent[i];
-      if (amount !== undefined && Number.isFinite(amount)) {
-        this.lastShared.set(line.key, { windowEnd: line.windowEnd, amount });
-      }
+      if (amount === undefined || !Number.isFinite(amount)) return;
+      // Spend only grows within a window: an answer computed before one of this replica's
+      // settles (and read after it) must not take that settle back.
+      const known = this.lastShared.get(line.key);
+      if (known && known.windowEnd === line.windowEnd && known.amount >= amount) return;
+      this.lastShared.set(line.key, { windowEnd: line.windowEnd, amount });
     });
   }
 
