@@ -287,42 +287,81 @@ describe('hostile input', () => {
     }
   });
 
-  it('never sends a call to a host the client names, nor with headers it adds (CVE-2024-6587)', async () => {
-    const redirects = {
-      api_base: `${attacker.url}/v1`,
-      base_url: `${attacker.url}/v1`,
-      azure_endpoint: attacker.url,
-      aws_bedrock_runtime_endpoint: attacker.url,
-      vertex_api_base: attacker.url,
-      api_key: 'sk-client-supplied',
+  it('refuses a body that names a host or credential for the upstream (CVE-2024-6587)', async () => {
+    const redirects: [string, Record<string, unknown>][] = [
+      ['api_base', { api_base: `${attacker.url}/v1` }],
+      ['base_url', { base_url: `${attacker.url}/v1` }],
+      ['azure_endpoint', { azure_endpoint: attacker.url }],
+      ['aws_bedrock_runtime_endpoint', { aws_bedrock_runtime_endpoint: attacker.url }],
+      ['vertex_api_base', { vertex_api_base: attacker.url }],
+      ['api_key', { api_key: 'sk-client-supplied' }],
+      ['metadata.nested.base_url', { metadata: { nested: { base_url: attacker.url } } }],
+      ['litellm_params.api_base', { litellm_params: { api_base: attacker.url } }],
+      ['metadata.callbacks', { metadata: { callbacks: ['langfuse'] } }],
+    ];
+    fixture.upstream.reset();
+    for (const model of ['upstream-gpt', 'db-gpt', 'gpt-4o-mini']) {
+      for (const path of ['/v1/chat/completions', '/v1/messages']) {
+        for (const [field, extra] of redirects) {
+          const body = {
+            model,
+            max_tokens: 5,
+            messages: [{ role: 'user', content: 'hi' }],
+            ...extra,
+          };
+          const response = await post(path, JSON.stringify(body));
+          const text = await response.text();
+          assert.equal(response.status, 400, `${model} ${path} ${field}: ${text.slice(0, 200)}`);
+          assert.ok(text.includes(field), `${field} is named: ${text.slice(0, 200)}`);
+        }
+      }
+    }
+    assert.equal(attacker.requests.length, 0, 'the client-named host got a request');
+    assert.equal(fixture.upstream.requests.length, 0, 'a refused body reaches no upstream');
+  });
+
+  it('leaves what the model reads alone: image URLs and tool schemas with *_url fields pass', async () => {
+    fixture.upstream.reset();
+    const body = {
+      model: 'upstream-gpt',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'what is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } },
+          ],
+        },
+      ],
+      tools: [
+        {
+          type: 'function',
+          function: {
+            name: 'notify',
+            parameters: { type: 'object', properties: { callback_url: { type: 'string' } } },
+          },
+        },
+      ],
+    };
+    const response = await post('/v1/chat/completions', JSON.stringify(body));
+    assert.equal(response.status, 200, await response.text());
+  });
+
+  it('never forwards headers a client adds in the body', async () => {
+    fixture.upstream.reset();
+    const body = {
+      model: 'upstream-gpt',
+      messages: [{ role: 'user', content: 'hi' }],
       extra_headers: {
         'x-evil': '1',
         authorization: 'Bearer sk-client-supplied',
         host: 'attacker',
       },
       headers: { 'x-evil': '1' },
-      metadata: { api_base: attacker.url, nested: { base_url: attacker.url } },
-      litellm_params: { api_base: attacker.url },
     };
-    fixture.upstream.reset();
-    for (const model of ['upstream-gpt', 'db-gpt', 'gpt-4o-mini']) {
-      for (const path of ['/v1/chat/completions', '/v1/messages']) {
-        const body = {
-          model,
-          max_tokens: 5,
-          messages: [{ role: 'user', content: 'hi' }],
-          ...redirects,
-        };
-        const response = await post(path, JSON.stringify(body));
-        const text = await response.text();
-        assert.ok(
-          response.status < 500,
-          `${model} ${path}: ${response.status} ${text.slice(0, 200)}`,
-        );
-      }
-    }
-    assert.equal(attacker.requests.length, 0, 'the client-named host got a request');
-    assert.ok(fixture.upstream.requests.length > 0, 'the configured upstream was called');
+    const response = await post('/v1/chat/completions', JSON.stringify(body));
+    assert.ok(response.status < 500, await response.text());
+    assert.equal(attacker.requests.length, 0);
     for (const request of fixture.upstream.requests) {
       assert.match(String(request.headers.authorization), /^Bearer sk-provider-(config|db)-/);
       assert.equal(request.headers['x-evil'], undefined);

@@ -19,6 +19,7 @@ import {
   type ProviderAdapter,
 } from '../providers/types.js';
 import { callOnce, openStream, type OpenedStream, type Timeouts } from './call-upstream.js';
+import { refuseClientRouting } from './client-routing-fields.js';
 import { completionViaChat } from './completion-via-chat.js';
 import type { Router } from './router/router.js';
 import { toGatewayError } from './to-gateway-error.js';
@@ -90,6 +91,7 @@ export class ProxyService {
     io: { requestId: string; signal: AbortSignal; callType?: CallType },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
+    refuseClientRouting(body);
     // Key and team aliases rewrite the model first; access is checked on where it leads.
     const target = principal.resolveModelAlias(body.model);
     if (target !== body.model) body = { ...body, model: target };

@@ -1,0 +1,88 @@
+/**
+ * Refuses request bodies that try to choose where or with what a call goes: `api_base`,
+ * `base_url`, `api_key`, provider endpoints and credentials (`azure_endpoint`, `aws_*`,
+ * `vertex_*`, any `*_url` / `*_endpoint`), logging callbacks, at any depth. The gateway picks
+ * upstream hosts and credentials from its own config only (CVE-2024-6587: a client `api_base`
+ * received the server's provider key). What the model reads (messages, tools, schemas) is not
+ * searched: those keys belong to the user's content, not to the gateway.
+ */
+import { GatewayError } from '../errors/gateway-error.js';
+
+const EXACT = new Set([
+  'api_base',
+  'base_url',
+  'api_key',
+  'azure_endpoint',
+  'azure_ad_token',
+  'callbacks',
+  'success_callback',
+  'failure_callback',
+  'user_config',
+]);
+
+const PREFIXES = ['aws_', 'vertex_', 'langfuse_', 's3_'];
+const SUFFIXES = ['_url', '_endpoint', '_api_base', '_base_url'];
+
+/** Content the model reads, where any key name is the user's own business. */
+const CONTENT = new Set([
+  'messages',
+  'tools',
+  'functions',
+  'tool_choice',
+  'response_format',
+  'input',
+  'prompt',
+  'system',
+  'contents',
+]);
+
+/** Keys of content parts that carry a URL for the model to read, not for the gateway to call. */
+const CONTENT_URLS = new Set(['image_url', 'audio_url', 'video_url', 'file_url', 'document_url']);
+
+/** Throws a 400 naming the first field that would steer the upstream call. */
+export function refuseClientRouting(body: object): void {
+  const found = find(body as Record<string, unknown>, '', 0);
+  if (found === undefined) return;
+  throw new GatewayError(
+    'bad_request',
+    `Rejected Request: ${found} is not allowed in request body. The gateway chooses upstream hosts and credentials from its own configuration.`,
+    { param: found },
+  );
+}
+
+function find(value: Record<string, unknown>, path: string, depth: number): string | undefined {
+  // Bodies nested this deep are refused earlier (server/body-depth.ts); stop regardless.
+  if (depth > 100) return undefined;
+  for (const key of Object.keys(value)) {
+    if (depth === 0 && CONTENT.has(key)) continue;
+    const where = path === '' ? key : `${path}.${key}`;
+    if (steers(key)) return where;
+    const child = value[key];
+    if (child !== null && typeof child === 'object') {
+      const nested = Array.isArray(child)
+        ? findInArray(child, where, depth + 1)
+        : find(child as Record<string, unknown>, where, depth + 1);
+      if (nested !== undefined) return nested;
+    }
+  }
+  return undefined;
+}
+
+function findInArray(items: unknown[], path: string, depth: number): string | undefined {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item === null || typeof item !== 'object') continue;
+    const where = `${path}[${i}]`;
+    const nested = Array.isArray(item)
+      ? findInArray(item, where, depth + 1)
+      : find(item as Record<string, unknown>, where, depth + 1);
+    if (nested !== undefined) return nested;
+  }
+  return undefined;
+}
+
+function steers(key: string): boolean {
+  if (EXACT.has(key)) return true;
+  if (CONTENT_URLS.has(key)) return false;
+  return PREFIXES.some((p) => key.startsWith(p)) || SUFFIXES.some((s) => key.endsWith(s));
+}
