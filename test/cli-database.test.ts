@@ -140,13 +140,14 @@ describe('tollgate migrate', () => {
         'applied 0003-models',
         'applied 0004-spend',
         'applied 0005-sessions-invitations',
-        '5 migration(s) applied; now at 0005-sessions-invitations',
+        'applied 0006-team-list-order',
+        '6 migration(s) applied; now at 0006-team-list-order',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 5 migration\(s\), latest 0005-sessions-invitations/);
+    assert.match(again.out, /up to date: 6 migration\(s\), latest 0006-team-list-order/);
   });
 
   it('refuses when the configured database is none', async () => {

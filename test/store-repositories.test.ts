@@ -17,6 +17,7 @@ const LATEST = [
   '0003-models',
   '0004-spend',
   '0005-sessions-invitations',
+  '0006-team-list-order',
 ];
 
 for (const database of await testDatabases()) {
