@@ -22,7 +22,7 @@ type Caller =
 
 /** Health, metrics, the index, the UI's files, sign-in, SSO sign-in and onboarding: open to all. */
 const PUBLIC =
-  /^\/(metrics|health\/(liveliness|liveness|readiness)|ui|ui\/\*|login|logout|session|onboarding\/(get_token|claim_token)|sso\/(key\/generate|callback))?$/;
+  /^\/(metrics|health\/(liveliness|liveness|readiness)|ui|ui\/\*|login|logout|session|onboarding\/(get_token|claim_token)|sso\/(key\/generate|callback)|\.well-known\/litellm-ui-config)?$/;
 /** LLM calls: any role but the admin viewer (LiteLLM: "user not allowed to access this OpenAI routes"). */
 const LLM = /(completions|embeddings|messages)$/;
 /** Reads any key may make (its own scope decided by the service). */

@@ -33,6 +33,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // SSO sign-in (src/sso/sso-routes.ts): the start and the provider's redirect back are public.
   '/sso/key/generate': 'public',
   '/sso/callback': 'public',
+  // What the UI's sign-in page offers (whether SSO is configured), read before signing in.
+  '/.well-known/litellm-ui-config': 'public',
   // The web UI's files (src/server/ui-routes.ts); the pages sign in and call the API themselves.
   '/ui': 'public',
   '/ui/*': 'public',

@@ -3,6 +3,7 @@
  * configured, sends the browser to the password sign-in page), `/sso/callback` finishes it in a
  * web UI session; `/sso/debug/login` and `/sso/debug/callback` let a signed-in proxy admin see
  * the claims the provider sends and what they map to, without signing anyone in.
+ * `/.well-known/litellm-ui-config` tells the sign-in page whether to offer SSO.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -25,6 +26,15 @@ const UI_SIGNED_IN = '/ui/?login=success';
 const UI_LOGIN = '/ui/login';
 
 export function registerSsoRoutes(app: FastifyInstance, deps: SsoRouteDeps): void {
+  // LiteLLM's UI discovery route, read before anyone signs in: only facts the sign-in page
+  // needs, nothing about the provider itself.
+  app.get('/.well-known/litellm-ui-config', async () => ({
+    server_root_path: '/',
+    proxy_base_url: deps.baseUrl ?? null,
+    auto_redirect_to_sso: false,
+    admin_ui_disabled: false,
+    sso_configured: deps.sso !== undefined,
+  }));
   app.get('/sso/key/generate', async (request, reply) => {
     if (!deps.sso) return reply.redirect(UI_LOGIN, 303);
     return begin(deps, { request, reply }, false);

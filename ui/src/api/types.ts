@@ -65,6 +65,8 @@ export interface UserInfo {
   user_id: string;
   user_info: UserRow | null;
   keys: KeyRow[];
+  /** The teams the user is a member of. */
+  teams?: TeamRow[];
 }
 
 export interface TeamMember {

@@ -1,7 +1,11 @@
-/** Sign in with an email (or the admin's user name) and a password. */
-import { useState, type FormEvent } from 'react';
+/**
+ * Sign in with an email (or the admin's user name) and a password, or, when the gateway has an
+ * identity provider configured, through it (a plain link: the provider's pages are not ours).
+ */
+import { useEffect, useState, type FormEvent } from 'react';
 import { api } from '../api/http';
 import type { Session } from '../api/types';
+import { SSO_START, uiConfig } from '../api/ui-config';
 import { TextField } from '../components/fields';
 import { ErrorNote } from '../components/states';
 import { useAction } from '../use-load';
@@ -9,6 +13,14 @@ import { useAction } from '../use-load';
 export function LoginPage({ onSignedIn }: { onSignedIn(session: Session): void }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  const [ssoOffered, setSsoOffered] = useState(false);
+  useEffect(() => {
+    let current = true;
+    void uiConfig().then((config) => current && setSsoOffered(config.sso_configured));
+    return () => {
+      current = false;
+    };
+  }, []);
   const action = useAction();
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -44,6 +56,14 @@ export function LoginPage({ onSignedIn }: { onSignedIn(session: Session): void }
         <button type="submit" disabled={action.busy}>
           {action.busy ? 'Signing in…' : 'Sign in'}
         </button>
+        {ssoOffered && (
+          <>
+            <p className="or">or</p>
+            <a className="button-link" href={SSO_START}>
+              Sign in with SSO
+            </a>
+          </>
+        )}
         <p className="hint">Invited? Open the link from your invitation to set your password.</p>
       </form>
     </main>

@@ -1,12 +1,12 @@
 /**
  * My keys: the signed-in user's virtual keys, a page at a time. Users who may manage them create
- * (name, models, budget, duration), regenerate and delete; the secret of a new or regenerated key
- * is shown once. The gateway caps budgets and durations at the operator's bounds.
+ * (name, team, models, budget, duration), regenerate and delete; the secret of a new or
+ * regenerated key is shown once. The gateway caps budgets and durations at the operator's bounds.
  */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/http';
 import { durationWords, keyBounds, type KeyBounds } from '../api/key-bounds';
-import type { GeneratedKey, KeyPage, KeyRow } from '../api/types';
+import type { GeneratedKey, KeyPage, KeyRow, TeamRow, UserInfo } from '../api/types';
 import { SecretBox } from '../components/copy-button';
 import { confirmAction, Dialog } from '../components/dialog';
 import {
@@ -119,8 +119,15 @@ export function MyKeysPage() {
 }
 
 function CreateKeyDialog(props: { onClose(): void; onCreated(key: GeneratedKey): void }) {
+  const { session } = useSession();
   const bounds = useLoad(keyBounds, []);
+  const teams = useLoad(
+    () =>
+      api.get<UserInfo>('/user/info', { user_id: session.user_id }).then((me) => me.teams ?? []),
+    [session.user_id],
+  );
   const [name, setName] = useState('');
+  const [team, setTeam] = useState('');
   const [picked, setPicked] = useState<string[]>([]);
   const [maxBudget, setMaxBudget] = useState('');
   const [period, setPeriod] = useState('');
@@ -131,6 +138,7 @@ function CreateKeyDialog(props: { onClose(): void; onCreated(key: GeneratedKey):
     void action.run(async () => {
       const created = await api.post<GeneratedKey>('/key/generate', {
         key_alias: name.trim(),
+        team_id: team || undefined,
         models: picked,
         max_budget: optionalNumber(maxBudget),
         budget_duration: period || undefined,
@@ -152,6 +160,14 @@ function CreateKeyDialog(props: { onClose(): void; onCreated(key: GeneratedKey):
           hint="Say what uses it, e.g. “laptop” or “reporting job”."
           onChange={(e) => setName(e.target.value)}
         />
+        {teams.data && teams.data.length > 0 && (
+          <SelectField
+            label="Team"
+            options={teamChoices(teams.data)}
+            value={team}
+            onChange={(e) => setTeam(e.target.value)}
+          />
+        )}
         <Loaded state={bounds} what="what your keys may have">
           {(allowed) => (
             <>
@@ -214,6 +230,14 @@ function CreateKeyDialog(props: { onClose(): void; onCreated(key: GeneratedKey):
       </form>
     </Dialog>
   );
+}
+
+/** None makes a personal key, which `key_generation_settings` may keep from SSO users. */
+function teamChoices(teams: readonly TeamRow[]): { value: string; label: string }[] {
+  return [
+    { value: '', label: 'None (a personal key)' },
+    ...teams.map((t) => ({ value: t.team_id, label: t.team_alias ?? t.team_id })),
+  ];
 }
 
 /** The operator's limits, said before the form is sent (the gateway lowers anything above). */
