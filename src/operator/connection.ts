@@ -7,6 +7,8 @@
  *   was given a URL template (running outside the cluster, tests).
  * - secretRef {name, keys: {masterKey, url}}: both read from that Secret in the resource's
  *   namespace.
+ * - secretRef {secretName, namespace} (the litellm.litellm.ai kinds' form): data keys `masterkey`
+ *   and `url`, in that namespace or the resource's.
  */
 import type { KubeClient } from './kube/kube-client.js';
 import { SECRETS, type KubeObject } from './kube/kube-types.js';
@@ -29,7 +31,9 @@ export interface ResolvedConnection {
 
 interface ConnectionRef {
   instanceRef?: { name: string; namespace?: string };
-  secretRef?: { name: string; keys: { masterKey: string; url: string } };
+  secretRef?:
+    | { name: string; keys: { masterKey: string; url: string } }
+    | { secretName: string; namespace?: string };
 }
 
 export const DEFAULT_INSTANCE_URL = 'http://{name}-service.{namespace}.svc.cluster.local';
@@ -49,15 +53,22 @@ export async function resolveConnection(
       { namespace: instanceNamespace, name: `${name}-secrets` },
       'masterkey',
     );
-    const url = (options.instanceUrlTemplate ?? DEFAULT_INSTANCE_URL)
-      .replaceAll('{name}', name)
-      .replaceAll('{namespace}', instanceNamespace);
-    return { transport: new GatewayTransport(url.replace(/\/+$/, ''), masterKey), instance: name };
+    const url = instanceUrl(options, { name, namespace: instanceNamespace });
+    return { transport: new GatewayTransport(url, masterKey), instance: name };
   }
   if (ref.secretRef) {
-    const where = { namespace, name: ref.secretRef.name };
-    const masterKey = await secretValue(kube, where, ref.secretRef.keys.masterKey);
-    const url = await secretValue(kube, where, ref.secretRef.keys.url);
+    const { where, keys } =
+      'secretName' in ref.secretRef
+        ? {
+            where: {
+              namespace: ref.secretRef.namespace ?? namespace,
+              name: ref.secretRef.secretName,
+            },
+            keys: { masterKey: 'masterkey', url: 'url' },
+          }
+        : { where: { namespace, name: ref.secretRef.name }, keys: ref.secretRef.keys };
+    const masterKey = await secretValue(kube, where, keys.masterKey);
+    const url = await secretValue(kube, where, keys.url);
     return {
       transport: new GatewayTransport(url.replace(/\/+$/, ''), masterKey),
       instance: 'litellm',
@@ -70,7 +81,18 @@ export async function resolveConnection(
   );
 }
 
-async function secretValue(
+/** Where an instance's gateway answers. */
+export function instanceUrl(
+  options: ConnectionOptions,
+  instance: { name: string; namespace: string },
+): string {
+  return (options.instanceUrlTemplate ?? DEFAULT_INSTANCE_URL)
+    .replaceAll('{name}', instance.name)
+    .replaceAll('{namespace}', instance.namespace)
+    .replace(/\/+$/, '');
+}
+
+export async function secretValue(
   kube: KubeClient,
   where: { namespace: string; name: string },
   key: string,

@@ -1,6 +1,6 @@
 /**
- * The operator: when it holds the leader Lease, it watches User, Team, TeamMemberAssociation and
- * VirtualKey resources (re-listing on 410 Gone), queues every change and every resource again
+ * The operator: when it holds the leader Lease, it watches User, Team, TeamMemberAssociation,
+ * VirtualKey, Model and LiteLLMInstance resources (re-listing on 410 Gone), queues every change and every resource again
  * each resync period (drift repair), and reconciles them with per-resource exponential backoff.
  * Events, metrics and probes show what it does.
  */
@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
 import { abortableSleep } from './abortable-sleep.js';
 import type { Logger } from 'pino';
 import { team, teamMemberAssociation, user, virtualKey } from './crds/auth-crds.js';
+import { model } from './crds/litellm-crds.js';
 import type { KindDefinition } from './crds/crd-document.js';
 import { VERSION } from './crds/crd-document.js';
 import type { ConnectionOptions } from './connection.js';
@@ -19,6 +20,7 @@ import type { KubeObject, ResourceType } from './kube/kube-types.js';
 import { LeaderElector } from './leader-election.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { reconcileAuthResource, type AuthReconcileContext } from './reconcile/auth-reconciler.js';
+import { reconcileModel } from './reconcile/model-reconciler.js';
 import { ReconcileError } from './reconcile-error.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -55,6 +57,14 @@ export const AUTH_TYPES = {
   TeamMemberAssociation: typeOf(teamMemberAssociation),
   VirtualKey: typeOf(virtualKey),
 } as const;
+
+export const LITELLM_TYPES = {
+  Model: typeOf(model),
+} as const;
+
+/** Every kind the operator watches and reconciles. */
+export const KIND_TYPES = { ...AUTH_TYPES, ...LITELLM_TYPES } as const;
+export type OperatorKind = keyof typeof KIND_TYPES;
 
 export class Operator {
   readonly metrics = new OperatorMetrics();
@@ -98,7 +108,7 @@ export class Operator {
     return [...this.informers.values()].every((i) => i.synced) && this.informers.size > 0;
   }
 
-  informer(kind: keyof typeof AUTH_TYPES): Informer | undefined {
+  informer(kind: OperatorKind): Informer | undefined {
     return this.informers.get(kind);
   }
 
@@ -133,7 +143,7 @@ export class Operator {
     this.leading = new AbortController();
     this.seenGenerations.clear();
     const signal = this.leading.signal;
-    for (const [kind, type] of Object.entries(AUTH_TYPES)) {
+    for (const [kind, type] of Object.entries(KIND_TYPES)) {
       const informer = new Informer(this.options.kube, type, {
         namespace: this.options.namespace,
         onChange: (object, deleted) => this.onChange(kind, object, deleted),
@@ -205,14 +215,23 @@ export class Operator {
     }
   }
 
+  private reconcileObject(kind: OperatorKind, type: ResourceType, object: KubeObject) {
+    switch (kind) {
+      case 'Model':
+        return reconcileModel(this.context, type, object);
+      default:
+        return reconcileAuthResource(this.context, type, object);
+    }
+  }
+
   private async reconcileKey(key: string): Promise<void> {
-    const [kind, namespace, name] = key.split('/') as [keyof typeof AUTH_TYPES, string, string];
-    const type = AUTH_TYPES[kind];
+    const [kind, namespace, name] = key.split('/') as [OperatorKind, string, string];
+    const type = KIND_TYPES[kind];
     const timer = this.metrics.duration.startTimer({ kind });
     try {
       // Read fresh: the cache may lag behind the operator's own last write.
       const object = await this.options.kube.get(type, namespace, name);
-      if (object) await reconcileAuthResource(this.context, type, object);
+      if (object) await this.reconcileObject(kind, type, object);
       this.queue.forget(key);
       this.metrics.reconciles.inc({ kind, result: 'success' });
     } catch (error: unknown) {

@@ -135,7 +135,10 @@ export const model: KindDefinition = {
     lastUpdated: str(),
     modelName: str(),
     modelId: str("the gateway's id of the model"),
-    litellmParams: freeForm(),
+    litellmParams: freeForm('provider and model only: never credentials'),
+    adopted: bool('the model existed in the gateway before this resource'),
+    appliedHash: str('hash of the spec and credentials Secret version last written'),
+    gatewayHash: str('hash of what the gateway showed after the last write (drift check)'),
   },
   columns: [
     readyColumn,

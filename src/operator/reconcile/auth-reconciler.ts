@@ -16,18 +16,16 @@ import type { KubeObject, ResourceType } from '../kube/kube-types.js';
 import { ReconcileError } from '../reconcile-error.js';
 import { membershipParties, toManifest, type Referenced } from './resource-manifests.js';
 import {
-  boundObject,
-  conditionsFor,
-  isManagedBy,
-  membershipStatus,
-  statusFields,
-  type Condition,
-  type Outcome,
-} from './resource-status.js';
+  asReconcileError,
+  ensureFinalizer,
+  FINALIZER,
+  MANAGED_BY,
+  releaseFinalizer,
+  writeStatus,
+} from './resource-lifecycle.js';
+import { boundObject, isManagedBy, membershipStatus, statusFields } from './resource-status.js';
 
-/** The LiteLLM operator's finalizer and marker, so resources it managed carry over unchanged. */
-export const FINALIZER = 'litellm-operator.litellm.ai/finalizer';
-export const MANAGED_BY = 'litellm-operator';
+export { FINALIZER, MANAGED_BY };
 
 export interface AuthReconcileContext {
   kube: KubeClient;
@@ -48,15 +46,7 @@ export async function reconcileAuthResource(
   }
   try {
     const manifest = toManifest(object);
-    if (!object.metadata.finalizers?.includes(FINALIZER)) {
-      // Carries resourceVersion: a concurrent change fails with 409 and the key is retried.
-      object = await ctx.kube.mergePatch(type, target(object), {
-        metadata: {
-          finalizers: [...(object.metadata.finalizers ?? []), FINALIZER],
-          resourceVersion: object.metadata.resourceVersion,
-        },
-      });
-    }
+    object = await ensureFinalizer(ctx.kube, type, object);
     const status = await applyResource(ctx, object, manifest);
     await writeStatus(ctx, type, object, {
       ...status,
@@ -162,12 +152,7 @@ async function finalize(
       throw new ReconcileError('DeleteFailed', message);
     }
   }
-  await ctx.kube.mergePatch(type, target(object), {
-    metadata: {
-      finalizers: (object.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
-      resourceVersion: object.metadata.resourceVersion,
-    },
-  });
+  await releaseFinalizer(ctx.kube, type, object);
 }
 
 async function manifestsFor(
@@ -192,35 +177,6 @@ function ownSteps(
   const own = plan.steps.filter((s) => s.kind === self.kind && s.name === self.metadata.name);
   if (plan.errors.length > 0) throw new ReconcileError('ConfigError', plan.errors.join('; '));
   return own;
-}
-
-async function writeStatus(
-  ctx: AuthReconcileContext,
-  type: ResourceType,
-  object: KubeObject,
-  update: { outcome: Outcome } & Record<string, unknown>,
-): Promise<void> {
-  const { outcome, ...fields } = update;
-  const previous = (object.status ?? {}) as Record<string, unknown>;
-  const conditions = conditionsFor(outcome, (previous.conditions ?? []) as Condition[], {
-    generation: object.metadata.generation,
-    now: ctx.now().toISOString(),
-  });
-  const status = { ...fields, observedGeneration: object.metadata.generation, conditions };
-  const changed = Object.entries(status).some(
-    ([k, v]) => JSON.stringify(v) !== JSON.stringify(previous[k]),
-  );
-  if (!changed) return;
-  await ctx.kube.mergePatch(type, { ...target(object), subresource: 'status' }, { status });
-}
-
-function asReconcileError(error: unknown): ReconcileError {
-  if (error instanceof ReconcileError) return error;
-  return new ReconcileError('LitellmError', error instanceof Error ? error.message : String(error));
-}
-
-function target(object: KubeObject) {
-  return { namespace: object.metadata.namespace ?? 'default', name: object.metadata.name };
 }
 
 function describe(manifest: Manifest): string {
