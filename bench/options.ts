@@ -58,6 +58,10 @@ Options:
 Environment:
   BENCH_POSTGRES_URL     server for tollgate-vkey-postgres, as a role that may create databases
                          (default postgresql://postgres@127.0.0.1:5432/test)
+  BENCH_REDIS_URL        Redis for tollgate-cluster, used under a run-unique key prefix that is
+                         deleted after (default redis://127.0.0.1:6379)
+
+The portkey target installs bench/package.json (npm ci --prefix bench) on first use.
 `;
 
 function list(value: string): string[] {
