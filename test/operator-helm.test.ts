@@ -127,7 +127,7 @@ describe('operator chart', () => {
         assert.ok(allowed(def.group, def.plural, verb), `${verb} ${def.plural}`);
       assert.ok(allowed(def.group, `${def.plural}/status`, 'patch'), `${def.plural}/status`);
     }
-    for (const def of KIND_DEFINITIONS.filter((d) => d.group === 'auth.litellm.ai')) {
+    for (const def of KIND_DEFINITIONS) {
       assert.ok(
         allowed(def.group, def.plural, 'patch') &&
           allowed(def.group, `${def.plural}/finalizers`, 'update'),
@@ -140,6 +140,16 @@ describe('operator chart', () => {
         allowed('', 'events', 'create'),
     );
     assert.ok(allowed('coordination.k8s.io', 'leases', 'update'));
+    // What a LiteLLMInstance deploys.
+    for (const [group, resource] of [
+      ['', 'configmaps'],
+      ['', 'services'],
+      ['apps', 'deployments'],
+      ['networking.k8s.io', 'ingresses'],
+    ] as const) {
+      for (const verb of ['get', 'create', 'patch'])
+        assert.ok(allowed(group, resource, verb), `${verb} ${resource}`);
+    }
     const main = container(byKind(manifests, 'Deployment')[0]!);
     assert.deepEqual((main.args as string[]).slice(0, 1), ['operator']);
     assert.ok(

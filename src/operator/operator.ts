@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import { abortableSleep } from './abortable-sleep.js';
 import type { Logger } from 'pino';
 import { team, teamMemberAssociation, user, virtualKey } from './crds/auth-crds.js';
-import { model } from './crds/litellm-crds.js';
+import { litellmInstance, model } from './crds/litellm-crds.js';
 import type { KindDefinition } from './crds/crd-document.js';
 import { VERSION } from './crds/crd-document.js';
 import type { ConnectionOptions } from './connection.js';
@@ -20,6 +20,7 @@ import type { KubeObject, ResourceType } from './kube/kube-types.js';
 import { LeaderElector } from './leader-election.js';
 import { OperatorMetrics } from './operator-metrics.js';
 import { reconcileAuthResource, type AuthReconcileContext } from './reconcile/auth-reconciler.js';
+import { reconcileInstance } from './reconcile/instance-reconciler.js';
 import { reconcileModel } from './reconcile/model-reconciler.js';
 import { ReconcileError } from './reconcile-error.js';
 import { WorkQueue } from './work-queue.js';
@@ -60,6 +61,7 @@ export const AUTH_TYPES = {
 
 export const LITELLM_TYPES = {
   Model: typeOf(model),
+  LiteLLMInstance: typeOf(litellmInstance),
 } as const;
 
 /** Every kind the operator watches and reconciles. */
@@ -219,6 +221,8 @@ export class Operator {
     switch (kind) {
       case 'Model':
         return reconcileModel(this.context, type, object);
+      case 'LiteLLMInstance':
+        return reconcileInstance(this.context, type, object);
       default:
         return reconcileAuthResource(this.context, type, object);
     }

@@ -10,7 +10,11 @@ export type FailureReason =
   | 'ConfigError'
   | 'LitellmError'
   | 'SecretError'
-  | 'DeleteFailed';
+  | 'DeleteFailed'
+  /** A LiteLLMInstance whose gateway is not answering yet while its Deployment rolls out. */
+  | 'Deploying'
+  /** A LiteLLMInstance's Secret, ConfigMap, Deployment, Service or Ingress could not be written. */
+  | 'DeployFailed';
 
 export class ReconcileError extends Error {
   constructor(

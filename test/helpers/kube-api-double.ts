@@ -3,7 +3,9 @@
  * operator (and `kubectl get/create/patch/delete --raw`-style use) relies on — and refusing what
  * it does not implement instead of pretending:
  * - discovery (/api, /apis, group versions), /version
- * - core Secrets, Events, ConfigMaps; coordination.k8s.io Leases; the operator's CRDs, admitted
+ * - core Secrets, Events, ConfigMaps, Services; apps Deployments (with the status subresource,
+ *   which only a test writes: no controllers run); networking.k8s.io Ingresses;
+ *   coordination.k8s.io Leases; the operator's CRDs, admitted
  *   with their schemas and CEL rules (kube-crd-validator.ts): 422 Invalid, defaults, pruning
  * - one resourceVersion counter; 409 Conflict on a stale resourceVersion in PUT or merge patch;
  *   409 AlreadyExists; metadata.generation bumped only by changes outside metadata and status
@@ -48,6 +50,8 @@ interface TypeInfo {
   plural: string;
   kind: string;
   crd?: CrdVersion;
+  /** A built-in kind with a status subresource (a Deployment's status is its controller's). */
+  statusSubresource?: boolean;
 }
 
 interface LoggedEvent {
@@ -56,6 +60,8 @@ interface LoggedEvent {
   namespace?: string;
   event: { type: string; object: StoredObject };
 }
+
+const hasStatus = (type: TypeInfo) => type.crd?.statusSubresource ?? type.statusSubresource;
 
 class ApiFailure extends Error {
   constructor(
@@ -71,6 +77,15 @@ const BUILTIN: TypeInfo[] = [
   { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' },
   { group: '', version: 'v1', plural: 'events', kind: 'Event' },
   { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },
+  { group: '', version: 'v1', plural: 'services', kind: 'Service' },
+  {
+    group: 'apps',
+    version: 'v1',
+    plural: 'deployments',
+    kind: 'Deployment',
+    statusSubresource: true,
+  },
+  { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', kind: 'Ingress' },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' },
 ];
 
@@ -170,7 +185,7 @@ export class KubeApiDouble {
           );
       }
       const { type, namespace, name, subresource } = route;
-      if (subresource && (subresource !== 'status' || !type.crd?.statusSubresource)) {
+      if (subresource && (subresource !== 'status' || !hasStatus(type))) {
         throw new ApiFailure(404, 'NotFound', `${type.plural}/${subresource} is not served`);
       }
       switch (req.method) {
@@ -263,7 +278,7 @@ export class KubeApiDouble {
           kind: t.kind,
           verbs,
         },
-        ...(t.crd?.statusSubresource
+        ...(hasStatus(t)
           ? [
               {
                 name: `${t.plural}/status`,
@@ -346,7 +361,7 @@ export class KubeApiDouble {
     const key = keyOf(type, namespace, meta.name);
     if (this.objects.has(key))
       throw new ApiFailure(409, 'AlreadyExists', `${type.plural} "${meta.name}" already exists`);
-    if (type.crd?.statusSubresource) delete object.status;
+    if (hasStatus(type)) delete object.status;
     object.apiVersion = apiVersion(type);
     object.kind = type.kind;
     object.metadata = {
@@ -425,7 +440,7 @@ export class KubeApiDouble {
       // Only status changes through /status.
       next = { ...structuredClone(current), status: next.status };
     } else {
-      if (type.crd?.statusSubresource) next.status = structuredClone(current.status);
+      if (hasStatus(type)) next.status = structuredClone(current.status);
       const immutable = [
         'uid',
         'creationTimestamp',

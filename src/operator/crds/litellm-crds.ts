@@ -48,6 +48,7 @@ export const litellmInstance: KindDefinition = {
     extraEnvVars: list(freeForm(), 'container environment entries (name, value, valueFrom)'),
   }),
   status: {
+    url: str('where resources naming this instance reach its gateway'),
     lastUpdated: str(),
     configMapCreated: bool(),
     secretCreated: bool(),

@@ -91,7 +91,9 @@ export interface Condition {
 }
 
 export type Outcome =
-  { ok: true; message: string } | { ok: false; reason: string; message: string };
+  | { ok: true; message: string }
+  /** `progressing`: not ready yet but on its way (Progressing, not Degraded). */
+  | { ok: false; reason: string; message: string; progressing?: boolean };
 
 /** The three conditions for an outcome; a condition keeps its transition time while its status holds. */
 export function conditionsFor(
@@ -108,8 +110,8 @@ export function conditionsFor(
       ]
     : [
         ['Ready', 'False'],
-        ['Progressing', 'False'],
-        ['Degraded', 'True'],
+        ['Progressing', outcome.progressing ? 'True' : 'False'],
+        ['Degraded', outcome.progressing ? 'False' : 'True'],
       ];
   return wanted.map(([type, status]) => {
     const before = previous.find((c) => c.type === type);
