@@ -36,7 +36,7 @@ export function registerOperatorCommand(program: Command, env: Env): void {
   program
     .command('operator')
     .description(
-      'run the Kubernetes operator: reconcile User, Team, TeamMemberAssociation and VirtualKey resources (auth.litellm.ai/v1alpha1) against the gateway they name',
+      'run the Kubernetes operator: reconcile User, Team, TeamMemberAssociation, VirtualKey (auth.litellm.ai/v1alpha1) and Model resources against the gateway they name, and deploy LiteLLMInstance gateways (litellm.litellm.ai/v1alpha1)',
     )
     .option('--kube-url <url>', 'API server URL (default: in-cluster, or $KUBERNETES_API_URL)')
     .option('--namespace <ns>', 'watch this namespace only (default: all, or $WATCH_NAMESPACE)')
