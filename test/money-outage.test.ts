@@ -222,7 +222,7 @@ describe('spend through a database outage', { skip: noPrivatePostgres }, () => {
     assert.equal(await readiness(), 'connected');
     const workers = Array.from({ length: 4 }, worker);
     assert.ok(await servedAtLeast(10), 'the key serves from a warm cache');
-    await server.stop();
+    await server.kill();
     const beforeOutage = served.size;
     assert.equal(await readiness(), 'disconnected');
     assert.ok(

@@ -18,6 +18,8 @@ export interface PrivatePostgres {
   start(): Promise<void>;
   /** Fast shutdown: open connections are cut, as when a database server goes away. */
   stop(): Promise<void>;
+  /** Immediate stop, as a killed server: no shutdown, crash recovery at the next start. */
+  kill(): Promise<void>;
   /** Stops the server if it runs and removes its folder. */
   destroy(): Promise<void>;
 }
@@ -63,6 +65,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     },
     stop: async () => {
       await run('pg_ctl', ['stop', '-w', '-D', data, '-m', 'fast']);
+      running = false;
+    },
+    kill: async () => {
+      await run('pg_ctl', ['stop', '-w', '-D', data, '-m', 'immediate']);
       running = false;
     },
     destroy: async () => {
