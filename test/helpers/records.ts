@@ -1,5 +1,6 @@
 /** Complete store records with sensible defaults, for tests that seed the store directly. */
 import { createHash } from 'node:crypto';
+import { defaultKeySettings } from '../../src/admin/key-settings.js';
 import type { KeyRecord } from '../../src/store/key-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../../src/store/team-repository.js';
 import type { UserRecord } from '../../src/store/user-repository.js';
@@ -12,30 +13,9 @@ export function sha256(text: string): string {
 
 export function keyRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
   return {
+    ...defaultKeySettings(),
     token: sha256(`sk-${Math.random()}`),
     key_name: null,
-    key_alias: null,
-    user_id: null,
-    team_id: null,
-    models: [],
-    aliases: {},
-    config: {},
-    permissions: {},
-    metadata: {},
-    tags: [],
-    allowed_routes: [],
-    model_max_budget: {},
-    spend: 0,
-    max_budget: null,
-    soft_budget: null,
-    budget_duration: null,
-    budget_reset_at: null,
-    expires: null,
-    tpm_limit: null,
-    rpm_limit: null,
-    max_parallel_requests: null,
-    blocked: false,
-    key_type: 'default',
     created_by: null,
     updated_by: null,
     created_at: EPOCH,
