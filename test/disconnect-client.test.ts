@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { countChatPromptTokens, countTextTokens } from '../src/spend/token-count.js';
-import { adminClient, type AdminClient } from './helpers/admin-client.js';
-import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
-import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import type { AdminClient } from './helpers/admin-client.js';
+import type { TestGateway } from './helpers/gateway.js';
+import { startPricedGateway, type PricedGateway } from './helpers/money-ledger.js';
 import {
   startSimulator,
   type RecordedRequest,
@@ -48,38 +48,20 @@ async function until(check: () => boolean): Promise<void> {
 
 describe('clients that disconnect', () => {
   let upstream: Simulator;
-  let opened: OpenedTestStore;
+  let priced: PricedGateway;
   let gateway: TestGateway;
   let api: AdminClient;
 
   before(async () => {
     upstream = await startHangingUpstream();
-    const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite');
-    assert.ok(sqlite);
-    opened = await sqlite.open();
-    gateway = await startGateway(
-      {
-        model_list: [
-          {
-            model_name: 'slow',
-            litellm_params: {
-              model: 'openai/slow',
-              api_base: `${upstream.url}/v1`,
-              api_key: 'sk-up',
-              input_cost_per_token: INPUT_PRICE,
-              output_cost_per_token: OUTPUT_PRICE,
-            },
-          },
-        ],
-        general_settings: { master_key: MASTER_KEY },
-      },
-      { store: opened.store },
-    );
-    api = adminClient(gateway.url, MASTER_KEY);
+    priced = await startPricedGateway('slow', upstream.url, {
+      input: INPUT_PRICE,
+      output: OUTPUT_PRICE,
+    });
+    ({ gateway, api } = priced);
   });
   after(async () => {
-    await gateway?.close();
-    await opened?.close();
+    await priced?.close();
     await upstream?.close();
   });
 
@@ -89,10 +71,7 @@ describe('clients that disconnect', () => {
     return created.body.key as string;
   }
 
-  async function spendOf(key: string): Promise<number> {
-    await gateway.app.ledger?.flush();
-    return (await api.get(`/key/info?key=${key}`)).body.info.spend as number;
-  }
+  const spendOf = (key: string) => priced.spendOf(key);
 
   const chat = (key: string, stream: boolean, signal?: AbortSignal) =>
     fetch(`${gateway.url}/v1/chat/completions`, {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { countChatPromptTokens, countTextTokens } from '../src/spend/token-count.js';
-import { adminClient, type AdminClient } from './helpers/admin-client.js';
-import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
-import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import type { AdminClient } from './helpers/admin-client.js';
+import type { TestGateway } from './helpers/gateway.js';
+import { startPricedGateway, type PricedGateway } from './helpers/money-ledger.js';
 import { simulatedAnswer, startOpenAiSimulator } from './simulators/openai-simulator.js';
 import type { Simulator } from './simulators/simulator-server.js';
 
@@ -19,46 +19,24 @@ const MESSAGES = [{ role: 'user' as const, content: 'count my tokens please' }];
 
 describe('streams without a usage report', () => {
   let upstream: Simulator;
-  let opened: OpenedTestStore;
-  let gateway: TestGateway;
+  let priced: PricedGateway;
   let api: AdminClient;
+  let gateway: TestGateway;
 
   before(async () => {
     upstream = await startOpenAiSimulator({ ignoreStreamUsage: true });
-    const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite');
-    assert.ok(sqlite);
-    opened = await sqlite.open();
-    gateway = await startGateway(
-      {
-        model_list: [
-          {
-            model_name: 'self-hosted',
-            litellm_params: {
-              model: 'openai/llama',
-              api_base: `${upstream.url}/v1`,
-              api_key: 'sk-up',
-              input_cost_per_token: INPUT_PRICE,
-              output_cost_per_token: OUTPUT_PRICE,
-            },
-          },
-        ],
-        general_settings: { master_key: MASTER_KEY },
-      },
-      { store: opened.store },
-    );
-    api = adminClient(gateway.url, MASTER_KEY);
+    priced = await startPricedGateway('self-hosted', upstream.url, {
+      input: INPUT_PRICE,
+      output: OUTPUT_PRICE,
+    });
+    ({ gateway, api } = priced);
   });
   after(async () => {
-    await gateway?.close();
-    await opened?.close();
+    await priced?.close();
     await upstream?.close();
   });
 
-  async function spendOf(key: string): Promise<number> {
-    await gateway.app.ledger?.flush();
-    const info = await api.get(`/key/info?key=${key}`);
-    return info.body.info.spend as number;
-  }
+  const spendOf = (key: string) => priced.spendOf(key);
 
   async function newKey(): Promise<string> {
     const r = await api.post('/key/generate', {});

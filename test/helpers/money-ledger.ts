@@ -11,7 +11,9 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { hashKey } from '../../src/auth/authenticate.js';
 import type { StoreDatabase } from '../../src/store/open-database.js';
-import { POSTGRES_URL } from './databases.js';
+import { adminClient, type AdminClient } from './admin-client.js';
+import { POSTGRES_URL, testDatabases } from './databases.js';
+import { MASTER_KEY, startGateway, type TestGateway } from './gateway.js';
 import { cents } from './spend-entries.js';
 
 export const INPUT_PRICE = 0.0001;
@@ -128,5 +130,55 @@ export async function ledgerOf(database: StoreDatabase, key: string): Promise<Ke
     userSpend: user === undefined ? undefined : Number(user.spend),
     rows: rows.map((r) => ({ requestId: r.request_id, spend: Number(r.spend) })),
     logSpend: cents(rows.reduce((sum, r) => sum + Number(r.spend), 0)),
+  };
+}
+
+/** A gateway on a fresh SQLite store with one priced OpenAI-compatible model in front of `upstreamUrl`. */
+export interface PricedGateway {
+  gateway: TestGateway;
+  api: AdminClient;
+  /** The key's booked spend, after the ledger has written what it holds. */
+  spendOf(key: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startPricedGateway(
+  model: string,
+  upstreamUrl: string,
+  prices: { input: number; output: number },
+): Promise<PricedGateway> {
+  const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite');
+  if (!sqlite) throw new Error('no SQLite test database');
+  const opened = await sqlite.open();
+  const gateway = await startGateway(
+    {
+      model_list: [
+        {
+          model_name: model,
+          litellm_params: {
+            model: `openai/${model}`,
+            api_base: `${upstreamUrl}/v1`,
+            api_key: 'sk-up',
+            input_cost_per_token: prices.input,
+            output_cost_per_token: prices.output,
+          },
+        },
+      ],
+      general_settings: { master_key: MASTER_KEY },
+    },
+    { store: opened.store },
+  );
+  const api = adminClient(gateway.url, MASTER_KEY);
+  return {
+    gateway,
+    api,
+    spendOf: async (key) => {
+      await gateway.app.ledger?.flush();
+      return (await api.get(`/key/info?key=${key}`)).body.info.spend as number;
+    },
+    close: async () => {
+      await gateway.close();
+      await opened.close();
+    },
   };
 }
