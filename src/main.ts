@@ -92,6 +92,14 @@ Environment:
   CONFIG_FILE_PATH / TOLLGATE_CONFIG        default for --config
   TOLLGATE_ADMIN_PORT / TOLLGATE_ADMIN_HOST  admin listener when general_settings.admin_port/admin_host are unset
   DISABLE_ADMIN_ENDPOINTS=true              admin routes answer 404 on the public listener (LiteLLM's name)
+  UI_USERNAME / UI_PASSWORD                 the web UI's admin sign-in at /ui (default admin / the master key)
+  PROXY_BASE_URL, PROXY_LOGOUT_URL          invitation links and SSO callbacks; where sign-out leads
+  SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_SENDER_EMAIL, SMTP_TLS
+                                            invitation emails; see docs/ui-auth.md
+  GENERIC_CLIENT_ID, GENERIC_CLIENT_SECRET, GENERIC_ISSUER (or GENERIC_*_ENDPOINT), GOOGLE_*, MICROSOFT_*
+                                            SSO sign-in to the web UI; see docs/sso.md
+  JWT_PUBLIC_KEY_URL, JWT_AUDIENCE, JWT_ISSUER
+                                            JWT auth for API calls (general_settings.enable_jwt_auth)
 
 Example:
   tollgate --config config.yaml --port 4000
