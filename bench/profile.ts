@@ -2,7 +2,7 @@
 // under `node --cpu-prof`, drives one load phase with the bench's load generator, stops the target
 // with SIGINT (an orderly exit, which writes the profile) and prints the self time of the measured
 // window by group (node internals, each package, each folder of the gateway) in µs per request.
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,8 +131,10 @@ async function main(): Promise<void> {
 
       const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
       if (file === undefined) throw new Error('the target wrote no profile');
-      if (values.keep !== undefined)
+      if (values.keep !== undefined) {
+        mkdirSync(values.keep, { recursive: true });
         copyFileSync(join(profileDir, file), resolve(values.keep, file));
+      }
       const window = summarizeProfile(join(profileDir, file), from, to);
       const n = result.completed;
       const perRequest = (micros: number): number => micros / n;
