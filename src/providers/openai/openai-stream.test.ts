@@ -91,3 +91,70 @@ test('a chunk that is JSON but not an object is a clean bad_response, not a cras
     (error: unknown) => error instanceof ProviderError && error.kind === 'bad_response',
   );
 });
+
+describe('OpenAI stream decoder, what it parses and what it only checks', () => {
+  const push = (text: string) => {
+    const d = decoder();
+    return { d, events: d.push(bytes(text)) };
+  };
+
+  test('a finish_reason written with spaces still finishes the stream', () => {
+    const { d } = push('data: {"choices":[{"index":0,"delta":{},"finish_reason": "stop"}]}\n\n');
+    assert.deepEqual(d.end(), []);
+  });
+
+  test('a null finish_reason written with spaces does not', () => {
+    const { d } = push('data: {"choices":[{"index":0,"delta":{},"finish_reason" : null}]}\n\n');
+    assert.throws(() => d.end(), { kind: 'connection' });
+  });
+
+  test('the second choice finishing finishes the stream', () => {
+    const { d } = push(
+      'data: {"choices":[{"index":0,"finish_reason":null},{"index":1,"finish_reason":"length"}]}\n\n',
+    );
+    assert.deepEqual(d.end(), []);
+  });
+
+  test('finish_reason inside the content is text, not the end of the stream', () => {
+    const { d, events } = push(`data: ${chunk('say "finish_reason":"stop"')}\n\n`);
+    assert.equal(events[0]?.chunk.choices[0]?.delta.content, 'say "finish_reason":"stop"');
+    assert.throws(() => d.end(), { kind: 'connection' });
+  });
+
+  test('an error key spelled with a unicode escape is still an error', () => {
+    assert.throws(() => push('data: {"\\u0065rror":{"message":"overloaded"}}\n\n'), {
+      kind: 'server',
+      message: 'overloaded',
+    });
+  });
+
+  test('a null error, or an error key nested below the top level, is no error', () => {
+    const { events } = push(
+      'data: {"error":null,"choices":[{"index":0,"delta":{"content":"a"},"finish_reason":null}]}\n\n' +
+        'data: {"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}],"x":{"error":"no"}}\n\n',
+    );
+    assert.deepEqual(
+      events.map((e) => e.chunk.choices[0]?.delta.content),
+      ['a', 'b'],
+    );
+  });
+
+  test('a content chunk keeps its raw JSON and parses to the same object', () => {
+    const raw = chunk('Hi ✓');
+    const { events } = push(`data: ${raw}\n\n`);
+    assert.equal(events[0]?.raw, raw);
+    assert.deepEqual(events[0]?.chunk, JSON.parse(raw));
+  });
+
+  test('a braced chunk that is not JSON inside fails when it is read, not while it is forwarded', () => {
+    const { events } = push('data: {not json}\n\n');
+    assert.equal(events[0]?.raw, '{not json}');
+    assert.throws(() => events[0]?.chunk, { kind: 'bad_response' });
+  });
+
+  test('chunks that are not braced like an object fail at once', () => {
+    for (const data of ['[1]', '"text"', '42', '<html>', '{"a":1']) {
+      assert.throws(() => push(`data: ${data}\n\n`), { kind: 'bad_response' }, data);
+    }
+  });
+});

@@ -85,4 +85,54 @@ describe('SseDecoder', () => {
     assert.deepEqual(decoder.flush(), [{ event: undefined, data: '{"partial":' }]);
     assert.deepEqual(decoder.flush(), []);
   });
+
+  test('a byte-order mark opens the stream unseen, even split, but later it is text', () => {
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf);
+    assert.deepEqual(decode([bom, bytes('data: a\n\n')]), [{ event: undefined, data: 'a' }]);
+    assert.deepEqual(decode([bom.slice(0, 1), bom.slice(1), bytes('data: a\n\n')]), [
+      { event: undefined, data: 'a' },
+    ]);
+    assert.deepEqual(decode([bytes('data: a\n\ndata: '), bom, bytes('b\n\n')]), [
+      { event: undefined, data: 'a' },
+      { event: undefined, data: '\ufeffb' },
+    ]);
+  });
+
+  test('ASCII and non-ASCII chunks alternate without losing a character', () => {
+    const e = bytes('é');
+    const pieces = [
+      bytes('data: a\n\n'),
+      bytes('data: x'),
+      e.slice(0, 1),
+      e.slice(1),
+      bytes('\n\ndata: b\n\ndata: '),
+      Uint8Array.of(0xff),
+      bytes('\n\n'),
+    ];
+    assert.deepEqual(
+      decode(pieces).map((event) => event.data),
+      ['a', 'xé', 'b', '\ufffd'],
+    );
+  });
+
+  test('a character cut at the end of a stream comes out as a replacement character', () => {
+    assert.deepEqual(decode([bytes('data: ok'), bytes('✓').slice(0, 2)]), [
+      { event: undefined, data: 'ok\ufffd' },
+    ]);
+  });
+
+  test('LF and CRLF separators interleaved many times in one chunk', () => {
+    let text = '';
+    const expected: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      text += i % 3 === 0 ? `data: ${i}\r\n\r\n` : `data: ${i}\n\n`;
+      expected.push(String(i));
+    }
+    text += 'data: tail\r\n\n';
+    expected.push('tail');
+    assert.deepEqual(
+      decode([bytes(text)]).map((event) => event.data),
+      expected,
+    );
+  });
 });
