@@ -7,8 +7,6 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './app.js';
 import { terminalIo } from './cli/cli-io.js';
 import { databaseUrlFor, migrateDatabase, openGatewayStore } from './cli/database.js';
-import { registerAdminCommands } from './cli/register.js';
-import { registerOperatorCommand } from './operator/operator-command.js';
 import { ConfigError } from './config/config-error.js';
 import { buildConfig, loadConfigFile } from './config/load-config.js';
 import { createLogger, logLevelFrom } from './logger.js';
@@ -252,18 +250,42 @@ program
     for (const line of await migrateDatabase(url)) process.stdout.write(`${line}\n`);
   });
 
-registerOperatorCommand(program, env);
-registerAdminCommands(
-  program,
-  terminalIo({
-    env,
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    setExitCode: (code) => (process.exitCode = code),
-    now: Date.now,
-  }),
-);
+/**
+ * Whether the command line may name a subcommand (or asks for help): a bare word that is not the
+ * value of a root option. Starting the gateway (`tollgate --config config.yaml`) does not, and
+ * then the admin CLI and the operator are never loaded: a gateway process does not carry them.
+ */
+function mayNameACommand(root: Command, args: readonly string[]): boolean {
+  const takesValue = new Set(
+    root.options.filter((o) => o.required).flatMap((o) => [o.long, o.short]),
+  );
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--help' || arg === '-h') return true;
+    if (!arg.startsWith('-')) return true;
+    if (takesValue.has(arg)) i++;
+  }
+  return false;
+}
+
+if (mayNameACommand(program, process.argv.slice(2))) {
+  const [{ registerAdminCommands }, { registerOperatorCommand }] = await Promise.all([
+    import('./cli/register.js'),
+    import('./operator/operator-command.js'),
+  ]);
+  registerOperatorCommand(program, env);
+  registerAdminCommands(
+    program,
+    terminalIo({
+      env,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      setExitCode: (code) => (process.exitCode = code),
+      now: Date.now,
+    }),
+  );
+}
 
 program.enablePositionalOptions();
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -5,14 +5,7 @@
  * public key can never be used as an HMAC secret, and `alg: none` never verifies. Every refusal
  * is a 401 that says what was wrong.
  */
-import {
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-} from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import { GatewayError } from '../errors/gateway-error.js';
 
 /** Asymmetric JWS algorithms only; never HS* (the key set is public) and never `none`. */
@@ -50,17 +43,29 @@ export function looksLikeJwt(token: string): boolean {
   return /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 }
 
+type Jose = typeof import('jose');
+
+let loadingJose: Promise<Jose> | undefined;
+
+/** `jose` is loaded by the first JWT presented: a gateway without JWT auth never loads it. */
+function loadJose(): Promise<Jose> {
+  return (loadingJose ??= import('jose'));
+}
+
 export function createJwtVerifier(settings: JwtVerifierSettings): JwtVerifier {
-  const keySets: JWTVerifyGetKey[] = settings.publicKeyUrls.map((url) =>
-    createRemoteJWKSet(url, {
-      cacheMaxAge: settings.cacheMaxAgeMs,
-      cooldownDuration: settings.cooldownMs ?? 30_000,
-      timeoutDuration: 5_000,
-    }),
-  );
+  let keySets: JWTVerifyGetKey[] | undefined;
   const now = settings.now ?? Date.now;
   return async (token) => {
-    const alg = headerAlgorithm(token);
+    const jose = await loadJose();
+    const { errors, jwtVerify } = jose;
+    keySets ??= settings.publicKeyUrls.map((url) =>
+      jose.createRemoteJWKSet(url, {
+        cacheMaxAge: settings.cacheMaxAgeMs,
+        cooldownDuration: settings.cooldownMs ?? 30_000,
+        timeoutDuration: 5_000,
+      }),
+    );
+    const alg = headerAlgorithm(jose, token);
     if (alg === 'none') throw refusal('unsigned tokens (alg: none) are not accepted');
     if (!(JWT_ALGORITHMS as readonly string[]).includes(alg)) {
       throw refusal(`algorithm ${alg} is not accepted; accepted: ${JWT_ALGORITHMS.join(', ')}`);
@@ -78,17 +83,17 @@ export function createJwtVerifier(settings: JwtVerifierSettings): JwtVerifier {
         return payload;
       } catch (error: unknown) {
         // Another key set may hold the key; any other failure is final.
-        if (!(error instanceof errors.JWKSNoMatchingKey)) throw explain(error);
+        if (!(error instanceof errors.JWKSNoMatchingKey)) throw explain(jose, error);
         lastError = error;
       }
     }
-    throw explain(lastError);
+    throw explain(jose, lastError);
   };
 }
 
-function headerAlgorithm(token: string): string {
+function headerAlgorithm(jose: Jose, token: string): string {
   try {
-    const { alg } = decodeProtectedHeader(token);
+    const { alg } = jose.decodeProtectedHeader(token);
     if (typeof alg === 'string') return alg;
   } catch {
     // reported below
@@ -103,7 +108,7 @@ function refusal(reason: string, cause?: unknown): GatewayError {
 }
 
 /** jose's error as a refusal the caller can act on. */
-function explain(error: unknown): GatewayError {
+function explain({ errors }: Jose, error: unknown): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof errors.JWTExpired) return refusal('the token has expired (exp)', error);
   if (error instanceof errors.JWTClaimValidationFailed) {

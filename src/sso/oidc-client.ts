@@ -5,11 +5,16 @@
  * so a provider that is briefly away does not stop the gateway; a failed discovery is retried by
  * the next sign-in.
  */
-import * as oidc from 'openid-client';
+import type { Configuration } from 'openid-client';
 import type { SsoSettings } from '../config/sso-settings.js';
 import { GatewayError } from '../errors/gateway-error.js';
 
-export type OidcConfiguration = oidc.Configuration;
+export type OidcConfiguration = Configuration;
+
+/** `openid-client` is loaded by the first sign-in: a gateway without SSO never loads it. */
+export function loadOpenIdClient(): Promise<typeof import('openid-client')> {
+  return import('openid-client');
+}
 
 export interface OidcClient {
   configuration(): Promise<OidcConfiguration>;
@@ -35,6 +40,7 @@ export function createOidcClient(settings: SsoSettings): OidcClient {
 }
 
 async function build(settings: SsoSettings): Promise<OidcConfiguration> {
+  const oidc = await loadOpenIdClient();
   const auth = oidc.ClientSecretPost(settings.clientSecret);
   // Plain http is the operator's explicit choice (a provider on the same network or host).
   const insecure = (url: string) => url.startsWith('http://');

@@ -5,14 +5,13 @@
  * defaults for internal users), creates missing teams of its groups (with `default_team_params`),
  * makes its memberships follow the groups, and ends in an ordinary web UI session.
  */
-import * as oidc from 'openid-client';
 import type { ProxyRole } from '../auth/principal.js';
 import type { SsoSettings } from '../config/sso-settings.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { SessionService, StartedSession } from '../sessions/session-service.js';
 import type { UserRecord } from '../store/user-repository.js';
 import type { IdentityProvisioner } from './identity-provisioning.js';
-import { createOidcClient, type OidcClient } from './oidc-client.js';
+import { createOidcClient, loadOpenIdClient, type OidcClient } from './oidc-client.js';
 import type { PendingSignIn } from './sso-pending.js';
 import { readSsoIdentity, type SsoIdentity } from './sso-identity.js';
 
@@ -40,6 +39,7 @@ export class SsoService {
   /** Where to send the browser, and what to remember until it comes back. */
   async start(redirectUri: string, debug: boolean): Promise<{ url: URL; pending: PendingSignIn }> {
     const config = await this.deps.client.configuration();
+    const oidc = await loadOpenIdClient();
     const pending: PendingSignIn = {
       state: oidc.randomState(),
       nonce: oidc.randomNonce(),
@@ -64,6 +64,7 @@ export class SsoService {
    */
   async finish(callbackUrl: URL, pending: PendingSignIn): Promise<Record<string, unknown>> {
     const config = await this.deps.client.configuration();
+    const oidc = await loadOpenIdClient();
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
       tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
@@ -73,7 +74,7 @@ export class SsoService {
         idTokenExpected: true,
       });
     } catch (error: unknown) {
-      throw signInFailed(error);
+      throw signInFailed(error, oidc);
     }
     const idClaims: Record<string, unknown> = { ...tokens.claims() };
     const subject = typeof idClaims.sub === 'string' ? idClaims.sub : undefined;
@@ -82,7 +83,7 @@ export class SsoService {
       const info = await oidc.fetchUserInfo(config, tokens.access_token, subject);
       return { ...idClaims, ...info };
     } catch (error: unknown) {
-      throw signInFailed(error);
+      throw signInFailed(error, oidc);
     }
   }
 
@@ -132,7 +133,7 @@ export class SsoService {
   }
 }
 
-function signInFailed(error: unknown): GatewayError {
+function signInFailed(error: unknown, oidc: typeof import('openid-client')): GatewayError {
   if (error instanceof GatewayError) return error;
   const described =
     error instanceof oidc.AuthorizationResponseError

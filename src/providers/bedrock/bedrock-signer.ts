@@ -3,8 +3,6 @@
  * already filled the settings from AWS_* env variables; what is still missing here is missing
  * everywhere, so the error names the setting to add.
  */
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { Deployment } from '../../contracts/deployment.js';
 import { ProviderError } from '../types.js';
 
@@ -62,6 +60,11 @@ export async function signBedrockRequest(
   headers: Record<string, string>,
   aws: AwsSettings,
 ): Promise<Record<string, string>> {
+  // Loaded by the first Bedrock call: a gateway without Bedrock deployments never loads them.
+  const [{ Sha256 }, { SignatureV4 }] = await Promise.all([
+    import('@aws-crypto/sha256-js'),
+    import('@smithy/signature-v4'),
+  ]);
   const target = new URL(url);
   const signer = new SignatureV4({
     service: SIGNING_SERVICE,
