@@ -215,6 +215,58 @@ for (const database of await testDatabases()) {
       assert.doesNotMatch(JSON.stringify(entries), /provider-secret-value/);
     });
 
+    it('records invitations created, updated, claimed by the invited user, and deleted', async () => {
+      assert.equal((await api.post('/user/new', { user_id: 'audit-inv' })).status, 200);
+      const made = await api.post('/invitation/new', { user_id: 'audit-inv' });
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      const id = made.body.id as string;
+      const updated = await api.post('/invitation/update', {
+        invitation_id: id,
+        is_accepted: false,
+      });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      const claimed = await fetch(`${gateway.url}/onboarding/claim_token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          invitation_link: id,
+          user_id: 'audit-inv',
+          password: 'hunter2-invited',
+        }),
+      });
+      assert.equal(claimed.status, 200, await claimed.text());
+
+      const entries = await all(`&object_id=${id}`);
+      assert.deepEqual(
+        entries.map((e) => [e.action, e.table_name, e.changed_by]),
+        [
+          ['created', 'invitations', 'default_user_id'],
+          ['updated', 'invitations', 'default_user_id'],
+          ['updated', 'invitations', 'audit-inv'],
+        ],
+      );
+      assert.equal(entries[0]?.changed_by_api_key, MASTER_HASH);
+      assert.equal(entries[0]?.updated_values?.user_id, 'audit-inv');
+      assert.equal(entries[2]?.before_value?.is_accepted, false);
+      assert.equal(entries[2]?.updated_values?.is_accepted, true);
+      assert.equal(entries[2]?.changed_by_api_key, null);
+      const password = (await all('&object_id=audit-inv')).filter((e) => e.action === 'updated');
+      assert.deepEqual(
+        password.map((e) => [e.table_name, e.changed_by, e.updated_values?.password]),
+        [['users', 'audit-inv', '[redacted]']],
+      );
+
+      const other = await api.post('/invitation/new', { user_id: 'audit-inv' });
+      assert.equal(
+        (await api.post('/invitation/delete', { invitation_id: other.body.id })).status,
+        200,
+      );
+      const deleted = await all(`&object_id=${other.body.id as string}&action=deleted`);
+      assert.equal(deleted.length, 1);
+      assert.equal(deleted[0]?.before_value?.id, other.body.id);
+      assert.equal(deleted[0]?.updated_values, null);
+    });
+
     it('never stores a raw key, a password or a password hash', async () => {
       const rows = await opened.database.db.selectFrom('audit_log').selectAll().execute();
       assert.ok(rows.length > 20);

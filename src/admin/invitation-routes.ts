@@ -55,8 +55,8 @@ export function registerInvitationRoutes(app: FastifyInstance, deps: InvitationR
     method: 'POST',
     url: '/invitation/delete',
     input: DeleteInvitationSchema,
-    handle: (input, _caller, request) =>
-      invitations('/invitation/delete').delete(input.invitation_id, requestOrigin(request)),
+    handle: (input, caller, request) =>
+      invitations('/invitation/delete').delete(caller, input.invitation_id, requestOrigin(request)),
   });
   addAdminRoute(app, {
     method: 'GET',

@@ -13,6 +13,7 @@ import type { Mailer } from '../notify/email.js';
 import { checkPasswordPolicy } from '../sessions/password-policy.js';
 import type { SessionService, StartedSession } from '../sessions/session-service.js';
 import type { InvitationRecord } from '../store/invitation-repository.js';
+import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
 import type { UserRecord } from '../store/user-repository.js';
 import { actorOf } from './caller-scope.js';
@@ -22,7 +23,7 @@ import { invitationLink, invitationView } from './invitation-view.js';
 import { hashPassword } from './password-hash.js';
 
 export interface InvitationServiceDeps {
-  store: Pick<Store, 'invitations' | 'users'>;
+  store: Pick<Store, 'invitations' | 'users' | 'auditedBy'>;
   sessions: SessionService;
   tokens: OnboardingTokens;
   /** Sends invitation emails; none without SMTP settings. */
@@ -64,18 +65,21 @@ export class InvitationService {
   ): Promise<Record<string, unknown>> {
     await this.existing(input.invitation_id);
     const at = this.at();
-    const updated = await this.deps.store.invitations.update(input.invitation_id, {
-      is_accepted: input.is_accepted,
-      accepted_at: input.is_accepted ? at : null,
-      updated_at: at,
-      updated_by: actorOf(caller),
-    });
+    const updated = await changesBy(this.deps.store, caller).invitations.update(
+      input.invitation_id,
+      {
+        is_accepted: input.is_accepted,
+        accepted_at: input.is_accepted ? at : null,
+        updated_at: at,
+        updated_by: actorOf(caller),
+      },
+    );
     if (!updated) throw unknownInvitation();
     return invitationView(updated, this.baseUrlFor(origin));
   }
 
-  async delete(id: string, origin: string): Promise<Record<string, unknown>> {
-    const deleted = await this.deps.store.invitations.delete(id);
+  async delete(caller: Principal, id: string, origin: string): Promise<Record<string, unknown>> {
+    const deleted = await changesBy(this.deps.store, caller).invitations.delete(id);
     if (!deleted) throw unknownInvitation();
     return invitationView(deleted, this.baseUrlFor(origin));
   }
@@ -155,10 +159,12 @@ export class InvitationService {
     }
     checkPasswordPolicy(input.password);
     const passwordHash = await hashPassword(input.password);
-    const claimed = await this.deps.store.invitations.claim(invitation.id, {
-      at: this.at(),
-      passwordHash,
-    });
+    const claimed = await this.deps.store
+      .auditedBy({ userId: invitation.user_id, keyHash: null })
+      .invitations.claim(invitation.id, {
+        at: this.at(),
+        passwordHash,
+      });
     // Lost a race with another claim, or expired meanwhile: the same errors as before.
     if (!claimed) this.usable(await this.deps.store.invitations.findById(invitation.id));
     const user = await this.deps.store.users.findById(input.user_id);
@@ -191,7 +197,7 @@ export class InvitationService {
       updated_at: at,
       updated_by: actor,
     };
-    await this.deps.store.invitations.create(invitation);
+    await changesBy(this.deps.store, caller).invitations.create(invitation);
     return invitation;
   }
 

@@ -20,6 +20,11 @@ import {
   type CustomerPatch,
   type CustomerRecord,
 } from './customer-repository.js';
+import {
+  InvitationRepository,
+  type InvitationPatch,
+  type InvitationRecord,
+} from './invitation-repository.js';
 import { KeyRepository, type KeyPatch, type KeyRecord, type Rotation } from './key-repository.js';
 import { ModelRepository, type ModelPatch, type ModelRecord } from './model-repository.js';
 import type { DatabaseSchema } from './schema.js';
@@ -408,6 +413,62 @@ export class AuditedModelRepository extends ModelRepository {
   }
 }
 
+/**
+ * Invitation links. A claim is the invited user's own change (the actor given is that user): the
+ * invitation accepted and the user's password set, logged without the hash.
+ */
+export class AuditedInvitationRepository extends InvitationRepository {
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
+  }
+
+  override create(invitation: InvitationRecord): Promise<void> {
+    return audited(this.target, async (trx, log) => {
+      await new InvitationRepository(trx).create(invitation);
+      log('created', 'invitations', invitation.id, { after: invitation });
+    });
+  }
+
+  override update(id: string, patch: InvitationPatch): Promise<InvitationRecord | undefined> {
+    return audited(this.target, async (trx, log) => {
+      const invitations = new InvitationRepository(trx);
+      const before = await invitations.findById(id);
+      const after = await invitations.update(id, patch);
+      if (after) log('updated', 'invitations', id, { before, after });
+      return after;
+    });
+  }
+
+  override delete(id: string): Promise<InvitationRecord | undefined> {
+    return audited(this.target, async (trx, log) => {
+      const deleted = await new InvitationRepository(trx).delete(id);
+      if (deleted) log('deleted', 'invitations', id, { before: deleted });
+      return deleted;
+    });
+  }
+
+  override claim(
+    id: string,
+    claim: { at: string; passwordHash: string },
+  ): Promise<InvitationRecord | undefined> {
+    return audited(this.target, async (trx, log) => {
+      const invitations = new InvitationRepository(trx);
+      const before = await invitations.findById(id);
+      const after = await invitations.claim(id, claim);
+      if (after) {
+        log('updated', 'invitations', id, { before, after });
+        log('updated', 'users', after.user_id, {
+          after: { user_id: after.user_id, password: claim.passwordHash },
+        });
+      }
+      return after;
+    });
+  }
+}
+
 /** The repositories that record their changes in the audit log as made by `actor`. */
 export interface AuditedRepositories {
   keys: AuditedKeyRepository;
@@ -415,6 +476,7 @@ export interface AuditedRepositories {
   teams: AuditedTeamRepository;
   customers: AuditedCustomerRepository;
   models: AuditedModelRepository;
+  invitations: AuditedInvitationRepository;
 }
 
 /**
@@ -435,5 +497,6 @@ export function auditedRepositories(db: Db, actor: AuditActor): AuditedRepositor
     teams: new AuditedTeamRepository(db, actor),
     customers: new AuditedCustomerRepository(db, actor),
     models: new AuditedModelRepository(db, actor),
+    invitations: new AuditedInvitationRepository(db, actor),
   };
 }
