@@ -139,7 +139,9 @@ async function* remaining<Chunk>(
       const events = decoder.push(next.value);
       if (events.length > 0) yield events;
     }
-    yield decoder.end();
+    // Usually empty: one more turn of the consumer's loop for nothing.
+    const last = decoder.end();
+    if (last.length > 0) yield last;
   } finally {
     for (const fn of cleanups) fn();
     await iterator.return?.();

@@ -165,6 +165,7 @@ interface PumpOptions {
   /** The request as sent upstream: its prompt is counted when the stream reports no usage. */
   body: { messages?: unknown; prompt?: unknown; tools?: unknown };
   includeUsage: boolean;
+  /** The response headers so far; the stream's own are added to this object. */
   headers: Record<string, string>;
   service: ProxyService;
   principal: Principal;
@@ -180,11 +181,10 @@ async function pumpStream(
   options: PumpOptions,
 ): Promise<void> {
   const sse = new SseResponse(reply.raw);
-  sse.start({
-    ...options.headers,
-    'x-request-id': String(reply.request.id),
-    'x-litellm-call-id': reply.request.callId,
-  });
+  const headers = options.headers;
+  headers['x-request-id'] = String(reply.request.id);
+  headers['x-litellm-call-id'] = reply.request.callId;
+  sse.start(headers);
   let usage: Usage | undefined;
   // What was streamed, kept by reference: counted only if the stream never reports its usage.
   const streamed: (string | Streamable)[] = [];
@@ -194,7 +194,8 @@ async function pumpStream(
     for (const event of events) {
       streamed.push(event.raw ?? event.chunk);
       // Raw OpenAI chunks without a usage block are forwarded as they came, never parsed here.
-      if (event.raw !== undefined && !event.raw.includes('"usage"')) {
+      // (`usage"` is in every `"usage"` and found several times faster: no leading quote.)
+      if (event.raw !== undefined && !event.raw.includes('usage"')) {
         out += `data: ${event.raw}\n\n`;
         continue;
       }
