@@ -15,6 +15,7 @@ import { toErrorBody } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { principalOf } from '../server/access-control.js';
 import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
+import { rawJsonOf } from '../providers/shared/raw-json.js';
 import type { StreamEvent } from '../providers/types.js';
 import { estimateUsage, streamedText } from '../spend/estimate-usage.js';
 import { parseBody } from './parse-body.js';
@@ -25,6 +26,9 @@ export interface ProxyRouteDeps {
   service: ProxyService;
   metrics: GatewayMetrics;
 }
+
+/** What Fastify itself sends for a serialised object. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** `created` LiteLLM reports for every model in /v1/models. */
 const MODEL_CREATED_AT = 1677610602;
@@ -114,7 +118,11 @@ async function handleCall(
     headers['x-litellm-response-duration-ms'] = String(
       Math.round(performance.now() - result.meta.startedAt),
     );
-    return reply.headers(headers).send(value);
+    reply.headers(headers);
+    // The upstream's own text when the answer goes back as it came: no second serialisation.
+    const raw = value === result.value ? rawJsonOf(value) : undefined;
+    if (raw !== undefined) return reply.type(JSON_TYPE).send(raw);
+    return reply.send(value);
   }
   reply.hijack();
   await pumpStream(reply, result, {

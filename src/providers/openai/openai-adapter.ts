@@ -10,6 +10,7 @@ import type {
 } from '../../contracts/openai.js';
 import type { Deployment } from '../../contracts/deployment.js';
 import { parseUpstreamJson } from '../shared/classify-status.js';
+import { keepRawJson } from '../shared/raw-json.js';
 import { joinUrl, upstreamBody } from '../shared/url.js';
 import {
   ProviderError,
@@ -68,7 +69,8 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
         },
       );
     }
-    return json as T;
+    // Forwarded as it came: the route can send this text instead of serialising the object.
+    return keepRawJson(json, body) as T;
   };
 
   return {
