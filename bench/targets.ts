@@ -115,6 +115,16 @@ const baselineVkeySqlite: TargetFactory = (context) =>
     createDatabase: () => createSqliteDatabase(context.workDir, 'baseline-vkey-sqlite'),
   });
 
+const baselineCluster: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'baseline-cluster',
+    description: 'the --baseline build of Tollgate, full path, cluster mode: PostgreSQL + Redis',
+    root: baselineRoot(context),
+    createDatabase: () => createPostgresDatabase(context.postgresUrl),
+    createEnvironment: () => createRedisEnvironment(context.redisUrl),
+    keyRequest: FULL_PATH_KEY_REQUEST,
+  });
+
 export const DEFAULT_TARGETS = [
   'direct',
   'bare',
@@ -137,6 +147,7 @@ export const TARGETS: Readonly<Record<string, TargetFactory>> = {
   'tollgate-vkey-postgres': tollgateVkeyPostgres,
   baseline,
   'baseline-vkey-sqlite': baselineVkeySqlite,
+  'baseline-cluster': baselineCluster,
 };
 
 export function createTargets(names: readonly string[], context: TargetContext): Target[] {
