@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { waitUntilReady } from '../src/cluster/redis-connection.js';
 import { CounterAdmission } from '../src/spend/admission.js';
 import type { AdmitPlan, CounterStore, Settlement } from '../src/spend/counter-store.js';
 import { FailoverCounterStore } from '../src/spend/failover-counters.js';
@@ -187,5 +188,33 @@ describe('failover counter store', () => {
       /Budget has been exceeded!/,
       'the call whose settle is lost in the cut still counts',
     );
+  });
+
+  test('a settle held back when the link breaks is counted here, before the admission it rode with', async (t) => {
+    const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', {
+      enableOfflineQueue: false,
+    });
+    t.after(() => redis.disconnect());
+    assert.ok(await waitUntilReady(redis));
+    const prefix = `tollgate-test:failover-${process.pid}-${Date.now()}:`;
+    const { logger } = recordingLogger();
+    // Held back for a minute: it leaves only with the next admission.
+    const shared = new RedisCounterStore({ redis, prefix, settleDelayMs: 60_000 });
+    const store = new FailoverCounterStore({ shared, logger });
+    const admission = new CounterAdmission({ store, maxWaitMs: 50, retryIntervalMs: 10 });
+    const key = makeScope('key', 'k1', { maxBudget: 1 });
+
+    const first = await admission.admit(makeRequest([key]));
+    assert.equal(store.isLocal, false);
+    first.settle(0.875, 10);
+    await redis.del(`${prefix}b:key:k1`, `${prefix}bl:key:k1`); // this test's keys, while it can
+    redis.disconnect();
+    // The settle and this admission fail together: the settle's 0.875 is counted first, so
+    // the 0.125 left cannot pay another call.
+    await assert.rejects(
+      async () => admission.admit(makeRequest([key])),
+      /Budget has been exceeded!/,
+    );
+    assert.equal(store.isLocal, true);
   });
 });

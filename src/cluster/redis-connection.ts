@@ -69,8 +69,24 @@ export function waitUntilReady(client: Redis, timeoutMs = CONNECT_TIMEOUT_MS): P
   });
 }
 
+/** Work to finish on a client before it closes, by client (see `beforeClose`). */
+const closing = new WeakMap<Redis, (() => Promise<void>)[]>();
+
+/**
+ * Runs `finish` when `closeRedis` closes this client, before the connection goes: for commands
+ * a user of the client holds back (the spend counters' delayed settles).
+ */
+export function beforeClose(client: Redis, finish: () => Promise<void>): void {
+  const hooks = closing.get(client);
+  if (hooks) hooks.push(finish);
+  else closing.set(client, [finish]);
+}
+
 /** Closes the client: politely when connected, at once otherwise (no reconnect after this). */
 export async function closeRedis(client: Redis): Promise<void> {
+  const hooks = closing.get(client) ?? [];
+  closing.delete(client);
+  await Promise.all(hooks.map((finish) => finish().catch(() => undefined)));
   if (client.status === 'ready') {
     try {
       await client.quit();

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CustomerInvalidation } from '../admin/customer-service.js';
 import type { AuthInvalidation } from '../auth/principal-cache.js';
+import { beforeClose } from '../cluster/redis-connection.js';
 import type { MoneySettings } from '../config/gateway-config.js';
 import type { CustomerRecord } from '../store/customer-repository.js';
 import { CounterAdmission } from './admission.js';
@@ -40,17 +41,16 @@ export interface BuiltMeter {
 export function createMeter(parts: MeterParts): BuiltMeter {
   const { ledger, logger, now } = parts;
   const local = new LocalCounterStore();
-  const store: CounterStore = parts.redis
-    ? new FailoverCounterStore({
-        shared: new RedisCounterStore({
-          redis: parts.redis.client,
-          prefix: `${parts.redis.keyPrefix}counters:`,
-        }),
-        local,
-        logger,
-        now,
-      })
-    : local;
+  let store: CounterStore = local;
+  if (parts.redis) {
+    const shared = new RedisCounterStore({
+      redis: parts.redis.client,
+      prefix: `${parts.redis.keyPrefix}counters:`,
+    });
+    // Settles held back for a few milliseconds reach Redis before the connection closes.
+    beforeClose(parts.redis.client, () => shared.flush());
+    store = new FailoverCounterStore({ shared, local, logger, now });
+  }
   const admission = new CounterAdmission({
     store,
     ledgerPending: ledger && ((kind, id) => ledger.pendingFor(kind, id)),

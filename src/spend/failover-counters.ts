@@ -84,9 +84,11 @@ export class FailoverCounterStore implements CounterStore {
       if (this.now() < this.nextTry) return this.admitLocally(plan);
       this.nextTry = this.now() + this.retryIntervalMs;
     }
-    const shared = this.outage
-      ? this.payOwed(plan.now).then(() => this.shared.admit(plan))
-      : this.shared.admit(plan);
+    // What this replica owes goes first, the admission right behind it without waiting for the
+    // answer: Redis takes them in that order (the Redis store sends them in one call).
+    const paid = this.outage ? this.payOwed(plan.now) : undefined;
+    const admitted = this.shared.admit(plan);
+    const shared = paid ? Promise.all([paid, admitted]).then(([, outcome]) => outcome) : admitted;
     return withTimeout(shared, this.timeoutMs).then(
       (outcome) => {
         if (this.outage) this.recovered();
@@ -103,7 +105,7 @@ export class FailoverCounterStore implements CounterStore {
       },
       (error: unknown) => {
         this.failed(error);
-        this.releaseIfLate(shared, plan);
+        this.releaseIfLate(admitted, plan);
         return this.admitLocally(plan);
       },
     );
@@ -237,18 +239,19 @@ export class FailoverCounterStore implements CounterStore {
   }
 
   /**
-   * Adds what this replica settled alone to Redis, one counter at a time, as settles that hold
-   * no reservation (a counter whose window Redis no longer holds reloads from the database).
-   * A counter leaves the debt only once Redis took it; a failure ends the attempt.
+   * Adds what this replica settled alone to Redis, as settles that hold no reservation (a counter
+   * whose window Redis no longer holds reloads from the database). All are sent at once; a
+   * counter leaves the debt only once Redis took it.
    */
-  private async payOwed(now: number): Promise<void> {
-    for (const [key, debt] of [...this.owed]) {
+  private payOwed(now: number): Promise<unknown> {
+    const payments: Promise<void>[] = [];
+    for (const [key, debt] of this.owed) {
       // A window that has ended is reloaded from the database by its next admission.
       if (debt.windowEnd !== null && debt.windowEnd <= now) {
         this.owed.delete(key);
         continue;
       }
-      await this.shared.settle({
+      const paid = this.shared.settle({
         reservationId: `owed:${key}`,
         now,
         cost: debt.amount,
@@ -257,8 +260,13 @@ export class FailoverCounterStore implements CounterStore {
         budgets: [{ key, windowEnd: debt.windowEnd, held: false }],
         rates: [],
       });
-      if (this.owed.get(key) === debt) this.owed.delete(key);
+      payments.push(
+        Promise.resolve(paid).then(() => {
+          if (this.owed.get(key) === debt) this.owed.delete(key);
+        }),
+      );
     }
+    return Promise.all(payments);
   }
 
   private failed(error: unknown): void {
