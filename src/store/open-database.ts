@@ -94,8 +94,12 @@ async function openPostgres(url: string, options: OpenOptions): Promise<StoreDat
     max: 10,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  // A dropped connection must not crash the process; the next query reconnects.
+  // A dropped connection must not crash the process; the next query reconnects. The pool
+  // listens to its idle connections only: one checked out between two queries (inside a
+  // transaction) would emit its error to nobody, an uncaught exception. The query or commit that
+  // follows fails with the error instead, and the pool discards the connection.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   let current = schema;
   if (!current) {
