@@ -4,11 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { waitUntilReady } from '../src/cluster/redis-connection.js';
 import { CounterAdmission } from '../src/spend/admission.js';
-import type { AdmitPlan, CounterStore, Settlement } from '../src/spend/counter-store.js';
+import type {
+  AdmitOutcome,
+  AdmitPlan,
+  CounterStore,
+  Settlement,
+} from '../src/spend/counter-store.js';
 import { FailoverCounterStore } from '../src/spend/failover-counters.js';
 import { LocalCounterStore } from '../src/spend/local-counters.js';
 import { RedisCounterStore } from '../src/spend/redis-counters.js';
@@ -61,6 +67,40 @@ class SwitchableStore implements CounterStore {
     this.inner.onRelease(listener);
   }
 }
+
+/** A shared store whose answers the test gives, one operation at a time. */
+class ManualStore implements CounterStore {
+  readonly admits: { plan: AdmitPlan; answer: (outcome: AdmitOutcome) => void }[] = [];
+  readonly settles: { settlement: Settlement; answer: () => void }[] = [];
+  admit(plan: AdmitPlan) {
+    return new Promise<AdmitOutcome>((answer) => this.admits.push({ plan, answer }));
+  }
+  settle(settlement: Settlement) {
+    return new Promise<void>((answer) => this.settles.push({ settlement, answer }));
+  }
+  forget() {}
+  onRelease() {}
+}
+
+function plan(reservationId: string, key = 'key:k1'): AdmitPlan {
+  return {
+    reservationId,
+    now: Date.now(),
+    inputCost: 0.1,
+    outputCostPerToken: 0.01,
+    maxTokens: 10,
+    budgets: [{ key, windowEnd: null, maxBudget: 10, initialSpend: 0, exceededAtEqual: true }],
+    rates: [],
+  };
+}
+
+/** What Redis answers in these tests: a cap no local admission would give (plan asks for 10). */
+const REDIS_ADMITS: AdmitOutcome = {
+  status: 'admitted',
+  maxTokens: 7,
+  reservedCost: 0.17,
+  rateUse: [],
+};
 
 describe('failover counter store', () => {
   test('with nothing listening on the Redis port, budgets and rate limits are enforced locally', async (t) => {
@@ -216,5 +256,69 @@ describe('failover counter store', () => {
       /Budget has been exceeded!/,
     );
     assert.equal(store.isLocal, true);
+  });
+
+  test('each operation waits its own timeout: one that expires does not fail those made after it', async () => {
+    const shared = new ManualStore();
+    const { logger } = recordingLogger();
+    const store = new FailoverCounterStore({ shared, logger, timeoutMs: 100 });
+
+    const first = store.admit(plan('first')); // never answered
+    await sleep(50);
+    const second = store.admit(plan('second'));
+    const outcome = await first; // past its deadline, the second 50 ms from its own
+    assert.equal((outcome as { maxTokens: number }).maxTokens, 10, 'decided locally');
+    assert.equal(store.isLocal, true);
+    shared.admits[1]!.answer(REDIS_ADMITS);
+    assert.deepEqual(await second, REDIS_ADMITS, 'answered by Redis within its own timeout');
+    assert.equal(store.isLocal, false);
+
+    // Nothing waits any more; the next operation still gets a deadline.
+    const started = Date.now();
+    const third = await store.admit(plan('third'));
+    assert.equal((third as { maxTokens: number }).maxTokens, 10);
+    assert.ok(Date.now() - started >= 99, 'not failed before its timeout');
+  });
+
+  test('answers Redis gives after the deadline are still taken into account', async () => {
+    const shared = new ManualStore();
+    const { logger } = recordingLogger();
+    const store = new FailoverCounterStore({ shared, logger, timeoutMs: 20, retryIntervalMs: 0 });
+
+    // An admission answered late: its reservation in Redis is released at once.
+    const late = store.admit(plan('late'));
+    await sleep(40);
+    assert.equal(((await late) as { maxTokens: number }).maxTokens, 10, 'decided locally');
+    shared.admits[0]!.answer(REDIS_ADMITS);
+    await sleep(0);
+    assert.deepEqual(
+      shared.settles.map(({ settlement }) => [settlement.reservationId, settlement.cost]),
+      [['late', 0]],
+    );
+    shared.settles[0]!.answer();
+
+    // A settle answered late is not owed to Redis a second time.
+    const admitted = store.admit(plan('admitted', 'key:k2'));
+    shared.admits[1]!.answer(REDIS_ADMITS);
+    assert.deepEqual(await admitted, REDIS_ADMITS);
+    const settled = store.settle({
+      reservationId: 'admitted',
+      now: Date.now(),
+      cost: 0.5,
+      totalTokens: 10,
+      reservedCost: 0.17,
+      budgets: [{ key: 'key:k2', windowEnd: null, held: true }],
+      rates: [],
+    });
+    await settled; // falls back after 20 ms: the cost is owed
+    assert.equal(store.isLocal, true);
+    shared.settles[1]!.answer(); // Redis took it after all
+    await sleep(0);
+    store.admit(plan('next', 'key:k3')); // pays what is owed first
+    const owed = shared.settles.slice(2).map(({ settlement }) => settlement);
+    assert.deepEqual(
+      owed.map((settlement) => [settlement.reservationId, settlement.cost]),
+      [['owed:key:k2', 0]],
+    );
   });
 });

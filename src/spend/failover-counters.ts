@@ -46,7 +46,7 @@ export class FailoverCounterStore implements CounterStore {
   private readonly shared: CounterStore;
   private readonly local: LocalCounterStore;
   private readonly logger: Pick<Logger, 'error' | 'warn'>;
-  private readonly timeoutMs: number;
+  private readonly deadlines: Deadlines;
   private readonly retryIntervalMs: number;
   private readonly now: () => number;
   private outage = false;
@@ -69,7 +69,7 @@ export class FailoverCounterStore implements CounterStore {
     this.shared = options.shared;
     this.local = options.local ?? new LocalCounterStore();
     this.logger = options.logger;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_FAILOVER_TIMEOUT_MS;
+    this.deadlines = new Deadlines(options.timeoutMs ?? DEFAULT_FAILOVER_TIMEOUT_MS);
     this.retryIntervalMs = options.retryIntervalMs ?? DEFAULT_FAILOVER_RETRY_MS;
     this.now = options.now ?? Date.now;
   }
@@ -89,7 +89,7 @@ export class FailoverCounterStore implements CounterStore {
     const paid = this.outage ? this.payOwed(plan.now) : undefined;
     const admitted = this.shared.admit(plan);
     const shared = paid ? Promise.all([paid, admitted]).then(([, outcome]) => outcome) : admitted;
-    return withTimeout(shared, this.timeoutMs).then(
+    return this.deadlines.race(shared).then(
       (outcome) => {
         if (this.outage) this.recovered();
         if (outcome.status === 'admitted') {
@@ -153,7 +153,7 @@ export class FailoverCounterStore implements CounterStore {
       return this.adopted.delete(id);
     };
     const attempt = this.shared.settle(settlement);
-    return withTimeout(attempt, this.timeoutMs).then(
+    return this.deadlines.race(attempt).then(
       () => {
         const heldHere = ended();
         for (const line of settlement.budgets) add(this.lastShared, line, settlement.cost, false);
@@ -190,7 +190,7 @@ export class FailoverCounterStore implements CounterStore {
     this.owed.delete(key);
     this.local.forget(key);
     try {
-      await withTimeout(this.shared.forget(key), this.timeoutMs);
+      await this.deadlines.race(this.shared.forget(key));
     } catch (error: unknown) {
       this.failed(error);
     }
@@ -322,16 +322,96 @@ function add(
   else if (startNew) amounts.set(line.key, { windowEnd: line.windowEnd, amount: cost });
 }
 
-function withTimeout<T>(work: T | Promise<T>, timeoutMs: number): Promise<T> {
-  if (!(work instanceof Promise)) return Promise.resolve(work);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
+/** An operation waiting for Redis, with the time its answer is due (`performance.now()`). */
+interface Pending {
+  due: number;
+  /**
+   * Fails the operation's promise; null once it is done (answered, or failed by its deadline), so
+   * the queue does not keep an answered operation's promise alive behind an older one.
+   */
+  expire: ((error: Error) => void) | null;
+}
+
+/**
+ * The deadlines of the operations waiting for Redis, in the order they were made. All have the
+ * same timeout, so the oldest is the first to expire: one timer, armed for the oldest still
+ * waiting, serves them all, where a timer, a `Promise.race` and a `finally` per operation cost
+ * more. Redis answers in order too, so the queue holds only the last few milliseconds' operations.
+ */
+class Deadlines {
+  private readonly queue: Pending[] = [];
+  /** Index of the oldest operation that may still wait: those before it are done. */
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly timeoutMs: number) {}
+
+  /** `work`'s answer, or an error when it has none `timeoutMs` after this call. */
+  race<T>(work: T | Promise<T>): Promise<T> {
+    if (!(work instanceof Promise)) return Promise.resolve(work);
+    return new Promise<T>((resolve, reject) => {
+      const pending: Pending = {
+        due: performance.now() + this.timeoutMs,
+        expire: reject,
+      };
+      this.queue.push(pending);
+      this.timer ??= setTimeout(this.expireDue, this.timeoutMs);
+      work.then(
+        (value) => {
+          this.finish(pending);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.finish(pending);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Marks `pending` done; returns its `expire`, or null when it already was done. */
+  private finish(pending: Pending): ((error: Error) => void) | null {
+    const { expire } = pending;
+    if (!expire) return null;
+    pending.expire = null;
+    const { queue } = this;
+    while (this.head < queue.length && !queue[this.head]!.expire) this.head++;
+    if (this.head === queue.length) {
+      // Nothing waits.
+      queue.length = 0;
+      this.head = 0;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+    } else if (this.head >= 1024) {
+      queue.splice(0, this.head);
+      this.head = 0;
+    }
+    return expire;
+  }
+
+  private readonly expireDue = (): void => {
+    this.timer = null;
+    const { queue } = this;
+    const now = performance.now();
+    const late: Pending[] = [];
+    for (; this.head < queue.length; this.head++) {
+      const first = queue[this.head]!;
+      if (!first.expire) continue;
+      if (first.due > now) {
+        this.timer = setTimeout(this.expireDue, Math.ceil(first.due - now));
+        break;
+      }
+      late.push(first);
+    }
+    queue.splice(0, this.head);
+    this.head = 0;
+    if (late.length === 0) return;
     // A busy event loop runs its expired timers before it reads the sockets: an answer already
     // waiting there gets that turn (setImmediate runs after it) before Redis is called late.
-    timer = setTimeout(
-      () => setImmediate(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`))),
-      timeoutMs,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+    setImmediate(() => {
+      for (const pending of late) {
+        this.finish(pending)?.(new Error(`Redis did not answer within ${this.timeoutMs} ms`));
+      }
+    });
+  };
 }
