@@ -174,7 +174,8 @@ export class RedisCounterStore implements CounterStore {
     }
     const done = batch.replies.then(ignore);
     if (batch.ops.length >= MAX_BATCH || this.settleDelayMs <= 0) this.sendSoon();
-    else this.timer ??= setTimeout(this.sendHeld, this.settleDelayMs);
+    // Unref'd: held settles never keep a process alive; closeRedis sends them before quitting.
+    else this.timer ??= setTimeout(this.sendHeld, this.settleDelayMs).unref();
     return done;
   }
 
