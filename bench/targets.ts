@@ -115,6 +115,15 @@ const baselineVkeySqlite: TargetFactory = (context) =>
     createDatabase: () => createSqliteDatabase(context.workDir, 'baseline-vkey-sqlite'),
   });
 
+const baselineFullSqlite: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'baseline-full-sqlite',
+    description: 'the --baseline build of Tollgate, full path, fresh SQLite file',
+    root: baselineRoot(context),
+    createDatabase: () => createSqliteDatabase(context.workDir, 'baseline-full-sqlite'),
+    keyRequest: FULL_PATH_KEY_REQUEST,
+  });
+
 const baselineCluster: TargetFactory = (context) =>
   createTollgateTarget(context, {
     name: 'baseline-cluster',
@@ -147,6 +156,7 @@ export const TARGETS: Readonly<Record<string, TargetFactory>> = {
   'tollgate-vkey-postgres': tollgateVkeyPostgres,
   baseline,
   'baseline-vkey-sqlite': baselineVkeySqlite,
+  'baseline-full-sqlite': baselineFullSqlite,
   'baseline-cluster': baselineCluster,
 };
 

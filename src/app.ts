@@ -52,6 +52,7 @@ import { DeploymentHealth } from './proxy/router/deployment-health.js';
 import { DatabaseModels, liveModelDirectory } from './proxy/router/database-models.js';
 import { ModelCatalog } from './proxy/router/model-catalog.js';
 import { Router } from './proxy/router/router.js';
+import { Cancellation } from './proxy/cancellation.js';
 import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
 import { buildUiAuthSettings } from './config/ui-auth-settings.js';
 import { createSmtpMailer } from './notify/email.js';
@@ -77,6 +78,7 @@ import { StoreSpendLedger } from './spend/spend-ledger.js';
 import type { SpendLedger } from './spend/types.js';
 import { CredentialCipher } from './store/credential-cipher.js';
 import type { Store } from './store/store.js';
+import { newCallId } from './util/call-id.js';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -129,7 +131,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger.warn({ model: d.modelName, deployment: d.id, reason }, 'deployment cooling down');
   });
   const router = new Router(catalog, health, config.router, {
-    sleep: (ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined),
+    sleep: (ms, cancel) => sleep(ms, undefined, { signal: cancel.signal }).catch(() => undefined),
     random: options.random,
   });
   const { store } = options;
@@ -333,7 +335,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newCallId();
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -352,7 +354,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   server.addHook('onRequest', (request, reply, done) => {
     // The call id names the call in the spend log, so it is always the gateway's own: a client
     // that repeats an x-request-id must not get its later calls booked as the first one.
-    request.callId = request.id === request.headers['x-request-id'] ? randomUUID() : request.id;
+    request.callId = request.id === request.headers['x-request-id'] ? newCallId() : request.id;
     reply.header('x-request-id', request.id);
     reply.header('x-litellm-call-id', request.callId);
     done();
@@ -439,12 +441,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       const d = router.catalog.allDeployments().find((x) => x.id === id);
       const adapter = d ? adapters.get(d.provider) : undefined;
       if (!d || !adapter) throw new Error('provider not available');
-      const signal = AbortSignal.timeout(30_000);
       const ctx = { deployment: d, stream: false, requestId: randomUUID(), dropParams: true };
       const env = {
         adapter,
         transport,
-        signal,
+        cancel: Cancellation.timeout(30_000),
         timeouts: { totalMs: 30_000, streamIdleMs: 30_000 },
       };
       if (d.modelInfo.mode === 'embedding' && adapter.embedding) {

@@ -31,6 +31,8 @@ const CONFIG = {
   general_settings: { master_key: MASTER_KEY },
 };
 
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 const MESSAGES = [{ role: 'user' as const, content: 'What is the price of a cup of tea?' }];
 
 function client(gateway: TestGateway, key: string): OpenAI {
@@ -108,6 +110,28 @@ for (const database of await testDatabases()) {
       near(rows[0].spend as number, expected, 'spend log');
       assert.equal(rows[0].model_group, 'priced');
       assert.equal(rows[0].total_tokens, data.usage.total_tokens);
+    });
+
+    it('names calls by time-ordered ids (UUIDv7), so the spend log index grows at its end', async () => {
+      const key = await newKey({});
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const { response } = await client(gateway, key)
+          .chat.completions.create({ model: 'priced', messages: MESSAGES })
+          .withResponse();
+        const callId = response.headers.get('x-litellm-call-id') ?? '';
+        assert.match(callId, UUID_V7);
+        // Without an x-request-id from the client, the request id is the call id.
+        assert.equal(response.headers.get('x-request-id'), callId);
+        ids.push(callId);
+      }
+      assert.deepEqual([...ids].sort(), ids, 'later calls sort after earlier ones');
+      await flush();
+      for (const id of ids) {
+        const logs = await api.get(`/spend/logs?request_id=${id}`);
+        const rows = Array.isArray(logs.body) ? logs.body : logs.body.data;
+        assert.equal(rows.length, 1, `spend log row of ${id}`);
+      }
     });
 
     it('prices a stream from its final usage, whether or not the client asked for it', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { SpendRow } from '../store/spend-repository.js';
-import { StoreSpendLedger, type SpendWriter } from './spend-ledger.js';
+import { StoreSpendLedger, isoTime, type SpendWriter } from './spend-ledger.js';
 import type { SpendEntry } from './types.js';
 
 const logger = pino({ level: 'silent' });
@@ -90,5 +90,20 @@ describe('StoreSpendLedger', () => {
     ledger.book(entry('4'));
     await ledger.close();
     assert.deepEqual(store.written, ['1', '2', '3', '4']);
+  });
+});
+
+describe('isoTime', () => {
+  it('formats like Date.prototype.toISOString, also across seconds and at the edges', () => {
+    const start = Date.UTC(2026, 10, 26, 6, 59, 58, 990);
+    const times = [0, 1, 999, 1000, -1, -1500, 1.7, Date.UTC(9999, 11, 31, 23, 59, 59, 999)];
+    for (let i = 0; i < 3000; i += 7) times.push(start + i, start + i + 0.5);
+    times.push(Date.UTC(10_000, 0, 1), start, start - 1000, start);
+    for (const ms of times) assert.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
+  });
+
+  it('a time that is not a number is the epoch', () => {
+    assert.equal(isoTime(Number.NaN), '1970-01-01T00:00:00.000Z');
+    assert.equal(isoTime(Number.POSITIVE_INFINITY), '1970-01-01T00:00:00.000Z');
   });
 });

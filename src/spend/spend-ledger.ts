@@ -287,8 +287,26 @@ function count(value: number): number {
   return Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
 }
 
-function isoTime(ms: number): string {
-  return new Date(Number.isFinite(ms) ? ms : 0).toISOString();
+const YEAR_10000 = Date.UTC(10_000, 0, 1);
+/** The second `isoTime` formatted last, and its text up to the milliseconds. */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, formatted through a Date only once per second: every booked call
+ * formats two times, nearly always in the second of the previous call (~0.6 µs each saved).
+ */
+export function isoTime(ms: number): string {
+  const whole = Number.isFinite(ms) ? Math.trunc(ms) : 0;
+  // Before 1970 or after 9999 the text has another shape: Date formats those itself.
+  if (whole < 0 || whole >= YEAR_10000) return new Date(whole).toISOString();
+  const second = Math.floor(whole / 1000);
+  if (second !== isoSecond) {
+    isoPrefix = new Date(second * 1000).toISOString().slice(0, 20); // "2026-11-26T06:53:29."
+    isoSecond = second;
+  }
+  const millis = whole - second * 1000;
+  return `${isoPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`;
 }
 
 function safeJson(value: unknown): string {
