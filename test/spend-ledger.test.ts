@@ -99,6 +99,42 @@ for (const database of await testDatabases()) {
       assert.equal(totals.dailySpend, cents(before.dailySpend + 1.5));
     });
 
+    it('stores every value of a log row as booked: quotes, braces, backslashes, nulls, unicode', async () => {
+      const awkward = 'a "quoted" {braced}, back\\slash\\ NULL \u00e9\u{1F600}';
+      const entry = spendEntry({
+        cost: 0.000123456789,
+        keyHash,
+        userId: ids.userId,
+        model: awkward,
+        modelGroup: '',
+        apiBase: undefined,
+        tags: [awkward, 'NULL', ''],
+        metadata: { note: awkward, nested: { list: [1, null, '{}'] } },
+        promptTokens: 2 ** 40,
+        completionTokens: 0,
+        totalTokens: 2 ** 40,
+      });
+      const ledger = ledgerOf();
+      ledger.book(entry);
+      await ledger.close();
+      const row = await opened.database.db
+        .selectFrom('spend_logs')
+        .selectAll()
+        .where('request_id', '=', entry.requestId)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.model, awkward);
+      assert.equal(row.model_group, '');
+      assert.equal(row.api_base, null);
+      assert.equal(row.spend, 0.000123456789);
+      assert.equal(Number(row.prompt_tokens), 2 ** 40);
+      assert.equal(Number(row.completion_tokens), 0);
+      assert.deepEqual(JSON.parse(row.request_tags), [awkward, 'NULL', '']);
+      const metadata = JSON.parse(row.metadata) as { note: string; nested: unknown };
+      assert.equal(metadata.note, awkward);
+      assert.deepEqual(metadata.nested, { list: [1, null, '{}'] });
+      assert.equal(row.startTime, '2025-03-01T10:00:00.000Z');
+    });
+
     it('starts a new budget window instead of adding once the stored one has passed', async () => {
       const rolling = sha256('sk-rolling');
       await opened.store.keys.create(

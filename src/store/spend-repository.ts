@@ -10,8 +10,9 @@
  * Windows roll here and when they are read (budget-window.ts), never in a reset job.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
+import type { Dialect } from './open-database.js';
 import type { DatabaseSchema, SpendLogTable, SpendTotals } from './schema.js';
 import { transact } from './transact.js';
 
@@ -79,6 +80,44 @@ const ALL_LOG_COLUMNS: Exclude<keyof SpendLogTable, (typeof LOG_COLUMNS)[number]
   : never = true;
 void ALL_LOG_COLUMNS;
 
+/** PostgreSQL's type of each spend log column, for the arrays `unnest` takes apart. */
+const PG_LOG_TYPES: Record<(typeof LOG_COLUMNS)[number], 'text' | 'float8' | 'int8'> = {
+  request_id: 'text',
+  call_type: 'text',
+  api_key: 'text',
+  spend: 'float8',
+  total_tokens: 'int8',
+  prompt_tokens: 'int8',
+  completion_tokens: 'int8',
+  startTime: 'text',
+  endTime: 'text',
+  request_duration_ms: 'int8',
+  model: 'text',
+  model_id: 'text',
+  model_group: 'text',
+  custom_llm_provider: 'text',
+  api_base: 'text',
+  user: 'text',
+  team_id: 'text',
+  end_user: 'text',
+  request_tags: 'text',
+  metadata: 'text',
+  cache_hit: 'text',
+  cache_key: 'text',
+  status: 'text',
+};
+
+/**
+ * The spend log INSERT of PostgreSQL: one array parameter per column, taken apart by `unnest`.
+ * The statement's text and its 23 parameters are the same whatever the number of rows, where a
+ * multi-row VALUES list built by the query builder costs ~60 µs of CPU per row to build, compile
+ * and send (nine thousand parameters for a batch of 400).
+ */
+const PG_INSERT_LOGS =
+  `INSERT INTO spend_logs (${LOG_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
+  `SELECT * FROM unnest(${LOG_COLUMNS.map((c, i) => `$${i + 1}::${PG_LOG_TYPES[c]}[]`).join(', ')}) ` +
+  `ON CONFLICT (request_id) DO NOTHING RETURNING request_id`;
+
 export class SpendRepository {
   private readonly insertLog: ((log: SpendLogTable) => boolean) | undefined;
 
@@ -90,6 +129,7 @@ export class SpendRepository {
   constructor(
     private readonly db: Db,
     sqlite?: BetterSqlite3.Database,
+    private readonly dialect: Dialect = sqlite ? 'sqlite' : 'postgres',
   ) {
     if (sqlite) {
       const statement = sqlite.prepare(
@@ -119,12 +159,7 @@ export class SpendRepository {
         for (const { log } of unique) if (insertLog(log)) added.add(log.request_id);
       }
       for (const part of insertLog ? [] : chunks(unique)) {
-        const inserted = await trx
-          .insertInto('spend_logs')
-          .values(part.map((r) => r.log))
-          .onConflict((oc) => oc.column('request_id').doNothing())
-          .returning('request_id')
-          .execute();
+        const inserted = await this.insertLogs(trx, part);
         for (const { request_id } of inserted) added.add(request_id);
       }
       const booked = unique.filter((r) => added.has(r.log.request_id));
@@ -133,6 +168,25 @@ export class SpendRepository {
       await this.addToDaily(trx, booked);
       return booked.length;
     });
+  }
+
+  /** Inserts spend log rows that are not there yet; returns the ids of those it added. */
+  private async insertLogs(
+    trx: Db,
+    rows: readonly SpendRow[],
+  ): Promise<readonly { request_id: string }[]> {
+    if (this.dialect === 'postgres') {
+      const columns = LOG_COLUMNS.map((c) => rows.map((r) => r.log[c]));
+      const query = CompiledQuery.raw(PG_INSERT_LOGS, columns);
+      const { rows: inserted } = await trx.executeQuery<{ request_id: string }>(query);
+      return inserted;
+    }
+    return trx
+      .insertInto('spend_logs')
+      .values(rows.map((r) => r.log))
+      .onConflict((oc) => oc.column('request_id').doNothing())
+      .returning('request_id')
+      .execute();
   }
 
   /** `POST /global/spend/reset`: every key's and team's spend back to 0; the logs stay. */

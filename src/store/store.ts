@@ -69,7 +69,7 @@ export function createStore(database: StoreDatabase): Store {
     audit: new AuditRepository(db),
     models: new ModelRepository(db),
     auditedBy: (actor) => auditedRepositories(db, actor),
-    spend: new SpendRepository(db, database.sqlite),
+    spend: new SpendRepository(db, database.sqlite, database.dialect),
     spendReports: new SpendReportRepository(db),
     sessions: new SessionRepository(db),
     invitations: new InvitationRepository(db),
