@@ -28,8 +28,13 @@ assert.ok(sqlite);
 
 const isOutage = (line: Record<string, unknown>) =>
   typeof line.msg === 'string' && line.msg.startsWith('REDIS UNREACHABLE');
+/** The subscription is back: invalidations missed meanwhile are made up for by clearing all. */
 const isResync = (line: Record<string, unknown>) =>
-  typeof line.msg === 'string' && line.msg.includes('local caches cleared');
+  typeof line.msg === 'string' &&
+  line.msg.startsWith('cache invalidations from other replicas resumed');
+/** The command connection is back: Redis may have restarted empty, caches are cleared too. */
+const isCommandsBack = (line: Record<string, unknown>) =>
+  typeof line.msg === 'string' && line.msg.startsWith('Redis commands resumed');
 
 describe('cluster mode with Redis unreachable', () => {
   let opened: OpenedTestStore;
@@ -101,6 +106,7 @@ describe('cluster mode with Redis unreachable', () => {
       'B still serves the key blocked during the outage',
     );
     assert.equal(replicaB.logs().filter(isResync).length, 1);
+    assert.equal(replicaB.logs().filter(isCommandsBack).length, 1);
   });
 
   it('a subscription cut while running: the outage is logged and the caches cleared after it', async () => {
@@ -120,6 +126,7 @@ describe('cluster mode with Redis unreachable', () => {
       'B still serves the key deleted during the outage',
     );
     assert.equal(replicaB.logs().filter(isResync).length, 2);
+    assert.equal(replicaB.logs().filter(isCommandsBack).length, 2);
     // Back to normal: changes reach B through Redis again.
     const next = await newKey();
     assert.ok(await servedOnB(next));

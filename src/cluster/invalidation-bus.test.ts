@@ -132,8 +132,40 @@ describe('InvalidationBus', () => {
     await b.handler.received(1);
     assert.deepEqual(b.handler.changes, [{ kind: 'all' }]);
     assert.ok(
-      await eventually(async () => a.handler.resyncs === 1),
+      await eventually(async () => a.handler.resyncs >= 1),
       'A, deaf meanwhile too, clears its own caches',
     );
+  });
+
+  it('clears the caches as soon as the command connection is back, subscription or not', async () => {
+    const channel = `${uniqueRedisPrefix()}cache-invalidation`;
+    const redis = new URL(TEST_REDIS_URL);
+    const proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
+    cleanups.push(() => proxy.down());
+    // Commands through the proxy, the subscription straight to Redis: only commands are cut.
+    const publisher = createRedisClient(
+      { ...settings, host: '127.0.0.1', port: proxy.port },
+      { logger, name: 'commands' },
+    );
+    const subscriber = createRedisClient(
+      settings,
+      { logger, name: 'invalidations' },
+      { autoResubscribe: false },
+    );
+    const bus = new InvalidationBus({ publisher, subscriber, channel, logger });
+    cleanups.push(async () => {
+      bus.close();
+      await Promise.all([closeRedis(publisher), closeRedis(subscriber)]);
+    });
+    const handler = new RecordingHandler();
+    await bus.start(handler);
+    assert.equal(handler.resyncs, 0);
+    await proxy.down();
+    await proxy.up();
+    assert.ok(
+      await eventually(async () => handler.resyncs === 1),
+      'caches cleared once the commands reconnect',
+    );
+    assert.equal(subscriber.status, 'ready', 'the subscription never dropped');
   });
 });

@@ -68,6 +68,11 @@ export class InvalidationBus implements ChangePublisher {
   private deaf = false;
   /** A publish failed: the other replicas may hold what this one changed. */
   private unpublished = false;
+  /**
+   * The command connection was lost: Redis may have restarted empty meanwhile, and then the
+   * shared spend counters start again from what this replica has cached.
+   */
+  private commandsLost = false;
   private closed = false;
   private subscribing: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -93,7 +98,13 @@ export class InvalidationBus implements ChangePublisher {
     subscriber.on('message', (channel: string, text: string) => {
       if (channel === this.deps.channel) this.receive(text);
     });
-    publisher.on('ready', () => this.republish());
+    publisher.on('close', () => {
+      if (!this.closed) this.commandsLost = true;
+    });
+    publisher.on('ready', () => {
+      this.afterCommandsBack();
+      this.republish();
+    });
     // Already connected before start: subscribe now rather than on a 'ready' that has passed.
     if (subscriber.status === 'ready') this.subscribing = this.subscribe();
     const [subscribed] = await Promise.all([waitUntilReady(subscriber), waitUntilReady(publisher)]);
@@ -163,6 +174,21 @@ export class InvalidationBus implements ChangePublisher {
     }, this.settleMs);
     timer.unref();
     this.timers.add(timer);
+  }
+
+  /**
+   * A Redis that restarted comes back without counters: each budget's counter is then created
+   * again from the spend of the first request's principal. Clearing the cached principals as soon
+   * as commands flow again makes that the database's spend, not a copy up to 60 s old (the
+   * subscription, which clears them too, may reconnect seconds later).
+   */
+  private afterCommandsBack(): void {
+    if (!this.commandsLost || this.closed) return;
+    this.commandsLost = false;
+    this.handler?.resync();
+    this.deps.logger.warn(
+      'Redis commands resumed after a lost connection: local caches cleared, budgets count from the stored spend',
+    );
   }
 
   private republish(): void {
