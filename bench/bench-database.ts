@@ -14,12 +14,17 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-/** A new SQLite file in its own directory under the run's private temporary directory, which
- * the run deletes at its end. */
-export function createSqliteDatabase(workDir: string, name: string): Promise<BenchDatabase> {
+/** The path of a new SQLite file in its own directory under the run's private temporary
+ * directory, which the run deletes at its end. */
+export function sqliteFile(workDir: string, name: string): string {
   const dir = join(workDir, name);
   mkdirSync(dir, { recursive: true });
-  return Promise.resolve({ url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => {} });
+  return join(dir, 'bench.db');
+}
+
+/** A fresh SQLite store for a Tollgate target. */
+export function createSqliteDatabase(workDir: string, name: string): Promise<BenchDatabase> {
+  return Promise.resolve({ url: `sqlite:${sqliteFile(workDir, name)}`, drop: async () => {} });
 }
 
 async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -39,7 +39,10 @@ Options:
   --rates <list>         open-loop rates in req/s for latency (default 200,400,800)
   --scenarios <list>     ${SCENARIOS.map((s) => s.name).join(',')} (default: all)
   --targets <list>       ${Object.keys(TARGETS).join(',')} (default: ${DEFAULT_TARGETS.join(',')});
-                         direct is always added, as the latency baseline
+                         direct is always added, as the latency baseline; bare-redis and
+                         bare-sqlite are the bare proxy plus one Redis admission or one batched
+                         SQLite spend-log row per call: the floors of cluster mode and the full
+                         path on SQLite
   --concurrency <n>      closed-loop clients for the throughput phase (default 32)
   --chunks <n>           content chunks per streamed completion (default 8)
   --chunk-delay-ms <ms>  mock upstream pause between streamed chunks (default 0)
@@ -58,8 +61,8 @@ Options:
 Environment:
   BENCH_POSTGRES_URL     server for tollgate-vkey-postgres, as a role that may create databases
                          (default postgresql://postgres@127.0.0.1:5432/test)
-  BENCH_REDIS_URL        Redis for tollgate-cluster, used under a run-unique key prefix that is
-                         deleted after (default redis://127.0.0.1:6379)
+  BENCH_REDIS_URL        Redis for tollgate-cluster and bare-redis, used under a run-unique key
+                         prefix that is deleted after (default redis://127.0.0.1:6379)
 
 The portkey target installs bench/package.json (npm ci --prefix bench) on first use.
 `;

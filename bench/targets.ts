@@ -1,9 +1,15 @@
 // The registry of benchmark targets, by the name used with --targets.
-import { createPostgresDatabase, createSqliteDatabase } from './bench-database.js';
-import { createRedisEnvironment } from './bench-redis.js';
+import { createPostgresDatabase, createSqliteDatabase, sqliteFile } from './bench-database.js';
+import { createRedisEnvironment, createRedisPrefix } from './bench-redis.js';
 import { compileStandalone } from './compile-standalone.js';
 import { portkey } from './portkey-target.js';
-import { loopbackUrl, type Target, type TargetContext, type TargetFactory } from './target.js';
+import {
+  loopbackUrl,
+  type RunningTarget,
+  type Target,
+  type TargetContext,
+  type TargetFactory,
+} from './target.js';
 import { createTollgateTarget, FULL_PATH_KEY_REQUEST } from './tollgate-target.js';
 
 const START_TIMEOUT_MS = 20_000;
@@ -22,25 +28,83 @@ const direct: TargetFactory = (context) => ({
     }),
 });
 
-const bare: TargetFactory = (context) => ({
-  name: 'bare',
-  description: 'bare Node proxy, node:http + undici (the yardstick for ratios)',
-  start: async () => {
-    const script = compileStandalone(context.repoRoot, 'bench/bare-proxy.ts');
-    const service = context.processes.spawn(
-      'bare',
-      process.execPath,
-      [...context.nodeArgs, script, '--upstream', context.upstreamUrl],
-      { cwd: context.repoRoot },
-    );
+/** A duty added to the bare proxy: its module (compiled like the proxy), the module's
+ * arguments, and what to remove once the proxy has stopped. */
+interface BareDuty {
+  script: string;
+  args: string[];
+  cleanup?: () => Promise<void>;
+}
+
+async function startBareProxy(
+  context: TargetContext,
+  name: string,
+  duty?: BareDuty,
+): Promise<RunningTarget> {
+  const script = compileStandalone(context.repoRoot, 'bench/bare-proxy.ts');
+  const dutyArgs =
+    duty === undefined
+      ? []
+      : ['--duty', compileStandalone(context.repoRoot, duty.script), '--', ...duty.args];
+  const service = context.processes.spawn(
+    name,
+    process.execPath,
+    [...context.nodeArgs, script, '--upstream', context.upstreamUrl, ...dutyArgs],
+    { cwd: context.repoRoot },
+  );
+  let stopped: Promise<void> | undefined;
+  const stop = (signal?: NodeJS.Signals): Promise<void> =>
+    (stopped ??= service.stop(signal).finally(() => duty?.cleanup?.()));
+  try {
     const port = await service.readyPort(START_TIMEOUT_MS);
     return {
       url: loopbackUrl(port),
       pid: service.pid,
       headers: { authorization: 'Bearer sk-bench-master' },
-      stop: (signal) => service.stop(signal),
+      stop,
     };
+  } catch (e: unknown) {
+    await stop().catch(() => undefined);
+    throw e;
+  }
+}
+
+const bare: TargetFactory = (context) => ({
+  name: 'bare',
+  description: 'bare Node proxy, node:http + undici (the yardstick for ratios)',
+  start: () => startBareProxy(context, 'bare'),
+});
+
+/** The floor of cluster mode's admission: the bare proxy plus the one Redis round trip an exact
+ * limit shared by replicas needs before each upstream call. */
+const bareRedis: TargetFactory = (context) => ({
+  name: 'bare-redis',
+  description: 'bare proxy + one Redis EVALSHA (counter INCR) awaited before each upstream call',
+  start: async () => {
+    const redis = await createRedisPrefix(context.redisUrl);
+    return startBareProxy(context, 'bare-redis', {
+      script: 'bench/bare-redis.ts',
+      args: ['--url', context.redisUrl, '--prefix', redis.prefix],
+      cleanup: redis.cleanup,
+    });
   },
+});
+
+/** The floor of durable booking on SQLite: the bare proxy plus one spend-log row per call,
+ * written in batches to a table with the gateway's columns and indexes. */
+const bareSqlite: TargetFactory = (context) => ({
+  name: 'bare-sqlite',
+  description: 'bare proxy + one spend_logs row per call, batched every 500 ms into SQLite (WAL)',
+  start: () =>
+    startBareProxy(context, 'bare-sqlite', {
+      script: 'bench/bare-sqlite.ts',
+      args: [
+        '--file',
+        sqliteFile(context.workDir, 'bare-sqlite'),
+        '--api-base',
+        `${context.upstreamUrl}/v1`,
+      ],
+    }),
 });
 
 const tollgate: TargetFactory = (context) =>
@@ -147,6 +211,8 @@ export const DEFAULT_TARGETS = [
 export const TARGETS: Readonly<Record<string, TargetFactory>> = {
   direct,
   bare,
+  'bare-redis': bareRedis,
+  'bare-sqlite': bareSqlite,
   portkey,
   tollgate,
   'tollgate-full-sqlite': tollgateFullSqlite,
