@@ -12,6 +12,7 @@ import type {
   StreamEvent,
 } from '../providers/types.js';
 import { ProviderError } from '../providers/types.js';
+import type { Cancellation } from './cancellation.js';
 import {
   toProviderError,
   type UpstreamBody,
@@ -28,7 +29,7 @@ export interface Timeouts {
 export interface AttemptEnv {
   adapter: ProviderAdapter;
   transport: UpstreamTransport;
-  signal: AbortSignal;
+  cancel: Cancellation;
   timeouts: Timeouts;
 }
 
@@ -43,7 +44,7 @@ export async function callOnce<Req, Res>(
   try {
     const upstream = await op.buildRequest(request, ctx);
     const response = await env.transport.send(upstream, {
-      signal: env.signal,
+      cancel: env.cancel,
       headersTimeoutMs: env.timeouts.totalMs,
       bodyTimeoutMs: env.timeouts.totalMs,
     });
@@ -86,7 +87,7 @@ export async function openStream<Req, Chunk>(
   const decoder = op.createStreamDecoder(ctx);
   const upstream = await op.buildRequest(request, ctx);
   const response = await env.transport.send(upstream, {
-    signal: env.signal,
+    cancel: env.cancel,
     headersTimeoutMs: env.timeouts.streamIdleMs,
     bodyTimeoutMs: env.timeouts.streamIdleMs,
   });

@@ -41,7 +41,6 @@ async function handleMessages(
 ): Promise<unknown> {
   const principal = principalOf(request);
   const body = parseBody(AnthropicMessagesRequestSchema, request.body);
-  const signal = abortOnDisconnect(reply);
   const resolve: OperationResolver = (adapter, deployment) =>
     messagesOperation(adapter, deployment, request.headers) as ReturnType<OperationResolver>;
   const result = await deps.service.call<typeof body, MessagesResult, MessagesChunk>(
@@ -50,7 +49,7 @@ async function handleMessages(
     principal,
     {
       requestId: request.callId,
-      signal,
+      cancel: abortOnDisconnect(reply),
       callType: 'anthropic_messages',
     },
   );

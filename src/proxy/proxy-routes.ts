@@ -18,6 +18,7 @@ import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
 import type { StreamEvent } from '../providers/types.js';
 import { estimateUsage, streamedText } from '../spend/estimate-usage.js';
+import { Cancellation } from './cancellation.js';
 import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
 import { SseResponse } from './sse-response.js';
@@ -96,14 +97,13 @@ async function handleCall(
     stream?: boolean | null;
     stream_options?: { include_usage?: boolean } | null;
   };
-  const signal = abortOnDisconnect(reply);
   const result = await deps.service.call<typeof body, Streamable, Streamable>(
     spec.op,
     body,
     principal,
     {
       requestId: request.callId,
-      signal,
+      cancel: abortOnDisconnect(reply),
     },
   );
   const headers = responseHeaders(result.meta);
@@ -135,13 +135,13 @@ async function handleCall(
   return reply;
 }
 
-/** A signal that fires when the client goes away before the answer is complete. */
-export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
+/** A cancellation that aborts when the client goes away before the answer is complete. */
+export function abortOnDisconnect(reply: FastifyReply): Cancellation {
+  const cancel = new Cancellation();
   reply.raw.on('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+    if (!reply.raw.writableFinished) cancel.abort();
   });
-  return controller.signal;
+  return cancel;
 }
 
 /** Azure-style routes carry the model in the path. */

@@ -10,7 +10,7 @@ import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { withMaxTokens, type Meter, type Tab } from '../spend/meter.js';
+import { withMaxTokens, type Meter, type OpenTab, type Tab } from '../spend/meter.js';
 import type { CallType } from '../spend/types.js';
 import {
   ProviderError,
@@ -18,6 +18,7 @@ import {
   type Operation,
   type ProviderAdapter,
 } from '../providers/types.js';
+import type { Cancellation } from './cancellation.js';
 import { callOnce, openStream, type OpenedStream, type Timeouts } from './call-upstream.js';
 import { refuseClientRouting } from './client-routing-fields.js';
 import { completionViaChat } from './completion-via-chat.js';
@@ -88,7 +89,7 @@ export class ProxyService {
     op: OpName | OperationResolver,
     body: Req,
     principal: Principal,
-    io: { requestId: string; signal: AbortSignal; callType?: CallType },
+    io: { requestId: string; cancel: Cancellation; callType?: CallType },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
     refuseClientRouting(body);
@@ -145,7 +146,7 @@ export class ProxyService {
           const env = {
             adapter,
             transport: this.deps.transport,
-            signal: io.signal,
+            cancel: io.cancel,
             timeouts: this.timeouts(deployment),
           };
           return stream
@@ -153,7 +154,7 @@ export class ProxyService {
             : callOnce(operation, body, ctx, env);
         },
         {
-          signal: io.signal,
+          cancel: io.cancel,
           canUse: (g) => principal.canUseModel(g),
           numRetries,
           holdInFlight: stream,
@@ -214,21 +215,17 @@ export class ProxyService {
     principal: Principal,
     io: {
       requestId: string;
-      signal: AbortSignal;
+      cancel: Cancellation;
       callType?: CallType;
       candidates: readonly Deployment[];
     },
   ): Tab | Promise<Tab> | undefined {
     const meter = this.deps.meter;
     if (!meter) return undefined;
-    return meter.open({
-      requestId: io.requestId,
-      callType: io.callType ?? (typeof op === 'string' ? CALL_TYPES[op] : 'acompletion'),
-      principal,
-      body: body as unknown as Record<string, unknown>,
-      candidates: io.candidates,
-      signal: io.signal,
-    });
+    const callType = io.callType ?? (typeof op === 'string' ? CALL_TYPES[op] : 'acompletion');
+    return meter.open(
+      new TabRequest(io, callType, principal, body as unknown as Record<string, unknown>),
+    );
   }
 
   /**
@@ -350,6 +347,32 @@ export class ProxyService {
     const router = this.deps.config.router;
     const totalMs = d.timeoutMs ?? router.timeoutMs;
     return { totalMs, streamIdleMs: d.streamTimeoutMs ?? router.streamTimeoutMs ?? totalMs };
+  }
+}
+
+/**
+ * What the meter is asked to admit. Its `signal` is made only when read: admission reads it only
+ * for calls under a budget or limit. A class, as V8 builds an object literal with a getter the
+ * slow way on every call (about a microsecond).
+ */
+class TabRequest implements OpenTab {
+  readonly requestId: string;
+  readonly candidates: readonly Deployment[];
+  private readonly cancel: Cancellation;
+
+  constructor(
+    io: { requestId: string; cancel: Cancellation; candidates: readonly Deployment[] },
+    readonly callType: CallType,
+    readonly principal: Principal,
+    readonly body: Record<string, unknown>,
+  ) {
+    this.requestId = io.requestId;
+    this.candidates = io.candidates;
+    this.cancel = io.cancel;
+  }
+
+  get signal(): AbortSignal {
+    return this.cancel.signal;
   }
 }
 

@@ -5,6 +5,7 @@ import type { RouterConfig } from '../../config/gateway-config.js';
 import type { Deployment } from '../../contracts/deployment.js';
 import { GatewayError, toErrorBody } from '../../errors/gateway-error.js';
 import { ProviderError, type ErrorKind } from '../../providers/types.js';
+import { Cancellation } from '../cancellation.js';
 import { DeploymentHealth } from './deployment-health.js';
 import { ModelCatalog } from './model-catalog.js';
 import { Router, type RouteOptions } from './router.js';
@@ -80,7 +81,7 @@ function harness(
           if (outcome === 'ok') return `answer from ${d.id}`;
           throw outcome;
         },
-        { signal: new AbortController().signal, ...options },
+        { cancel: new Cancellation(), ...options },
       ),
   };
 }
@@ -242,16 +243,16 @@ describe('retries', () => {
   });
 
   test('an aborted request is not retried', async () => {
-    const controller = new AbortController();
+    const cancel = new Cancellation();
     const h = harness([dep('a1', 'a'), dep('a2', 'a')], { numRetries: 3 });
     await assert.rejects(
       h.run(
         'a',
         () => {
-          controller.abort();
+          cancel.abort();
           return fail('connection');
         },
-        { signal: controller.signal },
+        { cancel },
       ),
       { kind: 'connection' },
     );
@@ -259,23 +260,19 @@ describe('retries', () => {
   });
 
   test('an abort during the wait before a retry stops retrying', async () => {
-    const controller = new AbortController();
-    const h = harness([dep('a1', 'a')], { numRetries: 3 }, { onSleep: () => controller.abort() });
+    const cancel = new Cancellation();
+    const h = harness([dep('a1', 'a')], { numRetries: 3 }, { onSleep: () => cancel.abort() });
     await assert.rejects(
-      h.run('a', () => fail('rate_limit', 100), { signal: controller.signal }),
+      h.run('a', () => fail('rate_limit', 100), { cancel }),
       { kind: 'rate_limit' },
     );
     assert.deepEqual(h.calls, ['a1']);
   });
 
   test('an abort during a deployment’s own retry wait stops retrying', async () => {
-    const controller = new AbortController();
-    const h = harness(
-      [dep('a1', 'a', { maxRetries: 3 })],
-      {},
-      { onSleep: () => controller.abort() },
-    );
-    await assert.rejects(h.run('a', () => fail('server'), { signal: controller.signal }));
+    const cancel = new Cancellation();
+    const h = harness([dep('a1', 'a', { maxRetries: 3 })], {}, { onSleep: () => cancel.abort() });
+    await assert.rejects(h.run('a', () => fail('server'), { cancel }));
     assert.deepEqual(h.calls, ['a1']);
   });
 });
@@ -466,16 +463,16 @@ describe('fallbacks', () => {
   });
 
   test('an aborted request does not fall back', async () => {
-    const controller = new AbortController();
+    const cancel = new Cancellation();
     const h = harness([dep('a1', 'a'), dep('b1', 'b')], { fallbacks: new Map([['a', ['b']]]) });
     await assert.rejects(
       h.run(
         'a',
         () => {
-          controller.abort();
+          cancel.abort();
           return fail('server');
         },
-        { signal: controller.signal },
+        { cancel },
       ),
     );
     assert.deepEqual(h.calls, ['a1']);

@@ -7,6 +7,7 @@ import type { RouterConfig } from '../../config/gateway-config.js';
 import type { Deployment } from '../../contracts/deployment.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { ProviderError, type ErrorKind } from '../../providers/types.js';
+import type { Cancellation } from '../cancellation.js';
 import type { DeploymentHealth } from './deployment-health.js';
 import type { ModelCatalog } from './model-catalog.js';
 import { pythonList } from '../../util/python-list.js';
@@ -21,7 +22,8 @@ export interface RouteOutcome<T> {
 }
 
 export interface RouteOptions {
-  signal: AbortSignal;
+  /** The request's cancellation: once aborted, no further retry or fallback starts. */
+  cancel: Cancellation;
   /** Whether the caller may use a (fallback) group; the requested one is checked before. */
   canUse?: (group: string) => boolean;
   /** Per-request override of `num_retries`. */
@@ -45,7 +47,8 @@ const RETRYABLE = new Set<ErrorKind>([
 const BASE_BACKOFF_MS = 100;
 
 export interface RouterDeps {
-  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Waits before a retry; returns early when `cancel` aborts. */
+  sleep: (ms: number, cancel: Cancellation) => Promise<void>;
   random?: () => number;
   onRetry?: (d: Deployment, error: ProviderError) => void;
 }
@@ -97,7 +100,7 @@ export class Router {
         if (!(error instanceof RoutedFailure)) throw error;
         retriesTotal += error.retries;
         const next = this.nextFallback(first.group, error.cause, tried, options);
-        if (!next || options.signal.aborted) throw error.cause;
+        if (!next || options.cancel.aborted) throw error.cause;
         tried.add(next.group);
         fallbacks++;
         group = next;
@@ -172,7 +175,7 @@ export class Router {
         if (
           !(error instanceof ProviderError) ||
           !RETRYABLE.has(error.kind) ||
-          options.signal.aborted
+          options.cancel.aborted
         )
           break;
         if (n + 1 >= maxAttempts) break;
@@ -181,8 +184,8 @@ export class Router {
         const alternatives = deployments.some(
           (d) => d.id !== deployment.id && !this.health.isCoolingDown(d),
         );
-        if (!alternatives) await this.deps.sleep(this.backoff(n, error), options.signal);
-        if (options.signal.aborted) break;
+        if (!alternatives) await this.deps.sleep(this.backoff(n, error), options.cancel);
+        if (options.cancel.aborted) break;
       }
     }
     throw new RoutedFailure(lastError, Math.max(0, attempts - 1));
@@ -206,11 +209,11 @@ export class Router {
         held = options.holdInFlight === true;
         return value;
       } catch (error: unknown) {
-        if (error instanceof ProviderError && !options.signal.aborted) {
+        if (error instanceof ProviderError && !options.cancel.aborted) {
           this.health.recordFailure(d, error.kind, groupSize);
           if (RETRYABLE.has(error.kind) && n < ownRetries) {
-            await this.deps.sleep(this.backoff(n, error), options.signal);
-            if (!options.signal.aborted) continue;
+            await this.deps.sleep(this.backoff(n, error), options.cancel);
+            if (!options.cancel.aborted) continue;
           }
         }
         throw error;
