@@ -106,7 +106,11 @@ describe('cluster mode with Redis unreachable', () => {
       'B still serves the key blocked during the outage',
     );
     assert.equal(replicaB.logs().filter(isResync).length, 1);
-    assert.equal(replicaB.logs().filter(isCommandsBack).length, 1);
+    // The command connection reconnects on its own schedule, before or after the subscription.
+    assert.ok(
+      await eventually(async () => replicaB.logs().filter(isCommandsBack).length === 1),
+      'B does not clear its caches when its command connection is back',
+    );
   });
 
   it('a subscription cut while running: the outage is logged and the caches cleared after it', async () => {
@@ -126,7 +130,10 @@ describe('cluster mode with Redis unreachable', () => {
       'B still serves the key deleted during the outage',
     );
     assert.equal(replicaB.logs().filter(isResync).length, 2);
-    assert.equal(replicaB.logs().filter(isCommandsBack).length, 2);
+    assert.ok(
+      await eventually(async () => replicaB.logs().filter(isCommandsBack).length === 2),
+      'B does not clear its caches when its command connection is back',
+    );
     // Back to normal: changes reach B through Redis again.
     const next = await newKey();
     assert.ok(await servedOnB(next));

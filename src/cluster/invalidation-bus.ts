@@ -107,7 +107,13 @@ export class InvalidationBus implements ChangePublisher {
     });
     // Already connected before start: subscribe now rather than on a 'ready' that has passed.
     if (subscriber.status === 'ready') this.subscribing = this.subscribe();
-    const [subscribed] = await Promise.all([waitUntilReady(subscriber), waitUntilReady(publisher)]);
+    const [subscribed, commanding] = await Promise.all([
+      waitUntilReady(subscriber),
+      waitUntilReady(publisher),
+    ]);
+    // Down at start (its first 'close' may have come before the listener above): what is cached
+    // until it connects is cleared then, as after any lost connection.
+    if (!commanding && publisher.status !== 'ready') this.commandsLost = true;
     if (subscribed) await this.subscribing;
   }
 

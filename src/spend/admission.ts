@@ -164,7 +164,7 @@ export class CounterAdmission implements Admission {
    * tries again, until admitted, refused, aborted or out of time.
    */
   private async waitThenRetry(request: AdmissionRequest): Promise<Admitted> {
-    const signal = request.signal;
+    const signal = request.abortSignal?.();
     let timedOut = false;
     let signaled = false;
     let resume: (() => void) | null = null;

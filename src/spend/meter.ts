@@ -83,7 +83,7 @@ export class Meter {
       outputCostPerToken: input.callType === 'aembedding' ? 0 : prices.outputPerToken,
       maxTokens,
       estimatedTokens: promptTokens,
-      signal: input.signal,
+      abortSignal: () => input.signal,
     });
     return admitted instanceof Promise
       ? admitted.then((a) => new Tab(this, input, a, startTime))

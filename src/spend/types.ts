@@ -74,7 +74,11 @@ export interface AdmissionRequest {
   maxTokens: number;
   /** Tokens the request is expected to use, for tpm accounting before the real count is known. */
   estimatedTokens: number;
-  signal?: AbortSignal;
+  /**
+   * The request's abort signal, asked for only when the call has to wait for other calls'
+   * reservations: an AbortSignal costs microseconds to make, and most calls never wait.
+   */
+  abortSignal?: () => AbortSignal | undefined;
 }
 
 export interface Admitted {

@@ -208,13 +208,32 @@ export function describeAdmissionRules(name: string, open: () => Promise<StoreFi
       assert.equal(admitted.loweredMaxTokens, 8);
     });
 
+    test('asks for the abort signal only when a call has to wait', async (t) => {
+      const { admission, sync } = await setup(t);
+      const key = makeScope('key', 'k1', { maxBudget: 1 });
+      let asked = 0;
+      const controller = new AbortController();
+      const abortSignal = () => {
+        asked++;
+        return controller.signal;
+      };
+      const first = await admission.admit(makeRequest([key], { abortSignal }));
+      assert.equal(asked, 0, 'an admitted call made its signal');
+      const waiting = Promise.resolve(admission.admit(makeRequest([key], { abortSignal })));
+      assert.ok(await isPending(waiting));
+      assert.equal(asked, 1);
+      first.settle(0, 0);
+      await sync();
+      (await waiting).settle(0, 0);
+    });
+
     test('an abort while waiting ends the wait and reserves nothing', async (t) => {
       const { admission, sync } = await setup(t);
       const key = makeScope('key', 'k1', { maxBudget: 1 });
       const first = await admission.admit(makeRequest([key]));
       const controller = new AbortController();
       const waiting = Promise.resolve(
-        admission.admit(makeRequest([key], { signal: controller.signal })),
+        admission.admit(makeRequest([key], { abortSignal: () => controller.signal })),
       );
       assert.ok(await isPending(waiting));
       controller.abort();
