@@ -15,7 +15,7 @@ import type { Router } from './router/router.js';
 function waitingMeter(opened: OpenTab[]): Meter {
   const open = (input: OpenTab) => {
     opened.push(input);
-    const signal = input.signal;
+    const signal = input.abortSignal?.();
     if (!signal) throw new Error('no signal to wait on');
     return new Promise<never>((_resolve, reject) => {
       signal.addEventListener('abort', () => reject(new Error('cancelled while waiting')));
@@ -44,7 +44,7 @@ describe('ProxyService admission', () => {
       assert.equal(opened.length, 1);
       assert.equal(opened[0]?.requestId, 'call-1');
       assert.equal(opened[0]?.callType, 'acompletion');
-      assert.equal(opened[0]?.signal?.aborted, false);
+      assert.equal(opened[0]?.abortSignal?.()?.aborted, false);
       cancel.abort();
       await assert.rejects(pending, /cancelled while waiting/);
     },

@@ -10,7 +10,7 @@ import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { withMaxTokens, type Meter, type OpenTab, type Tab } from '../spend/meter.js';
+import { withMaxTokens, type Meter, type Tab } from '../spend/meter.js';
 import type { CallType } from '../spend/types.js';
 import {
   ProviderError,
@@ -223,9 +223,15 @@ export class ProxyService {
     const meter = this.deps.meter;
     if (!meter) return undefined;
     const callType = io.callType ?? (typeof op === 'string' ? CALL_TYPES[op] : 'acompletion');
-    return meter.open(
-      new TabRequest(io, callType, principal, body as unknown as Record<string, unknown>),
-    );
+    const { cancel } = io;
+    return meter.open({
+      requestId: io.requestId,
+      callType,
+      principal,
+      body: body as unknown as Record<string, unknown>,
+      candidates: io.candidates,
+      abortSignal: () => cancel.signal,
+    });
   }
 
   /**
@@ -347,32 +353,6 @@ export class ProxyService {
     const router = this.deps.config.router;
     const totalMs = d.timeoutMs ?? router.timeoutMs;
     return { totalMs, streamIdleMs: d.streamTimeoutMs ?? router.streamTimeoutMs ?? totalMs };
-  }
-}
-
-/**
- * What the meter is asked to admit. Its `signal` is made only when read: admission reads it only
- * for calls under a budget or limit. A class, as V8 builds an object literal with a getter the
- * slow way on every call (about a microsecond).
- */
-class TabRequest implements OpenTab {
-  readonly requestId: string;
-  readonly candidates: readonly Deployment[];
-  private readonly cancel: Cancellation;
-
-  constructor(
-    io: { requestId: string; cancel: Cancellation; candidates: readonly Deployment[] },
-    readonly callType: CallType,
-    readonly principal: Principal,
-    readonly body: Record<string, unknown>,
-  ) {
-    this.requestId = io.requestId;
-    this.candidates = io.candidates;
-    this.cancel = io.cancel;
-  }
-
-  get signal(): AbortSignal {
-    return this.cancel.signal;
   }
 }
 

@@ -42,7 +42,8 @@ export interface OpenTab {
   body: Record<string, unknown>;
   /** The deployments the call may go to: the worst case takes the dearest of them. */
   candidates: readonly Deployment[];
-  signal?: AbortSignal;
+  /** The request's abort signal, made only if admission has to wait (see AdmissionRequest). */
+  abortSignal?: () => AbortSignal | undefined;
 }
 
 export interface CloseTab {
@@ -83,7 +84,7 @@ export class Meter {
       outputCostPerToken: input.callType === 'aembedding' ? 0 : prices.outputPerToken,
       maxTokens,
       estimatedTokens: promptTokens,
-      abortSignal: () => input.signal,
+      abortSignal: input.abortSignal,
     });
     return admitted instanceof Promise
       ? admitted.then((a) => new Tab(this, input, a, startTime))
