@@ -34,8 +34,18 @@ function migrator(db: AnyDb, schema?: string): Migrator {
   });
 }
 
+/**
+ * Kysely finds its bookkeeping tables by reading the catalog of every schema in the database; a
+ * schema that another client drops during that read fails it with `invalid_schema_name`
+ * (3F000), though nothing is wrong with ours. Nothing has been applied then, so it is read again.
+ */
+const CATALOG_RACE_ATTEMPTS = 3;
+
 export async function migrateToLatest(db: AnyDb, schema?: string): Promise<MigrationResultSet> {
-  const result = await migrator(db, schema).migrateToLatest();
+  let result = await migrator(db, schema).migrateToLatest();
+  for (let attempt = 1; attempt < CATALOG_RACE_ATTEMPTS && isCatalogRace(result); attempt++) {
+    result = await migrator(db, schema).migrateToLatest();
+  }
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`database migration ${failed} failed: ${String(result.error)}`, {
@@ -43,6 +53,11 @@ export async function migrateToLatest(db: AnyDb, schema?: string): Promise<Migra
     });
   }
   return result;
+}
+
+function isCatalogRace(result: MigrationResultSet): boolean {
+  const error = result.error as { code?: unknown } | undefined;
+  return error?.code === '3F000' && !(result.results ?? []).some((r) => r.status !== 'NotExecuted');
 }
 
 export async function migrationStatus(
