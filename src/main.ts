@@ -8,7 +8,7 @@ import { createApp } from './app.js';
 import { terminalIo } from './cli/cli-io.js';
 import { databaseUrlFor, migrateDatabase, openGatewayStore } from './cli/database.js';
 import { ConfigError } from './config/config-error.js';
-import { tuneHeapGrowth } from './server/heap-growth.js';
+import { tuneV8 } from './server/v8-tuning.js';
 import { buildConfig, loadConfigFile } from './config/load-config.js';
 import { createLogger, logLevelFrom } from './logger.js';
 import { VERSION } from './version.js';
@@ -112,7 +112,7 @@ Example:
   .action(start);
 
 async function start(options: StartOptions & { port?: number }): Promise<void> {
-  const heapFlag = tuneHeapGrowth(process.execArgv);
+  const v8Flags = tuneV8(process.execArgv);
   if (options.port === undefined) {
     try {
       options.port = parsePort(env.PORT ?? '4000');
@@ -125,7 +125,9 @@ async function start(options: StartOptions & { port?: number }): Promise<void> {
   }
   const level = options.detailedDebug ? 'debug' : logLevelFrom(env);
   const logger = createLogger(level);
-  logger.debug(heapFlag ? `node: ${heapFlag}` : 'node: heap growth as given in its options');
+  logger.debug(
+    `node: ${v8Flags.length > 0 ? v8Flags.join(' ') : 'V8 settings as given in its options'}`,
+  );
   let config;
   try {
     config = options.config ? loadConfigFile(options.config, { env }) : buildConfig({}, env);

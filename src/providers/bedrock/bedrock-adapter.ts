@@ -10,6 +10,7 @@ import { joinUrl } from '../shared/url.js';
 import { ProviderError, type ProviderAdapter, type UpstreamRequest } from '../types.js';
 import { fromBedrockEmbedResponse, toBedrockEmbedBody } from './bedrock-embedding.js';
 import { parseBedrockError } from './bedrock-errors.js';
+import { loadEventStreamCodec } from './bedrock-event-stream.js';
 import { toConverseRequest } from './bedrock-request.js';
 import { fromConverseResponse } from './bedrock-response.js';
 import { readAwsSettings, signBedrockRequest } from './bedrock-signer.js';
@@ -22,10 +23,11 @@ export function createBedrockAdapter(ids: IdSource = defaultIdSource): ProviderA
   return {
     displayName: DISPLAY_NAME,
     chat: {
-      buildRequest: (chat, ctx) => {
+      buildRequest: async (chat, ctx) => {
         const merged = { ...ctx.deployment.defaults, ...chat } as ChatRequest;
         const body = JSON.stringify(toConverseRequest(merged));
         const action = ctx.stream ? 'converse-stream' : 'converse';
+        if (ctx.stream) await loadEventStreamCodec();
         return signedRequest(ctx.deployment, action, body, {
           accept: ctx.stream ? 'application/vnd.amazon.eventstream' : 'application/json',
         });

@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { ProviderError } from '../types.js';
-import { bodyText, EventStreamDecoder, headerString } from './bedrock-event-stream.js';
+import {
+  bodyText,
+  EventStreamDecoder,
+  headerString,
+  loadEventStreamCodec,
+} from './bedrock-event-stream.js';
+
+await loadEventStreamCodec();
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 

@@ -3,9 +3,19 @@
  * Network chunks split frames anywhere, so bytes are buffered until the 4-byte big-endian total
  * length at the start of a frame says the frame is complete; the codec then checks both CRCs.
  */
-import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
+import type { EventStreamCodec, Message } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { ProviderError } from '../types.js';
+
+let codecModule: typeof import('@smithy/eventstream-codec') | undefined;
+
+/**
+ * Loads the frame codec (~1.5 MB of heap). A streamed Bedrock call awaits it while its request is
+ * built, so a gateway without Bedrock deployments never holds it.
+ */
+export async function loadEventStreamCodec(): Promise<void> {
+  codecModule ??= await import('@smithy/eventstream-codec');
+}
 
 /** The prelude (total length, headers length, CRC) and the trailing message CRC. */
 const MIN_FRAME_BYTES = 16;
@@ -13,7 +23,8 @@ const MIN_FRAME_BYTES = 16;
 const MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
 export class EventStreamDecoder {
-  private readonly codec = new EventStreamCodec(toUtf8, fromUtf8);
+  /** Made by the first frame: by then the call's request was built, which loaded the codec. */
+  private codec: EventStreamCodec | undefined;
   private buffer: Uint8Array = new Uint8Array(0);
 
   push(bytes: Uint8Array): Message[] {
@@ -38,9 +49,17 @@ export class EventStreamDecoder {
     return this.buffer.length;
   }
 
+  private frameCodec(): EventStreamCodec {
+    if (this.codec) return this.codec;
+    if (!codecModule) throw new Error('loadEventStreamCodec() must have resolved first');
+    this.codec = new codecModule.EventStreamCodec(toUtf8, fromUtf8);
+    return this.codec;
+  }
+
   private decodeFrame(frame: Uint8Array): Message {
+    const codec = this.frameCodec();
     try {
-      return this.codec.decode(frame);
+      return codec.decode(frame);
     } catch (error: unknown) {
       throw new ProviderError('bad_response', 'corrupt event-stream frame', { cause: error });
     }

@@ -5,7 +5,10 @@ import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { ChatCompletionChunk } from '../../contracts/openai.js';
 import { createSequentialIdSource } from '../shared/id-source.js';
 import { ProviderError } from '../types.js';
+import { loadEventStreamCodec } from './bedrock-event-stream.js';
 import { createBedrockStreamDecoder } from './bedrock-stream.js';
+
+await loadEventStreamCodec();
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 const str = (value: string) => ({ type: 'string' as const, value });
