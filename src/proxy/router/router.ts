@@ -88,17 +88,20 @@ export class Router {
       throw new GatewayError('invalid_model', `Invalid model name passed in model=${requested}`, {
         param: 'model',
       });
-    const tried = new Set<string>([first.group]);
+    let tried: Set<string> | undefined;
     let fallbacks = 0;
     let retriesTotal = 0;
     let group = first;
     for (;;) {
       try {
-        const result = await this.runGroup(group.group, group.deployments, attempt, options);
-        return { ...result, group: group.group, retries: retriesTotal + result.retries, fallbacks };
+        const outcome = await this.runGroup(group.group, group.deployments, attempt, options);
+        outcome.retries += retriesTotal;
+        outcome.fallbacks = fallbacks;
+        return outcome;
       } catch (error: unknown) {
         if (!(error instanceof RoutedFailure)) throw error;
         retriesTotal += error.retries;
+        tried ??= new Set([first.group]);
         const next = this.nextFallback(first.group, error.cause, tried, options);
         if (!next || options.cancel.aborted) throw error.cause;
         tried.add(next.group);
@@ -140,7 +143,7 @@ export class Router {
     deployments: Deployment[],
     attempt: Attempt<T>,
     options: RouteOptions,
-  ): Promise<{ value: T; deployment: Deployment; retries: number }> {
+  ): Promise<RouteOutcome<T>> {
     const maxAttempts = 1 + (options.numRetries ?? this.config.numRetries);
     let lastError: unknown;
     let previous: Deployment | undefined;
@@ -169,7 +172,7 @@ export class Router {
           deployments.length,
           options,
         );
-        return { value, deployment, retries: n };
+        return { value, deployment, group, retries: n, fallbacks: 0 };
       } catch (error: unknown) {
         lastError = error;
         if (
