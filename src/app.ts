@@ -139,7 +139,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // general_settings.custom_auth / custom_key_generate: operator modules, loaded once here.
   const hooks = await loadConfigHooks(config);
   // Cluster mode (Redis configured): admin changes invalidate the caches of every replica.
-  const cluster = config.redis && createCluster(config.redis, logger);
+  const cluster = config.redis && (await createCluster(config.redis, logger));
   // When budget windows end (litellm_settings.timezone): one calendar for admission, the ledger
   // and every admin service, so the window a call is admitted in is the one it is booked to.
   const calendar = BudgetCalendar.of(config.money);

@@ -24,14 +24,14 @@ export function invalidationChannel(settings: RedisSettings): string {
 }
 
 /** Connects (in the background) and logs that cluster mode is on, without the password. */
-export function createCluster(settings: RedisSettings, logger: Logger): Cluster {
+export async function createCluster(settings: RedisSettings, logger: Logger): Promise<Cluster> {
   logger.info(
     { redis: describeRedis(settings), from: settings.source, prefix: settings.keyPrefix },
     'cluster mode: replicas share this Redis for cache invalidations',
   );
-  const redis = createRedisClient(settings, { logger, name: 'commands' });
+  const redis = await createRedisClient(settings, { logger, name: 'commands' });
   // Resubscribing is the bus's job, so it knows when a subscription was lost.
-  const subscriber = createRedisClient(
+  const subscriber = await createRedisClient(
     settings,
     { logger, name: 'invalidations' },
     { autoResubscribe: false },

@@ -50,8 +50,8 @@ async function replica(
   options: { port?: number; settleMs?: number } = {},
 ): Promise<{ bus: InvalidationBus; handler: RecordingHandler }> {
   const at = options.port ? { ...settings, host: '127.0.0.1', port: options.port } : settings;
-  const publisher = createRedisClient(at, { logger, name: 'commands' });
-  const subscriber = createRedisClient(
+  const publisher = await createRedisClient(at, { logger, name: 'commands' });
+  const subscriber = await createRedisClient(
     at,
     { logger, name: 'invalidations' },
     { autoResubscribe: false },
@@ -111,7 +111,7 @@ describe('InvalidationBus', () => {
   it('ignores messages that are not changes', async () => {
     const channel = `${uniqueRedisPrefix()}cache-invalidation`;
     const b = await replica(channel);
-    const raw = createRedisClient(settings, { logger, name: 'test' });
+    const raw = await createRedisClient(settings, { logger, name: 'test' });
     cleanups.push(() => closeRedis(raw));
     const a = await replica(channel);
     for (const junk of ['not json', '{"from":"x","change":{"kind":"drop-tables"}}', '42']) {
@@ -148,11 +148,11 @@ describe('InvalidationBus', () => {
     const proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
     cleanups.push(() => proxy.down());
     // Commands through the proxy, the subscription straight to Redis: only commands are cut.
-    const publisher = createRedisClient(
+    const publisher = await createRedisClient(
       { ...settings, host: '127.0.0.1', port: proxy.port },
       { logger, name: 'commands' },
     );
-    const subscriber = createRedisClient(
+    const subscriber = await createRedisClient(
       settings,
       { logger, name: 'invalidations' },
       { autoResubscribe: false },

@@ -7,7 +7,7 @@
  *     a short backoff;
  *   - an outage is logged once, loudly, and its end once.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { describeRedis, type RedisSettings } from '../config/redis-settings.js';
 
@@ -21,12 +21,16 @@ const CONNECT_TIMEOUT_MS = 2_000;
 const COMMAND_TIMEOUT_MS = 2_000;
 const MAX_BACKOFF_MS = 2_000;
 
-/** A client connecting now; its failures are logged, never thrown at the caller. */
-export function createRedisClient(
+/**
+ * A client connecting now; its failures are logged, never thrown at the caller. ioredis is loaded
+ * by the first client: gateways without Redis never load it (~2 MB of heap).
+ */
+export async function createRedisClient(
   settings: RedisSettings,
   deps: RedisClientDeps,
   overrides: RedisOptions = {},
-): Redis {
+): Promise<Redis> {
+  const { Redis } = await import('ioredis');
   const client = new Redis({
     host: settings.host,
     port: settings.port,

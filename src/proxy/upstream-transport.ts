@@ -2,10 +2,11 @@
  * Sends provider requests: undici with keep-alive pools for real upstreams, the in-process mock for
  * `mock://` URLs. Timeouts and client aborts surface as ProviderErrors so the router can act.
  */
-import { Pool, errors, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { answerMockRequest } from '../providers/mock/mock-upstream.js';
 import { ProviderError, type UpstreamRequest } from '../providers/types.js';
 import type { Cancellation } from './cancellation.js';
+import { Pool, errors } from './undici-pool.js';
 
 /**
  * An upstream body: iterable chunk by chunk, or read whole with `text()`, once either way. An

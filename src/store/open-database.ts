@@ -3,9 +3,8 @@
  * or `sqlite::memory:`), PostgreSQL for `postgres://` / `postgresql://` URLs. Migrations run on
  * open, so a new or older database is always at the current schema.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { migrateToLatest } from './migrate.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -43,7 +42,7 @@ export const SQLITE_CACHE_KIB = 2000;
 export async function openDatabase(url: string, options: OpenOptions = {}): Promise<StoreDatabase> {
   const opened = /^postgres(ql)?:\/\//i.test(url)
     ? await openPostgres(url, options)
-    : openSqlite(sqlitePath(url));
+    : await openSqlite(sqlitePath(url));
   if (options.migrate !== false) {
     const result = await migrateToLatest(opened.db, opened.schema).catch(async (error: unknown) => {
       await opened.close();
@@ -61,7 +60,10 @@ export function sqlitePath(url: string): string {
   return path === '' ? DEFAULT_SQLITE_PATH : path;
 }
 
-function openSqlite(path: string): StoreDatabase {
+// Each driver is loaded by the first store that needs it: a gateway on SQLite never loads pg
+// (~3 MB of heap), one on PostgreSQL or without a store never loads better-sqlite3.
+async function openSqlite(path: string): Promise<StoreDatabase> {
+  const { default: Database } = await import('better-sqlite3');
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
@@ -88,6 +90,7 @@ async function openPostgres(url: string, options: OpenOptions): Promise<StoreDat
   if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) {
     throw new Error(`invalid PostgreSQL schema name "${schema}"`);
   }
+  const { default: pg } = await import('pg');
   if (schema) {
     const setup = new pg.Client({ connectionString: url });
     await setup.connect();
