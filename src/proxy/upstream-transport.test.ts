@@ -143,6 +143,24 @@ describe('the upstream transport', () => {
     assert.equal((await iterator.next()).done, true);
   });
 
+  test('hands a burst of chunks that arrived together over in one step', LIMIT, async () => {
+    const events = ['data: 1\n\n', 'data: 2\n\n', 'data: 3\n\n', 'data: 4\n\n', 'data: 5\n\n'];
+    let finished = false;
+    handle = (_req, res) => {
+      res.writeHead(200);
+      // Five HTTP chunks, written back to back as a fast upstream streams its events.
+      for (const event of events) res.write(event);
+      res.end(() => (finished = true));
+    };
+    const response = await send();
+    await until(() => finished);
+    await sleep(50); // the bytes cross the loopback
+    const iterator = response.body[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    assert.equal(Buffer.from(first.value as Uint8Array).toString(), events.join(''));
+    assert.equal((await iterator.next()).done, true);
+  });
+
   test(
     'holds a fast upstream back while the reader is slow, and loses nothing',
     LIMIT,

@@ -9,8 +9,9 @@ import type { Cancellation } from './cancellation.js';
 import { Pool, errors } from './undici-pool.js';
 
 /**
- * An upstream body: iterable chunk by chunk, or read whole with `text()`, once either way. An
- * iterator returned early (`return()`) abandons the rest of the body.
+ * An upstream body: iterable as it arrives (each step yields all the bytes that came since the
+ * last), or read whole with `text()`, once either way. An iterator returned early (`return()`)
+ * abandons the rest of the body.
  */
 export interface UpstreamBody extends AsyncIterable<Uint8Array> {
   text(): Promise<string>;
@@ -174,13 +175,21 @@ class UpstreamExchange implements Dispatcher.DispatchHandler, UpstreamBody {
     return this;
   }
 
+  /**
+   * Everything that arrived since the last read, as one chunk: an upstream writes each SSE event
+   * as its own HTTP chunk, and a burst of them read from the socket at once is then decoded and
+   * written on as one piece instead of one consumer turn per event. Nothing waits for it: what
+   * has not arrived yet is not waited for.
+   */
   async next(): Promise<IteratorResult<Uint8Array>> {
     while (this.chunks.length === 0 && !this.over) await this.changed();
-    const chunk = this.chunks.shift();
-    if (chunk) {
-      this.queuedBytes -= chunk.length;
+    const chunks = this.chunks;
+    if (chunks.length > 0) {
+      const chunk = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      chunks.length = 0;
+      this.queuedBytes = 0;
       // Caught up: let undici read on (it may push the next chunks synchronously).
-      if (this.chunks.length === 0 && this.controller?.paused) this.controller.resume();
+      if (this.controller?.paused) this.controller.resume();
       return { done: false, value: chunk };
     }
     if (this.failure) throw this.failure;
