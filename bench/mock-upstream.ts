@@ -67,13 +67,18 @@ function chatCompletion(request: ChatRequest, bodyBytes: number): string {
 function streamEvents(request: ChatRequest, bodyBytes: number, chunks: number): string[] {
   const head = `{"id":"chatcmpl-bench","object":"chat.completion.chunk","created":${CREATED},"model":${JSON.stringify(modelOf(request))},"system_fingerprint":"fp_bench","choices":`;
   const events: string[] = [];
+  // Asked for usage, OpenAI puts `"usage":null` in every chunk and the counts in a last one.
+  const usageAsked = request.stream_options?.include_usage === true;
+  const tail = usageAsked ? ',"usage":null}' : '}';
   for (let i = 0; i < chunks; i++) {
     const delta = i === 0 ? { role: 'assistant', content: 'Hello' } : { content: ` tok${i}` };
     const choice = { index: 0, delta, logprobs: null, finish_reason: null };
-    events.push(`data: ${head}${JSON.stringify([choice])}}\n\n`);
+    events.push(`data: ${head}${JSON.stringify([choice])}${tail}\n\n`);
   }
-  events.push(`data: ${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}\n\n`);
-  if (request.stream_options?.include_usage === true) {
+  events.push(
+    `data: ${head}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]${tail}\n\n`,
+  );
+  if (usageAsked) {
     events.push(`data: ${head}[],"usage":${usageJson(promptTokens(bodyBytes), chunks)}}\n\n`);
   }
   events.push('data: [DONE]\n\n');

@@ -112,7 +112,18 @@ export class ProxyService {
       );
     }
     const stream = body.stream === true;
-    const opening = this.deps.meter && this.openTab(op, body, principal, io, resolved.deployments);
+    // Admitted against every budget and rate limit that applies before any provider is called.
+    // The meter gets its own object, not a spread copy of `io`: V8 gave each copy a new hidden
+    // class, so every load from it missed the property cache on every call.
+    const cancel = io.cancel;
+    const opening = this.deps.meter?.open({
+      requestId: io.requestId,
+      callType: io.callType ?? (typeof op === 'string' ? CALL_TYPES[op] : 'acompletion'),
+      principal,
+      body: body as unknown as Record<string, unknown>,
+      candidates: resolved.deployments,
+      abortSignal: () => cancel.signal,
+    });
     const tab = opening instanceof Promise ? await opening : opening;
     if (tab?.loweredMaxTokens !== undefined) body = withMaxTokens(body, tab.loweredMaxTokens);
     const startedAt = performance.now();
@@ -201,33 +212,6 @@ export class ProxyService {
     const health = this.deps.router.health;
     opened.whenDone(() => health.end(opened.deployment));
     return opened;
-  }
-
-  /**
-   * Admits the call against every budget and rate limit that applies, before any provider is
-   * called. `undefined` without a meter.
-   */
-  private openTab(
-    op: OpName | OperationResolver,
-    body: ProxyRequestBody,
-    principal: Principal,
-    io: { requestId: string; cancel: Cancellation; callType?: CallType },
-    // Not spread into a copy of `io`: V8 gave each copy a new hidden class, so every load from it
-    // missed the property cache (a lookup and a cache update per load, on every call).
-    candidates: readonly Deployment[],
-  ): Tab | Promise<Tab> | undefined {
-    const meter = this.deps.meter;
-    if (!meter) return undefined;
-    const callType = io.callType ?? (typeof op === 'string' ? CALL_TYPES[op] : 'acompletion');
-    const { cancel } = io;
-    return meter.open({
-      requestId: io.requestId,
-      callType,
-      principal,
-      body: body as unknown as Record<string, unknown>,
-      candidates,
-      abortSignal: () => cancel.signal,
-    });
   }
 
   /**

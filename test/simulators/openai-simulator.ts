@@ -131,7 +131,12 @@ async function chat(
       system_fingerprint: 'fp_sim',
     };
     const parts: string[] = [];
-    const push = (obj: unknown) => parts.push(`data: ${JSON.stringify(obj)}\n\n`);
+    // Asked for usage, OpenAI puts `"usage":null` in every chunk and the counts in a last one.
+    const usageAsked = body.stream_options?.include_usage === true && !options.ignoreStreamUsage;
+    const push = (obj: object) =>
+      parts.push(
+        `data: ${JSON.stringify(usageAsked && !('usage' in obj) ? { ...obj, usage: null } : obj)}\n\n`,
+      );
     if (tool) {
       push({
         ...base,
@@ -185,8 +190,7 @@ async function chat(
       }
       push({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
     }
-    if (body.stream_options?.include_usage && !options.ignoreStreamUsage)
-      push({ ...base, choices: [], usage });
+    if (usageAsked) push({ ...base, choices: [], usage });
     parts.push('data: [DONE]\n\n');
     return writeStream(res, 'text/event-stream', parts, fault);
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ChatCompletionChunk } from '../../contracts/openai.js';
 import { ProviderError } from '../types.js';
-import { createOpenAiStreamDecoder } from './openai-stream.js';
+import { createOpenAiStreamDecoder, mayReportUsage } from './openai-stream.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const chunk = (content: string, finish: string | null = null) =>
@@ -155,6 +155,49 @@ describe('OpenAI stream decoder, what it parses and what it only checks', () => 
   test('chunks that are not braced like an object fail at once', () => {
     for (const data of ['[1]', '"text"', '42', '<html>', '{"a":1']) {
       assert.throws(() => push(`data: ${data}\n\n`), { kind: 'bad_response' }, data);
+    }
+  });
+});
+
+describe('mayReportUsage', () => {
+  const withUsage = (usage: unknown) =>
+    JSON.stringify({ id: 'c1', choices: [{ index: 0, delta: { content: 'x' } }], usage });
+
+  test('is false for chunks with no usage key or only null ones, as OpenAI sends them', () => {
+    assert.equal(mayReportUsage(chunk('Hello')), false);
+    assert.equal(mayReportUsage(withUsage(null)), false);
+    assert.equal(mayReportUsage('{"choices":[],"usage" :  null}'), false);
+    assert.equal(mayReportUsage('{"choices":[{"delta":{},"usage":null}],"usage":\nnull}'), false);
+  });
+
+  test('is true whenever parsing could find a usage block', () => {
+    const cases = [
+      withUsage({ prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 }),
+      withUsage({}),
+      withUsage(0),
+      // a null usage further in does not hide a real one before or after it
+      '{"choices":[{"usage":null}],"usage":{"total_tokens":1}}',
+      '{"usage":{"total_tokens":1},"choices":[{"usage":null}]}',
+      // the same key spelled with an escape
+      '{"choices":[],"usage":null,"\\u0075sage":{"total_tokens":1}}',
+      // `usage"` that is a string's end rather than a key: parsed to be sure
+      '{"choices":[{"delta":{"content":"no usage"}}]}',
+    ];
+    for (const raw of cases) {
+      assert.equal(mayReportUsage(raw), true, raw);
+    }
+  });
+
+  test('agrees with JSON.parse on every chunk of a simulated OpenAI stream', () => {
+    const chunks = [
+      withUsage(null),
+      chunk('a "usage": 1 in the text'),
+      withUsage({ prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 }),
+    ];
+    for (const raw of chunks) {
+      const usage = (JSON.parse(raw) as { usage?: unknown }).usage;
+      if (usage) assert.equal(mayReportUsage(raw), true, raw);
+      if (!mayReportUsage(raw)) assert.ok(!usage, raw);
     }
   });
 });

@@ -103,6 +103,31 @@ function isOrdinaryChunk(data: string, finished: boolean): boolean {
   return true;
 }
 
+const QUOTE = 34;
+/** The tail of `"usage"`, searched for without its leading quote (faster), which is then checked. */
+const USAGE_TAIL = 'usage"';
+
+/**
+ * False when a chunk's raw JSON cannot report usage: every `"usage"` key in it has the value
+ * null. Asked for usage (which the gateway always asks an upstream for), OpenAI puts
+ * `"usage":null` in every chunk and the counts in the last one only, so this one string search
+ * spares parsing all the others. True, to be parsed, for anything else: a usage block, a `usage"`
+ * that is not a key followed by null, or a `\u` escape (which could spell the key another way).
+ */
+export function mayReportUsage(raw: string): boolean {
+  let at = raw.indexOf(USAGE_TAIL);
+  if (at === -1) return false;
+  if (raw.includes('\\u')) return true;
+  for (; at !== -1; at = raw.indexOf(USAGE_TAIL, at + USAGE_TAIL.length)) {
+    if (raw.charCodeAt(at - 1) !== QUOTE) return true;
+    let i = skipSpace(raw, at + USAGE_TAIL.length);
+    if (raw.charCodeAt(i) !== COLON) return true;
+    i = skipSpace(raw, i + 1);
+    if (!raw.startsWith('null', i)) return true;
+  }
+  return false;
+}
+
 function skipSpace(text: string, from: number): number {
   let i = from;
   for (;;) {
