@@ -56,7 +56,7 @@ import { Cancellation } from './proxy/cancellation.js';
 import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
 import { buildUiAuthSettings } from './config/ui-auth-settings.js';
 import { createSmtpMailer } from './notify/email.js';
-import { installAccessControl } from './server/access-control.js';
+import { accessCheck, installRouteAccess } from './server/access-control.js';
 import { registerSessionRoutes } from './sessions/session-routes.js';
 import { createWebAuth } from './sessions/web-auth.js';
 import {
@@ -65,8 +65,9 @@ import {
   listenAdmin,
   listenerPolicy,
 } from './server/admin-listener.js';
-import { BlockedCustomers, installBlockedCustomerCheck } from './server/blocked-customers.js';
-import { installBodyDepthLimit } from './server/body-depth.js';
+import { BlockedCustomers, blockedCustomerCheck } from './server/blocked-customers.js';
+import { bodyDepthCheck } from './server/body-depth.js';
+import { installRequestChecks, type RequestCheck } from './server/request-checks.js';
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
@@ -394,12 +395,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   });
   installErrorHandler(server, config.maxRequestBytes);
-  installBodyDepthLimit(server);
-  installAccessControl(server, authenticate);
+  installRouteAccess(server);
+  // In this order: a body too deep is refused before authentication reads it.
+  const checks: RequestCheck[] = [bodyDepthCheck(), accessCheck(authenticate)];
+  if (blockedCustomers) checks.push(blockedCustomerCheck(blockedCustomers));
+  installRequestChecks(server, checks);
   const policy = listenerPolicy(config);
   if (policy) installListenerGuard(server, policy);
   let adminServer: Server | undefined;
-  if (blockedCustomers) installBlockedCustomerCheck(server, blockedCustomers);
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
   registerModelInfoRoutes(server, () => router.catalog, pricing);

@@ -1,8 +1,8 @@
 /**
- * Authentication and the route × role table as two Fastify hooks: at registration every route
- * gets its access class from the table (a route missing from it is a startup error), and before
- * any handler runs the caller is authenticated and checked against that class. Handlers read the
- * result with `principalOf(request)`.
+ * Authentication and the route × role table: at registration every route gets its access class
+ * from the table (a route missing from it is a startup error), and before any handler runs the
+ * caller is authenticated and checked against that class (a check of `installRequestChecks`).
+ * Handlers read the result with `principalOf(request)`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
@@ -10,6 +10,7 @@ import type { Principal } from '../auth/principal.js';
 import { authorizeRoute, routeAccess, type RouteAccess } from '../auth/route-permissions.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkCsrf } from '../sessions/csrf.js';
+import type { RequestCheck } from './request-checks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,7 +23,8 @@ declare module 'fastify' {
   }
 }
 
-export function installAccessControl(app: FastifyInstance, authenticate: Authenticator): void {
+/** Gives every route its access class from the table; a route missing from it fails the start. */
+export function installRouteAccess(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     const access = routeAccess(route.url);
@@ -33,11 +35,16 @@ export function installAccessControl(app: FastifyInstance, authenticate: Authent
     }
     route.config = { ...route.config, access };
   });
-  // A callback hook, not an async one: the master key and a cached virtual key authenticate
-  // synchronously, and then the request goes on without a promise and a microtask turn.
-  app.addHook('preHandler', (request, _reply, done) => {
+}
+
+/**
+ * Authenticates the caller and checks it against the route's access class. The master key and a
+ * cached virtual key authenticate synchronously: no promise then.
+ */
+export function accessCheck(authenticate: Authenticator): RequestCheck {
+  return (request) => {
     const access = request.routeOptions.config.access;
-    if (access === undefined || access === 'public') return done();
+    if (access === undefined || access === 'public') return;
     const admit = (principal: Principal): void => {
       // A caller that came with the session cookie must prove the request is the UI's own.
       checkCsrf(principal, request);
@@ -45,15 +52,9 @@ export function installAccessControl(app: FastifyInstance, authenticate: Authent
       request.principal = principal;
     };
     const found = authenticate(request.headers, request);
-    if (!(found instanceof Promise)) {
-      admit(found); // a refusal throws, and Fastify sends it to the error handler
-      return done();
-    }
-    found.then(admit).then(
-      () => done(),
-      (error: unknown) => done(error as Error),
-    );
-  });
+    if (found instanceof Promise) return found.then(admit);
+    admit(found);
+  };
 }
 
 /** The authenticated caller of a guarded route. */

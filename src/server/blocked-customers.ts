@@ -4,10 +4,10 @@
  * so a warm request does a map lookup; the customer API drops an entry the moment it changes one,
  * and the time limit bounds how long another replica may serve a stale answer.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CustomerInvalidation } from '../admin/customer-service.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { CustomerRecord, CustomerRepository } from '../store/customer-repository.js';
+import type { RequestCheck } from './request-checks.js';
 
 export interface BlockedCustomersOptions {
   ttlMs?: number;
@@ -82,30 +82,31 @@ export function blockedCustomerError(userId: string): GatewayError {
 }
 
 /**
- * Checks the `user` of every request to an LLM route, after authentication (install it after
- * the access control). Requests without a `user` pay nothing but a property read.
+ * Checks the `user` of every request to an LLM route, after authentication (run it after the
+ * access check). Requests without a `user` pay nothing but a property read.
  */
-export function installBlockedCustomerCheck(
-  app: FastifyInstance,
-  customers: BlockedCustomers,
-): void {
-  app.addHook('preHandler', (request: FastifyRequest, _reply, done) => {
-    if (request.routeOptions.config.access !== 'llm') return done();
+export function blockedCustomerCheck(customers: BlockedCustomers): RequestCheck {
+  return (request) => {
+    if (request.routeOptions.config.access !== 'llm') return;
     const body = request.body as { user?: unknown } | null | undefined;
     const user = typeof body === 'object' && body !== null ? body.user : undefined;
-    if (typeof user !== 'string' || user === '') return done();
+    if (typeof user !== 'string' || user === '') return;
     const cached = customers.cached(user);
-    if (cached !== undefined) return done(cached ? blockedCustomerError(user) : undefined);
-    customers.isBlocked(user).then(
-      (blocked) => done(blocked ? blockedCustomerError(user) : undefined),
-      (error: unknown) =>
-        done(
-          new GatewayError(
-            'service_unavailable',
-            'Service Unavailable, the database is temporarily unreachable. Please retry shortly.',
-            { cause: error },
-          ),
-        ),
+    if (cached !== undefined) {
+      if (cached) throw blockedCustomerError(user);
+      return;
+    }
+    return customers.isBlocked(user).then(
+      (blocked) => {
+        if (blocked) throw blockedCustomerError(user);
+      },
+      (error: unknown) => {
+        throw new GatewayError(
+          'service_unavailable',
+          'Service Unavailable, the database is temporarily unreachable. Please retry shortly.',
+          { cause: error },
+        );
+      },
     );
-  });
+  };
 }

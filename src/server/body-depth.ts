@@ -4,8 +4,8 @@
  * turned a 1 MB body into a 500. No route needs more than a few dozen levels, so deeper bodies
  * are refused with a 400 before any handler (and before authentication) sees them.
  */
-import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { RequestCheck } from './request-checks.js';
 
 /** Levels of objects and arrays a body may nest; tool schemas use well under this. */
 export const MAX_BODY_DEPTH = 100;
@@ -24,14 +24,12 @@ export function nestedDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-export function installBodyDepthLimit(app: FastifyInstance, max = MAX_BODY_DEPTH): void {
-  // A callback hook: no promise per request on the hot path.
-  app.addHook('preValidation', (request, _reply, done) => {
+/** Refuses a body nested deeper than `max` levels, before authentication and any handler. */
+export function bodyDepthCheck(max = MAX_BODY_DEPTH): RequestCheck {
+  return (request) => {
     const { body } = request;
     if (body !== null && typeof body === 'object' && nestedDeeperThan(body, max)) {
-      done(new GatewayError('bad_request', `Request body is nested more than ${max} levels deep`));
-      return;
+      throw new GatewayError('bad_request', `Request body is nested more than ${max} levels deep`);
     }
-    done();
-  });
+  };
 }
