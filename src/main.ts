@@ -3,6 +3,8 @@
  * `tollgate`: starts the gateway on a LiteLLM-format config.yaml. The only module that reads
  * process.env and argv; everything else gets what it needs passed in.
  */
+// First: it runs before any other module of the gateway is evaluated (see the module).
+import './server/tick-warm-up.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './app.js';
 import { terminalIo } from './cli/cli-io.js';
