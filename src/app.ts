@@ -67,6 +67,7 @@ import {
 } from './server/admin-listener.js';
 import { BlockedCustomers, blockedCustomerCheck } from './server/blocked-customers.js';
 import { bodyDepthCheck } from './server/body-depth.js';
+import { parseJsonBody } from './server/json-body.js';
 import { installRequestChecks, type RequestCheck } from './server/request-checks.js';
 import { installErrorHandler } from './server/error-handler.js';
 import { registerHealthRoutes } from './server/health-routes.js';
@@ -342,14 +343,18 @@ export async function createApp(options: AppOptions): Promise<App> {
     forceCloseConnections: 'idle',
   });
   // LiteLLM reads any body as JSON whatever its content type (curl -d sends form encoding).
-  server.removeContentTypeParser('text/plain');
-  server.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    try {
-      done(null, body === '' ? undefined : JSON.parse(body as string));
-    } catch (error: unknown) {
-      done(error as Error, undefined);
-    }
-  });
+  server.removeContentTypeParser(['application/json', 'text/plain']);
+  for (const type of ['application/json', '*']) {
+    // An empty body is an error where the client said it sent JSON.
+    const emptyIsError = type === 'application/json';
+    server.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => {
+      try {
+        done(null, parseJsonBody(body as string, emptyIsError));
+      } catch (error: unknown) {
+        done(error as Error, undefined);
+      }
+    });
+  }
   server.decorateRequest('callId', '');
   // Callback hooks, not async ones: no promise and microtask turn per request for each.
   server.addHook('onRequest', (request, reply, done) => {

@@ -55,6 +55,34 @@ describe('hostile input', () => {
     return { status: response.status, text };
   }
 
+  it('refuses prototype poisoning in a body whatever its content type, escaped or not', async () => {
+    const poisoned = [
+      '{"model":"gpt-4o-mini","messages":[],"__proto__":{"admin":true}}',
+      '{"key_alias":"p","metadata":{"\\u005f_proto__":{"admin":true}}}',
+      '{"key_alias":"c","metadata":{"constructor":{"prototype":{"admin":true}}}}',
+    ];
+    for (const body of poisoned) {
+      for (const type of ['application/json', 'text/plain', 'application/x-www-form-urlencoded']) {
+        for (const path of ['/v1/chat/completions', '/key/generate']) {
+          const label = `${path} as ${type}: ${body}`;
+          const refused = await refusedUnchanged(
+            () => post(path, body, { 'content-type': type }),
+            label,
+          );
+          assert.equal(refused.status, 400, label);
+          assert.match(refused.text, /not valid JSON: .*forbidden prototype property/, label);
+        }
+      }
+    }
+    // The same words as plain text are no threat and go through.
+    const harmless = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ ...CHAT, messages: [{ role: 'user', content: 'a constructor __proto__' }] }),
+      { 'content-type': 'text/plain' },
+    );
+    assert.equal(harmless.status, 200, await harmless.text());
+  });
+
   it('refuses a body over max_request_size_mb with 413, with or without a key', async () => {
     const huge = JSON.stringify({ ...CHAT, pad: 'x'.repeat(1.5 * 1024 * 1024) });
     for (const path of ['/v1/chat/completions', '/key/generate', '/user/new']) {
