@@ -326,6 +326,10 @@ describe('hostile input', () => {
       ['metadata.nested.base_url', { metadata: { nested: { base_url: attacker.url } } }],
       ['litellm_params.api_base', { litellm_params: { api_base: attacker.url } }],
       ['metadata.callbacks', { metadata: { callbacks: ['langfuse'] } }],
+      [
+        'metadata.routes[1][0].s3_bucket',
+        { metadata: { routes: [{ name: 'a' }, [{ s3_bucket: 'b' }]] } },
+      ],
     ];
     fixture.upstream.reset();
     for (const model of ['upstream-gpt', 'db-gpt', 'gpt-4o-mini']) {

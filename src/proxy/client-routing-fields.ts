@@ -41,7 +41,7 @@ const CONTENT_URLS = new Set(['image_url', 'audio_url', 'video_url', 'file_url',
 
 /** Throws a 400 naming the first field that would steer the upstream call. */
 export function refuseClientRouting(body: object): void {
-  const found = find(body as Record<string, unknown>, '', 0);
+  const found = find(body as Record<string, unknown>, 0);
   if (found === undefined) return;
   throw new GatewayError(
     'bad_request',
@@ -50,39 +50,48 @@ export function refuseClientRouting(body: object): void {
   );
 }
 
-function find(value: Record<string, unknown>, path: string, depth: number): string | undefined {
+/** The path, relative to `value`, of the first field in it that steers; built only when found. */
+function find(value: Record<string, unknown>, depth: number): string | undefined {
   // Bodies nested this deep are refused earlier (server/body-depth.ts); stop regardless.
   if (depth > 100) return undefined;
   for (const key of Object.keys(value)) {
     if (depth === 0 && CONTENT.has(key)) continue;
-    const where = path === '' ? key : `${path}.${key}`;
-    if (steers(key)) return where;
+    if (steers(key)) return key;
     const child = value[key];
-    if (child !== null && typeof child === 'object') {
-      const nested = Array.isArray(child)
-        ? findInArray(child, where, depth + 1)
-        : find(child as Record<string, unknown>, where, depth + 1);
-      if (nested !== undefined) return nested;
+    if (child === null || typeof child !== 'object') continue;
+    if (Array.isArray(child)) {
+      const nested = findInArray(child, depth + 1);
+      if (nested !== undefined) return `${key}${nested}`;
+    } else {
+      const nested = find(child as Record<string, unknown>, depth + 1);
+      if (nested !== undefined) return `${key}.${nested}`;
     }
   }
   return undefined;
 }
 
-function findInArray(items: unknown[], path: string, depth: number): string | undefined {
+/** Like `find`, for an array: the path it returns starts at the index (`[2].api_base`). */
+function findInArray(items: unknown[], depth: number): string | undefined {
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     if (item === null || typeof item !== 'object') continue;
-    const where = `${path}[${i}]`;
-    const nested = Array.isArray(item)
-      ? findInArray(item, where, depth + 1)
-      : find(item as Record<string, unknown>, where, depth + 1);
-    if (nested !== undefined) return nested;
+    if (Array.isArray(item)) {
+      const nested = findInArray(item, depth + 1);
+      if (nested !== undefined) return `[${i}]${nested}`;
+    } else {
+      const nested = find(item as Record<string, unknown>, depth + 1);
+      if (nested !== undefined) return `[${i}].${nested}`;
+    }
   }
   return undefined;
 }
 
 function steers(key: string): boolean {
   if (EXACT.has(key)) return true;
-  if (CONTENT_URLS.has(key)) return false;
-  return PREFIXES.some((p) => key.startsWith(p)) || SUFFIXES.some((s) => key.endsWith(s));
+  // Every prefix and suffix has an underscore; most keys a body carries (model, stream,
+  // temperature…) have none.
+  if (!key.includes('_') || CONTENT_URLS.has(key)) return false;
+  for (const prefix of PREFIXES) if (key.startsWith(prefix)) return true;
+  for (const suffix of SUFFIXES) if (key.endsWith(suffix)) return true;
+  return false;
 }
