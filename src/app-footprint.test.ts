@@ -23,7 +23,7 @@ function packagesLoadedBy(module: string): string[] {
 }
 
 describe('what the gateway loads at start', () => {
-  it('loads database and Redis drivers only when a store or Redis is configured, and only the part of undici it uses', () => {
+  it('loads database and Redis drivers only when a store or Redis is configured, AWS libraries only for Bedrock, and only the part of undici it uses', () => {
     const files = packagesLoadedBy('./app.ts');
     // Each is loaded by the code that opens that store or connection (~2-3 MB of heap apiece).
     for (const driver of [
@@ -37,6 +37,13 @@ describe('what the gateway loads at start', () => {
         `${driver} is loaded by the app module`,
       );
     }
+    // Bedrock's event-stream codec and its UTF-8 helpers (which bring @smithy/core, ~1.7 MB of
+    // heap) are loaded by the first streamed Bedrock call.
+    assert.deepEqual(
+      files.filter((f) => f.includes('/node_modules/@smithy/')),
+      [],
+      'an AWS library is loaded by the app module',
+    );
     assert.ok(
       files.some((f) => f.endsWith('/undici/lib/dispatcher/pool.js')),
       'the upstream pool',

@@ -4,17 +4,25 @@
  * length at the start of a frame says the frame is complete; the codec then checks both CRCs.
  */
 import type { EventStreamCodec, Message } from '@smithy/eventstream-codec';
-import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { ProviderError } from '../types.js';
 
 let codecModule: typeof import('@smithy/eventstream-codec') | undefined;
+let utf8: typeof import('@smithy/util-utf8') | undefined;
 
 /**
- * Loads the frame codec (~1.5 MB of heap). A streamed Bedrock call awaits it while its request is
- * built, so a gateway without Bedrock deployments never holds it.
+ * Loads the frame codec and its UTF-8 helpers (~1.5 MB of heap, and `@smithy/util-utf8` brings
+ * `@smithy/core`, ~1.7 MB more). A streamed Bedrock call awaits it while its request is built, so
+ * a gateway without Bedrock deployments never holds them.
  */
 export async function loadEventStreamCodec(): Promise<void> {
+  utf8 ??= await import('@smithy/util-utf8');
   codecModule ??= await import('@smithy/eventstream-codec');
+}
+
+/** The UTF-8 helpers loaded with the codec. */
+function loadedUtf8(): typeof import('@smithy/util-utf8') {
+  if (!utf8) throw new Error('loadEventStreamCodec() must have resolved first');
+  return utf8;
 }
 
 /** The prelude (total length, headers length, CRC) and the trailing message CRC. */
@@ -52,6 +60,7 @@ export class EventStreamDecoder {
   private frameCodec(): EventStreamCodec {
     if (this.codec) return this.codec;
     if (!codecModule) throw new Error('loadEventStreamCodec() must have resolved first');
+    const { toUtf8, fromUtf8 } = loadedUtf8();
     this.codec = new codecModule.EventStreamCodec(toUtf8, fromUtf8);
     return this.codec;
   }
@@ -79,5 +88,5 @@ export function headerString(message: Message, name: string): string | undefined
 }
 
 export function bodyText(message: Message): string {
-  return toUtf8(message.body);
+  return loadedUtf8().toUtf8(message.body);
 }
