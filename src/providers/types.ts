@@ -34,6 +34,8 @@ export interface CallContext {
 export interface StreamEvent<T = ChatCompletionChunk> {
   chunk: T;
   raw?: string;
+  /** True when the decoder knows `raw` reports no usage (every `"usage"` in it is null). */
+  readonly reportsNoUsage?: boolean;
 }
 
 /** Incremental decoder of one upstream stream. */

@@ -203,7 +203,7 @@ async function pumpStream(
     for (const event of events) {
       streamed.push(event.raw ?? event.chunk);
       // Raw OpenAI chunks without a usage block are forwarded as they came, never parsed here.
-      if (event.raw !== undefined && !mayReportUsage(event.raw)) {
+      if (event.raw !== undefined && (event.reportsNoUsage ?? !mayReportUsage(event.raw))) {
         out += `data: ${event.raw}\n\n`;
         continue;
       }

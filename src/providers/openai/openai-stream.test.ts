@@ -152,6 +152,29 @@ describe('OpenAI stream decoder, what it parses and what it only checks', () => 
     assert.throws(() => events[0]?.chunk, { kind: 'bad_response' });
   });
 
+  test('a finishing chunk is forwarded by its raw JSON, unparsed, and still ends the content', () => {
+    const raw = '{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}';
+    const { d, events } = push(`data: ${raw}\n\n`);
+    assert.equal(events[0]?.raw, raw);
+    assert.equal(events[0]?.chunk.choices[0]?.finish_reason, 'stop');
+    assert.deepEqual(d.end(), [], 'no [DONE] needed once a choice finished');
+    // Not a string: unusual enough to be parsed, and still the end of the content.
+    const numeric = push('data: {"choices":[{"index":0,"finish_reason":1}]}\n\n');
+    assert.deepEqual(numeric.d.end(), []);
+  });
+
+  test('says which forwarded chunks report no usage, so the route need not look again', () => {
+    const { events } = push(
+      `data: ${chunk('a')}\n\n` +
+        'data: {"choices":[{"index":0,"delta":{"content":"b"},"finish_reason":null}],"usage":null}\n\n' +
+        'data: {"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}\n\n',
+    );
+    assert.deepEqual(
+      events.map((e) => e.reportsNoUsage),
+      [true, true, false],
+    );
+  });
+
   test('chunks that are not braced like an object fail at once', () => {
     for (const data of ['[1]', '"text"', '42', '<html>', '{"a":1']) {
       assert.throws(() => push(`data: ${data}\n\n`), { kind: 'bad_response' }, data);

@@ -30,7 +30,11 @@ export function createOpenAiStreamDecoder<T>(displayName: string): StreamDecoder
         continue;
       }
       if (data === '') continue;
-      if (isOrdinaryChunk(data, finished)) {
+      const kind = classifyChunk(data, finished);
+      if (kind !== PARSE) {
+        // A chunk whose only news is its finish_reason ends the stream's content: nothing in it
+        // needs parsing to know that.
+        if (kind === FINISHES) finished = true;
         out.push(new UnparsedChunk<T>(data, displayName));
         continue;
       }
@@ -57,7 +61,10 @@ export function createOpenAiStreamDecoder<T>(displayName: string): StreamDecoder
   };
 }
 
-/** A chunk forwarded by its raw JSON; parsed the first time its `chunk` is read. */
+/**
+ * A chunk forwarded by its raw JSON; parsed the first time its `chunk` is read. Its raw JSON has
+ * no `\u` escape (`classifyChunk` checked), so its usage keys are found by a plain search.
+ */
 class UnparsedChunk<T> implements StreamEvent<T> {
   private parsed: T | undefined;
 
@@ -70,40 +77,54 @@ class UnparsedChunk<T> implements StreamEvent<T> {
     this.parsed ??= parseChunk<T>(this.raw, this.displayName);
     return this.parsed;
   }
+
+  get reportsNoUsage(): boolean {
+    return !usageKeyNotNull(this.raw);
+  }
 }
 
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const COLON = 58;
+const QUOTE = 34;
 /** The tail of `"finish_reason"`: searching from its rare `_` is several times faster. */
 const FINISH_TAIL = '_reason"';
 const FINISH_HEAD = '"finish';
 
+/** `classifyChunk`: forwarded as it is, forwarded and ending the content, or parsed. */
+const ORDINARY = 0;
+const FINISHES = 1;
+const PARSE = 2;
+
 /**
- * True when parsing `data` could not fail the stream or end it: it is braced like an object, has
- * no `"error"` (as a key or a value; inside a string its quotes would be escaped), no `\u` escape
- * (which could spell either key another way), and, until the stream has finished, every
- * `"finish_reason"` is null. Each test is one native string search; together they cost about a
- * seventh of a `JSON.parse` of the chunk.
+ * ORDINARY when parsing `data` could not fail the stream or end it: it is braced like an object,
+ * has no `"error"` (as a key or a value; inside a string its quotes would be escaped), no `\u`
+ * escape (which could spell either key another way), and, until the stream has finished, every
+ * `"finish_reason"` is null. FINISHES when all of that holds but a finish_reason is not null: the
+ * chunk ends the content and needs no parsing to say so. PARSE for anything else. Each test is one
+ * native string search; together they cost about a seventh of a `JSON.parse` of the chunk.
  */
-function isOrdinaryChunk(data: string, finished: boolean): boolean {
+function classifyChunk(data: string, finished: boolean): number {
   if (data.charCodeAt(0) !== OPEN_BRACE || data.charCodeAt(data.length - 1) !== CLOSE_BRACE) {
-    return false;
+    return PARSE;
   }
   // `rror"` is in every `"error"`, and is found faster than it.
-  if (data.includes('rror"') || data.includes('\\u')) return false;
-  if (finished) return true;
+  if (data.includes('rror"') || data.includes('\\u')) return PARSE;
+  if (finished) return ORDINARY;
+  let kind = ORDINARY;
   for (let at = data.indexOf(FINISH_TAIL); at !== -1; at = data.indexOf(FINISH_TAIL, at + 1)) {
     if (!data.startsWith(FINISH_HEAD, at - FINISH_HEAD.length)) continue;
     let i = skipSpace(data, at + FINISH_TAIL.length);
-    if (data.charCodeAt(i) !== COLON) return false;
+    if (data.charCodeAt(i) !== COLON) return PARSE;
     i = skipSpace(data, i + 1);
-    if (!data.startsWith('null', i)) return false;
+    if (data.startsWith('null', i)) continue;
+    // A finish reason is a string; anything else is unusual enough to parse.
+    if (data.charCodeAt(i) !== QUOTE) return PARSE;
+    kind = FINISHES;
   }
-  return true;
+  return kind;
 }
 
-const QUOTE = 34;
 /** The tail of `"usage"`, searched for without its leading quote (faster), which is then checked. */
 const USAGE_TAIL = 'usage"';
 
@@ -115,10 +136,17 @@ const USAGE_TAIL = 'usage"';
  * that is not a key followed by null, or a `\u` escape (which could spell the key another way).
  */
 export function mayReportUsage(raw: string): boolean {
-  let at = raw.indexOf(USAGE_TAIL);
-  if (at === -1) return false;
-  if (raw.includes('\\u')) return true;
-  for (; at !== -1; at = raw.indexOf(USAGE_TAIL, at + USAGE_TAIL.length)) {
+  if (!raw.includes(USAGE_TAIL)) return false;
+  return raw.includes('\\u') || usageKeyNotNull(raw);
+}
+
+/** `mayReportUsage` for a text known to hold no `\u` escape. */
+function usageKeyNotNull(raw: string): boolean {
+  for (
+    let at = raw.indexOf(USAGE_TAIL);
+    at !== -1;
+    at = raw.indexOf(USAGE_TAIL, at + USAGE_TAIL.length)
+  ) {
     if (raw.charCodeAt(at - 1) !== QUOTE) return true;
     let i = skipSpace(raw, at + USAGE_TAIL.length);
     if (raw.charCodeAt(i) !== COLON) return true;
