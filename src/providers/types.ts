@@ -34,7 +34,10 @@ export interface CallContext {
 export interface StreamEvent<T = ChatCompletionChunk> {
   chunk: T;
   raw?: string;
-  /** True when the decoder knows `raw` reports no usage (every `"usage"` in it is null). */
+  /**
+   * True when the decoder knows the chunk reports no usage, so a route forwarding `raw` need not
+   * parse it to look; anything else (false or absent) means it may.
+   */
   readonly reportsNoUsage?: boolean;
 }
 

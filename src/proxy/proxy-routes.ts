@@ -14,7 +14,6 @@ import {
 import { toErrorBody } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { principalOf } from '../server/access-control.js';
-import { mayReportUsage } from '../providers/openai/openai-stream.js';
 import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
 import type { StreamEvent } from '../providers/types.js';
@@ -203,7 +202,7 @@ async function pumpStream(
     for (const event of events) {
       streamed.push(event.raw ?? event.chunk);
       // Raw OpenAI chunks without a usage block are forwarded as they came, never parsed here.
-      if (event.raw !== undefined && (event.reportsNoUsage ?? !mayReportUsage(event.raw))) {
+      if (event.raw !== undefined && event.reportsNoUsage === true) {
         out += `data: ${event.raw}\n\n`;
         continue;
       }

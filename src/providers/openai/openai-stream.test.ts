@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ChatCompletionChunk } from '../../contracts/openai.js';
 import { ProviderError } from '../types.js';
-import { createOpenAiStreamDecoder, mayReportUsage } from './openai-stream.js';
+import { createOpenAiStreamDecoder } from './openai-stream.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const chunk = (content: string, finish: string | null = null) =>
@@ -182,18 +182,21 @@ describe('OpenAI stream decoder, what it parses and what it only checks', () => 
   });
 });
 
-describe('mayReportUsage', () => {
+describe('OpenAI stream decoder, which forwarded chunks report no usage', () => {
   const withUsage = (usage: unknown) =>
     JSON.stringify({ id: 'c1', choices: [{ index: 0, delta: { content: 'x' } }], usage });
+  /** What the decoder says of one chunk: true when the route may forward it without a look. */
+  const reportsNoUsage = (raw: string): boolean | undefined =>
+    decoder().push(bytes(`data: ${raw}\n\n`))[0]?.reportsNoUsage;
 
-  test('is false for chunks with no usage key or only null ones, as OpenAI sends them', () => {
-    assert.equal(mayReportUsage(chunk('Hello')), false);
-    assert.equal(mayReportUsage(withUsage(null)), false);
-    assert.equal(mayReportUsage('{"choices":[],"usage" :  null}'), false);
-    assert.equal(mayReportUsage('{"choices":[{"delta":{},"usage":null}],"usage":\nnull}'), false);
+  test('no usage key, or only null ones as OpenAI sends them: forwarded without a look', () => {
+    assert.equal(reportsNoUsage(chunk('Hello')), true);
+    assert.equal(reportsNoUsage(withUsage(null)), true);
+    assert.equal(reportsNoUsage('{"choices":[],"usage" :  null}'), true);
+    assert.equal(reportsNoUsage('{"choices":[{"delta":{},"usage":null}],"usage":\tnull}'), true);
   });
 
-  test('is true whenever parsing could find a usage block', () => {
+  test('whenever parsing could find a usage block, the route looks', () => {
     const cases = [
       withUsage({ prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 }),
       withUsage({}),
@@ -203,11 +206,11 @@ describe('mayReportUsage', () => {
       '{"usage":{"total_tokens":1},"choices":[{"usage":null}]}',
       // the same key spelled with an escape
       '{"choices":[],"usage":null,"\\u0075sage":{"total_tokens":1}}',
-      // `usage"` that is a string's end rather than a key: parsed to be sure
+      // `usage"` that is a string's end rather than a key: looked at to be sure
       '{"choices":[{"delta":{"content":"no usage"}}]}',
     ];
     for (const raw of cases) {
-      assert.equal(mayReportUsage(raw), true, raw);
+      assert.equal(reportsNoUsage(raw), false, raw);
     }
   });
 
@@ -219,8 +222,8 @@ describe('mayReportUsage', () => {
     ];
     for (const raw of chunks) {
       const usage = (JSON.parse(raw) as { usage?: unknown }).usage;
-      if (usage) assert.equal(mayReportUsage(raw), true, raw);
-      if (!mayReportUsage(raw)) assert.ok(!usage, raw);
+      if (usage) assert.equal(reportsNoUsage(raw), false, raw);
+      if (reportsNoUsage(raw)) assert.ok(!usage, raw);
     }
   });
 });

@@ -14,6 +14,7 @@ import { ProviderError, type StreamDecoder, type StreamEvent } from '../types.js
 
 interface ChunkLike {
   choices?: { finish_reason?: string | null }[];
+  usage?: unknown;
   error?: { message?: string; type?: string; code?: string };
 }
 
@@ -45,7 +46,7 @@ export function createOpenAiStreamDecoder<T>(displayName: string): StreamDecoder
         });
       }
       if (chunk.choices?.some((c) => c.finish_reason)) finished = true;
-      out.push({ chunk: chunk as T, raw: data });
+      out.push({ chunk: chunk as T, raw: data, reportsNoUsage: !chunk.usage });
     }
     return out;
   };
@@ -129,18 +130,13 @@ function classifyChunk(data: string, finished: boolean): number {
 const USAGE_TAIL = 'usage"';
 
 /**
- * False when a chunk's raw JSON cannot report usage: every `"usage"` key in it has the value
+ * Whether an unparsed chunk may report usage: true unless every `"usage"` key in it has the value
  * null. Asked for usage (which the gateway always asks an upstream for), OpenAI puts
  * `"usage":null` in every chunk and the counts in the last one only, so this one string search
- * spares parsing all the others. True, to be parsed, for anything else: a usage block, a `usage"`
- * that is not a key followed by null, or a `\u` escape (which could spell the key another way).
+ * spares the route parsing all the others. True, to be parsed, for a usage block and for any
+ * `usage"` that is not a key followed by null. The text holds no `\u` escape that could spell
+ * the key another way: `classifyChunk` sends such chunks to be parsed.
  */
-export function mayReportUsage(raw: string): boolean {
-  if (!raw.includes(USAGE_TAIL)) return false;
-  return raw.includes('\\u') || usageKeyNotNull(raw);
-}
-
-/** `mayReportUsage` for a text known to hold no `\u` escape. */
 function usageKeyNotNull(raw: string): boolean {
   for (
     let at = raw.indexOf(USAGE_TAIL);
