@@ -55,6 +55,21 @@ describe('hostile input', () => {
     return { status: response.status, text };
   }
 
+  it('refuses an empty body with a 400 that says what to send, whatever its content type', async () => {
+    const asJson = await refusedUnchanged(
+      () => post('/v1/chat/completions', ''),
+      'empty application/json',
+    );
+    assert.equal(asJson.status, 400);
+    assert.match(asJson.text, /Request body is empty; send a JSON object/);
+    const asText = await refusedUnchanged(
+      () => post('/v1/chat/completions', '', { 'content-type': 'text/plain' }),
+      'empty text/plain',
+    );
+    assert.equal(asText.status, 400);
+    assert.match(asText.text, /Request body must be a JSON object/);
+  });
+
   it('refuses prototype poisoning in a body whatever its content type, escaped or not', async () => {
     const poisoned = [
       '{"model":"gpt-4o-mini","messages":[],"__proto__":{"admin":true}}',
