@@ -9,6 +9,9 @@ export interface BenchOptions {
   durationS: number;
   /** Seconds of unmeasured load per target and scenario before the first repetition. */
   warmupS: number;
+  /** ...and at least this many unmeasured calls (up to WARMUP_CAP_S), so that every target's JIT
+   * has settled: a gateway's first few thousand calls cost two to three times its steady state. */
+  warmupRequests: number;
   reps: number;
   rates: number[];
   scenarios: string[];
@@ -35,6 +38,8 @@ loopback, and writes bench/results/latest.{json,md}. See docs/benchmarks.md.
 Options:
   --duration <s>         seconds per measured phase (default 2.5; --quick: 1)
   --warmup <s>           unmeasured load per target and scenario before measuring (default 1)
+  --warmup-requests <n>  ...and at least this many unmeasured calls, for at most 30 s (default
+                         10000; --quick: 2000): a gateway's JIT settles only after thousands
   --reps <n>             interleaved repetitions; medians are reported (default 3; --quick: 1)
   --rates <list>         open-loop rates in req/s for latency (default 200,400,800)
   --scenarios <list>     ${SCENARIOS.map((s) => s.name).join(',')} (default: all)
@@ -50,7 +55,7 @@ Options:
   --baseline <dir>       another checkout of Tollgate, already built (dist/main.js), measured
                          in the same run as the targets baseline and baseline-vkey-sqlite
                          (adds them when --targets names neither): a before/after comparison
-  --quick                a smoke run of under a minute: --duration 1 --warmup 0.5 --reps 1
+  --quick                a smoke run: --duration 1 --warmup 0.5 --warmup-requests 2000 --reps 1
   --soak <s>             soak mode: each target in turn (default tollgate-full-sqlite, scenario
                          chat) at a fixed open-loop rate for <s> seconds, reporting RSS, p50/p99,
                          CPU and errors per window (writes soak.{json,md})
@@ -100,6 +105,7 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
     options: {
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      'warmup-requests': { type: 'string' },
       reps: { type: 'string' },
       rates: { type: 'string', default: '200,400,800' },
       scenarios: { type: 'string' },
@@ -140,6 +146,9 @@ export function parseOptions(argv: string[]): BenchOptions | undefined {
   return {
     durationS: positive('duration', values.duration ?? (quick ? '1' : '2.5')),
     warmupS: positive('warmup', values.warmup ?? (quick ? '0.5' : '1'), true),
+    warmupRequests: Math.round(
+      positive('warmup-requests', values['warmup-requests'] ?? (quick ? '2000' : '10000'), true),
+    ),
     reps: Math.round(positive('reps', values.reps ?? (quick ? '1' : '3'))),
     rates: list(values.rates).map((rate) => positive('rates', rate)),
     scenarios: checkNames(

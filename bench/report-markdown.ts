@@ -154,7 +154,7 @@ export function renderMarkdown(report: RunReport): string {
     '',
     `Revision ${report.revision}; ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; ` +
       `${options.reps} interleaved ` +
-      `repetition(s) of ${options.durationS} s phases after ${options.warmupS} s warm-up; ` +
+      `repetition(s) of ${options.durationS} s phases after a warm-up of at least ${options.warmupS} s and ${options.warmupRequests} calls; ` +
       `closed loop at concurrency ${options.concurrency}; ${options.chunks} chunks per stream, ` +
       `${options.chunkDelayMs} ms apart; wall time ${Math.round(report.wallSeconds)} s.`,
     '',
