@@ -2,6 +2,8 @@
 // process tree so that a gateway that forks workers is charged for all of them.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface StatLine {
   ppid: number;
@@ -111,4 +113,34 @@ export function readPeakRssMiB(root: number): number {
 /** Current resident set size (VmRSS) summed over the process tree, in MiB. */
 export function readRssMiB(root: number): number {
   return readTreeMemoryMiB(root, 'VmRSS');
+}
+
+/** Busy and total clock ticks of the whole machine so far (the first line of /proc/stat). */
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  // user nice system idle iowait irq softirq steal
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total };
+}
+
+const QUIET_WINDOW_MS = 200;
+
+/**
+ * Waits until fewer than `maxBusyCores` of the machine's cores were busy over the last 200 ms,
+ * for at most `limitMs`; returns the cores busy in the last window. What one phase leaves behind
+ * (a database's autovacuum or checkpoint after thousands of inserts, a gateway's spend writer)
+ * would otherwise share the cores with the next phase and slow the target it measures.
+ */
+export async function waitForQuiet(maxBusyCores: number, limitMs: number): Promise<number> {
+  const cores = cpus().length;
+  const deadline = performance.now() + limitMs;
+  for (;;) {
+    const before = machineTicks();
+    await sleep(QUIET_WINDOW_MS);
+    const after = machineTicks();
+    const window = after.total - before.total;
+    const busyCores = window > 0 ? ((after.busy - before.busy) / window) * cores : 0;
+    if (busyCores < maxBusyCores || performance.now() >= deadline) return busyCores;
+  }
 }

@@ -5,7 +5,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_POSTGRES_URL } from './bench-database.js';
 import { DEFAULT_REDIS_URL } from './bench-redis.js';
 import { compileStandalone } from './compile-standalone.js';
@@ -13,7 +12,7 @@ import { LoadClient } from './load-client.js';
 import { jobFor, measurePhase, type Phase, type PhaseSubject } from './measure-phase.js';
 import { HELP, parseOptions, type BenchOptions } from './options.js';
 import { preflight } from './preflight.js';
-import { clockTicksPerSecond, readPeakRssMiB } from './proc-stats.js';
+import { clockTicksPerSecond, readPeakRssMiB, waitForQuiet } from './proc-stats.js';
 import { ProcessGroup } from './process-group.js';
 import { renderMarkdown } from './report-markdown.js';
 import type { RunReport, Skipped } from './run-report.js';
@@ -25,7 +24,11 @@ import { createTargets } from './targets.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 /** Lets sockets of the previous phase close before the next one is measured. */
-const SETTLE_MS = 100;
+/** Between phases: wait until under a quarter of a core is busy, for at most 3 s. */
+const QUIET_CORES = 0.25;
+const QUIET_LIMIT_MS = 3_000;
+/** The least that wait takes (one 200 ms window), for the planned time. */
+const SETTLE_MS = 200;
 const MOCK_START_TIMEOUT_MS = 20_000;
 
 interface Started {
@@ -171,7 +174,12 @@ async function measure(
           const sample = await measurePhase(meter, subject, phase, rep);
           samples.push(sample);
           log(describe(sample));
-          await sleep(SETTLE_MS);
+          const busy = await waitForQuiet(QUIET_CORES, QUIET_LIMIT_MS);
+          if (busy >= QUIET_CORES) {
+            log(
+              `the machine stayed busy after that phase (${busy.toFixed(2)} cores): measuring on`,
+            );
+          }
         }
       }
     }
