@@ -91,6 +91,30 @@ describe('StoreSpendLedger', () => {
     await ledger.close();
     assert.deepEqual(store.written, ['1', '2', '3', '4']);
   });
+
+  it('writes a long outbox in batches of batchSize, letting the event loop turn between them', async () => {
+    // A synchronous store (SQLite) holds the event loop while it writes: between two batches,
+    // what waits on I/O (the requests) must get its turn.
+    const turns: string[] = [];
+    const store = {
+      record: (rows: readonly SpendRow[]) => {
+        turns.push(`write ${rows.length}`);
+        setImmediate(() => turns.push('event loop'));
+        return Promise.resolve(rows.length);
+      },
+    };
+    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000, batchSize: 32 });
+    for (let i = 0; i < 70; i++) ledger.book(entry(String(i)));
+    await ledger.flush();
+    assert.deepEqual(turns.slice(0, 5), [
+      'write 32',
+      'event loop',
+      'write 32',
+      'event loop',
+      'write 6',
+    ]);
+    await ledger.close();
+  });
 });
 
 describe('isoTime', () => {

@@ -32,7 +32,11 @@ export interface SpendLedgerOptions {
   calendar?: BudgetCalendar;
   /** How often the writer flushes (`general_settings.proxy_batch_write_at`, in ms); 500 by default. */
   intervalMs?: number;
-  /** A batch this full is written at once, without waiting for the interval; 500 by default. */
+  /**
+   * Entries per transaction; a batch this full is written at once, without waiting for the
+   * interval; 500 by default. Between batches the writer lets the event loop turn, so a store
+   * that writes synchronously (SQLite) holds requests up for one batch at most.
+   */
   batchSize?: number;
   /** Outbox size at which the first "store is behind" error is logged; 10,000 by default. */
   warnAt?: number;
@@ -198,6 +202,7 @@ export class StoreSpendLedger implements SpendLedger {
       }
       this.backoffMs = 0;
       this.retryAt = 0;
+      if (this.outbox.length > 0) await yieldToEventLoop();
     }
   }
 
@@ -333,4 +338,9 @@ async function untilDeadline(work: Promise<void> | undefined, deadlineMs?: numbe
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves after the event loop has turned once: the requests waiting on I/O go first. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
