@@ -40,6 +40,7 @@ Options:
   --warmup <s>           unmeasured load per target and scenario before measuring (default 1)
   --warmup-requests <n>  ...and at least this many unmeasured calls, for at most 30 s (default
                          10000; --quick: 2000): a gateway's JIT settles only after thousands
+                         of calls
   --reps <n>             interleaved repetitions; medians are reported (default 3; --quick: 1)
   --rates <list>         open-loop rates in req/s for latency (default 200,400,800)
   --scenarios <list>     ${SCENARIOS.map((s) => s.name).join(',')} (default: all)

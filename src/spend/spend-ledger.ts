@@ -9,6 +9,7 @@
  * outbox doubles past `warnAt` entries, so an operator sees it long before memory matters
  * (an entry is well under 1 kB: 100,000 waiting calls is tens of MB).
  */
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { RecordOptions, SoftBudgetNotice, SpendRow } from '../store/spend-repository.js';
 import type { BudgetCalendar } from './budget-calendar.js';
@@ -202,7 +203,8 @@ export class StoreSpendLedger implements SpendLedger {
       }
       this.backoffMs = 0;
       this.retryAt = 0;
-      if (this.outbox.length > 0) await yieldToEventLoop();
+      // The event loop turns before the next batch: the requests waiting on I/O go first.
+      if (this.outbox.length > 0) await nextTurn();
     }
   }
 
@@ -334,13 +336,4 @@ async function untilDeadline(work: Promise<void> | undefined, deadlineMs?: numbe
   } finally {
     clearTimeout(timer);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves after the event loop has turned once: the requests waiting on I/O go first. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
