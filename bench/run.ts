@@ -23,8 +23,10 @@ import { loopbackUrl, type RunningTarget, type Target } from './target.js';
 import { createTargets } from './targets.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-/** Lets sockets of the previous phase close before the next one is measured. */
-/** Between phases: wait until under a quarter of a core is busy, for at most 3 s. */
+/**
+ * Between phases: wait until under a quarter of a core is busy, for at most 3 s, so the sockets
+ * and the background work of the previous phase are done before the next one is measured.
+ */
 const QUIET_CORES = 0.25;
 const QUIET_LIMIT_MS = 3_000;
 /** The least that wait takes (one 200 ms window), for the planned time. */
