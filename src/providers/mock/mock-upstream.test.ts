@@ -50,3 +50,46 @@ describe('mock provider output cap', () => {
     assert.equal((await chat({ max_completion_tokens: 2 })).completionTokens, 2);
   });
 });
+
+async function embed(body: Record<string, unknown>) {
+  const reply = answerMockRequest(
+    'mock://model/v1/embeddings',
+    {},
+    JSON.stringify({ model: 'm', input: 'hello', ...body }),
+  );
+  let text = '';
+  const decoder = new TextDecoder();
+  for await (const part of reply.body) text += decoder.decode(part, { stream: true });
+  return {
+    status: reply.status,
+    body: JSON.parse(text) as {
+      data: { embedding: number[] }[];
+      error: { type: string; param: string; message: string };
+    },
+  };
+}
+
+describe('mock provider embeddings', () => {
+  it('answers one vector per input, of the dimensions asked for', async () => {
+    const { status, body } = await embed({ input: ['a', 'b'], dimensions: 256 });
+    assert.equal(status, 200);
+    assert.deepEqual(
+      body.data.map((d) => d.embedding.length),
+      [256, 256],
+    );
+  });
+
+  it('refuses dimensions or input counts past OpenAI’s bounds with a 400, not an answer that fills the heap', async () => {
+    for (const dimensions of [3073, 2147483647, 1.5]) {
+      const { status, body } = await embed({ dimensions });
+      assert.equal(status, 400, String(dimensions));
+      assert.equal(body.error.type, 'invalid_request_error');
+      assert.equal(body.error.param, 'dimensions');
+      assert.match(body.error.message, /1 to 3072/);
+    }
+    const many = await embed({ input: Array.from({ length: 2049 }, () => '') });
+    assert.equal(many.status, 400);
+    assert.equal(many.body.error.param, 'input');
+    assert.equal((await embed({ dimensions: 3072 })).status, 200);
+  });
+});

@@ -102,6 +102,15 @@ export function answerMockRequest(
     });
   }
   if (path.endsWith('/embeddings')) {
+    const refusal = embeddingRefusal(request);
+    if (refusal) {
+      return reply({
+        status: 400,
+        contentType: 'application/json',
+        parts: [JSON.stringify(refusal)],
+        latencyMs: latency,
+      });
+    }
     const json = JSON.stringify(embeddingBody(request, model));
     return reply({
       status: 200,
@@ -220,6 +229,35 @@ function streamEvents(spec: StreamSpec): string[] {
   }
   lines.push('data: [DONE]\n\n');
   return lines;
+}
+
+/** OpenAI's own bounds: an answer is inputs × dimensions numbers, so both are capped. */
+const MAX_EMBEDDING_INPUTS = 2048;
+const MAX_EMBEDDING_DIMENSIONS = 3072;
+
+/** OpenAI's 400 for an embedding request past its bounds, or undefined when within them. */
+function embeddingRefusal(request: Record<string, unknown>) {
+  const refuse = (param: string, message: string) => ({
+    error: { message, type: 'invalid_request_error', param, code: null },
+  });
+  const inputs = Array.isArray(request.input) ? request.input.length : 1;
+  if (inputs > MAX_EMBEDDING_INPUTS) {
+    return refuse(
+      'input',
+      `'input' holds ${inputs} items; at most ${MAX_EMBEDDING_INPUTS} may be embedded in one request.`,
+    );
+  }
+  const dims = request.dimensions;
+  if (
+    dims !== undefined &&
+    (!Number.isInteger(dims) || Number(dims) < 1 || Number(dims) > MAX_EMBEDDING_DIMENSIONS)
+  ) {
+    return refuse(
+      'dimensions',
+      `Invalid value for 'dimensions': ${JSON.stringify(dims)}. It must be a whole number from 1 to ${MAX_EMBEDDING_DIMENSIONS}.`,
+    );
+  }
+  return undefined;
 }
 
 function embeddingBody(request: Record<string, unknown>, model: string) {
