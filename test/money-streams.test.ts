@@ -85,4 +85,44 @@ describe('streams without a usage report', () => {
     assert.ok(spend >= prompt - 1e-12, `the prompt is paid: ${spend} < ${prompt}`);
     assert.ok(spend < prompt + (await countTextTokens(full)) * OUTPUT_PRICE, 'not the full answer');
   });
+
+  it('counts a prompt of one 300,000-letter word without holding up other calls', async () => {
+    // Counted whole, such a word took the tokenizer minutes on the thread that serves requests.
+    const key = await newKey();
+    const sdk = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const prompt = 'a'.repeat(300_000);
+    const messages = [{ role: 'user' as const, content: prompt }];
+    const stream = await sdk.chat.completions.create({
+      model: 'self-hosted',
+      messages,
+      stream: true,
+    });
+    for await (const chunk of stream) void chunk;
+    // The stream is over; its prompt is being counted. Another call is answered meanwhile.
+    const otherSdk = new OpenAI({
+      apiKey: await newKey(),
+      baseURL: `${gateway.url}/v1`,
+      maxRetries: 0,
+    });
+    const started = performance.now();
+    const other = await otherSdk.chat.completions.create({
+      model: 'self-hosted',
+      messages: MESSAGES,
+    });
+    assert.ok(other.choices[0]?.message.content);
+    const waited = performance.now() - started;
+    assert.ok(waited < 1_000, `the other call waited ${waited.toFixed(0)} ms`);
+    // Billed for the prompt and for the answer (which repeats the prompt): a run of "a"s is one
+    // token per 8 letters.
+    const expected =
+      (await countChatPromptTokens(messages)) * INPUT_PRICE +
+      (await countTextTokens(simulatedAnswer(prompt))) * OUTPUT_PRICE;
+    assert.ok(expected > (300_000 / 8) * INPUT_PRICE, `${expected}`);
+    let spend = 0;
+    for (let i = 0; i < 100 && spend < expected - 1e-9; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      spend = await spendOf(key);
+    }
+    assert.ok(Math.abs(spend - expected) < 1e-9, `${spend} != ${expected}`);
+  });
 });

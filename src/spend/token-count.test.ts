@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { countTokens, encodeChat } from 'gpt-tokenizer';
 import { seededRandom } from '../../test/helpers/seeded-random.js';
 import type { ChatMessage } from '../contracts/openai.js';
 import { answerMockRequest } from '../providers/mock/mock-upstream.js';
@@ -284,5 +285,62 @@ describe('tokenizer counts', () => {
       ],
     };
     assert.equal(await countChatPromptTokens([pictured]), await countChatPromptTokens([ask]));
+  });
+});
+
+describe('counting long texts', () => {
+  test('an ordinary text counted in slices: exactly what the tokenizer counts for it whole', async () => {
+    const random = seededRandom(20261126);
+    for (const length of [20_000, 50_000, 150_000]) {
+      const text = randomText(random, length);
+      assert.equal(await countTextTokens(text), countTokens(text), `${length} characters`);
+    }
+    const prose = 'The quick brown fox jumps\nover the lazy dog.\t  Twice!  \n\n'.repeat(4000);
+    assert.equal(await countTextTokens(prose), countTokens(prose));
+  });
+
+  test('a conversation counts what OpenAI’s chat format encodes, message by message', async () => {
+    for (const messages of [...fixedCases().slice(0, 3), ...randomCases(20)]) {
+      const chat = messages.map((m) => ({ role: m.role, content: m.content as string }));
+      assert.equal(await countChatPromptTokens(messages), encodeChat(chat, 'gpt-4o').length);
+    }
+  });
+
+  // One run of a character class is one pre-token, which the tokenizer merges in quadratic time:
+  // counted whole, 100,000 "a"s took ~10 s and 100,000 CJK characters ~80 s.
+  const RUNS: [string, string, number][] = [
+    ['letters', 'a', 300_000],
+    ['CJK', '漢', 150_000],
+    ['spaces', ' ', 300_000],
+    ['punctuation', '!', 300_000],
+    ['emoji', '😀', 100_000],
+  ];
+  for (const [name, unit, times] of RUNS) {
+    test(`a run of ${times.toLocaleString('en')} ${name}: counted in well under seconds, about as its pieces count`, async () => {
+      const started = performance.now();
+      const counted = await countTextTokens(unit.repeat(times));
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 3_000, `${elapsed.toFixed(0)} ms`);
+      // The tokenizer's own count of 1,280 units (10 pieces), scaled: within 2%.
+      const scaled = (countTokens(unit.repeat(1_280)) * times) / 1_280;
+      assert.ok(Math.abs(counted - scaled) <= scaled * 0.02 + 2, `${counted} against ~${scaled}`);
+    });
+  }
+
+  test('the event loop keeps turning while a long text is counted', async () => {
+    const text = '漢'.repeat(100_000) + ' lorem ipsum dolor'.repeat(30_000) + 'a'.repeat(100_000);
+    let last = performance.now();
+    let longest = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+    }, 2);
+    try {
+      await countTextTokens(text);
+    } finally {
+      clearInterval(timer);
+    }
+    assert.ok(longest < 100, `the event loop stood still for ${longest.toFixed(0)} ms`);
   });
 });
