@@ -416,6 +416,26 @@ describe('hostile input', () => {
     }
   });
 
+  it('matches a key’s many-star model wildcard against a long model name at once', async () => {
+    // As a regular expression, `^.*a.*a…b$` took 12 s against 35 letters, and minutes beyond.
+    const generated = await post(
+      '/key/generate',
+      JSON.stringify({ models: [`${'*a'.repeat(12)}*b`] }),
+    );
+    assert.equal(generated.status, 200);
+    const { key } = (await generated.json()) as { key: string };
+    const started = performance.now();
+    const refused = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ ...CHAT, model: 'a'.repeat(2_000) }),
+      { authorization: `Bearer ${key}` },
+    );
+    assert.ok(refused.status >= 400 && refused.status < 500, String(refused.status));
+    await refused.text();
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < 1_000, `${elapsed.toFixed(0)} ms`);
+  });
+
   it('keeps every answer and log line free of keys, passwords, hashes and provider credentials', () => {
     const leaks = fixture.logs.flatMap((line) => leakedSecrets(line, fixture.secrets));
     assert.deepEqual(leaks, []);

@@ -5,6 +5,7 @@
  * requested name or every deployment behind it.
  */
 import type { Deployment } from '../contracts/deployment.js';
+import { globMatches } from '../util/glob.js';
 
 /** What the access checks need to know about the configured models. */
 export interface ModelDirectory {
@@ -63,11 +64,11 @@ const EVERYTHING = new Set(['*', 'all-proxy-models']);
 export function compileModelRule(entries: readonly string[], directory: ModelDirectory): ModelRule {
   if (entries.length === 0 || entries.some((e) => EVERYTHING.has(e))) return ALLOW_ALL;
   const names = new Set<string>();
-  const patterns: RegExp[] = [];
+  const patterns: string[] = [];
   for (const entry of entries) {
     names.add(entry);
     for (const member of directory.accessGroups.get(entry) ?? []) names.add(member);
-    if (entry.includes('*')) patterns.push(wildcard(entry));
+    if (entry.includes('*')) patterns.push(entry);
   }
   return Object.freeze({
     all: false,
@@ -77,13 +78,8 @@ export function compileModelRule(entries: readonly string[], directory: ModelDir
   });
 }
 
-function matchesPattern(pattern: RegExp, model: string, directory: ModelDirectory): boolean {
-  if (pattern.test(model)) return true;
+function matchesPattern(pattern: string, model: string, directory: ModelDirectory): boolean {
+  if (globMatches(pattern, model)) return true;
   const routes = directory.routesOf(model);
-  return routes.length > 0 && routes.every((route) => pattern.test(route));
-}
-
-function wildcard(entry: string): RegExp {
-  const parts = entry.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('.*')}$`);
+  return routes.length > 0 && routes.every((route) => globMatches(pattern, route));
 }

@@ -4,6 +4,7 @@
  */
 import type { AliasTarget } from '../../config/gateway-config.js';
 import type { Deployment } from '../../contracts/deployment.js';
+import { globCapture } from '../../util/glob.js';
 
 export interface ResolvedGroup {
   /** The group name used for routing and fallbacks. */
@@ -14,7 +15,6 @@ export interface ResolvedGroup {
 }
 
 interface WildcardGroup {
-  pattern: RegExp;
   name: string;
   deployments: Deployment[];
 }
@@ -31,7 +31,7 @@ export class ModelCatalog {
       if (d.modelName.includes('*')) {
         let group = this.wildcards.find((w) => w.name === d.modelName);
         if (!group) {
-          group = { name: d.modelName, pattern: wildcardPattern(d.modelName), deployments: [] };
+          group = { name: d.modelName, deployments: [] };
           this.wildcards.push(group);
         }
         group.deployments.push(d);
@@ -50,9 +50,9 @@ export class ModelCatalog {
     const exact = this.exact.get(name);
     if (exact) return { group: name, configuredName: name, deployments: exact };
     for (const w of this.wildcards) {
-      const match = w.pattern.exec(name);
-      if (!match) continue;
-      const captured = match[1] ?? name;
+      // Each star stands for at least one character, as LiteLLM's `(.+)`.
+      const captured = globCapture(w.name, name, 1);
+      if (captured === undefined) continue;
       return {
         group: name,
         configuredName: w.name,
@@ -86,9 +86,4 @@ export class ModelCatalog {
       this.exact.get(target) ?? this.wildcards.find((w) => w.name === target)?.deployments ?? []
     );
   }
-}
-
-function wildcardPattern(name: string): RegExp {
-  const escaped = name.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${escaped.join('(.+)')}$`);
 }
