@@ -44,3 +44,11 @@ test('only OpenAI and Anthropic model names are inferred', () => {
   assert.equal(inferProvider('llama3'), undefined);
   assert.equal(inferProvider('gemini-2.0-flash'), undefined);
 });
+
+test('a provider name of a million characters gets no suggestion, at once', () => {
+  const started = performance.now();
+  assert.equal(suggestProvider(`${'opnai'.repeat(200_000)}`), undefined);
+  assert.equal(suggestProvider(`openai${'x'.repeat(60)}`), undefined);
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 50, `${elapsed.toFixed(0)} ms`);
+});

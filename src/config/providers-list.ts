@@ -82,8 +82,14 @@ export function isLitellmOnlyProvider(name: string): boolean {
   return litellmOnly.has(name);
 }
 
+/** Names this long are not a typo of a provider's: no hint, and no edit distance to compute. */
+const LONGEST_TYPO = 40;
+
 /** The closest supported provider name, for "did you mean" hints. */
 export function suggestProvider(name: string): string | undefined {
+  // The edit distance takes time in proportion to the name's length times each candidate's, and
+  // a name comes from /model/new bodies of up to max_request_size_mb.
+  if (name.length > LONGEST_TYPO) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of SUPPORTED_PROVIDERS) {
