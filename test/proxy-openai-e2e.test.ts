@@ -37,6 +37,11 @@ describe('OpenAI SDK through the gateway', () => {
         },
         { model_name: 'mock-gpt', litellm_params: { model: 'mock/mock-gpt' } },
         {
+          model_name: 'mock-embedding',
+          litellm_params: { model: 'mock/mock-embedding' },
+          model_info: { mode: 'embedding' },
+        },
+        {
           model_name: 'slow-mock',
           litellm_params: { model: 'mock/slow', mock_chunk_delay_ms: 60 },
           model_info: { id: 'slow-mock-1' },
@@ -146,6 +151,24 @@ describe('OpenAI SDK through the gateway', () => {
     assert.ok(response.usage.prompt_tokens > 0);
   });
 
+  it('embeds with the built-in mock, which refuses more dimensions than OpenAI serves with a 400', async () => {
+    const response = await client.embeddings.create({
+      model: 'mock-embedding',
+      input: 'hello',
+      dimensions: 256,
+    });
+    assert.equal(response.data[0]?.embedding.length, 256);
+    await assert.rejects(
+      client.embeddings.create({
+        model: 'mock-embedding',
+        input: 'hello',
+        dimensions: 2 ** 31 - 1,
+      }),
+      (error: unknown) =>
+        error instanceof OpenAI.BadRequestError && /1 to 3072/.test(error.message),
+    );
+  });
+
   it('serves legacy completions', async () => {
     const response = await client.completions.create({ model: 'gpt-4o-mini', prompt: 'say hi' });
     assert.equal(response.choices[0]?.text, simulatedAnswer('say hi'));
@@ -167,7 +190,13 @@ describe('OpenAI SDK through the gateway', () => {
   it('lists the models', async () => {
     const models = await client.models.list();
     const ids = models.data.map((m) => m.id);
-    assert.deepEqual(ids, ['gpt-4o-mini', 'text-embedding-3-small', 'mock-gpt', 'slow-mock']);
+    assert.deepEqual(ids, [
+      'gpt-4o-mini',
+      'text-embedding-3-small',
+      'mock-gpt',
+      'mock-embedding',
+      'slow-mock',
+    ]);
     assert.equal(models.data[0]?.owned_by, 'openai');
     assert.equal(models.data[0]?.created, 1677610602);
   });

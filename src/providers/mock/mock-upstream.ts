@@ -244,7 +244,7 @@ function embeddingRefusal(request: Record<string, unknown>) {
   if (inputs > MAX_EMBEDDING_INPUTS) {
     return refuse(
       'input',
-      `'input' holds ${inputs} items; at most ${MAX_EMBEDDING_INPUTS} may be embedded in one request.`,
+      `'input' holds ${inputs} items; at most ${MAX_EMBEDDING_INPUTS} may be embedded in one request`,
     );
   }
   const dims = request.dimensions;
@@ -254,7 +254,7 @@ function embeddingRefusal(request: Record<string, unknown>) {
   ) {
     return refuse(
       'dimensions',
-      `Invalid value for 'dimensions': ${JSON.stringify(dims)}. It must be a whole number from 1 to ${MAX_EMBEDDING_DIMENSIONS}.`,
+      `Invalid value for 'dimensions': ${JSON.stringify(dims)}. It must be a whole number from 1 to ${MAX_EMBEDDING_DIMENSIONS}`,
     );
   }
   return undefined;
