@@ -117,42 +117,6 @@ describe('StoreSpendLedger', () => {
   });
 });
 
-describe('StoreSpendLedger under steady load', () => {
-  it('leaves calls booked during a write for the next full batch or interval, not a batch of their own', async () => {
-    // Under load a few calls are booked during every turn of the event loop. Written as soon as
-    // the previous batch was, each handful paid a whole transaction (~1 ms of totals and commit).
-    const sizes: number[] = [];
-    const ledger: { current?: StoreSpendLedger } = {};
-    let next = 0;
-    const store = {
-      record: async (rows: readonly SpendRow[]) => {
-        sizes.push(rows.length);
-        // Two calls finish while each of the first two batches is being written.
-        if (sizes.length <= 2)
-          for (let i = 0; i < 2; i++) ledger.current?.book(entry(`d${next++}`));
-        await new Promise((resolve) => setImmediate(resolve));
-        return rows.length;
-      },
-    };
-    const turns = async () => {
-      for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
-    };
-    const current = new StoreSpendLedger({ store, logger, intervalMs: 60_000, batchSize: 4 });
-    ledger.current = current;
-    for (let i = 0; i < 4; i++) current.book(entry(`a${i}`));
-    await turns();
-    assert.deepEqual(sizes, [4], 'the two booked meanwhile wait');
-    assert.equal(current.queued(), 2);
-    for (let i = 0; i < 2; i++) current.book(entry(`b${i}`));
-    await turns();
-    assert.deepEqual(sizes, [4, 4], 'a full batch is written at once');
-    assert.equal(current.queued(), 2);
-    await current.close();
-    assert.deepEqual(sizes, [4, 4, 2], 'the rest at the interval, or here at shutdown');
-    assert.equal(current.queued(), 0);
-  });
-});
-
 describe('isoTime', () => {
   it('formats like Date.prototype.toISOString, also across seconds and at the edges', () => {
     const start = Date.UTC(2026, 10, 26, 6, 59, 58, 990);

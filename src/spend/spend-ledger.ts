@@ -99,7 +99,7 @@ export class StoreSpendLedger implements SpendLedger {
         );
       }
       this.warnIfBehind();
-      if (this.outbox.length >= this.batchSize) setImmediate(() => this.kick(true));
+      if (this.outbox.length >= this.batchSize) setImmediate(() => this.kick());
     } catch (error: unknown) {
       // Booking must never fail a request; an entry that cannot even be queued is logged whole.
       this.options.logger.error({ err: error, entry }, 'spend entry could not be queued');
@@ -147,35 +147,23 @@ export class StoreSpendLedger implements SpendLedger {
     }
   }
 
-  /**
-   * Starts a drain unless one runs or the writer is backing off: of full batches only when one
-   * has filled up (`fullOnly`), of everything queued at the interval.
-   */
-  private kick(fullOnly = false): void {
+  /** Starts a drain unless one runs or the writer is backing off. */
+  private kick(): void {
     if (this.outbox.length === 0 || this.writing || Date.now() < this.retryAt) return;
-    if (fullOnly && this.outbox.length < this.batchSize) return;
-    void this.drain(fullOnly);
+    void this.drain();
   }
 
-  /**
-   * Writes, one batch at a time and in order, what is queued when it starts (full batches only
-   * with `fullOnly`), until that is written or a write fails. Entries booked meanwhile wait for
-   * the next interval or the next full batch: draining until the outbox is empty would, under
-   * steady load, write the few calls booked during each turn of the event loop in a transaction
-   * of their own, each paying the ~1 ms of a transaction's totals and commit.
-   */
-  private drain(fullOnly = false): Promise<void> {
-    this.writing ??= this.writeBatches(fullOnly).finally(() => {
+  /** Writes batches in order until the outbox is empty or a write fails. One at a time. */
+  private drain(): Promise<void> {
+    this.writing ??= this.writeBatches().finally(() => {
       this.writing = undefined;
-      if (this.outbox.length >= this.batchSize) setImmediate(() => this.kick(true));
     });
     return this.writing;
   }
 
-  private async writeBatches(fullOnly: boolean): Promise<void> {
-    let remaining = this.outbox.length;
-    while (remaining > 0 && (!fullOnly || remaining >= this.batchSize)) {
-      const batch = this.outbox.slice(0, Math.min(this.batchSize, remaining));
+  private async writeBatches(): Promise<void> {
+    while (this.outbox.length > 0) {
+      const batch = this.outbox.slice(0, this.batchSize);
       const notices: SoftBudgetNotice[] = [];
       try {
         await this.options.store.record(
@@ -197,7 +185,6 @@ export class StoreSpendLedger implements SpendLedger {
       }
       // Committed (new rows and re-sent ones alike): only now does the batch leave the outbox.
       this.outbox.splice(0, batch.length);
-      remaining -= batch.length;
       // soft_budget never blocks: LiteLLM alerts on it; Tollgate says it once, when it is reached.
       for (const n of notices) {
         this.options.logger.warn(
@@ -217,7 +204,7 @@ export class StoreSpendLedger implements SpendLedger {
       this.backoffMs = 0;
       this.retryAt = 0;
       // The event loop turns before the next batch: the requests waiting on I/O go first.
-      if (remaining > 0) await nextTurn();
+      if (this.outbox.length > 0) await nextTurn();
     }
   }
 
