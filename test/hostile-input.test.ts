@@ -416,6 +416,25 @@ describe('hostile input', () => {
     }
   });
 
+  it('reads names of Object.prototype in a request as text, never as a table entry', async () => {
+    // A duration word or a mock trigger looked up by the client's text used to find
+    // Object.prototype for "__proto__" and answer 500.
+    for (const duration of ['__proto__', 'constructor']) {
+      const { status, text } = await refusedUnchanged(
+        () => post('/key/generate', JSON.stringify({ duration }), { 'content-type': 'text/plain' }),
+        `duration ${duration}`,
+      );
+      assert.ok(status === 400 || status === 422, `${status} ${text}`);
+      assert.match(text, /duration/);
+    }
+    for (const mock_response of ['__proto__', 'constructor']) {
+      const answer = await post('/v1/chat/completions', JSON.stringify({ ...CHAT, mock_response }));
+      assert.equal(answer.status, 200, mock_response);
+      const body = (await answer.json()) as { choices: { message: { content: string } }[] };
+      assert.equal(body.choices[0]?.message.content, mock_response);
+    }
+  });
+
   it('matches a key’s many-star model wildcard against a long model name at once', async () => {
     // As a regular expression, `^.*a.*a…b$` took 12 s against 35 letters, and minutes beyond.
     const generated = await post(

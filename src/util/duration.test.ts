@@ -98,3 +98,11 @@ describe('addDuration', () => {
     assert.equal(instantAfter('none', T0), null);
   });
 });
+
+describe('parseDuration with names of Object.prototype', () => {
+  test('refuses them as any other text that is not a duration', () => {
+    for (const text of ['__proto__', 'constructor', 'CONSTRUCTOR', 'toString', 'hasOwnProperty']) {
+      assert.throws(() => parseDuration(text), DurationError, text);
+    }
+  });
+});

@@ -4,6 +4,7 @@
  * days. `m` is minutes and `mo` calendar months. Tollgate also reads the words users write:
  * `daily`, `weekly`, `monthly`.
  */
+import { own } from './own.js';
 
 export type DurationUnit = 's' | 'm' | 'h' | 'd' | 'w' | 'mo';
 
@@ -40,7 +41,7 @@ export function parseDuration(text: string): Duration | null {
   const trimmed = text.trim();
   const lower = trimmed.toLowerCase();
   if (lower === '' || lower === 'none' || lower === 'null') return null;
-  const word = WORDS[lower];
+  const word = own(WORDS, lower);
   if (word) return word;
   const match = PATTERN.exec(trimmed);
   if (!match) throw new DurationError(`Invalid duration format, passed duration: ${text}`);

@@ -5,6 +5,7 @@
  */
 import { GATEWAY_ONLY_FIELDS } from '../shared/url.js';
 import { ProviderError } from '../types.js';
+import { own } from '../../util/own.js';
 
 /** The tool LiteLLM forces Claude to call to get `response_format` JSON out of it. */
 export const RESPONSE_FORMAT_TOOL = 'json_tool_call';
@@ -66,7 +67,7 @@ export function toAnthropicParams(
   const stop = stopSequences(source.stop);
   if (stop) out.stop_sequences = stop;
   if (typeof source.user === 'string' && source.user) out.metadata = { user_id: source.user };
-  const budget = THINKING_BUDGET[String(source.reasoning_effort)];
+  const budget = own(THINKING_BUDGET, String(source.reasoning_effort));
   if (budget && out.thinking === undefined) {
     out.thinking = { type: 'enabled', budget_tokens: budget };
   }

@@ -17,6 +17,7 @@ import {
 } from '../shared/chat-messages.js';
 import { ProviderError } from '../types.js';
 import { toGeminiSchema } from './gemini-schema.js';
+import { own } from '../../util/own.js';
 
 export type GeminiRequestPart =
   | { text: string }
@@ -177,7 +178,7 @@ function generationConfig(request: ChatRequest): Record<string, unknown> {
   }
   const effort = request.reasoning_effort;
   if (typeof effort === 'string') {
-    const budget = THINKING_BUDGETS[effort];
+    const budget = own(THINKING_BUDGETS, effort);
     if (budget !== undefined)
       config.thinkingConfig = { thinkingBudget: budget, includeThoughts: true };
     else if (effort === 'none' || effort === 'disable')

@@ -4,6 +4,7 @@
  * error triggers.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { own } from '../../util/own.js';
 
 export interface MockReply {
   status: number;
@@ -87,7 +88,7 @@ export function answerMockRequest(
   const chunkDelay = Number(headers['x-mock-chunk-delay-ms'] ?? 0);
   const model = String(request.model ?? 'mock');
 
-  const trigger = configured !== undefined ? ERROR_TRIGGERS[configured] : undefined;
+  const trigger = configured !== undefined ? own(ERROR_TRIGGERS, configured) : undefined;
   if (trigger) {
     const errorBody = {
       error: { message: trigger.message, type: trigger.type, param: null, code: trigger.code },
