@@ -4,9 +4,10 @@
  * open, so a new or older database is always at the current schema.
  */
 import type Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { migrateToLatest } from './migrate.js';
 import type { DatabaseSchema } from './schema.js';
+import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -74,7 +75,9 @@ async function openSqlite(path: string): Promise<StoreDatabase> {
   // resident memory under load. SQLite's own default, 2 MB, holds every page the request path
   // reads again; the operating system caches the rest of the file.
   sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
-  const db = new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new ImmediateSqliteDialect({ database: sqlite }),
+  });
   return {
     db,
     dialect: 'sqlite',
