@@ -47,6 +47,7 @@ import {
 } from './helpers/private-postgres.js';
 import { cents } from './helpers/spend-entries.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
+import { counterKey } from '../src/spend/counter-store.js';
 
 const CONFIG = {
   model_list: [pricedModel({ mock_latency_ms: 5 })],
@@ -229,7 +230,10 @@ describe('spend through a database outage', { skip: noPrivatePostgres }, () => {
       await servedAtLeast(beforeOutage + 20),
       'calls are served while the database is down',
     );
-    assert.ok((gateway.app.ledger?.pendingFor('key', hashKey(key)) ?? 0) > 0, 'the spend waits');
+    assert.ok(
+      (gateway.app.ledger?.pendingFor(counterKey('key', hashKey(key))) ?? 0) > 0,
+      'the spend waits',
+    );
     await server.start();
     assert.ok(await eventually(async () => (await readiness()) === 'connected'));
     const afterOutage = served.size;

@@ -11,6 +11,7 @@ import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { keyRecord, memberRecord, sha256, teamRecord, userRecord } from './helpers/records.js';
 import { cents, spendEntry, storedTotals } from './helpers/spend-entries.js';
 import { seededRandom } from './helpers/seeded-random.js';
+import { counterKey } from '../src/spend/counter-store.js';
 
 const logger = pino({ level: 'silent' });
 const NOW = Date.parse('2025-03-01T12:00:00Z');
@@ -57,9 +58,12 @@ for (const database of await testDatabases()) {
           }),
         );
       }
-      assert.ok(ledger.pendingFor('key', keyHash) > 0, 'queued cost is pending for the key');
+      assert.ok(
+        ledger.pendingFor(counterKey('key', keyHash)) > 0,
+        'queued cost is pending for the key',
+      );
       await ledger.close();
-      assert.equal(ledger.pendingFor('key', keyHash), 0);
+      assert.equal(ledger.pendingFor(counterKey('key', keyHash)), 0);
       const totals = await storedTotals(opened, ids);
       const sum = cents(expected);
       assert.deepEqual(totals, {

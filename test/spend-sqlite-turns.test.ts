@@ -38,12 +38,34 @@ describe('spend batches on SQLite', () => {
     const added = await opened.store.spend.record(rows, Date.now());
     writing = false;
     assert.equal(added, 128);
-    // 128 rows: a turn after each 32, one before the totals, one before the daily aggregates.
+    // 128 rows: a turn after the 32nd, 64th and 96th, one before the totals, one before the daily
+    // aggregates.
     assert.ok(turns >= 5, `the event loop turned ${turns} times while 128 rows were written`);
     assert.equal(await opened.store.spend.record(rows, Date.now()), 0, 'a batch sent again');
     const totals = await storedTotals(opened, { keyHash, userId: '', teamId: '', customerId: '' });
     assert.equal(totals.logRows, 128);
     assert.equal(totals.dailyRequests, 128);
     assert.equal(totals.key, 1.28);
+  });
+
+  it('writes a batch of 32 rows or fewer in one go', async () => {
+    // Turning inside a small batch let the calls booked meanwhile wait for a transaction of
+    // their own, and so on: under steady traffic the writer never went idle.
+    const smallKey = sha256('sk-turns-small');
+    await opened.store.keys.create(keyRecord({ token: smallKey }));
+    const rows = Array.from({ length: 32 }, () =>
+      toSpendRow(spendEntry({ keyHash: smallKey, cost: 0.01 })),
+    );
+    let turns = 0;
+    let writing = true;
+    const count = () => {
+      if (!writing) return;
+      turns += 1;
+      setImmediate(count);
+    };
+    setImmediate(count);
+    assert.equal(await opened.store.spend.record(rows, Date.now()), 32);
+    writing = false;
+    assert.equal(turns, 0, `the event loop turned ${turns} times while 32 rows were written`);
   });
 });

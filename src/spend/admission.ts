@@ -25,8 +25,8 @@ import type { Admission, AdmissionRequest, Admitted, Scope, ScopeKind } from './
 
 export interface CounterAdmissionOptions {
   store: CounterStore;
-  /** Cost the spend ledger holds but has not written for a scope (`SpendLedger.pendingFor`). */
-  ledgerPending?: (kind: ScopeKind, id: string) => number;
+  /** Cost the spend ledger holds but has not written for a scope key (`SpendLedger.pendingFor`). */
+  ledgerPending?: (scopeKey: string) => number;
   now?: () => number;
   /** Status of budget refusals: 429 (default, newer LiteLLM) or 400 (older LiteLLM). */
   budgetExceededStatus?: BudgetExceededStatus;
@@ -53,7 +53,7 @@ interface ScopedPlan extends AdmitPlan {
 
 export class CounterAdmission implements Admission {
   private readonly store: CounterStore;
-  private readonly ledgerPending: (kind: ScopeKind, id: string) => number;
+  private readonly ledgerPending: (scopeKey: string) => number;
   private readonly now: () => number;
   private readonly budgetStatus: BudgetExceededStatus;
   private readonly maxWaitMs: number;
@@ -113,7 +113,7 @@ export class CounterAdmission implements Admission {
       const tpm = scope.tpmLimit ?? null;
       const parallel = scope.maxParallelRequests ?? null;
       if (rpm !== null || tpm !== null || parallel !== null) {
-        rates.push({ key: counterKey(scope.kind, scope.id), rpm, tpm, parallel });
+        rates.push({ key: scope.key, rpm, tpm, parallel });
         rateScopes.push(scope);
       }
     }
@@ -134,10 +134,10 @@ export class CounterAdmission implements Admission {
     const window = this.calendar.window(scope.budgetResetAt, scope.budgetDuration, now);
     const stored = window.rolled ? 0 : scope.spend;
     return {
-      key: counterKey(scope.kind, scope.id),
+      key: scope.key,
       windowEnd: window.resetAt,
       maxBudget: scope.maxBudget ?? 0,
-      initialSpend: stored + this.ledgerPending(scope.kind, scope.id),
+      initialSpend: stored + this.ledgerPending(scope.key),
       exceededAtEqual: !STRICTLY_ABOVE.has(scope.kind),
     };
   }
@@ -233,7 +233,7 @@ export class CounterAdmission implements Admission {
       if (scope.maxBudget == null) continue;
       const window = this.calendar.window(scope.budgetResetAt, scope.budgetDuration, now);
       budgets.push({
-        key: counterKey(scope.kind, scope.id),
+        key: scope.key,
         windowEnd: window.resetAt,
         held: held.has(scope),
       });

@@ -33,7 +33,7 @@ export function currentWindow(
   alignment?: ResetAlignment,
 ): BudgetWindow {
   if (!storedResetAt) return { resetAt: null, rolled: false };
-  let resetAt = Date.parse(storedResetAt);
+  let resetAt = parseInstant(storedResetAt);
   if (Number.isNaN(resetAt)) return { resetAt: null, rolled: false };
   if (resetAt > now) return { resetAt, rolled: false };
   const duration = budgetDuration ? safeParse(budgetDuration) : null;
@@ -50,6 +50,20 @@ export function currentWindow(
   }
   while (resetAt <= now) resetAt = addDuration(resetAt, duration);
   return { resetAt, rolled: true };
+}
+
+/** Stored `budget_reset_at` texts already parsed: each request reads its scopes' twice. */
+const instants = new Map<string, number>();
+const MAX_INSTANTS = 4096;
+
+function parseInstant(text: string): number {
+  let instant = instants.get(text);
+  if (instant === undefined) {
+    instant = Date.parse(text);
+    if (instants.size >= MAX_INSTANTS) instants.clear();
+    instants.set(text, instant);
+  }
+  return instant;
 }
 
 function safeParse(text: string): ReturnType<typeof parseDuration> {

@@ -53,7 +53,7 @@ export function createMeter(parts: MeterParts): BuiltMeter {
   }
   const admission = new CounterAdmission({
     store,
-    ledgerPending: ledger && ((kind, id) => ledger.pendingFor(kind, id)),
+    ledgerPending: ledger && ((scopeKey) => ledger.pendingFor(scopeKey)),
     now,
     logger,
     budgetExceededStatus: parts.settings.budgetExceededStatus,

@@ -9,6 +9,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import type { CustomerRecord } from '../store/customer-repository.js';
+import { counterKey } from './counter-store.js';
 import type {
   Admission,
   Admitted,
@@ -59,6 +60,8 @@ const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
 
 export class Meter {
   private readonly now: () => number;
+  /** Each cached principal's own scopes (see `principalScopes`). */
+  private readonly ownScopes = new WeakMap<Principal, readonly Scope[]>();
 
   constructor(private readonly deps: MeterDeps) {
     this.now = deps.now ?? Date.now;
@@ -127,14 +130,39 @@ export class Meter {
     return cost;
   }
 
-  /** The scopes a request is charged to, in the order LiteLLM checks them (the first out of money names the refusal). */
-  scopesOf(principal: Principal, body: Record<string, unknown>): Scope[] {
+  /**
+   * The scopes a request is charged to, in the order LiteLLM checks them (the first out of money
+   * names the refusal): key, the key's limits for the model, team, team member, user, customer.
+   * Not to be modified: without per-model limits or a customer it is the principal's own list.
+   */
+  scopesOf(principal: Principal, body: Record<string, unknown>): readonly Scope[] {
+    const own = this.principalScopes(principal);
+    const perModel = principal.key && this.perModelScope(principal, body.model);
+    const customer = this.customerScope(principal, body);
+    if (!perModel && !customer) return own;
     const scopes: Scope[] = [];
+    let rest = 0;
+    if (own[0]?.kind === 'key') scopes.push(own[rest++]!);
+    if (perModel) scopes.push(perModel);
+    for (; rest < own.length; rest++) scopes.push(own[rest]!);
+    if (customer) scopes.push(customer);
+    return scopes;
+  }
+
+  /**
+   * The scopes of the key, its team, team membership and user: the same for every request of a
+   * principal, so made once per cached principal (a reloaded principal is a new object).
+   */
+  private principalScopes(principal: Principal): readonly Scope[] {
+    let scopes = this.ownScopes.get(principal);
+    if (scopes) return scopes;
+    const list: Scope[] = [];
     const { key, user, team, teamMember } = principal;
     if (key && principal.keyHash) {
-      scopes.push({
+      list.push({
         kind: 'key',
         id: principal.keyHash,
+        key: counterKey('key', principal.keyHash),
         label: key.key_alias
           ? `${key.key_alias} (${key.key_name ?? 'sk-...'})`
           : (key.key_name ?? 'sk-...'),
@@ -146,21 +174,12 @@ export class Meter {
         tpmLimit: key.tpm_limit,
         maxParallelRequests: key.max_parallel_requests,
       });
-      const perModel = perModelLimits(key.metadata, body.model);
-      if (perModel) {
-        scopes.push({
-          kind: 'model_per_key',
-          id: `${principal.keyHash}:${String(body.model)}`,
-          label: String(body.model),
-          spend: 0,
-          ...perModel,
-        });
-      }
     }
     if (team) {
-      scopes.push({
+      list.push({
         kind: 'team',
         id: team.team_id,
+        key: counterKey('team', team.team_id),
         label: team.team_alias ?? team.team_id,
         maxBudget: team.max_budget,
         spend: team.spend,
@@ -172,9 +191,11 @@ export class Meter {
       });
     }
     if (teamMember) {
-      scopes.push({
+      const id = `${teamMember.team_id}:${teamMember.user_id}`;
+      list.push({
         kind: 'team_member',
-        id: `${teamMember.team_id}:${teamMember.user_id}`,
+        id,
+        key: counterKey('team_member', id),
         label: `${teamMember.user_id} in Team=${teamMember.team_id}`,
         maxBudget: teamMember.max_budget_in_team,
         spend: teamMember.spend,
@@ -183,9 +204,10 @@ export class Meter {
       });
     }
     if (user) {
-      scopes.push({
+      list.push({
         kind: 'user',
         id: user.user_id,
+        key: counterKey('user', user.user_id),
         label: user.user_id,
         // LiteLLM holds a user's own budget against personal keys only, not team keys.
         maxBudget: principal.teamId ? null : user.max_budget,
@@ -197,13 +219,38 @@ export class Meter {
         maxParallelRequests: user.max_parallel_requests,
       });
     }
+    scopes = list.filter(binds);
+    this.ownScopes.set(principal, scopes);
+    return scopes;
+  }
+
+  /** The key's `model_rpm_limit` / `model_tpm_limit` for the requested model, if it has one. */
+  private perModelScope(principal: Principal, model: unknown): Scope | undefined {
+    const limits = perModelLimits(principal.key!.metadata, model);
+    if (!limits || !principal.keyHash) return undefined;
+    const id = `${principal.keyHash}:${String(model)}`;
+    return {
+      kind: 'model_per_key',
+      id,
+      key: counterKey('model_per_key', id),
+      label: String(model),
+      spend: 0,
+      ...limits,
+    };
+  }
+
+  /** The end user of the request (its `user` field, else the credential's), when it binds. */
+  private customerScope(principal: Principal, body: Record<string, unknown>): Scope | undefined {
     const customerId = customerIdOf(body) ?? principal.endUserId;
-    const customer = customerId !== undefined ? this.deps.customer?.(customerId) : undefined;
+    if (customerId === undefined) return undefined;
+    const customer = this.deps.customer?.(customerId);
     const endUserBudget = this.deps.maxEndUserBudget;
+    let scope: Scope | undefined;
     if (customer) {
-      scopes.push({
+      scope = {
         kind: 'customer',
         id: customer.user_id,
+        key: counterKey('customer', customer.user_id),
         label: customer.user_id,
         maxBudget: customer.max_budget ?? endUserBudget,
         spend: customer.spend,
@@ -211,18 +258,19 @@ export class Meter {
         budgetResetAt: customer.budget_reset_at,
         rpmLimit: customer.rpm_limit,
         tpmLimit: customer.tpm_limit,
-      });
-    } else if (customerId !== undefined && endUserBudget !== undefined) {
+      };
+    } else if (endUserBudget !== undefined) {
       // An end user the store does not know yet: the default budget, from no spend.
-      scopes.push({
+      scope = {
         kind: 'customer',
         id: customerId,
+        key: counterKey('customer', customerId),
         label: customerId,
         maxBudget: endUserBudget,
         spend: 0,
-      });
+      };
     }
-    return scopes.filter(binds);
+    return scope && binds(scope) ? scope : undefined;
   }
 
   private worstPrices(candidates: readonly Deployment[]): TokenPrices {

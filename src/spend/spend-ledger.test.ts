@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { SpendRow } from '../store/spend-repository.js';
 import { StoreSpendLedger, isoTime, type SpendWriter } from './spend-ledger.js';
 import type { SpendEntry } from './types.js';
+import { counterKey } from './counter-store.js';
 
 const logger = pino({ level: 'silent' });
 
@@ -52,14 +53,14 @@ describe('StoreSpendLedger', () => {
     const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
     ledger.book(entry('a', { cost: 0.25 }));
     ledger.book(entry('b', { cost: 0.5, customerId: null }));
-    assert.equal(ledger.pendingFor('key', 'k1'), 0.75);
-    assert.equal(ledger.pendingFor('team_member', 't1:u1'), 0.75);
-    assert.equal(ledger.pendingFor('model_per_key', 'k1:g'), 0.75);
-    assert.equal(ledger.pendingFor('customer', 'c1'), 0.25);
-    assert.equal(ledger.pendingFor('user', 'someone-else'), 0);
+    assert.equal(ledger.pendingFor(counterKey('key', 'k1')), 0.75);
+    assert.equal(ledger.pendingFor(counterKey('team_member', 't1:u1')), 0.75);
+    assert.equal(ledger.pendingFor(counterKey('model_per_key', 'k1:g')), 0.75);
+    assert.equal(ledger.pendingFor(counterKey('customer', 'c1')), 0.25);
+    assert.equal(ledger.pendingFor(counterKey('user', 'someone-else')), 0);
     await ledger.close();
     assert.deepEqual(store.written, ['a', 'b']);
-    assert.equal(ledger.pendingFor('key', 'k1'), 0);
+    assert.equal(ledger.pendingFor(counterKey('key', 'k1')), 0);
   });
 
   it('never throws on an entry the store could not take, and makes it writable', async () => {

@@ -13,7 +13,8 @@ import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promi
 import type { Logger } from 'pino';
 import type { RecordOptions, SoftBudgetNotice, SpendRow } from '../store/spend-repository.js';
 import type { BudgetCalendar } from './budget-calendar.js';
-import type { ScopeKind, SpendEntry, SpendLedger } from './types.js';
+import { counterKey } from './counter-store.js';
+import type { SpendEntry, SpendLedger } from './types.js';
 
 export interface SpendWriter {
   /**
@@ -106,8 +107,8 @@ export class StoreSpendLedger implements SpendLedger {
     }
   }
 
-  pendingFor(kind: ScopeKind, id: string): number {
-    return this.pending.get(`${kind}:${id}`)?.cost ?? 0;
+  pendingFor(scopeKey: string): number {
+    return this.pending.get(scopeKey)?.cost ?? 0;
   }
 
   /** Entries waiting to be written. */
@@ -229,16 +230,21 @@ export class StoreSpendLedger implements SpendLedger {
   }
 }
 
-/** The `kind:id` scopes an entry's cost is pending for (ScopeKind's id conventions). */
+/** The scope keys an entry's cost is pending for (ScopeKind's id conventions). */
 function scopesOf(entry: SpendEntry): string[] {
   const scopes: string[] = [];
   if (entry.keyHash) {
-    scopes.push(`key:${entry.keyHash}`, `model_per_key:${entry.keyHash}:${entry.modelGroup}`);
+    scopes.push(
+      counterKey('key', entry.keyHash),
+      counterKey('model_per_key', `${entry.keyHash}:${entry.modelGroup}`),
+    );
   }
-  if (entry.userId) scopes.push(`user:${entry.userId}`);
-  if (entry.teamId) scopes.push(`team:${entry.teamId}`);
-  if (entry.teamId && entry.userId) scopes.push(`team_member:${entry.teamId}:${entry.userId}`);
-  if (entry.customerId) scopes.push(`customer:${entry.customerId}`);
+  if (entry.userId) scopes.push(counterKey('user', entry.userId));
+  if (entry.teamId) scopes.push(counterKey('team', entry.teamId));
+  if (entry.teamId && entry.userId) {
+    scopes.push(counterKey('team_member', `${entry.teamId}:${entry.userId}`));
+  }
+  if (entry.customerId) scopes.push(counterKey('customer', entry.customerId));
   return scopes;
 }
 

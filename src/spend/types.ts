@@ -51,6 +51,8 @@ export interface Scope {
   kind: ScopeKind;
   /** Key hash, user id, team id, `teamId:userId`, customer id, `keyHash:modelGroup`. */
   id: string;
+  /** `kind:id` (`counterKey`): the name of its counters in every store and in the ledger. */
+  key: string;
   /** How the refusal names it (alias or `sk-...XXXX` for keys, the id otherwise). */
   label: string;
   maxBudget?: number | null;
@@ -142,7 +144,10 @@ export interface SpendLedger {
   book(entry: SpendEntry): void;
   /** Writes everything queued (retrying until the store answers or the deadline passes). */
   flush(deadlineMs?: number): Promise<void>;
-  /** Cost queued but not yet written for a scope, so a counter loaded from the store is whole. */
-  pendingFor(kind: ScopeKind, id: string): number;
+  /**
+   * Cost queued but not yet written for a scope, by its `counterKey(kind, id)`, so a counter
+   * loaded from the store is whole.
+   */
+  pendingFor(scopeKey: string): number;
   close(deadlineMs?: number): Promise<void>;
 }

@@ -161,16 +161,20 @@ export class SpendRepository {
     return transact(this.db, async (trx) => {
       const added = new Set<string>();
       const insertLog = this.insertLog;
+      // SQLite writes synchronously, on the transaction's own connection. A batch larger than
+      // ROWS_PER_TURN lets the event loop turn every ROWS_PER_TURN rows and before its totals, so
+      // requests wait for a part of it at most; other queries wait for the transaction on Kysely's
+      // connection lock meanwhile. A smaller batch (~1 ms) is written in one go: turning inside it
+      // would let the calls booked meanwhile wait for a transaction of their own, and those for
+      // another, the writer never idle and each call paying a transaction's fixed cost.
+      const turns = insertLog !== undefined && unique.length > ROWS_PER_TURN;
       if (insertLog) {
-        // Synchronous, on the transaction's own connection: the event loop turns every
-        // ROWS_PER_TURN rows, and before the totals, so requests wait for a part of a batch at
-        // most. Other queries wait for the transaction on Kysely's connection lock meanwhile.
-        let row = 0;
-        for (const { log } of unique) {
+        for (let row = 0; row < unique.length; row++) {
+          if (turns && row > 0 && row % ROWS_PER_TURN === 0) await nextTurn();
+          const { log } = unique[row]!;
           if (insertLog(log)) added.add(log.request_id);
-          if (++row % ROWS_PER_TURN === 0) await nextTurn();
         }
-        await nextTurn();
+        if (turns) await nextTurn();
       }
       for (const part of insertLog ? [] : chunks(unique)) {
         const inserted = await this.insertLogs(trx, part);
@@ -179,7 +183,7 @@ export class SpendRepository {
       const booked = unique.filter((r) => added.has(r.log.request_id));
       if (booked.length === 0) return 0;
       await this.addToScopes(trx, booked, { ...options, now });
-      if (insertLog) await nextTurn();
+      if (turns) await nextTurn();
       await this.addToDaily(trx, booked);
       return booked.length;
     });

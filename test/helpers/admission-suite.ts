@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CounterAdmission, type CounterAdmissionOptions } from '../../src/spend/admission.js';
-import type { CounterStore } from '../../src/spend/counter-store.js';
+import { counterKey, type CounterStore } from '../../src/spend/counter-store.js';
 import type { AdmissionRequest, Admitted, Scope, ScopeKind } from '../../src/spend/types.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { seededRandom } from './seeded-random.js';
@@ -28,7 +28,8 @@ export function manualClock(start = START): { now: () => number; advance(ms: num
 }
 
 export function makeScope(kind: ScopeKind, id: string, fields: Partial<Scope> = {}): Scope {
-  return { kind, id, label: id, spend: 0, ...fields };
+  const scope = { kind, id, label: id, spend: 0, ...fields };
+  return { ...scope, key: counterKey(scope.kind, scope.id) };
 }
 
 let requestCounter = 0;
@@ -298,7 +299,7 @@ export function describeAdmissionRules(name: string, open: () => Promise<StoreFi
 
     test('first sight adds the spend the ledger has not written yet', async (t) => {
       const { admission } = await setup(t, {
-        ledgerPending: (kind, id) => (kind === 'user' && id === 'u1' ? 0.75 : 0),
+        ledgerPending: (scopeKey) => (scopeKey === 'user:u1' ? 0.75 : 0),
       });
       const user = makeScope('user', 'u1', { maxBudget: 1, spend: 0.25 });
       assert.match(
