@@ -135,7 +135,9 @@ export class SpendReportRepository {
         eb.fn.sum<number>('successful_requests').as('successful_requests'),
         eb.fn.sum<number>('failed_requests').as('failed_requests'),
       ])
-      .$if(groupBy.length > 0, (q) => q.groupBy(groupBy).orderBy(groupBy))
+      .$if(groupBy.length > 0, (q) =>
+        groupBy.reduce((ordered, column) => ordered.orderBy(column), q.groupBy(groupBy)),
+      )
       .execute();
     return rows.map((row) => numbersOf(row as Record<string, unknown>) as DailyGroup<D>);
   }
