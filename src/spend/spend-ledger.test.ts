@@ -118,6 +118,58 @@ describe('StoreSpendLedger', () => {
   });
 });
 
+describe('StoreSpendLedger under steady traffic', () => {
+  it('waits minGapMs after a transaction for a partial batch instead of writing at once', async () => {
+    // A store that answers asynchronously (PostgreSQL: a few round trips) while calls keep
+    // coming: written back to back, each transaction carried the calls of the last one's ~5 ms.
+    const transactions: number[] = [];
+    const store: SpendWriter = {
+      record: async (rows) => {
+        transactions.push(rows.length);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return rows.length;
+      },
+    };
+    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 100, minGapMs: 50 });
+    let booked = 0;
+    const started = Date.now();
+    ledger.book(entry(String(booked++)));
+    await ledger.flush();
+    while (Date.now() - started < 600) {
+      ledger.book(entry(String(booked++)));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await ledger.close();
+    const written = transactions.reduce((a, b) => a + b, 0);
+    assert.equal(written, booked, 'every call written once');
+    // ~600 ms of calls, written from the first interval on: a transaction per 50 ms gap at most
+    // (and the interval's), not one per 5 ms write.
+    assert.ok(transactions.length <= 16, `${transactions.length} transactions: ${transactions}`);
+  });
+
+  it('writes a full batch at once, without waiting for the gap', async () => {
+    const transactions: number[] = [];
+    const store: SpendWriter = {
+      record: async (rows) => {
+        transactions.push(rows.length);
+        return rows.length;
+      },
+    };
+    const ledger = new StoreSpendLedger({
+      store,
+      logger,
+      intervalMs: 60_000,
+      minGapMs: 60_000,
+      batchSize: 10,
+    });
+    for (let i = 0; i < 25; i++) ledger.book(entry(String(i)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(transactions, [10, 10], 'two full batches written, the 5 left wait');
+    await ledger.close();
+    assert.deepEqual(transactions, [10, 10, 5], 'close writes what was left');
+  });
+});
+
 describe('isoTime', () => {
   it('formats like Date.prototype.toISOString, also across seconds and at the edges', () => {
     const start = Date.UTC(2026, 10, 26, 6, 59, 58, 990);

@@ -1,8 +1,12 @@
 /**
  * The spend ledger: `book()` puts an entry in an in-memory outbox and returns at once; a
  * background writer drains the outbox in batches, one transaction each, every `intervalMs` and
- * as soon as a batch is full. The store's insert is idempotent by request id, so a batch whose
- * commit was not acknowledged is simply sent again: nothing lost, nothing doubled.
+ * as soon as a batch is full. After a transaction the next one starts at once only for a full
+ * batch; what is left waits `minGapMs`, so that under steady traffic each transaction carries the
+ * calls of that gap instead of the few booked while the last one ran (a PostgreSQL transaction
+ * takes a few round trips: written back to back, each carried ~3 calls at 1,000 req/s, and its
+ * fixed cost was most of the money path's). The store's insert is idempotent by request id, so a
+ * batch whose commit was not acknowledged is simply sent again: nothing lost, nothing doubled.
  *
  * While the store fails, the outbox keeps its order and grows; the writer retries with backoff.
  * It never drops an entry (that would be lost money): instead it logs an error each time the
@@ -35,6 +39,11 @@ export interface SpendLedgerOptions {
   /** How often the writer flushes (`general_settings.proxy_batch_write_at`, in ms); 500 by default. */
   intervalMs?: number;
   /**
+   * Shortest wait between a transaction and the next when no full batch is waiting; 50 ms by
+   * default (never more than `intervalMs`).
+   */
+  minGapMs?: number;
+  /**
    * Entries per transaction; a batch this full is written at once, without waiting for the
    * interval; 500 by default. Between batches the writer lets the event loop turn, so a store
    * that writes synchronously (SQLite) holds requests up for one batch at most.
@@ -59,6 +68,7 @@ export class StoreSpendLedger implements SpendLedger {
   private readonly pending = new Map<string, { cost: number; count: number }>();
   private readonly now: () => number;
   private readonly intervalMs: number;
+  private readonly minGapMs: number;
   private readonly batchSize: number;
   private readonly minBackoffMs: number;
   private readonly maxBackoffMs: number;
@@ -68,11 +78,14 @@ export class StoreSpendLedger implements SpendLedger {
   private retryAt = 0;
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The drain a partial batch waits for (see minGapMs). */
+  private gapTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly options: SpendLedgerOptions) {
     this.now = options.now ?? Date.now;
     this.intervalMs = options.intervalMs ?? 500;
+    this.minGapMs = Math.min(options.minGapMs ?? 50, this.intervalMs);
     this.batchSize = options.batchSize ?? 500;
     this.nextWarnAt = options.warnAt ?? 10_000;
     this.minBackoffMs = options.minBackoffMs ?? 100;
@@ -129,7 +142,10 @@ export class StoreSpendLedger implements SpendLedger {
         await sleep(Math.max(0, cap));
         continue;
       }
+      const before = this.outbox.length;
       await untilDeadline(this.drain(), deadlineMs);
+      // A drain stops before a partial batch; here it is written at once, after a turn.
+      if (this.outbox.length > 0 && this.outbox.length < before) await nextTurn();
     }
   }
 
@@ -138,6 +154,8 @@ export class StoreSpendLedger implements SpendLedger {
     this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
     await this.flush(deadlineMs);
     await untilDeadline(this.writing, deadlineMs);
     if (this.outbox.length > 0) {
@@ -163,6 +181,8 @@ export class StoreSpendLedger implements SpendLedger {
   }
 
   private async writeBatches(): Promise<void> {
+    clearTimeout(this.gapTimer);
+    this.gapTimer = undefined;
     while (this.outbox.length > 0) {
       const batch = this.outbox.slice(0, this.batchSize);
       const notices: SoftBudgetNotice[] = [];
@@ -204,8 +224,16 @@ export class StoreSpendLedger implements SpendLedger {
       }
       this.backoffMs = 0;
       this.retryAt = 0;
-      // The event loop turns before the next batch: the requests waiting on I/O go first.
-      if (this.outbox.length > 0) await nextTurn();
+      if (this.outbox.length < this.batchSize) {
+        // A partial batch waits for more (flush() does not: it drains again at once).
+        if (this.outbox.length > 0 && !this.closed) {
+          this.gapTimer = setTimeout(() => this.kick(), this.minGapMs);
+          this.gapTimer.unref();
+        }
+        return;
+      }
+      // A full batch goes next, after a turn of the event loop: the requests waiting on I/O first.
+      await nextTurn();
     }
   }
 
