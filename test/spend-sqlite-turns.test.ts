@@ -13,6 +13,21 @@ import { spendEntry, storedTotals } from './helpers/spend-entries.js';
 
 const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite')!;
 
+/** What `work` resolves to, and how many turns the event loop took while it ran. */
+async function countingTurns<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let running = true;
+  const count = () => {
+    if (!running) return;
+    turns += 1;
+    setImmediate(count);
+  };
+  setImmediate(count);
+  const result = await work();
+  running = false;
+  return { result, turns };
+}
+
 describe('spend batches on SQLite', () => {
   let opened: OpenedTestStore;
   const keyHash = sha256('sk-turns');
@@ -27,16 +42,9 @@ describe('spend batches on SQLite', () => {
 
   it('lets the event loop turn every 32 rows of a batch, and writes it whole, once', async () => {
     const rows = Array.from({ length: 128 }, () => toSpendRow(spendEntry({ keyHash, cost: 0.01 })));
-    let turns = 0;
-    let writing = true;
-    const count = () => {
-      if (!writing) return;
-      turns += 1;
-      setImmediate(count);
-    };
-    setImmediate(count);
-    const added = await opened.store.spend.record(rows, Date.now());
-    writing = false;
+    const { result: added, turns } = await countingTurns(() =>
+      opened.store.spend.record(rows, Date.now()),
+    );
     assert.equal(added, 128);
     // 128 rows: a turn after the 32nd, 64th and 96th, one before the totals, one before the daily
     // aggregates.
@@ -56,16 +64,10 @@ describe('spend batches on SQLite', () => {
     const rows = Array.from({ length: 32 }, () =>
       toSpendRow(spendEntry({ keyHash: smallKey, cost: 0.01 })),
     );
-    let turns = 0;
-    let writing = true;
-    const count = () => {
-      if (!writing) return;
-      turns += 1;
-      setImmediate(count);
-    };
-    setImmediate(count);
-    assert.equal(await opened.store.spend.record(rows, Date.now()), 32);
-    writing = false;
+    const { result: added, turns } = await countingTurns(() =>
+      opened.store.spend.record(rows, Date.now()),
+    );
+    assert.equal(added, 32);
     assert.equal(turns, 0, `the event loop turned ${turns} times while 32 rows were written`);
   });
 });
