@@ -60,8 +60,8 @@ class Batch {
   /** One letter per operation (`a`, `s`, `f`: see redis-scripts.ts), in order. */
   ops = '';
   readonly keys: string[] = [];
-  /** ARGV; the first is `ops`, set when sent. */
-  readonly args: (string | number)[] = [''];
+  /** The operations' arguments, sent joined by spaces (redis-scripts.ts, "Layout"). */
+  readonly args: (string | number)[] = [];
   /** Whether a settle is in it: its answer may free money or slots. */
   releases = false;
   resolve!: (replies: unknown[]) => void;
@@ -231,8 +231,7 @@ export class RedisCounterStore implements CounterStore {
     this.last = batch;
     this.urgent = false;
     this.inFlight++;
-    batch.args[0] = batch.ops;
-    this.run(batch.keys, batch.args).then(
+    this.run(batch.keys, [batch.ops, batch.args.join(' ')]).then(
       (replies) => {
         this.answered();
         batch.resolve(replies);
@@ -250,7 +249,7 @@ export class RedisCounterStore implements CounterStore {
   }
 
   /** EVALSHA, and EVAL once when Redis does not hold the script yet (first use, restart). */
-  private async run(keys: string[], args: (string | number)[]): Promise<unknown[]> {
+  private async run(keys: string[], args: string[]): Promise<unknown[]> {
     try {
       return (await this.redis.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args)) as unknown[];
     } catch (error: unknown) {
