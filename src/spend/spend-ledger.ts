@@ -4,7 +4,7 @@
  * as soon as a batch is full. After a transaction the next one starts at once only for a full
  * batch; what is left waits `minGapMs`, so that under steady traffic each transaction carries the
  * calls of that gap instead of the few booked while the last one ran (a PostgreSQL transaction
- * takes a few round trips: written back to back, each carried ~3 calls at 1,000 req/s, and its
+ * takes a few round trips: written back to back, each carried ~5 calls at 1,000 req/s, and its
  * fixed cost was most of the money path's). The store's insert is idempotent by request id, so a
  * batch whose commit was not acknowledged is simply sent again: nothing lost, nothing doubled.
  *

@@ -49,7 +49,7 @@ export type ScopeKind = 'key' | 'user' | 'team' | 'team_member' | 'customer' | '
 /** One budget / rate-limit holder that a request is charged to. */
 export interface Scope {
   kind: ScopeKind;
-  /** Key hash, user id, team id, `teamId:userId`, customer id, `keyHash:modelGroup`. */
+  /** Key hash, user id, team id, `teamId:userId`, customer id, `keyHash:model` (the model asked for). */
   id: string;
   /** `kind:id` (`counterKey`): the name of its counters in every store and in the ledger. */
   key: string;

@@ -164,9 +164,8 @@ export class SpendRepository {
       // SQLite writes synchronously, on the transaction's own connection. A batch larger than
       // ROWS_PER_TURN lets the event loop turn every ROWS_PER_TURN rows and before its totals, so
       // requests wait for a part of it at most; other queries wait for the transaction on Kysely's
-      // connection lock meanwhile. A smaller batch (~1 ms) is written in one go: turning inside it
-      // would let the calls booked meanwhile wait for a transaction of their own, and those for
-      // another, the writer never idle and each call paying a transaction's fixed cost.
+      // connection lock meanwhile. A smaller batch (~1 ms) is written in one go: a turn would hold
+      // the write lock open longer (other processes on the file wait for it) for no shorter wait.
       const turns = insertLog !== undefined && unique.length > ROWS_PER_TURN;
       if (insertLog) {
         for (let row = 0; row < unique.length; row++) {
