@@ -155,10 +155,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       calendar,
       intervalMs: config.money.spendWriteIntervalMs,
       // better-sqlite3 writes on the event loop's own thread: ~22 µs a call, so the 200 calls a
-      // flush holds at 400 req/s stalled every request for 5-20 ms. In batches of 128, with the
-      // loop turning between them (and every 32 rows within one: spend-repository.ts), requests
-      // wait ~1 ms at most; smaller transactions cost more per call (64: ~30 µs, 32: ~42 µs:
-      // each updates every scope it touches).
+      // flush holds at 400 req/s stalled every request for 5-20 ms. In batches of 128 (~3 ms),
+      // with the loop turning between them, requests wait for one batch at most; smaller ones
+      // cost more per call (64: ~30 µs, 32: ~42 µs: each batch updates every scope it touches).
       batchSize: store.dialect === 'sqlite' ? SQLITE_SPEND_BATCH : undefined,
     });
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });

@@ -10,7 +10,6 @@
  * Windows roll here and when they are read (budget-window.ts), never in a reset job.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { Dialect } from './open-database.js';
@@ -45,12 +44,6 @@ export interface RecordOptions {
 }
 
 const ID_COLUMN = { keys: 'token', users: 'user_id', teams: 'team_id', customers: 'user_id' };
-
-/**
- * SQLite spend log rows written between two turns of the event loop: ~25 µs each, so ~0.8 ms that
- * requests may wait (a batch of 128 held them ~3 ms, which was most of the full path's p99).
- */
-const ROWS_PER_TURN = 32;
 
 /** Rows per INSERT statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 400;
@@ -161,19 +154,12 @@ export class SpendRepository {
     return transact(this.db, async (trx) => {
       const added = new Set<string>();
       const insertLog = this.insertLog;
-      // SQLite writes synchronously, on the transaction's own connection. A batch larger than
-      // ROWS_PER_TURN lets the event loop turn every ROWS_PER_TURN rows and before its totals, so
-      // requests wait for a part of it at most; other queries wait for the transaction on Kysely's
-      // connection lock meanwhile. A smaller batch (~1 ms) is written in one go: a turn would hold
-      // the write lock open longer (other processes on the file wait for it) for no shorter wait.
-      const turns = insertLog !== undefined && unique.length > ROWS_PER_TURN;
       if (insertLog) {
-        for (let row = 0; row < unique.length; row++) {
-          if (turns && row > 0 && row % ROWS_PER_TURN === 0) await nextTurn();
-          const { log } = unique[row]!;
-          if (insertLog(log)) added.add(log.request_id);
-        }
-        if (turns) await nextTurn();
+        // Synchronous, on the transaction's own connection, without a turn of the event loop in
+        // between: another connection to the file in this process (a second gateway in a test, a
+        // tool) writing during such a turn would wait for the lock on the only thread that could
+        // release it, for the whole busy timeout.
+        for (const { log } of unique) if (insertLog(log)) added.add(log.request_id);
       }
       for (const part of insertLog ? [] : chunks(unique)) {
         const inserted = await this.insertLogs(trx, part);
@@ -182,7 +168,6 @@ export class SpendRepository {
       const booked = unique.filter((r) => added.has(r.log.request_id));
       if (booked.length === 0) return 0;
       await this.addToScopes(trx, booked, { ...options, now });
-      if (turns) await nextTurn();
       await this.addToDaily(trx, booked);
       return booked.length;
     });
