@@ -141,13 +141,14 @@ describe('tollgate migrate', () => {
         'applied 0004-spend',
         'applied 0005-sessions-invitations',
         'applied 0006-team-list-order',
-        '6 migration(s) applied; now at 0006-team-list-order',
+        'applied 0007-key-model-spend',
+        '7 migration(s) applied; now at 0007-key-model-spend',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 6 migration\(s\), latest 0006-team-list-order/);
+    assert.match(again.out, /up to date: 7 migration\(s\), latest 0007-key-model-spend/);
   });
 
   it('refuses when the configured database is none', async () => {

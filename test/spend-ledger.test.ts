@@ -163,5 +163,47 @@ for (const database of await testDatabases()) {
       );
       assert.equal(key?.budget_reset_at, '2025-03-02T00:00:00.000Z');
     });
+
+    it("keeps a key's spend per budgeted model by window: adds, restarts, ignores late ones", async () => {
+      const token = sha256('sk-per-model');
+      await opened.store.keys.create(keyRecord({ token }));
+      const day1 = '2025-03-02T00:00:00.000Z';
+      const day2 = '2025-03-03T00:00:00.000Z';
+      const book = async (cost: number, model: string, resetAt: string | null) => {
+        const ledger = ledgerOf();
+        ledger.book(spendEntry({ cost, keyHash: token, modelBudget: { model, resetAt } }));
+        await ledger.close();
+      };
+      const stored = async () =>
+        Object.fromEntries(
+          (await opened.store.keys.findModelSpend(token)).map((r) => [
+            r.model,
+            [cents(r.spend), r.budget_reset_at],
+          ]),
+        );
+
+      await book(0.25, 'gpt-4o', day1);
+      await book(0.5, 'gpt-4o', day1);
+      await book(1, 'mini', null);
+      await book(2, 'mini', null);
+      await book(4, 'gpt-4o', day1);
+      // An entry booked without a model budget touches no per-model row.
+      const ledger = ledgerOf();
+      ledger.book(spendEntry({ cost: 8, keyHash: token }));
+      await ledger.close();
+      assert.deepEqual(await stored(), {
+        'gpt-4o': [cents(4.75), day1],
+        mini: [cents(3), null],
+      });
+
+      await book(0.125, 'gpt-4o', day2);
+      assert.deepEqual((await stored())['gpt-4o'], [cents(0.125), day2], 'a new window');
+      await book(16, 'gpt-4o', day1);
+      assert.deepEqual((await stored())['gpt-4o'], [cents(0.125), day2], 'late: left alone');
+      await book(0.5, 'mini', day2);
+      assert.deepEqual((await stored()).mini, [cents(0.5), day2], 'a period was set');
+      await book(0.25, 'mini', null);
+      assert.deepEqual((await stored()).mini, [cents(0.25), null], 'the period was removed');
+    });
   });
 }

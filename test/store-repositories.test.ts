@@ -18,6 +18,7 @@ const LATEST = [
   '0004-spend',
   '0005-sessions-invitations',
   '0006-team-list-order',
+  '0007-key-model-spend',
 ];
 
 for (const database of await testDatabases()) {

@@ -9,6 +9,7 @@ import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
 import { DurationError, instantAfter } from '../util/duration.js';
 import type { KeyFields } from './key-schemas.js';
+import { modelMaxBudgetError } from '../spend/model-budgets.js';
 
 type KeySettings = Omit<
   KeyRecord,
@@ -108,6 +109,11 @@ export function settingsPatch(input: KeyFields, now: number, calendar: BudgetCal
       });
     }
     patch[field] = value;
+  }
+  const modelBudgets = input.model_max_budget;
+  const modelBudgetProblem = modelBudgets && modelMaxBudgetError(modelBudgets);
+  if (modelBudgetProblem) {
+    throw new GatewayError('bad_request', modelBudgetProblem, { param: 'model_max_budget' });
   }
   if ('duration' in input) {
     const duration = input.duration ?? null;

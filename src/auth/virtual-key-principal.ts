@@ -4,7 +4,7 @@
  * alias table), so the request path does set lookups and nothing else.
  */
 import { GatewayError } from '../errors/gateway-error.js';
-import type { KeyRecord } from '../store/key-repository.js';
+import type { KeyModelSpend, KeyRecord } from '../store/key-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
 import { pythonList } from '../util/python-list.js';
@@ -16,6 +16,8 @@ export interface KeyOwners {
   user?: UserRecord;
   team?: TeamRecord;
   teamMember?: TeamMemberRecord;
+  /** The key's per-model spend rows, read when it has a `model_max_budget`. */
+  modelSpend?: readonly KeyModelSpend[];
 }
 
 /** Routes a `key_type` limits a new key to when it lists none itself (LiteLLM's behaviour). */
@@ -28,7 +30,7 @@ export const KEY_TYPE_ROUTES: Readonly<Record<string, readonly string[]>> = {
 const NO_DEFAULT_MODELS = 'no-default-models';
 
 export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDirectory): Principal {
-  const { key, user, team, teamMember } = owners;
+  const { key, user, team, teamMember, modelSpend } = owners;
   const keyRule = key.models.includes('all-team-models')
     ? team
       ? ALLOW_ALL
@@ -77,6 +79,7 @@ export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDir
     userId: key.user_id ?? undefined,
     teamId: key.team_id ?? undefined,
     key: Object.freeze(key),
+    keyModelSpend: modelSpend && new Map(modelSpend.map((row) => [row.model, Object.freeze(row)])),
     user: user && Object.freeze(user),
     team: team && Object.freeze(team),
     teamMember: teamMember && Object.freeze(teamMember),

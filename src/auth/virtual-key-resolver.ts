@@ -1,6 +1,7 @@
 /**
  * Looks a presented key hash up in the store: the key itself, or an old secret still in its
- * grace period after a regeneration, then its user, team and team membership.
+ * grace period after a regeneration, then its user, team and team membership, and its spend per
+ * model when it has a `model_max_budget`.
  */
 import type { Store } from '../store/store.js';
 import type { ModelDirectory } from './model-access.js';
@@ -32,14 +33,20 @@ export function createKeyResolver(
       validUntil = Date.parse(old.revokeAt);
     }
     const { user_id: userId, team_id: teamId } = key;
-    const [user, team, teamMember] = await Promise.all([
+    const [user, team, teamMember, modelSpend] = await Promise.all([
       userId ? store.users.findById(userId) : undefined,
       teamId ? store.teams.findById(teamId) : undefined,
       userId && teamId ? store.teams.findMember(teamId, userId) : undefined,
+      hasEntries(key.model_max_budget) ? store.keys.findModelSpend(key.token) : undefined,
     ]);
     return {
-      principal: createVirtualKeyPrincipal({ key, user, team, teamMember }, directory),
+      principal: createVirtualKeyPrincipal({ key, user, team, teamMember, modelSpend }, directory),
       validUntil,
     };
   };
+}
+
+function hasEntries(table: Readonly<Record<string, unknown>>): boolean {
+  for (const _ in table) return true;
+  return false;
 }

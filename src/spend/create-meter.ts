@@ -67,6 +67,7 @@ export function createMeter(parts: MeterParts): BuiltMeter {
     customer: parts.customer,
     maxEndUserBudget: parts.settings.maxEndUserBudget,
     promptTokenBound: (body) => promptTokenUpperBound(body),
+    calendar: parts.calendar,
     now,
   });
   return { meter, admission };

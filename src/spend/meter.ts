@@ -9,7 +9,10 @@ import type { Principal } from '../auth/principal.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import type { CustomerRecord } from '../store/customer-repository.js';
+import type { KeyRecord } from '../store/key-repository.js';
+import { BudgetCalendar } from './budget-calendar.js';
 import { counterKey } from './counter-store.js';
+import { modelBudgetFor } from './model-budgets.js';
 import type {
   Admission,
   Admitted,
@@ -33,6 +36,8 @@ export interface MeterDeps {
   maxEndUserBudget?: number;
   /** An upper bound of the prompt's tokens, cheap enough to run on every request. */
   promptTokenBound: (body: object, callType: CallType) => number;
+  /** When budget windows end (per-model budgets' among them); unaligned by default. */
+  calendar?: BudgetCalendar;
   now?: () => number;
 }
 
@@ -58,13 +63,26 @@ export interface CloseTab {
 /** The part of the body that names the output cap, by call type (Anthropic requires it). */
 const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
 
+/** The scopes a key holds for one model it is asked for, and the budget entry among them. */
+interface ModelScopes {
+  scopes: readonly Scope[];
+  /** The `model_max_budget` entry that governs the model, and the window its spend counts in. */
+  budget?: { model: string; scope: Scope };
+}
+
+const NO_MODEL_SCOPES: ModelScopes = { scopes: [] };
+
 export class Meter {
   private readonly now: () => number;
+  private readonly calendar: BudgetCalendar;
   /** Each cached principal's own scopes (see `principalScopes`). */
   private readonly ownScopes = new WeakMap<Principal, readonly Scope[]>();
+  /** Each cached principal's per-model scopes, by the model asked for (see `modelScopes`). */
+  private readonly perModel = new WeakMap<Principal, Map<string, ModelScopes>>();
 
   constructor(private readonly deps: MeterDeps) {
     this.now = deps.now ?? Date.now;
+    this.calendar = deps.calendar ?? BudgetCalendar.UNALIGNED;
   }
 
   /** Admits the call or throws the refusal; a sync Tab when nothing had to wait. */
@@ -104,6 +122,7 @@ export class Meter {
     if (!ledger) return cost;
     const { principal, body } = tab.input;
     const key = principal.key;
+    const budget = key && this.modelScopes(principal, body.model).budget;
     ledger.book({
       requestId: tab.input.requestId,
       callType: tab.input.callType,
@@ -126,6 +145,10 @@ export class Meter {
       endTime,
       status: end.status,
       metadata: requestMetadata(body),
+      modelBudget: budget && {
+        model: budget.model,
+        resetAt: this.windowEnd(budget.scope, endTime),
+      },
     });
     return cost;
   }
@@ -137,13 +160,13 @@ export class Meter {
    */
   scopesOf(principal: Principal, body: Record<string, unknown>): readonly Scope[] {
     const own = this.principalScopes(principal);
-    const perModel = principal.key && this.perModelScope(principal, body.model);
+    const perModel = principal.key ? this.modelScopes(principal, body.model).scopes : [];
     const customer = this.customerScope(principal, body);
-    if (!perModel && !customer) return own;
+    if (perModel.length === 0 && !customer) return own;
     const scopes: Scope[] = [];
     let rest = 0;
     if (own[0]?.kind === 'key') scopes.push(own[rest++]!);
-    if (perModel) scopes.push(perModel);
+    scopes.push(...perModel);
     for (; rest < own.length; rest++) scopes.push(own[rest]!);
     if (customer) scopes.push(customer);
     return scopes;
@@ -163,9 +186,7 @@ export class Meter {
         kind: 'key',
         id: principal.keyHash,
         key: counterKey('key', principal.keyHash),
-        label: key.key_alias
-          ? `${key.key_alias} (${key.key_name ?? 'sk-...'})`
-          : (key.key_name ?? 'sk-...'),
+        label: keyLabel(key),
         maxBudget: key.max_budget,
         spend: key.spend,
         budgetDuration: key.budget_duration,
@@ -224,19 +245,80 @@ export class Meter {
     return scopes;
   }
 
-  /** The key's `model_rpm_limit` / `model_tpm_limit` for the requested model, if it has one. */
-  private perModelScope(principal: Principal, model: unknown): Scope | undefined {
-    const limits = perModelLimits(principal.key!.metadata, model);
-    if (!limits || !principal.keyHash) return undefined;
-    const id = `${principal.keyHash}:${String(model)}`;
-    return {
-      kind: 'model_per_key',
-      id,
-      key: counterKey('model_per_key', id),
-      label: String(model),
-      spend: 0,
-      ...limits,
-    };
+  /**
+   * The key's limits for the model asked for: its `model_rpm_limit` / `model_tpm_limit` (in its
+   * metadata, by the model's exact name), and the `model_max_budget` entry that governs the model
+   * (with that entry's own rpm / tpm limits). One scope when both name the same model, so its
+   * requests are counted once. Made once per cached principal and model.
+   */
+  private modelScopes(principal: Principal, model: unknown): ModelScopes {
+    const key = principal.key!;
+    const keyHash = principal.keyHash;
+    if (typeof model !== 'string' || !keyHash) return NO_MODEL_SCOPES;
+    let byModel = this.perModel.get(principal);
+    let found = byModel?.get(model);
+    if (found) return found;
+    const limits = perModelLimits(key.metadata, model);
+    const entry = modelBudgetFor(key.model_max_budget, model);
+    const scopes: Scope[] = [];
+    let budget: ModelScopes['budget'];
+    if (limits) {
+      const id = `${keyHash}:${model}`;
+      scopes.push({
+        kind: 'model_per_key',
+        id,
+        key: counterKey('model_per_key', id),
+        label: model,
+        spend: 0,
+        ...limits,
+      });
+    }
+    if (entry) {
+      const id = `${keyHash}:${entry.model}`;
+      const stored = principal.keyModelSpend?.get(entry.model);
+      // Windows are counted from the key's creation until the first booking stores one, so every
+      // replica and every reload finds the same window for the same instant.
+      const windowed = entry.duration !== null;
+      const current = stored && (stored.budget_reset_at !== null) === windowed;
+      const scope: Scope = {
+        kind: 'model_per_key',
+        id,
+        key: counterKey('model_per_key', id),
+        label:
+          `LiteLLM Virtual Key: ${keyHash}, key_alias: ${key.key_alias ?? 'None'}, ` +
+          `exceeded budget for model=${model}`,
+        maxBudget: entry.maxBudget,
+        spend: current ? stored.spend : 0,
+        budgetDuration: entry.duration,
+        budgetResetAt: windowed ? (current ? stored.budget_reset_at : key.created_at) : null,
+        rpmLimit: entry.rpmLimit,
+        tpmLimit: entry.tpmLimit,
+      };
+      const same = scopes[0]?.id === id ? scopes.pop() : undefined;
+      if (same) {
+        scope.rpmLimit = same.rpmLimit ?? scope.rpmLimit;
+        scope.tpmLimit = same.tpmLimit ?? scope.tpmLimit;
+      }
+      if (binds(scope)) scopes.push(scope);
+      else if (same) scopes.push(same);
+      if (entry.maxBudget !== null) budget = { model: entry.model, scope };
+    }
+    found = scopes.length === 0 && !budget ? NO_MODEL_SCOPES : { scopes, budget };
+    if (!byModel) {
+      byModel = new Map();
+      this.perModel.set(principal, byModel);
+    }
+    // A client choosing model names at will must not grow this without bound.
+    if (byModel.size >= MAX_MODELS_PER_PRINCIPAL) byModel.clear();
+    byModel.set(model, found);
+    return found;
+  }
+
+  /** ISO end of the window a per-model budget's spend at `at` belongs to; null: never resets. */
+  private windowEnd(scope: Scope, at: number): string | null {
+    if (!scope.budgetDuration) return null;
+    const end = this.calendar.window(scope.budgetResetAt, scope.budgetDuration, at).resetAt;
+    return end === null ? null : new Date(end).toISOString();
   }
 
   /** The end user of the request (its `user` field, else the credential's), when it binds. */
@@ -334,6 +416,16 @@ export class Tab {
     this.closed = true;
     this.admitted?.settle(0, 0);
   }
+}
+
+/** Per-model scopes kept per principal; past this many models asked for, they are made again. */
+const MAX_MODELS_PER_PRINCIPAL = 64;
+
+/** How a budget refusal names a key: its alias and `sk-...XXXX`, or the latter alone. */
+function keyLabel(key: Readonly<KeyRecord>): string {
+  return key.key_alias
+    ? `${key.key_alias} (${key.key_name ?? 'sk-...'})`
+    : (key.key_name ?? 'sk-...');
 }
 
 const ZERO_PRICES: TokenPrices = {

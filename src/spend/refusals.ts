@@ -35,10 +35,9 @@ function budgetMessage(scope: Scope, spent: number): string {
       return `ExceededBudget: User=${scope.label} over budget. Spend=${cost}, Budget=${max}`;
     case 'customer':
       return `ExceededBudget: End User=${scope.label} over budget. Spend=${cost}, Budget=${max}`;
-    case 'model_per_key': {
-      const [, model] = splitPair(scope.id);
-      return `Budget has been exceeded! Key=${scope.label} exceeded budget for model=${model}. ${figures}`;
-    }
+    // LiteLLM's words (model_max_budget_limiter), then the figures the other refusals give.
+    case 'model_per_key':
+      return `${scope.label}. ${figures}`;
   }
 }
 

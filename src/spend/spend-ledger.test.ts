@@ -51,11 +51,14 @@ describe('StoreSpendLedger', () => {
   it('holds queued cost per scope until the store takes it', async () => {
     const store = fakeWriter();
     const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
-    ledger.book(entry('a', { cost: 0.25 }));
+    const modelBudget = { model: 'gpt-4o', resetAt: null };
+    ledger.book(entry('a', { cost: 0.25, modelBudget }));
     ledger.book(entry('b', { cost: 0.5, customerId: null }));
     assert.equal(ledger.pendingFor(counterKey('key', 'k1')), 0.75);
     assert.equal(ledger.pendingFor(counterKey('team_member', 't1:u1')), 0.75);
-    assert.equal(ledger.pendingFor(counterKey('model_per_key', 'k1:g')), 0.75);
+    // Per model, only what counts toward a model_max_budget entry, under the entry's name.
+    assert.equal(ledger.pendingFor(counterKey('model_per_key', 'k1:gpt-4o')), 0.25);
+    assert.equal(ledger.pendingFor(counterKey('model_per_key', 'k1:g')), 0);
     assert.equal(ledger.pendingFor(counterKey('customer', 'c1')), 0.25);
     assert.equal(ledger.pendingFor(counterKey('user', 'someone-else')), 0);
     await ledger.close();

@@ -262,10 +262,11 @@ export class StoreSpendLedger implements SpendLedger {
 function scopesOf(entry: SpendEntry): string[] {
   const scopes: string[] = [];
   if (entry.keyHash) {
-    scopes.push(
-      counterKey('key', entry.keyHash),
-      counterKey('model_per_key', `${entry.keyHash}:${entry.modelGroup}`),
-    );
+    scopes.push(counterKey('key', entry.keyHash));
+    // Only a per-model budget reads what is pending for its scope.
+    if (entry.modelBudget) {
+      scopes.push(counterKey('model_per_key', `${entry.keyHash}:${entry.modelBudget.model}`));
+    }
   }
   if (entry.userId) scopes.push(counterKey('user', entry.userId));
   if (entry.teamId) scopes.push(counterKey('team', entry.teamId));
@@ -290,8 +291,16 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
     user_api_key_team_id: entry.teamId ?? null,
     user_api_key_end_user_id: entry.customerId ?? null,
   };
+  const modelBudget = entry.keyHash && entry.modelBudget;
   return {
     tags,
+    ...(modelBudget && {
+      modelSpend: {
+        token: entry.keyHash!,
+        model: modelBudget.model,
+        budgetResetAt: modelBudget.resetAt ?? '',
+      },
+    }),
     log: {
       request_id: entry.requestId,
       call_type: entry.callType,

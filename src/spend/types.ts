@@ -137,6 +137,12 @@ export interface SpendEntry {
   endTime: number;
   status: 'success' | 'failure';
   metadata: Record<string, unknown>;
+  /**
+   * The key's `model_max_budget` entry the call counts toward (its name, which may be the model
+   * asked for without its provider prefix) and the end of the window it counts in (ISO; `null`
+   * for a budget that never resets).
+   */
+  modelBudget?: { model: string; resetAt: string | null };
 }
 
 export interface SpendLedger {

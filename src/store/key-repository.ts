@@ -43,6 +43,14 @@ export interface KeyRecord {
   updated_at: string;
 }
 
+/** A key's spend on one model of its `model_max_budget`, as stored (`key_model_spend`). */
+export interface KeyModelSpend {
+  model: string;
+  spend: number;
+  /** ISO-8601 UTC end of the window the spend belongs to; null when the budget never resets. */
+  budget_reset_at: string | null;
+}
+
 /** What an update may change: everything but the identity and creation columns. */
 export type KeyPatch = Partial<Omit<KeyRecord, 'token' | 'created_at' | 'created_by'>>;
 
@@ -154,20 +162,27 @@ export class KeyRepository {
     return row && codec.read(row);
   }
 
-  /** Deletes the keys and any grace-period secrets that lead to them; returns how many keys. */
+  /** The key's per-model spend rows (`model_max_budget`), as the last bookings left them. */
+  async findModelSpend(token: string): Promise<KeyModelSpend[]> {
+    const rows = await this.db
+      .selectFrom('key_model_spend')
+      .select(['model', 'spend', 'budget_reset_at'])
+      .where('token', '=', token)
+      .execute();
+    return rows.map((r) => ({
+      model: r.model,
+      spend: Number(r.spend),
+      budget_reset_at: r.budget_reset_at === '' ? null : r.budget_reset_at,
+    }));
+  }
+
+  /**
+   * Deletes the keys, their per-model spend and any grace-period secrets that lead to them;
+   * returns how many keys.
+   */
   async delete(tokens: readonly string[]): Promise<number> {
     if (tokens.length === 0) return 0;
-    return transact(this.db, async (trx) => {
-      await trx
-        .deleteFrom('deprecated_keys')
-        .where('active_token', 'in', [...tokens])
-        .execute();
-      const result = await trx
-        .deleteFrom('keys')
-        .where('token', 'in', [...tokens])
-        .executeTakeFirst();
-      return Number(result.numDeletedRows);
-    });
+    return transact(this.db, (trx) => deleteKeyRows(trx, tokens));
   }
 
   /** A page of keys, newest first by default, and how many match in all. */
@@ -197,8 +212,8 @@ export class KeyRepository {
   }
 
   /**
-   * Gives a key a new secret in one transaction: same row, settings and spend under the new
-   * hash. Old secrets that were still in their grace period follow the key to its new hash.
+   * Gives a key a new secret in one transaction: same row, settings and spend (per-model spend
+   * too) under the new hash. Old secrets that were still in their grace period follow the key to its new hash.
    */
   async rotate(oldToken: string, rotation: Rotation): Promise<KeyRecord | undefined> {
     return transact(this.db, async (trx) => {
@@ -216,6 +231,11 @@ export class KeyRepository {
           .executeTakeFirst(),
       );
       if (!row) return undefined;
+      await trx
+        .updateTable('key_model_spend')
+        .set({ token: rotation.token })
+        .where('token', '=', oldToken)
+        .execute();
       await trx
         .deleteFrom('deprecated_keys')
         .where('revoke_at', '<=', rotation.updated_at)
@@ -248,4 +268,20 @@ export class KeyRepository {
       .executeTakeFirst();
     return row && { activeToken: row.active_token, revokeAt: row.revoke_at };
   }
+}
+
+/**
+ * Deletes keys with what hangs off them (per-model spend, grace-period secrets), inside the
+ * caller's transaction; returns how many keys. Every path that deletes keys goes through here.
+ */
+export async function deleteKeyRows(
+  trx: Kysely<DatabaseSchema>,
+  tokens: readonly string[],
+): Promise<number> {
+  if (tokens.length === 0) return 0;
+  const list = [...tokens];
+  await trx.deleteFrom('deprecated_keys').where('active_token', 'in', list).execute();
+  await trx.deleteFrom('key_model_spend').where('token', 'in', list).execute();
+  const result = await trx.deleteFrom('keys').where('token', 'in', list).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

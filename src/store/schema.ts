@@ -224,8 +224,18 @@ export interface InvitationTable {
   updated_by: string;
 }
 
+/** A key's spend on one model of its `model_max_budget`, in the window ending `budget_reset_at`. */
+export interface KeyModelSpendTable {
+  token: string;
+  model: string;
+  spend: number;
+  /** ISO-8601 UTC; '' when the model's budget never resets. */
+  budget_reset_at: string;
+}
+
 export interface DatabaseSchema {
   keys: KeyTable;
+  key_model_spend: KeyModelSpendTable;
   deprecated_keys: DeprecatedKeyTable;
   users: UserTable;
   teams: TeamTable;

@@ -22,6 +22,15 @@ type Db = Kysely<DatabaseSchema>;
 export interface SpendRow {
   log: SpendLogTable;
   tags: readonly string[];
+  /** The key's per-model budget the row's spend counts toward (`key_model_spend`), if any. */
+  modelSpend?: ModelSpendTarget;
+}
+
+/** A row of `key_model_spend` and the window (ISO end, '' for none) a cost is added in. */
+export interface ModelSpendTarget {
+  token: string;
+  model: string;
+  budgetResetAt: string;
 }
 
 /** Scope tables whose spend lives in a budget window. */
@@ -228,6 +237,7 @@ export class SpendRepository {
     await addToWindowed(trx, 'users', users, { now, calendar });
     await addToWindowed(trx, 'teams', teams, { now, calendar, notices });
     await addToWindowed(trx, 'customers', customers, { now, calendar });
+    await addToModelSpend(trx, booked);
     for (const m of members.values()) {
       await trx
         .updateTable('team_members')
@@ -452,6 +462,61 @@ async function addToWindowed(
           .end(),
       }))
       .where(idColumn, '=', id)
+      .execute();
+  }
+}
+
+/**
+ * Adds each key's per-model costs to `key_model_spend`, window by window: a cost in the stored
+ * window is added, one in a later window (or after the budget's period changed) starts it, and one
+ * in an earlier window than the stored one (a late booking from another replica) leaves the row
+ * alone; it is in the spend log all the same.
+ */
+async function addToModelSpend(trx: Db, booked: readonly SpendRow[]): Promise<void> {
+  const sums = new Map<string, ModelSpendTarget & { spend: number }>();
+  for (const { log, modelSpend } of booked) {
+    if (!modelSpend) continue;
+    const id = `${modelSpend.token}\u0000${modelSpend.model}\u0000${modelSpend.budgetResetAt}`;
+    const sum = sums.get(id) ?? { ...modelSpend, spend: 0 };
+    sum.spend += log.spend;
+    sums.set(id, sum);
+  }
+  // Earlier windows first, so a batch that spans a window's end ends in the later one.
+  const ordered = [...sums.values()].sort((a, b) =>
+    a.budgetResetAt < b.budgetResetAt ? -1 : a.budgetResetAt > b.budgetResetAt ? 1 : 0,
+  );
+  for (const sum of ordered) {
+    await trx
+      .insertInto('key_model_spend')
+      .values({
+        token: sum.token,
+        model: sum.model,
+        spend: sum.spend,
+        budget_reset_at: sum.budgetResetAt,
+      })
+      .onConflict((oc) =>
+        oc.columns(['token', 'model']).doUpdateSet((eb) => {
+          const stored = eb.ref('key_model_spend.budget_reset_at');
+          const incoming = eb.ref('excluded.budget_reset_at');
+          // The stored window is later than the incoming one: both are real windows, not ''.
+          const older = eb.and([
+            eb(incoming, '<>', ''),
+            eb(stored, '<>', ''),
+            eb(incoming, '<', stored),
+          ]);
+          return {
+            spend: eb
+              .case()
+              .when(stored, '=', incoming)
+              .then(eb('key_model_spend.spend', '+', eb.ref('excluded.spend')))
+              .when(older)
+              .then(eb.ref('key_model_spend.spend'))
+              .else(eb.ref('excluded.spend'))
+              .end(),
+            budget_reset_at: eb.case().when(older).then(stored).else(incoming).end(),
+          };
+        }),
+      )
       .execute();
   }
 }

@@ -7,6 +7,7 @@ import { rowCodec } from './row-codec.js';
 import type { DatabaseSchema, TeamMemberTable, TeamTable } from './schema.js';
 import { transact } from './transact.js';
 import { detectUnique } from './unique-violation.js';
+import { deleteKeyRows } from './key-repository.js';
 
 export interface TeamRecord {
   team_id: string;
@@ -197,10 +198,7 @@ export class TeamRepository {
         .where('team_id', 'in', ids)
         .execute();
       const tokens = keys.map((k) => k.token);
-      if (tokens.length > 0) {
-        await trx.deleteFrom('deprecated_keys').where('active_token', 'in', tokens).execute();
-        await trx.deleteFrom('keys').where('token', 'in', tokens).execute();
-      }
+      await deleteKeyRows(trx, tokens);
       await trx.deleteFrom('team_members').where('team_id', 'in', ids).execute();
       await trx.deleteFrom('teams').where('team_id', 'in', ids).execute();
       return tokens;
@@ -238,10 +236,7 @@ export class TeamRepository {
         .where('user_id', '=', userId)
         .execute();
       const tokens = keys.map((k) => k.token);
-      if (tokens.length > 0) {
-        await trx.deleteFrom('deprecated_keys').where('active_token', 'in', tokens).execute();
-        await trx.deleteFrom('keys').where('token', 'in', tokens).execute();
-      }
+      await deleteKeyRows(trx, tokens);
       await trx
         .deleteFrom('team_members')
         .where('team_id', '=', teamId)

@@ -7,6 +7,7 @@ import { rowCodec } from './row-codec.js';
 import type { DatabaseSchema, UserTable } from './schema.js';
 import { transact } from './transact.js';
 import { detectUnique } from './unique-violation.js';
+import { deleteKeyRows } from './key-repository.js';
 
 export interface UserRecord {
   user_id: string;
@@ -181,10 +182,7 @@ export class UserRepository {
         .where('user_id', 'in', ids)
         .execute();
       const tokens = keys.map((k) => k.token);
-      if (tokens.length > 0) {
-        await trx.deleteFrom('deprecated_keys').where('active_token', 'in', tokens).execute();
-        await trx.deleteFrom('keys').where('token', 'in', tokens).execute();
-      }
+      await deleteKeyRows(trx, tokens);
       await trx.deleteFrom('team_members').where('user_id', 'in', ids).execute();
       await trx.deleteFrom('users').where('user_id', 'in', ids).execute();
       return tokens;
