@@ -133,6 +133,28 @@ for (const database of await testDatabases()) {
       assert.match(error.message, /exceeded budget for model=gpt-4o-mini/);
     });
 
+    it("takes a plain amount per model, as older LiteLLM and the VirtualKey resource send, in the key's window", async () => {
+      const { key, token } = await newKey({
+        budget_duration: '1d',
+        model_max_budget: { 'gpt-4o-mini': String(oneCallBudget('gpt-4o-mini')) },
+      });
+      await ask(key, 'gpt-4o-mini');
+      const error = await refusal(ask(key, 'gpt-4o-mini'));
+      assert.match(error.message, /exceeded budget for model=gpt-4o-mini/);
+      assert.equal((await ask(key, 'gpt-4o')).object, 'chat.completion');
+      await gateway.app.ledger?.flush();
+      const info = await api.get(`/key/info?key=${key}`);
+      const [row] = await opened.store.keys.findModelSpend(token);
+      assert.equal(row?.budget_reset_at, info.body.info.budget_reset_at, "the key's window");
+      assert.deepEqual(info.body.info.model_max_budget_usage, {
+        'gpt-4o-mini': {
+          current_spend: row?.spend,
+          budget_limit: oneCallBudget('gpt-4o-mini'),
+          time_period: '1d',
+        },
+      });
+    });
+
     it('holds a model asked for with a provider prefix to the entry of its bare name', async () => {
       const { key } = await newKey({
         model_max_budget: {
@@ -189,6 +211,13 @@ for (const database of await testDatabases()) {
       await ask(key, 'gpt-4o-mini');
       await refusal(ask(key, 'gpt-4o-mini'));
       await sleep(2_100);
+      const info = await api.get(`/key/info?key=${key}`);
+      const usage = info.body.info.model_max_budget_usage as Record<string, unknown>;
+      assert.deepEqual(usage['gpt-4o-mini'], {
+        current_spend: 0,
+        budget_limit: oneCallBudget('gpt-4o-mini'),
+        time_period: '2s',
+      });
       const again = await ask(key, 'gpt-4o-mini');
       assert.equal(again.object, 'chat.completion');
       await refusal(ask(key, 'gpt-4o-mini'));
@@ -235,7 +264,9 @@ for (const database of await testDatabases()) {
         [{ 'gpt-4o': { budget_limit: -1, time_period: '1d' } }, /budget_limit cannot be negative/],
         [{ 'gpt-4o': { budget_limit: 'lots' } }, /budget_limit must be a number/],
         [{ 'gpt-4o': { budget_limit: 1, time_period: 'fortnightly' } }, /time_period/],
-        [{ 'gpt-4o': 5 }, /each entry must be an object/],
+        [{ 'gpt-4o': true }, /each entry must be an amount or an object/],
+        [{ 'gpt-4o': 'ten' }, /a budget must be a number/],
+        [{ 'gpt-4o': -2 }, /a budget cannot be negative/],
       ] as const) {
         const r = await api.post('/key/generate', { model_max_budget: table });
         assert.equal(r.status, 400, JSON.stringify(r.body));

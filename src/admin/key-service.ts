@@ -28,7 +28,7 @@ import type {
   RegenerateKeyInput,
   UpdateKeyInput,
 } from './key-schemas.js';
-import { generatedKey, keyInfo, keyObject } from './key-view.js';
+import { generatedKey, keyInfo, keyObject, modelMaxBudgetUsage } from './key-view.js';
 
 export interface KeyServiceDeps {
   store: Pick<Store, 'keys' | 'teams' | 'users' | 'auditedBy'>;
@@ -132,7 +132,13 @@ export class KeyService {
         `You are not allowed to access this key's info. Your role=${caller.role}`,
       );
     }
-    return { key: key ?? token, info: keyInfo(record, spendTime(this.deps)) };
+    const at = spendTime(this.deps);
+    const info = keyInfo(record, at);
+    if (Object.keys(record.model_max_budget).length > 0) {
+      const rows = await this.deps.store.keys.findModelSpend(record.token);
+      info.model_max_budget_usage = modelMaxBudgetUsage(record, rows, at);
+    }
+    return { key: key ?? token, info };
   }
 
   async list(caller: Principal, query: KeyListQuery): Promise<Record<string, unknown>> {

@@ -276,9 +276,12 @@ export class Meter {
     if (entry) {
       const id = `${keyHash}:${entry.model}`;
       const stored = principal.keyModelSpend?.get(entry.model);
-      // Windows are counted from the key's creation until the first booking stores one, so every
-      // replica and every reload finds the same window for the same instant.
-      const windowed = entry.duration !== null;
+      const duration = entry.followsKey ? key.budget_duration : entry.duration;
+      // Windows are counted from the key's creation (a plain amount: from the key's own window)
+      // until the first booking stores one, so every replica and every reload finds the same
+      // window for the same instant.
+      const anchor = entry.followsKey ? key.budget_reset_at : key.created_at;
+      const windowed = Boolean(duration && anchor);
       const current = stored && (stored.budget_reset_at !== null) === windowed;
       const scope: Scope = {
         kind: 'model_per_key',
@@ -289,8 +292,8 @@ export class Meter {
           `exceeded budget for model=${model}`,
         maxBudget: entry.maxBudget,
         spend: current ? stored.spend : 0,
-        budgetDuration: entry.duration,
-        budgetResetAt: windowed ? (current ? stored.budget_reset_at : key.created_at) : null,
+        budgetDuration: windowed ? duration : null,
+        budgetResetAt: windowed ? (current ? stored.budget_reset_at : anchor) : null,
         rpmLimit: entry.rpmLimit,
         tpmLimit: entry.tpmLimit,
       };

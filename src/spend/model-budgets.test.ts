@@ -8,13 +8,25 @@ describe('model_max_budget entries', () => {
       model: 'a',
       maxBudget: 0.5,
       duration: '1d',
+      followsKey: false,
       rpmLimit: null,
       tpmLimit: null,
     });
     assert.deepEqual(
       modelBudgetFor({ a: { max_budget: 2, budget_duration: '30m', rpm_limit: 3 } }, 'a'),
-      { model: 'a', maxBudget: 2, duration: '30m', rpmLimit: 3, tpmLimit: null },
+      { model: 'a', maxBudget: 2, duration: '30m', followsKey: false, rpmLimit: 3, tpmLimit: null },
     );
+  });
+
+  it("reads a plain amount as a budget in the key's own window", () => {
+    assert.deepEqual(modelBudgetFor({ a: '2.5' }, 'a'), {
+      model: 'a',
+      maxBudget: 2.5,
+      duration: null,
+      followsKey: true,
+      rpmLimit: null,
+      tpmLimit: null,
+    });
   });
 
   it('falls back to the name without its provider prefix, the exact name first', () => {
@@ -33,6 +45,7 @@ describe('model_max_budget entries', () => {
       model: 'm',
       maxBudget: 1,
       duration: null,
+      followsKey: false,
       rpmLimit: null,
       tpmLimit: null,
     });
@@ -49,6 +62,7 @@ describe('model_max_budget entries', () => {
       modelMaxBudgetError({ a: { tpm_limit: 1.5 } }) ?? '',
       /tpm_limit must be a whole number/,
     );
-    assert.match(modelMaxBudgetError({ a: [] }) ?? '', /each entry must be an object/);
+    assert.match(modelMaxBudgetError({ a: [] }) ?? '', /each entry must be an amount or an object/);
+    assert.equal(modelMaxBudgetError({ a: 5, b: '0.25' }), undefined);
   });
 });

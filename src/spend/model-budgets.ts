@@ -7,6 +7,10 @@
  * without its provider prefix (`openai/gpt-4o` is governed by a `gpt-4o` entry), as LiteLLM looks
  * them up. Spend counts in windows of `time_period`; an entry without one is a budget that never
  * resets (LiteLLM skips such an entry; see docs/compatibility.md).
+ *
+ * An entry may also be a plain amount, `{"gpt-4o": 10}`, as older LiteLLM versions and the
+ * Kubernetes VirtualKey resource (`modelMaxBudget`, dollars as strings) write it: a budget that
+ * resets with the key's own `budget_duration`.
  */
 import { DurationError, parseDuration } from '../util/duration.js';
 
@@ -17,6 +21,8 @@ export interface ModelBudget {
   maxBudget: number | null;
   /** `time_period`; `null` when the budget never resets. */
   duration: string | null;
+  /** A plain amount: its windows are the key's own (`budget_duration`, `budget_reset_at`). */
+  followsKey: boolean;
   rpmLimit: number | null;
   tpmLimit: number | null;
 }
@@ -55,6 +61,17 @@ export function modelBudgetFor(
 
 function readEntry(model: string, raw: unknown): ModelBudget | undefined {
   if (entryProblem(raw) !== undefined) return undefined;
+  if (typeof raw !== 'object') {
+    const amount = numberOf(raw)!;
+    return {
+      model,
+      maxBudget: amount,
+      duration: null,
+      followsKey: true,
+      rpmLimit: null,
+      tpmLimit: null,
+    };
+  }
   const entry = raw as Record<string, unknown>;
   const maxBudget = numberOf(entry.budget_limit ?? entry.max_budget);
   const duration = textOf(entry.time_period ?? entry.budget_duration);
@@ -62,14 +79,20 @@ function readEntry(model: string, raw: unknown): ModelBudget | undefined {
     model,
     maxBudget: maxBudget ?? null,
     duration: duration !== undefined && parseDuration(duration) !== null ? duration : null,
+    followsKey: false,
     rpmLimit: limitOf(entry.rpm_limit),
     tpmLimit: limitOf(entry.tpm_limit),
   };
 }
 
 function entryProblem(raw: unknown): string | undefined {
+  if (typeof raw === 'number' || typeof raw === 'string') {
+    const amount = numberOf(raw);
+    if (amount === undefined) return `a budget must be a number, got ${JSON.stringify(raw)}`;
+    return amount < 0 ? `a budget cannot be negative, got ${amount}` : undefined;
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return 'each entry must be an object like {"budget_limit": 10, "time_period": "1d"}';
+    return 'each entry must be an amount or an object like {"budget_limit": 10, "time_period": "1d"}';
   }
   const entry = raw as Record<string, unknown>;
   const budget = entry.budget_limit ?? entry.max_budget;
