@@ -3,6 +3,7 @@
  * ...). Unknown fields are dropped, as pydantic does; a present `null` means "clear" on update.
  */
 import { z } from 'zod';
+import { modelLimits } from './model-limits.js';
 
 const text = z.string().nullable().optional();
 const stringList = z.array(z.string()).nullable().optional();
@@ -41,6 +42,9 @@ export const KeyFieldsSchema = z.object({
   key_type: z.enum(KEY_TYPES).nullable().optional(),
   allowed_routes: stringList,
   model_max_budget: object,
+  /** Kept in `metadata`, as LiteLLM keeps them. */
+  model_rpm_limit: modelLimits,
+  model_tpm_limit: modelLimits,
 });
 export type KeyFields = z.infer<typeof KeyFieldsSchema>;
 

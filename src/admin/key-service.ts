@@ -284,7 +284,7 @@ export class KeyService {
     input: KeyFields,
   ): Promise<KeyPatch> {
     this.refuseAdminOnlyFields(caller, input);
-    const patch = settingsPatch(input, this.deps.now(), this.deps.calendar);
+    const patch = settingsPatch(input, this.deps.now(), this.deps.calendar, existing);
     let userId = existing.user_id ?? undefined;
     if ('user_id' in input) {
       userId = input.user_id ?? undefined;

@@ -10,6 +10,7 @@ import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
 import { DurationError, instantAfter } from '../util/duration.js';
 import type { KeyFields } from './key-schemas.js';
 import { modelMaxBudgetError } from '../spend/model-budgets.js';
+import { metadataWithModelLimits } from './model-limits.js';
 
 type KeySettings = Omit<
   KeyRecord,
@@ -95,11 +96,18 @@ function asBadRequest(field: string, instant: () => number | null): string | nul
 }
 
 /** The columns a request's settings set, at `now` (epoch ms), budget windows by `calendar`. */
-export function settingsPatch(input: KeyFields, now: number, calendar: BudgetCalendar): KeyPatch {
+export function settingsPatch(
+  input: KeyFields,
+  now: number,
+  calendar: BudgetCalendar,
+  existing?: Pick<KeyRecord, 'metadata'>,
+): KeyPatch {
   const patch: Record<string, unknown> = {};
   for (const field of PLAIN_FIELDS) {
     if (field in input) patch[field] = input[field] ?? defaultKeySettings()[field];
   }
+  const metadata = metadataWithModelLimits(input, existing?.metadata);
+  if (metadata) patch.metadata = metadata;
   for (const field of ['max_budget', 'soft_budget'] as const) {
     if (!(field in input)) continue;
     const value = input[field] ?? null;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { KeyFieldsSchema } from './key-schemas.js';
+import { modelLimits } from './model-limits.js';
 
 const shared = KeyFieldsSchema.shape;
 const text = z.string().nullable().optional();
@@ -35,6 +36,9 @@ const TeamFieldsSchema = z.object({
   rpm_limit: shared.rpm_limit,
   max_parallel_requests: shared.max_parallel_requests,
   blocked: z.boolean().nullable().optional(),
+  /** Per model, for all the team's keys together; kept in `metadata`, as LiteLLM keeps them. */
+  model_rpm_limit: modelLimits,
+  model_tpm_limit: modelLimits,
 });
 export type TeamFields = z.infer<typeof TeamFieldsSchema>;
 

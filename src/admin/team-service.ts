@@ -40,6 +40,7 @@ import type {
 } from './team-schemas.js';
 import { membershipView, teamView } from './team-view.js';
 import { userView } from './user-view.js';
+import { metadataWithModelLimits } from './model-limits.js';
 
 export interface TeamServiceDeps {
   store: Pick<Store, 'teams' | 'users' | 'keys' | 'auditedBy'>;
@@ -190,7 +191,7 @@ export class TeamService {
         );
       }
     }
-    const settings = this.settings(input, this.deps.now());
+    const settings = this.settings(input, this.deps.now(), team);
     const updated = await this.patchTeam(caller, team.team_id, settings);
     return { team_id: team.team_id, data: await this.view(updated) };
   }
@@ -361,7 +362,7 @@ export class TeamService {
   }
 
   /** The columns the request's settings set; `null` clears one. */
-  private settings(input: TeamFields, now: number): TeamPatch {
+  private settings(input: TeamFields, now: number, existing?: TeamRecord): TeamPatch {
     const patch: Record<string, unknown> = {};
     checkBudget('max_budget', input.max_budget);
     checkBudget('soft_budget', input.soft_budget);
@@ -392,6 +393,8 @@ export class TeamService {
       patch.budget_duration = duration;
       patch.budget_reset_at = budgetResetAt(duration, now, this.deps.calendar);
     }
+    const metadata = metadataWithModelLimits(input, existing?.metadata);
+    if (metadata) patch.metadata = metadata;
     return patch as TeamPatch;
   }
 

@@ -209,7 +209,7 @@ export class CounterAdmission implements Admission {
   ): Admitted {
     let settled = false;
     const admitted: Admitted = {
-      headers: rateHeaders(plan.rates, outcome.rateUse),
+      headers: rateHeaders(plan.rates, outcome.rateUse, plan.rateScopes),
       settle: (cost, totalTokens) => {
         if (settled) return;
         settled = true;
@@ -257,14 +257,34 @@ export class CounterAdmission implements Admission {
   }
 }
 
-/** The remaining requests and tokens of the tightest scope that limits each. */
-function rateHeaders(lines: readonly RateLine[], uses: readonly RateUse[]): Record<string, string> {
+/**
+ * The remaining requests and tokens of the tightest scope that limits each, and of each
+ * per-model limit under LiteLLM's `x-litellm-key-remaining-{requests,tokens}-<model>`.
+ */
+function rateHeaders(
+  lines: readonly RateLine[],
+  uses: readonly RateUse[],
+  scopes: readonly Scope[],
+): Record<string, string> {
   const headers: Record<string, string> = {};
   let requestsLeft = Infinity;
   let tokensLeft = Infinity;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const use = uses[i]!;
+    const model = scopes[i]!.model;
+    if (model !== undefined && HEADER_NAME_PART.test(model)) {
+      if (line.rpm !== null) {
+        headers[`x-litellm-key-remaining-requests-${model}`] = String(
+          Math.max(0, line.rpm - use.requests),
+        );
+      }
+      if (line.tpm !== null) {
+        headers[`x-litellm-key-remaining-tokens-${model}`] = String(
+          Math.max(0, line.tpm - use.tokens),
+        );
+      }
+    }
     if (line.rpm !== null && line.rpm - use.requests < requestsLeft) {
       requestsLeft = Math.max(0, line.rpm - use.requests);
       headers['x-ratelimit-remaining-requests'] = String(requestsLeft);
@@ -278,6 +298,9 @@ function rateHeaders(lines: readonly RateLine[], uses: readonly RateUse[]): Reco
   }
   return headers;
 }
+
+/** A model name that can be part of a header name (an HTTP token: no `/`, space or colon). */
+const HEADER_NAME_PART = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 function abortedWhileWaiting(signal: AbortSignal): GatewayError {
   return new GatewayError(

@@ -249,7 +249,9 @@ export class Meter {
    * The key's limits for the model asked for: its `model_rpm_limit` / `model_tpm_limit` (in its
    * metadata, by the model's exact name), and the `model_max_budget` entry that governs the model
    * (with that entry's own rpm / tpm limits). One scope when both name the same model, so its
-   * requests are counted once. Made once per cached principal and model.
+   * requests are counted once. Then the team's `model_rpm_limit` / `model_tpm_limit` for the
+   * model, shared by all the team's keys, for the limits the key does not set itself. Made once
+   * per cached principal and model.
    */
   private modelScopes(principal: Principal, model: unknown): ModelScopes {
     const key = principal.key!;
@@ -269,6 +271,7 @@ export class Meter {
         id,
         key: counterKey('model_per_key', id),
         label: model,
+        model,
         spend: 0,
         ...limits,
       });
@@ -290,6 +293,7 @@ export class Meter {
         label:
           `LiteLLM Virtual Key: ${keyHash}, key_alias: ${key.key_alias ?? 'None'}, ` +
           `exceeded budget for model=${model}`,
+        model,
         maxBudget: entry.maxBudget,
         spend: current ? stored.spend : 0,
         budgetDuration: windowed ? duration : null,
@@ -305,6 +309,26 @@ export class Meter {
       if (binds(scope)) scopes.push(scope);
       else if (same) scopes.push(same);
       if (entry.maxBudget !== null) budget = { model: entry.model, scope };
+    }
+    const team = principal.team;
+    const teamLimits = team && perModelLimits(team.metadata, model);
+    if (teamLimits) {
+      // The key's own limit for the model, where it has one, overrides the team's (LiteLLM's
+      // order: key metadata, then the key's model_max_budget, then the team's metadata).
+      const keyRpm = scopes.some((s) => s.rpmLimit != null);
+      const keyTpm = scopes.some((s) => s.tpmLimit != null);
+      const id = `${team.team_id}:${model}`;
+      const scope: Scope = {
+        kind: 'model_per_team',
+        id,
+        key: counterKey('model_per_team', id),
+        label: model,
+        model,
+        spend: 0,
+        rpmLimit: keyRpm ? null : teamLimits.rpmLimit,
+        tpmLimit: keyTpm ? null : teamLimits.tpmLimit,
+      };
+      if (binds(scope)) scopes.push(scope);
     }
     found = scopes.length === 0 && !budget ? NO_MODEL_SCOPES : { scopes, budget };
     if (!byModel) {

@@ -37,6 +37,7 @@ function budgetMessage(scope: Scope, spent: number): string {
       return `ExceededBudget: End User=${scope.label} over budget. Spend=${cost}, Budget=${max}`;
     // LiteLLM's words (model_max_budget_limiter), then the figures the other refusals give.
     case 'model_per_key':
+    case 'model_per_team':
       return `${scope.label}. ${figures}`;
   }
 }
@@ -49,6 +50,7 @@ const RATE_DESCRIPTORS: Record<ScopeKind, string> = {
   team_member: 'team_member',
   customer: 'end_user',
   model_per_key: 'model_per_key',
+  model_per_team: 'model_per_team',
 };
 
 export function rateLimited(scope: Scope, limitType: RateLimitType, now: number): GatewayError {

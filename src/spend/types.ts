@@ -44,13 +44,19 @@ export interface Pricing {
 // Admission: budgets and rate limits for every scope that applies, in one atomic step
 // ---------------------------------------------------------------------------------------------
 
-export type ScopeKind = 'key' | 'user' | 'team' | 'team_member' | 'customer' | 'model_per_key';
+export type ScopeKind =
+  'key' | 'user' | 'team' | 'team_member' | 'customer' | 'model_per_key' | 'model_per_team';
 
 /** One budget / rate-limit holder that a request is charged to. */
 export interface Scope {
   kind: ScopeKind;
-  /** Key hash, user id, team id, `teamId:userId`, customer id, `keyHash:model` (the model asked for). */
+  /**
+   * Key hash, user id, team id, `teamId:userId`, customer id, `keyHash:model` (the model asked
+   * for, or its `model_max_budget` entry), `teamId:model`.
+   */
   id: string;
+  /** The model a per-model scope limits (`x-litellm-key-remaining-requests-<model>`). */
+  model?: string;
   /** `kind:id` (`counterKey`): the name of its counters in every store and in the ledger. */
   key: string;
   /** How the refusal names it (alias or `sk-...XXXX` for keys, the id otherwise). */
