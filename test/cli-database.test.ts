@@ -142,13 +142,14 @@ describe('tollgate migrate', () => {
         'applied 0005-sessions-invitations',
         'applied 0006-team-list-order',
         'applied 0007-key-model-spend',
-        '7 migration(s) applied; now at 0007-key-model-spend',
+        'applied 0008-team-member-windows',
+        '8 migration(s) applied; now at 0008-team-member-windows',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 7 migration\(s\), latest 0007-key-model-spend/);
+    assert.match(again.out, /up to date: 8 migration\(s\), latest 0008-team-member-windows/);
   });
 
   it('refuses when the configured database is none', async () => {

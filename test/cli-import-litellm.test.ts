@@ -114,6 +114,17 @@ const ROWS: Row[] = [
   [
     'LiteLLM_BudgetTable',
     {
+      budget_id: 'b-team-members',
+      max_budget: 20,
+      budget_duration: '30d',
+      rpm_limit: 30,
+      created_by: 'admin',
+      updated_by: 'admin',
+    },
+  ],
+  [
+    'LiteLLM_BudgetTable',
+    {
       budget_id: 'b-member',
       max_budget: 5,
       tpm_limit: 1000,
@@ -195,7 +206,11 @@ const ROWS: Row[] = [
         { role: 'admin', user_id: 'u-alice', user_email: 'alice@example.com' },
         { role: 'user', user_id: null, user_email: 'BOB@example.com' },
       ]),
-      metadata: json({ cost_center: 42 }),
+      metadata: json({
+        cost_center: 42,
+        team_member_budget_id: 'b-team-members',
+        team_member_key_duration: '7d',
+      }),
       max_budget: 50,
       soft_budget: 40,
       spend: 4.75,
@@ -705,9 +720,19 @@ async function checkGateway(store: ReturnType<typeof createStore>): Promise<void
     assert.equal(bobInTeam.spend, 1.25);
     assert.deepEqual(bobInTeam.litellm_budget_table, {
       max_budget: 5,
+      // The team's default for its members; Bob's own budget row names no duration.
+      budget_duration: '30d',
       tpm_limit: 1000,
       rpm_limit: 10,
     });
+    assert.deepEqual(team.team_info.metadata, { cost_center: 42 });
+    assert.deepEqual(team.team_info.team_member_budget_table, {
+      max_budget: 20,
+      budget_duration: '30d',
+      tpm_limit: null,
+      rpm_limit: 30,
+    });
+    assert.equal(team.team_info.team_member_key_duration, '7d');
 
     const acme = (await api.get('/customer/info?end_user_id=cust-acme')).body;
     assert.equal(acme.alias, 'Acme');

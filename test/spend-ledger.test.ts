@@ -164,6 +164,36 @@ for (const database of await testDatabases()) {
       assert.equal(key?.budget_reset_at, '2025-03-02T00:00:00.000Z');
     });
 
+    it("keeps a team member's spend by window when its budget resets", async () => {
+      const member = { keyHash, userId: ids.userId, teamId: ids.teamId };
+      const day1 = '2025-03-02T00:00:00.000Z';
+      const day2 = '2025-03-03T00:00:00.000Z';
+      const book = async (cost: number, memberResetAt?: string) => {
+        const ledger = ledgerOf();
+        ledger.book(spendEntry({ cost, ...member, memberResetAt }));
+        await ledger.close();
+      };
+      const stored = async () => {
+        const row = await opened.store.teams.findMember(ids.teamId, ids.userId);
+        return [cents(row?.spend ?? NaN), row?.budget_reset_at];
+      };
+      const before = (await opened.store.teams.findMember(ids.teamId, ids.userId))!.spend;
+      await book(0.5);
+      assert.deepEqual(await stored(), [cents(before + 0.5), null], 'no window: added');
+      await book(0.25, day1);
+      assert.deepEqual(
+        await stored(),
+        [cents(before + 0.75), day1],
+        'the first window keeps the spend there was',
+      );
+      await book(0.125, day1);
+      assert.deepEqual(await stored(), [cents(before + 0.875), day1], 'added in its window');
+      await book(2, day2);
+      assert.deepEqual(await stored(), [cents(2), day2], 'a later window starts over');
+      await book(4, day1);
+      assert.deepEqual(await stored(), [cents(2), day2], 'a late one is left out');
+    });
+
     it("keeps a key's spend per budgeted model by window: adds, restarts, ignores late ones", async () => {
       const token = sha256('sk-per-model');
       await opened.store.keys.create(keyRecord({ token }));

@@ -19,6 +19,7 @@ const LATEST = [
   '0005-sessions-invitations',
   '0006-team-list-order',
   '0007-key-model-spend',
+  '0008-team-member-windows',
 ];
 
 for (const database of await testDatabases()) {

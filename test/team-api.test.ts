@@ -503,6 +503,7 @@ for (const database of await testDatabases()) {
           user_email: 'dev@corp.io',
           role: 'admin',
           max_budget_in_team: 3,
+          budget_duration: null,
           tpm_limit: 50,
           rpm_limit: null,
         });

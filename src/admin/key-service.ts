@@ -89,7 +89,7 @@ export class KeyService {
     request?: KeyRequest,
   ): Promise<Record<string, unknown>> {
     const now = this.deps.now();
-    const input = request ? await this.applyPolicy(caller, requested, request, now) : requested;
+    let input = request ? await this.applyPolicy(caller, requested, request, now) : requested;
     const raw = input.key ?? newRawKey();
     checkKeyFormat(raw);
     const userId = this.ownerOf(caller, input.user_id ?? undefined);
@@ -98,6 +98,10 @@ export class KeyService {
     const team = teamId === null ? undefined : await this.checkTeam(caller, teamId, userId);
     // What the caller asked for; values the operator's policy filled in are the operator's.
     await this.checkNoEscalation(caller, requested, team);
+    // A team key asked for without a duration lasts as the team's keys do.
+    if (team?.team_member_key_duration && input.duration === undefined) {
+      input = { ...input, duration: team.team_member_key_duration };
+    }
     const settings = settingsPatch(input, now, this.deps.calendar);
     if (input.key_alias) await this.checkAliasFree(input.key_alias);
     const at = new Date(now).toISOString();

@@ -77,9 +77,10 @@ export function budgetResetAt(
   duration: string | null,
   now: number,
   calendar: BudgetCalendar,
+  field = 'budget_duration',
 ): string | null {
   if (duration === null) return null;
-  return asBadRequest('budget_duration', () => calendar.firstReset(duration, now));
+  return asBadRequest(field, () => calendar.firstReset(duration, now));
 }
 
 /** An instant as ISO text; a duration that cannot be read is LiteLLM's 400 naming `field`. */

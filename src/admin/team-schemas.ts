@@ -39,6 +39,12 @@ const TeamFieldsSchema = z.object({
   /** Per model, for all the team's keys together; kept in `metadata`, as LiteLLM keeps them. */
   model_rpm_limit: modelLimits,
   model_tpm_limit: modelLimits,
+  /** Defaults for each member (a membership's own values win) and for the keys they make. */
+  team_member_budget: shared.max_budget,
+  team_member_budget_duration: text,
+  team_member_rpm_limit: shared.rpm_limit,
+  team_member_tpm_limit: shared.tpm_limit,
+  team_member_key_duration: text,
 });
 export type TeamFields = z.infer<typeof TeamFieldsSchema>;
 
@@ -104,6 +110,8 @@ export const MemberUpdateSchema = z
     ...memberRef,
     role: teamRole.nullable().optional(),
     max_budget_in_team: z.number().nonnegative().nullable().optional(),
+    /** How often the member's budget resets; null: as the team's `team_member_budget_duration`. */
+    budget_duration: text,
     tpm_limit: shared.tpm_limit,
     rpm_limit: shared.rpm_limit,
   })

@@ -12,18 +12,20 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import { changesBy } from '../store/audited-repositories.js';
 import type { Store } from '../store/store.js';
-import type {
-  TeamMemberPatch,
-  TeamMemberRecord,
-  TeamPatch,
-  TeamRecord,
+import {
+  NO_MEMBER_DEFAULTS,
+  newMembership,
+  type TeamMemberPatch,
+  type TeamMemberRecord,
+  type TeamPatch,
+  type TeamRecord,
 } from '../store/team-repository.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { pythonList } from '../util/python-list.js';
 import { allKeys } from './all-keys.js';
 import { isProxyAdmin, isTeamAdmin, readsEverything } from './caller-scope.js';
 import { spendTime } from './current-spend.js';
-import { budgetResetAt } from './key-settings.js';
+import { budgetResetAt, toInstant } from './key-settings.js';
 import { keyObject } from './key-view.js';
 import { checkBudget } from './new-user.js';
 import { resolveMembers, storeNewUsers, type MemberRef } from './team-members.js';
@@ -97,6 +99,7 @@ export class TeamService {
       rpm_limit: null,
       max_parallel_requests: null,
       blocked: false,
+      ...NO_MEMBER_DEFAULTS,
       ...this.settings(input, now),
       created_at: at,
       updated_at: at,
@@ -116,7 +119,7 @@ export class TeamService {
     await storeNewUsers(store.users, members);
     for (const m of members) {
       const member = { team_id: teamId, user_id: m.user.user_id, role: m.role };
-      await store.teams.addMember(membership({ ...member, max_budget_in_team: null }, at));
+      await store.teams.addMember(newMembership({ ...member, max_budget_in_team: null }, at));
       this.deps.invalidation.userChanged(m.user.user_id);
     }
     this.deps.invalidation.teamChanged(teamId);
@@ -147,7 +150,7 @@ export class TeamService {
       team_id: teamId,
       team_info: await this.view(team, members),
       keys: await this.liveKeysOf(teamId),
-      team_memberships: members.map(membershipView),
+      team_memberships: members.map((m) => membershipView(m, team, spendTime(this.deps))),
     };
   }
 
@@ -167,7 +170,7 @@ export class TeamService {
       out.push({
         ...teamView(team, own, users, spendTime(this.deps)),
         keys: await this.liveKeysOf(team.team_id),
-        team_memberships: own.map(membershipView),
+        team_memberships: own.map((m) => membershipView(m, team, spendTime(this.deps))),
       });
     }
     return out;
@@ -260,7 +263,7 @@ export class TeamService {
     await storeNewUsers(store.users, fresh);
     const added: TeamMemberRecord[] = [];
     for (const m of fresh) {
-      const member = membership(
+      const member = newMembership(
         {
           team_id: team.team_id,
           user_id: m.user.user_id,
@@ -291,7 +294,7 @@ export class TeamService {
           spendTime(this.deps),
         ),
       ),
-      updated_team_memberships: added.map(membershipView),
+      updated_team_memberships: added.map((m) => membershipView(m, team, spendTime(this.deps))),
     };
   }
 
@@ -318,6 +321,16 @@ export class TeamService {
     for (const field of ['max_budget_in_team', 'tpm_limit', 'rpm_limit'] as const) {
       if (input[field] !== undefined) patch[field] = input[field];
     }
+    if (input.budget_duration !== undefined) {
+      // The member's own window starts now; without one, the team's duration counts windows
+      // from the membership's start.
+      patch.budget_duration = input.budget_duration;
+      patch.budget_reset_at = budgetResetAt(
+        input.budget_duration,
+        this.deps.now(),
+        this.deps.calendar,
+      );
+    }
     const updated =
       (await changesBy(this.deps.store, caller).teams.updateMember(
         team.team_id,
@@ -333,6 +346,7 @@ export class TeamService {
       user_email: user?.user_email ?? null,
       role: updated.role,
       max_budget_in_team: updated.max_budget_in_team,
+      budget_duration: updated.budget_duration,
       tpm_limit: updated.tpm_limit,
       rpm_limit: updated.rpm_limit,
     };
@@ -366,6 +380,7 @@ export class TeamService {
     const patch: Record<string, unknown> = {};
     checkBudget('max_budget', input.max_budget);
     checkBudget('soft_budget', input.soft_budget);
+    checkBudget('team_member_budget', input.team_member_budget);
     if (input.organization_id) {
       throw new GatewayError(
         'bad_request',
@@ -385,8 +400,22 @@ export class TeamService {
       'tpm_limit',
       'rpm_limit',
       'max_parallel_requests',
+      'team_member_budget',
+      'team_member_rpm_limit',
+      'team_member_tpm_limit',
     ] as const) {
       if (input[field] !== undefined) patch[field] = input[field];
+    }
+    const memberDuration = input.team_member_budget_duration;
+    if (memberDuration !== undefined) {
+      // Read now, so a duration that is not one is refused before anything is written.
+      budgetResetAt(memberDuration, now, this.deps.calendar, 'team_member_budget_duration');
+      patch.team_member_budget_duration = memberDuration;
+    }
+    const keyDuration = input.team_member_key_duration;
+    if (keyDuration !== undefined) {
+      if (keyDuration !== null) toInstant('team_member_key_duration', keyDuration, now);
+      patch.team_member_key_duration = keyDuration;
     }
     if (input.budget_duration !== undefined) {
       const duration = input.budget_duration;
@@ -455,7 +484,7 @@ export class TeamService {
         const own = members.filter((m) => m.team_id === team.team_id);
         return {
           ...teamView(team, own, users, spendTime(this.deps)),
-          team_memberships: own.map(membershipView),
+          team_memberships: own.map((m) => membershipView(m, team, spendTime(this.deps))),
         };
       }),
       total: found.total,
@@ -516,13 +545,6 @@ export class TeamService {
       .filter((k) => k.expires === null || Date.parse(k.expires) > at.now)
       .map((k) => keyObject(k, at));
   }
-}
-
-function membership(
-  member: Pick<TeamMemberRecord, 'team_id' | 'user_id' | 'role' | 'max_budget_in_team'>,
-  at: string,
-): TeamMemberRecord {
-  return { ...member, spend: 0, tpm_limit: null, rpm_limit: null, created_at: at };
 }
 
 function teamExists(teamId: string): GatewayError {

@@ -20,6 +20,7 @@ export function teamView(
 ): Record<string, unknown> {
   return {
     ...withCurrentSpend(team, at),
+    team_member_budget_table: memberDefaults(team),
     admins: members.filter((m) => m.role === 'admin').map((m) => m.user_id),
     members: members.map((m) => m.user_id),
     members_with_roles: members.map((m) => ({
@@ -31,15 +32,51 @@ export function teamView(
   };
 }
 
-/** A membership with its per-member budget, shaped like LiteLLM's budget table. */
-export function membershipView(member: TeamMemberRecord): Record<string, unknown> {
-  const { max_budget_in_team, tpm_limit, rpm_limit } = member;
-  const hasBudget = max_budget_in_team !== null || tpm_limit !== null || rpm_limit !== null;
+/** The team's defaults for its members, shaped like LiteLLM's `team_member_budget_table`. */
+function memberDefaults(team: TeamRecord): Record<string, unknown> | null {
+  const table = {
+    max_budget: team.team_member_budget,
+    budget_duration: team.team_member_budget_duration,
+    tpm_limit: team.team_member_tpm_limit,
+    rpm_limit: team.team_member_rpm_limit,
+  };
+  return Object.values(table).some((v) => v !== null) ? table : null;
+}
+
+/**
+ * A membership with the budget that applies to it (its own values, else the team's defaults),
+ * shaped like LiteLLM's budget table, and the spend of its current window (0, and the next
+ * window's end, once the stored window has passed).
+ */
+export function membershipView(
+  member: TeamMemberRecord,
+  team: TeamRecord | undefined,
+  at: SpendTime,
+): Record<string, unknown> {
+  const max_budget = member.max_budget_in_team ?? team?.team_member_budget ?? null;
+  const tpm_limit = member.tpm_limit ?? team?.team_member_tpm_limit ?? null;
+  const rpm_limit = member.rpm_limit ?? team?.team_member_rpm_limit ?? null;
+  const budget_duration = member.budget_duration ?? team?.team_member_budget_duration ?? null;
+  // Before its first window is stored, the spend there is counts toward the current one.
+  const firstEnd =
+    budget_duration && member.budget_reset_at === null
+      ? at.calendar.window(member.created_at, budget_duration, at.now).resetAt
+      : null;
+  const windowed = withCurrentSpend(
+    {
+      spend: member.spend,
+      budget_duration,
+      budget_reset_at:
+        firstEnd === null ? member.budget_reset_at : new Date(firstEnd).toISOString(),
+    },
+    at,
+  );
+  const hasBudget = [max_budget, tpm_limit, rpm_limit, budget_duration].some((v) => v !== null);
   return {
     ...member,
+    spend: windowed.spend,
+    budget_reset_at: windowed.budget_reset_at,
     budget_id: null,
-    litellm_budget_table: hasBudget
-      ? { max_budget: max_budget_in_team, tpm_limit, rpm_limit }
-      : null,
+    litellm_budget_table: hasBudget ? { max_budget, budget_duration, tpm_limit, rpm_limit } : null,
   };
 }

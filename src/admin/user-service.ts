@@ -35,6 +35,7 @@ import {
   type UserListQuery,
 } from './user-schemas.js';
 import { userView } from './user-view.js';
+import { newMembership } from '../store/team-repository.js';
 
 export interface UserServiceDeps {
   store: Pick<Store, 'users' | 'teams' | 'keys' | 'auditedBy'>;
@@ -104,16 +105,17 @@ export class UserService {
     try {
       if (passwordHash) await store.users.setPasswordHash(user.user_id, passwordHash);
       for (const join of joins) {
-        await store.teams.addMember({
-          team_id: join.team_id,
-          user_id: user.user_id,
-          role: join.role,
-          max_budget_in_team: join.max_budget_in_team,
-          spend: 0,
-          tpm_limit: null,
-          rpm_limit: null,
-          created_at: user.created_at,
-        });
+        await store.teams.addMember(
+          newMembership(
+            {
+              team_id: join.team_id,
+              user_id: user.user_id,
+              role: join.role,
+              max_budget_in_team: join.max_budget_in_team,
+            },
+            user.created_at,
+          ),
+        );
       }
       if (input.auto_create_key !== false) {
         key = await this.deps.keys.generate(caller, {

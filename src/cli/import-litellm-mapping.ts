@@ -12,6 +12,7 @@ import type { TeamMemberRecord, TeamRecord, TeamRole } from '../store/team-repos
 import type { UserRecord } from '../store/user-repository.js';
 import type { BudgetRow, KeyRow, SpendLogRow, TeamRow, UserRow } from './import-litellm-rows.js';
 import type { LiteLLMData } from './import-litellm-source.js';
+import { NO_MEMBER_DEFAULTS, newMembership } from '../store/team-repository.js';
 
 export interface ImportSet {
   users: UserRecord[];
@@ -58,7 +59,7 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
   );
   return {
     users,
-    teams: data.teams.map((row) => toTeam(row, data.modelAliases, importedAt)),
+    teams: data.teams.map((row) => toTeam(row, data.modelAliases, budget, importedAt)),
     members: toMembers(data, users, importedAt, warnings),
     keys,
     customers: data.endUsers.map((row) => {
@@ -106,18 +107,37 @@ function toUser(row: UserRow, importedAt: string): UserRecord {
   };
 }
 
-function toTeam(row: TeamRow, modelAliases: Map<number, unknown>, importedAt: string): TeamRecord {
+function toTeam(
+  row: TeamRow,
+  modelAliases: Map<number, unknown>,
+  budget: (id: string | null) => BudgetRow | undefined,
+  importedAt: string,
+): TeamRecord {
+  // LiteLLM keeps the defaults for a team's members in a budget row named in the metadata.
+  const { team_member_budget_id, team_member_key_duration, ...metadata } = objectOf(row.metadata);
+  const memberDefaults = budget(
+    typeof team_member_budget_id === 'string' ? team_member_budget_id : null,
+  );
   return {
     team_id: row.team_id,
     team_alias: row.team_alias,
     organization_id: row.organization_id,
-    metadata: objectOf(row.metadata),
+    metadata,
     models: row.models,
     model_aliases: stringsOf(row.model_id === null ? undefined : modelAliases.get(row.model_id)),
     spend: row.spend,
     ...limitsOf(row),
     soft_budget: row.soft_budget,
     blocked: row.blocked,
+    ...NO_MEMBER_DEFAULTS,
+    ...(memberDefaults && {
+      team_member_budget: memberDefaults.max_budget,
+      team_member_budget_duration: memberDefaults.budget_duration,
+      team_member_rpm_limit: memberDefaults.rpm_limit,
+      team_member_tpm_limit: memberDefaults.tpm_limit,
+    }),
+    team_member_key_duration:
+      typeof team_member_key_duration === 'string' ? team_member_key_duration : null,
     created_at: row.created_at ?? importedAt,
     updated_at: row.updated_at ?? row.created_at ?? importedAt,
   };
@@ -184,16 +204,15 @@ function toMembers(
     }
     let member = members.get(id);
     if (!member) {
-      member = {
-        team_id: teamId,
-        user_id: userId,
-        role: team.admins.includes(userId) ? 'admin' : 'user',
-        max_budget_in_team: null,
-        spend: 0,
-        tpm_limit: null,
-        rpm_limit: null,
-        created_at: team.created_at ?? importedAt,
-      };
+      member = newMembership(
+        {
+          team_id: teamId,
+          user_id: userId,
+          role: team.admins.includes(userId) ? 'admin' : 'user',
+          max_budget_in_team: null,
+        },
+        team.created_at ?? importedAt,
+      );
       members.set(id, member);
     }
     return member;
@@ -230,6 +249,8 @@ function toMembers(
     member.max_budget_in_team = linked?.max_budget ?? null;
     member.tpm_limit = linked?.tpm_limit ?? null;
     member.rpm_limit = linked?.rpm_limit ?? null;
+    member.budget_duration = linked?.budget_duration ?? null;
+    member.budget_reset_at = linked?.budget_reset_at ?? null;
   }
   return [...members.values()];
 }

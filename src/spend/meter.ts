@@ -10,6 +10,7 @@ import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import type { CustomerRecord } from '../store/customer-repository.js';
 import type { KeyRecord } from '../store/key-repository.js';
+import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import { BudgetCalendar } from './budget-calendar.js';
 import { counterKey } from './counter-store.js';
 import { modelBudgetFor } from './model-budgets.js';
@@ -123,6 +124,7 @@ export class Meter {
     const { principal, body } = tab.input;
     const key = principal.key;
     const budget = key && this.modelScopes(principal, body.model).budget;
+    const member = principal.teamMember && memberWindow(principal.teamMember, principal.team);
     ledger.book({
       requestId: tab.input.requestId,
       callType: tab.input.callType,
@@ -149,6 +151,7 @@ export class Meter {
         model: budget.model,
         resetAt: this.windowEnd(budget.scope, endTime),
       },
+      memberResetAt: member ? this.windowAt(member.anchor, member.duration, endTime) : undefined,
     });
     return cost;
   }
@@ -213,15 +216,23 @@ export class Meter {
     }
     if (teamMember) {
       const id = `${teamMember.team_id}:${teamMember.user_id}`;
+      const window = memberWindow(teamMember, team);
+      // A membership's own budget and limits, else the team's defaults for its members.
       list.push({
         kind: 'team_member',
         id,
         key: counterKey('team_member', id),
         label: `${teamMember.user_id} in Team=${teamMember.team_id}`,
-        maxBudget: teamMember.max_budget_in_team,
+        maxBudget: teamMember.max_budget_in_team ?? team?.team_member_budget ?? null,
         spend: teamMember.spend,
-        rpmLimit: teamMember.rpm_limit,
-        tpmLimit: teamMember.tpm_limit,
+        budgetDuration: window?.duration ?? null,
+        // Before its first window is stored, the spend there is counts toward the current one.
+        budgetResetAt: window
+          ? (teamMember.budget_reset_at ??
+            this.windowAt(window.anchor, window.duration, this.now()))
+          : null,
+        rpmLimit: teamMember.rpm_limit ?? team?.team_member_rpm_limit ?? null,
+        tpmLimit: teamMember.tpm_limit ?? team?.team_member_tpm_limit ?? null,
       });
     }
     if (user) {
@@ -343,8 +354,14 @@ export class Meter {
 
   /** ISO end of the window a per-model budget's spend at `at` belongs to; null: never resets. */
   private windowEnd(scope: Scope, at: number): string | null {
-    if (!scope.budgetDuration) return null;
-    const end = this.calendar.window(scope.budgetResetAt, scope.budgetDuration, at).resetAt;
+    return scope.budgetDuration
+      ? this.windowAt(scope.budgetResetAt, scope.budgetDuration, at)
+      : null;
+  }
+
+  /** ISO end of the window holding `at` of a stored window end (or anchor) and duration. */
+  private windowAt(anchor: string | null | undefined, duration: string, at: number): string | null {
+    const end = this.calendar.window(anchor, duration, at).resetAt;
     return end === null ? null : new Date(end).toISOString();
   }
 
@@ -443,6 +460,21 @@ export class Tab {
     this.closed = true;
     this.admitted?.settle(0, 0);
   }
+}
+
+/**
+ * The budget window of a membership, when its budget resets: its own `budget_duration` or the
+ * team's `team_member_budget_duration`, counted from its stored window, or from the membership's
+ * start until the first booking stores one (so every replica finds the same window). The spend
+ * a membership has before its first window is stored counts toward the window it is in.
+ */
+function memberWindow(
+  member: Readonly<TeamMemberRecord>,
+  team: Readonly<TeamRecord> | undefined,
+): { duration: string; anchor: string } | undefined {
+  const duration = member.budget_duration ?? team?.team_member_budget_duration ?? null;
+  if (!duration) return undefined;
+  return { duration, anchor: member.budget_reset_at ?? member.created_at };
 }
 
 /** Per-model scopes kept per principal; past this many models asked for, they are made again. */

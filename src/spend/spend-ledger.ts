@@ -294,6 +294,7 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
   const modelBudget = entry.keyHash && entry.modelBudget;
   return {
     tags,
+    ...(entry.memberResetAt && { memberResetAt: entry.memberResetAt }),
     ...(modelBudget && {
       modelSpend: {
         token: entry.keyHash!,

@@ -149,6 +149,11 @@ export interface SpendEntry {
    * for a budget that never resets).
    */
   modelBudget?: { model: string; resetAt: string | null };
+  /**
+   * End (ISO) of the team member's budget window the call counts in, when the membership's budget
+   * resets (its own `budget_duration` or the team's `team_member_budget_duration`).
+   */
+  memberResetAt?: string | null;
 }
 
 export interface SpendLedger {

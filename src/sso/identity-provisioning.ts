@@ -17,6 +17,7 @@ import type { Store } from '../store/store.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import type { AuthInvalidation } from '../auth/principal-cache.js';
 import type { ProxyRole } from '../auth/principal.js';
+import { NO_MEMBER_DEFAULTS, newMembership } from '../store/team-repository.js';
 
 export interface ProvisioningDeps {
   store: Pick<Store, 'users' | 'teams' | 'auditedBy'>;
@@ -124,16 +125,12 @@ export class IdentityProvisioner {
     for (const teamId of wanted) {
       if (current.has(teamId)) continue;
       try {
-        await store.teams.addMember({
-          team_id: teamId,
-          user_id: userId,
-          role: 'user',
-          max_budget_in_team: null,
-          spend: 0,
-          tpm_limit: null,
-          rpm_limit: null,
-          created_at: at,
-        });
+        await store.teams.addMember(
+          newMembership(
+            { team_id: teamId, user_id: userId, role: 'user', max_budget_in_team: null },
+            at,
+          ),
+        );
       } catch (error: unknown) {
         if (!(error instanceof UniqueViolation)) throw error;
       }
@@ -168,6 +165,7 @@ export class IdentityProvisioner {
       rpm_limit: params.rpm_limit ?? null,
       max_parallel_requests: params.max_parallel_requests ?? null,
       blocked: false,
+      ...NO_MEMBER_DEFAULTS,
       created_at: at,
       updated_at: at,
     };

@@ -82,6 +82,12 @@ export interface TeamTable {
   rpm_limit: number | null;
   max_parallel_requests: number | null;
   blocked: number;
+  /** Defaults for the members: a budget each, its duration, rate limits, their keys' duration. */
+  team_member_budget: number | null;
+  team_member_budget_duration: string | null;
+  team_member_rpm_limit: number | null;
+  team_member_tpm_limit: number | null;
+  team_member_key_duration: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -95,6 +101,10 @@ export interface TeamMemberTable {
   spend: number;
   tpm_limit: number | null;
   rpm_limit: number | null;
+  /** The member's own; when null, the team's `team_member_budget_duration` applies. */
+  budget_duration: string | null;
+  /** ISO-8601 UTC end of the window `spend` belongs to; null: no window yet. */
+  budget_reset_at: string | null;
   created_at: string;
 }
 

@@ -24,6 +24,8 @@ export interface SpendRow {
   tags: readonly string[];
   /** The key's per-model budget the row's spend counts toward (`key_model_spend`), if any. */
   modelSpend?: ModelSpendTarget;
+  /** End (ISO) of the team member's budget window the spend counts in, when it has one. */
+  memberResetAt?: string;
 }
 
 /** A row of `key_model_spend` and the window (ISO end, '' for none) a cost is added in. */
@@ -218,16 +220,24 @@ export class SpendRepository {
     const users = new Map<string, number>();
     const teams = new Map<string, number>();
     const customers = new Map<string, number>();
-    const members = new Map<string, { teamId: string; userId: string; cost: number }>();
-    for (const { log } of booked) {
+    const members = new Map<
+      string,
+      { teamId: string; userId: string; cost: number; resetAt: string | undefined }
+    >();
+    for (const { log, memberResetAt } of booked) {
       const cost = log.spend;
       if (log.api_key !== '') add(keys, log.api_key, cost);
       if (log.user !== '') add(users, log.user, cost);
       if (log.team_id) add(teams, log.team_id, cost);
       if (log.end_user !== '') add(customers, log.end_user, cost);
       if (log.team_id && log.user !== '') {
-        const id = `${log.team_id}\u0000${log.user}`;
-        const member = members.get(id) ?? { teamId: log.team_id, userId: log.user, cost: 0 };
+        const id = `${log.team_id}\u0000${log.user}\u0000${memberResetAt ?? ''}`;
+        const member = members.get(id) ?? {
+          teamId: log.team_id,
+          userId: log.user,
+          cost: 0,
+          resetAt: memberResetAt,
+        };
         member.cost += cost;
         members.set(id, member);
       }
@@ -238,14 +248,11 @@ export class SpendRepository {
     await addToWindowed(trx, 'teams', teams, { now, calendar, notices });
     await addToWindowed(trx, 'customers', customers, { now, calendar });
     await addToModelSpend(trx, booked);
-    for (const m of members.values()) {
-      await trx
-        .updateTable('team_members')
-        .set((eb) => ({ spend: eb('spend', '+', m.cost) }))
-        .where('team_id', '=', m.teamId)
-        .where('user_id', '=', m.userId)
-        .execute();
-    }
+    // Earlier windows first, so a batch that spans a window's end ends in the later one.
+    const byWindow = [...members.values()].sort((a, b) =>
+      (a.resetAt ?? '') < (b.resetAt ?? '') ? -1 : (a.resetAt ?? '') > (b.resetAt ?? '') ? 1 : 0,
+    );
+    for (const m of byWindow) await addToMember(trx, m);
   }
 
   /** A customer is created on its first spend, as LiteLLM upserts its end-user row. */
@@ -464,6 +471,44 @@ async function addToWindowed(
       .where(idColumn, '=', id)
       .execute();
   }
+}
+
+/**
+ * Adds a member's cost: to its spend when its budget has no window; in its window otherwise,
+ * like a key's model budget (`addToModelSpend`): added in the stored window (the first window
+ * stored keeps the spend there was), starting a later one, and left out of a window that has
+ * already been replaced.
+ */
+async function addToMember(
+  trx: Db,
+  m: { teamId: string; userId: string; cost: number; resetAt: string | undefined },
+): Promise<void> {
+  const { resetAt, cost } = m;
+  await trx
+    .updateTable('team_members')
+    .set((eb) => {
+      if (resetAt === undefined) return { spend: eb('spend', '+', cost) };
+      const unset = eb('budget_reset_at', 'is', null);
+      return {
+        spend: eb
+          .case()
+          .when(eb.or([unset, eb('budget_reset_at', '=', resetAt)]))
+          .then(eb('spend', '+', cost))
+          .when('budget_reset_at', '<', resetAt)
+          .then(cost)
+          .else(eb.ref('spend'))
+          .end(),
+        budget_reset_at: eb
+          .case()
+          .when(eb.or([unset, eb('budget_reset_at', '<', resetAt)]))
+          .then(resetAt)
+          .else(eb.ref('budget_reset_at'))
+          .end(),
+      };
+    })
+    .where('team_id', '=', m.teamId)
+    .where('user_id', '=', m.userId)
+    .execute();
 }
 
 /**

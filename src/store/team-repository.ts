@@ -25,6 +25,14 @@ export interface TeamRecord {
   rpm_limit: number | null;
   max_parallel_requests: number | null;
   blocked: boolean;
+  /** Each member's budget in the team, unless the membership sets its own. */
+  team_member_budget: number | null;
+  /** How often that budget (or a member's own) resets, unless the membership sets its own. */
+  team_member_budget_duration: string | null;
+  team_member_rpm_limit: number | null;
+  team_member_tpm_limit: number | null;
+  /** `duration` of a key made for the team without one. */
+  team_member_key_duration: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -39,7 +47,36 @@ export interface TeamMemberRecord {
   spend: number;
   tpm_limit: number | null;
   rpm_limit: number | null;
+  /** The member's own budget duration; null: the team's `team_member_budget_duration`. */
+  budget_duration: string | null;
+  /** ISO-8601 UTC end of the window `spend` belongs to; null: no window yet. */
+  budget_reset_at: string | null;
   created_at: string;
+}
+
+/** A team's member defaults when it has none: its members have only their own limits. */
+export const NO_MEMBER_DEFAULTS = {
+  team_member_budget: null,
+  team_member_budget_duration: null,
+  team_member_rpm_limit: null,
+  team_member_tpm_limit: null,
+  team_member_key_duration: null,
+} as const satisfies Partial<TeamRecord>;
+
+/** A new membership: no spend, no limits or window of its own (the team's defaults apply). */
+export function newMembership(
+  member: Pick<TeamMemberRecord, 'team_id' | 'user_id' | 'role' | 'max_budget_in_team'>,
+  createdAt: string,
+): TeamMemberRecord {
+  return {
+    ...member,
+    spend: 0,
+    tpm_limit: null,
+    rpm_limit: null,
+    budget_duration: null,
+    budget_reset_at: null,
+    created_at: createdAt,
+  };
 }
 
 export type TeamPatch = Partial<Omit<TeamRecord, 'team_id' | 'created_at'>>;
@@ -47,7 +84,13 @@ export type TeamPatch = Partial<Omit<TeamRecord, 'team_id' | 'created_at'>>;
 const teamCodec = rowCodec<TeamTable, TeamRecord>({
   json: { metadata: {}, models: [], model_aliases: {} },
   bool: ['blocked'],
-  int: ['tpm_limit', 'rpm_limit', 'max_parallel_requests'],
+  int: [
+    'tpm_limit',
+    'rpm_limit',
+    'max_parallel_requests',
+    'team_member_rpm_limit',
+    'team_member_tpm_limit',
+  ],
 });
 
 const memberCodec = rowCodec<TeamMemberTable, TeamMemberRecord>({
@@ -268,7 +311,15 @@ export class TeamRepository {
 }
 
 export type TeamMemberPatch = Partial<
-  Pick<TeamMemberRecord, 'role' | 'max_budget_in_team' | 'tpm_limit' | 'rpm_limit'>
+  Pick<
+    TeamMemberRecord,
+    | 'role'
+    | 'max_budget_in_team'
+    | 'tpm_limit'
+    | 'rpm_limit'
+    | 'budget_duration'
+    | 'budget_reset_at'
+  >
 >;
 
 export interface TeamListFilter {

@@ -63,6 +63,11 @@ export function teamRecord(overrides: Partial<TeamRecord> & { team_id: string })
     blocked: false,
     created_at: EPOCH,
     updated_at: EPOCH,
+    team_member_budget: null,
+    team_member_budget_duration: null,
+    team_member_rpm_limit: null,
+    team_member_tpm_limit: null,
+    team_member_key_duration: null,
     ...overrides,
   };
 }
@@ -76,6 +81,8 @@ export function memberRecord(
     spend: 0,
     tpm_limit: null,
     rpm_limit: null,
+    budget_duration: null,
+    budget_reset_at: null,
     created_at: EPOCH,
     ...overrides,
   };
