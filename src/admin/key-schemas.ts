@@ -3,7 +3,7 @@
  * ...). Unknown fields are dropped, as pydantic does; a present `null` means "clear" on update.
  */
 import { z } from 'zod';
-import { modelLimits } from './model-limits.js';
+import { modelLimits } from './metadata-fields.js';
 
 const text = z.string().nullable().optional();
 const stringList = z.array(z.string()).nullable().optional();
@@ -45,6 +45,8 @@ export const KeyFieldsSchema = z.object({
   /** Kept in `metadata`, as LiteLLM keeps them. */
   model_rpm_limit: modelLimits,
   model_tpm_limit: modelLimits,
+  /** Request fields every call with the key must carry; kept in `metadata` too. */
+  enforced_params: stringList,
 });
 export type KeyFields = z.infer<typeof KeyFieldsSchema>;
 

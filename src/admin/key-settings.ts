@@ -10,7 +10,7 @@ import type { KeyPatch, KeyRecord } from '../store/key-repository.js';
 import { DurationError, instantAfter } from '../util/duration.js';
 import type { KeyFields } from './key-schemas.js';
 import { modelMaxBudgetError } from '../spend/model-budgets.js';
-import { metadataWithModelLimits } from './model-limits.js';
+import { metadataWithModelLimits } from './metadata-fields.js';
 
 type KeySettings = Omit<
   KeyRecord,

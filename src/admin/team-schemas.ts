@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { KeyFieldsSchema } from './key-schemas.js';
-import { modelLimits } from './model-limits.js';
+import { modelLimits } from './metadata-fields.js';
 
 const shared = KeyFieldsSchema.shape;
 const text = z.string().nullable().optional();

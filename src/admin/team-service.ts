@@ -42,7 +42,7 @@ import type {
 } from './team-schemas.js';
 import { membershipView, teamView } from './team-view.js';
 import { userView } from './user-view.js';
-import { metadataWithModelLimits } from './model-limits.js';
+import { metadataWithModelLimits } from './metadata-fields.js';
 
 export interface TeamServiceDeps {
   store: Pick<Store, 'teams' | 'users' | 'keys' | 'auditedBy'>;

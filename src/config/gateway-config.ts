@@ -11,6 +11,7 @@ import type { RedisSettings } from './redis-settings.js';
 import type { JwtAuthSettings, LitellmJwtAuth } from './jwt-auth-settings.js';
 import type { DefaultTeamParams, SsoSettings } from './sso-settings.js';
 import type { UiAuthSettings } from './ui-auth-settings.js';
+import type { EnforcedParamsSettings } from '../proxy/enforced-params.js';
 
 export interface AliasTarget {
   model: string;
@@ -41,6 +42,8 @@ export interface GatewayConfig {
   databaseUrl?: string;
   /** Custom header that carries the key (`general_settings.litellm_key_header_name`). */
   keyHeaderName?: string;
+  /** Request fields LLM calls must carry (`general_settings.enforced_params`, ...). */
+  enforcedParams: EnforcedParamsSettings;
   dropParams: boolean;
   maxRequestBytes: number;
   router: RouterConfig;

@@ -183,6 +183,10 @@ export function buildConfig(
     databaseUrl:
       general.database_url ?? (env.DATABASE_URL || env.TOLLGATE_DATABASE_URL || undefined),
     keyHeaderName: general.litellm_key_header_name,
+    enforcedParams: {
+      all: general.enforced_params ?? [],
+      serviceAccounts: general.service_account_settings?.enforced_params ?? [],
+    },
     dropParams: litellm.drop_params ?? false,
     maxRequestBytes: Math.round(
       (general.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB) * 1024 * 1024,

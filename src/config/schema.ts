@@ -82,6 +82,12 @@ export const GeneralSettingsSchema = z.looseObject({
   budget_exceeded_status_code: z.union([z.literal(429), z.literal(400)]).optional(),
   /** Seconds a call may wait for other calls' reservations before its budget refuses it. */
   budget_wait_timeout: z.number().nonnegative().max(3600).optional(),
+  /** Request fields every LLM call must carry (`user`, `metadata.generation_name`). */
+  enforced_params: z.array(z.string().min(1)).optional(),
+  /** Settings for service-account keys (those with `metadata.service_account_id`). */
+  service_account_settings: z
+    .looseObject({ enforced_params: z.array(z.string().min(1)).optional() })
+    .optional(),
   /** JWT auth for API calls; the claims mapping is `litellm_jwtauth` (config/jwt-auth-settings.ts). */
   enable_jwt_auth: z.boolean().optional(),
   litellm_jwtauth: z.record(z.string(), z.unknown()).nullable().optional(),

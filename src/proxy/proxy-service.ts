@@ -25,6 +25,7 @@ import { completionViaChat } from './completion-via-chat.js';
 import type { Router } from './router/router.js';
 import { toGatewayError } from './to-gateway-error.js';
 import type { UpstreamTransport } from './upstream-transport.js';
+import { checkEnforcedParams } from './enforced-params.js';
 
 export type OpName = 'chat' | 'completion' | 'embedding';
 
@@ -93,6 +94,7 @@ export class ProxyService {
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
     refuseClientRouting(body);
+    checkEnforcedParams(body, principal, config.enforcedParams);
     // Key and team aliases rewrite the model first; access is checked on where it leads.
     const target = principal.resolveModelAlias(body.model);
     if (target !== body.model) body = { ...body, model: target };

@@ -65,6 +65,9 @@ export const KEY_RULES: readonly FieldRule[] = [
   { spec: 'tpmLimit', api: 'tpm_limit' },
   { spec: 'maxParallelRequests', api: 'max_parallel_requests' },
   { spec: 'modelMaxBudget', api: 'model_max_budget', toApi: numbersOf },
+  { spec: 'modelRPMLimit', api: 'model_rpm_limit' },
+  { spec: 'modelTPMLimit', api: 'model_tpm_limit' },
+  { spec: 'enforcedParams', api: 'enforced_params' },
   { spec: 'aliases', api: 'aliases' },
   { spec: 'config', api: 'config' },
   { spec: 'permissions', api: 'permissions' },
@@ -87,15 +90,7 @@ export const IGNORED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     'guardrails',
   ],
   Team: ['organizationID', 'guardrails', 'tags', 'teamMemberPermissions'],
-  VirtualKey: [
-    'budgetID',
-    'modelRPMLimit',
-    'modelTPMLimit',
-    'allowedCacheControls',
-    'enforcedParams',
-    'guardrails',
-    'sendInviteEmail',
-  ],
+  VirtualKey: ['budgetID', 'allowedCacheControls', 'guardrails', 'sendInviteEmail'],
 };
 
 type Spec = UserManifest['spec'] | TeamManifest['spec'] | KeyManifest['spec'];
