@@ -53,7 +53,12 @@ export type KeyFields = z.infer<typeof KeyFieldsSchema>;
 export const GenerateKeySchema = KeyFieldsSchema.extend({ key: text });
 export type GenerateKeyInput = z.infer<typeof GenerateKeySchema>;
 
-export const UpdateKeySchema = KeyFieldsSchema.extend({ key: z.string().min(1) });
+export const UpdateKeySchema = KeyFieldsSchema.extend({
+  key: z.string().min(1),
+  /** Added to `max_budget` until `temp_budget_expiry` (an instant, or a duration from now). */
+  temp_budget_increase: money,
+  temp_budget_expiry: text,
+});
 export type UpdateKeyInput = z.infer<typeof UpdateKeySchema>;
 
 export const RegenerateKeySchema = KeyFieldsSchema.extend({

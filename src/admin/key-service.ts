@@ -19,7 +19,7 @@ import { UniqueViolation } from '../store/unique-violation.js';
 import { isTeamAdmin } from './caller-scope.js';
 import { spendTime } from './current-spend.js';
 import { checkKeyGenerationSettings, withinUpperBounds, withKeyDefaults } from './key-policy.js';
-import { defaultKeySettings, settingsPatch, toInstant } from './key-settings.js';
+import { defaultKeySettings, settingsPatch, toInstant, withTempBudget } from './key-settings.js';
 import type {
   DeleteKeysInput,
   GenerateKeyInput,
@@ -289,6 +289,15 @@ export class KeyService {
   ): Promise<KeyPatch> {
     this.refuseAdminOnlyFields(caller, input);
     const patch = settingsPatch(input, this.deps.now(), this.deps.calendar, existing);
+    if ('temp_budget_increase' in input || 'temp_budget_expiry' in input) {
+      const { temp_budget_increase, temp_budget_expiry } = input as UpdateKeyInput;
+      patch.metadata = withTempBudget(
+        patch.metadata ?? existing.metadata,
+        temp_budget_increase,
+        temp_budget_expiry,
+        this.deps.now(),
+      );
+    }
     let userId = existing.user_id ?? undefined;
     if ('user_id' in input) {
       userId = input.user_id ?? undefined;

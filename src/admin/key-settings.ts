@@ -142,3 +142,59 @@ export function settingsPatch(
   }
   return patch as KeyPatch;
 }
+
+/**
+ * The key's metadata with a temporary budget increase (LiteLLM keeps both fields there): both
+ * given, the increase applies until the expiry (ISO instant, or a duration such as `10d` from
+ * `now`); both null, it is removed. Anything else is a 400 naming the field.
+ */
+export function withTempBudget(
+  metadata: Readonly<Record<string, unknown>>,
+  increase: number | null | undefined,
+  expiry: string | null | undefined,
+  now: number,
+): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...metadata };
+  if (increase == null && expiry == null) {
+    delete next.temp_budget_increase;
+    delete next.temp_budget_expiry;
+    return next;
+  }
+  if (increase == null || expiry == null) {
+    throw new GatewayError(
+      'bad_request',
+      'temp_budget_increase and temp_budget_expiry must be set together',
+      { param: increase == null ? 'temp_budget_increase' : 'temp_budget_expiry' },
+    );
+  }
+  if (increase < 0) {
+    throw new GatewayError(
+      'bad_request',
+      `temp_budget_increase cannot be negative. Received: ${increase}`,
+      {
+        param: 'temp_budget_increase',
+      },
+    );
+  }
+  const until = /^\d+(mo|[smhdw])?$|^(daily|weekly|monthly)$/.test(expiry)
+    ? toInstant('temp_budget_expiry', expiry, now)
+    : isoInstant(expiry);
+  if (until === null || Date.parse(until) <= now) {
+    throw new GatewayError(
+      'bad_request',
+      `temp_budget_expiry must be a future date (ISO-8601) or a duration such as "10d". Received: ${expiry}`,
+      { param: 'temp_budget_expiry' },
+    );
+  }
+  next.temp_budget_increase = increase;
+  next.temp_budget_expiry = until;
+  return next;
+}
+
+/** An ISO-8601 date or date-time as a UTC instant; a time without a zone is taken as UTC. */
+function isoInstant(text: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return null;
+  const zoned = !text.includes('T') || /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text}Z`;
+  const at = Date.parse(zoned);
+  return Number.isNaN(at) ? null : new Date(at).toISOString();
+}

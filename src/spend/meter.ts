@@ -77,7 +77,10 @@ export class Meter {
   private readonly now: () => number;
   private readonly calendar: BudgetCalendar;
   /** Each cached principal's own scopes (see `principalScopes`). */
-  private readonly ownScopes = new WeakMap<Principal, readonly Scope[]>();
+  private readonly ownScopes = new WeakMap<
+    Principal,
+    { scopes: readonly Scope[]; until: number }
+  >();
   /** Each cached principal's per-model scopes, by the model asked for (see `modelScopes`). */
   private readonly perModel = new WeakMap<Principal, Map<string, ModelScopes>>();
 
@@ -177,20 +180,25 @@ export class Meter {
 
   /**
    * The scopes of the key, its team, team membership and user: the same for every request of a
-   * principal, so made once per cached principal (a reloaded principal is a new object).
+   * principal, so made once per cached principal (a reloaded principal is a new object), until a
+   * temporary budget increase of the key expires.
    */
   private principalScopes(principal: Principal): readonly Scope[] {
-    let scopes = this.ownScopes.get(principal);
-    if (scopes) return scopes;
+    const now = this.now();
+    const memo = this.ownScopes.get(principal);
+    if (memo && now < memo.until) return memo.scopes;
     const list: Scope[] = [];
     const { key, user, team, teamMember } = principal;
+    let until = Infinity;
     if (key && principal.keyHash) {
+      const temp = tempBudgetIncrease(key.metadata, now);
+      if (temp) until = temp.until;
       list.push({
         kind: 'key',
         id: principal.keyHash,
         key: counterKey('key', principal.keyHash),
         label: keyLabel(key),
-        maxBudget: key.max_budget,
+        maxBudget: key.max_budget === null ? null : key.max_budget + (temp?.amount ?? 0),
         spend: key.spend,
         budgetDuration: key.budget_duration,
         budgetResetAt: key.budget_reset_at,
@@ -251,8 +259,8 @@ export class Meter {
         maxParallelRequests: user.max_parallel_requests,
       });
     }
-    scopes = list.filter(binds);
-    this.ownScopes.set(principal, scopes);
+    const scopes = list.filter(binds);
+    this.ownScopes.set(principal, { scopes, until });
     return scopes;
   }
 
@@ -475,6 +483,23 @@ function memberWindow(
   const duration = member.budget_duration ?? team?.team_member_budget_duration ?? null;
   if (!duration) return undefined;
   return { duration, anchor: member.budget_reset_at ?? member.created_at };
+}
+
+/**
+ * A key's `temp_budget_increase` while its `temp_budget_expiry` (in its metadata, where LiteLLM
+ * keeps both) has not passed: added to its `max_budget` until then.
+ */
+function tempBudgetIncrease(
+  metadata: Readonly<Record<string, unknown>>,
+  now: number,
+): { amount: number; until: number } | undefined {
+  const amount = metadata.temp_budget_increase;
+  const expiry = metadata.temp_budget_expiry;
+  if (typeof amount !== 'number' || !(amount > 0) || typeof expiry !== 'string') return undefined;
+  // A date-time without a zone (as Python writes a naive one) is UTC.
+  const zoned = !expiry.includes('T') || /(Z|[+-]\d{2}:?\d{2})$/.test(expiry);
+  const until = Date.parse(zoned ? expiry : `${expiry}Z`);
+  return until > now ? { amount, until } : undefined;
 }
 
 /** Per-model scopes kept per principal; past this many models asked for, they are made again. */
