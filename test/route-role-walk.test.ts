@@ -27,17 +27,19 @@ const PUBLIC =
 const LLM = /(completions|embeddings|messages)$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
-  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/list|user\/info|user\/list|team\/info|team\/list|v2\/team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|v2\/key\/info|key\/list|key\/aliases|user\/info|user\/list|team\/info|team\/list|v2\/team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+/** Reads that take their input as a body. */
+const POST_READS = /^\/v2\/key\/info$/;
 /** Reads for proxy admins and viewers only. */
 const ADMIN_READS = /^\/(audit\/logs|spend\/tags|invitation\/(info|list))$/;
 /** SSO debug pages (GET): what the identity provider sends, for proxy admins only. */
 const ADMIN_PAGES = /^\/sso\/debug\/(login|callback)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|invitation\/(new|update|delete))$/;
+  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
-  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate)|user\/update|team\/(update|member_add|member_delete|member_update))$/;
+  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(update|member_add|member_delete|member_update))$/;
 
 function mustRefuse(route: string, caller: Caller): boolean {
   if (PUBLIC.test(route)) return false;
@@ -107,7 +109,9 @@ for (const database of await testDatabases()) {
           .replace(':key', 'sk-x')
           .replace(':id', 'm1');
         const method =
-          READS.test(route) || PUBLIC.test(route) || ADMIN_PAGES.test(route)
+          (READS.test(route) && !POST_READS.test(route)) ||
+          PUBLIC.test(route) ||
+          ADMIN_PAGES.test(route)
             ? 'GET'
             : route === '/model/:id/update'
               ? 'PATCH'

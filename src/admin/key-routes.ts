@@ -2,12 +2,16 @@
 import type { FastifyInstance } from 'fastify';
 import { addAdminRoute, noDatabase } from './admin-route.js';
 import {
+  BulkUpdateKeysSchema,
   DeleteKeysSchema,
   GenerateKeySchema,
+  KeyAliasesQuerySchema,
+  KeyInfoManySchema,
   KeyInfoQuerySchema,
   KeyListQuerySchema,
   KeyRefSchema,
   RegenerateKeySchema,
+  ResetSpendSchema,
   UpdateKeySchema,
 } from './key-schemas.js';
 import type { KeyService } from './key-service.js';
@@ -65,6 +69,35 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRouteDeps): voi
     input: RegenerateKeySchema,
     handle: (input, caller, request) =>
       keys('/key/regenerate').regenerate(caller, (request.params as { key: string }).key, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/v2/key/info',
+    input: KeyInfoManySchema,
+    handle: (input, caller) => keys('/v2/key/info').infoMany(caller, input.keys),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/key/aliases',
+    input: KeyAliasesQuerySchema,
+    handle: (input, caller) => keys('/key/aliases').aliases(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/key/:key/reset_spend',
+    input: ResetSpendSchema,
+    handle: (input, caller, request) =>
+      keys('/key/reset_spend').resetSpend(
+        caller,
+        (request.params as { key: string }).key,
+        input.reset_to,
+      ),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/key/bulk_update',
+    input: BulkUpdateKeysSchema,
+    handle: (input, caller) => keys('/key/bulk_update').bulkUpdate(caller, input),
   });
   for (const [url, blocked] of [
     ['/key/block', true],

@@ -95,3 +95,23 @@ export const KeyListQuerySchema = z.object({
   sort_order: z.enum(['asc', 'desc']).default('desc'),
 });
 export type KeyListQuery = z.infer<typeof KeyListQuerySchema>;
+
+/** `POST /v2/key/info`: several keys at once, raw or hashed. */
+export const KeyInfoManySchema = z.object({ keys: z.array(z.string().min(1)).min(1).max(100) });
+
+/** `POST /key/{key}/reset_spend`: the spend the key starts again from. */
+export const ResetSpendSchema = z.object({ reset_to: z.number().nonnegative().finite() });
+
+/** `POST /key/bulk_update`: up to 500 /key/update requests in one call. */
+export const BulkUpdateKeysSchema = z.object({ keys: z.array(UpdateKeySchema).min(1).max(500) });
+export type BulkUpdateKeysInput = z.infer<typeof BulkUpdateKeysSchema>;
+
+/** `GET /key/aliases`: the aliases of the keys the caller sees, a page at a time. */
+export const KeyAliasesQuerySchema = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  size: z.coerce.number().int().min(1).max(100).default(50),
+  /** Part of the alias, any case. */
+  search: z.string().min(1).optional(),
+  team_id: z.string().min(1).optional(),
+});
+export type KeyAliasesQuery = z.infer<typeof KeyAliasesQuerySchema>;

@@ -21,8 +21,10 @@ import { spendTime } from './current-spend.js';
 import { checkKeyGenerationSettings, withinUpperBounds, withKeyDefaults } from './key-policy.js';
 import { defaultKeySettings, settingsPatch, toInstant, withTempBudget } from './key-settings.js';
 import type {
+  BulkUpdateKeysInput,
   DeleteKeysInput,
   GenerateKeyInput,
+  KeyAliasesQuery,
   KeyFields,
   KeyListQuery,
   RegenerateKeyInput,
@@ -264,6 +266,118 @@ export class KeyService {
     this.deps.invalidation.keyChanged(existing.token);
     this.deps.invalidation.keyChanged(rotated.token);
     return generatedKey(rotated, raw, input.duration, spendTime(this.deps));
+  }
+
+  /** `POST /v2/key/info`: the keys of the list the caller may read, in its order. */
+  async infoMany(caller: Principal, keys: readonly string[]): Promise<Record<string, unknown>> {
+    const records = await this.deps.store.keys.findByHashes([...new Set(keys.map(tokenOf))]);
+    const byToken = new Map(records.map((r) => [r.token, r]));
+    const at = spendTime(this.deps);
+    const info: Record<string, unknown>[] = [];
+    for (const key of keys) {
+      const record = byToken.get(tokenOf(key));
+      if (record && (await this.canRead(caller, record))) info.push(keyObject(record, at));
+    }
+    return { key: keys, info };
+  }
+
+  /**
+   * `POST /key/{key}/reset_spend`: the key's spend set back to `resetTo` (not above what it has
+   * spent, nor above its budget); its logs stay. Proxy admins, and admins of the key's team.
+   */
+  async resetSpend(
+    caller: Principal,
+    key: string,
+    resetTo: number,
+  ): Promise<Record<string, unknown>> {
+    const existing = await this.deps.store.keys.findByHash(tokenOf(key));
+    if (!existing) throw new GatewayError('key_not_found', 'Key not found', { param: 'key' });
+    const teamAdmin =
+      existing.team_id !== null &&
+      (await isTeamAdmin(this.deps.store.teams, caller, existing.team_id));
+    if (!isAdmin(caller) && !teamAdmin) {
+      throw new GatewayError(
+        'forbidden',
+        "Only proxy admins and admins of the key's team can reset its spend",
+      );
+    }
+    const at = spendTime(this.deps);
+    const previous = keyInfo(existing, at).spend as number;
+    if (resetTo > previous) {
+      throw new GatewayError(
+        'bad_request',
+        `reset_to (${resetTo}) must be less than or equal to the current spend (${previous})`,
+        { param: 'reset_to' },
+      );
+    }
+    if (existing.max_budget !== null && resetTo > existing.max_budget) {
+      throw new GatewayError(
+        'bad_request',
+        `reset_to (${resetTo}) must be less than or equal to max_budget (${existing.max_budget})`,
+        { param: 'reset_to' },
+      );
+    }
+    const updated = await changesBy(this.deps.store, caller).keys.update(existing.token, {
+      spend: resetTo,
+      updated_by: actor(caller),
+      updated_at: new Date(this.deps.now()).toISOString(),
+    });
+    if (!updated) throw new GatewayError('key_not_found', 'Key not found', { param: 'key' });
+    this.deps.invalidation.keyChanged(existing.token);
+    return { ...keyObject(updated, at), previous_spend: previous };
+  }
+
+  /** `POST /key/bulk_update`: each update on its own; one that fails does not stop the others. */
+  async bulkUpdate(
+    caller: Principal,
+    input: BulkUpdateKeysInput,
+  ): Promise<Record<string, unknown>> {
+    if (!isAdmin(caller)) {
+      throw new GatewayError('forbidden', 'Only proxy admins can perform bulk key updates');
+    }
+    const successful: Record<string, unknown>[] = [];
+    const failed: Record<string, unknown>[] = [];
+    for (const update of input.keys) {
+      try {
+        successful.push(await this.update(caller, update));
+      } catch (error: unknown) {
+        if (!(error instanceof GatewayError)) throw error;
+        failed.push({ key: update.key, failed_reason: error.message });
+      }
+    }
+    return {
+      total_requested: input.keys.length,
+      successful_updates: successful,
+      failed_updates: failed,
+    };
+  }
+
+  /**
+   * `GET /key/aliases`: the aliases of the keys the caller sees (admins and viewers: all; others:
+   * their own and their teams'), a page at a time.
+   */
+  async aliases(caller: Principal, query: KeyAliasesQuery): Promise<Record<string, unknown>> {
+    const filter: { userId?: string; teamId?: string } = {};
+    if (query.team_id !== undefined) {
+      if (!canReadAll(caller) && !(await this.isMember(query.team_id, caller.userId))) {
+        throw new GatewayError('forbidden', "You are not authorized to check this team's keys");
+      }
+      filter.teamId = query.team_id;
+    } else if (!canReadAll(caller)) {
+      filter.userId = caller.userId ?? '';
+    }
+    const page = await this.deps.store.keys.aliases({
+      page: query.page,
+      size: query.size,
+      search: query.search,
+      ...filter,
+    });
+    return {
+      aliases: page.aliases,
+      total_count: page.total,
+      current_page: query.page,
+      total_pages: Math.ceil(page.total / query.size),
+    };
   }
 
   async setBlocked(

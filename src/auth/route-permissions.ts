@@ -72,6 +72,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/key/delete': 'key_write',
   '/key/regenerate': 'key_write',
   '/key/:key/regenerate': 'key_write',
+  '/v2/key/info': 'key_read',
+  '/key/aliases': 'key_read',
+  // Proxy admins and the key's team admins: checked again by the KeyService.
+  '/key/:key/reset_spend': 'key_write',
+  '/key/bulk_update': 'admin',
   '/key/block': 'admin',
   '/key/unblock': 'admin',
 

@@ -3,7 +3,7 @@
  * regenerated keys that stay valid for a grace period (`deprecated_keys`). Keys are found by
  * their SHA-256 hash (`token`); the raw key never reaches the store.
  */
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import { rowCodec } from './row-codec.js';
 import type { DatabaseSchema, KeyTable } from './schema.js';
 import { transact } from './transact.js';
@@ -160,6 +160,39 @@ export class KeyRepository {
         .executeTakeFirst(),
     );
     return row && codec.read(row);
+  }
+
+  /**
+   * A page of the distinct aliases of the keys that match, in order, and how many there are:
+   * `search` is part of the alias in any case; `userId` / `teamId` limit whose keys.
+   */
+  async aliases(query: {
+    page: number;
+    size: number;
+    search?: string;
+    userId?: string;
+    teamId?: string;
+  }): Promise<{ aliases: string[]; total: number }> {
+    let q = this.db.selectFrom('keys').where('key_alias', 'is not', null);
+    if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
+    if (query.teamId !== undefined) q = q.where('team_id', '=', query.teamId);
+    if (query.search !== undefined) {
+      const pattern = `%${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where(sql<boolean>`lower(key_alias) like ${pattern} escape '\\'`);
+    }
+    const [rows, count] = await Promise.all([
+      q
+        .select('key_alias')
+        .distinct()
+        .orderBy('key_alias')
+        .limit(query.size)
+        .offset((query.page - 1) * query.size)
+        .execute(),
+      q
+        .select((eb) => eb.fn.count<number | string>('key_alias').distinct().as('n'))
+        .executeTakeFirst(),
+    ]);
+    return { aliases: rows.map((r) => r.key_alias!), total: Number(count?.n ?? 0) };
   }
 
   /** The key's per-model spend rows (`model_max_budget`), as the last bookings left them. */
