@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAuditRoutes } from './admin/audit-routes.js';
+import { registerBudgetRoutes } from './admin/budget-routes.js';
+import { BudgetService } from './admin/budget-service.js';
 import { registerCustomerRoutes } from './admin/customer-routes.js';
 import { registerInvitationRoutes } from './admin/invitation-routes.js';
 import { InvitationService } from './admin/invitation-service.js';
@@ -271,16 +273,22 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   const teams =
     store && new TeamService({ store, invalidation: authInvalidation, defaults, now, calendar });
+  const customerInvalidation =
+    localCustomers && (cluster ? replicatedCustomers(localCustomers, cluster.bus) : localCustomers);
   const customers =
     store &&
-    localCustomers &&
+    customerInvalidation &&
     new CustomerService({
       store,
-      invalidation: cluster ? replicatedCustomers(localCustomers, cluster.bus) : localCustomers,
+      invalidation: customerInvalidation,
       modelNames: () => router.catalog.publicModelNames(),
       now,
       calendar,
     });
+  const budgets =
+    store &&
+    customerInvalidation &&
+    new BudgetService({ store, invalidation: customerInvalidation, now, calendar });
   const spend = new SpendService({ store, now, calendar, afterReset: () => principals.clear() });
   // Models stored in the database: loaded now, swapped into the router on every change.
   const modelEnv = config.env ?? {};
@@ -425,6 +433,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerUserRoutes(server, { users });
   registerTeamRoutes(server, { teams });
   registerCustomerRoutes(server, { customers });
+  registerBudgetRoutes(server, { budgets });
   registerAuditRoutes(server, { store });
   registerSpendRoutes(server, { spend });
   registerSessionRoutes(server, {

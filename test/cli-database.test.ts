@@ -143,13 +143,14 @@ describe('tollgate migrate', () => {
         'applied 0006-team-list-order',
         'applied 0007-key-model-spend',
         'applied 0008-team-member-windows',
-        '8 migration(s) applied; now at 0008-team-member-windows',
+        'applied 0009-budgets',
+        '9 migration(s) applied; now at 0009-budgets',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 8 migration\(s\), latest 0008-team-member-windows/);
+    assert.match(again.out, /up to date: 9 migration\(s\), latest 0009-budgets/);
   });
 
   it('refuses when the configured database is none', async () => {

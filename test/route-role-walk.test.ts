@@ -27,16 +27,16 @@ const PUBLIC =
 const LLM = /(completions|embeddings|messages)$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
-  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|v2\/key\/info|key\/list|key\/aliases|user\/info|user\/list|team\/info|team\/list|v2\/team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|v2\/key\/info|key\/list|key\/aliases|user\/info|user\/list|team\/info|team\/list|v2\/team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
 /** Reads that take their input as a body. */
 const POST_READS = /^\/v2\/key\/info$/;
 /** Reads for proxy admins and viewers only. */
-const ADMIN_READS = /^\/(audit\/logs|spend\/tags|invitation\/(info|list))$/;
+const ADMIN_READS = /^\/(audit\/logs|spend\/tags|budget\/(list|settings)|invitation\/(info|list))$/;
 /** SSO debug pages (GET): what the identity provider sends, for proxy admins only. */
 const ADMIN_PAGES = /^\/sso\/debug\/(login|callback)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|invitation\/(new|update|delete))$/;
+  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
   /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(update|member_add|member_delete|member_update))$/;

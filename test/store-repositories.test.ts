@@ -20,6 +20,7 @@ const LATEST = [
   '0006-team-list-order',
   '0007-key-model-spend',
   '0008-team-member-windows',
+  '0009-budgets',
 ];
 
 for (const database of await testDatabases()) {

@@ -6,6 +6,7 @@
 import type { Principal } from '../auth/principal.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BudgetCalendar } from '../spend/budget-calendar.js';
+import type { BudgetRecord } from '../store/budget-repository.js';
 import {
   newCustomer,
   type CustomerPatch,
@@ -23,6 +24,7 @@ import type {
   NewCustomerInput,
   UpdateCustomerInput,
 } from './customer-schemas.js';
+import { budgetNotFound } from './budget-service.js';
 import { budgetResetAt } from './key-settings.js';
 import { checkBudget } from './new-user.js';
 
@@ -32,7 +34,7 @@ export interface CustomerInvalidation {
 }
 
 export interface CustomerServiceDeps {
-  store: Pick<Store, 'customers' | 'auditedBy'>;
+  store: Pick<Store, 'customers' | 'budgets' | 'auditedBy'>;
   invalidation: CustomerInvalidation;
   /** The model names the gateway serves, for `default_model`. */
   modelNames: () => readonly string[];
@@ -48,7 +50,7 @@ export class CustomerService {
     const now = this.deps.now();
     const customer: CustomerRecord = {
       ...newCustomer(input.user_id, new Date(now).toISOString()),
-      ...this.settings(input, now),
+      ...(await this.settings(input, now, undefined)),
     };
     const { customers } = changesBy(this.deps.store, caller);
     if (await customers.findById(input.user_id)) throw customerExists(input.user_id);
@@ -59,20 +61,23 @@ export class CustomerService {
       throw error;
     }
     this.deps.invalidation.customerChanged(customer.user_id);
-    return customerView(customer, spendTime(this.deps));
+    return customerView(customer, spendTime(this.deps), await this.budgetOf(customer));
   }
 
   async info(caller: Principal, userId: string): Promise<Record<string, unknown>> {
     checkReader(caller);
-    const customer = await this.deps.store.customers.findById(userId);
+    const customer = await this.deps.store.customers.findWithBudget(userId);
     if (!customer) throw customersNotFound([userId]);
-    return customerView(customer, spendTime(this.deps));
+    return customerView(customer, spendTime(this.deps), customer.budget);
   }
 
   async list(caller: Principal): Promise<Record<string, unknown>[]> {
     checkReader(caller);
     const at = spendTime(this.deps);
-    return (await this.deps.store.customers.list()).map((c) => customerView(c, at));
+    const budgets = new Map((await this.deps.store.budgets.list()).map((b) => [b.budget_id, b]));
+    return (await this.deps.store.customers.list()).map((c) =>
+      customerView(c, at, c.budget_id === null ? null : budgets.get(c.budget_id)),
+    );
   }
 
   async update(caller: Principal, input: UpdateCustomerInput): Promise<Record<string, unknown>> {
@@ -81,12 +86,12 @@ export class CustomerService {
     if (!existing) throw customersNotFound([input.user_id]);
     const now = this.deps.now();
     const updated = await customers.update(input.user_id, {
-      ...this.settings(input, now),
+      ...(await this.settings(input, now, existing)),
       updated_at: new Date(now).toISOString(),
     });
     if (!updated) throw customersNotFound([input.user_id]);
     this.deps.invalidation.customerChanged(input.user_id);
-    return customerView(updated, spendTime(this.deps));
+    return customerView(updated, spendTime(this.deps), await this.budgetOf(updated));
   }
 
   async delete(caller: Principal, input: CustomerIdsInput): Promise<Record<string, unknown>> {
@@ -124,16 +129,26 @@ export class CustomerService {
     if (missing.length > 0) throw customersNotFound(missing);
   }
 
+  private async budgetOf(customer: CustomerRecord): Promise<BudgetRecord | null> {
+    if (customer.budget_id === null) return null;
+    return (await this.deps.store.budgets.findById(customer.budget_id)) ?? null;
+  }
+
   /** The columns the request names, checked; `null` clears a setting. */
-  private settings(input: CustomerFields, now: number): CustomerPatch {
+  private async settings(
+    input: CustomerFields,
+    now: number,
+    existing: CustomerRecord | undefined,
+  ): Promise<CustomerPatch> {
+    let budget: BudgetRecord | undefined;
     if (input.budget_id) {
-      throw new GatewayError(
-        'bad_request',
-        input.max_budget !== undefined && input.max_budget !== null
-          ? "Set either 'max_budget' or 'budget_id', not both."
-          : `budget_id=${input.budget_id}: shared budgets (/budget/*) are not supported by Tollgate; set max_budget, budget_duration, tpm_limit and rpm_limit on the customer`,
-        { param: 'budget_id' },
-      );
+      if (input.max_budget !== undefined && input.max_budget !== null) {
+        throw new GatewayError('bad_request', "Set either 'max_budget' or 'budget_id', not both.", {
+          param: 'budget_id',
+        });
+      }
+      budget = await this.deps.store.budgets.findById(input.budget_id);
+      if (!budget) throw budgetNotFound(input.budget_id);
     }
     checkBudget('max_budget', input.max_budget);
     const model = input.default_model;
@@ -164,31 +179,57 @@ export class CustomerService {
       patch.budget_duration = duration;
       patch.budget_reset_at = budgetResetAt(duration, now, this.deps.calendar);
     }
+    if (input.budget_id !== undefined) {
+      patch.budget_id = input.budget_id || null;
+      // A customer without a duration of its own resets by the budget's, from now on.
+      const ownDuration =
+        input.budget_duration !== undefined ? input.budget_duration : existing?.budget_duration;
+      if (budget && !ownDuration && budget.budget_id !== existing?.budget_id) {
+        patch.budget_reset_at = budgetResetAt(budget.budget_duration, now, this.deps.calendar);
+      }
+    }
     return patch as CustomerPatch;
   }
 }
 
-/** A customer as LiteLLM shows an end user: its budget settings under `litellm_budget_table`. */
-export function customerView(customer: CustomerRecord, at: SpendTime): Record<string, unknown> {
+/**
+ * A customer as LiteLLM shows an end user: its budget settings under `litellm_budget_table`, its
+ * own where it has them, else its shared budget's (`budget_id`), and the spend of its window.
+ */
+export function customerView(
+  customer: CustomerRecord,
+  at: SpendTime,
+  budget?: BudgetRecord | null,
+): Record<string, unknown> {
+  const shared = customer.budget_id === null ? null : (budget ?? null);
   const { max_budget, budget_duration, budget_reset_at, tpm_limit, rpm_limit, ...rest } =
-    withCurrentSpend(customer, at);
+    withCurrentSpend(
+      {
+        ...customer,
+        budget_duration: customer.budget_duration ?? shared?.budget_duration ?? null,
+      },
+      at,
+    );
+  const table = {
+    max_budget: max_budget ?? shared?.max_budget ?? null,
+    soft_budget: shared?.soft_budget ?? null,
+    max_parallel_requests: shared?.max_parallel_requests ?? null,
+    tpm_limit: tpm_limit ?? shared?.tpm_limit ?? null,
+    rpm_limit: rpm_limit ?? shared?.rpm_limit ?? null,
+    model_max_budget: shared ? shared.model_max_budget : null,
+    budget_duration,
+    budget_reset_at,
+  };
   const hasBudget =
-    max_budget !== null || budget_duration !== null || tpm_limit !== null || rpm_limit !== null;
+    shared !== null ||
+    table.max_budget !== null ||
+    budget_duration !== null ||
+    table.tpm_limit !== null ||
+    table.rpm_limit !== null;
   return {
     ...rest,
-    budget_id: null,
-    litellm_budget_table: hasBudget
-      ? {
-          max_budget,
-          soft_budget: null,
-          max_parallel_requests: null,
-          tpm_limit,
-          rpm_limit,
-          model_max_budget: null,
-          budget_duration,
-          budget_reset_at,
-        }
-      : null,
+    budget_id: customer.budget_id,
+    litellm_budget_table: hasBudget ? table : null,
     object_permission: null,
   };
 }

@@ -116,6 +116,14 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/end_user/block': 'admin',
   '/end_user/unblock': 'admin',
 
+  // Shared budgets that customers take with budget_id: proxy admins; admins and viewers read.
+  '/budget/new': 'admin',
+  '/budget/update': 'admin',
+  '/budget/info': 'admin',
+  '/budget/delete': 'admin',
+  '/budget/list': 'admin_read',
+  '/budget/settings': 'admin_read',
+
   // SSO debug: what the provider sends, for a signed-in proxy admin setting up the mapping.
   '/sso/debug/login': 'admin',
   '/sso/debug/callback': 'admin',

@@ -77,6 +77,8 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
         allowed_model_region: row.allowed_model_region,
         default_model: row.default_model,
         metadata: {},
+        // The budget's limits are copied onto the customer: the budget table is not imported.
+        budget_id: null,
         created_at: importedAt,
         updated_at: importedAt,
       };

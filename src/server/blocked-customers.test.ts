@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { newCustomer, type CustomerRecord } from '../store/customer-repository.js';
+import { newCustomer, type LoadedCustomer } from '../store/customer-repository.js';
 import { BlockedCustomers } from './blocked-customers.js';
 
 function fakeStore(rows: Record<string, boolean>) {
@@ -9,10 +9,10 @@ function fakeStore(rows: Record<string, boolean>) {
     get lookups() {
       return lookups;
     },
-    findById: async (id: string): Promise<CustomerRecord | undefined> => {
+    findWithBudget: async (id: string): Promise<LoadedCustomer | undefined> => {
       lookups += 1;
       const blocked = rows[id];
-      return blocked === undefined ? undefined : { ...newCustomer(id, ''), blocked };
+      return blocked === undefined ? undefined : { ...newCustomer(id, ''), blocked, budget: null };
     },
   };
 }

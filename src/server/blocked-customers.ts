@@ -6,7 +6,7 @@
  */
 import type { CustomerInvalidation } from '../admin/customer-service.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { CustomerRecord, CustomerRepository } from '../store/customer-repository.js';
+import type { CustomerRepository, LoadedCustomer } from '../store/customer-repository.js';
 import type { RequestCheck } from './request-checks.js';
 
 export interface BlockedCustomersOptions {
@@ -16,8 +16,9 @@ export interface BlockedCustomersOptions {
 }
 
 interface Entry {
-  /** The stored customer, or null when none exists; its budget and limits are admitted too. */
-  record: CustomerRecord | null;
+  /** The stored customer (with its shared budget), or null when none exists; its budget and
+   * limits are admitted too. */
+  record: LoadedCustomer | null;
   expiresAt: number;
 }
 
@@ -28,7 +29,7 @@ export class BlockedCustomers implements CustomerInvalidation {
   private readonly now: () => number;
 
   constructor(
-    private readonly customers: Pick<CustomerRepository, 'findById'>,
+    private readonly customers: Pick<CustomerRepository, 'findWithBudget'>,
     options: BlockedCustomersOptions = {},
   ) {
     this.ttlMs = options.ttlMs ?? 60_000;
@@ -43,7 +44,7 @@ export class BlockedCustomers implements CustomerInvalidation {
   }
 
   /** The customer as last read (null: no such customer); `undefined` when not cached. */
-  cachedRecord(userId: string): CustomerRecord | null | undefined {
+  cachedRecord(userId: string): LoadedCustomer | null | undefined {
     const entry = this.entries.get(userId);
     if (entry === undefined) return undefined;
     if (entry.expiresAt <= this.now()) {
@@ -56,7 +57,7 @@ export class BlockedCustomers implements CustomerInvalidation {
   async isBlocked(userId: string): Promise<boolean> {
     const cached = this.cached(userId);
     if (cached !== undefined) return cached;
-    const record = (await this.customers.findById(userId)) ?? null;
+    const record = (await this.customers.findWithBudget(userId)) ?? null;
     const blocked = record?.blocked ?? false;
     this.entries.set(userId, { record, expiresAt: this.now() + this.ttlMs });
     if (this.entries.size > this.maxEntries) {

@@ -9,7 +9,7 @@ import type { CustomerInvalidation } from '../admin/customer-service.js';
 import type { AuthInvalidation } from '../auth/principal-cache.js';
 import { beforeClose } from '../cluster/redis-connection.js';
 import type { MoneySettings } from '../config/gateway-config.js';
-import type { CustomerRecord } from '../store/customer-repository.js';
+import type { LoadedCustomer } from '../store/customer-repository.js';
 import { CounterAdmission } from './admission.js';
 import type { BudgetCalendar } from './budget-calendar.js';
 import type { CounterStore } from './counter-store.js';
@@ -28,7 +28,7 @@ export interface MeterParts {
   ledger?: SpendLedger;
   /** Cluster mode: the shared Redis and the prefix of every key the gateway writes there. */
   redis?: { client: Redis; keyPrefix: string };
-  customer?: (userId: string) => CustomerRecord | null | undefined;
+  customer?: (userId: string) => LoadedCustomer | null | undefined;
   logger: Logger;
   now: () => number;
 }

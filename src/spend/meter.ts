@@ -8,7 +8,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
-import type { CustomerRecord } from '../store/customer-repository.js';
+import type { LoadedCustomer } from '../store/customer-repository.js';
 import type { KeyRecord } from '../store/key-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import { BudgetCalendar } from './budget-calendar.js';
@@ -32,7 +32,7 @@ export interface MeterDeps {
   admission?: Admission;
   ledger?: SpendLedger;
   /** The customer record of a request's `user` field, when cached (read synchronously). */
-  customer?: (userId: string) => CustomerRecord | null | undefined;
+  customer?: (userId: string) => LoadedCustomer | null | undefined;
   /** `max_end_user_budget`: the budget of end users that have none of their own. */
   maxEndUserBudget?: number;
   /** An upper bound of the prompt's tokens, cheap enough to run on every request. */
@@ -381,17 +381,20 @@ export class Meter {
     const endUserBudget = this.deps.maxEndUserBudget;
     let scope: Scope | undefined;
     if (customer) {
+      // Its own settings, else those of the shared budget it points to (`budget_id`).
+      const shared = customer.budget;
       scope = {
         kind: 'customer',
         id: customer.user_id,
         key: counterKey('customer', customer.user_id),
         label: customer.user_id,
-        maxBudget: customer.max_budget ?? endUserBudget,
+        maxBudget: customer.max_budget ?? shared?.max_budget ?? endUserBudget,
         spend: customer.spend,
-        budgetDuration: customer.budget_duration,
+        budgetDuration: customer.budget_duration ?? shared?.budget_duration ?? null,
         budgetResetAt: customer.budget_reset_at,
-        rpmLimit: customer.rpm_limit,
-        tpmLimit: customer.tpm_limit,
+        rpmLimit: customer.rpm_limit ?? shared?.rpm_limit ?? null,
+        tpmLimit: customer.tpm_limit ?? shared?.tpm_limit ?? null,
+        maxParallelRequests: shared?.max_parallel_requests ?? null,
       };
     } else if (endUserBudget !== undefined) {
       // An end user the store does not know yet: the default budget, from no spend.

@@ -25,6 +25,7 @@ import {
   type InvitationPatch,
   type InvitationRecord,
 } from './invitation-repository.js';
+import { BudgetRepository, type BudgetPatch, type BudgetRecord } from './budget-repository.js';
 import { KeyRepository, type KeyPatch, type KeyRecord, type Rotation } from './key-repository.js';
 import { ModelRepository, type ModelPatch, type ModelRecord } from './model-repository.js';
 import type { DatabaseSchema } from './schema.js';
@@ -376,6 +377,42 @@ export class AuditedCustomerRepository extends CustomerRepository {
   }
 }
 
+export class AuditedBudgetRepository extends BudgetRepository {
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
+  }
+
+  override create(budget: BudgetRecord): Promise<void> {
+    return audited(this.target, async (trx, log) => {
+      await new BudgetRepository(trx).create(budget);
+      log('created', 'budgets', budget.budget_id, { after: budget });
+    });
+  }
+
+  override update(budgetId: string, patch: BudgetPatch): Promise<BudgetRecord | undefined> {
+    return audited(this.target, async (trx, log) => {
+      const budgets = new BudgetRepository(trx);
+      const before = await budgets.findById(budgetId);
+      const after = await budgets.update(budgetId, patch);
+      if (before && after) log('updated', 'budgets', budgetId, { before, after });
+      return after;
+    });
+  }
+
+  override delete(budgetId: string): Promise<boolean> {
+    return audited(this.target, async (trx, log) => {
+      const budgets = new BudgetRepository(trx);
+      const before = await budgets.findById(budgetId);
+      const deleted = await budgets.delete(budgetId);
+      if (before && deleted) log('deleted', 'budgets', budgetId, { before });
+      return deleted;
+    });
+  }
+}
+
 /** Models stored in the database; their credentials are redacted (they are also encrypted). */
 export class AuditedModelRepository extends ModelRepository {
   private readonly target: AuditTarget;
@@ -475,6 +512,7 @@ export interface AuditedRepositories {
   users: AuditedUserRepository;
   teams: AuditedTeamRepository;
   customers: AuditedCustomerRepository;
+  budgets: AuditedBudgetRepository;
   models: AuditedModelRepository;
   invitations: AuditedInvitationRepository;
 }
@@ -496,6 +534,7 @@ export function auditedRepositories(db: Db, actor: AuditActor): AuditedRepositor
     users: new AuditedUserRepository(db, actor),
     teams: new AuditedTeamRepository(db, actor),
     customers: new AuditedCustomerRepository(db, actor),
+    budgets: new AuditedBudgetRepository(db, actor),
     models: new AuditedModelRepository(db, actor),
     invitations: new AuditedInvitationRepository(db, actor),
   };

@@ -3,6 +3,7 @@
  * their own budget, limits and blocked flag.
  */
 import type { Kysely } from 'kysely';
+import { budgetCodec, type BudgetRecord } from './budget-repository.js';
 import { rowCodec } from './row-codec.js';
 import type { CustomerTable, DatabaseSchema } from './schema.js';
 import { transact } from './transact.js';
@@ -21,8 +22,15 @@ export interface CustomerRecord {
   allowed_model_region: string | null;
   default_model: string | null;
   metadata: Record<string, unknown>;
+  /** A shared budget whose limits apply where the customer sets none itself. */
+  budget_id: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A customer with the shared budget it points to, as the request path reads it. */
+export interface LoadedCustomer extends CustomerRecord {
+  budget: BudgetRecord | null;
 }
 
 export type CustomerPatch = Partial<Omit<CustomerRecord, 'user_id' | 'created_at'>>;
@@ -53,6 +61,21 @@ export class CustomerRepository {
       .where('user_id', '=', userId)
       .executeTakeFirst();
     return row && codec.read(row);
+  }
+
+  /** The customer and its shared budget, if it has one. */
+  async findWithBudget(userId: string): Promise<LoadedCustomer | undefined> {
+    const customer = await this.findById(userId);
+    if (!customer) return undefined;
+    const budget =
+      customer.budget_id === null
+        ? undefined
+        : await this.db
+            .selectFrom('budgets')
+            .selectAll()
+            .where('budget_id', '=', customer.budget_id)
+            .executeTakeFirst();
+    return { ...customer, budget: budget ? budgetCodec.read(budget) : null };
   }
 
   async findByIds(userIds: readonly string[]): Promise<CustomerRecord[]> {
@@ -149,6 +172,7 @@ export function newCustomer(userId: string, at: string): CustomerRecord {
     allowed_model_region: null,
     default_model: null,
     metadata: {},
+    budget_id: null,
     created_at: at,
     updated_at: at,
   };

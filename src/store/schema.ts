@@ -121,8 +121,27 @@ export interface CustomerTable {
   allowed_model_region: string | null;
   default_model: string | null;
   metadata: string;
+  /** A shared budget (`budgets`) whose limits the customer has, where it sets none itself. */
+  budget_id: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A shared budget (LiteLLM's BudgetTable): limits that customers point to with `budget_id`. */
+export interface BudgetTable {
+  budget_id: string;
+  max_budget: number | null;
+  soft_budget: number | null;
+  max_parallel_requests: number | null;
+  tpm_limit: number | null;
+  rpm_limit: number | null;
+  model_max_budget: string;
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
 }
 
 export interface AuditLogTable {
@@ -251,6 +270,7 @@ export interface DatabaseSchema {
   teams: TeamTable;
   team_members: TeamMemberTable;
   customers: CustomerTable;
+  budgets: BudgetTable;
   audit_log: AuditLogTable;
   models: ModelTable;
   spend_logs: SpendLogTable;

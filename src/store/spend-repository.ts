@@ -10,7 +10,7 @@
  * Windows roll here and when they are read (budget-window.ts), never in a reset job.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { Dialect } from './open-database.js';
 import type { DatabaseSchema, SpendLogTable, SpendTotals } from './schema.js';
@@ -405,12 +405,25 @@ async function addToWindowed(
     string,
     { resetAt: string | null; duration: string | null; spend: number; softBudget: number | null }
   >();
+  // A customer without a duration of its own resets by its shared budget's (`budget_id`).
+  const duration =
+    table === 'customers'
+      ? sql`coalesce(customers.budget_duration, budgets.budget_duration)`.as('budget_duration')
+      : `${table}.budget_duration`;
   for (const part of chunks([...costs.keys()])) {
     const rows = (await db
       .selectFrom(table)
-      .select([`${idColumn} as id`, 'budget_reset_at', 'budget_duration', 'spend'])
-      .$if(soft, (q) => q.select('soft_budget'))
-      .where(idColumn, 'in', part)
+      .$if(table === 'customers', (q) =>
+        q.leftJoin('budgets', 'budgets.budget_id', 'customers.budget_id'),
+      )
+      .select([
+        `${table}.${idColumn} as id`,
+        `${table}.budget_reset_at`,
+        duration,
+        `${table}.spend`,
+      ])
+      .$if(soft, (q) => q.select(`${table}.soft_budget`))
+      .where(`${table}.${idColumn}`, 'in', part)
       .execute()) as {
       id: string;
       budget_reset_at: string | null;

@@ -22,6 +22,7 @@ import {
 } from './open-database.js';
 import { SpendReportRepository } from './spend-report-repository.js';
 import { SessionRepository } from './session-repository.js';
+import { BudgetRepository } from './budget-repository.js';
 import { SpendRepository } from './spend-repository.js';
 import { TeamRepository } from './team-repository.js';
 import { UserRepository } from './user-repository.js';
@@ -36,6 +37,8 @@ export interface Store {
   users: UserRepository;
   teams: TeamRepository;
   customers: CustomerRepository;
+  /** Shared budgets (`/budget/*`). */
+  budgets: BudgetRepository;
   /** The audit log of admin changes, written by the repositories of `auditedBy`. */
   audit: AuditRepository;
   /** Models added through /model/new. */
@@ -66,6 +69,7 @@ export function createStore(database: StoreDatabase): Store {
     users: new UserRepository(db),
     teams: new TeamRepository(db),
     customers: new CustomerRepository(db),
+    budgets: new BudgetRepository(db),
     audit: new AuditRepository(db),
     models: new ModelRepository(db),
     auditedBy: (actor) => auditedRepositories(db, actor),

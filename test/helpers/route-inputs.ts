@@ -2,6 +2,14 @@
  * The input schema of every route of the permission table that has one: the body of a POST,
  * PATCH or the query of a GET, as the route parses it. The fuzzers build their inputs from these.
  */
+import {
+  BudgetInfoSchema,
+  BudgetListQuerySchema,
+  BudgetSettingsQuerySchema,
+  DeleteBudgetSchema,
+  NewBudgetSchema,
+  UpdateBudgetSchema,
+} from '../../src/admin/budget-schemas.js';
 import type { z } from 'zod';
 import { AuditLogQuerySchema } from '../../src/admin/audit-routes.js';
 import {
@@ -123,6 +131,13 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   ...customerRoutes('/customer'),
   ...customerRoutes('/end_user'),
 
+  '/budget/new': NewBudgetSchema,
+  '/budget/update': UpdateBudgetSchema,
+  '/budget/info': BudgetInfoSchema,
+  '/budget/list': BudgetListQuerySchema,
+  '/budget/settings': BudgetSettingsQuerySchema,
+  '/budget/delete': DeleteBudgetSchema,
+
   '/audit/logs': AuditLogQuerySchema,
 
   '/spend/logs': SpendLogsQuerySchema,
@@ -204,6 +219,11 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/team/unblock': { team_id: ids.teamB },
     ...customer('/customer'),
     ...customer('/end_user'),
+    '/budget/new': { budget_id: 'fuzz-budget', max_budget: 5 },
+    '/budget/update': { budget_id: 'fuzz-budget', max_budget: 6 },
+    '/budget/info': { budgets: ['fuzz-budget'] },
+    '/budget/settings': { budget_id: 'fuzz-budget' },
+    '/budget/delete': { id: 'fuzz-budget' },
     '/spend/logs': { user_id: ids.victimUser },
     '/global/spend/report': { start_date: '2025-01-01', end_date: '2030-01-01' },
     '/model/new': {

@@ -1,0 +1,199 @@
+/**
+ * The /budget/* operations (LiteLLM's budget_management_endpoints): shared budgets, named limits
+ * that customers take with `budget_id`. A change reaches the request path of every customer on
+ * the budget at once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../auth/principal.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetCalendar } from '../spend/budget-calendar.js';
+import { modelMaxBudgetError } from '../spend/model-budgets.js';
+import { changesBy } from '../store/audited-repositories.js';
+import type { BudgetPatch, BudgetRecord } from '../store/budget-repository.js';
+import type { Store } from '../store/store.js';
+import { UniqueViolation } from '../store/unique-violation.js';
+import { readsEverything } from './caller-scope.js';
+import type { CustomerInvalidation } from './customer-service.js';
+import type { BudgetFields, NewBudgetInput, UpdateBudgetInput } from './budget-schemas.js';
+import { budgetResetAt } from './key-settings.js';
+
+export interface BudgetServiceDeps {
+  store: Pick<Store, 'budgets' | 'auditedBy'>;
+  /** Customers on a budget are reloaded when it changes. */
+  invalidation: CustomerInvalidation;
+  now: () => number;
+  calendar: BudgetCalendar;
+}
+
+/** What `/budget/settings` describes, in LiteLLM's words. */
+const SETTINGS: readonly { name: keyof BudgetRecord; type: string; description: string }[] = [
+  { name: 'max_budget', type: 'float', description: 'Max budget for the budget id' },
+  { name: 'soft_budget', type: 'float', description: 'Soft budget for the budget id' },
+  {
+    name: 'max_parallel_requests',
+    type: 'int',
+    description: 'Max parallel requests for the budget id',
+  },
+  { name: 'tpm_limit', type: 'int', description: 'Tokens per minute limit for the budget id' },
+  { name: 'rpm_limit', type: 'int', description: 'Requests per minute limit for the budget id' },
+  {
+    name: 'budget_duration',
+    type: 'str',
+    description: 'How often the budget resets ("30s", "1h", "1d", "1mo")',
+  },
+];
+
+export class BudgetService {
+  constructor(private readonly deps: BudgetServiceDeps) {}
+
+  async create(caller: Principal, input: NewBudgetInput): Promise<BudgetRecord> {
+    const now = this.deps.now();
+    const at = new Date(now).toISOString();
+    const budgetId = input.budget_id ?? randomUUID();
+    const actor = caller.userId ?? 'default_user_id';
+    const budget: BudgetRecord = {
+      budget_id: budgetId,
+      max_budget: null,
+      soft_budget: null,
+      max_parallel_requests: null,
+      tpm_limit: null,
+      rpm_limit: null,
+      model_max_budget: {},
+      budget_duration: null,
+      budget_reset_at: null,
+      created_at: at,
+      created_by: actor,
+      updated_at: at,
+      updated_by: actor,
+      ...this.settings(input, now),
+    };
+    try {
+      await changesBy(this.deps.store, caller).budgets.create(budget);
+    } catch (error: unknown) {
+      if (!(error instanceof UniqueViolation)) throw error;
+      throw new GatewayError('bad_request', `Budget with id '${budgetId}' already exists.`, {
+        param: 'budget_id',
+      });
+    }
+    return budget;
+  }
+
+  async update(caller: Principal, input: UpdateBudgetInput): Promise<BudgetRecord> {
+    if (!input.budget_id) {
+      throw new GatewayError('bad_request', 'budget_id is required', { param: 'budget_id' });
+    }
+    const budgetId = input.budget_id;
+    const existing = await this.deps.store.budgets.findById(budgetId);
+    if (!existing) throw budgetNotFound(budgetId);
+    const now = this.deps.now();
+    const patch: BudgetPatch = {
+      ...this.settings(input, now),
+      updated_at: new Date(now).toISOString(),
+      updated_by: caller.userId ?? 'default_user_id',
+    };
+    const updated = await changesBy(this.deps.store, caller).budgets.update(budgetId, patch);
+    if (!updated) throw budgetNotFound(budgetId);
+    // Customers on it that had no window yet start one now that the budget resets.
+    if (updated.budget_duration && !existing.budget_duration && updated.budget_reset_at) {
+      await this.deps.store.budgets.startCustomerWindows(budgetId, updated.budget_reset_at);
+    }
+    await this.customersChanged(budgetId);
+    return updated;
+  }
+
+  async info(budgetIds: readonly string[]): Promise<BudgetRecord[]> {
+    if (budgetIds.length === 0) {
+      throw new GatewayError('bad_request', "Specify list of budget id's to query. Passed in=[]", {
+        param: 'budgets',
+      });
+    }
+    return this.deps.store.budgets.findByIds(budgetIds);
+  }
+
+  async list(caller: Principal): Promise<BudgetRecord[]> {
+    checkReader(caller);
+    return this.deps.store.budgets.list();
+  }
+
+  /** Each setting of the budget with its type, value and meaning (for the UI's form). */
+  async settingsOf(caller: Principal, budgetId: string): Promise<Record<string, unknown>[]> {
+    checkReader(caller);
+    const budget = await this.deps.store.budgets.findById(budgetId);
+    if (!budget) throw budgetNotFound(budgetId);
+    return SETTINGS.map((s) => ({
+      field_name: s.name,
+      field_type: s.type,
+      field_value: budget[s.name],
+      field_description: s.description,
+    }));
+  }
+
+  /** Refused while customers point to it: they would silently lose their limits. */
+  async delete(caller: Principal, budgetId: string): Promise<BudgetRecord> {
+    const existing = await this.deps.store.budgets.findById(budgetId);
+    if (!existing) throw budgetNotFound(budgetId);
+    const customers = await this.deps.store.budgets.customersOf(budgetId);
+    if (customers.length > 0) {
+      throw new GatewayError(
+        'bad_request',
+        `Budget '${budgetId}' is used by ${customers.length} customer(s); move them to another budget (or none) with /customer/update first`,
+        { param: 'id' },
+      );
+    }
+    await changesBy(this.deps.store, caller).budgets.delete(budgetId);
+    return existing;
+  }
+
+  private async customersChanged(budgetId: string): Promise<void> {
+    for (const id of await this.deps.store.budgets.customersOf(budgetId)) {
+      this.deps.invalidation.customerChanged(id);
+    }
+  }
+
+  /** The columns the request names, checked; `null` clears one. */
+  private settings(input: BudgetFields, now: number): BudgetPatch {
+    for (const field of ['max_budget', 'soft_budget'] as const) {
+      const value = input[field];
+      if (value != null && (value < 0 || !Number.isFinite(value))) {
+        throw new GatewayError(
+          'bad_request',
+          `${field} must be a non-negative finite number. Received: ${value}`,
+          { param: field },
+        );
+      }
+    }
+    const problem = input.model_max_budget && modelMaxBudgetError(input.model_max_budget);
+    if (problem) throw new GatewayError('bad_request', problem, { param: 'model_max_budget' });
+    const patch: Record<string, unknown> = {};
+    for (const field of [
+      'max_budget',
+      'soft_budget',
+      'max_parallel_requests',
+      'tpm_limit',
+      'rpm_limit',
+    ] as const) {
+      if (input[field] !== undefined) patch[field] = input[field];
+    }
+    if (input.model_max_budget !== undefined) patch.model_max_budget = input.model_max_budget ?? {};
+    if (input.budget_duration !== undefined) {
+      patch.budget_duration = input.budget_duration;
+      patch.budget_reset_at = budgetResetAt(input.budget_duration, now, this.deps.calendar);
+    }
+    return patch as BudgetPatch;
+  }
+}
+
+export function budgetNotFound(budgetId: string): GatewayError {
+  return new GatewayError('not_found', `Budget not found: budget_id=${budgetId}`, {
+    param: 'budget_id',
+  });
+}
+
+function checkReader(caller: Principal): void {
+  if (!readsEverything(caller)) {
+    throw new GatewayError(
+      'bad_request',
+      `Admin-only endpoint. Not allowed to access this., your role=${caller.role}`,
+    );
+  }
+}
