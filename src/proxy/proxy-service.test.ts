@@ -4,6 +4,7 @@ import { testDeployment } from '../../test/helpers/test-deployment.js';
 import { createMasterPrincipal } from '../auth/principal.js';
 import type { Meter, OpenTab } from '../spend/meter.js';
 import { Cancellation } from './cancellation.js';
+import { NO_ENFORCED_PARAMS } from './enforced-params.js';
 import { ProxyService, type ProxyDeps } from './proxy-service.js';
 import { ModelCatalog } from './router/model-catalog.js';
 import type { Router } from './router/router.js';
@@ -26,7 +27,8 @@ function waitingMeter(opened: OpenTab[]): Meter {
 
 function serviceWith(meter: Meter): ProxyService {
   const catalog = new ModelCatalog([testDeployment('openai', 'gpt-4o', { modelName: 'gpt' })]);
-  return new ProxyService({ router: { catalog } as unknown as Router, meter } as ProxyDeps);
+  const config = { enforcedParams: NO_ENFORCED_PARAMS } as ProxyDeps['config'];
+  return new ProxyService({ config, router: { catalog } as unknown as Router, meter } as ProxyDeps);
 }
 
 describe('ProxyService admission', () => {
