@@ -288,7 +288,13 @@ export async function createApp(options: AppOptions): Promise<App> {
   const budgets =
     store &&
     customerInvalidation &&
-    new BudgetService({ store, invalidation: customerInvalidation, now, calendar });
+    new BudgetService({
+      store,
+      invalidation: customerInvalidation,
+      keys: authInvalidation,
+      now,
+      calendar,
+    });
   const spend = new SpendService({ store, now, calendar, afterReset: () => principals.clear() });
   // Models stored in the database: loaded now, swapped into the router on every change.
   const modelEnv = config.env ?? {};

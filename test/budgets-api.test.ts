@@ -126,6 +126,50 @@ for (const database of await testDatabases()) {
       assert.equal(acme?.litellm_budget_table.max_budget, 1);
     });
 
+    it("holds a key on a budget to the budget's limits where it sets none", async () => {
+      await post('/budget/new', {
+        budget_id: 'key-tier',
+        max_budget: ONE_CALL,
+        budget_duration: '1d',
+        rpm_limit: 100,
+      });
+      const created = await post('/key/generate', { budget_id: 'key-tier' });
+      const key = created.key as string;
+      const info = await api.get(`/key/info?key=${key}`);
+      assert.equal(info.body.info.budget_id, 'key-tier');
+      assert.equal(info.body.info.litellm_budget_table.max_budget, ONE_CALL);
+      const resetAt = Date.parse(info.body.info.budget_reset_at as string);
+      assert.ok(resetAt > Date.now() && resetAt <= Date.now() + 86_400_000 + 1000);
+
+      const sdk = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      const call = () =>
+        sdk.chat.completions.create({
+          model: 'llama3',
+          messages: MESSAGES,
+          max_tokens: MAX_TOKENS,
+        });
+      const first = await call().withResponse();
+      assert.equal(first.response.headers.get('x-ratelimit-limit-requests'), '100');
+      const error = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof OpenAI.APIError);
+      assert.match(error.message, /Budget has been exceeded! Key=/);
+
+      await post('/budget/update', { budget_id: 'key-tier', max_budget: 1 });
+      assert.equal((await call()).object, 'chat.completion', 'the raised budget applies at once');
+      // Its own setting wins over the budget's.
+      await post('/key/update', { key, max_budget: 0 });
+      await assert.rejects(call(), /Budget has been exceeded/);
+
+      const unknown = await api.post('/key/generate', { budget_id: 'nope' });
+      assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+      const inUse = await api.post('/budget/delete', { id: 'key-tier' });
+      assert.equal(inUse.status, 400);
+      assert.match(JSON.stringify(inUse.body), /1 key\(s\)/);
+    });
+
     it('answers with the errors LiteLLM gives, and changes nothing', async () => {
       await post('/budget/new', { budget_id: 'spare', max_budget: 5 });
       const cases: [string, Record<string, unknown>, RegExp][] = [

@@ -144,13 +144,14 @@ describe('tollgate migrate', () => {
         'applied 0007-key-model-spend',
         'applied 0008-team-member-windows',
         'applied 0009-budgets',
-        '9 migration(s) applied; now at 0009-budgets',
+        'applied 0010-key-budgets',
+        '10 migration(s) applied; now at 0010-key-budgets',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 9 migration\(s\), latest 0009-budgets/);
+    assert.match(again.out, /up to date: 10 migration\(s\), latest 0010-key-budgets/);
   });
 
   it('refuses when the configured database is none', async () => {

@@ -31,6 +31,7 @@ function row(i: number): KeyTable {
     tags: '[]',
     allowed_routes: '[]',
     model_max_budget: '{}',
+    budget_id: null,
     spend: 0,
     max_budget: null,
     soft_budget: null,

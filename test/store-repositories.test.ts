@@ -21,6 +21,7 @@ const LATEST = [
   '0007-key-model-spend',
   '0008-team-member-windows',
   '0009-budgets',
+  '0010-key-budgets',
 ];
 
 for (const database of await testDatabases()) {

@@ -1,9 +1,10 @@
 /**
  * The /budget/* operations (LiteLLM's budget_management_endpoints): shared budgets, named limits
- * that customers take with `budget_id`. A change reaches the request path of every customer on
- * the budget at once.
+ * that keys and customers take with `budget_id`. A change reaches the request path of every key
+ * and customer on the budget at once.
  */
 import { randomUUID } from 'node:crypto';
+import type { AuthInvalidation } from '../auth/principal-cache.js';
 import type { Principal } from '../auth/principal.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BudgetCalendar } from '../spend/budget-calendar.js';
@@ -21,6 +22,8 @@ export interface BudgetServiceDeps {
   store: Pick<Store, 'budgets' | 'auditedBy'>;
   /** Customers on a budget are reloaded when it changes. */
   invalidation: CustomerInvalidation;
+  /** Keys on a budget are reloaded when it changes. */
+  keys: Pick<AuthInvalidation, 'keyChanged'>;
   now: () => number;
   calendar: BudgetCalendar;
 }
@@ -93,11 +96,11 @@ export class BudgetService {
     };
     const updated = await changesBy(this.deps.store, caller).budgets.update(budgetId, patch);
     if (!updated) throw budgetNotFound(budgetId);
-    // Customers on it that had no window yet start one now that the budget resets.
+    // Keys and customers on it that had no window yet start one now that the budget resets.
     if (updated.budget_duration && !existing.budget_duration && updated.budget_reset_at) {
-      await this.deps.store.budgets.startCustomerWindows(budgetId, updated.budget_reset_at);
+      await this.deps.store.budgets.startWindows(budgetId, updated.budget_reset_at);
     }
-    await this.customersChanged(budgetId);
+    await this.holdersChanged(budgetId);
     return updated;
   }
 
@@ -133,10 +136,11 @@ export class BudgetService {
     const existing = await this.deps.store.budgets.findById(budgetId);
     if (!existing) throw budgetNotFound(budgetId);
     const customers = await this.deps.store.budgets.customersOf(budgetId);
-    if (customers.length > 0) {
+    const keys = await this.deps.store.budgets.keysOf(budgetId);
+    if (customers.length > 0 || keys.length > 0) {
       throw new GatewayError(
         'bad_request',
-        `Budget '${budgetId}' is used by ${customers.length} customer(s); move them to another budget (or none) with /customer/update first`,
+        `Budget '${budgetId}' is used by ${customers.length} customer(s) and ${keys.length} key(s); move them to another budget (or none) with /customer/update and /key/update first`,
         { param: 'id' },
       );
     }
@@ -144,9 +148,12 @@ export class BudgetService {
     return existing;
   }
 
-  private async customersChanged(budgetId: string): Promise<void> {
+  private async holdersChanged(budgetId: string): Promise<void> {
     for (const id of await this.deps.store.budgets.customersOf(budgetId)) {
       this.deps.invalidation.customerChanged(id);
+    }
+    for (const token of await this.deps.store.budgets.keysOf(budgetId)) {
+      this.deps.keys.keyChanged(token);
     }
   }
 

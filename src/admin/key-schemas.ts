@@ -42,6 +42,8 @@ export const KeyFieldsSchema = z.object({
   key_type: z.enum(KEY_TYPES).nullable().optional(),
   allowed_routes: stringList,
   model_max_budget: object,
+  /** A shared budget (`/budget/new`) whose limits the key takes where it sets none. */
+  budget_id: text,
   /** Kept in `metadata`, as LiteLLM keeps them. */
   model_rpm_limit: modelLimits,
   model_tpm_limit: modelLimits,

@@ -19,7 +19,14 @@ import { UniqueViolation } from '../store/unique-violation.js';
 import { isTeamAdmin } from './caller-scope.js';
 import { spendTime } from './current-spend.js';
 import { checkKeyGenerationSettings, withinUpperBounds, withKeyDefaults } from './key-policy.js';
-import { defaultKeySettings, settingsPatch, toInstant, withTempBudget } from './key-settings.js';
+import { budgetNotFound } from './budget-service.js';
+import {
+  budgetResetAt,
+  defaultKeySettings,
+  settingsPatch,
+  toInstant,
+  withTempBudget,
+} from './key-settings.js';
 import type {
   BulkUpdateKeysInput,
   DeleteKeysInput,
@@ -33,7 +40,7 @@ import type {
 import { generatedKey, keyInfo, keyObject, modelMaxBudgetUsage } from './key-view.js';
 
 export interface KeyServiceDeps {
-  store: Pick<Store, 'keys' | 'teams' | 'users' | 'auditedBy'>;
+  store: Pick<Store, 'keys' | 'teams' | 'users' | 'budgets' | 'auditedBy'>;
   invalidation: AuthInvalidation;
   now: () => number;
   /** When budget windows end (the gateway's one calendar). */
@@ -105,6 +112,7 @@ export class KeyService {
       input = { ...input, duration: team.team_member_key_duration };
     }
     const settings = settingsPatch(input, now, this.deps.calendar);
+    Object.assign(settings, await this.sharedBudgetPatch(input, now, undefined));
     if (input.key_alias) await this.checkAliasFree(input.key_alias);
     const at = new Date(now).toISOString();
     const record: KeyRecord = {
@@ -140,6 +148,10 @@ export class KeyService {
     }
     const at = spendTime(this.deps);
     const info = keyInfo(record, at);
+    if (record.budget_id !== null) {
+      info.litellm_budget_table =
+        (await this.deps.store.budgets.findById(record.budget_id)) ?? null;
+    }
     if (Object.keys(record.model_max_budget).length > 0) {
       const rows = await this.deps.store.keys.findModelSpend(record.token);
       info.model_max_budget_usage = modelMaxBudgetUsage(record, rows, at);
@@ -403,6 +415,7 @@ export class KeyService {
   ): Promise<KeyPatch> {
     this.refuseAdminOnlyFields(caller, input);
     const patch = settingsPatch(input, this.deps.now(), this.deps.calendar, existing);
+    Object.assign(patch, await this.sharedBudgetPatch(input, this.deps.now(), existing));
     if ('temp_budget_increase' in input || 'temp_budget_expiry' in input) {
       const { temp_budget_increase, temp_budget_expiry } = input as UpdateKeyInput;
       patch.metadata = withTempBudget(
@@ -437,6 +450,24 @@ export class KeyService {
       await this.checkAliasFree(input.key_alias);
     }
     return patch;
+  }
+
+  /**
+   * A `budget_id` must name a shared budget; a key that takes one without a duration of its own
+   * starts a window of the budget's duration now.
+   */
+  private async sharedBudgetPatch(
+    input: KeyFields,
+    now: number,
+    existing: KeyRecord | undefined,
+  ): Promise<KeyPatch> {
+    if (!input.budget_id || input.budget_id === existing?.budget_id) return {};
+    const budget = await this.deps.store.budgets.findById(input.budget_id);
+    if (!budget) throw budgetNotFound(input.budget_id);
+    const ownDuration =
+      input.budget_duration !== undefined ? input.budget_duration : existing?.budget_duration;
+    if (ownDuration || !budget.budget_duration) return {};
+    return { budget_reset_at: budgetResetAt(budget.budget_duration, now, this.deps.calendar) };
   }
 
   /** Whose key a new key is: admins may name anyone, others only themselves. */

@@ -4,6 +4,7 @@
  * membership. Every kind answers the same questions, so the request path never asks which it is.
  */
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetRecord } from '../store/budget-repository.js';
 import type { KeyModelSpend, KeyRecord } from '../store/key-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
@@ -28,6 +29,8 @@ export interface Principal {
   endUserId?: string;
   /** The virtual key's stored settings. */
   key?: Readonly<KeyRecord>;
+  /** The shared budget the key takes its unset limits from (`budget_id`), when it has one. */
+  keyBudget?: Readonly<BudgetRecord>;
   /** The key's stored spend per model of its `model_max_budget`, when it has one, by model. */
   keyModelSpend?: ReadonlyMap<string, Readonly<KeyModelSpend>>;
   user?: Readonly<UserRecord>;

@@ -4,6 +4,7 @@
  * alias table), so the request path does set lookups and nothing else.
  */
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetRecord } from '../store/budget-repository.js';
 import type { KeyModelSpend, KeyRecord } from '../store/key-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
@@ -18,6 +19,8 @@ export interface KeyOwners {
   teamMember?: TeamMemberRecord;
   /** The key's per-model spend rows, read when it has a `model_max_budget`. */
   modelSpend?: readonly KeyModelSpend[];
+  /** The shared budget of the key's `budget_id`. */
+  budget?: BudgetRecord;
 }
 
 /** Routes a `key_type` limits a new key to when it lists none itself (LiteLLM's behaviour). */
@@ -30,7 +33,7 @@ export const KEY_TYPE_ROUTES: Readonly<Record<string, readonly string[]>> = {
 const NO_DEFAULT_MODELS = 'no-default-models';
 
 export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDirectory): Principal {
-  const { key, user, team, teamMember, modelSpend } = owners;
+  const { key, user, team, teamMember, modelSpend, budget } = owners;
   const keyRule = key.models.includes('all-team-models')
     ? team
       ? ALLOW_ALL
@@ -80,6 +83,7 @@ export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDir
     teamId: key.team_id ?? undefined,
     key: Object.freeze(key),
     keyModelSpend: modelSpend && new Map(modelSpend.map((row) => [row.model, Object.freeze(row)])),
+    keyBudget: budget && Object.freeze(budget),
     user: user && Object.freeze(user),
     team: team && Object.freeze(team),
     teamMember: teamMember && Object.freeze(teamMember),

@@ -1,7 +1,7 @@
 /**
  * Looks a presented key hash up in the store: the key itself, or an old secret still in its
  * grace period after a regeneration, then its user, team and team membership, and its spend per
- * model when it has a `model_max_budget`.
+ * model when it has a `model_max_budget`, and its shared budget when it names one.
  */
 import type { Store } from '../store/store.js';
 import type { ModelDirectory } from './model-access.js';
@@ -18,7 +18,7 @@ export interface ResolvedKey {
 export type KeyResolver = (hash: string) => Promise<ResolvedKey | null>;
 
 export function createKeyResolver(
-  store: Pick<Store, 'keys' | 'users' | 'teams'>,
+  store: Pick<Store, 'keys' | 'users' | 'teams' | 'budgets'>,
   directory: ModelDirectory,
   now: () => number = Date.now,
 ): KeyResolver {
@@ -33,14 +33,18 @@ export function createKeyResolver(
       validUntil = Date.parse(old.revokeAt);
     }
     const { user_id: userId, team_id: teamId } = key;
-    const [user, team, teamMember, modelSpend] = await Promise.all([
+    const [user, team, teamMember, modelSpend, budget] = await Promise.all([
       userId ? store.users.findById(userId) : undefined,
       teamId ? store.teams.findById(teamId) : undefined,
       userId && teamId ? store.teams.findMember(teamId, userId) : undefined,
       hasEntries(key.model_max_budget) ? store.keys.findModelSpend(key.token) : undefined,
+      key.budget_id ? store.budgets.findById(key.budget_id) : undefined,
     ]);
     return {
-      principal: createVirtualKeyPrincipal({ key, user, team, teamMember, modelSpend }, directory),
+      principal: createVirtualKeyPrincipal(
+        { key, user, team, teamMember, modelSpend, budget },
+        directory,
+      ),
       validUntil,
     };
   };

@@ -164,6 +164,8 @@ function toKey(row: KeyRow, linked: BudgetRow | undefined, importedAt: string): 
     tags,
     allowed_routes: row.allowed_routes,
     model_max_budget: objectOf(row.model_max_budget),
+    // The budget's limits are copied onto the key: the budget table is not imported.
+    budget_id: null,
     spend: row.spend,
     ...withBudget(limitsOf(row), linked),
     // LiteLLM keeps a key's soft budget only in its budget row.

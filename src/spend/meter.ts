@@ -193,18 +193,21 @@ export class Meter {
     if (key && principal.keyHash) {
       const temp = tempBudgetIncrease(key.metadata, now);
       if (temp) until = temp.until;
+      // The key's own settings, else those of the shared budget it names (`budget_id`).
+      const shared = principal.keyBudget;
+      const maxBudget = key.max_budget ?? shared?.max_budget ?? null;
       list.push({
         kind: 'key',
         id: principal.keyHash,
         key: counterKey('key', principal.keyHash),
         label: keyLabel(key),
-        maxBudget: key.max_budget === null ? null : key.max_budget + (temp?.amount ?? 0),
+        maxBudget: maxBudget === null ? null : maxBudget + (temp?.amount ?? 0),
         spend: key.spend,
-        budgetDuration: key.budget_duration,
+        budgetDuration: key.budget_duration ?? shared?.budget_duration ?? null,
         budgetResetAt: key.budget_reset_at,
-        rpmLimit: key.rpm_limit,
-        tpmLimit: key.tpm_limit,
-        maxParallelRequests: key.max_parallel_requests,
+        rpmLimit: key.rpm_limit ?? shared?.rpm_limit ?? null,
+        tpmLimit: key.tpm_limit ?? shared?.tpm_limit ?? null,
+        maxParallelRequests: key.max_parallel_requests ?? shared?.max_parallel_requests ?? null,
       });
     }
     if (team) {

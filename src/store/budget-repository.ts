@@ -106,17 +106,29 @@ export class BudgetRepository {
     return rows.map((r) => r.user_id);
   }
 
-  /**
-   * Starts a window for the budget's customers that have none and no duration of their own:
-   * after the budget got a `budget_duration`, their spend resets by it from `resetAt` on.
-   */
-  async startCustomerWindows(budgetId: string, resetAt: string): Promise<void> {
-    await this.db
-      .updateTable('customers')
-      .set({ budget_reset_at: resetAt })
+  /** The hashes of the keys that point to the budget. */
+  async keysOf(budgetId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('keys')
+      .select('token')
       .where('budget_id', '=', budgetId)
-      .where('budget_reset_at', 'is', null)
-      .where('budget_duration', 'is', null)
       .execute();
+    return rows.map((r) => r.token);
+  }
+
+  /**
+   * Starts a window for the budget's keys and customers that have none and no duration of their
+   * own: after the budget got a `budget_duration`, their spend resets by it from `resetAt` on.
+   */
+  async startWindows(budgetId: string, resetAt: string): Promise<void> {
+    for (const table of ['customers', 'keys'] as const) {
+      await this.db
+        .updateTable(table)
+        .set({ budget_reset_at: resetAt })
+        .where('budget_id', '=', budgetId)
+        .where('budget_reset_at', 'is', null)
+        .where('budget_duration', 'is', null)
+        .execute();
+    }
   }
 }

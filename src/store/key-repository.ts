@@ -24,6 +24,8 @@ export interface KeyRecord {
   tags: string[];
   allowed_routes: string[];
   model_max_budget: Record<string, unknown>;
+  /** A shared budget whose limits apply where the key sets none itself. */
+  budget_id: string | null;
   spend: number;
   max_budget: number | null;
   soft_budget: number | null;

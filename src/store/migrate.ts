@@ -12,6 +12,7 @@ import * as teamListOrder from './migrations/0006-team-list-order.js';
 import * as keyModelSpend from './migrations/0007-key-model-spend.js';
 import * as teamMemberWindows from './migrations/0008-team-member-windows.js';
 import * as budgets from './migrations/0009-budgets.js';
+import * as keyBudgets from './migrations/0010-key-budgets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-key-model-spend': keyModelSpend,
   '0008-team-member-windows': teamMemberWindows,
   '0009-budgets': budgets,
+  '0010-key-budgets': keyBudgets,
 };
 
 /**

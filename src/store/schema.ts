@@ -20,6 +20,8 @@ export interface KeyTable {
   tags: string;
   allowed_routes: string;
   model_max_budget: string;
+  /** A shared budget (`budgets`) whose limits the key has, where it sets none itself. */
+  budget_id: string | null;
   spend: number;
   max_budget: number | null;
   soft_budget: number | null;

@@ -405,17 +405,17 @@ async function addToWindowed(
     string,
     { resetAt: string | null; duration: string | null; spend: number; softBudget: number | null }
   >();
-  // A customer without a duration of its own resets by its shared budget's (`budget_id`).
-  const duration =
-    table === 'customers'
-      ? sql`coalesce(customers.budget_duration, budgets.budget_duration)`.as('budget_duration')
-      : `${table}.budget_duration`;
+  // A key or customer without a duration of its own resets by its shared budget's (`budget_id`).
+  const shared = table === 'customers' || table === 'keys';
+  const duration = shared
+    ? sql`coalesce(${sql.ref(`${table}.budget_duration`)}, budgets.budget_duration)`.as(
+        'budget_duration',
+      )
+    : `${table}.budget_duration`;
   for (const part of chunks([...costs.keys()])) {
     const rows = (await db
       .selectFrom(table)
-      .$if(table === 'customers', (q) =>
-        q.leftJoin('budgets', 'budgets.budget_id', 'customers.budget_id'),
-      )
+      .$if(shared, (q) => q.leftJoin('budgets', 'budgets.budget_id', `${table}.budget_id`))
       .select([
         `${table}.${idColumn} as id`,
         `${table}.budget_reset_at`,
