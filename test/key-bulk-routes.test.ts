@@ -131,6 +131,35 @@ for (const database of await testDatabases()) {
       assert.equal((logs.body as unknown[]).length, 3);
     });
 
+    it('/key/list: sort_by, include_team_keys and include_created_by_keys', async () => {
+      const byAlias = await api.get(
+        '/key/list?sort_by=key_alias&sort_order=asc&size=100&return_full_object=true',
+      );
+      assert.equal(byAlias.status, 200);
+      const aliases = (byAlias.body.keys as { key_alias: string | null }[])
+        .map((k) => k.key_alias)
+        .filter((a): a is string => a !== null);
+      assert.ok(aliases.length >= 3);
+      assert.deepEqual(aliases, [...aliases].sort(), 'in alias order');
+      const bad = await api.get('/key/list?sort_by=token');
+      assert.equal(bad.status, 422);
+
+      // Lead administers the team: with include_team_keys it sees Ann's key of that team.
+      const teamKey = (await post('/key/generate', { user_id: 'ann', team_id: teamId })) as {
+        token: string;
+      };
+      const own = await api.get('/key/list?size=100', leadKey);
+      assert.ok(!(own.body.keys as string[]).includes(teamKey.token));
+      const withTeam = await api.get('/key/list?size=100&include_team_keys=true', leadKey);
+      assert.ok((withTeam.body.keys as string[]).includes(teamKey.token));
+      // Ann is a member, not an admin: include_team_keys adds nothing of others'.
+      const annView = await api.get('/key/list?size=100&include_team_keys=true', annKey);
+      for (const token of annView.body.keys as string[]) {
+        const info = await api.get(`/key/info?key=${token}`);
+        assert.equal(info.body.info.user_id, 'ann');
+      }
+    });
+
     it('/key/bulk_update: each update on its own, for proxy admins only', async () => {
       const a = (await post('/key/generate', {})).key as string;
       const b = (await post('/key/generate', {})).key as string;

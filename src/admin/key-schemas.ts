@@ -3,6 +3,7 @@
  * ...). Unknown fields are dropped, as pydantic does; a present `null` means "clear" on update.
  */
 import { z } from 'zod';
+import { KEY_SORT_COLUMNS } from '../store/key-repository.js';
 import { modelLimits } from './metadata-fields.js';
 
 const text = z.string().nullable().optional();
@@ -94,6 +95,11 @@ export const KeyListQuerySchema = z.object({
   key_alias: z.string().optional(),
   key_hash: z.string().optional(),
   return_full_object: flag,
+  /** Non-admins: also the keys of the teams they administer. */
+  include_team_keys: flag,
+  /** Non-admins: also the keys they made for others. */
+  include_created_by_keys: flag,
+  sort_by: z.enum(KEY_SORT_COLUMNS).optional(),
   sort_order: z.enum(['asc', 'desc']).default('desc'),
 });
 export type KeyListQuery = z.infer<typeof KeyListQuerySchema>;

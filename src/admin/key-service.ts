@@ -160,7 +160,14 @@ export class KeyService {
   }
 
   async list(caller: Principal, query: KeyListQuery): Promise<Record<string, unknown>> {
-    const filters = {
+    const filters: {
+      userId?: string;
+      orTeamIds?: string[];
+      orCreatedBy?: string;
+      teamId?: string;
+      keyAlias?: string;
+      token?: string;
+    } = {
       userId: query.user_id,
       teamId: query.team_id,
       keyAlias: query.key_alias,
@@ -173,15 +180,20 @@ export class KeyService {
       if (query.team_id !== undefined && !(await this.isMember(query.team_id, caller.userId))) {
         throw new GatewayError('forbidden', "You are not authorized to check this team's keys");
       }
-      // Non-admins see their own keys; a key that belongs to no user sees only itself.
-      if (caller.userId !== undefined) filters.userId = caller.userId;
-      else filters.token = caller.keyHash ?? '';
+      // Non-admins see their own keys (and, when asked, their teams' and those they made); a
+      // key that belongs to no user sees only itself.
+      if (caller.userId !== undefined) {
+        filters.userId = caller.userId;
+        if (query.include_team_keys) filters.orTeamIds = await this.teamsAdministeredBy(caller);
+        if (query.include_created_by_keys) filters.orCreatedBy = caller.userId;
+      } else filters.token = caller.keyHash ?? '';
     }
     const at = spendTime(this.deps);
     const page = await this.deps.store.keys.list({
       page: query.page,
       size: query.size,
       order: query.sort_order,
+      sortBy: query.sort_by,
       ...filters,
     });
     return {
@@ -468,6 +480,13 @@ export class KeyService {
       input.budget_duration !== undefined ? input.budget_duration : existing?.budget_duration;
     if (ownDuration || !budget.budget_duration) return {};
     return { budget_reset_at: budgetResetAt(budget.budget_duration, now, this.deps.calendar) };
+  }
+
+  /** The teams in which the caller's user is an admin. */
+  private async teamsAdministeredBy(caller: Principal): Promise<string[]> {
+    if (caller.userId === undefined) return [];
+    const memberships = await this.deps.store.teams.membershipsOf({ userIds: [caller.userId] });
+    return memberships.filter((m) => m.role === 'admin').map((m) => m.team_id);
   }
 
   /** Whose key a new key is: admins may name anyone, others only themselves. */

@@ -56,15 +56,34 @@ export interface KeyModelSpend {
 /** What an update may change: everything but the identity and creation columns. */
 export type KeyPatch = Partial<Omit<KeyRecord, 'token' | 'created_at' | 'created_by'>>;
 
+/** The columns `/key/list` may sort by (`sort_by`); ties are broken by the key's hash. */
+export const KEY_SORT_COLUMNS = [
+  'created_at',
+  'updated_at',
+  'key_alias',
+  'key_name',
+  'user_id',
+  'team_id',
+  'spend',
+  'max_budget',
+  'expires',
+] as const;
+export type KeySortColumn = (typeof KEY_SORT_COLUMNS)[number];
+
 export interface KeyListQuery {
   /** 1-based. */
   page: number;
   size: number;
   userId?: string;
+  /** With `userId`: also the keys of these teams (a team admin's `include_team_keys`). */
+  orTeamIds?: readonly string[];
+  /** With `userId`: also the keys this user made (`include_created_by_keys`). */
+  orCreatedBy?: string;
   teamId?: string;
   keyAlias?: string;
   token?: string;
   order?: 'asc' | 'desc';
+  sortBy?: KeySortColumn;
 }
 
 export interface KeyPage {
@@ -227,7 +246,7 @@ export class KeyRepository {
     const [rows, count] = await Promise.all([
       filtered
         .selectAll()
-        .orderBy('created_at', order)
+        .orderBy(query.sortBy ?? 'created_at', order)
         .orderBy('token', order)
         .limit(query.size)
         .offset((query.page - 1) * query.size)
@@ -239,7 +258,16 @@ export class KeyRepository {
 
   private filtered(query: KeyListQuery): SelectQueryBuilder<DatabaseSchema, 'keys', object> {
     let q = this.db.selectFrom('keys');
-    if (query.userId !== undefined) q = q.where('user_id', '=', query.userId);
+    const { userId, orTeamIds, orCreatedBy } = query;
+    if (userId !== undefined) {
+      q = q.where((eb) =>
+        eb.or([
+          eb('user_id', '=', userId),
+          ...(orTeamIds && orTeamIds.length > 0 ? [eb('team_id', 'in', [...orTeamIds])] : []),
+          ...(orCreatedBy !== undefined ? [eb('created_by', '=', orCreatedBy)] : []),
+        ]),
+      );
+    }
     if (query.teamId !== undefined) q = q.where('team_id', '=', query.teamId);
     if (query.keyAlias !== undefined) q = q.where('key_alias', '=', query.keyAlias);
     if (query.token !== undefined) q = q.where('token', '=', query.token);
