@@ -160,6 +160,17 @@ for (const database of await testDatabases()) {
       }
     });
 
+    it('/key/health: healthy for any key that authenticates, GET or POST', async () => {
+      for (const key of [MASTER_KEY, annKey]) {
+        const got = await api.get('/key/health', key);
+        assert.deepEqual(got.body, { key: 'healthy', logging_callbacks: null });
+        const posted = await api.post('/key/health', {}, key);
+        assert.equal(posted.status, 200);
+      }
+      const anonymous = await fetch(`${gateway.url}/key/health`);
+      assert.equal(anonymous.status, 401);
+    });
+
     it('/key/bulk_update: each update on its own, for proxy admins only', async () => {
       const a = (await post('/key/generate', {})).key as string;
       const b = (await post('/key/generate', {})).key as string;

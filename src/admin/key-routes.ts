@@ -6,6 +6,7 @@ import {
   DeleteKeysSchema,
   GenerateKeySchema,
   KeyAliasesQuerySchema,
+  KeyHealthSchema,
   KeyInfoManySchema,
   KeyInfoQuerySchema,
   KeyListQuerySchema,
@@ -99,6 +100,16 @@ export function registerKeyRoutes(app: FastifyInstance, deps: KeyRouteDeps): voi
     input: BulkUpdateKeysSchema,
     handle: (input, caller) => keys('/key/bulk_update').bulkUpdate(caller, input),
   });
+  // Whether the calling key's logging is healthy (LiteLLM checks its callbacks): Tollgate keys
+  // carry no logging callbacks, so a key that authenticates is healthy.
+  for (const method of ['GET', 'POST'] as const) {
+    addAdminRoute(app, {
+      method,
+      url: '/key/health',
+      input: KeyHealthSchema,
+      handle: async () => ({ key: 'healthy', logging_callbacks: null }),
+    });
+  }
   for (const [url, blocked] of [
     ['/key/block', true],
     ['/key/unblock', false],

@@ -123,3 +123,6 @@ export const KeyAliasesQuerySchema = z.object({
   team_id: z.string().min(1).optional(),
 });
 export type KeyAliasesQuery = z.infer<typeof KeyAliasesQuerySchema>;
+
+/** `/key/health` takes nothing; anything sent is ignored. */
+export const KeyHealthSchema = z.object({}).nullish();

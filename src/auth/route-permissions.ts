@@ -73,6 +73,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/key/regenerate': 'key_write',
   '/key/:key/regenerate': 'key_write',
   '/v2/key/info': 'key_read',
+  '/key/health': 'info',
   '/key/aliases': 'key_read',
   // Proxy admins and the key's team admins: checked again by the KeyService.
   '/key/:key/reset_spend': 'key_write',
