@@ -138,6 +138,7 @@ for (const database of await testDatabases()) {
       const info = await api.get(`/key/info?key=${key}`);
       assert.equal(info.body.info.budget_id, 'key-tier');
       assert.equal(info.body.info.litellm_budget_table.max_budget, ONE_CALL);
+      assert.equal(info.body.info.budget_duration, '1d', "the budget's, as the key resets by it");
       const resetAt = Date.parse(info.body.info.budget_reset_at as string);
       assert.ok(resetAt > Date.now() && resetAt <= Date.now() + 86_400_000 + 1000);
 

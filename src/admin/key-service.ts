@@ -147,11 +147,18 @@ export class KeyService {
       );
     }
     const at = spendTime(this.deps);
-    const info = keyInfo(record, at);
-    if (record.budget_id !== null) {
-      info.litellm_budget_table =
-        (await this.deps.store.budgets.findById(record.budget_id)) ?? null;
-    }
+    const budget =
+      record.budget_id === null
+        ? undefined
+        : await this.deps.store.budgets.findById(record.budget_id);
+    // A key without a duration of its own resets by its shared budget's: its spend shows so.
+    const info = keyInfo(
+      record.budget_duration === null && budget?.budget_duration
+        ? { ...record, budget_duration: budget.budget_duration }
+        : record,
+      at,
+    );
+    if (record.budget_id !== null) info.litellm_budget_table = budget ?? null;
     if (Object.keys(record.model_max_budget).length > 0) {
       const rows = await this.deps.store.keys.findModelSpend(record.token);
       info.model_max_budget_usage = modelMaxBudgetUsage(record, rows, at);
