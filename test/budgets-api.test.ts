@@ -30,6 +30,14 @@ const CONFIG = {
   ],
   general_settings: { master_key: MASTER_KEY },
 };
+CONFIG.model_list.push({
+  model_name: 'slow',
+  litellm_params: {
+    ...CONFIG.model_list[0]!.litellm_params,
+    model: 'mock/slow',
+    mock_latency_ms: 300,
+  } as never,
+});
 
 /** Pays one call at its worst case and not a second (see model-max-budget.test.ts). */
 const ONE_CALL =
@@ -169,6 +177,33 @@ for (const database of await testDatabases()) {
       const inUse = await api.post('/budget/delete', { id: 'key-tier' });
       assert.equal(inUse.status, 400);
       assert.match(JSON.stringify(inUse.body), /1 key\(s\)/);
+    });
+
+    it("takes a customer's own max_parallel_requests and soft_budget", async () => {
+      const created = await post('/customer/new', {
+        user_id: 'parallel-co',
+        max_parallel_requests: 1,
+        soft_budget: 2,
+      });
+      assert.equal(
+        (created.litellm_budget_table as Record<string, unknown>).max_parallel_requests,
+        1,
+      );
+      assert.equal((created.litellm_budget_table as Record<string, unknown>).soft_budget, 2);
+      const sdk = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      const call = () =>
+        sdk.chat.completions.create({ model: 'slow', messages: MESSAGES, user: 'parallel-co' });
+      const first = call();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const error = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof OpenAI.APIError, String(error));
+      assert.equal(error.status, 429);
+      assert.match(error.message, /end_user: parallel-co\. Limit type: max_parallel_requests/);
+      assert.equal((await first).object, 'chat.completion');
+      assert.equal((await call()).object, 'chat.completion', 'the slot is free again');
     });
 
     it('answers with the errors LiteLLM gives, and changes nothing', async () => {

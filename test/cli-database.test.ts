@@ -145,13 +145,14 @@ describe('tollgate migrate', () => {
         'applied 0008-team-member-windows',
         'applied 0009-budgets',
         'applied 0010-key-budgets',
-        '10 migration(s) applied; now at 0010-key-budgets',
+        'applied 0011-customer-limits',
+        '11 migration(s) applied; now at 0011-customer-limits',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 10 migration\(s\), latest 0010-key-budgets/);
+    assert.match(again.out, /up to date: 11 migration\(s\), latest 0011-customer-limits/);
   });
 
   it('refuses when the configured database is none', async () => {

@@ -22,6 +22,7 @@ const LATEST = [
   '0008-team-member-windows',
   '0009-budgets',
   '0010-key-budgets',
+  '0011-customer-limits',
 ];
 
 for (const database of await testDatabases()) {

@@ -14,6 +14,8 @@ const CustomerFieldsSchema = z.object({
   budget_duration: shared.budget_duration,
   tpm_limit: shared.tpm_limit,
   rpm_limit: shared.rpm_limit,
+  max_parallel_requests: shared.max_parallel_requests,
+  soft_budget: shared.soft_budget,
   allowed_model_region: z.enum(['eu', 'us']).nullable().optional(),
   default_model: z.string().min(1).nullable().optional(),
   metadata: shared.metadata,

@@ -151,6 +151,7 @@ export class CustomerService {
       if (!budget) throw budgetNotFound(input.budget_id);
     }
     checkBudget('max_budget', input.max_budget);
+    checkBudget('soft_budget', input.soft_budget);
     const model = input.default_model;
     if (model && !this.deps.modelNames().includes(model)) {
       throw new GatewayError(
@@ -169,6 +170,8 @@ export class CustomerService {
       'max_budget',
       'tpm_limit',
       'rpm_limit',
+      'max_parallel_requests',
+      'soft_budget',
       'allowed_model_region',
       'default_model',
     ] as const) {
@@ -202,18 +205,26 @@ export function customerView(
   budget?: BudgetRecord | null,
 ): Record<string, unknown> {
   const shared = customer.budget_id === null ? null : (budget ?? null);
-  const { max_budget, budget_duration, budget_reset_at, tpm_limit, rpm_limit, ...rest } =
-    withCurrentSpend(
-      {
-        ...customer,
-        budget_duration: customer.budget_duration ?? shared?.budget_duration ?? null,
-      },
-      at,
-    );
+  const {
+    max_budget,
+    budget_duration,
+    budget_reset_at,
+    tpm_limit,
+    rpm_limit,
+    max_parallel_requests,
+    soft_budget,
+    ...rest
+  } = withCurrentSpend(
+    {
+      ...customer,
+      budget_duration: customer.budget_duration ?? shared?.budget_duration ?? null,
+    },
+    at,
+  );
   const table = {
     max_budget: max_budget ?? shared?.max_budget ?? null,
-    soft_budget: shared?.soft_budget ?? null,
-    max_parallel_requests: shared?.max_parallel_requests ?? null,
+    soft_budget: soft_budget ?? shared?.soft_budget ?? null,
+    max_parallel_requests: max_parallel_requests ?? shared?.max_parallel_requests ?? null,
     tpm_limit: tpm_limit ?? shared?.tpm_limit ?? null,
     rpm_limit: rpm_limit ?? shared?.rpm_limit ?? null,
     model_max_budget: shared ? shared.model_max_budget : null,
@@ -225,7 +236,9 @@ export function customerView(
     table.max_budget !== null ||
     budget_duration !== null ||
     table.tpm_limit !== null ||
-    table.rpm_limit !== null;
+    table.rpm_limit !== null ||
+    table.max_parallel_requests !== null ||
+    table.soft_budget !== null;
   return {
     ...rest,
     budget_id: customer.budget_id,

@@ -79,6 +79,8 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
         metadata: {},
         // The budget's limits are copied onto the customer: the budget table is not imported.
         budget_id: null,
+        max_parallel_requests: limits.max_parallel_requests,
+        soft_budget: budget(row.budget_id)?.soft_budget ?? null,
         created_at: importedAt,
         updated_at: importedAt,
       };

@@ -397,7 +397,8 @@ export class Meter {
         budgetResetAt: customer.budget_reset_at,
         rpmLimit: customer.rpm_limit ?? shared?.rpm_limit ?? null,
         tpmLimit: customer.tpm_limit ?? shared?.tpm_limit ?? null,
-        maxParallelRequests: shared?.max_parallel_requests ?? null,
+        maxParallelRequests:
+          customer.max_parallel_requests ?? shared?.max_parallel_requests ?? null,
       };
     } else if (endUserBudget !== undefined) {
       // An end user the store does not know yet: the default budget, from no spend.

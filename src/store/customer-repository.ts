@@ -24,6 +24,9 @@ export interface CustomerRecord {
   metadata: Record<string, unknown>;
   /** A shared budget whose limits apply where the customer sets none itself. */
   budget_id: string | null;
+  max_parallel_requests: number | null;
+  /** Stored and shown; soft budgets of customers send no notice. */
+  soft_budget: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -38,7 +41,7 @@ export type CustomerPatch = Partial<Omit<CustomerRecord, 'user_id' | 'created_at
 const codec = rowCodec<CustomerTable, CustomerRecord>({
   json: { metadata: {} },
   bool: ['blocked'],
-  int: ['tpm_limit', 'rpm_limit'],
+  int: ['tpm_limit', 'rpm_limit', 'max_parallel_requests'],
 });
 
 export class CustomerRepository {
@@ -173,6 +176,8 @@ export function newCustomer(userId: string, at: string): CustomerRecord {
     default_model: null,
     metadata: {},
     budget_id: null,
+    max_parallel_requests: null,
+    soft_budget: null,
     created_at: at,
     updated_at: at,
   };

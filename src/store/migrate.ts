@@ -13,6 +13,7 @@ import * as keyModelSpend from './migrations/0007-key-model-spend.js';
 import * as teamMemberWindows from './migrations/0008-team-member-windows.js';
 import * as budgets from './migrations/0009-budgets.js';
 import * as keyBudgets from './migrations/0010-key-budgets.js';
+import * as customerLimits from './migrations/0011-customer-limits.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-team-member-windows': teamMemberWindows,
   '0009-budgets': budgets,
   '0010-key-budgets': keyBudgets,
+  '0011-customer-limits': customerLimits,
 };
 
 /**

@@ -125,6 +125,8 @@ export interface CustomerTable {
   metadata: string;
   /** A shared budget (`budgets`) whose limits the customer has, where it sets none itself. */
   budget_id: string | null;
+  max_parallel_requests: number | null;
+  soft_budget: number | null;
   created_at: string;
   updated_at: string;
 }
