@@ -78,6 +78,7 @@ import { registerUiRoutes } from './server/ui-routes.js';
 import { BudgetCalendar } from './spend/budget-calendar.js';
 import { createMeter, forgettingAuth, forgettingCustomers } from './spend/create-meter.js';
 import { createPricing } from './spend/pricing.js';
+import { registerSpendCalculateRoute } from './server/spend-calculate-route.js';
 import { StoreSpendLedger } from './spend/spend-ledger.js';
 import type { SpendLedger } from './spend/types.js';
 import { CredentialCipher } from './store/credential-cipher.js';
@@ -430,6 +431,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
+  registerSpendCalculateRoute(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });
   registerKeyRoutes(server, { keys });
   registerKeyBoundsRoutes(server, {

@@ -46,6 +46,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/onboarding/claim_token': 'public',
 
   '/health': 'info',
+  // What a call would cost at the gateway's prices (no call made).
+  '/spend/calculate': 'info',
   '/v1/models': 'info',
   '/models': 'info',
   '/model/info': 'info',

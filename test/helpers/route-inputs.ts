@@ -2,6 +2,7 @@
  * The input schema of every route of the permission table that has one: the body of a POST,
  * PATCH or the query of a GET, as the route parses it. The fuzzers build their inputs from these.
  */
+import { SpendCalculateSchema } from '../../src/server/spend-calculate-route.js';
 import {
   BudgetInfoSchema,
   BudgetListQuerySchema,
@@ -109,6 +110,7 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/key/unblock': KeyRefSchema,
   '/v2/key/info': KeyInfoManySchema,
   '/key/health': KeyHealthSchema,
+  '/spend/calculate': SpendCalculateSchema,
   '/key/aliases': KeyAliasesQuerySchema,
   '/key/:key/reset_spend': ResetSpendSchema,
   '/key/bulk_update': BulkUpdateKeysSchema,
@@ -206,6 +208,7 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/key/block': { key: ids.victimKey },
     '/key/unblock': { key: ids.victimKey },
     '/v2/key/info': { keys: [ids.victimKey] },
+    '/spend/calculate': { model: 'gpt-4o-mini', messages: CHAT.messages },
     '/key/:key/reset_spend': { reset_to: 0 },
     '/key/bulk_update': { keys: [{ key: ids.victimKey, max_budget: 3 }] },
     '/user/info': { user_id: ids.victimUser },
