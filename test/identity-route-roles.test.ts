@@ -131,6 +131,24 @@ const CASES: RouteCase[] = [
     expect: { master: 'ok', PA: 'ok', PAV: 'ok', IU: 403, IUV: 403, TA: 'ok', TM: 'ok' },
   },
   {
+    // Everyone reads daily activity: their own, or (admins and viewers) anyone's.
+    route: '/user/daily/activity',
+    call: async () => ({
+      method: 'get',
+      path: '/user/daily/activity?start_date=2025-01-01&end_date=2025-01-02',
+    }),
+    expect: { master: 'ok', PA: 'ok', PAV: 'ok', IU: 'ok', IUV: 'ok', TA: 'ok', TM: 'ok' },
+  },
+  {
+    // A team's activity: its members, and the admins and viewers.
+    route: '/team/daily/activity',
+    call: async () => ({
+      method: 'get',
+      path: `/team/daily/activity?team_ids=${TEAM}&start_date=2025-01-01&end_date=2025-01-02`,
+    }),
+    expect: { master: 'ok', PA: 'ok', PAV: 'ok', IU: 403, IUV: 403, TA: 'ok', TM: 'ok' },
+  },
+  {
     route: '/user/list',
     call: async () => ({ method: 'get', path: '/user/list' }),
     expect: { ...ADMIN_AND_VIEWER, IU: 403, IUV: 403, TA: 403, TM: 403 },

@@ -15,7 +15,9 @@ import {
   SpendLogsUiQuerySchema,
   SpendReportQuerySchema,
   SpendUsersQuerySchema,
+  TeamDailyActivityQuerySchema,
   TopQuerySchema,
+  UserDailyActivityQuerySchema,
 } from './spend-schemas.js';
 
 export interface SpendRouteDeps {
@@ -23,6 +25,18 @@ export interface SpendRouteDeps {
 }
 
 export function registerSpendRoutes(app: FastifyInstance, { spend }: SpendRouteDeps): void {
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/user/daily/activity',
+    input: UserDailyActivityQuerySchema,
+    handle: (query, caller) => spend.userDailyActivity(caller, query),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/team/daily/activity',
+    input: TeamDailyActivityQuerySchema,
+    handle: (query, caller) => spend.teamDailyActivity(caller, query),
+  });
   addAdminRoute(app, {
     method: 'GET',
     url: '/spend/logs',

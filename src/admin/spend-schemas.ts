@@ -93,3 +93,29 @@ export const SpendUsersQuerySchema = z.object({ user_id: id.optional() });
 export type SpendUsersQuery = z.infer<typeof SpendUsersQuerySchema>;
 
 export const NoInputSchema = z.object({}).loose();
+
+const page = z.coerce.number().int().min(1).default(1);
+/** Days per page of the daily activity routes. */
+const pageSize = z.coerce.number().int().min(1).max(1000).default(50);
+
+/** `/user/daily/activity`: `start_date` and `end_date` are required (checked by the service). */
+export const UserDailyActivityQuerySchema = z.object({
+  ...range,
+  user_id: id.optional(),
+  model: id.optional(),
+  api_key: id.optional(),
+  page,
+  page_size: pageSize,
+});
+export type UserDailyActivityQuery = z.infer<typeof UserDailyActivityQuerySchema>;
+
+/** `/team/daily/activity`: `team_ids` comma-separated; none = the teams the caller may see. */
+export const TeamDailyActivityQuerySchema = z.object({
+  ...range,
+  team_ids: z.string().optional(),
+  model: id.optional(),
+  api_key: id.optional(),
+  page,
+  page_size: pageSize,
+});
+export type TeamDailyActivityQuery = z.infer<typeof TeamDailyActivityQuerySchema>;

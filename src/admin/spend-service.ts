@@ -18,6 +18,7 @@ import type { Store } from '../store/store.js';
 import { noDatabase } from './admin-route.js';
 import { readsEverything } from './caller-scope.js';
 import { spendTime, withCurrentSpend } from './current-spend.js';
+import { dailyActivity } from './daily-activity.js';
 import { reportDays } from './spend-days.js';
 import { tokenOf } from './key-service.js';
 import { spendReport } from './spend-report.js';
@@ -30,12 +31,14 @@ import type {
   SpendLogsUiQuery,
   SpendReportQuery,
   SpendUsersQuery,
+  TeamDailyActivityQuery,
   TopQuery,
+  UserDailyActivityQuery,
 } from './spend-schemas.js';
 
 export interface SpendServiceDeps {
   /** Absent when the gateway runs without a database. */
-  store?: Pick<Store, 'spend' | 'spendReports'>;
+  store?: Pick<Store, 'spend' | 'spendReports' | 'teams'>;
   now: () => number;
   /** When budget windows end (the gateway's one calendar): the spend shown is the window's. */
   calendar: BudgetCalendar;
@@ -234,6 +237,70 @@ export class SpendService {
     return spendReport(reports, days, query.group_by);
   }
 
+  /**
+   * `GET /user/daily/activity`: a user's spend per day with its breakdowns (admins and viewers:
+   * any user's, or everyone's; others: their own).
+   */
+  async userDailyActivity(
+    caller: Principal,
+    query: UserDailyActivityQuery,
+  ): Promise<Record<string, unknown>> {
+    const reports = this.reports('/user/daily/activity');
+    const range = requiredRange(query);
+    const equals = dailyEquals(visibleTo(caller), {
+      user_id: query.user_id,
+      model: query.model,
+      api_key: query.api_key === undefined ? undefined : tokenOf(query.api_key),
+    });
+    return dailyActivity(
+      reports,
+      { ...range, equals },
+      { page: query.page, pageSize: query.page_size },
+    );
+  }
+
+  /**
+   * `GET /team/daily/activity`: the teams' spend per day, broken down by team too (admins and
+   * viewers: any teams; others: the teams they are in).
+   */
+  async teamDailyActivity(
+    caller: Principal,
+    query: TeamDailyActivityQuery,
+  ): Promise<Record<string, unknown>> {
+    const reports = this.reports('/team/daily/activity');
+    const range = requiredRange(query);
+    const asked = query.team_ids
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    let teamIds = asked;
+    if (!readsEverything(caller)) {
+      const own = new Set(
+        caller.userId === undefined
+          ? []
+          : (await this.deps.store!.teams.membershipsOf({ userIds: [caller.userId] })).map(
+              (m) => m.team_id,
+            ),
+      );
+      const outside = asked?.find((t) => !own.has(t));
+      if (outside !== undefined) {
+        throw new GatewayError(
+          'forbidden',
+          `User=${caller.userId ?? 'None'} not authorized to access this team=${outside}`,
+        );
+      }
+      teamIds = asked ?? [...own];
+    }
+    const equals: Partial<Record<DailyDimension, string>> = {};
+    if (query.model !== undefined) equals.model = query.model;
+    if (query.api_key !== undefined) equals.api_key = tokenOf(query.api_key);
+    return dailyActivity(
+      reports,
+      { ...range, equals, oneOf: { team_id: teamIds ?? undefined } },
+      { page: query.page, pageSize: query.page_size, byTeam: true },
+    );
+  }
+
   /** `GET /spend/tags`: spend and calls per request tag. */
   async tags(_caller: Principal, query: DateRangeQuery): Promise<unknown[]> {
     const rows = await this.reports('/spend/tags').tags(
@@ -395,4 +462,15 @@ function summarizeByDay(
     users: day.users,
     models: day.models,
   }));
+}
+
+/** The required date range of the daily activity routes, as UTC days. */
+function requiredRange(query: { start_date?: string; end_date?: string }): {
+  fromDate: string;
+  toDate: string;
+} {
+  if (query.start_date === undefined || query.end_date === undefined) {
+    throw new GatewayError('bad_request', 'Please provide start_date and end_date');
+  }
+  return { fromDate: dayOf(query.start_date), toDate: dayOf(query.end_date) };
 }

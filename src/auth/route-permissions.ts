@@ -136,6 +136,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
 
   // Spend reports: admins and viewers read all; other callers their own (SpendService).
   '/spend/logs': 'key_read',
+  '/user/daily/activity': 'key_read',
+  '/team/daily/activity': 'key_read',
   '/spend/logs/ui': 'key_read',
   '/spend/keys': 'key_read',
   '/spend/users': 'key_read',

@@ -49,6 +49,8 @@ export interface DailyFilter {
   /** `YYYY-MM-DD`, inclusive. */
   toDate?: string;
   equals?: Partial<Record<DailyDimension, string>>;
+  /** Each dimension named must be one of its values (an empty list matches nothing). */
+  oneOf?: Partial<Record<DailyDimension, readonly string[]>>;
 }
 
 export type DailyGroup<D extends DailyDimension> = Record<D, string> & DailyTotals;
@@ -123,6 +125,13 @@ export class SpendReportRepository {
     if (filter.toDate !== undefined) query = query.where('date', '<=', filter.toDate);
     for (const [column, value] of Object.entries(filter.equals ?? {})) {
       if (value !== undefined) query = query.where(column as DailyDimension, '=', value);
+    }
+    for (const [column, values] of Object.entries(filter.oneOf ?? {})) {
+      if (values === undefined) continue;
+      query =
+        values.length === 0
+          ? query.where(sql<boolean>`1 = 0`)
+          : query.where(column as DailyDimension, 'in', [...values]);
     }
     const rows = await query
       .select(groupBy)

@@ -50,6 +50,8 @@ import {
   SpendReportQuerySchema,
   SpendUsersQuerySchema,
   TopQuerySchema,
+  TeamDailyActivityQuerySchema,
+  UserDailyActivityQuerySchema,
 } from '../../src/admin/spend-schemas.js';
 import {
   DeleteTeamsSchema,
@@ -111,6 +113,8 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/v2/key/info': KeyInfoManySchema,
   '/key/health': KeyHealthSchema,
   '/spend/calculate': SpendCalculateSchema,
+  '/user/daily/activity': UserDailyActivityQuerySchema,
+  '/team/daily/activity': TeamDailyActivityQuerySchema,
   '/key/aliases': KeyAliasesQuerySchema,
   '/key/:key/reset_spend': ResetSpendSchema,
   '/key/bulk_update': BulkUpdateKeysSchema,
@@ -209,6 +213,8 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/key/unblock': { key: ids.victimKey },
     '/v2/key/info': { keys: [ids.victimKey] },
     '/spend/calculate': { model: 'gpt-4o-mini', messages: CHAT.messages },
+    '/user/daily/activity': { start_date: '2025-01-01', end_date: '2030-01-01' },
+    '/team/daily/activity': { start_date: '2025-01-01', end_date: '2030-01-01' },
     '/key/:key/reset_spend': { reset_to: 0 },
     '/key/bulk_update': { keys: [{ key: ids.victimKey, max_budget: 3 }] },
     '/user/info': { user_id: ids.victimUser },
