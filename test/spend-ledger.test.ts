@@ -164,6 +164,34 @@ for (const database of await testDatabases()) {
       assert.equal(key?.budget_reset_at, '2025-03-02T00:00:00.000Z');
     });
 
+    it('logs a failed call that cost nothing without touching any total or making its customer', async () => {
+      const ledger = ledgerOf();
+      const entry = spendEntry({
+        cost: 0,
+        keyHash,
+        userId: ids.userId,
+        teamId: ids.teamId,
+        customerId: 'never-served',
+        status: 'failure',
+      });
+      const before = await storedTotals(opened, ids);
+      ledger.book(entry);
+      await ledger.close();
+      const logs = await opened.store.spendReports.logs(
+        { requestId: entry.requestId },
+        { offset: 0, limit: 10 },
+      );
+      assert.equal(logs.rows.length, 1, 'the failure is logged');
+      assert.equal(await opened.store.customers.findById('never-served'), undefined);
+      const after = await storedTotals(opened, ids);
+      assert.equal(after.logRows, before.logRows + 1);
+      assert.equal(after.dailyRequests, before.dailyRequests + 1, 'counted as a failed call');
+      assert.deepEqual(
+        { ...after, logRows: 0, dailyRequests: 0 },
+        { ...before, logRows: 0, dailyRequests: 0 },
+      );
+    });
+
     it("keeps a team member's spend by window when its budget resets", async () => {
       const member = { keyHash, userId: ids.userId, teamId: ids.teamId };
       const day1 = '2025-03-02T00:00:00.000Z';

@@ -226,6 +226,9 @@ export class SpendRepository {
     >();
     for (const { log, memberResetAt } of booked) {
       const cost = log.spend;
+      // A call that failed and cost nothing changes no total (nor makes its customer): it is in
+      // the log and the daily counts of failed calls only.
+      if (log.status === 'failure' && !(cost > 0)) continue;
       if (log.api_key !== '') add(keys, log.api_key, cost);
       if (log.user !== '') add(users, log.user, cost);
       if (log.team_id) add(teams, log.team_id, cost);
