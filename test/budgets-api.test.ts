@@ -7,42 +7,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { promptTokenUpperBound } from '../src/spend/token-count.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import {
+  MAX_TOKENS,
+  oneCallBudget,
+  pricedModel,
+  refusal as refusalOf,
+} from './helpers/priced-models.js';
 
-const INPUT_PRICE = 0.0001;
-const OUTPUT_PRICE = 0.0002;
-const MAX_TOKENS = 10;
 const MESSAGES = [{ role: 'user' as const, content: 'gm' }];
 
 const CONFIG = {
-  model_list: [
-    {
-      model_name: 'llama3',
-      litellm_params: {
-        model: 'mock/llama3',
-        input_cost_per_token: INPUT_PRICE,
-        output_cost_per_token: OUTPUT_PRICE,
-      },
-    },
-  ],
+  model_list: [pricedModel('llama3'), pricedModel('slow', { mock_latency_ms: 300 })],
   general_settings: { master_key: MASTER_KEY },
 };
-CONFIG.model_list.push({
-  model_name: 'slow',
-  litellm_params: {
-    ...CONFIG.model_list[0]!.litellm_params,
-    model: 'mock/slow',
-    mock_latency_ms: 300,
-  } as never,
-});
 
-/** Pays one call at its worst case and not a second (see model-max-budget.test.ts). */
-const ONE_CALL =
-  promptTokenUpperBound({ model: 'llama3', messages: MESSAGES }) * INPUT_PRICE +
-  MAX_TOKENS * OUTPUT_PRICE;
+const ONE_CALL = oneCallBudget('llama3', MESSAGES);
 
 for (const database of await testDatabases()) {
   describe(`/budget/* on ${database.name}`, { skip: database.skip }, () => {
@@ -80,14 +62,7 @@ for (const database of await testDatabases()) {
       });
     }
 
-    async function refusal(user: string): Promise<InstanceType<typeof OpenAI.APIError>> {
-      const error = await ask(user).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      assert.ok(error instanceof OpenAI.APIError, `expected a refusal, got ${String(error)}`);
-      return error;
-    }
+    const refusal = (user: string) => refusalOf(ask(user));
 
     it("holds each customer on a tier to the tier's rate limit, on its own", async () => {
       const tier = await post('/budget/new', { budget_id: 'free-tier', rpm_limit: 1 });

@@ -9,58 +9,32 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { promptTokenUpperBound } from '../src/spend/token-count.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
-
-const INPUT_PRICE = 0.0001;
-const OUTPUT_PRICE = 0.0002;
-
-function priced(name: string): Record<string, unknown> {
-  return {
-    model_name: name,
-    litellm_params: {
-      model: `mock/${name}`,
-      input_cost_per_token: INPUT_PRICE,
-      output_cost_per_token: OUTPUT_PRICE,
-      mock_latency_ms: 5,
-    },
-  };
-}
+import {
+  INPUT_PRICE,
+  MAX_TOKENS,
+  OUTPUT_PRICE,
+  oneCallBudget,
+  pricedModel,
+  refusal,
+} from './helpers/priced-models.js';
 
 const CONFIG = {
-  model_list: [priced('gpt-4o-mini'), priced('gpt-4o'), priced('openai/gpt-4.1')],
+  model_list: ['gpt-4o-mini', 'gpt-4o', 'openai/gpt-4.1'].map((name) =>
+    pricedModel(name, { mock_latency_ms: 5 }),
+  ),
   general_settings: { master_key: MASTER_KEY },
 };
 
 const MESSAGES = [{ role: 'user' as const, content: 'How much is a cup of tea?' }];
-const MAX_TOKENS = 10;
-
-/**
- * A budget that pays one call at its worst case (the prompt's token bound and MAX_TOKENS of
- * output) and not a second: the mock answers with MAX_TOKENS tokens, so what is left cannot pay
- * the next call's prompt. (A budget that cannot pay even one call refuses it up front, as every
- * Tollgate budget does; LiteLLM lets that first call through and overspends.)
- */
-function oneCallBudget(model: string): number {
-  const bound = promptTokenUpperBound({ model, messages: MESSAGES });
-  return bound * INPUT_PRICE + MAX_TOKENS * OUTPUT_PRICE;
-}
 
 function client(gateway: TestGateway, key: string): OpenAI {
   return new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
 }
 
-/** The SDK's error of a call that must fail, or a failed assertion if it succeeded. */
-async function refusal(call: Promise<unknown>): Promise<InstanceType<typeof OpenAI.APIError>> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  assert.ok(error instanceof OpenAI.APIError, `expected a refusal, got ${String(error)}`);
-  return error;
-}
+const oneCall = (model: string) => oneCallBudget(model, MESSAGES);
 
 for (const database of await testDatabases()) {
   describe(`model_max_budget on ${database.name}`, { skip: database.skip }, () => {
@@ -97,7 +71,7 @@ for (const database of await testDatabases()) {
       const { key, token } = await newKey({
         key_alias: `per-model-${database.name}`,
         model_max_budget: {
-          'gpt-4o-mini': { budget_limit: String(oneCallBudget('gpt-4o-mini')), time_period: '1d' },
+          'gpt-4o-mini': { budget_limit: String(oneCall('gpt-4o-mini')), time_period: '1d' },
         },
       });
       const first = await ask(key, 'gpt-4o-mini');
@@ -117,7 +91,7 @@ for (const database of await testDatabases()) {
     it('counts a streamed call from its final usage', async () => {
       const { key } = await newKey({
         model_max_budget: {
-          'gpt-4o-mini': { budget_limit: oneCallBudget('gpt-4o-mini'), time_period: '1d' },
+          'gpt-4o-mini': { budget_limit: oneCall('gpt-4o-mini'), time_period: '1d' },
         },
       });
       const stream = await client(gateway, key).chat.completions.create({
@@ -136,7 +110,7 @@ for (const database of await testDatabases()) {
     it("takes a plain amount per model, as older LiteLLM and the VirtualKey resource send, in the key's window", async () => {
       const { key, token } = await newKey({
         budget_duration: '1d',
-        model_max_budget: { 'gpt-4o-mini': String(oneCallBudget('gpt-4o-mini')) },
+        model_max_budget: { 'gpt-4o-mini': String(oneCall('gpt-4o-mini')) },
       });
       await ask(key, 'gpt-4o-mini');
       const error = await refusal(ask(key, 'gpt-4o-mini'));
@@ -149,7 +123,7 @@ for (const database of await testDatabases()) {
       assert.deepEqual(info.body.info.model_max_budget_usage, {
         'gpt-4o-mini': {
           current_spend: row?.spend,
-          budget_limit: oneCallBudget('gpt-4o-mini'),
+          budget_limit: oneCall('gpt-4o-mini'),
           time_period: '1d',
         },
       });
@@ -158,7 +132,7 @@ for (const database of await testDatabases()) {
     it('holds a model asked for with a provider prefix to the entry of its bare name', async () => {
       const { key } = await newKey({
         model_max_budget: {
-          'gpt-4.1': { budget_limit: oneCallBudget('openai/gpt-4.1'), time_period: '1d' },
+          'gpt-4.1': { budget_limit: oneCall('openai/gpt-4.1'), time_period: '1d' },
         },
       });
       await ask(key, 'openai/gpt-4.1');
@@ -169,7 +143,7 @@ for (const database of await testDatabases()) {
     it('stores the spend: a restarted gateway and a regenerated key still refuse the model', async () => {
       const { key, token } = await newKey({
         model_max_budget: {
-          'gpt-4o-mini': { budget_limit: oneCallBudget('gpt-4o-mini'), time_period: '1d' },
+          'gpt-4o-mini': { budget_limit: oneCall('gpt-4o-mini'), time_period: '1d' },
         },
       });
       await ask(key, 'gpt-4o-mini');
@@ -204,7 +178,7 @@ for (const database of await testDatabases()) {
     it('starts a new window when time_period has passed', async () => {
       const { key } = await newKey({
         model_max_budget: {
-          'gpt-4o-mini': { budget_limit: oneCallBudget('gpt-4o-mini'), time_period: '2s' },
+          'gpt-4o-mini': { budget_limit: oneCall('gpt-4o-mini'), time_period: '2s' },
         },
       });
       // Windows are counted from the key's creation: start the test call early in one.
@@ -215,7 +189,7 @@ for (const database of await testDatabases()) {
       const usage = info.body.info.model_max_budget_usage as Record<string, unknown>;
       assert.deepEqual(usage['gpt-4o-mini'], {
         current_spend: 0,
-        budget_limit: oneCallBudget('gpt-4o-mini'),
+        budget_limit: oneCall('gpt-4o-mini'),
         time_period: '2s',
       });
       const again = await ask(key, 'gpt-4o-mini');

@@ -9,34 +9,24 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { promptTokenUpperBound } from '../src/spend/token-count.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import {
+  MAX_TOKENS,
+  oneCallBudget,
+  pricedModel,
+  refusal as refusalOf,
+} from './helpers/priced-models.js';
 
-const INPUT_PRICE = 0.0001;
-const OUTPUT_PRICE = 0.0002;
-const MAX_TOKENS = 10;
 const MESSAGES = [{ role: 'user' as const, content: 'Which team pays for this?' }];
 
 const CONFIG = {
-  model_list: [
-    {
-      model_name: 'team-model',
-      litellm_params: {
-        model: 'mock/team-model',
-        input_cost_per_token: INPUT_PRICE,
-        output_cost_per_token: OUTPUT_PRICE,
-      },
-    },
-  ],
+  model_list: [pricedModel('team-model')],
   general_settings: { master_key: MASTER_KEY },
 };
 
-/** Pays one call at its worst case and not a second (see model-max-budget.test.ts). */
-const ONE_CALL =
-  promptTokenUpperBound({ model: 'team-model', messages: MESSAGES }) * INPUT_PRICE +
-  MAX_TOKENS * OUTPUT_PRICE;
+const ONE_CALL = oneCallBudget('team-model', MESSAGES);
 
 for (const database of await testDatabases()) {
   describe(`team member defaults on ${database.name}`, { skip: database.skip }, () => {
@@ -91,14 +81,7 @@ for (const database of await testDatabases()) {
       });
     }
 
-    async function refusal(key: string): Promise<InstanceType<typeof OpenAI.APIError>> {
-      const error = await ask(key).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      assert.ok(error instanceof OpenAI.APIError, `expected a refusal, got ${String(error)}`);
-      return error;
-    }
+    const refusal = (key: string) => refusalOf(ask(key));
 
     it('holds each member to team_member_budget on its own, shows the defaults, and stores the spend', async () => {
       const { teamId, members } = await teamWith(

@@ -8,34 +8,19 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { promptTokenUpperBound } from '../src/spend/token-count.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { MAX_TOKENS, oneCallBudget, pricedModel, refusal } from './helpers/priced-models.js';
 
-const INPUT_PRICE = 0.0001;
-const OUTPUT_PRICE = 0.0002;
-const MAX_TOKENS = 10;
 const MESSAGES = [{ role: 'user' as const, content: 'One more call, please.' }];
 
 const CONFIG = {
-  model_list: [
-    {
-      model_name: 'priced',
-      litellm_params: {
-        model: 'mock/priced',
-        input_cost_per_token: INPUT_PRICE,
-        output_cost_per_token: OUTPUT_PRICE,
-      },
-    },
-  ],
+  model_list: [pricedModel('priced')],
   general_settings: { master_key: MASTER_KEY },
 };
 
-/** Pays one call at its worst case and not a second (see model-max-budget.test.ts). */
-const ONE_CALL =
-  promptTokenUpperBound({ model: 'priced', messages: MESSAGES }) * INPUT_PRICE +
-  MAX_TOKENS * OUTPUT_PRICE;
+const ONE_CALL = oneCallBudget('priced', MESSAGES);
 
 describe('temporary budget increase of a key', () => {
   let opened: OpenedTestStore;
@@ -63,12 +48,7 @@ describe('temporary budget increase of a key', () => {
   }
 
   async function refused(key: string): Promise<void> {
-    const error = await ask(key).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof OpenAI.APIError, `expected a refusal, got ${String(error)}`);
-    assert.match(error.message, /Budget has been exceeded!/);
+    assert.match((await refusal(ask(key))).message, /Budget has been exceeded!/);
   }
 
   async function spentKey(): Promise<string> {
