@@ -5,11 +5,10 @@
  * it, sent nowhere and booked nowhere. The official OpenAI SDK is the client.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { adminClient, type AdminClient } from './helpers/admin-client.js';
-import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
-import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { MASTER_KEY } from './helpers/gateway.js';
+import { gatewayOnSqlite } from './helpers/sqlite-gateway.js';
 
 const CONFIG = {
   model_list: [{ model_name: 'gpt-4o', litellm_params: { model: 'mock/gpt-4o' } }],
@@ -23,23 +22,10 @@ const CONFIG = {
 const MESSAGES = [{ role: 'user' as const, content: 'hi' }];
 
 describe('enforced_params', () => {
-  let opened: OpenedTestStore;
-  let gateway: TestGateway;
-  let api: AdminClient;
-
-  before(async () => {
-    const [sqlite] = await testDatabases();
-    opened = await sqlite!.open();
-    gateway = await startGateway(CONFIG, { store: opened.store });
-    api = adminClient(gateway.url, MASTER_KEY);
-  });
-  after(async () => {
-    await gateway?.close();
-    await opened?.close();
-  });
+  const fixture = gatewayOnSqlite(CONFIG);
 
   function ask(key: string, extra: Record<string, unknown>) {
-    const sdk = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const sdk = new OpenAI({ apiKey: key, baseURL: `${fixture.gateway.url}/v1`, maxRetries: 0 });
     return sdk.chat.completions.create({
       model: 'gpt-4o',
       messages: MESSAGES,
@@ -62,7 +48,7 @@ describe('enforced_params', () => {
   }
 
   async function newKey(body: Record<string, unknown>) {
-    const r = await api.post('/key/generate', body);
+    const r = await fixture.api.post('/key/generate', body);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return { key: r.body.key as string, token: r.body.token as string };
   }
@@ -77,7 +63,7 @@ describe('enforced_params', () => {
       metadata: { owner: 'search' },
       enforced_params: ['metadata.generation_name'],
     });
-    const info = await api.get(`/key/info?key=${key}`);
+    const info = await fixture.api.get(`/key/info?key=${key}`);
     assert.deepEqual(info.body.info.metadata, {
       owner: 'search',
       enforced_params: ['metadata.generation_name'],
@@ -89,8 +75,8 @@ describe('enforced_params', () => {
     assert.equal(ok.object, 'chat.completion');
 
     // The refused calls reached no provider and were booked nowhere.
-    await gateway.app.ledger?.flush();
-    const logs = await api.get(`/spend/logs?api_key=${token}`);
+    await fixture.gateway.app.ledger?.flush();
+    const logs = await fixture.api.get(`/spend/logs?api_key=${token}`);
     assert.equal(logs.status, 200);
     assert.equal((logs.body as unknown[]).length, 1);
   });
@@ -108,10 +94,10 @@ describe('enforced_params', () => {
 
   it('/key/update sets and removes them, keeping the rest of the metadata', async () => {
     const { key } = await newKey({ metadata: { owner: 'ops' } });
-    await api.post('/key/update', { key, enforced_params: ['temperature'] });
+    await fixture.api.post('/key/update', { key, enforced_params: ['temperature'] });
     await refused(key, { user: 'ann' }, 'temperature');
-    await api.post('/key/update', { key, enforced_params: null });
-    const info = await api.get(`/key/info?key=${key}`);
+    await fixture.api.post('/key/update', { key, enforced_params: null });
+    const info = await fixture.api.get(`/key/info?key=${key}`);
     assert.deepEqual(info.body.info.metadata, { owner: 'ops' });
     assert.equal((await ask(key, { user: 'ann' })).object, 'chat.completion');
   });

@@ -5,11 +5,10 @@
  * `x-litellm-key-remaining-requests-<model>` headers. The official OpenAI SDK is the client.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { adminClient, type AdminClient } from './helpers/admin-client.js';
-import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
-import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
+import { MASTER_KEY } from './helpers/gateway.js';
+import { gatewayOnSqlite } from './helpers/sqlite-gateway.js';
 
 const CONFIG = {
   model_list: ['gpt-4o', 'gpt-4o-mini', 'openai/gpt-4.1'].map((name) => ({
@@ -20,29 +19,16 @@ const CONFIG = {
 };
 
 describe('per-model rate limits of keys and teams', () => {
-  let opened: OpenedTestStore;
-  let gateway: TestGateway;
-  let api: AdminClient;
-
-  before(async () => {
-    const [sqlite] = await testDatabases();
-    opened = await sqlite!.open();
-    gateway = await startGateway(CONFIG, { store: opened.store });
-    api = adminClient(gateway.url, MASTER_KEY);
-  });
-  after(async () => {
-    await gateway?.close();
-    await opened?.close();
-  });
+  const fixture = gatewayOnSqlite(CONFIG);
 
   async function post(path: string, body: Record<string, unknown>) {
-    const r = await api.post(path, body);
+    const r = await fixture.api.post(path, body);
     assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
     return r.body as Record<string, unknown>;
   }
 
   function ask(key: string, model: string) {
-    const sdk = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const sdk = new OpenAI({ apiKey: key, baseURL: `${fixture.gateway.url}/v1`, maxRetries: 0 });
     return sdk.chat.completions
       .create({ model, messages: [{ role: 'user', content: 'hi' }] })
       .withResponse();
@@ -65,7 +51,7 @@ describe('per-model rate limits of keys and teams', () => {
       model_tpm_limit: { 'gpt-4o': 100_000 },
     });
     const key = created.key as string;
-    const info = await api.get(`/key/info?key=${key}`);
+    const info = await fixture.api.get(`/key/info?key=${key}`);
     assert.deepEqual(info.body.info.metadata, {
       team: 'search',
       model_rpm_limit: { 'gpt-4o': 2 },
@@ -93,7 +79,7 @@ describe('per-model rate limits of keys and teams', () => {
       })
     ).key as string;
     await post('/key/update', { key, model_tpm_limit: { 'gpt-4o-mini': 50 } });
-    let info = await api.get(`/key/info?key=${key}`);
+    let info = await fixture.api.get(`/key/info?key=${key}`);
     assert.deepEqual(info.body.info.metadata, {
       owner: 'ann',
       model_rpm_limit: { 'gpt-4o': 1 },
@@ -103,7 +89,7 @@ describe('per-model rate limits of keys and teams', () => {
     await refused(key, 'gpt-4o');
 
     await post('/key/update', { key, model_rpm_limit: null });
-    info = await api.get(`/key/info?key=${key}`);
+    info = await fixture.api.get(`/key/info?key=${key}`);
     assert.deepEqual(info.body.info.metadata, {
       owner: 'ann',
       model_tpm_limit: { 'gpt-4o-mini': 50 },
@@ -118,7 +104,7 @@ describe('per-model rate limits of keys and teams', () => {
       model_rpm_limit: { 'gpt-4o': 2 },
     });
     const teamId = team.team_id as string;
-    const info = await api.get(`/team/info?team_id=${teamId}`);
+    const info = await fixture.api.get(`/team/info?team_id=${teamId}`);
     assert.deepEqual(info.body.team_info.metadata, {
       cost_center: 7,
       model_rpm_limit: { 'gpt-4o': 2 },
@@ -145,7 +131,7 @@ describe('per-model rate limits of keys and teams', () => {
     assert.equal(mine.response.headers.get('x-litellm-key-remaining-requests-gpt-4o'), '4');
 
     await post('/team/update', { team_id: teamId, model_rpm_limit: { 'gpt-4o': 100 } });
-    const updated = await api.get(`/team/info?team_id=${teamId}`);
+    const updated = await fixture.api.get(`/team/info?team_id=${teamId}`);
     assert.deepEqual(updated.body.team_info.metadata, {
       cost_center: 7,
       model_rpm_limit: { 'gpt-4o': 100 },
@@ -163,19 +149,19 @@ describe('per-model rate limits of keys and teams', () => {
   });
 
   it('refuses limits that are not whole numbers of at least 0, naming the field', async () => {
-    const before = await api.get('/key/list?size=100');
+    const before = await fixture.api.get('/key/list?size=100');
     for (const body of [
       { model_rpm_limit: { 'gpt-4o': -1 } },
       { model_tpm_limit: { 'gpt-4o': 1.5 } },
       { model_rpm_limit: ['gpt-4o'] },
     ]) {
-      const r = await api.post('/key/generate', body);
+      const r = await fixture.api.post('/key/generate', body);
       assert.equal(r.status, 422, JSON.stringify(r.body));
       assert.match(r.body.error.param ?? JSON.stringify(r.body), /model_(rpm|tpm)_limit/);
     }
-    const afterList = await api.get('/key/list?size=100');
+    const afterList = await fixture.api.get('/key/list?size=100');
     assert.equal(afterList.body.total_count, before.body.total_count);
-    const team = await api.post('/team/new', { model_rpm_limit: { x: 'many' } });
+    const team = await fixture.api.post('/team/new', { model_rpm_limit: { x: 'many' } });
     assert.equal(team.status, 422);
   });
 });

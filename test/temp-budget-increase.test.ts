@@ -6,11 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { adminClient, type AdminClient } from './helpers/admin-client.js';
-import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
-import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { MASTER_KEY } from './helpers/gateway.js';
+import { gatewayOnSqlite } from './helpers/sqlite-gateway.js';
 import { MAX_TOKENS, oneCallBudget, pricedModel, refusal } from './helpers/priced-models.js';
 
 const MESSAGES = [{ role: 'user' as const, content: 'One more call, please.' }];
@@ -23,23 +22,10 @@ const CONFIG = {
 const ONE_CALL = oneCallBudget('priced', MESSAGES);
 
 describe('temporary budget increase of a key', () => {
-  let opened: OpenedTestStore;
-  let gateway: TestGateway;
-  let api: AdminClient;
-
-  before(async () => {
-    const [sqlite] = await testDatabases();
-    opened = await sqlite!.open();
-    gateway = await startGateway(CONFIG, { store: opened.store });
-    api = adminClient(gateway.url, MASTER_KEY);
-  });
-  after(async () => {
-    await gateway?.close();
-    await opened?.close();
-  });
+  const fixture = gatewayOnSqlite(CONFIG);
 
   function ask(key: string) {
-    const sdk = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const sdk = new OpenAI({ apiKey: key, baseURL: `${fixture.gateway.url}/v1`, maxRetries: 0 });
     return sdk.chat.completions.create({
       model: 'priced',
       messages: MESSAGES,
@@ -52,7 +38,10 @@ describe('temporary budget increase of a key', () => {
   }
 
   async function spentKey(): Promise<string> {
-    const r = await api.post('/key/generate', { max_budget: ONE_CALL, metadata: { app: 'x' } });
+    const r = await fixture.api.post('/key/generate', {
+      max_budget: ONE_CALL,
+      metadata: { app: 'x' },
+    });
     assert.equal(r.status, 200);
     const key = r.body.key as string;
     await ask(key);
@@ -61,7 +50,7 @@ describe('temporary budget increase of a key', () => {
   }
 
   async function update(body: Record<string, unknown>) {
-    const r = await api.post('/key/update', body);
+    const r = await fixture.api.post('/key/update', body);
     assert.equal(r.status, 200, JSON.stringify(r.body));
   }
 
@@ -69,7 +58,7 @@ describe('temporary budget increase of a key', () => {
     const key = await spentKey();
     const before = Date.now();
     await update({ key, temp_budget_increase: ONE_CALL * 2, temp_budget_expiry: '10d' });
-    const info = await api.get(`/key/info?key=${key}`);
+    const info = await fixture.api.get(`/key/info?key=${key}`);
     const metadata = info.body.info.metadata as Record<string, unknown>;
     assert.equal(metadata.app, 'x', 'the rest of the metadata stays');
     assert.equal(metadata.temp_budget_increase, ONE_CALL * 2);
@@ -79,7 +68,7 @@ describe('temporary budget increase of a key', () => {
 
     // Both null: the increase is gone, and the key is held to its own budget again.
     await update({ key, temp_budget_increase: null, temp_budget_expiry: null });
-    const after = await api.get(`/key/info?key=${key}`);
+    const after = await fixture.api.get(`/key/info?key=${key}`);
     assert.deepEqual(after.body.info.metadata, { app: 'x' });
     await refused(key);
   });
@@ -105,11 +94,11 @@ describe('temporary budget increase of a key', () => {
       [{ temp_budget_increase: 5, temp_budget_expiry: 'next week' }, 'temp_budget_expiry'],
       [{ temp_budget_increase: -5, temp_budget_expiry: '1d' }, 'temp_budget_increase'],
     ] as const) {
-      const r = await api.post('/key/update', { key, ...body });
+      const r = await fixture.api.post('/key/update', { key, ...body });
       assert.equal(r.status, 400, JSON.stringify(r.body));
       assert.equal(r.body.error.param, param, JSON.stringify(r.body));
     }
-    const info = await api.get(`/key/info?key=${key}`);
+    const info = await fixture.api.get(`/key/info?key=${key}`);
     assert.deepEqual(info.body.info.metadata, { app: 'x' });
     await refused(key);
   });
