@@ -110,6 +110,16 @@ for (const database of await testDatabases()) {
       near(rows[0].spend as number, expected, 'spend log');
       assert.equal(rows[0].model_group, 'priced');
       assert.equal(rows[0].total_tokens, data.usage.total_tokens);
+
+      // Prometheus: the same cost, by who paid for it, under LiteLLM's metric name and labels.
+      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      const line = metrics
+        .split('\n')
+        .find((l) => l.startsWith('litellm_spend_metric{') && l.includes('end_user="money-cust"'));
+      assert.ok(line, 'a litellm_spend_metric series for the call');
+      assert.match(line, new RegExp(`team="${teamId}",team_alias="Tea",user="money-ann"`));
+      assert.match(line, /model="priced",hashed_api_key="[0-9a-f]{64}"/);
+      near(Number(line.split(' ').at(-1)), expected, 'spend metric');
     });
 
     it('names calls by time-ordered ids (UUIDv7), so the spend log index grows at its end', async () => {

@@ -24,6 +24,10 @@ export interface GatewayMetrics {
   deploymentCooledDown: Counter<'model' | 'model_id' | 'api_provider' | 'reason'>;
   retries: Counter<'model' | 'model_id'>;
   fallbacks: Counter<'model'>;
+  /** USD booked per model group, key, team, user and end user. */
+  spend: Counter<
+    'model' | 'hashed_api_key' | 'api_key_alias' | 'team' | 'team_alias' | 'user' | 'end_user'
+  >;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -111,6 +115,20 @@ export function createMetrics(): GatewayMetrics {
       name: 'litellm_deployment_fallbacks_total',
       help: 'Requests served by a fallback model group',
       labelNames: ['model'],
+      registers,
+    }),
+    spend: new Counter({
+      name: 'litellm_spend_metric',
+      help: 'Spend on LLM requests, USD, as booked',
+      labelNames: [
+        'model',
+        'hashed_api_key',
+        'api_key_alias',
+        'team',
+        'team_alias',
+        'user',
+        'end_user',
+      ],
       registers,
     }),
   };

@@ -240,14 +240,38 @@ export class ProxyService {
     usage: Usage | undefined,
     status: 'success' | 'failure',
   ): number {
-    return (
-      meta.tab?.close({
-        deployment: meta.deployment,
-        group: meta.group,
-        usage,
-        status,
-        startedAt: meta.startedAt,
-      }) ?? 0
+    const tab = meta.tab;
+    if (!tab) return 0;
+    const cost = tab.close({
+      deployment: meta.deployment,
+      group: meta.group,
+      usage,
+      status,
+      startedAt: meta.startedAt,
+    });
+    if (cost > 0) this.recordSpend(meta.group, tab.input.principal, tab.input.body, cost);
+    return cost;
+  }
+
+  /** `litellm_spend_metric`: what a call cost, by who paid for it (LiteLLM's labels). */
+  private recordSpend(
+    group: string,
+    principal: Principal,
+    body: Record<string, unknown>,
+    cost: number,
+  ): void {
+    const user = body.user;
+    this.deps.metrics.spend.inc(
+      {
+        model: group,
+        hashed_api_key: principal.keyHash ?? '',
+        api_key_alias: principal.key?.key_alias ?? '',
+        team: principal.teamId ?? '',
+        team_alias: principal.team?.team_alias ?? '',
+        user: principal.userId ?? '',
+        end_user: typeof user === 'string' ? user : (principal.endUserId ?? ''),
+      },
+      cost,
     );
   }
 
