@@ -135,6 +135,55 @@ describe('two tollgate processes on one PostgreSQL and one Redis', { skip: postg
     assert.equal(ledger.logSpend, cents(charged), 'the log = what the calls served cost');
   });
 
+  it("share one key's model_max_budget: concurrent calls over both never overspend the model's budget", async () => {
+    const probe = await sdk(0, MASTER_KEY).chat.completions.create({
+      model: 'priced',
+      messages: MESSAGES,
+      max_tokens: 20,
+    });
+    assert.ok(probe.usage);
+    const budget = costOf(probe.usage) * 20;
+    const generated = await api.post('/key/generate', {
+      model_max_budget: { priced: { budget_limit: budget, time_period: '1d' } },
+    });
+    assert.equal(generated.status, 200, JSON.stringify(generated.body));
+    const key = generated.body.key as string;
+    const token = generated.body.token as string;
+
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) =>
+        sdk(i, key).chat.completions.create({
+          model: 'priced',
+          messages: MESSAGES,
+          max_tokens: 20,
+        }),
+      ),
+    );
+    const served = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    for (const o of outcomes) {
+      if (o.status === 'rejected') {
+        assert.match(String(o.reason), /exceeded budget for model=priced/);
+      }
+    }
+    const charged = served.reduce((sum, c: Completion) => sum + costOf(c.usage!), 0);
+    assert.ok(charged <= budget + 1e-9, `served ${charged} over the model budget ${budget}`);
+    assert.ok(charged >= budget * 0.9, `served ${charged} under 90% of ${budget}`);
+    const stored = async () =>
+      Number(
+        (
+          await store.db
+            .selectFrom('key_model_spend')
+            .select('spend')
+            .where('token', '=', token)
+            .executeTakeFirst()
+        )?.spend ?? 0,
+      );
+    assert.ok(
+      await eventually(async () => cents(await stored()) === cents(charged)),
+      'both replicas book the model spend once',
+    );
+  });
+
   it('share one rpm_limit: exactly N calls succeed across both replicas in a window', async () => {
     const limit = 12;
     const key = await newKey({ rpm_limit: limit });
