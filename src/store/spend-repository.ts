@@ -10,7 +10,7 @@
  * Windows roll here and when they are read (budget-window.ts), never in a reset job.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { Dialect } from './open-database.js';
 import type { DatabaseSchema, SpendLogTable, SpendTotals } from './schema.js';
@@ -408,39 +408,49 @@ async function addToWindowed(
     string,
     { resetAt: string | null; duration: string | null; spend: number; softBudget: number | null }
   >();
-  // A key or customer without a duration of its own resets by its shared budget's (`budget_id`).
+  // A key or customer may name a shared budget (`budget_id`) whose duration it resets by.
   const shared = table === 'customers' || table === 'keys';
-  const duration = shared
-    ? sql`coalesce(${sql.ref(`${table}.budget_duration`)}, budgets.budget_duration)`.as(
-        'budget_duration',
-      )
-    : `${table}.budget_duration`;
+  const onBudget = new Map<string, string>();
   for (const part of chunks([...costs.keys()])) {
     const rows = (await db
       .selectFrom(table)
-      .$if(shared, (q) => q.leftJoin('budgets', 'budgets.budget_id', `${table}.budget_id`))
-      .select([
-        `${table}.${idColumn} as id`,
-        `${table}.budget_reset_at`,
-        duration,
-        `${table}.spend`,
-      ])
-      .$if(soft, (q) => q.select(`${table}.soft_budget`))
-      .where(`${table}.${idColumn}`, 'in', part)
+      .select([`${idColumn} as id`, 'budget_reset_at', 'budget_duration', 'spend'])
+      .$if(soft, (q) => q.select('soft_budget'))
+      .$if(shared, (q) => q.select('budget_id'))
+      .where(idColumn, 'in', part)
       .execute()) as {
       id: string;
       budget_reset_at: string | null;
       budget_duration: string | null;
       spend: number;
       soft_budget?: number | null;
+      budget_id?: string | null;
     }[];
-    for (const r of rows)
+    for (const r of rows) {
       windows.set(r.id, {
         resetAt: r.budget_reset_at,
         duration: r.budget_duration,
         spend: Number(r.spend),
         softBudget: r.soft_budget ?? null,
       });
+      if (r.budget_duration === null && r.budget_id) onBudget.set(r.id, r.budget_id);
+    }
+  }
+  // Read only when some row resets by its budget's duration: most name no budget.
+  if (onBudget.size > 0) {
+    const durations = new Map<string, string | null>();
+    for (const part of chunks([...new Set(onBudget.values())])) {
+      const budgets = await trx
+        .selectFrom('budgets')
+        .select(['budget_id', 'budget_duration'])
+        .where('budget_id', 'in', part)
+        .execute();
+      for (const b of budgets) durations.set(b.budget_id, b.budget_duration);
+    }
+    for (const [id, budgetId] of onBudget) {
+      const stored = windows.get(id);
+      if (stored) stored.duration = durations.get(budgetId) ?? null;
+    }
   }
   for (const [id, cost] of costs) {
     const stored = windows.get(id);
