@@ -25,9 +25,7 @@ export interface GatewayMetrics {
   retries: Counter<'model' | 'model_id'>;
   fallbacks: Counter<'model'>;
   /** USD booked per model group, key, team, user and end user. */
-  spend: Counter<
-    'model' | 'hashed_api_key' | 'api_key_alias' | 'team' | 'team_alias' | 'user' | 'end_user'
-  >;
+  spend: Counter<'model' | 'hashed_api_key' | 'api_key_alias' | 'team' | 'team_alias' | 'user'>;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -120,15 +118,7 @@ export function createMetrics(): GatewayMetrics {
     spend: new Counter({
       name: 'litellm_spend_metric',
       help: 'Spend on LLM requests, USD, as booked',
-      labelNames: [
-        'model',
-        'hashed_api_key',
-        'api_key_alias',
-        'team',
-        'team_alias',
-        'user',
-        'end_user',
-      ],
+      labelNames: ['model', 'hashed_api_key', 'api_key_alias', 'team', 'team_alias', 'user'],
       registers,
     }),
   };

@@ -249,18 +249,16 @@ export class ProxyService {
       status,
       startedAt: meta.startedAt,
     });
-    if (cost > 0) this.recordSpend(meta.group, tab.input.principal, tab.input.body, cost);
+    if (cost > 0) this.recordSpend(meta.group, tab.input.principal, cost);
     return cost;
   }
 
-  /** `litellm_spend_metric`: what a call cost, by who paid for it (LiteLLM's labels). */
-  private recordSpend(
-    group: string,
-    principal: Principal,
-    body: Record<string, unknown>,
-    cost: number,
-  ): void {
-    const user = body.user;
+  /**
+   * `litellm_spend_metric`: what a call cost, by who paid for it (LiteLLM's labels but
+   * `end_user`: its values come from the client's `user` field, so any client could add series
+   * without bound; spend per end user is in the spend reports).
+   */
+  private recordSpend(group: string, principal: Principal, cost: number): void {
     this.deps.metrics.spend.inc(
       {
         model: group,
@@ -269,7 +267,6 @@ export class ProxyService {
         team: principal.teamId ?? '',
         team_alias: principal.team?.team_alias ?? '',
         user: principal.userId ?? '',
-        end_user: typeof user === 'string' ? user : (principal.endUserId ?? ''),
       },
       cost,
     );
