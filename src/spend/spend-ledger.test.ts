@@ -173,6 +173,35 @@ describe('StoreSpendLedger under steady traffic', () => {
   });
 });
 
+describe('StoreSpendLedger with a synchronous store', () => {
+  it('writes what is left after a full batch only after the gap, however many calls filled it', async () => {
+    // SQLite writes a batch within one turn of the event loop. Calls booked in the turn that
+    // filled the outbox each used to queue a wake-up, and every wake-up after the first wrote
+    // the few calls left as a transaction of its own.
+    const transactions: number[] = [];
+    const store: SpendWriter = {
+      record: (rows) => {
+        transactions.push(rows.length);
+        return Promise.resolve(rows.length);
+      },
+    };
+    const ledger = new StoreSpendLedger({
+      store,
+      logger,
+      intervalMs: 60_000,
+      minGapMs: 60_000,
+      batchSize: 10,
+    });
+    for (let turn = 0; turn < 3; turn++) {
+      for (let i = 0; i < 13; i++) ledger.book(entry(`${turn}-${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    assert.deepEqual(transactions, [10, 10, 10], 'full batches only; what is left waits');
+    await ledger.close();
+    assert.deepEqual(transactions, [10, 10, 10, 9], 'close writes the 9 left, once');
+  });
+});
+
 describe('isoTime', () => {
   it('formats like Date.prototype.toISOString, also across seconds and at the edges', () => {
     const start = Date.UTC(2026, 10, 26, 6, 59, 58, 990);

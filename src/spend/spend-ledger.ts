@@ -80,6 +80,8 @@ export class StoreSpendLedger implements SpendLedger {
   private timer: NodeJS.Timeout | undefined;
   /** The drain a partial batch waits for (see minGapMs). */
   private gapTimer: NodeJS.Timeout | undefined;
+  /** A wake-up for a full batch is queued (see kickWhenFull). */
+  private fullKickQueued = false;
   private closed = false;
 
   constructor(private readonly options: SpendLedgerOptions) {
@@ -113,7 +115,7 @@ export class StoreSpendLedger implements SpendLedger {
         );
       }
       this.warnIfBehind();
-      if (this.outbox.length >= this.batchSize) setImmediate(() => this.kick());
+      if (this.outbox.length >= this.batchSize) this.kickWhenFull();
     } catch (error: unknown) {
       // Booking must never fail a request; an entry that cannot even be queued is logged whole.
       this.options.logger.error({ err: error, entry }, 'spend entry could not be queued');
@@ -164,6 +166,23 @@ export class StoreSpendLedger implements SpendLedger {
         'spend ledger closed with entries the store did not take: they are lost',
       );
     }
+  }
+
+  /**
+   * Writes a full batch after this turn of the event loop. One wake-up however many calls fill
+   * the outbox past a batch in the turn, and it writes only if a full batch still waits then: a
+   * synchronous store (SQLite) writes a whole batch within the first wake-up, and each further
+   * one, queued by a call booked in the same turn, would otherwise have written the few calls
+   * left over as a transaction of their own (every other SQLite transaction under steady load
+   * carried 1 to 20 calls, at the fixed cost of a full one).
+   */
+  private kickWhenFull(): void {
+    if (this.fullKickQueued) return;
+    this.fullKickQueued = true;
+    setImmediate(() => {
+      this.fullKickQueued = false;
+      if (this.outbox.length >= this.batchSize) this.kick();
+    });
   }
 
   /** Starts a drain unless one runs or the writer is backing off. */
