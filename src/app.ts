@@ -48,6 +48,7 @@ import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { callOnce } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
+import { registerResponsesRoute } from './proxy/responses-route.js';
 import { registerProxyRoutes } from './proxy/proxy-routes.js';
 import { ProxyService } from './proxy/proxy-service.js';
 import { DeploymentHealth } from './proxy/router/deployment-health.js';
@@ -430,6 +431,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   let adminServer: Server | undefined;
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
+  registerResponsesRoute(server, { service });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerSpendCalculateRoute(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });

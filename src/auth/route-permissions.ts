@@ -64,6 +64,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/openai/deployments/:model/embeddings': 'llm',
   '/v1/messages': 'llm',
   '/anthropic/v1/messages': 'llm',
+  '/v1/responses': 'llm',
+  '/responses': 'llm',
 
   // What the caller may put on a new key (a Tollgate addition for the key form).
   '/key/generate/bounds': 'info',

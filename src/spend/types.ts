@@ -12,7 +12,8 @@ import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 
 /** What kind of call is priced and logged (`call_type` in the spend log, LiteLLM's names). */
-export type CallType = 'acompletion' | 'atext_completion' | 'aembedding' | 'anthropic_messages';
+export type CallType =
+  'acompletion' | 'atext_completion' | 'aembedding' | 'anthropic_messages' | 'aresponses';
 
 // ---------------------------------------------------------------------------------------------
 // Pricing
