@@ -72,6 +72,7 @@ import {
   UserListQuerySchema,
 } from '../../src/admin/user-schemas.js';
 import { AnthropicMessagesRequestSchema } from '../../src/contracts/anthropic.js';
+import { ResponsesRequestSchema } from '../../src/contracts/responses.js';
 import {
   ChatRequestSchema,
   CompletionRequestSchema,
@@ -100,6 +101,8 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/openai/deployments/:model/embeddings': EmbeddingRequestSchema,
   '/v1/messages': AnthropicMessagesRequestSchema,
   '/anthropic/v1/messages': AnthropicMessagesRequestSchema,
+  '/v1/responses': ResponsesRequestSchema,
+  '/responses': ResponsesRequestSchema,
 
   '/key/generate': GenerateKeySchema,
   '/key/info': KeyInfoQuerySchema,
@@ -205,6 +208,8 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/openai/deployments/:model/embeddings': { input: 'hello' },
     '/v1/messages': { ...CHAT, max_tokens: 20 },
     '/anthropic/v1/messages': { ...CHAT, max_tokens: 20 },
+    '/v1/responses': { model: CHAT.model, input: 'hello', max_output_tokens: 20 },
+    '/responses': { model: CHAT.model, input: [{ role: 'user', content: 'hello' }] },
     '/key/info': { key: ids.victimKey },
     '/key/update': { key: ids.victimKey, max_budget: 3 },
     '/key/delete': { keys: [ids.victimKey] },
