@@ -49,6 +49,7 @@ import { createProviderRegistry } from './providers/registry.js';
 import { callOnce } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
 import { registerResponsesRoute } from './proxy/responses-route.js';
+import { registerCountTokensRoutes } from './proxy/count-tokens-routes.js';
 import { registerProxyRoutes } from './proxy/proxy-routes.js';
 import { ProxyService } from './proxy/proxy-service.js';
 import { DeploymentHealth } from './proxy/router/deployment-health.js';
@@ -432,6 +433,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
   registerResponsesRoute(server, { service });
+  registerCountTokensRoutes(server, { service });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerSpendCalculateRoute(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });

@@ -18,7 +18,7 @@ import { FUZZ_RUNS, fuzzRoute, methodsOf } from './helpers/route-fuzzer.js';
 import { ROUTE_INPUTS, validInputs } from './helpers/route-inputs.js';
 
 const RUNS = FUZZ_RUNS || 25;
-const LLM_ROUTE = /(completions|embeddings|messages|responses)$/;
+const LLM_ROUTE = /(completions|embeddings|messages|responses|count_tokens|input_tokens)$/;
 const routes = Object.keys(ROUTE_ACCESS).filter((route) => LLM_ROUTE.test(route));
 
 describe('fuzzing every LLM route', () => {

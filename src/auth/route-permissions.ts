@@ -66,6 +66,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/anthropic/v1/messages': 'llm',
   '/v1/responses': 'llm',
   '/responses': 'llm',
+  // Token counts: free (never metered), for keys that may call the model.
+  '/v1/messages/count_tokens': 'llm',
+  '/anthropic/v1/messages/count_tokens': 'llm',
+  '/v1/responses/input_tokens': 'llm',
+  '/responses/input_tokens': 'llm',
 
   // What the caller may put on a new key (a Tollgate addition for the key form).
   '/key/generate/bounds': 'info',
@@ -183,7 +188,15 @@ export const ROLE_ACCESS: Readonly<Record<ProxyRole, ReadonlySet<Guarded>>> = {
 const ROUTE_GROUPS: Readonly<Record<string, { classes: readonly Guarded[]; paths?: string[] }>> = {
   llm_api_routes: { classes: ['llm'], paths: ['/v1/models', '/models'] },
   openai_routes: { classes: ['llm'], paths: ['/v1/models', '/models'] },
-  anthropic_routes: { classes: [], paths: ['/v1/messages', '/anthropic/v1/messages'] },
+  anthropic_routes: {
+    classes: [],
+    paths: [
+      '/v1/messages',
+      '/anthropic/v1/messages',
+      '/v1/messages/count_tokens',
+      '/anthropic/v1/messages/count_tokens',
+    ],
+  },
   info_routes: { classes: ['info', 'key_read'] },
   management_routes: { classes: ['key_read', 'key_write', 'admin', 'admin_read'] },
 };

@@ -63,6 +63,12 @@ export type AnthropicTool = z.infer<typeof AnthropicToolSchema>;
 export type AnthropicToolChoice = z.infer<typeof AnthropicToolChoiceSchema>;
 export type AnthropicMessagesRequest = z.infer<typeof AnthropicMessagesRequestSchema>;
 
+/** `POST /v1/messages/count_tokens`: a Messages request without `max_tokens`. */
+export const AnthropicCountTokensRequestSchema = AnthropicMessagesRequestSchema.extend({
+  max_tokens: z.number().int().positive().optional(),
+});
+export type AnthropicCountTokensRequest = z.infer<typeof AnthropicCountTokensRequestSchema>;
+
 // ---- Responses -------------------------------------------------------------------------------
 
 export const AnthropicUsageSchema = z.looseObject({

@@ -90,35 +90,26 @@ export class ProxyService {
     op: OpName | OperationResolver,
     body: Req,
     principal: Principal,
-    io: { requestId: string; cancel: Cancellation; callType?: CallType },
+    io: {
+      requestId: string;
+      cancel: Cancellation;
+      callType?: CallType;
+      /** False for calls that cost nothing (token counts): no admission, no booking. */
+      metered?: boolean;
+    },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
     refuseClientRouting(body);
     checkEnforcedParams(body, principal, config.enforcedParams);
-    // Key and team aliases rewrite the model first; access is checked on where it leads.
-    const target = principal.resolveModelAlias(body.model);
-    if (target !== body.model) body = { ...body, model: target };
-    const resolved = router.catalog.resolve(body.model);
-    if (
-      !principal.canUseModel(body.model) &&
-      !(resolved && principal.canUseModel(resolved.group))
-    ) {
-      throw principal.modelAccessError(body.model);
-    }
-    if (!resolved) {
-      const available = this.modelsFor(principal);
-      throw new GatewayError(
-        'invalid_model',
-        `Invalid model name passed in model=${body.model}. Call \`/v1/models\` to view available models for your key. Available models: ${available.length > 0 ? available.join(', ') : '(none configured)'}`,
-        { param: 'model' },
-      );
-    }
+    const resolved = this.resolveModel(principal, body.model);
+    if (resolved.model !== body.model) body = { ...body, model: resolved.model };
     const stream = body.stream === true;
     // Admitted against every budget and rate limit that applies before any provider is called.
     // The meter gets its own object, not a spread copy of `io`: V8 gave each copy a new hidden
     // class, so every load from it missed the property cache on every call.
     const cancel = io.cancel;
-    const opening = this.deps.meter?.open({
+    const meter = io.metered === false ? undefined : this.deps.meter;
+    const opening = meter?.open({
       requestId: io.requestId,
       callType: io.callType ?? (typeof op === 'string' ? CALL_TYPES[op] : 'acompletion'),
       principal,
@@ -207,6 +198,31 @@ export class ProxyService {
         ),
       });
     }
+  }
+
+  /**
+   * Where a call to `model` goes for this principal: the key's and team's aliases first, then
+   * access checked on where they lead (the name asked for or its group). Throws the errors a call
+   * gives: no access, or no such model.
+   */
+  resolveModel(
+    principal: Principal,
+    model: string,
+  ): { model: string; group: string; deployments: readonly Deployment[] } {
+    const target = principal.resolveModelAlias(model);
+    const resolved = this.deps.router.catalog.resolve(target);
+    if (!principal.canUseModel(target) && !(resolved && principal.canUseModel(resolved.group))) {
+      throw principal.modelAccessError(target);
+    }
+    if (!resolved) {
+      const available = this.modelsFor(principal);
+      throw new GatewayError(
+        'invalid_model',
+        `Invalid model name passed in model=${target}. Call \`/v1/models\` to view available models for your key. Available models: ${available.length > 0 ? available.join(', ') : '(none configured)'}`,
+        { param: 'model' },
+      );
+    }
+    return { model: target, group: resolved.group, deployments: resolved.deployments };
   }
 
   /** The stream counts as in flight on its deployment until it ends, however it ends. */

@@ -71,7 +71,10 @@ import {
   UserInfoQuerySchema,
   UserListQuerySchema,
 } from '../../src/admin/user-schemas.js';
-import { AnthropicMessagesRequestSchema } from '../../src/contracts/anthropic.js';
+import {
+  AnthropicCountTokensRequestSchema,
+  AnthropicMessagesRequestSchema,
+} from '../../src/contracts/anthropic.js';
 import { ResponsesRequestSchema } from '../../src/contracts/responses.js';
 import {
   ChatRequestSchema,
@@ -103,6 +106,10 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/anthropic/v1/messages': AnthropicMessagesRequestSchema,
   '/v1/responses': ResponsesRequestSchema,
   '/responses': ResponsesRequestSchema,
+  '/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
+  '/anthropic/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
+  '/v1/responses/input_tokens': ResponsesRequestSchema,
+  '/responses/input_tokens': ResponsesRequestSchema,
 
   '/key/generate': GenerateKeySchema,
   '/key/info': KeyInfoQuerySchema,
@@ -210,6 +217,10 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/anthropic/v1/messages': { ...CHAT, max_tokens: 20 },
     '/v1/responses': { model: CHAT.model, input: 'hello', max_output_tokens: 20 },
     '/responses': { model: CHAT.model, input: [{ role: 'user', content: 'hello' }] },
+    '/v1/messages/count_tokens': CHAT,
+    '/anthropic/v1/messages/count_tokens': CHAT,
+    '/v1/responses/input_tokens': { model: CHAT.model, input: 'hello' },
+    '/responses/input_tokens': { model: CHAT.model, input: 'hello', instructions: 'be brief' },
     '/key/info': { key: ids.victimKey },
     '/key/update': { key: ids.victimKey, max_budget: 3 },
     '/key/delete': { keys: [ids.victimKey] },

@@ -50,6 +50,9 @@ export async function startAnthropicSimulator(
     if (options.apiKey && req.headers['x-api-key'] !== options.apiKey) {
       return sendAnthropicError(res, { kind: 'status', status: 401, message: 'invalid x-api-key' });
     }
+    if (req.method === 'POST' && req.path === '/v1/messages/count_tokens') {
+      return countTokens(res, (req.body ?? {}) as MessagesBody & Record<string, unknown>);
+    }
     if (req.method !== 'POST' || req.path !== '/v1/messages') {
       return sendAnthropicError(res, { kind: 'status', status: 404, message: 'Not Found' });
     }
@@ -60,6 +63,32 @@ export async function startAnthropicSimulator(
     if (body.stream && fault?.kind !== 'garbage') return streamAnswer(res, answer, fault);
     return writeJsonWithFault(res, answer.message, fault);
   });
+}
+
+/** Fields Anthropic's count_tokens accepts; any other is a 400, as there. */
+const COUNT_FIELDS = new Set(['model', 'messages', 'system', 'tools', 'tool_choice', 'thinking']);
+
+/** `POST /v1/messages/count_tokens`: the words of the system prompt, messages and tool names. */
+function countTokens(res: ServerResponse, body: MessagesBody & Record<string, unknown>): void {
+  const extra = Object.keys(body).find((k) => !COUNT_FIELDS.has(k));
+  if (extra) {
+    return sendAnthropicError(res, {
+      kind: 'status',
+      status: 400,
+      message: `${extra}: Extra inputs are not permitted`,
+    });
+  }
+  if (!body.messages?.length) {
+    return sendAnthropicError(res, {
+      kind: 'status',
+      status: 400,
+      message: 'messages: at least one message is required',
+    });
+  }
+  const text = [textOf(body.system), ...body.messages.map((m) => textOf(m.content))].join(' ');
+  const tools = (body.tools ?? []).map((t) => t.name ?? '').join(' ');
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ input_tokens: countSimTokens(`${text} ${tools}`) }));
 }
 
 function validate(body: MessagesBody): string | undefined {
