@@ -1,9 +1,11 @@
 /**
  * `POST /v1/responses` end to end with the official `openai` SDK (`client.responses.create`,
- * `client.responses.stream`): answers and streams from an OpenAI-format upstream and from
- * Anthropic, function tools both ways, structured output, what the upstream is sent, refusals of
- * what the gateway cannot honour, errors in OpenAI's shape, and the money path (cost header,
- * spend log with call type `aresponses`, budgets), on a real SQLite store.
+ * `client.responses.stream`). Bridged to chat for OpenAI-compatible vendors and Anthropic:
+ * answers and streams, function tools both ways, structured output, what the upstream is sent,
+ * refusals of what the bridge cannot carry. Passed through to OpenAI's own Responses API for
+ * `openai/` deployments: hosted tools, stored responses, streams as sent. Errors in OpenAI's
+ * shape, and the money path either way (cost header, spend log with call type `aresponses`,
+ * budgets, a lowered output cap), on a real SQLite store.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -17,6 +19,7 @@ import {
   startOpenAiSimulator,
 } from './simulators/openai-simulator.js';
 import type { Simulator } from './simulators/simulator-server.js';
+import { promptTokenUpperBound } from '../src/spend/token-count.js';
 
 const INPUT_PRICE = 0.000001;
 const OUTPUT_PRICE = 0.000002;
@@ -39,12 +42,18 @@ const WEATHER_TOOL = {
 const openAiUpstream = await startOpenAiSimulator({ apiKey: 'sk-upstream' });
 const anthropicUpstream = await startAnthropicSimulator({ apiKey: 'sk-ant-upstream' });
 
+after(async () => {
+  await openAiUpstream.close();
+  await anthropicUpstream.close();
+});
+
 const CONFIG = {
   model_list: [
     {
+      // An OpenAI-compatible vendor: served through the chat bridge.
       model_name: 'gpt-sim',
       litellm_params: {
-        model: 'openai/gpt-4o-mini',
+        model: 'hosted_vllm/gpt-4o-mini',
         api_base: `${openAiUpstream.url}/v1`,
         api_key: 'sk-upstream',
         ...PRICES,
@@ -53,6 +62,27 @@ const CONFIG = {
     {
       // Gives up on a stream that goes silent for 0.3 s.
       model_name: 'gpt-impatient',
+      litellm_params: {
+        model: 'hosted_vllm/gpt-4o-mini',
+        api_base: `${openAiUpstream.url}/v1`,
+        api_key: 'sk-upstream',
+        stream_timeout: 0.3,
+      },
+    },
+    // The built-in mock provider (the quickstart's models).
+    { model_name: 'mock-gpt', litellm_params: { model: 'mock/mock-gpt' } },
+    {
+      // OpenAI itself: its own Responses API, passed through.
+      model_name: 'gpt-native',
+      litellm_params: {
+        model: 'openai/gpt-4o-mini',
+        api_base: `${openAiUpstream.url}/v1`,
+        api_key: 'sk-upstream',
+        ...PRICES,
+      },
+    },
+    {
+      model_name: 'gpt-native-impatient',
       litellm_params: {
         model: 'openai/gpt-4o-mini',
         api_base: `${openAiUpstream.url}/v1`,
@@ -85,12 +115,8 @@ function lastSent(upstream: Simulator): ChatSent {
   return sent.body as ChatSent;
 }
 
-describe('/v1/responses with the official openai SDK', () => {
+describe('/v1/responses with the official openai SDK, bridged to chat', () => {
   const fixture = gatewayOnSqlite(CONFIG);
-  after(async () => {
-    await openAiUpstream.close();
-    await anthropicUpstream.close();
-  });
   const sdk = (key = MASTER_KEY) =>
     new OpenAI({ apiKey: key, baseURL: `${fixture.gateway.url}/v1`, maxRetries: 0 });
 
@@ -404,6 +430,13 @@ describe('/v1/responses with the official openai SDK', () => {
     assert.equal(openAiUpstream.requests.length, 0);
   });
 
+  it("answers from the built-in mock provider, the quickstart's models", async () => {
+    const response = await sdk().responses.create({ model: 'mock-gpt', input: 'Hello!' });
+    assert.equal(response.output_text, 'This is a mock response to: Hello!');
+    const stream = sdk().responses.stream({ model: 'mock-gpt', input: 'Hello!' });
+    assert.equal((await stream.finalResponse()).output_text, 'This is a mock response to: Hello!');
+  });
+
   it('holds keys to their models, as on the chat route', async () => {
     const created = await fixture.api.post('/key/generate', { models: ['claude-native'] });
     const error = await sdk(created.body.key as string)
@@ -415,5 +448,145 @@ describe('/v1/responses with the official openai SDK', () => {
     assert.ok(error instanceof OpenAI.APIError, String(error));
     assert.equal(error.status, 401);
     assert.match(error.message, /not allowed to access model/);
+  });
+});
+
+describe('/v1/responses with the official openai SDK, passed through to OpenAI', () => {
+  const fixture = gatewayOnSqlite(CONFIG);
+  const sdk = (key = MASTER_KEY) =>
+    new OpenAI({ apiKey: key, baseURL: `${fixture.gateway.url}/v1`, maxRetries: 0 });
+
+  it('forwards the request as sent, hosted tools included, and the answer unchanged', async () => {
+    openAiUpstream.reset();
+    const response = await sdk().responses.create({
+      model: 'gpt-native',
+      input: 'search the news',
+      tools: [{ type: 'web_search_preview' }],
+      include: ['reasoning.encrypted_content'],
+      metadata: { ticket: 'T-1', tags: ['news'] } as unknown as Record<string, string>,
+    });
+    assert.equal(response.id, 'resp_sim1', "the upstream's own id");
+    assert.deepEqual(
+      response.output.map((o) => o.type),
+      ['web_search_call', 'message'],
+    );
+    assert.equal(response.output_text, simulatedAnswer('search the news'));
+    const sent = openAiUpstream.requests.at(-1);
+    assert.equal(sent?.path, '/v1/responses');
+    assert.equal(sent?.headers.authorization, 'Bearer sk-upstream');
+    assert.deepEqual(sent?.body, {
+      model: 'gpt-4o-mini',
+      input: 'search the news',
+      tools: [{ type: 'web_search_preview' }],
+      include: ['reasoning.encrypted_content'],
+      metadata: { ticket: 'T-1' },
+    });
+  });
+
+  it("continues a stored response with previous_response_id, and passes OpenAI's 400 on", async () => {
+    const first = await sdk().responses.create({ model: 'gpt-native', input: 'first turn' });
+    const second = await sdk().responses.create({
+      model: 'gpt-native',
+      input: 'next turn',
+      previous_response_id: first.id,
+    });
+    assert.equal(second.output_text, simulatedAnswer('next turn (after: first turn)'));
+    assert.equal(
+      (openAiUpstream.requests.at(-1)?.body as { previous_response_id?: string })
+        .previous_response_id,
+      first.id,
+    );
+    const error = await sdk()
+      .responses.create({ model: 'gpt-native', input: 'x', previous_response_id: 'resp_gone' })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+    assert.match(error.message, /Previous response with id 'resp_gone' not found/);
+  });
+
+  it("streams OpenAI's events as they came, and books the stream's usage", async () => {
+    const created = await fixture.api.post('/key/generate', { models: ['gpt-native'] });
+    const key = created.body.key as string;
+    const stream = sdk(key).responses.stream({
+      model: 'gpt-native',
+      input: 'stream natively',
+      tools: [{ type: 'web_search_preview' }],
+    });
+    const types: string[] = [];
+    for await (const event of stream) types.push(event.type);
+    const final = await stream.finalResponse();
+    assert.equal(final.output_text, simulatedAnswer('stream natively'));
+    assert.equal(types[0], 'response.created');
+    assert.equal(types.at(-1), 'response.completed');
+    assert.ok(types.includes('response.output_item.added'));
+    assert.equal(final.id.startsWith('resp_sim'), true);
+
+    await fixture.gateway.app.ledger?.flush();
+    const info = await fixture.api.get(`/key/info?key=${key}`);
+    const usage = final.usage!;
+    const expected = usage.input_tokens * INPUT_PRICE + usage.output_tokens * OUTPUT_PRICE;
+    assert.ok(expected > 0);
+    const spend = info.body.info.spend as number;
+    assert.ok(Math.abs(spend - expected) < 1e-12, `key spend ${spend} vs ${expected}`);
+  });
+
+  it('prices a call from OpenAI usage, logs it as aresponses, and lowers max_output_tokens to the budget', async () => {
+    const created = await fixture.api.post('/key/generate', { models: ['gpt-native'] });
+    const key = created.body.key as string;
+    const { data, response } = await sdk(key)
+      .responses.create({ model: 'gpt-native', input: 'price me', max_output_tokens: 64 })
+      .withResponse();
+    const expected =
+      data.usage!.input_tokens * INPUT_PRICE + data.usage!.output_tokens * OUTPUT_PRICE;
+    const header = Number(response.headers.get('x-litellm-response-cost'));
+    assert.ok(Math.abs(header - expected) < 1e-12, `cost header ${header} vs ${expected}`);
+    assert.equal(
+      (openAiUpstream.requests.at(-1)?.body as Record<string, unknown>).max_output_tokens,
+      64,
+    );
+    await fixture.gateway.app.ledger?.flush();
+    const callId = response.headers.get('x-litellm-call-id');
+    const logs = await fixture.api.get(`/spend/logs?request_id=${callId}`);
+    const rows = (Array.isArray(logs.body) ? logs.body : logs.body.data) as Record<
+      string,
+      unknown
+    >[];
+    assert.equal(rows[0]?.call_type, 'aresponses');
+    assert.equal(rows[0]?.total_tokens, data.usage!.total_tokens);
+
+    // A budget that pays the prompt and 5 output tokens: the cap sent upstream is lowered to 5.
+    const body = { model: 'gpt-native', input: 'cap me' };
+    const budget = promptTokenUpperBound(body) * INPUT_PRICE + 5 * OUTPUT_PRICE + 1e-12;
+    const tight = await fixture.api.post('/key/generate', {
+      models: ['gpt-native'],
+      max_budget: budget,
+    });
+    openAiUpstream.reset();
+    await sdk(tight.body.key as string).responses.create({ ...body, max_output_tokens: 1000 });
+    const sent = openAiUpstream.requests.at(-1)?.body as Record<string, unknown>;
+    assert.equal(sent.max_output_tokens, 5);
+    assert.equal('max_tokens' in sent, false, 'the Responses API has no max_tokens');
+  });
+
+  it('ends a stream that stalls after it started with an error event the SDK raises', async () => {
+    openAiUpstream.fail({ kind: 'stall', ms: 2000 });
+    const stream = await sdk().responses.create({
+      model: 'gpt-native-impatient',
+      input: 'a long native story',
+      stream: true,
+    });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const event of stream) seen.push(event.type);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof OpenAI.APIError, `the SDK raises, got ${String(error)}`);
+    assert.equal(seen[0], 'response.created');
+    assert.ok(!seen.includes('response.completed'));
+    openAiUpstream.reset();
   });
 });

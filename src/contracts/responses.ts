@@ -5,6 +5,7 @@
  * decides what it can honour.
  */
 import { z } from 'zod';
+import type { Usage } from './openai.js';
 
 /** An input item: a message (`role` + `content`), a function call, a function call's output, … */
 export const ResponsesInputItemSchema = z.looseObject({
@@ -114,4 +115,37 @@ export interface ResponseObject {
   usage: ResponsesUsage | null;
   user: string | null;
   metadata: Record<string, unknown>;
+}
+
+/** A complete `/v1/responses` answer: the `response` JSON text to send, and the usage to book. */
+export interface ResponsesResult {
+  body: string;
+  usage?: Usage;
+}
+
+/** A piece of a `/v1/responses` SSE stream, as it goes to the client. */
+export interface ResponsesChunk {
+  text: string;
+  /** Set once the stream's usage is known. */
+  usage?: Usage;
+  /** What the model produced in this piece (text, call arguments): counted if no usage comes. */
+  produced?: string;
+}
+
+/** The Responses API's usage in the gateway's chat shape, for pricing and booking. */
+export function chatUsageOf(usage: unknown): Usage | undefined {
+  if (!usage || typeof usage !== 'object') return undefined;
+  const u = usage as Record<string, unknown>;
+  const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const input = count(u.input_tokens);
+  const output = count(u.output_tokens);
+  const inputDetails = (u.input_tokens_details ?? {}) as Record<string, unknown>;
+  const outputDetails = (u.output_tokens_details ?? {}) as Record<string, unknown>;
+  return {
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: typeof u.total_tokens === 'number' ? u.total_tokens : input + output,
+    prompt_tokens_details: { cached_tokens: count(inputDetails.cached_tokens) },
+    completion_tokens_details: { reasoning_tokens: count(outputDetails.reasoning_tokens) },
+  };
 }

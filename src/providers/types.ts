@@ -13,6 +13,7 @@ import type {
   TextCompletion,
 } from '../contracts/openai.js';
 import type { Deployment } from '../contracts/deployment.js';
+import type { ResponsesChunk, ResponsesRequest, ResponsesResult } from '../contracts/responses.js';
 
 export interface UpstreamRequest {
   url: string;
@@ -93,6 +94,8 @@ export interface ProviderAdapter {
   /** Legacy completions; when absent the proxy runs them through `chat`. */
   readonly completion?: Operation<CompletionRequest, TextCompletion, TextCompletionChunk>;
   readonly embedding?: Operation<EmbeddingRequest, EmbeddingResponse, never>;
+  /** The Responses API, for providers that serve it themselves; others are bridged to chat. */
+  readonly responses?: Operation<ResponsesRequest, ResponsesResult, ResponsesChunk>;
   /** Classifies a non-2xx upstream answer. */
   parseError(status: number, body: string, headers: Record<string, string>): ProviderError;
 }

@@ -225,6 +225,11 @@ export class ProxyService {
     return { model: target, group: resolved.group, deployments: resolved.deployments };
   }
 
+  /** The adapter that serves a deployment's provider, if this build has one. */
+  adapterOf(deployment: Deployment): ProviderAdapter | undefined {
+    return this.deps.adapters.get(deployment.provider);
+  }
+
   /** The stream counts as in flight on its deployment until it ends, however it ends. */
   private releasedAtEnd<Chunk>(opened: OpenedStream<Chunk>): OpenedStream<Chunk> {
     const health = this.deps.router.health;

@@ -1,24 +1,27 @@
 /**
- * `POST /v1/responses`: the OpenAI Responses API in, any provider out. The request becomes a chat
- * request (responses/responses-to-chat.ts), is admitted, routed, priced and booked like every
- * chat call (call type `aresponses`), and the answer goes back as a `response` object, or as the
- * Responses API's event stream.
+ * `POST /v1/responses`: the OpenAI Responses API in, any provider out. OpenAI deployments get the
+ * request as sent and their answer back unchanged; other providers get it translated to chat
+ * (responses/responses-to-chat.ts) and their answer as a `response` object or the Responses event
+ * stream. Either way the call is admitted, routed, priced and booked like every other (call type
+ * `aresponses`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Usage } from '../contracts/openai.js';
-import { ResponsesRequestSchema } from '../contracts/responses.js';
+import type { ChatRequest, Usage } from '../contracts/openai.js';
+import {
+  ResponsesRequestSchema,
+  type ResponsesChunk,
+  type ResponsesRequest,
+  type ResponsesResult,
+} from '../contracts/responses.js';
 import { toErrorBody } from '../errors/gateway-error.js';
+import { ForwardedResponsesError } from '../providers/openai/openai-responses.js';
 import { principalOf } from '../server/access-control.js';
 import { estimateUsage } from '../spend/estimate-usage.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, responseHeaders } from './proxy-routes.js';
 import type { OperationResolver, ProxyService } from './proxy-service.js';
 import type { ResponseFrame } from './responses/chat-to-responses.js';
-import {
-  responsesOperation,
-  type ResponsesChunk,
-  type ResponsesResult,
-} from './responses/responses-operation.js';
+import { responsesOperation, speaksResponses } from './responses/responses-operation.js';
 import { ResponsesStreamEncoder } from './responses/responses-stream-encoder.js';
 import { responsesToChatRequest } from './responses/responses-to-chat.js';
 import { SseResponse } from './sse-response.js';
@@ -38,9 +41,17 @@ async function handleResponses(
   reply: FastifyReply,
   deps: ResponsesRouteDeps,
 ): Promise<unknown> {
+  const { service } = deps;
   const principal = principalOf(request);
   const body = parseBody(ResponsesRequestSchema, request.body);
-  const chat = responsesToChatRequest(body);
+  // Translated up front when any deployment needs the chat bridge, so that what it cannot carry
+  // is a 400 before anything is routed.
+  const { deployments } = service.resolveModel(principal, body.model);
+  const bridged =
+    body.mock_response !== undefined ||
+    deployments.some((d) => !speaksResponses(service.adapterOf(d), d));
+  let chat: ChatRequest | undefined = bridged ? responsesToChatRequest(body) : undefined;
+  const translated = (): ChatRequest => (chat ??= responsesToChatRequest(body));
   const frame: ResponseFrame = {
     callId: request.callId,
     model: body.model,
@@ -48,19 +59,19 @@ async function handleResponses(
     createdAt: Math.floor(Date.now() / 1000),
   };
   let encoder: ResponsesStreamEncoder | undefined;
-  const resolve: OperationResolver = (adapter) =>
-    responsesOperation(adapter, frame, (e) => {
+  const resolve: OperationResolver = (adapter, deployment) =>
+    responsesOperation(adapter, deployment, { frame, chat: translated }, (e) => {
       encoder = e;
     }) as ReturnType<OperationResolver>;
-  const result = await deps.service.call<typeof chat, ResponsesResult, ResponsesChunk>(
+  const result = await service.call<ResponsesRequest, ResponsesResult, ResponsesChunk>(
     resolve,
-    chat,
+    body,
     principal,
     { requestId: request.callId, cancel: abortOnDisconnect(reply), callType: 'aresponses' },
   );
   const headers = responseHeaders(result.meta);
   if (result.kind === 'json') {
-    const cost = deps.service.recordUsage(result.meta, result.value.usage);
+    const cost = service.recordUsage(result.meta, result.value.usage);
     headers['x-litellm-response-cost'] = String(cost);
     headers['x-litellm-response-duration-ms'] = String(
       Math.round(performance.now() - result.meta.startedAt),
@@ -75,42 +86,57 @@ async function handleResponses(
     'x-litellm-call-id': request.callId,
   });
   let usage: Usage | undefined;
-  const produced = (): string => encoder?.producedText() ?? '';
-  try {
+  let produced = '';
+  const take = (events: readonly { chunk: ResponsesChunk }[]): string => {
     let text = '';
-    for (const event of result.opened.first) {
-      if (event.chunk.usage) usage = event.chunk.usage;
-      text += event.chunk.text;
+    for (const { chunk } of events) {
+      if (chunk.usage) usage = chunk.usage;
+      if (chunk.produced) produced += chunk.produced;
+      text += chunk.text;
     }
-    await sse.write(text);
-    deps.service.recordFirstChunk(result.meta);
+    return text;
+  };
+  // A stream that never reported its usage pays for its prompt and what it produced.
+  const estimate = () => estimateUsage(promptOf(body, chat), produced);
+  try {
+    await sse.write(take(result.opened.first));
+    service.recordFirstChunk(result.meta);
     for await (const events of result.opened.rest) {
       if (sse.isClosed) break;
-      text = '';
-      for (const event of events) {
-        if (event.chunk.usage) usage = event.chunk.usage;
-        text += event.chunk.text;
-      }
+      const text = take(events);
       if (text !== '') await sse.write(text);
     }
-    usage ??= await estimateUsage(chat, produced());
-    deps.service.recordUsage(result.meta, usage);
+    usage ??= await estimate();
+    service.recordUsage(result.meta, usage);
     sse.end();
   } catch (error: unknown) {
-    usage ??= await estimateUsage(chat, produced()).catch(() => undefined);
-    const gatewayError = deps.service.failStream(result.meta, usage, error);
+    usage ??= await estimate().catch(() => undefined);
+    const gatewayError = service.failStream(result.meta, usage, error);
     reply.log.warn(
       { reqId: request.id, err: gatewayError.message, status: gatewayError.status },
       'responses stream ended with an error',
     );
-    const { error: detail } = toErrorBody(gatewayError);
-    const frameText = (encoder ?? new ResponsesStreamEncoder(frame)).error(
-      detail.message,
-      detail.code,
-      detail.type,
-    );
-    await sse.write(frameText);
+    if (!(error instanceof ForwardedResponsesError)) {
+      const { error: detail } = toErrorBody(gatewayError);
+      await sse.write(
+        (encoder ?? new ResponsesStreamEncoder(frame)).error(
+          detail.message,
+          detail.code,
+          detail.type,
+        ),
+      );
+    }
     sse.end();
   }
   return reply;
+}
+
+/** The prompt to count: the chat translation when there is one, else the request's own text. */
+function promptOf(
+  body: ResponsesRequest,
+  chat: ChatRequest | undefined,
+): { messages?: unknown; prompt?: unknown; tools?: unknown } {
+  if (chat) return chat;
+  const input = typeof body.input === 'string' ? body.input : JSON.stringify(body.input);
+  return { prompt: `${body.instructions ?? ''}${input}`, tools: body.tools ?? undefined };
 }

@@ -62,7 +62,7 @@ export interface CloseTab {
 }
 
 /** The part of the body that names the output cap, by call type (Anthropic requires it). */
-const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens'] as const;
+const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'] as const;
 
 /** The scopes a key holds for one model it is asked for, and the budget entry among them. */
 interface ModelScopes {
@@ -548,7 +548,11 @@ function requestedMaxTokens(body: Record<string, unknown>): number | undefined {
 export function withMaxTokens<T extends object>(body: T, maxTokens: number): T {
   const record = body as Record<string, unknown>;
   const field =
-    typeof record.max_completion_tokens === 'number' ? 'max_completion_tokens' : 'max_tokens';
+    typeof record.max_completion_tokens === 'number'
+      ? 'max_completion_tokens'
+      : typeof record.max_output_tokens === 'number'
+        ? 'max_output_tokens'
+        : 'max_tokens';
   return { ...body, [field]: maxTokens };
 }
 

@@ -173,6 +173,7 @@ export const IMAGE_MAX_TOKENS = 8_000;
 const PROMPT_FIELDS = [
   'messages',
   'system',
+  'instructions',
   'prompt',
   'suffix',
   'input',
@@ -180,6 +181,7 @@ const PROMPT_FIELDS = [
   'functions',
   'tool_choice',
   'response_format',
+  'text',
 ] as const;
 
 /**

@@ -49,6 +49,8 @@ export async function startOpenAiSimulator(
   options: OpenAiSimulatorOptions = {},
 ): Promise<Simulator> {
   const prefix = options.prefix ?? '/v1';
+  /** Responses created with `store` (OpenAI's default), by id, for `previous_response_id`. */
+  const stored = new Map<string, string>();
   return startSimulator(async ({ req, res, fault }) => {
     if (fault?.kind === 'status') return sendOpenAiError(res, fault);
     const auth = req.headers.authorization;
@@ -80,6 +82,9 @@ export async function startOpenAiSimulator(
       return writeJsonWithFault(res, { object: 'list', data }, fault);
     }
     if (path === '/chat/completions') return chat(res, body, options, fault);
+    if (path === '/responses' && req.method === 'POST') {
+      return responses(res, req.body as ResponsesBody, stored, fault);
+    }
     if (path === '/completions') return completion(res, body, options, fault);
     if (path === '/embeddings') return embeddings(res, body, fault);
     return sendOpenAiError(res, {
@@ -218,6 +223,162 @@ async function chat(
   };
   if (!options.omitUsage) json.usage = usage;
   return writeJsonWithFault(res, json, fault);
+}
+
+interface ResponsesBody {
+  model?: string;
+  input?: string | { role?: string; type?: string; content?: unknown }[];
+  instructions?: string;
+  previous_response_id?: string;
+  store?: boolean;
+  stream?: boolean;
+  tools?: { type?: string; name?: string }[];
+  [k: string]: unknown;
+}
+
+/** Fields of OpenAI's Responses API the simulator accepts; any other is a 400, as there. */
+const RESPONSES_FIELDS = new Set([
+  'model',
+  'input',
+  'instructions',
+  'previous_response_id',
+  'store',
+  'stream',
+  'tools',
+  'tool_choice',
+  'temperature',
+  'top_p',
+  'max_output_tokens',
+  'metadata',
+  'include',
+  'reasoning',
+  'text',
+  'parallel_tool_calls',
+  'user',
+  'truncation',
+]);
+
+/**
+ * OpenAI's Responses API: the answer to the last user text, a `web_search_call` item first when
+ * a web search tool is offered (a hosted tool, run by OpenAI), and `previous_response_id` looked
+ * up among the stored responses (unknown ids are a 400, as at OpenAI).
+ */
+async function responses(
+  res: ServerResponse,
+  body: ResponsesBody,
+  stored: Map<string, string>,
+  fault?: Fault,
+) {
+  const extra = Object.keys(body).find((k) => !RESPONSES_FIELDS.has(k));
+  if (extra) {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: `Unknown parameter: '${extra}'.`,
+    });
+  }
+  if (body.previous_response_id && !stored.has(body.previous_response_id)) {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: `Previous response with id '${body.previous_response_id}' not found.`,
+    });
+  }
+  const items =
+    typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : (body.input ?? []);
+  const texts = items.map((item) =>
+    typeof item.content === 'string'
+      ? item.content
+      : Array.isArray(item.content)
+        ? item.content.map((p: { text?: string }) => p.text ?? '').join(' ')
+        : '',
+  );
+  const lastUserIndex = items.map((i) => i.role).lastIndexOf('user');
+  const said = texts[lastUserIndex] ?? '';
+  const earlier = body.previous_response_id ? stored.get(body.previous_response_id) : undefined;
+  const answer = simulatedAnswer(earlier ? `${said} (after: ${earlier})` : said);
+  const id = `resp_sim${stored.size + 1}`;
+  if (body.store !== false) stored.set(id, said);
+  const usage = {
+    input_tokens: countSimTokens([body.instructions ?? '', ...texts].join(' ')),
+    input_tokens_details: { cached_tokens: 0 },
+    output_tokens: countSimTokens(answer),
+    output_tokens_details: { reasoning_tokens: 0 },
+    total_tokens: 0,
+  };
+  usage.total_tokens = usage.input_tokens + usage.output_tokens;
+  const searched = body.tools?.some((t) => t.type === 'web_search_preview');
+  const searchItem = { type: 'web_search_call', id: 'ws_sim1', status: 'completed' };
+  const message = (text: string, status: string) => ({
+    type: 'message',
+    id: 'msg_sim1',
+    status,
+    role: 'assistant',
+    content:
+      text === '' && status === 'in_progress'
+        ? []
+        : [{ type: 'output_text', text, annotations: [] }],
+  });
+  const response = (status: string, output: unknown[]) => ({
+    id,
+    object: 'response',
+    created_at: 1700000000,
+    status,
+    model: body.model ?? 'unknown',
+    output,
+    previous_response_id: body.previous_response_id ?? null,
+    store: body.store !== false,
+    usage: status === 'completed' ? usage : null,
+  });
+  const final = [...(searched ? [searchItem] : []), message(answer, 'completed')];
+  if (!body.stream) return writeJsonWithFault(res, response('completed', final), fault);
+  let sequence = 0;
+  const parts: string[] = [];
+  const event = (type: string, payload: Record<string, unknown>) =>
+    parts.push(
+      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...payload })}\n\n`,
+    );
+  event('response.created', { response: response('in_progress', []) });
+  event('response.in_progress', { response: response('in_progress', []) });
+  const at = searched ? 1 : 0;
+  if (searched) {
+    event('response.output_item.added', {
+      output_index: 0,
+      item: { ...searchItem, status: 'in_progress' },
+    });
+    event('response.output_item.done', { output_index: 0, item: searchItem });
+  }
+  event('response.output_item.added', { output_index: at, item: message('', 'in_progress') });
+  const part = { type: 'output_text', text: '', annotations: [] };
+  event('response.content_part.added', {
+    item_id: 'msg_sim1',
+    output_index: at,
+    content_index: 0,
+    part,
+  });
+  for (const word of answer.match(/\S+\s*/g) ?? []) {
+    event('response.output_text.delta', {
+      item_id: 'msg_sim1',
+      output_index: at,
+      content_index: 0,
+      delta: word,
+    });
+  }
+  event('response.output_text.done', {
+    item_id: 'msg_sim1',
+    output_index: at,
+    content_index: 0,
+    text: answer,
+  });
+  event('response.content_part.done', {
+    item_id: 'msg_sim1',
+    output_index: at,
+    content_index: 0,
+    part: { ...part, text: answer },
+  });
+  event('response.output_item.done', { output_index: at, item: message(answer, 'completed') });
+  event('response.completed', { response: response('completed', final) });
+  return writeStream(res, 'text/event-stream', parts, fault);
 }
 
 async function completion(

@@ -23,6 +23,9 @@ export function createMockAdapter(): ProviderAdapter {
   return {
     ...base,
     displayName: 'Mock',
+    // /v1/responses reaches the mock through the chat bridge: it answers chat, not OpenAI's own
+    // Responses API.
+    responses: undefined,
     chat: {
       ...base.chat,
       buildRequest: async (request, ctx) =>

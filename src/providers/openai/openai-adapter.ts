@@ -20,6 +20,7 @@ import {
 } from '../types.js';
 import { parseOpenAiError } from './openai-errors.js';
 import { OPENAI_FAMILY, type OpenAiFlavor } from './openai-family.js';
+import { createOpenAiResponsesOperation } from './openai-responses.js';
 import { createOpenAiStreamDecoder } from './openai-stream.js';
 
 export function createOpenAiAdapter(provider: string): ProviderAdapter {
@@ -105,6 +106,14 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
       }),
       parseResponse: (body) => expectObject<EmbeddingResponse>(body, 'data'),
     },
+    // OpenAI itself serves the Responses API; OpenAI-compatible vendors are bridged to chat.
+    ...(provider === 'openai' && {
+      responses: createOpenAiResponsesOperation({
+        displayName,
+        url: (d) => url(d, '/responses'),
+        headers,
+      }),
+    }),
     parseError: parseOpenAiError,
   };
 }

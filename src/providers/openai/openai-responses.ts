@@ -1,0 +1,144 @@
+/**
+ * OpenAI's own Responses API (`POST {api_base}/responses`), for `/v1/responses` calls routed to
+ * an `openai/` deployment: the client's body goes upstream nearly as sent (the deployment's model
+ * and defaults, no gateway-only fields) and the answer and its event stream come back byte for
+ * byte. The gateway reads only the usage (`usage` of the response, or of the stream's
+ * `response.completed` / `response.incomplete` / `response.failed` event) and whether the stream
+ * ended properly.
+ */
+import { TextDecoder } from 'node:util';
+import type { Deployment } from '../../contracts/deployment.js';
+import type { Usage } from '../../contracts/openai.js';
+import {
+  chatUsageOf,
+  type ResponsesChunk,
+  type ResponsesRequest,
+  type ResponsesResult,
+} from '../../contracts/responses.js';
+import { parseUpstreamJson } from '../shared/classify-status.js';
+import { SseDecoder } from '../shared/sse-decoder.js';
+import { GATEWAY_ONLY_FIELDS } from '../shared/url.js';
+import { ProviderError, type Operation, type UpstreamRequest } from '../types.js';
+
+/** Events after which a Responses stream is complete. */
+const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
+
+/** An error the upstream already sent the client in its own stream: nothing more to write. */
+export class ForwardedResponsesError extends ProviderError {}
+
+export function createOpenAiResponsesOperation(options: {
+  displayName: string;
+  url: (d: Deployment) => string;
+  headers: (d: Deployment) => Record<string, string>;
+}): Operation<ResponsesRequest, ResponsesResult, ResponsesChunk> {
+  const { displayName } = options;
+  return {
+    buildRequest: (request, ctx): UpstreamRequest => ({
+      url: options.url(ctx.deployment),
+      headers: options.headers(ctx.deployment),
+      body: JSON.stringify(upstreamResponsesBody(request, ctx.deployment, ctx.stream)),
+    }),
+    parseResponse: (body) => {
+      const json = parseUpstreamJson(body, displayName) as Record<string, unknown> | null;
+      if (!json || typeof json !== 'object' || !Array.isArray(json.output)) {
+        throw new ProviderError(
+          'bad_response',
+          `${displayName} returned a response without output`,
+          {
+            status: 502,
+          },
+        );
+      }
+      return { body, usage: chatUsageOf(json.usage) };
+    },
+    createStreamDecoder: () => {
+      const sse = new SseDecoder();
+      const text = new TextDecoder();
+      let usage: Usage | undefined;
+      let complete = false;
+      let failure: ProviderError | undefined;
+      const observe = (data: string): string => {
+        let event: {
+          type?: unknown;
+          response?: { usage?: unknown };
+          delta?: unknown;
+          message?: unknown;
+        };
+        try {
+          event = JSON.parse(data) as typeof event;
+        } catch {
+          return ''; // Forwarded anyway; the client's SDK reports it better than we could.
+        }
+        if (typeof event.type === 'string' && TERMINAL.has(event.type)) {
+          complete = true;
+          usage = chatUsageOf(event.response?.usage) ?? usage;
+          if (event.type === 'response.failed') {
+            failure = new ForwardedResponsesError('server', `${displayName} response failed`, {
+              status: 500,
+            });
+          }
+        } else if (event.type === 'error') {
+          failure = new ForwardedResponsesError(
+            'server',
+            `${displayName} stream error: ${String(event.message ?? 'unknown')}`,
+            { status: 500 },
+          );
+        }
+        // What the model produced, counted if the stream never reports its usage.
+        return typeof event.delta === 'string' ? event.delta : '';
+      };
+      const chunk = (forwarded: string, produced: string): { chunk: ResponsesChunk } => ({
+        chunk: { text: forwarded, produced, ...(usage && { usage }) },
+      });
+      return {
+        push: (bytes) => {
+          let produced = '';
+          for (const event of sse.push(bytes)) produced += observe(event.data);
+          return [chunk(text.decode(bytes, { stream: true }), produced)];
+        },
+        end: () => {
+          let produced = '';
+          for (const event of sse.flush()) produced += observe(event.data);
+          const last = chunk(text.decode(), produced);
+          if (failure) throw failure;
+          if (!complete) {
+            throw new ProviderError(
+              'connection',
+              `${displayName} stream ended before response.completed`,
+            );
+          }
+          return [last];
+        },
+      };
+    },
+  };
+}
+
+/** The body OpenAI gets: deployment defaults, the client's fields, the deployment's model. */
+function upstreamResponsesBody(
+  request: ResponsesRequest,
+  deployment: Deployment,
+  stream: boolean,
+): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...deployment.defaults, ...request };
+  const metadata = request.metadata;
+  for (const field of GATEWAY_ONLY_FIELDS) delete body[field];
+  // `metadata` is also the gateway's (tags); OpenAI takes string values only.
+  if (metadata) {
+    const strings = Object.entries(metadata).filter(([, v]) => typeof v === 'string');
+    if (strings.length > 0) body.metadata = Object.fromEntries(strings);
+  }
+  // Chat-style caps (a budget's lowered cap, or a default written for chat) become the
+  // Responses API's own field.
+  for (const field of ['max_tokens', 'max_completion_tokens']) {
+    const cap = body[field];
+    delete body[field];
+    if (typeof cap === 'number' && body.max_output_tokens === undefined)
+      body.max_output_tokens = cap;
+  }
+  delete body.stream_options;
+  body.model = deployment.model;
+  if (stream) body.stream = true;
+  else delete body.stream;
+  return body;
+}
