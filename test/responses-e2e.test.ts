@@ -13,6 +13,7 @@ import OpenAI from 'openai';
 import { MASTER_KEY } from './helpers/gateway.js';
 import { gatewayOnSqlite } from './helpers/sqlite-gateway.js';
 import { startAnthropicSimulator } from './simulators/anthropic-simulator.js';
+import { startAzureSimulator } from './simulators/azure-simulator.js';
 import {
   countSimTokens,
   simulatedAnswer,
@@ -41,10 +42,12 @@ const WEATHER_TOOL = {
 // Started before the gateway (their URLs go in its config) and closed after every test.
 const openAiUpstream = await startOpenAiSimulator({ apiKey: 'sk-upstream' });
 const anthropicUpstream = await startAnthropicSimulator({ apiKey: 'sk-ant-upstream' });
+const azureUpstream = await startAzureSimulator({ apiKey: 'azure-key' });
 
 after(async () => {
   await openAiUpstream.close();
   await anthropicUpstream.close();
+  await azureUpstream.close();
 });
 
 const CONFIG = {
@@ -67,6 +70,17 @@ const CONFIG = {
         api_base: `${openAiUpstream.url}/v1`,
         api_key: 'sk-upstream',
         stream_timeout: 0.3,
+      },
+    },
+    {
+      // Azure: its own Responses API, per resource. The chat API version predates it.
+      model_name: 'azure-native',
+      litellm_params: {
+        model: 'azure/gpt-4o-deploy',
+        api_base: azureUpstream.url,
+        api_key: 'azure-key',
+        api_version: '2025-02-01-preview',
+        ...PRICES,
       },
     },
     // The built-in mock provider (the quickstart's models).
@@ -568,6 +582,30 @@ describe('/v1/responses with the official openai SDK, passed through to OpenAI',
     const sent = openAiUpstream.requests.at(-1)?.body as Record<string, unknown>;
     assert.equal(sent.max_output_tokens, 5);
     assert.equal('max_tokens' in sent, false, 'the Responses API has no max_tokens');
+  });
+
+  it("passes Azure deployments through to the resource's Responses API", async () => {
+    azureUpstream.reset();
+    const response = await sdk().responses.create({
+      model: 'azure-native',
+      input: 'search on azure',
+      tools: [{ type: 'web_search_preview' }],
+    });
+    assert.deepEqual(
+      response.output.map((o) => o.type),
+      ['web_search_call', 'message'],
+    );
+    assert.equal(response.output_text, simulatedAnswer('search on azure'));
+    const sent = azureUpstream.requests.at(-1);
+    assert.equal(sent?.path, '/openai/responses');
+    assert.equal(sent?.query.get('api-version'), '2025-04-01-preview');
+    assert.equal(sent?.headers['api-key'], 'azure-key');
+    assert.equal((sent?.body as { model?: string }).model, 'gpt-4o-deploy');
+
+    const stream = sdk().responses.stream({ model: 'azure-native', input: 'stream on azure' });
+    const final = await stream.finalResponse();
+    assert.equal(final.output_text, simulatedAnswer('stream on azure'));
+    assert.ok((final.usage?.output_tokens ?? 0) > 0);
   });
 
   it('ends a stream that stalls after it started with an error event the SDK raises', async () => {

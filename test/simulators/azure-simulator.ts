@@ -6,7 +6,12 @@
  * refused like Azure's content filter; one containing "use a tool" calls the first tool offered.
  */
 import type { ServerResponse } from 'node:http';
-import { countSimTokens, simulatedAnswer } from './openai-simulator.js';
+import {
+  countSimTokens,
+  responses,
+  simulatedAnswer,
+  type ResponsesBody,
+} from './openai-simulator.js';
 import {
   startSimulator,
   writeJsonWithFault,
@@ -39,10 +44,15 @@ const FILTER_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SA
 const PROMPT_FILTER = [{ prompt_index: 0, content_filter_results: FILTER_RESULTS }];
 
 export async function startAzureSimulator(options: AzureSimulatorOptions = {}): Promise<Simulator> {
+  /** Stored responses of the resource's Responses API, by id. */
+  const stored = new Map<string, string>();
   return startSimulator(({ req, res, fault }) => {
     if (fault?.kind === 'status') return sendAzureError(res, fault);
     const match = PATH.exec(req.path);
-    if (!match) return azureError(res, 404, { code: '404', message: 'Resource not found' });
+    const responsesApi = req.path === '/openai/responses';
+    if (!match && !responsesApi) {
+      return azureError(res, 404, { code: '404', message: 'Resource not found' });
+    }
     if (!req.query.get('api-version')) {
       return azureError(res, 400, {
         code: 'MissingApiVersionParameter',
@@ -56,7 +66,10 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
           'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
       });
     }
-    const deployment = decodeURIComponent(match[1] ?? '');
+    // The Responses API is per resource: the deployment is the body's `model`.
+    const deployment = responsesApi
+      ? String((req.body as { model?: unknown } | undefined)?.model ?? '')
+      : decodeURIComponent(match?.[1] ?? '');
     if (options.deployments && !options.deployments.includes(deployment)) {
       return azureError(res, 404, {
         code: 'DeploymentNotFound',
@@ -64,6 +77,14 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
           'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
       });
     }
+    if (responsesApi) {
+      const version = req.query.get('api-version') ?? '';
+      if (/^\d{4}-\d{2}-\d{2}/.test(version) && version < '2025-03-01-preview') {
+        return azureError(res, 404, { code: '404', message: 'Resource not found' });
+      }
+      return responses(res, (req.body ?? {}) as ResponsesBody, stored, fault);
+    }
+    if (!match) return;
     const body = (req.body ?? {}) as AzureBody;
     if (match[2] === 'embeddings') return embeddings(res, body, fault);
     const said = match[2] === 'completions' ? String(body.prompt) : lastUser(body.messages);

@@ -225,7 +225,7 @@ async function chat(
   return writeJsonWithFault(res, json, fault);
 }
 
-interface ResponsesBody {
+export interface ResponsesBody {
   model?: string;
   input?: string | { role?: string; type?: string; content?: unknown }[];
   instructions?: string;
@@ -263,7 +263,7 @@ const RESPONSES_FIELDS = new Set([
  * a web search tool is offered (a hosted tool, run by OpenAI), and `previous_response_id` looked
  * up among the stored responses (unknown ids are a 400, as at OpenAI).
  */
-async function responses(
+export async function responses(
   res: ServerResponse,
   body: ResponsesBody,
   stored: Map<string, string>,

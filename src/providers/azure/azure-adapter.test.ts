@@ -147,3 +147,36 @@ test('Azure auth and deployment errors are classified by status', () => {
   );
   assert.equal(missing.kind, 'not_found');
 });
+
+test('the Responses API goes to the resource, with a version that has it and the deployment as model', async () => {
+  const url = async (overrides: Partial<Deployment>) => {
+    const d = azure(overrides);
+    const upstream = await adapter.responses!.buildRequest(
+      { model: 'x', input: 'hi' },
+      testContext(d),
+    );
+    return { url: upstream.url, model: JSON.parse(upstream.body ?? '{}').model as string };
+  };
+  assert.deepEqual(await url({}), {
+    url: 'https://res.openai.azure.com/openai/responses?api-version=2025-04-01-preview',
+    model: 'my-gpt4o',
+  });
+  assert.equal(
+    (
+      await url({
+        apiBase: 'https://res.openai.azure.com/openai/',
+        apiVersion: '2025-03-01-preview',
+      })
+    ).url,
+    'https://res.openai.azure.com/openai/responses?api-version=2025-03-01-preview',
+  );
+  assert.equal(
+    (
+      await url({
+        apiBase: 'https://res.openai.azure.com/openai/deployments/my-gpt4o/chat/completions',
+        apiVersion: 'preview',
+      })
+    ).url,
+    'https://res.openai.azure.com/openai/responses?api-version=preview',
+  );
+});

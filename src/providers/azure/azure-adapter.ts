@@ -11,6 +11,7 @@ import type {
 } from '../../contracts/openai.js';
 import type { Deployment } from '../../contracts/deployment.js';
 import { createOpenAiAdapter } from '../openai/openai-adapter.js';
+import { createOpenAiResponsesOperation } from '../openai/openai-responses.js';
 import type {
   CallContext,
   Operation,
@@ -20,7 +21,14 @@ import type {
 } from '../types.js';
 import { parseAzureError } from './azure-errors.js';
 import { createAzureStreamDecoder } from './azure-stream.js';
-import { acceptsStreamOptions, apiVersionOf, azureUrl, type AzureOperation } from './azure-url.js';
+import {
+  acceptsStreamOptions,
+  apiVersionOf,
+  azureDeploymentName,
+  azureResponsesUrl,
+  azureUrl,
+  type AzureOperation,
+} from './azure-url.js';
 
 const DISPLAY_NAME = 'Azure';
 
@@ -42,6 +50,13 @@ export function createAzureAdapter(): ProviderAdapter {
         createAzureStreamDecoder<TextCompletionChunk>(DISPLAY_NAME, 'text'),
     },
     embedding: embedding && { ...embedding, buildRequest: reaim(embedding, '/embeddings') },
+    // Azure serves OpenAI's Responses API itself, per resource: passed through like OpenAI's.
+    responses: createOpenAiResponsesOperation({
+      displayName: DISPLAY_NAME,
+      url: azureResponsesUrl,
+      headers: azureHeaders,
+      model: (d) => azureDeploymentName(d.model),
+    }),
     parseError: parseAzureError,
   };
 }

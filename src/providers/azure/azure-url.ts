@@ -57,6 +57,29 @@ export function azureUrl(d: Deployment, operation: AzureOperation): string {
   return url.toString();
 }
 
+/** The first dated API version that has the Responses API. */
+const FIRST_RESPONSES_API_VERSION = '2025-03-01-preview';
+/** What `/v1/responses` uses when the deployment's API version predates the Responses API. */
+export const AZURE_RESPONSES_API_VERSION = '2025-04-01-preview';
+
+/**
+ * Azure's Responses API is per resource, not per deployment: `{resource}/openai/responses
+ * ?api-version=...`, the deployment named by the body's `model`. A dated API version older than
+ * the Responses API (such as the default for chat) is replaced by one that has it: the older one
+ * could only answer 404.
+ */
+export function azureResponsesUrl(d: Deployment): string {
+  const url = new URL(azureUrl(d, '/chat/completions'));
+  const path = url.pathname.replace(/\/openai\/deployments\/.*$/, '');
+  url.pathname = `${path}/openai/responses`;
+  const version = url.searchParams.get('api-version') ?? AZURE_DEFAULT_API_VERSION;
+  const date = /^\d{4}-\d{2}-\d{2}/.exec(version)?.[0];
+  if (date !== undefined && `${date}-preview` < FIRST_RESPONSES_API_VERSION) {
+    url.searchParams.set('api-version', AZURE_RESPONSES_API_VERSION);
+  }
+  return url.toString();
+}
+
 /** The API version a request to this URL will use. */
 export function apiVersionOf(url: string): string {
   return new URL(url).searchParams.get('api-version') ?? AZURE_DEFAULT_API_VERSION;

@@ -1,6 +1,6 @@
 /**
- * OpenAI's own Responses API (`POST {api_base}/responses`), for `/v1/responses` calls routed to
- * an `openai/` deployment: the client's body goes upstream nearly as sent (the deployment's model
+ * OpenAI's own Responses API (`POST {api_base}/responses`, or Azure's per-resource
+ * `/openai/responses`), for `/v1/responses` calls routed to an `openai/` or `azure/` deployment: the client's body goes upstream nearly as sent (the deployment's model
  * and defaults, no gateway-only fields) and the answer and its event stream come back byte for
  * byte. The gateway reads only the usage (`usage` of the response, or of the stream's
  * `response.completed` / `response.incomplete` / `response.failed` event) and whether the stream
@@ -30,13 +30,22 @@ export function createOpenAiResponsesOperation(options: {
   displayName: string;
   url: (d: Deployment) => string;
   headers: (d: Deployment) => Record<string, string>;
+  /** The `model` the upstream is sent; the deployment's model by default. */
+  model?: (d: Deployment) => string;
 }): Operation<ResponsesRequest, ResponsesResult, ResponsesChunk> {
   const { displayName } = options;
   return {
     buildRequest: (request, ctx): UpstreamRequest => ({
       url: options.url(ctx.deployment),
       headers: options.headers(ctx.deployment),
-      body: JSON.stringify(upstreamResponsesBody(request, ctx.deployment, ctx.stream)),
+      body: JSON.stringify(
+        upstreamResponsesBody(
+          request,
+          ctx.deployment,
+          options.model?.(ctx.deployment) ?? ctx.deployment.model,
+          ctx.stream,
+        ),
+      ),
     }),
     parseResponse: (body) => {
       const json = parseUpstreamJson(body, displayName) as Record<string, unknown> | null;
@@ -118,6 +127,7 @@ export function createOpenAiResponsesOperation(options: {
 function upstreamResponsesBody(
   request: ResponsesRequest,
   deployment: Deployment,
+  model: string,
   stream: boolean,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { ...deployment.defaults, ...request };
@@ -137,7 +147,7 @@ function upstreamResponsesBody(
       body.max_output_tokens = cap;
   }
   delete body.stream_options;
-  body.model = deployment.model;
+  body.model = model;
   if (stream) body.stream = true;
   else delete body.stream;
   return body;
