@@ -123,6 +123,34 @@ interface ChatSent {
   [k: string]: unknown;
 }
 
+/**
+ * A stream whose upstream sends its first event and then goes silent past the deployment's
+ * stream_timeout: the client gets what came, then an error event on which the SDK raises.
+ */
+async function stallsMidStream(sdk: OpenAI, model: string): Promise<void> {
+  openAiUpstream.fail({ kind: 'stall', ms: 2000 });
+  try {
+    const stream = await sdk.responses.create({
+      model,
+      input: 'a long story please',
+      stream: true,
+    });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const event of stream) seen.push(event.type);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof OpenAI.APIError, `the SDK raises, got ${String(error)}`);
+    assert.match(error.message, /timeout|timed out/i);
+    assert.equal(seen[0], 'response.created');
+    assert.ok(!seen.includes('response.completed'));
+  } finally {
+    openAiUpstream.reset();
+  }
+}
+
 function lastSent(upstream: Simulator): ChatSent {
   const sent = upstream.requests.at(-1);
   assert.ok(sent, 'the upstream was called');
@@ -373,25 +401,7 @@ describe('/v1/responses with the official openai SDK, bridged to chat', () => {
   });
 
   it('ends a stream that fails after it started with an error event the SDK raises', async () => {
-    // The first chunk arrives, then the upstream goes silent past the deployment's stream_timeout.
-    openAiUpstream.fail({ kind: 'stall', ms: 2000 });
-    const stream = await sdk().responses.create({
-      model: 'gpt-impatient',
-      input: 'a long story please',
-      stream: true,
-    });
-    const seen: string[] = [];
-    const error = await (async () => {
-      for await (const event of stream) seen.push(event.type);
-    })().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof OpenAI.APIError, `the SDK raises, got ${String(error)}`);
-    assert.match(error.message, /timeout|timed out/i);
-    assert.equal(seen[0], 'response.created');
-    assert.ok(!seen.includes('response.completed'));
-    openAiUpstream.reset();
+    await stallsMidStream(sdk(), 'gpt-impatient');
   });
 
   it('prices and books each call as aresponses against the key, and keeps its budget', async () => {
@@ -609,22 +619,6 @@ describe('/v1/responses with the official openai SDK, passed through to OpenAI',
   });
 
   it('ends a stream that stalls after it started with an error event the SDK raises', async () => {
-    openAiUpstream.fail({ kind: 'stall', ms: 2000 });
-    const stream = await sdk().responses.create({
-      model: 'gpt-native-impatient',
-      input: 'a long native story',
-      stream: true,
-    });
-    const seen: string[] = [];
-    const error = await (async () => {
-      for await (const event of stream) seen.push(event.type);
-    })().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    assert.ok(error instanceof OpenAI.APIError, `the SDK raises, got ${String(error)}`);
-    assert.equal(seen[0], 'response.created');
-    assert.ok(!seen.includes('response.completed'));
-    openAiUpstream.reset();
+    await stallsMidStream(sdk(), 'gpt-native-impatient');
   });
 });

@@ -15,7 +15,7 @@ import {
 } from './messages/messages-operation.js';
 import { toAnthropicErrorBody } from './messages/anthropic-error-body.js';
 import { parseBody } from './parse-body.js';
-import { abortOnDisconnect, responseHeaders } from './proxy-routes.js';
+import { abortOnDisconnect, responseHeaders, sendPricedJson } from './proxy-routes.js';
 import type { OperationResolver, ProxyService } from './proxy-service.js';
 import { SseResponse } from './sse-response.js';
 
@@ -53,15 +53,8 @@ async function handleMessages(
       callType: 'anthropic_messages',
     },
   );
+  if (result.kind === 'json') return sendPricedJson(reply, deps.service, result);
   const headers = responseHeaders(result.meta);
-  if (result.kind === 'json') {
-    const cost = deps.service.recordUsage(result.meta, result.value.usage);
-    headers['x-litellm-response-cost'] = String(cost);
-    headers['x-litellm-response-duration-ms'] = String(
-      Math.round(performance.now() - result.meta.startedAt),
-    );
-    return reply.headers(headers).type('application/json').send(result.value.body);
-  }
   reply.hijack();
   const sse = new SseResponse(reply.raw);
   sse.start({ ...headers, 'x-request-id': request.id, 'x-litellm-call-id': request.callId });

@@ -169,6 +169,23 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
   return headers;
 }
 
+/**
+ * Sends an answer the route already has as JSON text (`/v1/messages`, `/v1/responses`): the call
+ * is booked, and its cost and duration go in LiteLLM's headers.
+ */
+export function sendPricedJson(
+  reply: FastifyReply,
+  service: ProxyService,
+  result: { meta: CallMeta; value: { body: string; usage?: Usage } },
+): FastifyReply {
+  const headers = responseHeaders(result.meta);
+  headers['x-litellm-response-cost'] = String(service.recordUsage(result.meta, result.value.usage));
+  headers['x-litellm-response-duration-ms'] = String(
+    Math.round(performance.now() - result.meta.startedAt),
+  );
+  return reply.headers(headers).type('application/json').send(result.value.body);
+}
+
 interface PumpOptions {
   /** The request as sent upstream: its prompt is counted when the stream reports no usage. */
   body: { messages?: unknown; prompt?: unknown; tools?: unknown };

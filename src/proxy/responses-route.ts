@@ -18,7 +18,7 @@ import { ForwardedResponsesError } from '../providers/openai/openai-responses.js
 import { principalOf } from '../server/access-control.js';
 import { estimateUsage } from '../spend/estimate-usage.js';
 import { parseBody } from './parse-body.js';
-import { abortOnDisconnect, responseHeaders } from './proxy-routes.js';
+import { abortOnDisconnect, responseHeaders, sendPricedJson } from './proxy-routes.js';
 import type { OperationResolver, ProxyService } from './proxy-service.js';
 import type { ResponseFrame } from './responses/chat-to-responses.js';
 import { responsesOperation, speaksResponses } from './responses/responses-operation.js';
@@ -69,15 +69,8 @@ async function handleResponses(
     principal,
     { requestId: request.callId, cancel: abortOnDisconnect(reply), callType: 'aresponses' },
   );
+  if (result.kind === 'json') return sendPricedJson(reply, service, result);
   const headers = responseHeaders(result.meta);
-  if (result.kind === 'json') {
-    const cost = service.recordUsage(result.meta, result.value.usage);
-    headers['x-litellm-response-cost'] = String(cost);
-    headers['x-litellm-response-duration-ms'] = String(
-      Math.round(performance.now() - result.meta.startedAt),
-    );
-    return reply.headers(headers).type('application/json').send(result.value.body);
-  }
   reply.hijack();
   const sse = new SseResponse(reply.raw);
   sse.start({
