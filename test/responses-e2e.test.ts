@@ -83,6 +83,15 @@ const CONFIG = {
         ...PRICES,
       },
     },
+    {
+      // Falls back to gpt-sim, which only the chat bridge reaches.
+      model_name: 'gpt-native-fb',
+      litellm_params: {
+        model: 'openai/gpt-4o-mini',
+        api_base: `${openAiUpstream.url}/v1`,
+        api_key: 'sk-upstream',
+      },
+    },
     // The built-in mock provider (the quickstart's models).
     { model_name: 'mock-gpt', litellm_params: { model: 'mock/mock-gpt' } },
     {
@@ -115,6 +124,7 @@ const CONFIG = {
     },
   ],
   general_settings: { master_key: MASTER_KEY },
+  router_settings: { fallbacks: [{ 'gpt-native-fb': ['gpt-sim'] }] },
 };
 
 interface ChatSent {
@@ -592,6 +602,43 @@ describe('/v1/responses with the official openai SDK, passed through to OpenAI',
     const sent = openAiUpstream.requests.at(-1)?.body as Record<string, unknown>;
     assert.equal(sent.max_output_tokens, 5);
     assert.equal('max_tokens' in sent, false, 'the Responses API has no max_tokens');
+  });
+
+  it('falls back to a chat-only group through the bridge, and refuses there what it cannot carry', async () => {
+    openAiUpstream.reset();
+    openAiUpstream.fail({ kind: 'status', status: 500 });
+    const fellBack = await sdk().responses.create({
+      model: 'gpt-native-fb',
+      input: 'fall back please',
+      num_retries: 0,
+    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    assert.equal(fellBack.output_text, simulatedAnswer('fall back please'));
+    assert.deepEqual(
+      openAiUpstream.requests.map((r) => r.path),
+      ['/v1/responses', '/v1/chat/completions'],
+    );
+
+    openAiUpstream.reset();
+    openAiUpstream.fail({ kind: 'status', status: 500 });
+    const error = await sdk()
+      .responses.create({
+        model: 'gpt-native-fb',
+        input: 'search then fall back',
+        tools: [{ type: 'web_search_preview' }],
+        num_retries: 0,
+      } as OpenAI.Responses.ResponseCreateParamsNonStreaming)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+    assert.match(error.message, /web_search_preview/);
+    assert.deepEqual(
+      openAiUpstream.requests.map((r) => r.path),
+      ['/v1/responses'],
+      'nothing sent to the chat-only fallback',
+    );
+    openAiUpstream.reset();
   });
 
   it("passes Azure deployments through to the resource's Responses API", async () => {

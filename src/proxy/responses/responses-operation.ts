@@ -12,7 +12,8 @@ import type {
   ResponsesRequest,
   ResponsesResult,
 } from '../../contracts/responses.js';
-import type { Operation, ProviderAdapter } from '../../providers/types.js';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { ProviderError, type Operation, type ProviderAdapter } from '../../providers/types.js';
 import { chatToResponse, type ResponseFrame } from './chat-to-responses.js';
 import { ResponsesStreamEncoder } from './responses-stream-encoder.js';
 
@@ -44,7 +45,7 @@ function bridged(
     // The output cap may have been lowered by a budget since the translation.
     buildRequest: (request, ctx) => {
       const cap = request.max_output_tokens ?? (request.max_tokens as number | undefined);
-      const body = translated();
+      const body = translatedOrRefused(translated);
       return chat.buildRequest(typeof cap === 'number' ? { ...body, max_tokens: cap } : body, ctx);
     },
     parseResponse: (body, ctx) => {
@@ -74,4 +75,19 @@ function bridged(
         }
       : undefined,
   };
+}
+
+/**
+ * The translation, made here only when a fallback reaches a chat-only provider from a group that
+ * passes requests through: what it cannot carry is the client's 400 (not retried), as up front.
+ */
+function translatedOrRefused(translated: () => ChatRequest): ChatRequest {
+  try {
+    return translated();
+  } catch (error: unknown) {
+    if (error instanceof GatewayError) {
+      throw new ProviderError('bad_request', error.message, { status: 400 });
+    }
+    throw error;
+  }
 }
