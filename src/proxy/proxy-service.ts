@@ -26,6 +26,8 @@ import type { Router } from './router/router.js';
 import { toGatewayError } from './to-gateway-error.js';
 import type { UpstreamTransport } from './upstream-transport.js';
 import { checkEnforcedParams } from './enforced-params.js';
+import { requestFallbacks } from './request-fallbacks.js';
+import { pythonList } from '../util/python-list.js';
 
 export type OpName = 'chat' | 'completion' | 'embedding';
 
@@ -57,6 +59,10 @@ export interface ProxyRequestBody {
   stream?: boolean | null;
   mock_response?: unknown;
   num_retries?: unknown;
+  /** LiteLLM's client-side fallbacks (request-fallbacks.ts). */
+  fallbacks?: unknown;
+  /** LiteLLM's switch that makes the requested group fail, to try the fallbacks. */
+  mock_testing_fallbacks?: unknown;
 }
 
 export interface CallMeta {
@@ -103,6 +109,9 @@ export class ProxyService {
     checkEnforcedParams(body, principal, config.enforcedParams);
     const resolved = this.resolveModel(principal, body.model);
     if (resolved.model !== body.model) body = { ...body, model: resolved.model };
+    // Checked before anything is reserved: a malformed list is a 400 that holds no budget.
+    const fallbacks = requestFallbacks(body, principal);
+    const mockFailure = body.mock_testing_fallbacks === true;
     const stream = body.stream === true;
     // Admitted against every budget and rate limit that applies before any provider is called.
     // The meter gets its own object, not a spread copy of `io`: V8 gave each copy a new hidden
@@ -126,6 +135,14 @@ export class ProxyService {
       const outcome = await router.run(
         body.model,
         (routed) => {
+          // LiteLLM's `mock_testing_fallbacks`: the requested group fails, to exercise fallbacks.
+          // Not a provider's failure: no retry, and no deployment is cooled down for it.
+          if (mockFailure && routed.modelName === resolved.group) {
+            throw new GatewayError(
+              'upstream_error',
+              `litellm.InternalServerError: This is a mock exception for model=${resolved.group}, to trigger a fallback. Fallbacks=${pythonList(fallbacks ?? router.fallbacksFor(resolved.group))}`,
+            );
+          }
           const deployment =
             body.mock_response !== undefined
               ? asMock(routed, body.mock_response)
@@ -159,6 +176,7 @@ export class ProxyService {
           cancel: io.cancel,
           canUse: (g) => principal.canUseModel(g),
           numRetries,
+          fallbacks,
           holdInFlight: stream,
         },
       );
@@ -192,10 +210,12 @@ export class ProxyService {
       throw toGatewayError(error, {
         providerName: last ? this.adapterFor(last).displayName : 'Gateway',
         group: resolved.group,
-        fallbacks: router.fallbacksFor(
-          resolved.group,
-          error instanceof ProviderError ? error.kind : undefined,
-        ),
+        fallbacks:
+          fallbacks ??
+          router.fallbacksFor(
+            resolved.group,
+            error instanceof ProviderError ? error.kind : undefined,
+          ),
       });
     }
   }

@@ -28,6 +28,8 @@ export interface RouteOptions {
   canUse?: (group: string) => boolean;
   /** Per-request override of `num_retries`. */
   numRetries?: number;
+  /** The request's own fallback groups, in place of the configured ones. */
+  fallbacks?: readonly string[];
   /**
    * Keep the deployment counted as busy after a successful attempt: for streams, which go on
    * after the attempt returns. The caller then calls `health.end(deployment)` when done.
@@ -130,7 +132,7 @@ export class Router {
   private nextFallback(group: string, error: unknown, tried: Set<string>, options: RouteOptions) {
     const kind = error instanceof ProviderError ? error.kind : undefined;
     if (kind === 'bad_request') return undefined;
-    for (const name of this.fallbacksFor(group, kind)) {
+    for (const name of options.fallbacks ?? this.fallbacksFor(group, kind)) {
       if (tried.has(name) || (options.canUse && !options.canUse(name))) continue;
       const resolved = this.catalog.resolve(name);
       if (resolved) return resolved;
