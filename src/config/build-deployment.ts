@@ -18,6 +18,15 @@ const CONNECTION_KEYS = new Set([
   'aws_bedrock_runtime_endpoint',
   'aws_profile_name',
   'aws_role_name',
+  // Azure: Entra ID instead of an api-key (src/providers/azure/entra-token.ts).
+  'tenant_id',
+  'client_id',
+  'client_secret',
+  'azure_ad_token',
+  'azure_authority_host',
+  'azure_scope',
+  'azure_username',
+  'azure_password',
   'mock_response',
   'mock_latency_ms',
   'mock_chunk_delay_ms',
@@ -140,6 +149,10 @@ export function buildDeployment(
     if (connection.aws_region_name === undefined) {
       connection.aws_region_name = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
     }
+  }
+
+  if (provider === 'azure' && connection.azure_authority_host === undefined) {
+    connection.azure_authority_host = env.AZURE_AUTHORITY_HOST;
   }
 
   const envNames = ENV_KEY_NAMES[provider];

@@ -94,7 +94,7 @@ async function audited<T>(
 }
 
 const SECRET_FIELD =
-  /pass(word)?|secret|api_?key|private_?key|access_?key|credential|session_?token/i;
+  /pass(word)?|secret|api_?key|private_?key|access_?key|credential|session_?token|ad_?token/i;
 
 /**
  * A copy of `value` fit for the audit log: fields that name a secret (passwords, API keys,

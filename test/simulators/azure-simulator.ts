@@ -25,6 +25,8 @@ export interface AzureSimulatorOptions {
   apiKey?: string;
   /** Deployments this resource has; any name is accepted when unset. */
   deployments?: string[];
+  /** Entra ID bearer tokens this resource accepts in place of the `api-key`. */
+  acceptsToken?: (token: string) => boolean;
 }
 
 interface AzureBody {
@@ -59,7 +61,9 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
         message: 'The api-version query parameter (?api-version=) is required for all requests.',
       });
     }
-    if (options.apiKey && req.headers['api-key'] !== options.apiKey) {
+    const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const tokenOk = bearer !== undefined && options.acceptsToken?.(bearer) === true;
+    if (options.apiKey && !tokenOk && req.headers['api-key'] !== options.apiKey) {
       return azureError(res, 401, {
         code: '401',
         message:

@@ -12,14 +12,16 @@ import type {
 import type { Deployment } from '../../contracts/deployment.js';
 import { createOpenAiAdapter } from '../openai/openai-adapter.js';
 import { createOpenAiResponsesOperation } from '../openai/openai-responses.js';
-import type {
-  CallContext,
-  Operation,
-  ProviderAdapter,
-  TextCompletionChunk,
-  UpstreamRequest,
+import {
+  ProviderError,
+  type CallContext,
+  type Operation,
+  type ProviderAdapter,
+  type TextCompletionChunk,
+  type UpstreamRequest,
 } from '../types.js';
 import { parseAzureError } from './azure-errors.js';
+import { EntraTokens } from './entra-token.js';
 import { createAzureStreamDecoder } from './azure-stream.js';
 import {
   acceptsStreamOptions,
@@ -32,29 +34,33 @@ import {
 
 const DISPLAY_NAME = 'Azure';
 
-export function createAzureAdapter(): ProviderAdapter {
+export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
   const base = createOpenAiAdapter(DISPLAY_NAME);
+  const headers = (d: Deployment) => azureHeaders(d, entra);
   const { chat, completion, embedding } = base;
   return {
     displayName: DISPLAY_NAME,
     chat: {
       ...chat,
-      buildRequest: reaim(chat, '/chat/completions'),
+      buildRequest: reaim(chat, '/chat/completions', headers),
       createStreamDecoder: () =>
         createAzureStreamDecoder<ChatCompletionChunk>(DISPLAY_NAME, 'chat'),
     },
     completion: completion && {
       ...completion,
-      buildRequest: reaim(completion, '/completions'),
+      buildRequest: reaim(completion, '/completions', headers),
       createStreamDecoder: () =>
         createAzureStreamDecoder<TextCompletionChunk>(DISPLAY_NAME, 'text'),
     },
-    embedding: embedding && { ...embedding, buildRequest: reaim(embedding, '/embeddings') },
+    embedding: embedding && {
+      ...embedding,
+      buildRequest: reaim(embedding, '/embeddings', headers),
+    },
     // Azure serves OpenAI's Responses API itself, per resource: passed through like OpenAI's.
     responses: createOpenAiResponsesOperation({
       displayName: DISPLAY_NAME,
       url: azureResponsesUrl,
-      headers: azureHeaders,
+      headers,
       model: (d) => azureDeploymentName(d.model),
     }),
     parseError: parseAzureError,
@@ -67,6 +73,7 @@ type AnyRequest = ChatRequest | CompletionRequest | EmbeddingRequest;
 function reaim<Req extends AnyRequest>(
   op: Operation<Req, unknown, unknown>,
   operation: AzureOperation,
+  headers: (d: Deployment) => Promise<Record<string, string>>,
 ): (request: Req, ctx: CallContext) => Promise<UpstreamRequest> {
   return async (request, ctx) => {
     const d = ctx.deployment;
@@ -83,15 +90,25 @@ function reaim<Req extends AnyRequest>(
     return {
       ...upstream,
       url,
-      headers: azureHeaders(d),
+      headers: await headers(d),
       body: upstream.body && fitBodyToApiVersion(upstream.body, apiVersionOf(url), ctx.stream),
     };
   };
 }
 
-function azureHeaders(d: Deployment): Record<string, string> {
+/** An `api-key`, or an Entra ID bearer token when the deployment is set up for one. */
+async function azureHeaders(d: Deployment, entra: EntraTokens): Promise<Record<string, string>> {
+  if (d.connection.azure_username !== undefined || d.connection.azure_password !== undefined) {
+    throw new ProviderError(
+      'bad_request',
+      `Azure model ${d.modelName}: sign-in with azure_username and azure_password is not supported; use tenant_id, client_id and client_secret (a service principal), azure_ad_token, or api_key`,
+      { status: 400 },
+    );
+  }
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (d.apiKey) headers['api-key'] = d.apiKey;
+  const authorization = await entra.authorization(d);
+  if (authorization) headers.authorization = authorization;
+  else if (d.apiKey) headers['api-key'] = d.apiKey;
   return Object.assign(headers, d.headers);
 }
 

@@ -29,15 +29,15 @@ export class ForwardedResponsesError extends ProviderError {}
 export function createOpenAiResponsesOperation(options: {
   displayName: string;
   url: (d: Deployment) => string;
-  headers: (d: Deployment) => Record<string, string>;
+  headers: (d: Deployment) => Record<string, string> | Promise<Record<string, string>>;
   /** The `model` the upstream is sent; the deployment's model by default. */
   model?: (d: Deployment) => string;
 }): Operation<ResponsesRequest, ResponsesResult, ResponsesChunk> {
   const { displayName } = options;
   return {
-    buildRequest: (request, ctx): UpstreamRequest => ({
+    buildRequest: async (request, ctx): Promise<UpstreamRequest> => ({
       url: options.url(ctx.deployment),
-      headers: options.headers(ctx.deployment),
+      headers: await options.headers(ctx.deployment),
       body: JSON.stringify(
         upstreamResponsesBody(
           request,
