@@ -13,13 +13,23 @@ import { parseBedrockError } from './bedrock-errors.js';
 import { loadEventStreamCodec } from './bedrock-event-stream.js';
 import { toConverseRequest } from './bedrock-request.js';
 import { fromConverseResponse } from './bedrock-response.js';
-import { readAwsSettings, signBedrockRequest } from './bedrock-signer.js';
+import { AwsCredentialSource, signBedrockRequest, type AwsSettings } from './bedrock-signer.js';
 import { createBedrockStreamDecoder } from './bedrock-stream.js';
 import { ConverseResponseSchema } from './bedrock-wire.js';
 
 const DISPLAY_NAME = 'Bedrock';
 
-export function createBedrockAdapter(ids: IdSource = defaultIdSource): ProviderAdapter {
+export function createBedrockAdapter(
+  ids: IdSource = defaultIdSource,
+  credentials = new AwsCredentialSource(),
+): ProviderAdapter {
+  const signedRequest = (
+    d: Deployment,
+    action: string,
+    body: string,
+    extra: Record<string, string>,
+  ): Promise<UpstreamRequest> =>
+    credentials.settingsFor(d).then((aws) => signedRequestWith(aws, d, { action, body, extra }));
   return {
     displayName: DISPLAY_NAME,
     chat: {
@@ -68,13 +78,11 @@ function modelId(d: Deployment): string {
   return d.model.replace(/^(converse|invoke)\//, '');
 }
 
-async function signedRequest(
+async function signedRequestWith(
+  aws: AwsSettings,
   d: Deployment,
-  action: string,
-  body: string,
-  extra: Record<string, string>,
+  { action, body, extra }: { action: string; body: string; extra: Record<string, string> },
 ): Promise<UpstreamRequest> {
-  const aws = readAwsSettings(d);
   const endpoint = d.connection.aws_bedrock_runtime_endpoint;
   const base =
     d.apiBase ??

@@ -1,7 +1,7 @@
 /**
  * AWS settings of a Bedrock deployment and SigV4 signing of its requests. The config loader has
- * already filled the settings from AWS_* env variables; what is still missing here is missing
- * everywhere, so the error names the setting to add.
+ * already filled the settings from AWS_* env variables; credentials still missing are looked up
+ * in the AWS SDK's default chain (profiles, web identity, container and instance metadata).
  */
 import type { Deployment } from '../../contracts/deployment.js';
 import { ProviderError } from '../types.js';
@@ -15,39 +15,81 @@ export interface AwsSettings {
 
 const SIGNING_SERVICE = 'bedrock';
 
-export function readAwsSettings(d: Deployment): AwsSettings {
-  const setting = (key: string) => {
-    const value = d.connection[key];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  };
-  const region = setting('aws_region_name');
-  if (!region) {
-    throw new ProviderError(
-      'bad_request',
-      `Bedrock needs aws_region_name (or the AWS_REGION_NAME / AWS_REGION env variable) for model ${d.modelName}`,
-      { status: 400 },
-    );
-  }
-  const accessKeyId = setting('aws_access_key_id');
-  const secretAccessKey = setting('aws_secret_access_key');
-  for (const [name, value] of [
-    ['aws_access_key_id', accessKeyId],
-    ['aws_secret_access_key', secretAccessKey],
-  ] as const) {
-    if (!value) {
+/** An AWS credentials provider of the SDK: memoized, refreshed before its credentials expire. */
+type CredentialProvider = () => Promise<{
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}>;
+
+/**
+ * Where a Bedrock deployment's AWS credentials come from: its own keys (`aws_access_key_id`,
+ * `aws_secret_access_key`, filled from AWS_* env variables by the config loader); else the AWS
+ * SDK's default chain for its `aws_profile_name`, or for the default profile: the shared
+ * credentials and config files (profiles with `role_arn` and `source_profile` included), web
+ * identity (EKS service accounts), SSO, the ECS container and EC2 instance metadata. One provider
+ * per profile, kept for the process: the SDK caches and refreshes what it finds.
+ */
+export class AwsCredentialSource {
+  private readonly providers = new Map<string, CredentialProvider>();
+
+  async settingsFor(d: Deployment): Promise<AwsSettings> {
+    const setting = (key: string) => {
+      const value = d.connection[key];
+      return typeof value === 'string' && value !== '' ? value : undefined;
+    };
+    const region = setting('aws_region_name');
+    if (!region) {
+      throw new ProviderError(
+        'bad_request',
+        `Bedrock needs aws_region_name (or the AWS_REGION_NAME / AWS_REGION env variable) for model ${d.modelName}`,
+        { status: 400 },
+      );
+    }
+    if (setting('aws_role_name')) {
+      throw new ProviderError(
+        'bad_request',
+        `Bedrock model ${d.modelName}: aws_role_name is not supported; put the role in an AWS profile (role_arn and source_profile in ~/.aws/config) and name it with aws_profile_name`,
+        { status: 400 },
+      );
+    }
+    const accessKeyId = setting('aws_access_key_id');
+    const secretAccessKey = setting('aws_secret_access_key');
+    if (accessKeyId || secretAccessKey) {
+      if (!accessKeyId || !secretAccessKey) {
+        const missing = accessKeyId ? 'aws_secret_access_key' : 'aws_access_key_id';
+        throw new ProviderError(
+          'auth',
+          `Bedrock needs ${missing} (or the ${missing.toUpperCase()} env variable) for model ${d.modelName}`,
+          { status: 401 },
+        );
+      }
+      return { accessKeyId, secretAccessKey, sessionToken: setting('aws_session_token'), region };
+    }
+    const profile = setting('aws_profile_name');
+    try {
+      const credentials = await (await this.providerFor(profile))();
+      return { ...credentials, region };
+    } catch (error: unknown) {
       throw new ProviderError(
         'auth',
-        `Bedrock needs ${name} (or the ${name.toUpperCase()} env variable) for model ${d.modelName}`,
+        `Bedrock found no AWS credentials for model ${d.modelName} ${profile ? `in profile "${profile}"` : 'in the default chain'}: ${error instanceof Error ? error.message : String(error)}. Set aws_access_key_id and aws_secret_access_key, or aws_profile_name`,
         { status: 401 },
       );
     }
   }
-  return {
-    accessKeyId: accessKeyId as string,
-    secretAccessKey: secretAccessKey as string,
-    sessionToken: setting('aws_session_token'),
-    region,
-  };
+
+  private async providerFor(profile: string | undefined): Promise<CredentialProvider> {
+    const id = profile ?? '';
+    let provider = this.providers.get(id);
+    if (!provider) {
+      // Loaded by the first Bedrock call without keys of its own.
+      const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+      provider = defaultProvider(profile === undefined ? {} : { profile });
+      this.providers.set(id, provider);
+    }
+    return provider;
+  }
 }
 
 /**
