@@ -13,7 +13,14 @@ const operation = createOpenAiResponsesOperation({
 
 const deployment = {
   model: 'gpt-4o-mini',
-  defaults: { max_tokens: 100, temperature: 0.5 },
+  // Written for chat: the cap and the effort are renamed, chat-only fields left out.
+  defaults: {
+    max_tokens: 100,
+    temperature: 0.5,
+    stop: ['END'],
+    seed: 7,
+    reasoning_effort: 'low',
+  },
 } as unknown as Deployment;
 
 function ctx(stream: boolean): CallContext {
@@ -39,11 +46,23 @@ describe('OpenAI Responses pass-through', () => {
     );
     assert.deepEqual(JSON.parse(request.body ?? ''), {
       temperature: 0.5,
+      reasoning: { effort: 'low' },
       model: 'gpt-4o-mini',
       input: 'hi',
       max_output_tokens: 7,
       metadata: { ticket: 'T' },
       stream: true,
+    });
+    const plain = await operation.buildRequest(
+      { model: 'alias', input: 'hi' } as never,
+      ctx(false),
+    );
+    assert.deepEqual(JSON.parse(plain.body ?? ''), {
+      temperature: 0.5,
+      max_output_tokens: 100,
+      reasoning: { effort: 'low' },
+      model: 'gpt-4o-mini',
+      input: 'hi',
     });
   });
 

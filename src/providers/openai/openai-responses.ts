@@ -130,7 +130,7 @@ function upstreamResponsesBody(
   model: string,
   stream: boolean,
 ): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...deployment.defaults, ...request };
+  const body: Record<string, unknown> = { ...responsesDefaults(deployment.defaults), ...request };
   const metadata = request.metadata;
   for (const field of GATEWAY_ONLY_FIELDS) delete body[field];
   // `metadata` is also the gateway's (tags); OpenAI takes string values only.
@@ -138,17 +138,49 @@ function upstreamResponsesBody(
     const strings = Object.entries(metadata).filter(([, v]) => typeof v === 'string');
     if (strings.length > 0) body.metadata = Object.fromEntries(strings);
   }
-  // Chat-style caps (a budget's lowered cap, or a default written for chat) become the
-  // Responses API's own field.
+  // A chat-style cap on the request is one a budget lowered (the request had no cap of its own):
+  // it becomes the Responses API's field, and the tighter of it and a configured default wins.
   for (const field of ['max_tokens', 'max_completion_tokens']) {
     const cap = body[field];
     delete body[field];
-    if (typeof cap === 'number' && body.max_output_tokens === undefined)
-      body.max_output_tokens = cap;
+    if (typeof cap !== 'number') continue;
+    const current = body.max_output_tokens;
+    body.max_output_tokens = typeof current === 'number' ? Math.min(current, cap) : cap;
   }
   delete body.stream_options;
   body.model = model;
   if (stream) body.stream = true;
   else delete body.stream;
   return body;
+}
+
+/** `litellm_params` defaults that mean the same in the Responses API as in chat. */
+const SHARED_DEFAULTS = [
+  'temperature',
+  'top_p',
+  'parallel_tool_calls',
+  'user',
+  'store',
+  'service_tier',
+  'top_logprobs',
+  'max_output_tokens',
+] as const;
+
+/**
+ * A deployment's defaults, written for chat completions, as the Responses API names them: caps
+ * become `max_output_tokens`, `reasoning_effort` becomes `reasoning.effort`; chat-only ones
+ * (`stop`, `seed`, `response_format`, penalties, ...) are left out, since OpenAI refuses
+ * parameters it does not know.
+ */
+function responsesDefaults(defaults: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of SHARED_DEFAULTS) {
+    if (defaults[field] !== undefined) out[field] = defaults[field];
+  }
+  const cap = defaults.max_completion_tokens ?? defaults.max_tokens;
+  if (out.max_output_tokens === undefined && typeof cap === 'number') out.max_output_tokens = cap;
+  if (typeof defaults.reasoning_effort === 'string') {
+    out.reasoning = { effort: defaults.reasoning_effort };
+  }
+  return out;
 }
