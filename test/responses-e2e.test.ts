@@ -325,10 +325,11 @@ describe('/v1/responses with the official openai SDK, bridged to chat', () => {
   });
 
   it('asks a chat upstream for structured output when text.format is a JSON schema', async () => {
+    // A schema's property names are the user's own, `_url` endings included.
     const schema = {
       type: 'object',
-      properties: { answer: { type: 'string' } },
-      required: ['answer'],
+      properties: { answer: { type: 'string' }, source_url: { type: 'string' } },
+      required: ['answer', 'source_url'],
       additionalProperties: false,
     };
     await sdk().responses.create({

@@ -30,6 +30,9 @@ const CONTENT = new Set([
   'functions',
   'tool_choice',
   'response_format',
+  // The Responses API's instructions and output format (its JSON schema names the user's fields).
+  'instructions',
+  'text',
   'input',
   'prompt',
   'system',
