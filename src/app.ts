@@ -49,6 +49,7 @@ import { createProviderRegistry } from './providers/registry.js';
 import { callOnce } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
 import { registerResponsesRoute } from './proxy/responses-route.js';
+import { registerStoredResponseRoutes, ResponseLocations } from './proxy/stored-responses.js';
 import { registerCountTokensRoutes } from './proxy/count-tokens-routes.js';
 import { registerProxyRoutes } from './proxy/proxy-routes.js';
 import { ProxyService } from './proxy/proxy-service.js';
@@ -432,7 +433,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   let adminServer: Server | undefined;
   registerProxyRoutes(server, { service, metrics });
   registerMessagesRoute(server, { service });
-  registerResponsesRoute(server, { service });
+  const locations = new ResponseLocations();
+  registerResponsesRoute(server, { service, locations });
+  registerStoredResponseRoutes(server, { service, locations });
   registerCountTokensRoutes(server, { service });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerSpendCalculateRoute(server, () => router.catalog, pricing);

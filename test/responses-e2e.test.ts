@@ -642,6 +642,72 @@ describe('/v1/responses with the official openai SDK, passed through to OpenAI',
     openAiUpstream.reset();
   });
 
+  it('retrieves, lists the input of, cancels and deletes stored responses where they were made', async () => {
+    openAiUpstream.reset();
+    const made = await sdk().responses.create({ model: 'gpt-native', input: 'keep this' });
+    const fetched = await sdk().responses.retrieve(made.id);
+    assert.equal(fetched.id, made.id);
+    assert.equal(fetched.output_text, simulatedAnswer('keep this'));
+    assert.equal(openAiUpstream.requests.at(-1)?.path, `/v1/responses/${made.id}`);
+    assert.equal(openAiUpstream.requests.at(-1)?.method, 'GET');
+
+    const items = await sdk().responses.inputItems.list(made.id);
+    assert.equal(items.data.length, 1);
+    const cancel = await sdk()
+      .responses.cancel(made.id)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(cancel instanceof OpenAI.BadRequestError, "OpenAI's own answer, passed on");
+    assert.match(cancel.message, /background=true/);
+
+    // A streamed response is remembered too.
+    const streamed = await sdk()
+      .responses.stream({ model: 'gpt-native', input: 'stream and keep' })
+      .finalResponse();
+    assert.equal((await sdk().responses.retrieve(streamed.id)).id, streamed.id);
+
+    await sdk().responses.delete(made.id);
+    assert.equal(openAiUpstream.requests.at(-1)?.method, 'DELETE');
+    const gone = await sdk()
+      .responses.retrieve(made.id)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(gone instanceof OpenAI.NotFoundError, String(gone));
+  });
+
+  it('asks for ?model= when it cannot tell where a response is stored, and checks model access', async () => {
+    const unknown = await sdk()
+      .responses.retrieve('resp_elsewhere')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(unknown instanceof OpenAI.BadRequestError, String(unknown));
+    assert.match(unknown.message, /add \?model=/);
+    const named = await sdk()
+      .responses.retrieve('resp_elsewhere', {}, { query: { model: 'gpt-native' } })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(named instanceof OpenAI.NotFoundError, 'asked where it was told: not found there');
+    assert.ok(!String(openAiUpstream.requests.at(-1)?.query).includes('model'));
+
+    const made = await sdk().responses.create({ model: 'gpt-native', input: 'private' });
+    const other = await fixture.api.post('/key/generate', { models: ['gpt-sim'] });
+    const denied = await sdk(other.body.key as string)
+      .responses.retrieve(made.id)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    assert.ok(denied instanceof OpenAI.AuthenticationError, String(denied));
+  });
+
   it("passes Azure deployments through to the resource's Responses API", async () => {
     azureUpstream.reset();
     const response = await sdk().responses.create({
@@ -664,6 +730,13 @@ describe('/v1/responses with the official openai SDK, passed through to OpenAI',
     const final = await stream.finalResponse();
     assert.equal(final.output_text, simulatedAnswer('stream on azure'));
     assert.ok((final.usage?.output_tokens ?? 0) > 0);
+
+    const fetched = await sdk().responses.retrieve(response.id);
+    assert.equal(fetched.id, response.id);
+    const got = azureUpstream.requests.at(-1);
+    assert.equal(got?.path, `/openai/responses/${response.id}`);
+    assert.equal(got?.query.get('api-version'), '2025-04-01-preview');
+    assert.equal(got?.headers['api-key'], 'azure-key');
   });
 
   it('ends a stream that stalls after it started with an error event the SDK raises', async () => {

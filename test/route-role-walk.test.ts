@@ -24,7 +24,10 @@ type Caller =
 const PUBLIC =
   /^\/(metrics|health\/(liveliness|liveness|readiness)|ui|ui\/\*|login|logout|session|onboarding\/(get_token|claim_token)|sso\/(key\/generate|callback)|\.well-known\/litellm-ui-config)?$/;
 /** LLM calls: any role but the admin viewer (LiteLLM: "user not allowed to access this OpenAI routes"). */
-const LLM = /(completions|embeddings|messages|responses|count_tokens|input_tokens)$/;
+const LLM =
+  /(completions|embeddings|messages|responses|count_tokens|input_tokens|responses\/:id(\/(cancel|input_items))?)$/;
+/** LLM routes read with GET: stored responses of the provider. */
+const LLM_READS = /responses\/:id(\/input_items)?$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
   /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|v2\/team\/list|customer\/info|customer\/list|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
@@ -111,7 +114,8 @@ for (const database of await testDatabases()) {
         const method =
           (READS.test(route) && !POST_READS.test(route)) ||
           PUBLIC.test(route) ||
-          ADMIN_PAGES.test(route)
+          ADMIN_PAGES.test(route) ||
+          LLM_READS.test(route)
             ? 'GET'
             : route === '/model/:id/update'
               ? 'PATCH'

@@ -66,6 +66,13 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/anthropic/v1/messages': 'llm',
   '/v1/responses': 'llm',
   '/responses': 'llm',
+  // Stored responses of OpenAI and Azure deployments (src/proxy/stored-responses.ts).
+  '/v1/responses/:id': 'llm',
+  '/responses/:id': 'llm',
+  '/v1/responses/:id/cancel': 'llm',
+  '/responses/:id/cancel': 'llm',
+  '/v1/responses/:id/input_items': 'llm',
+  '/responses/:id/input_items': 'llm',
   // Token counts: free (never metered), for keys that may call the model.
   '/v1/messages/count_tokens': 'llm',
   '/anthropic/v1/messages/count_tokens': 'llm',

@@ -121,6 +121,8 @@ export interface ResponseObject {
 export interface ResponsesResult {
   body: string;
   usage?: Usage;
+  /** The provider's id of a response it stored (pass-through only). */
+  responseId?: string;
 }
 
 /** A piece of a `/v1/responses` SSE stream, as it goes to the client. */
@@ -130,6 +132,8 @@ export interface ResponsesChunk {
   usage?: Usage;
   /** What the model produced in this piece (text, call arguments): counted if no usage comes. */
   produced?: string;
+  /** The provider's id of the response, once its stream has named it (pass-through only). */
+  responseId?: string;
 }
 
 /** The Responses API's usage in the gateway's chat shape, for pricing and booking. */

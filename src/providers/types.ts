@@ -17,7 +17,7 @@ import type { ResponsesChunk, ResponsesRequest, ResponsesResult } from '../contr
 
 export interface UpstreamRequest {
   url: string;
-  method?: 'POST' | 'GET';
+  method?: 'POST' | 'GET' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
 }
@@ -95,9 +95,20 @@ export interface ProviderAdapter {
   readonly completion?: Operation<CompletionRequest, TextCompletion, TextCompletionChunk>;
   readonly embedding?: Operation<EmbeddingRequest, EmbeddingResponse, never>;
   /** The Responses API, for providers that serve it themselves; others are bridged to chat. */
-  readonly responses?: Operation<ResponsesRequest, ResponsesResult, ResponsesChunk>;
+  readonly responses?: ResponsesApi;
   /** Classifies a non-2xx upstream answer. */
   parseError(status: number, body: string, headers: Record<string, string>): ProviderError;
+}
+
+/** A provider's own Responses API: creating responses, and the stored ones by id. */
+export interface ResponsesApi extends Operation<ResponsesRequest, ResponsesResult, ResponsesChunk> {
+  /** A request for `{responses}/{id}[/cancel|/input_items]` of the deployment, query included. */
+  resource(
+    d: Deployment,
+    path: string,
+    method: 'GET' | 'POST' | 'DELETE',
+    query?: URLSearchParams,
+  ): Promise<UpstreamRequest>;
 }
 
 export interface TextCompletionChunk {

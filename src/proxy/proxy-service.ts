@@ -17,6 +17,7 @@ import {
   type CallContext,
   type Operation,
   type ProviderAdapter,
+  type UpstreamRequest,
 } from '../providers/types.js';
 import type { Cancellation } from './cancellation.js';
 import { callOnce, openStream, type OpenedStream, type Timeouts } from './call-upstream.js';
@@ -24,7 +25,7 @@ import { refuseClientRouting } from './client-routing-fields.js';
 import { completionViaChat } from './completion-via-chat.js';
 import type { Router } from './router/router.js';
 import { toGatewayError } from './to-gateway-error.js';
-import type { UpstreamTransport } from './upstream-transport.js';
+import { toProviderError, type UpstreamTransport } from './upstream-transport.js';
 import { checkEnforcedParams } from './enforced-params.js';
 import { requestFallbacks } from './request-fallbacks.js';
 import { pythonList } from '../util/python-list.js';
@@ -243,6 +244,42 @@ export class ProxyService {
       );
     }
     return { model: target, group: resolved.group, deployments: resolved.deployments };
+  }
+
+  /** Every deployment of the catalog. */
+  allDeployments(): Deployment[] {
+    return this.deps.router.catalog.allDeployments();
+  }
+
+  /** A deployment of the catalog by its id (`model_info.id`). */
+  deploymentById(id: string): Deployment | undefined {
+    return this.deps.router.catalog.allDeployments().find((d) => d.id === id);
+  }
+
+  /**
+   * Sends one request to one deployment as it is and returns the answer as it came, whatever its
+   * status: for provider resources addressed by id (stored responses), not metered or routed.
+   */
+  async sendTo(
+    deployment: Deployment,
+    request: UpstreamRequest,
+    cancel: Cancellation,
+  ): Promise<{ status: number; body: string }> {
+    const { totalMs } = this.timeouts(deployment);
+    try {
+      const response = await this.deps.transport.send(request, {
+        cancel,
+        headersTimeoutMs: totalMs,
+        bodyTimeoutMs: totalMs,
+      });
+      return { status: response.status, body: await response.body.text() };
+    } catch (error: unknown) {
+      throw toGatewayError(toProviderError(error), {
+        providerName: this.adapterFor(deployment).displayName,
+        group: deployment.modelName,
+        fallbacks: [],
+      });
+    }
   }
 
   /** The adapter that serves a deployment's provider, if this build has one. */

@@ -25,9 +25,12 @@ import { responsesOperation, speaksResponses } from './responses/responses-opera
 import { ResponsesStreamEncoder } from './responses/responses-stream-encoder.js';
 import { responsesToChatRequest } from './responses/responses-to-chat.js';
 import { SseResponse } from './sse-response.js';
+import type { ResponseLocations } from './stored-responses.js';
 
 export interface ResponsesRouteDeps {
   service: ProxyService;
+  /** Where the responses a provider stored were made (for `GET /v1/responses/{id}`). */
+  locations: ResponseLocations;
 }
 
 export function registerResponsesRoute(app: FastifyInstance, deps: ResponsesRouteDeps): void {
@@ -69,7 +72,12 @@ async function handleResponses(
     principal,
     { requestId: request.callId, cancel: abortOnDisconnect(reply), callType: 'aresponses' },
   );
-  if (result.kind === 'json') return sendPricedJson(reply, service, result);
+  if (result.kind === 'json') {
+    if (result.value.responseId) {
+      deps.locations.remember(result.value.responseId, result.meta.deployment.id);
+    }
+    return sendPricedJson(reply, service, result);
+  }
   const headers = responseHeaders(result.meta);
   reply.hijack();
   const sse = new SseResponse(reply.raw);
@@ -85,6 +93,7 @@ async function handleResponses(
     for (const { chunk } of events) {
       if (chunk.usage) usage = chunk.usage;
       if (chunk.produced) produced += chunk.produced;
+      if (chunk.responseId) deps.locations.remember(chunk.responseId, result.meta.deployment.id);
       text += chunk.text;
     }
     return text;

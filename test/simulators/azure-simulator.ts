@@ -10,7 +10,9 @@ import {
   countSimTokens,
   responses,
   simulatedAnswer,
+  storedResponse,
   type ResponsesBody,
+  type StoredResponses,
 } from './openai-simulator.js';
 import {
   startSimulator,
@@ -47,12 +49,13 @@ const PROMPT_FILTER = [{ prompt_index: 0, content_filter_results: FILTER_RESULTS
 
 export async function startAzureSimulator(options: AzureSimulatorOptions = {}): Promise<Simulator> {
   /** Stored responses of the resource's Responses API, by id. */
-  const stored = new Map<string, string>();
+  const stored: StoredResponses = new Map();
   return startSimulator(({ req, res, fault }) => {
     if (fault?.kind === 'status') return sendAzureError(res, fault);
     const match = PATH.exec(req.path);
     const responsesApi = req.path === '/openai/responses';
-    if (!match && !responsesApi) {
+    const storedId = /^\/openai\/responses\/([^/]+)(\/cancel|\/input_items)?$/.exec(req.path);
+    if (!match && !responsesApi && !storedId) {
       return azureError(res, 404, { code: '404', message: 'Resource not found' });
     }
     if (!req.query.get('api-version')) {
@@ -81,6 +84,7 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
           'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
       });
     }
+    if (storedId) return storedResponse(res, req.method, storedId, stored);
     if (responsesApi) {
       const version = req.query.get('api-version') ?? '';
       if (/^\d{4}-\d{2}-\d{2}/.test(version) && version < '2025-03-01-preview') {

@@ -50,7 +50,7 @@ export async function startOpenAiSimulator(
 ): Promise<Simulator> {
   const prefix = options.prefix ?? '/v1';
   /** Responses created with `store` (OpenAI's default), by id, for `previous_response_id`. */
-  const stored = new Map<string, string>();
+  const stored: StoredResponses = new Map();
   return startSimulator(async ({ req, res, fault }) => {
     if (fault?.kind === 'status') return sendOpenAiError(res, fault);
     const auth = req.headers.authorization;
@@ -85,6 +85,8 @@ export async function startOpenAiSimulator(
     if (path === '/responses' && req.method === 'POST') {
       return responses(res, req.body as ResponsesBody, stored, fault);
     }
+    const byId = STORED_PATH.exec(path);
+    if (byId) return storedResponse(res, req.method, byId, stored);
     if (path === '/completions') return completion(res, body, options, fault);
     if (path === '/embeddings') return embeddings(res, body, fault);
     return sendOpenAiError(res, {
@@ -225,6 +227,55 @@ async function chat(
   return writeJsonWithFault(res, json, fault);
 }
 
+/** Responses stored (`store`, OpenAI's default), by id. */
+export type StoredResponses = Map<string, { said: string; response: unknown; input: unknown[] }>;
+
+const STORED_PATH = /^\/responses\/([^/]+)(\/cancel|\/input_items)?$/;
+
+/** `GET`/`DELETE /responses/{id}`, `POST .../cancel`, `GET .../input_items`, as OpenAI answers. */
+export function storedResponse(
+  res: ServerResponse,
+  method: string,
+  match: RegExpExecArray,
+  stored: StoredResponses,
+): void {
+  const id = decodeURIComponent(match[1] ?? '');
+  const entry = stored.get(id);
+  const json = (status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  if (!entry) {
+    return json(404, {
+      error: {
+        message: `Response with id '${id}' not found.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    });
+  }
+  if (match[2] === '/input_items' && method === 'GET') {
+    return json(200, { object: 'list', data: entry.input, has_more: false });
+  }
+  if (match[2] === '/cancel' && method === 'POST') {
+    return json(400, {
+      error: {
+        message: 'Only responses created with background=true can be cancelled.',
+        type: 'invalid_request_error',
+        param: null,
+        code: null,
+      },
+    });
+  }
+  if (!match[2] && method === 'DELETE') {
+    stored.delete(id);
+    return json(200, { id, object: 'response', deleted: true });
+  }
+  if (!match[2] && method === 'GET') return json(200, entry.response);
+  return json(405, { error: { message: 'Method not allowed', type: 'invalid_request_error' } });
+}
+
 export interface ResponsesBody {
   model?: string;
   input?: string | { role?: string; type?: string; content?: unknown }[];
@@ -266,7 +317,7 @@ const RESPONSES_FIELDS = new Set([
 export async function responses(
   res: ServerResponse,
   body: ResponsesBody,
-  stored: Map<string, string>,
+  stored: StoredResponses,
   fault?: Fault,
 ) {
   const extra = Object.keys(body).find((k) => !RESPONSES_FIELDS.has(k));
@@ -295,10 +346,12 @@ export async function responses(
   );
   const lastUserIndex = items.map((i) => i.role).lastIndexOf('user');
   const said = texts[lastUserIndex] ?? '';
-  const earlier = body.previous_response_id ? stored.get(body.previous_response_id) : undefined;
+  const earlier = body.previous_response_id
+    ? stored.get(body.previous_response_id)?.said
+    : undefined;
   const answer = simulatedAnswer(earlier ? `${said} (after: ${earlier})` : said);
   const id = `resp_sim${stored.size + 1}`;
-  if (body.store !== false) stored.set(id, said);
+  const input = items;
   const usage = {
     input_tokens: countSimTokens([body.instructions ?? '', ...texts].join(' ')),
     input_tokens_details: { cached_tokens: 0 },
@@ -331,6 +384,9 @@ export async function responses(
     usage: status === 'completed' ? usage : null,
   });
   const final = [...(searched ? [searchItem] : []), message(answer, 'completed')];
+  if (body.store !== false) {
+    stored.set(id, { said, response: response('completed', final), input });
+  }
   if (!body.stream) return writeJsonWithFault(res, response('completed', final), fault);
   let sequence = 0;
   const parts: string[] = [];

@@ -13,12 +13,11 @@ import {
   chatUsageOf,
   type ResponsesChunk,
   type ResponsesRequest,
-  type ResponsesResult,
 } from '../../contracts/responses.js';
 import { parseUpstreamJson } from '../shared/classify-status.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
 import { GATEWAY_ONLY_FIELDS } from '../shared/url.js';
-import { ProviderError, type Operation, type UpstreamRequest } from '../types.js';
+import { ProviderError, type ResponsesApi, type UpstreamRequest } from '../types.js';
 
 /** Events after which a Responses stream is complete. */
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed']);
@@ -32,9 +31,15 @@ export function createOpenAiResponsesOperation(options: {
   headers: (d: Deployment) => Record<string, string> | Promise<Record<string, string>>;
   /** The `model` the upstream is sent; the deployment's model by default. */
   model?: (d: Deployment) => string;
-}): Operation<ResponsesRequest, ResponsesResult, ResponsesChunk> {
+}): ResponsesApi {
   const { displayName } = options;
   return {
+    resource: async (d, path, method, query) => {
+      const url = new URL(options.url(d));
+      url.pathname = `${url.pathname.replace(/\/+$/, '')}/${path}`;
+      for (const [key, value] of query ?? []) url.searchParams.append(key, value);
+      return { url: url.toString(), method, headers: await options.headers(d) };
+    },
     buildRequest: async (request, ctx): Promise<UpstreamRequest> => ({
       url: options.url(ctx.deployment),
       headers: await options.headers(ctx.deployment),
@@ -58,7 +63,8 @@ export function createOpenAiResponsesOperation(options: {
           },
         );
       }
-      return { body, usage: chatUsageOf(json.usage) };
+      const id = typeof json.id === 'string' ? json.id : undefined;
+      return { body, usage: chatUsageOf(json.usage), ...(id && { responseId: id }) };
     },
     createStreamDecoder: () => {
       const sse = new SseDecoder();
@@ -66,10 +72,11 @@ export function createOpenAiResponsesOperation(options: {
       let usage: Usage | undefined;
       let complete = false;
       let failure: ProviderError | undefined;
+      let responseId: string | undefined;
       const observe = (data: string): string => {
         let event: {
           type?: unknown;
-          response?: { usage?: unknown };
+          response?: { usage?: unknown; id?: unknown };
           delta?: unknown;
           message?: unknown;
         };
@@ -77,6 +84,9 @@ export function createOpenAiResponsesOperation(options: {
           event = JSON.parse(data) as typeof event;
         } catch {
           return ''; // Forwarded anyway; the client's SDK reports it better than we could.
+        }
+        if (event.type === 'response.created' && typeof event.response?.id === 'string') {
+          responseId = event.response.id;
         }
         if (typeof event.type === 'string' && TERMINAL.has(event.type)) {
           complete = true;
@@ -97,7 +107,12 @@ export function createOpenAiResponsesOperation(options: {
         return typeof event.delta === 'string' ? event.delta : '';
       };
       const chunk = (forwarded: string, produced: string): { chunk: ResponsesChunk } => ({
-        chunk: { text: forwarded, produced, ...(usage && { usage }) },
+        chunk: {
+          text: forwarded,
+          produced,
+          ...(usage && { usage }),
+          ...(responseId && { responseId }),
+        },
       });
       return {
         push: (bytes) => {
