@@ -173,6 +173,9 @@ export function buildDeployment(
     rpm: params.rpm,
     tpm: params.tpm,
     weight: params.weight,
+    ...(Array.isArray(params.tags) && {
+      tags: params.tags.filter((t): t is string => typeof t === 'string'),
+    }),
     dropParams: typeof params.drop_params === 'boolean' ? params.drop_params : undefined,
     timeoutMs: params.timeout === undefined ? undefined : params.timeout * 1000,
     streamTimeoutMs: params.stream_timeout === undefined ? undefined : params.stream_timeout * 1000,

@@ -34,6 +34,8 @@ export interface RouterConfig {
   contentPolicyFallbacks: Map<string, string[]>;
   defaultFallbacks: string[];
   modelGroupAlias: Map<string, AliasTarget>;
+  /** `enable_tag_filtering`: route tagged requests to deployments with their tags. */
+  tagFiltering?: { matchAny: boolean };
 }
 
 export interface GatewayConfig {

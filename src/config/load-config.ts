@@ -322,6 +322,9 @@ function buildRouterConfig(
     ),
     defaultFallbacks: router.default_fallbacks ?? litellm.default_fallbacks ?? [],
     modelGroupAlias: aliases,
+    ...(router.enable_tag_filtering === true && {
+      tagFiltering: { matchAny: router.tag_filtering_match_any ?? true },
+    }),
   };
 }
 

@@ -231,6 +231,10 @@ export const RouterSettingsSchema = z.looseObject({
   content_policy_fallbacks: FallbackListSchema.optional(),
   default_fallbacks: stringList.optional(),
   model_group_alias: z.record(z.string(), AliasTarget).optional(),
+  /** Tag-based routing: requests with tags go to deployments with those tags. */
+  enable_tag_filtering: z.boolean().optional(),
+  /** A deployment serves a tagged request when it has any of its tags (true) or all of them. */
+  tag_filtering_match_any: z.boolean().optional(),
   /** Redis for cluster mode (see config/redis-settings.ts). */
   redis_url: z.string().optional(),
   redis_host: z.string().optional(),

@@ -30,6 +30,8 @@ export interface Deployment {
   tpm?: number;
   /** `weight` for simple-shuffle; unset when the config gives none. */
   weight?: number;
+  /** `litellm_params.tags`: the request tags it serves under `enable_tag_filtering`. */
+  tags?: readonly string[];
   /** `litellm_params.drop_params`: drop parameters this provider does not support. */
   dropParams?: boolean;
   timeoutMs?: number;

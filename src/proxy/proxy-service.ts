@@ -178,6 +178,7 @@ export class ProxyService {
           canUse: (g) => principal.canUseModel(g),
           numRetries,
           fallbacks,
+          tags: config.router.tagFiltering ? requestTags(body) : undefined,
           holdInFlight: stream,
         },
       );
@@ -446,4 +447,18 @@ function asMock(d: Deployment, response: unknown): Deployment {
 function dropParamsOf(body: object): boolean | undefined {
   const value = (body as { drop_params?: unknown }).drop_params;
   return typeof value === 'boolean' ? value : undefined;
+}
+
+/** A request's tags (`tags`, or LiteLLM's `metadata.tags`), for tag-based routing. */
+function requestTags(body: object): string[] {
+  const { tags, metadata } = body as { tags?: unknown; metadata?: unknown };
+  const fromMetadata =
+    metadata && typeof metadata === 'object' && !Array.isArray(metadata)
+      ? (metadata as { tags?: unknown }).tags
+      : undefined;
+  const raw = fromMetadata ?? tags;
+  if (typeof raw === 'string') return raw === '' ? [] : [raw];
+  return Array.isArray(raw)
+    ? raw.filter((t): t is string => typeof t === 'string' && t !== '')
+    : [];
 }

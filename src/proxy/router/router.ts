@@ -30,6 +30,8 @@ export interface RouteOptions {
   numRetries?: number;
   /** The request's own fallback groups, in place of the configured ones. */
   fallbacks?: readonly string[];
+  /** The request's tags, for `enable_tag_filtering`. */
+  tags?: readonly string[];
   /**
    * Keep the deployment counted as busy after a successful attempt: for streams, which go on
    * after the attempt returns. The caller then calls `health.end(deployment)` when done.
@@ -142,10 +144,13 @@ export class Router {
 
   private async runGroup<T>(
     group: string,
-    deployments: Deployment[],
+    all: Deployment[],
     attempt: Attempt<T>,
     options: RouteOptions,
   ): Promise<RouteOutcome<T>> {
+    const deployments = this.config.tagFiltering
+      ? byTags(group, all, options.tags ?? [], this.config.tagFiltering.matchAny)
+      : all;
     const maxAttempts = 1 + (options.numRetries ?? this.config.numRetries);
     let lastError: unknown;
     let previous: Deployment | undefined;
@@ -246,4 +251,35 @@ class RoutedFailure extends Error {
   ) {
     super('routing failed');
   }
+}
+
+/**
+ * LiteLLM's tag-based routing: a request with tags goes to the deployments that have any of
+ * them (all of them with `tag_filtering_match_any: false`); one without goes to the deployments
+ * tagged `default`, or to all when none is. No deployment for the tags is the caller's error.
+ */
+function byTags(
+  group: string,
+  deployments: Deployment[],
+  tags: readonly string[],
+  matchAny: boolean,
+): Deployment[] {
+  if (tags.length === 0) {
+    const defaults = deployments.filter((d) => d.tags?.includes('default'));
+    return defaults.length > 0 ? defaults : deployments;
+  }
+  const serving = deployments.filter((d) => {
+    const own = d.tags ?? [];
+    return matchAny ? tags.some((t) => own.includes(t)) : tags.every((t) => own.includes(t));
+  });
+  if (serving.length === 0) {
+    throw new RoutedFailure(
+      new GatewayError(
+        'bad_request',
+        `Not allowed to access model due to tags configuration. Passed model=${group} and tags=${pythonList([...tags])}`,
+      ),
+      0,
+    );
+  }
+  return serving;
 }

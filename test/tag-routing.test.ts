@@ -1,0 +1,95 @@
+/**
+ * LiteLLM's tag-based routing (`router_settings.enable_tag_filtering`), with the official openai
+ * SDK: a request's tags (`tags` or `metadata.tags`) choose the deployments of its model group
+ * that have them; untagged requests go to the `default`-tagged ones; no deployment for the tags
+ * is a 400 that names them. Each deployment answers with its own mock text.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+
+const tier = (tags: string[], answer: string) => ({
+  model_name: 'gpt-tiered',
+  litellm_params: { model: 'mock/gpt-tiered', tags, mock_response: answer },
+});
+
+async function gatewayWith(routerSettings: Record<string, unknown>): Promise<TestGateway> {
+  return startGateway({
+    model_list: [
+      tier(['free'], 'from free'),
+      tier(['paid', 'eu'], 'from paid'),
+      tier(['default'], 'from default'),
+    ],
+    router_settings: routerSettings,
+    general_settings: { master_key: MASTER_KEY },
+  });
+}
+
+async function answerOf(gateway: TestGateway, extra: Record<string, unknown>): Promise<string> {
+  const sdk = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+  const completion = await sdk.chat.completions.create({
+    model: 'gpt-tiered',
+    messages: [{ role: 'user', content: 'hi' }],
+    ...extra,
+  } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+  return completion.choices[0]?.message.content ?? '';
+}
+
+describe('tag-based routing', () => {
+  let gateway: TestGateway;
+  let strict: TestGateway;
+  before(async () => {
+    gateway = await gatewayWith({ enable_tag_filtering: true });
+    strict = await gatewayWith({ enable_tag_filtering: true, tag_filtering_match_any: false });
+  });
+  after(async () => {
+    await gateway.close();
+    await strict.close();
+  });
+
+  it('routes a tagged request to the deployments with its tags, every time', async () => {
+    for (let i = 0; i < 5; i++) {
+      assert.equal(await answerOf(gateway, { tags: ['free'] }), 'from free');
+      assert.equal(await answerOf(gateway, { metadata: { tags: ['paid'] } }), 'from paid');
+    }
+  });
+
+  it('routes untagged requests to the default deployments', async () => {
+    for (let i = 0; i < 5; i++) assert.equal(await answerOf(gateway, {}), 'from default');
+  });
+
+  it('refuses tags no deployment has, naming them', async () => {
+    const sdkError = await answerOf(gateway, { tags: ['gold'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(sdkError instanceof OpenAI.BadRequestError, String(sdkError));
+    assert.match(
+      sdkError.message,
+      /due to tags configuration\. Passed model=gpt-tiered and tags=\['gold'\]/,
+    );
+  });
+
+  it('with tag_filtering_match_any false, needs every tag of the request', async () => {
+    assert.equal(await answerOf(strict, { tags: ['paid', 'eu'] }), 'from paid');
+    const error = await answerOf(strict, { tags: ['paid', 'free'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+    // Any one of them is enough by default.
+    assert.match(await answerOf(gateway, { tags: ['paid', 'free'] }), /^from (paid|free)$/);
+  });
+
+  it('leaves routing alone without enable_tag_filtering', async () => {
+    const plain = await gatewayWith({});
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 30; i++) seen.add(await answerOf(plain, { tags: ['free'] }));
+      assert.ok(seen.size > 1, `every deployment serves: ${[...seen].join(', ')}`);
+    } finally {
+      await plain.close();
+    }
+  });
+});
