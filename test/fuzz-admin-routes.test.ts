@@ -14,11 +14,10 @@ import {
   startHostileFixture,
   type HostileFixture,
 } from './helpers/hostile-fixture.js';
-import { FUZZ_RUNS, fuzzRoute, methodsOf } from './helpers/route-fuzzer.js';
+import { FUZZ_RUNS, LLM_ROUTE, fuzzRoute, methodsOf } from './helpers/route-fuzzer.js';
 import { ROUTE_INPUTS, validInputs } from './helpers/route-inputs.js';
 
 const RUNS = FUZZ_RUNS || 12;
-const LLM_ROUTE = /(completions|embeddings|messages)$/;
 const DESTRUCTIVE = /(delete|block|reset|regenerate)$/;
 
 const routes = Object.keys(ROUTE_ACCESS)

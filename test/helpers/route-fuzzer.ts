@@ -20,6 +20,13 @@ import {
   type ValuePools,
 } from './zod-arbitrary.js';
 
+/**
+ * The LLM routes of the permission table: calls to models (fuzzed by fuzz-proxy-routes, with the
+ * money invariants) rather than admin changes (fuzz-admin-routes, where a refusal changes nothing).
+ */
+export const LLM_ROUTE =
+  /(completions|embeddings|messages|responses|count_tokens|input_tokens|responses\/:id(\/(cancel|input_items))?)$/;
+
 export const FUZZ_RUNS = Number(process.env.TOLLGATE_FUZZ_RUNS ?? 0);
 const SEED = process.env.TOLLGATE_FUZZ_SEED ? Number(process.env.TOLLGATE_FUZZ_SEED) : undefined;
 
