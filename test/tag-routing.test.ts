@@ -52,6 +52,8 @@ describe('tag-based routing', () => {
     for (let i = 0; i < 5; i++) {
       assert.equal(await answerOf(gateway, { tags: ['free'] }), 'from free');
       assert.equal(await answerOf(gateway, { metadata: { tags: ['paid'] } }), 'from paid');
+      // One tag may be given as a string, as in LiteLLM's examples.
+      assert.equal(await answerOf(gateway, { tags: 'free' }), 'from free');
     }
   });
 

@@ -10,7 +10,7 @@ import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { withMaxTokens, type Meter, type Tab } from '../spend/meter.js';
+import { requestTags, withMaxTokens, type Meter, type Tab } from '../spend/meter.js';
 import type { CallType } from '../spend/types.js';
 import {
   ProviderError,
@@ -178,7 +178,9 @@ export class ProxyService {
           canUse: (g) => principal.canUseModel(g),
           numRetries,
           fallbacks,
-          tags: config.router.tagFiltering ? requestTags(body) : undefined,
+          tags: config.router.tagFiltering
+            ? requestTags(body as unknown as Record<string, unknown>)
+            : undefined,
           holdInFlight: stream,
         },
       );
@@ -447,18 +449,4 @@ function asMock(d: Deployment, response: unknown): Deployment {
 function dropParamsOf(body: object): boolean | undefined {
   const value = (body as { drop_params?: unknown }).drop_params;
   return typeof value === 'boolean' ? value : undefined;
-}
-
-/** A request's tags (`tags`, or LiteLLM's `metadata.tags`), for tag-based routing. */
-function requestTags(body: object): string[] {
-  const { tags, metadata } = body as { tags?: unknown; metadata?: unknown };
-  const fromMetadata =
-    metadata && typeof metadata === 'object' && !Array.isArray(metadata)
-      ? (metadata as { tags?: unknown }).tags
-      : undefined;
-  const raw = fromMetadata ?? tags;
-  if (typeof raw === 'string') return raw === '' ? [] : [raw];
-  return Array.isArray(raw)
-    ? raw.filter((t): t is string => typeof t === 'string' && t !== '')
-    : [];
 }

@@ -568,14 +568,21 @@ function requestMetadata(body: Record<string, unknown>): Record<string, unknown>
     : {};
 }
 
-/** Request tags (`metadata.tags`, or `tags`) and the key's own tags, without duplicates. */
+/**
+ * A request's own tags: `metadata.tags`, or `tags`, a list or one tag (LiteLLM takes both). They
+ * are its spend tags and, under `enable_tag_filtering`, what it is routed by.
+ */
+export function requestTags(body: Record<string, unknown>): string[] {
+  const raw = requestMetadata(body).tags ?? body.tags;
+  if (typeof raw === 'string') return raw === '' ? [] : [raw];
+  return Array.isArray(raw)
+    ? raw.filter((t): t is string => typeof t === 'string' && t !== '')
+    : [];
+}
+
+/** Request tags and the key's own tags, without duplicates. */
 function tagsOf(body: Record<string, unknown>, keyTags: readonly string[] | undefined): string[] {
-  const fromRequest = requestMetadata(body).tags ?? body.tags;
-  const tags = new Set<string>(keyTags ?? []);
-  if (Array.isArray(fromRequest)) {
-    for (const t of fromRequest) if (typeof t === 'string' && t !== '') tags.add(t);
-  }
-  return [...tags];
+  return [...new Set([...(keyTags ?? []), ...requestTags(body)])];
 }
 
 /** The key's `model_rpm_limit` / `model_tpm_limit` (in its metadata, as LiteLLM keeps them). */
