@@ -3,7 +3,7 @@
  * together. `createApp` returns a ready-to-listen gateway for a validated config.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -72,6 +72,7 @@ import {
 } from './server/admin-listener.js';
 import { BlockedCustomers, blockedCustomerCheck } from './server/blocked-customers.js';
 import { bodyDepthCheck } from './server/body-depth.js';
+import { FastLane, type AnsweredRequest } from './server/fast-lane.js';
 import { parseJsonBody } from './server/json-body.js';
 import { installRequestChecks, type RequestCheck } from './server/request-checks.js';
 import { installErrorHandler } from './server/error-handler.js';
@@ -350,6 +351,54 @@ export async function createApp(options: AppOptions): Promise<App> {
   });
   let draining = false;
 
+  // Metrics and the log line of every answered request, from Fastify or the fast lane.
+  const answered = (done: AnsweredRequest): void => {
+    const { route, statusCode } = done;
+    // Only configured names become label values: a client cannot create metric series at will.
+    if (
+      route.includes('completions') ||
+      route.includes('embeddings') ||
+      route.includes('messages')
+    ) {
+      const model = router.catalog.resolve(modelOf(done.body))?.configuredName ?? 'unknown';
+      const status = String(statusCode);
+      metrics.requests.inc({ model, route, status_code: status });
+      metrics.totalLatency.observe({ model, route }, done.elapsedMs / 1000);
+      if (statusCode >= 400)
+        metrics.failedRequests.inc({
+          model,
+          route,
+          exception_class: status,
+          status_code: status,
+        });
+    }
+    const level = statusCode >= 500 ? 'error' : statusCode >= 400 ? 'info' : 'debug';
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
+      {
+        reqId: done.requestId,
+        method: done.method,
+        url: route,
+        status: statusCode,
+        ms: Math.round(done.elapsedMs),
+      },
+      'request',
+    );
+  };
+  // In this order: a body too deep is refused before authentication reads it.
+  const checks: RequestCheck[] = [bodyDepthCheck(), accessCheck(authenticate)];
+  if (blockedCustomers) checks.push(blockedCustomerCheck(blockedCustomers));
+  // The LLM call routes, served in front of Fastify (see src/server/fast-lane.ts).
+  const lane = new FastLane({
+    checks,
+    maxRequestBytes: config.maxRequestBytes,
+    logger,
+    requestId: requestIdOf,
+    callId: callIdOf,
+    answered,
+    isDraining: () => draining,
+  });
+
   const server: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -358,12 +407,17 @@ export async function createApp(options: AppOptions): Promise<App> {
     childLoggerFactory: (parent) => parent,
     bodyLimit: config.maxRequestBytes,
     requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : newCallId();
-    },
+    genReqId: requestIdOf,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    serverFactory: (handler) => {
+      const http = createServer(lane.listener(handler));
+      // What Fastify gives the server it makes itself.
+      http.keepAliveTimeout = FASTIFY_KEEP_ALIVE_MS;
+      http.requestTimeout = 0;
+      http.setTimeout(0);
+      return http;
+    },
   });
   // LiteLLM reads any body as JSON whatever its content type (curl -d sends form encoding).
   server.removeContentTypeParser(['application/json', 'text/plain']);
@@ -381,60 +435,32 @@ export async function createApp(options: AppOptions): Promise<App> {
   server.decorateRequest('callId', '');
   // Callback hooks, not async ones: no promise and microtask turn per request for each.
   server.addHook('onRequest', (request, reply, done) => {
-    // The call id names the call in the spend log, so it is always the gateway's own: a client
-    // that repeats an x-request-id must not get its later calls booked as the first one.
-    request.callId = request.id === request.headers['x-request-id'] ? newCallId() : request.id;
+    request.callId = callIdOf(request.id, request.raw);
     reply.header('x-request-id', request.id);
     reply.header('x-litellm-call-id', request.callId);
     done();
   });
   server.addHook('onResponse', (request, reply, done) => {
     done();
-    const route = request.routeOptions.url ?? 'unknown';
-    // Only configured names become label values: a client cannot create metric series at will.
-    const model = router.catalog.resolve(modelOf(request.body))?.configuredName ?? 'unknown';
-    const status = String(reply.statusCode);
-    if (
-      route.includes('completions') ||
-      route.includes('embeddings') ||
-      route.includes('messages')
-    ) {
-      metrics.requests.inc({ model, route, status_code: status });
-      metrics.totalLatency.observe({ model, route }, reply.elapsedTime / 1000);
-      if (reply.statusCode >= 400)
-        metrics.failedRequests.inc({
-          model,
-          route,
-          exception_class: String(reply.statusCode),
-          status_code: status,
-        });
-    }
-    const level = reply.statusCode >= 500 ? 'error' : reply.statusCode >= 400 ? 'info' : 'debug';
-    if (!logger.isLevelEnabled(level)) return;
-    logger[level](
-      {
-        reqId: request.id,
-        method: request.method,
-        url: route,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request',
-    );
+    answered({
+      route: request.routeOptions.url ?? 'unknown',
+      method: request.method,
+      requestId: request.id,
+      body: request.body,
+      statusCode: reply.statusCode,
+      elapsedMs: reply.elapsedTime,
+    });
   });
   installErrorHandler(server, config.maxRequestBytes);
   installRouteAccess(server);
-  // In this order: a body too deep is refused before authentication reads it.
-  const checks: RequestCheck[] = [bodyDepthCheck(), accessCheck(authenticate)];
-  if (blockedCustomers) checks.push(blockedCustomerCheck(blockedCustomers));
   installRequestChecks(server, checks);
   const policy = listenerPolicy(config);
   if (policy) installListenerGuard(server, policy);
   let adminServer: Server | undefined;
-  registerProxyRoutes(server, { service, metrics });
-  registerMessagesRoute(server, { service });
+  registerProxyRoutes(server, { service, metrics, lane });
+  registerMessagesRoute(server, { service, lane });
   const locations = new ResponseLocations();
-  registerResponsesRoute(server, { service, locations });
+  registerResponsesRoute(server, { service, locations, lane });
   registerStoredResponseRoutes(server, { service, locations });
   registerCountTokensRoutes(server, { service });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
@@ -531,6 +557,23 @@ export async function createApp(options: AppOptions): Promise<App> {
       mailer?.close();
     },
   };
+}
+
+/** Fastify's default keep-alive timeout, kept for the server the gateway makes for it. */
+const FASTIFY_KEEP_ALIVE_MS = 72_000;
+
+/** The request id: the client's `x-request-id` when it is a valid one, else a new id. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : newCallId();
+}
+
+/**
+ * The call id names the call in the spend log, so it is always the gateway's own: a client that
+ * repeats an x-request-id must not get its later calls booked as the first one.
+ */
+function callIdOf(requestId: string, req: IncomingMessage): string {
+  return requestId === req.headers['x-request-id'] ? newCallId() : requestId;
 }
 
 /** Spend entries per SQLite transaction (see the ledger's construction). */

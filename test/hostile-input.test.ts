@@ -115,6 +115,42 @@ describe('hostile input', () => {
     }
   });
 
+  it('refuses bad calls alike on the fast lane and through Fastify', async () => {
+    // `/v1/chat/completions` is served by the fast lane in front of Fastify; the Azure-style path
+    // with the model in it is served by Fastify. Both run the same checks and handler.
+    const lane = '/v1/chat/completions';
+    const framework = `/openai/deployments/${CHAT.model}/chat/completions`;
+    const nested = `${'{"a":'.repeat(500)}1${'}'.repeat(500)}`;
+    const cases: [string, string | Buffer, Record<string, string>][] = [
+      ['empty JSON body', '', {}],
+      ['invalid JSON', '{"model":', {}],
+      ['prototype poisoning', '{"__proto__":{"x":1}}', { 'content-type': 'text/plain' }],
+      ['a body over the limit', JSON.stringify({ ...CHAT, pad: 'x'.repeat(1.5 * 2 ** 20) }), {}],
+      ['a body nested too deep', `{"model":"${CHAT.model}","metadata":${nested}}`, {}],
+      ['an array body', '[1,2]', {}],
+      ['no messages', JSON.stringify({ model: CHAT.model }), {}],
+      ['no key', JSON.stringify(CHAT), { authorization: '' }],
+      ['a bogus key', JSON.stringify(CHAT), { authorization: `Bearer ${fixture.keys.bogus}` }],
+      [
+        "a viewer's key",
+        JSON.stringify(CHAT),
+        { authorization: `Bearer ${fixture.keys.proxy_admin_viewer}` },
+      ],
+    ];
+    for (const [label, body, headers] of cases) {
+      const viaLane = await refusedUnchanged(() => post(lane, body, headers), `${label} (lane)`);
+      const viaFastify = await refusedUnchanged(
+        () => post(framework, body, headers),
+        `${label} (Fastify)`,
+      );
+      assert.deepEqual(
+        { status: viaLane.status, body: JSON.parse(viaLane.text) as unknown },
+        { status: viaFastify.status, body: JSON.parse(viaFastify.text) as unknown },
+        label,
+      );
+    }
+  });
+
   it('refuses oversized headers with 431 and keeps serving', async () => {
     const answer = await rawRequest(fixture.gateway.url, [
       'GET /v1/models HTTP/1.1',

@@ -2,10 +2,11 @@
  * `POST /v1/messages`: the Anthropic Messages API in, any provider out. Anthropic deployments are
  * passed through natively; others are translated. Streams use Anthropic's SSE events either way.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { AnthropicMessagesRequestSchema } from '../contracts/anthropic.js';
 import type { Usage } from '../contracts/openai.js';
 import { principalOf } from '../server/access-control.js';
+import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
 import {
   ForwardedStreamError,
   anthropicErrorFrame,
@@ -21,6 +22,8 @@ import { SseResponse } from './sse-response.js';
 
 export interface MessagesRouteDeps {
   service: ProxyService;
+  /** Serves the routes in front of Fastify when given. */
+  lane?: FastLane;
 }
 
 /** Route config read by the error handler: errors on this route use Anthropic's body shape. */
@@ -31,12 +34,17 @@ export function registerMessagesRoute(app: FastifyInstance, deps: MessagesRouteD
     app.post(path, { config: ANTHROPIC_ERRORS }, (request, reply) =>
       handleMessages(request, reply, deps),
     );
+    deps.lane?.post(
+      path,
+      (request, reply) => handleMessages(request, reply, deps),
+      ANTHROPIC_ERRORS,
+    );
   }
 }
 
 async function handleMessages(
-  request: FastifyRequest,
-  reply: FastifyReply,
+  request: RouteRequest,
+  reply: RouteReply,
   deps: MessagesRouteDeps,
 ): Promise<unknown> {
   const principal = principalOf(request);

@@ -2,7 +2,7 @@
  * The OpenAI-compatible routes: chat completions, completions, embeddings and model discovery.
  * Each route parses, calls the ProxyService, and writes JSON or SSE.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../auth/principal.js';
 import {
   ChatRequestSchema,
@@ -14,6 +14,7 @@ import {
 import { toErrorBody } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { principalOf } from '../server/access-control.js';
+import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
 import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
 import type { StreamEvent } from '../providers/types.js';
@@ -26,6 +27,8 @@ import { SseResponse } from './sse-response.js';
 export interface ProxyRouteDeps {
   service: ProxyService;
   metrics: GatewayMetrics;
+  /** Serves the exact paths in front of Fastify when given. */
+  lane?: FastLane;
 }
 
 /** What Fastify itself sends for a serialised object. */
@@ -45,7 +48,10 @@ interface Streamable {
 export function registerProxyRoutes(app: FastifyInstance, deps: ProxyRouteDeps): void {
   const route = (paths: string[], op: OpName, schema: AnySchema) => {
     for (const path of paths) {
-      app.post(path, (request, reply) => handleCall(request, reply, { op, schema, path, deps }));
+      const spec = { op, schema, path, deps };
+      app.post(path, (request, reply) => handleCall(request, reply, spec));
+      if (!path.includes(':'))
+        deps.lane?.post(path, (request, reply) => handleCall(request, reply, spec));
     }
   };
   route(
@@ -85,8 +91,8 @@ interface CallSpec {
 }
 
 async function handleCall(
-  request: FastifyRequest,
-  reply: FastifyReply,
+  request: RouteRequest,
+  reply: RouteReply,
   spec: CallSpec,
 ): Promise<unknown> {
   const { deps } = spec;
@@ -136,7 +142,7 @@ async function handleCall(
 }
 
 /** A cancellation that aborts when the client goes away before the answer is complete. */
-export function abortOnDisconnect(reply: FastifyReply): Cancellation {
+export function abortOnDisconnect(reply: RouteReply): Cancellation {
   const cancel = new Cancellation();
   reply.raw.on('close', () => {
     if (!reply.raw.writableFinished) cancel.abort();
@@ -145,7 +151,7 @@ export function abortOnDisconnect(reply: FastifyReply): Cancellation {
 }
 
 /** Azure-style routes carry the model in the path. */
-function withPathModel(request: FastifyRequest): unknown {
+function withPathModel(request: RouteRequest): unknown {
   const params = request.params as { model?: string } | undefined;
   const body = request.body;
   if (params?.model && body && typeof body === 'object' && !Array.isArray(body)) {
@@ -174,10 +180,10 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
  * is booked, and its cost and duration go in LiteLLM's headers.
  */
 export function sendPricedJson(
-  reply: FastifyReply,
+  reply: RouteReply,
   service: ProxyService,
   result: { meta: CallMeta; value: { body: string; usage?: Usage } },
-): FastifyReply {
+): RouteReply {
   const headers = responseHeaders(result.meta);
   headers['x-litellm-response-cost'] = String(service.recordUsage(result.meta, result.value.usage));
   headers['x-litellm-response-duration-ms'] = String(
@@ -201,7 +207,7 @@ interface PumpOptions {
  * pricing); the usage-only chunk is passed on only when the client asked for it.
  */
 async function pumpStream(
-  reply: FastifyReply,
+  reply: RouteReply,
   result: Extract<CallResult<Streamable, Streamable>, { kind: 'stream' }>,
   options: PumpOptions,
 ): Promise<void> {

@@ -5,7 +5,7 @@
  * stream. Either way the call is admitted, routed, priced and booked like every other (call type
  * `aresponses`).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ChatRequest, Usage } from '../contracts/openai.js';
 import {
   ResponsesRequestSchema,
@@ -16,6 +16,7 @@ import {
 import { toErrorBody } from '../errors/gateway-error.js';
 import { ForwardedResponsesError } from '../providers/openai/openai-responses.js';
 import { principalOf } from '../server/access-control.js';
+import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
 import { estimateUsage } from '../spend/estimate-usage.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, responseHeaders, sendPricedJson } from './proxy-routes.js';
@@ -31,17 +32,20 @@ export interface ResponsesRouteDeps {
   service: ProxyService;
   /** Where the responses a provider stored were made (for `GET /v1/responses/{id}`). */
   locations: ResponseLocations;
+  /** Serves the routes in front of Fastify when given. */
+  lane?: FastLane;
 }
 
 export function registerResponsesRoute(app: FastifyInstance, deps: ResponsesRouteDeps): void {
   for (const path of ['/v1/responses', '/responses']) {
     app.post(path, (request, reply) => handleResponses(request, reply, deps));
+    deps.lane?.post(path, (request, reply) => handleResponses(request, reply, deps));
   }
 }
 
 async function handleResponses(
-  request: FastifyRequest,
-  reply: FastifyReply,
+  request: RouteRequest,
+  reply: RouteReply,
   deps: ResponsesRouteDeps,
 ): Promise<unknown> {
   const { service } = deps;

@@ -4,7 +4,7 @@
  * caller is authenticated and checked against that class (a check of `installRequestChecks`).
  * Handlers read the result with `principalOf(request)`.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { authorizeRoute, routeAccess, type RouteAccess } from '../auth/route-permissions.js';
@@ -58,7 +58,7 @@ export function accessCheck(authenticate: Authenticator): RequestCheck {
 }
 
 /** The authenticated caller of a guarded route. */
-export function principalOf(request: FastifyRequest): Principal {
+export function principalOf(request: { readonly principal: Principal | null }): Principal {
   if (!request.principal) {
     throw new GatewayError('internal_server_error', 'route served without authentication');
   }

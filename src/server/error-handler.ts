@@ -5,38 +5,52 @@ import { toAnthropicErrorBody } from '../proxy/messages/anthropic-error-body.js'
 
 export function installErrorHandler(app: FastifyInstance, maxRequestBytes: number): void {
   app.setErrorHandler((error: FastifyError | GatewayError | Error, request, reply) => {
-    const gatewayError = fromFrameworkError(error, maxRequestBytes);
-    if (gatewayError.status >= 500) {
+    const config = request.routeOptions.config as { errorFormat?: string } | undefined;
+    const answer = errorResponse(error, config, maxRequestBytes);
+    if (answer.status >= 500) {
       request.log.error({ reqId: request.id, err: error }, 'request failed');
     }
-    // `/v1/messages` clients get Anthropic's shape, with LiteLLM's `code` kept alongside.
-    const config = request.routeOptions.config as { errorFormat?: string } | undefined;
-    const body =
-      config?.errorFormat === 'anthropic'
-        ? {
-            type: 'error',
-            error: {
-              ...toAnthropicErrorBody(gatewayError).error,
-              code: String(gatewayError.status),
-            },
-          }
-        : toErrorBody(gatewayError);
-    void reply.status(gatewayError.status).headers(gatewayError.headers).send(body);
+    void reply.status(answer.status).headers(answer.headers).send(answer.body);
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({ detail: 'Not Found' });
   });
 }
 
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: object;
+}
+
+/**
+ * The answer to a failed request: its status, headers (`retry-after`...) and body, in the
+ * LiteLLM/OpenAI error shape, or Anthropic's for routes configured with `errorFormat`.
+ */
+export function errorResponse(
+  error: Error,
+  routeConfig: { errorFormat?: string } | undefined,
+  maxRequestBytes: number,
+): ErrorResponse {
+  const gatewayError = fromFrameworkError(error, maxRequestBytes);
+  // `/v1/messages` clients get Anthropic's shape, with LiteLLM's `code` kept alongside.
+  const body =
+    routeConfig?.errorFormat === 'anthropic'
+      ? {
+          type: 'error',
+          error: {
+            ...toAnthropicErrorBody(gatewayError).error,
+            code: String(gatewayError.status),
+          },
+        }
+      : toErrorBody(gatewayError);
+  return { status: gatewayError.status, headers: gatewayError.headers, body };
+}
+
 function fromFrameworkError(error: Error, maxRequestBytes: number): GatewayError {
   if (error instanceof GatewayError) return error;
   const code = (error as FastifyError).code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new GatewayError(
-      'payload_too_large',
-      `Request body is larger than the limit of ${maxRequestBytes} bytes (general_settings.max_request_size_mb)`,
-    );
-  }
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return bodyTooLarge(maxRequestBytes);
   if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
     return new GatewayError('bad_request', `Request body is not valid JSON: ${error.message}`);
   }
@@ -48,4 +62,12 @@ function fromFrameworkError(error: Error, maxRequestBytes: number): GatewayError
     return new GatewayError('bad_request', error.message, { status });
   }
   return asGatewayError(error);
+}
+
+/** A request body over `general_settings.max_request_size_mb`. */
+export function bodyTooLarge(maxRequestBytes: number): GatewayError {
+  return new GatewayError(
+    'payload_too_large',
+    `Request body is larger than the limit of ${maxRequestBytes} bytes (general_settings.max_request_size_mb)`,
+  );
 }
