@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import { migrateToLatest } from './migrate.js';
 import type { DatabaseSchema } from './schema.js';
-import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { ImmediateSqliteDialect, reusingStatements } from './sqlite-dialect.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -76,7 +76,7 @@ async function openSqlite(path: string): Promise<StoreDatabase> {
   // reads again; the operating system caches the rest of the file.
   sqlite.pragma(`cache_size = -${SQLITE_CACHE_KIB}`);
   const db = new Kysely<DatabaseSchema>({
-    dialect: new ImmediateSqliteDialect({ database: sqlite }),
+    dialect: new ImmediateSqliteDialect({ database: reusingStatements(sqlite) }),
   });
   return {
     db,

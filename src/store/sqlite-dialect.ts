@@ -16,7 +16,8 @@ import {
   type DatabaseConnection,
   type Driver,
 } from 'kysely';
-import type { SqliteDialectConfig } from 'kysely';
+import type { SqliteDatabase, SqliteDialectConfig, SqliteStatement } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 
 const BEGIN_IMMEDIATE = CompiledQuery.raw('begin immediate');
 
@@ -37,4 +38,42 @@ export class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config);
   }
+}
+
+/** Prepared statements kept per connection: every query text the gateway sends, with room. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The connection as Kysely sees it, with its prepared statements reused. Kysely prepares every
+ * query anew (SQLite parses the text and plans it each time: more than running a small statement
+ * costs); the gateway sends the same few texts over and over (the spend writer's reads, updates
+ * and upserts of every batch, the admin routes' queries). The least recently used statement is
+ * dropped beyond `size`; one that is still being iterated is never handed out twice.
+ */
+export function reusingStatements(
+  database: BetterSqlite3.Database,
+  size = STATEMENT_CACHE_SIZE,
+): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => {
+      statements.clear();
+      database.close();
+    },
+    prepare: (sql: string): SqliteStatement => {
+      const cached = statements.get(sql);
+      if (cached !== undefined && !cached.busy) {
+        // Most recently used last: Map keeps insertion order.
+        statements.delete(sql);
+        statements.set(sql, cached);
+        return cached;
+      }
+      const statement = database.prepare(sql);
+      if (cached === undefined) {
+        statements.set(sql, statement);
+        if (statements.size > size) statements.delete(statements.keys().next().value as string);
+      }
+      return statement;
+    },
+  };
 }
