@@ -31,6 +31,8 @@ export interface TargetContext {
   workDir: string;
   /** Extra node flags for the measured server process, e.g. --cpu-prof (bench/profile.ts). */
   nodeArgs: string[];
+  /** A command the measured server process runs under, e.g. valgrind (bench/callgrind.ts). */
+  launcher?: string[];
   /** A PostgreSQL server URL whose role may create databases, for the PostgreSQL targets. */
   postgresUrl: string;
   /** A Redis server for the cluster-mode target, used under a key prefix of its own. */
@@ -44,4 +46,11 @@ export type TargetFactory = (context: TargetContext) => Target;
 /** Where a started service is reachable, on loopback only. */
 export function loopbackUrl(port: number): string {
   return `http://127.0.0.1:${port}`;
+}
+
+/** The command and arguments that run the measured server `node <args>`, under the launcher. */
+export function serverCommand(context: TargetContext, args: string[]): [string, string[]] {
+  const [command, ...options] = context.launcher ?? [];
+  if (command === undefined) return [process.execPath, args];
+  return [command, [...options, process.execPath, ...args]];
 }

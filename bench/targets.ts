@@ -5,6 +5,7 @@ import { compileStandalone } from './compile-standalone.js';
 import { portkey } from './portkey-target.js';
 import {
   loopbackUrl,
+  serverCommand,
   type RunningTarget,
   type Target,
   type TargetContext,
@@ -46,12 +47,14 @@ async function startBareProxy(
     duty === undefined
       ? []
       : ['--duty', compileStandalone(context.repoRoot, duty.script), '--', ...duty.args];
-  const service = context.processes.spawn(
-    name,
-    process.execPath,
-    [...context.nodeArgs, script, '--upstream', context.upstreamUrl, ...dutyArgs],
-    { cwd: context.repoRoot },
-  );
+  const [command, args] = serverCommand(context, [
+    ...context.nodeArgs,
+    script,
+    '--upstream',
+    context.upstreamUrl,
+    ...dutyArgs,
+  ]);
+  const service = context.processes.spawn(name, command, args, { cwd: context.repoRoot });
   let stopped: Promise<void> | undefined;
   const stop = (signal?: NodeJS.Signals): Promise<void> =>
     (stopped ??= service.stop(signal).finally(() => duty?.cleanup?.()));

@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import type { BenchDatabase } from './bench-database.js';
 import { findFreePort } from './free-port.js';
 import type { Service } from './process-group.js';
-import { loopbackUrl, type Target, type TargetContext } from './target.js';
+import { loopbackUrl, serverCommand, type Target, type TargetContext } from './target.js';
 
 const MASTER_KEY = 'sk-bench-master';
 const START_TIMEOUT_MS = 60_000;
@@ -181,7 +181,8 @@ export function createTollgateTarget(context: TargetContext, variant: TollgateVa
           },
         ]));
       try {
-        service = context.processes.spawn(variant.name, process.execPath, args, {
+        const [command, commandArgs] = serverCommand(context, args);
+        service = context.processes.spawn(variant.name, command, commandArgs, {
           cwd: root,
           env,
         });

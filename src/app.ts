@@ -44,7 +44,9 @@ import {
 } from './cluster/replicated-caches.js';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConfigHooks } from './config/load-hooks.js';
+import { BudgetActivity, registerBudgetGauges } from './observability/budget-gauges.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
+import { counterKey } from './spend/counter-store.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { callOnce } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
@@ -340,6 +342,27 @@ export async function createApp(options: AppOptions): Promise<App> {
   await cluster?.bus.start(
     applyToLocalCaches({ principals, customers: blockedCustomers, models: dbModels }, logger),
   );
+  // litellm_remaining_*_budget_metric and friends, read from the store when /metrics is scraped.
+  const activity = store && new BudgetActivity();
+  if (store && activity) {
+    registerBudgetGauges(metrics.registry, activity, {
+      keys: async (hashes) =>
+        (await store.keys.findByHashes(hashes)).map((k) => ({
+          ...k,
+          id: k.token,
+          alias: k.key_alias,
+        })),
+      teams: async (ids) =>
+        (await store.teams.findByIds(ids)).map((t) => ({
+          ...t,
+          id: t.team_id,
+          alias: t.team_alias,
+        })),
+      pending: (kind, id) => ledger?.pendingFor(counterKey(kind, id)) ?? 0,
+      now,
+      calendar,
+    });
+  }
   const service = new ProxyService({
     config,
     router,
@@ -348,6 +371,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     metrics,
     logger,
     meter,
+    activity,
   });
   let draining = false;
 

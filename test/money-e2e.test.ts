@@ -5,6 +5,7 @@
  * the end; max_tokens lowered to what a budget can pay; rate limits with LiteLLM's headers.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
@@ -122,6 +123,69 @@ for (const database of await testDatabases()) {
       assert.match(line, new RegExp(`team="${teamId}",team_alias="Tea",user="money-ann"`));
       assert.match(line, /model="priced",hashed_api_key="[0-9a-f]{64}"/);
       near(Number(line.split(' ').at(-1)), expected, 'spend metric');
+    });
+
+    it("reports each calling key's and team's budget left, max_budget and hours to reset in LiteLLM's gauges", async () => {
+      const team = await api.post('/team/new', {
+        team_alias: 'Gauged',
+        max_budget: 2,
+        budget_duration: '1d',
+      });
+      const teamId = team.body.team_id as string;
+      const budgeted = await newKey({
+        team_id: teamId,
+        key_alias: 'gauged-key',
+        max_budget: 0.5,
+        budget_duration: '30d',
+      });
+      const unlimited = await newKey({ key_alias: 'gauged-unlimited' });
+      const idle = await api.post('/key/generate', { key_alias: 'gauged-idle', max_budget: 3 });
+      let spent = 0;
+      for (const key of [budgeted, budgeted, unlimited]) {
+        const { usage } = await client(gateway, key).chat.completions.create({
+          model: 'priced',
+          messages: MESSAGES,
+        });
+        assert.ok(usage);
+        if (key === budgeted) spent += costOf(usage);
+      }
+      // Keys are stored, and labelled, by the SHA-256 hex of the raw key.
+      const hashOf = (key: string): string => createHash('sha256').update(key).digest('hex');
+      const [budgetedHash, unlimitedHash] = [hashOf(budgeted), hashOf(unlimited)];
+
+      // Read before the spend is written: what is booked and not yet written counts already.
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      const gauge = (name: string, labels: string): number | undefined => {
+        const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+        return line === undefined ? undefined : Number(line.split(' ').at(-1));
+      };
+      const keyLabels = (hash: string, alias: string) =>
+        `hashed_api_key="${hash}",api_key_alias="${alias}"`;
+      const budgetedKey = keyLabels(budgetedHash, 'gauged-key');
+      near(gauge('litellm_remaining_api_key_budget_metric', budgetedKey) ?? NaN, 0.5 - spent);
+      assert.equal(gauge('litellm_api_key_max_budget_metric', budgetedKey), 0.5);
+      const keyHours = gauge('litellm_api_key_budget_remaining_hours_metric', budgetedKey) ?? 0;
+      assert.ok(keyHours > 30 * 24 - 1 && keyHours <= 30 * 24, `key hours left: ${keyHours}`);
+      const teamLabels = `team="${teamId}",team_alias="Gauged"`;
+      near(gauge('litellm_remaining_team_budget_metric', teamLabels) ?? NaN, 2 - spent);
+      assert.equal(gauge('litellm_team_max_budget_metric', teamLabels), 2);
+      const teamHours = gauge('litellm_team_budget_remaining_hours_metric', teamLabels) ?? 0;
+      assert.ok(teamHours > 23 && teamHours <= 24, `team hours left: ${teamHours}`);
+      // No max_budget: LiteLLM's +Inf left, no max and no hours.
+      const free = keyLabels(unlimitedHash, 'gauged-unlimited');
+      assert.match(text, new RegExp(`litellm_remaining_api_key_budget_metric\\{${free}\\} \\+Inf`));
+      assert.equal(gauge('litellm_api_key_max_budget_metric', free), undefined);
+      // A key that never called a model has no series.
+      assert.ok(!text.includes(idle.body.token_id as string), 'no series for an idle key');
+      assert.ok(!text.includes(idle.body.key as string), 'no raw key anywhere');
+
+      // Once written, the same figures from the store.
+      await flush();
+      const after = await (await fetch(`${gateway.url}/metrics`)).text();
+      const line = after
+        .split('\n')
+        .find((l) => l.startsWith(`litellm_remaining_api_key_budget_metric{${budgetedKey}}`));
+      near(Number(line?.split(' ').at(-1)), 0.5 - spent, 'after the spend is written');
     });
 
     it('names calls by time-ordered ids (UUIDv7), so the spend log index grows at its end', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
+import type { BudgetActivity } from '../observability/budget-gauges.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
@@ -53,6 +54,8 @@ export interface ProxyDeps {
   logger: Logger;
   /** Admission, pricing and booking; without one, calls are neither limited nor booked. */
   meter?: Meter;
+  /** Notes the keys and teams that call models, for the budget gauges of /metrics. */
+  activity?: BudgetActivity;
 }
 
 export interface ProxyRequestBody {
@@ -106,6 +109,7 @@ export class ProxyService {
     },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
+    this.deps.activity?.seen(principal);
     refuseClientRouting(body);
     checkEnforcedParams(body, principal, config.enforcedParams);
     const resolved = this.resolveModel(principal, body.model);

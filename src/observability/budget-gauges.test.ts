@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Registry } from 'prom-client';
+import type { Principal } from '../auth/principal.js';
+import { BudgetCalendar } from '../spend/budget-calendar.js';
+import { BudgetActivity, registerBudgetGauges, type StoredBudget } from './budget-gauges.js';
+
+const NOW = Date.parse('2026-03-10T12:00:00Z');
+
+function principal(keyHash: string, teamId?: string): Principal {
+  return {
+    keyHash,
+    key: { key_alias: `alias-${keyHash}` },
+    teamId,
+    team: teamId === undefined ? undefined : { team_alias: `team-${teamId}` },
+  } as unknown as Principal;
+}
+
+function budget(id: string, fields: Partial<StoredBudget>): StoredBudget {
+  return {
+    id,
+    alias: `alias-${id}`,
+    spend: 0,
+    max_budget: null,
+    budget_duration: null,
+    budget_reset_at: null,
+    ...fields,
+  };
+}
+
+/** The value of the series of `name` whose labels contain `label`. */
+function valueOf(text: string, name: string, label: string): string | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(label));
+  return line?.split(' ').at(-1);
+}
+
+describe('budget gauges', () => {
+  test('count spend in the current window only, plus what is booked and not written', async () => {
+    const registry = new Registry();
+    const activity = new BudgetActivity();
+    activity.seen(principal('k-old', 't1'));
+    activity.seen(principal('k-live'));
+    const rows = [
+      // Its window ended yesterday: the stored 9 belong to it; the new window ends in a day.
+      budget('k-old', {
+        spend: 9,
+        max_budget: 10,
+        budget_duration: '1d',
+        budget_reset_at: '2026-03-09T18:00:00Z',
+      }),
+      budget('k-live', {
+        spend: 4,
+        max_budget: 10,
+        budget_duration: '30d',
+        budget_reset_at: '2026-03-11T12:00:00Z',
+      }),
+    ];
+    registerBudgetGauges(registry, activity, {
+      keys: (hashes) => Promise.resolve(rows.filter((r) => hashes.includes(r.id))),
+      teams: () => Promise.resolve([budget('t1', { spend: 1 })]),
+      pending: (kind, id) => (kind === 'key' && id === 'k-live' ? 0.5 : 0),
+      now: () => NOW,
+      calendar: BudgetCalendar.UNALIGNED,
+    });
+    const text = await registry.metrics();
+    assert.equal(valueOf(text, 'litellm_remaining_api_key_budget_metric', 'k-old'), '10');
+    assert.equal(valueOf(text, 'litellm_api_key_budget_remaining_hours_metric', 'k-old'), '6');
+    assert.equal(valueOf(text, 'litellm_remaining_api_key_budget_metric', 'k-live'), '5.5');
+    assert.equal(valueOf(text, 'litellm_api_key_budget_remaining_hours_metric', 'k-live'), '24');
+    assert.equal(valueOf(text, 'litellm_api_key_max_budget_metric', 'k-live'), '10');
+    // A team without max_budget or window: +Inf left, no max, no hours.
+    assert.equal(valueOf(text, 'litellm_remaining_team_budget_metric', 'team="t1"'), '+Inf');
+    assert.equal(valueOf(text, 'litellm_team_max_budget_metric', 't1'), undefined);
+    assert.equal(valueOf(text, 'litellm_team_budget_remaining_hours_metric', 't1'), undefined);
+  });
+
+  test('one read per scrape, and a failed read is tried again at the next one', async () => {
+    const registry = new Registry();
+    const activity = new BudgetActivity();
+    activity.seen(principal('k1'));
+    let reads = 0;
+    registerBudgetGauges(registry, activity, {
+      keys: () => {
+        reads++;
+        return reads === 1
+          ? Promise.reject(new Error('database down'))
+          : Promise.resolve([budget('k1', { max_budget: 2, spend: 0.5 })]);
+      },
+      teams: () => Promise.resolve([]),
+      pending: () => 0,
+      now: () => NOW,
+      calendar: BudgetCalendar.UNALIGNED,
+    });
+    await assert.rejects(registry.metrics(), /database down/);
+    assert.equal(reads, 1, 'the six gauges shared one read');
+    const text = await registry.metrics();
+    assert.equal(reads, 2);
+    assert.equal(valueOf(text, 'litellm_remaining_api_key_budget_metric', 'k1'), '1.5');
+  });
+
+  test('notes virtual keys and teams only, not the master key', () => {
+    const activity = new BudgetActivity();
+    activity.seen({ keyHash: 'master' } as unknown as Principal);
+    activity.seen(principal('k1', 't1'));
+    activity.seen(principal('k1', 't1'));
+    assert.deepEqual([...activity.keys], [['k1', 'alias-k1']]);
+    assert.deepEqual([...activity.teams], [['t1', 'team-t1']]);
+  });
+});
