@@ -50,6 +50,7 @@ import { counterKey } from './spend/counter-store.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { callOnce } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
+import { registerModerationsRoute } from './proxy/moderations-route.js';
 import { registerResponsesRoute } from './proxy/responses-route.js';
 import { registerStoredResponseRoutes, ResponseLocations } from './proxy/stored-responses.js';
 import { registerCountTokensRoutes } from './proxy/count-tokens-routes.js';
@@ -487,6 +488,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerResponsesRoute(server, { service, locations, lane });
   registerStoredResponseRoutes(server, { service, locations });
   registerCountTokensRoutes(server, { service });
+  registerModerationsRoute(server, { service, lane });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerSpendCalculateRoute(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });

@@ -66,6 +66,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/anthropic/v1/messages': 'llm',
   '/v1/responses': 'llm',
   '/responses': 'llm',
+  '/v1/moderations': 'llm',
+  '/moderations': 'llm',
   // Stored responses of OpenAI and Azure deployments (src/proxy/stored-responses.ts).
   '/v1/responses/:id': 'llm',
   '/responses/:id': 'llm',

@@ -73,6 +73,35 @@ export const EmbeddingRequestSchema = z.looseObject({
 });
 export type EmbeddingRequest = z.infer<typeof EmbeddingRequestSchema>;
 
+/** `POST /v1/moderations`: text, or text and images (omni-moderation), to classify. */
+export const ModerationRequestSchema = z.looseObject({
+  /** Optional, as in OpenAI's API: the gateway then uses a model with `mode: moderation`. */
+  model: z.string().min(1).optional(),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1),
+    z
+      .array(
+        z.union([
+          z.looseObject({ type: z.literal('text'), text: z.string() }),
+          z.looseObject({
+            type: z.literal('image_url'),
+            image_url: z.looseObject({ url: z.string().min(1) }),
+          }),
+        ]),
+      )
+      .min(1),
+  ]),
+});
+export type ModerationRequest = z.infer<typeof ModerationRequestSchema>;
+
+/** OpenAI's moderation answer: one result per input. */
+export interface ModerationResponse {
+  id: string;
+  model: string;
+  results: unknown[];
+}
+
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;

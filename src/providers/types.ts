@@ -10,6 +10,8 @@ import type {
   CompletionRequest,
   EmbeddingRequest,
   EmbeddingResponse,
+  ModerationRequest,
+  ModerationResponse,
   TextCompletion,
 } from '../contracts/openai.js';
 import type { Deployment } from '../contracts/deployment.js';
@@ -94,6 +96,8 @@ export interface ProviderAdapter {
   /** Legacy completions; when absent the proxy runs them through `chat`. */
   readonly completion?: Operation<CompletionRequest, TextCompletion, TextCompletionChunk>;
   readonly embedding?: Operation<EmbeddingRequest, EmbeddingResponse, never>;
+  /** `/v1/moderations`, for providers that classify content themselves (OpenAI). */
+  readonly moderation?: Operation<ModerationRequest, ModerationResponse, never>;
   /** The Responses API, for providers that serve it themselves; others are bridged to chat. */
   readonly responses?: ResponsesApi;
   /** Classifies a non-2xx upstream answer. */

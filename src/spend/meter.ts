@@ -64,6 +64,9 @@ export interface CloseTab {
 /** The part of the body that names the output cap, by call type (Anthropic requires it). */
 const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'] as const;
 
+/** Calls that produce no output tokens: their worst case is their input. */
+const INPUT_ONLY_CALLS: ReadonlySet<CallType> = new Set(['aembedding', 'amoderation']);
+
 /** The scopes a key holds for one model it is asked for, and the budget entry among them. */
 interface ModelScopes {
   scopes: readonly Scope[];
@@ -98,15 +101,15 @@ export class Meter {
     const prices = this.worstPrices(input.candidates);
     const promptTokens = this.deps.promptTokenBound(input.body, input.callType);
     const requested = requestedMaxTokens(input.body);
-    const maxTokens =
-      input.callType === 'aembedding'
-        ? 0
-        : (requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+    const inputOnly = INPUT_ONLY_CALLS.has(input.callType);
+    const maxTokens = inputOnly
+      ? 0
+      : (requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
     const admitted = admission.admit({
       requestId: input.requestId,
       scopes,
       inputCost: promptTokens * prices.inputPerToken,
-      outputCostPerToken: input.callType === 'aembedding' ? 0 : prices.outputPerToken,
+      outputCostPerToken: inputOnly ? 0 : prices.outputPerToken,
       maxTokens,
       estimatedTokens: promptTokens,
       abortSignal: input.abortSignal,

@@ -13,7 +13,12 @@ import type { Usage } from '../contracts/openai.js';
 
 /** What kind of call is priced and logged (`call_type` in the spend log, LiteLLM's names). */
 export type CallType =
-  'acompletion' | 'atext_completion' | 'aembedding' | 'anthropic_messages' | 'aresponses';
+  | 'acompletion'
+  | 'atext_completion'
+  | 'aembedding'
+  | 'anthropic_messages'
+  | 'aresponses'
+  | 'amoderation';
 
 // ---------------------------------------------------------------------------------------------
 // Pricing

@@ -80,6 +80,7 @@ import {
   ChatRequestSchema,
   CompletionRequestSchema,
   EmbeddingRequestSchema,
+  ModerationRequestSchema,
 } from '../../src/contracts/openai.js';
 
 const customerRoutes = (prefix: string): Record<string, z.ZodType> => ({
@@ -106,6 +107,8 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/anthropic/v1/messages': AnthropicMessagesRequestSchema,
   '/v1/responses': ResponsesRequestSchema,
   '/responses': ResponsesRequestSchema,
+  '/v1/moderations': ModerationRequestSchema,
+  '/moderations': ModerationRequestSchema,
   '/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
   '/anthropic/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
   '/v1/responses/input_tokens': ResponsesRequestSchema,
@@ -217,6 +220,8 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/anthropic/v1/messages': { ...CHAT, max_tokens: 20 },
     '/v1/responses': { model: CHAT.model, input: 'hello', max_output_tokens: 20 },
     '/responses': { model: CHAT.model, input: [{ role: 'user', content: 'hello' }] },
+    '/v1/moderations': { model: CHAT.model, input: 'hello' },
+    '/moderations': { model: CHAT.model, input: ['hello', 'world'] },
     '/v1/messages/count_tokens': CHAT,
     '/anthropic/v1/messages/count_tokens': CHAT,
     '/v1/responses/input_tokens': { model: CHAT.model, input: 'hello' },

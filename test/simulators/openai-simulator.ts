@@ -3,6 +3,7 @@
  * /embeddings and /models under an optional path prefix, with OpenAI's exact JSON, SSE and error
  * bodies. A user message containing "use a tool" makes the model call the first tool offered.
  */
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
   startSimulator,
@@ -89,6 +90,7 @@ export async function startOpenAiSimulator(
     if (byId) return storedResponse(res, req.method, byId, stored);
     if (path === '/completions') return completion(res, body, options, fault);
     if (path === '/embeddings') return embeddings(res, body, fault);
+    if (path === '/moderations' && req.method === 'POST') return moderations(res, body, fault);
     return sendOpenAiError(res, {
       kind: 'status',
       status: 404,
@@ -488,6 +490,69 @@ async function embeddings(res: ServerResponse, body: ChatBody, fault?: Fault) {
       data,
       model: body.model ?? 'unknown',
       usage: { prompt_tokens: tokens, total_tokens: tokens },
+    },
+    fault,
+  );
+}
+
+/** OpenAI's moderation categories (omni-moderation), in its order. */
+const MODERATION_CATEGORIES = [
+  'harassment',
+  'harassment/threatening',
+  'hate',
+  'hate/threatening',
+  'illicit',
+  'illicit/violent',
+  'self-harm',
+  'self-harm/instructions',
+  'self-harm/intent',
+  'sexual',
+  'sexual/minors',
+  'violence',
+  'violence/graphic',
+] as const;
+
+/**
+ * `/moderations`: one result per input string, or one for a list of text and image parts, as
+ * OpenAI answers. Text that says "kill" is flagged for violence; everything else is not.
+ */
+async function moderations(res: ServerResponse, body: ChatBody, fault?: Fault) {
+  const input: unknown = body.input;
+  const texts: string[] = !Array.isArray(input)
+    ? [String(input)]
+    : input.every((x) => typeof x === 'string')
+      ? input
+      : [
+          input
+            .map((part: { type?: string; text?: string }) =>
+              part.type === 'text' ? part.text : '',
+            )
+            .join(' '),
+        ];
+  const results = texts.map((text) => {
+    const violent = /\bkill\b/i.test(text);
+    const categories: Record<string, boolean> = {};
+    const scores: Record<string, number> = {};
+    const applied: Record<string, string[]> = {};
+    for (const category of MODERATION_CATEGORIES) {
+      const hit = violent && category === 'violence';
+      categories[category] = hit;
+      scores[category] = hit ? 0.91 : 0.0004;
+      applied[category] = ['text'];
+    }
+    return {
+      flagged: violent,
+      categories,
+      category_scores: scores,
+      category_applied_input_types: applied,
+    };
+  });
+  return writeJsonWithFault(
+    res,
+    {
+      id: `modr-${randomUUID().slice(0, 8)}`,
+      model: body.model ?? 'omni-moderation-latest',
+      results,
     },
     fault,
   );

@@ -24,8 +24,9 @@ export function createMockAdapter(): ProviderAdapter {
     ...base,
     displayName: 'Mock',
     // /v1/responses reaches the mock through the chat bridge: it answers chat, not OpenAI's own
-    // Responses API.
+    // Responses API; it has no moderation endpoint either.
     responses: undefined,
+    moderation: undefined,
     chat: {
       ...base.chat,
       buildRequest: async (request, ctx) =>

@@ -6,6 +6,7 @@ import type {
   ChatCompletion,
   ChatCompletionChunk,
   EmbeddingResponse,
+  ModerationResponse,
   TextCompletion,
 } from '../../contracts/openai.js';
 import type { Deployment } from '../../contracts/deployment.js';
@@ -106,8 +107,17 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
       }),
       parseResponse: (body) => expectObject<EmbeddingResponse>(body, 'data'),
     },
-    // OpenAI itself serves the Responses API; OpenAI-compatible vendors are bridged to chat.
+    // OpenAI itself serves the Responses API and moderations; OpenAI-compatible vendors are
+    // bridged to chat for the first and have no moderation endpoint.
     ...(provider === 'openai' && {
+      moderation: {
+        buildRequest: (request, ctx) => ({
+          url: url(ctx.deployment, '/moderations'),
+          headers: headers(ctx.deployment),
+          body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
+        }),
+        parseResponse: (body) => expectObject<ModerationResponse>(body, 'results'),
+      },
       responses: createOpenAiResponsesOperation({
         displayName,
         url: (d) => url(d, '/responses'),

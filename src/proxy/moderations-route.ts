@@ -1,0 +1,87 @@
+/**
+ * `POST /v1/moderations` (and `/moderations`): OpenAI's content classification
+ * (`client.moderations.create`), passed to an OpenAI deployment and its answer back unchanged.
+ * The model is optional, as in OpenAI's API: without one, the first model the caller may use whose
+ * `model_info.mode` is `moderation` answers. The call is admitted (rate limits, budgets), routed
+ * with retries and fallbacks, and booked like every other (call type `amoderation`): OpenAI does
+ * not charge for moderations and reports no usage, so it costs 0 unless the deployment sets prices.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Principal } from '../auth/principal.js';
+import {
+  ModerationRequestSchema,
+  type ModerationRequest,
+  type ModerationResponse,
+} from '../contracts/openai.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { rawJsonOf } from '../providers/shared/raw-json.js';
+import { ProviderError, type Operation } from '../providers/types.js';
+import { principalOf } from '../server/access-control.js';
+import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
+import { parseBody } from './parse-body.js';
+import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
+import type { OperationResolver, ProxyService } from './proxy-service.js';
+
+export interface ModerationsRouteDeps {
+  service: ProxyService;
+  /** Serves the routes in front of Fastify when given. */
+  lane?: FastLane;
+}
+
+export function registerModerationsRoute(app: FastifyInstance, deps: ModerationsRouteDeps): void {
+  for (const path of ['/v1/moderations', '/moderations']) {
+    app.post(path, (request, reply) => handleModerations(request, reply, deps));
+    deps.lane?.post(path, (request, reply) => handleModerations(request, reply, deps));
+  }
+}
+
+/** Only providers with a moderation endpoint of their own answer; others are a 400. */
+const moderationOf: OperationResolver = (adapter, deployment) => {
+  if (adapter.moderation === undefined) {
+    throw new ProviderError(
+      'bad_request',
+      `${adapter.displayName} has no moderation endpoint (model ${deployment.modelName}); ` +
+        'moderations go to OpenAI deployments (model: openai/omni-moderation-latest)',
+      { status: 400 },
+    );
+  }
+  return adapter.moderation as Operation<unknown, unknown, unknown>;
+};
+
+async function handleModerations(
+  request: RouteRequest,
+  reply: RouteReply,
+  deps: ModerationsRouteDeps,
+): Promise<unknown> {
+  const principal = principalOf(request);
+  const body = parseBody(ModerationRequestSchema, request.body);
+  const model = body.model ?? defaultModerationModel(deps.service, principal);
+  const result = await deps.service.call<
+    ModerationRequest & { model: string },
+    ModerationResponse,
+    never
+  >(moderationOf, { ...body, model }, principal, {
+    requestId: request.callId,
+    cancel: abortOnDisconnect(reply),
+    callType: 'amoderation',
+  });
+  if (result.kind !== 'json') {
+    throw new GatewayError('internal_server_error', 'a moderation answered with a stream');
+  }
+  const text = rawJsonOf(result.value) ?? JSON.stringify(result.value);
+  return sendPricedJson(reply, deps.service, { meta: result.meta, value: { body: text } });
+}
+
+/** The first model the caller may use that is configured as a moderation model. */
+function defaultModerationModel(service: ProxyService, principal: Principal): string {
+  for (const name of service.modelsFor(principal)) {
+    const { deployments } = service.resolveModel(principal, name);
+    if (deployments.some((d) => d.modelInfo.mode === 'moderation')) return name;
+  }
+  throw new GatewayError(
+    'bad_request',
+    'No model given, and no model you may use is a moderation model: send "model", or give a ' +
+      'model in model_list `model_info: {mode: moderation}`',
+    { param: 'model' },
+  );
+}
