@@ -5,21 +5,12 @@
 // instrumentation off, sends unmeasured load (V8 compiles the hot code), switches instrumentation
 // on for the measured phase only, and reads each thread's total once the target has exited.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_POSTGRES_URL } from './bench-database.js';
-import { DEFAULT_REDIS_URL } from './bench-redis.js';
-import { compileStandalone } from './compile-standalone.js';
-import { LoadClient } from './load-client.js';
-import { jobFor, type PhaseSubject } from './measure-phase.js';
-import { preflight } from './preflight.js';
-import { ProcessGroup } from './process-group.js';
-import { SCENARIOS } from './scenarios.js';
-import { loopbackUrl } from './target.js';
-import { createTargets } from './targets.js';
+import { jobFor } from './measure-phase.js';
+import { withSingleTarget } from './single-target.js';
 
 const HELP = `Usage: npm run bench:callgrind -- [options]
 
@@ -38,7 +29,6 @@ Options:
 `;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const START_TIMEOUT_MS = 20_000;
 /** Warm-up load goes in slices this long (s), counting the calls served between them. */
 const WARMUP_SLICE_S = 5;
 
@@ -69,81 +59,59 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const scenario = SCENARIOS.find((s) => s.name === values.scenario);
-  if (scenario === undefined) throw new Error(`unknown scenario "${values.scenario}"`);
   const concurrency = Number(values.concurrency);
-
-  const processes = new ProcessGroup();
-  const workDir = mkdtempSync(join(tmpdir(), 'tollgate-callgrind-'));
-  const outDir = join(workDir, 'callgrind');
-  mkdirSync(outDir);
-  const load = await LoadClient.start(repoRoot);
-  try {
-    const mockScript = compileStandalone(repoRoot, 'bench/mock-upstream.ts');
-    const mock = processes.spawn('mock', process.execPath, [mockScript], { cwd: repoRoot });
-    const upstreamUrl = loopbackUrl(await mock.readyPort(START_TIMEOUT_MS));
-    const [target] = createTargets([values.target], {
+  const outDir = (workDir: string): string => join(workDir, 'callgrind');
+  const line = await withSingleTarget(
+    {
       repoRoot,
-      upstreamUrl,
-      upstreamPid: mock.pid,
-      processes,
-      workDir,
-      nodeArgs: [],
-      launcher: [
-        'valgrind',
-        '--tool=callgrind',
-        '--instr-atstart=no',
-        '--separate-threads=yes',
-        `--callgrind-out-file=${join(outDir, 'callgrind.out.%p')}`,
-      ],
-      postgresUrl: process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
-      redisUrl: process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,
+      target: values.target,
+      scenario: values.scenario,
+      launcher: (workDir) => {
+        mkdirSync(outDir(workDir));
+        return [
+          'valgrind',
+          '--tool=callgrind',
+          '--instr-atstart=no',
+          '--separate-threads=yes',
+          `--callgrind-out-file=${join(outDir(workDir), 'callgrind.out.%p')}`,
+        ];
+      },
       baselineRoot: values.baseline,
-    });
-    if (target === undefined) throw new Error('no target');
-    const running = await target.start();
-    try {
-      const failure = await preflight(running.url, running.headers, scenario);
-      if (failure !== undefined) throw new Error(failure);
-      const subject: PhaseSubject = { target, running, scenario };
-      const phase = (seconds: string) => ({
+    },
+    async ({ subject, running, load, workDir }) => {
+      const phase = (seconds: number) => ({
         ratePerS: undefined,
-        durationMs: Number(seconds) * 1000,
+        durationMs: seconds * 1000,
         concurrency,
       });
       // Warm-up by count: V8 optimises a gateway's hot paths only after thousands of calls.
       const warmup = Number(values['warmup-requests']);
       for (let served = 0; served < warmup;) {
-        served += (await load.run(jobFor(subject, phase(String(WARMUP_SLICE_S))))).completed;
+        served += (await load.run(jobFor(subject, phase(WARMUP_SLICE_S)))).completed;
       }
       execFileSync('callgrind_control', ['--instr=on', String(running.pid)], { stdio: 'ignore' });
-      const result = await load.run(jobFor(subject, phase(values.duration)));
+      const result = await load.run(jobFor(subject, phase(Number(values.duration))));
       execFileSync('callgrind_control', ['--instr=off', String(running.pid)], { stdio: 'ignore' });
       // An orderly exit writes the counts.
       await running.stop('SIGINT');
-      const totals = threadTotals(outDir);
+      const totals = threadTotals(outDir(workDir));
       const n = result.completed;
       const perCall = (count: number): string => `${(count / n / 1000).toFixed(1)}k`;
       const [main = 0, ...others] = totals;
-      process.stdout.write(
-        `${target.name} / ${scenario.name}: ${n} requests measured (${result.errors} errors), ` +
-          `${concurrency} clients; instructions per request: main thread ${perCall(main)}, ` +
-          `all threads ${perCall(totals.reduce((a, b) => a + b, 0))} ` +
-          `(other threads: ${
-            others
-              .filter((t) => t > 0)
-              .map(perCall)
-              .join(', ') || 'none'
-          })\n`,
+      return (
+        `${subject.target.name} / ${subject.scenario.name}: ${n} requests measured ` +
+        `(${result.errors} errors), ${concurrency} clients; instructions per request: main ` +
+        `thread ${perCall(main)}, all threads ${perCall(totals.reduce((a, b) => a + b, 0))} ` +
+        `(other threads: ${
+          others
+            .filter((t) => t > 0)
+            .map(perCall)
+            .join(', ') || 'none'
+        })\n`
       );
-    } finally {
-      await running.stop();
-    }
-  } finally {
-    load.stop();
-    await processes.stopAll();
-    rmSync(workDir, { recursive: true, force: true });
-  }
+    },
+  );
+  process.stdout.write(line);
 }
 
 await main();

@@ -2,23 +2,14 @@
 // under `node --cpu-prof`, drives one load phase with the bench's load generator, stops the target
 // with SIGINT (an orderly exit, which writes the profile) and prints the self time of the measured
 // window by group (node internals, each package, each folder of the gateway) in µs per request.
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DEFAULT_POSTGRES_URL } from './bench-database.js';
-import { DEFAULT_REDIS_URL } from './bench-redis.js';
-import { compileStandalone } from './compile-standalone.js';
 import { summarizeProfile, type TimeShare } from './cpu-profile-summary.js';
-import { LoadClient } from './load-client.js';
-import { jobFor, type PhaseSubject } from './measure-phase.js';
-import { preflight } from './preflight.js';
+import { jobFor } from './measure-phase.js';
+import { withSingleTarget } from './single-target.js';
 import { clockTicksPerSecond, readCpuMicros, readThreadCpuMicros } from './proc-stats.js';
-import { ProcessGroup } from './process-group.js';
-import { SCENARIOS } from './scenarios.js';
-import { loopbackUrl } from './target.js';
-import { createTargets } from './targets.js';
 
 const HELP = `Usage: npx tsx bench/profile.ts [options]
 
@@ -38,7 +29,6 @@ Options:
 `;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const START_TIMEOUT_MS = 20_000;
 
 function monotonicMicros(): number {
   return Number(process.hrtime.bigint() / 1000n);
@@ -76,39 +66,22 @@ async function main(): Promise<void> {
     process.stdout.write(HELP);
     return;
   }
-  const scenario = SCENARIOS.find((s) => s.name === values.scenario);
-  if (scenario === undefined) throw new Error(`unknown scenario "${values.scenario}"`);
   const rate = Number(values.rate);
   const concurrency = Number(values.concurrency);
-
-  const processes = new ProcessGroup();
-  const workDir = mkdtempSync(join(tmpdir(), 'tollgate-profile-'));
-  const profileDir = join(workDir, 'profile');
-  const load = await LoadClient.start(repoRoot);
-  try {
-    const mockScript = compileStandalone(repoRoot, 'bench/mock-upstream.ts');
-    const mock = processes.spawn('mock', process.execPath, [mockScript], { cwd: repoRoot });
-    const upstreamUrl = loopbackUrl(await mock.readyPort(START_TIMEOUT_MS));
-    const [target] = createTargets([values.target], {
+  const profileDir = (workDir: string): string => join(workDir, 'profile');
+  await withSingleTarget(
+    {
       repoRoot,
-      upstreamUrl,
-      upstreamPid: mock.pid,
-      processes,
-      workDir,
-      nodeArgs: [
+      target: values.target,
+      scenario: values.scenario,
+      nodeArgs: (workDir) => [
         '--cpu-prof',
-        `--cpu-prof-dir=${profileDir}`,
+        `--cpu-prof-dir=${profileDir(workDir)}`,
         `--cpu-prof-interval=${values.interval}`,
       ],
-      postgresUrl: process.env.BENCH_POSTGRES_URL ?? DEFAULT_POSTGRES_URL,
-      redisUrl: process.env.BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,
-    });
-    if (target === undefined) throw new Error('no target');
-    const running = await target.start();
-    try {
-      const failure = await preflight(running.url, running.headers, scenario);
-      if (failure !== undefined) throw new Error(failure);
-      const subject: PhaseSubject = { target, running, scenario };
+    },
+    async ({ subject, running, load, workDir }) => {
+      const { target, scenario } = subject;
       const phase = (durationS: number) => ({
         ratePerS: rate > 0 ? rate : undefined,
         durationMs: durationS * 1000,
@@ -129,13 +102,13 @@ async function main(): Promise<void> {
       const mainCpu = threads.find((t) => t.name === 'main thread')?.micros ?? Number.NaN;
       await running.stop('SIGINT');
 
-      const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+      const file = readdirSync(profileDir(workDir)).find((name) => name.endsWith('.cpuprofile'));
       if (file === undefined) throw new Error('the target wrote no profile');
       if (values.keep !== undefined) {
         mkdirSync(values.keep, { recursive: true });
-        copyFileSync(join(profileDir, file), resolve(values.keep, file));
+        copyFileSync(join(profileDir(workDir), file), resolve(values.keep, file));
       }
-      const window = summarizeProfile(join(profileDir, file), from, to);
+      const window = summarizeProfile(join(profileDir(workDir), file), from, to);
       const n = result.completed;
       const perRequest = (micros: number): number => micros / n;
       const loadShape =
@@ -161,14 +134,8 @@ async function main(): Promise<void> {
       const top = window.functions.slice(0, Number(values.top));
       printTable('main thread busy, by group', window.groups, window.busyMicros, perRequest);
       printTable('main thread busy, top functions', top, window.busyMicros, perRequest);
-    } finally {
-      await running.stop();
-    }
-  } finally {
-    load.stop();
-    await processes.stopAll();
-    rmSync(workDir, { recursive: true, force: true });
-  }
+    },
+  );
 }
 
 await main();

@@ -87,43 +87,39 @@ export function registerBudgetGauges(
     }
     return inFlight;
   };
-  const gauge = (
-    name: string,
-    help: string,
-    kind: 'key' | 'team',
-    value: (figures: Figures) => number | null,
-  ): void => {
-    registry.registerMetric(new ComputedGauge({ name, help, kind, value }, snapshot) as never);
-  };
-  const key = 'key';
-  const team = 'team';
-  gauge(
-    'litellm_remaining_api_key_budget_metric',
-    'Budget left of a virtual key, USD (+Inf without max_budget)',
-    key,
-    (f) => f.remaining,
-  );
-  gauge('litellm_api_key_max_budget_metric', 'max_budget of a virtual key, USD', key, (f) => f.max);
-  gauge(
-    'litellm_api_key_budget_remaining_hours_metric',
-    'Hours until the budget window of a virtual key resets',
-    key,
-    (f) => f.hoursLeft,
-  );
-  gauge(
-    'litellm_remaining_team_budget_metric',
-    'Budget left of a team, USD (+Inf without max_budget)',
-    team,
-    (f) => f.remaining,
-  );
-  gauge('litellm_team_max_budget_metric', 'max_budget of a team, USD', team, (f) => f.max);
-  gauge(
-    'litellm_team_budget_remaining_hours_metric',
-    'Hours until the budget window of a team resets',
-    team,
-    (f) => f.hoursLeft,
-  );
+  for (const kind of ['key', 'team'] as const) {
+    const names = kind === 'key' ? KEY_GAUGES : TEAM_GAUGES;
+    const owner = kind === 'key' ? 'a virtual key' : 'a team';
+    const specs: GaugeSpec[] = [
+      {
+        name: names.remaining,
+        help: `Budget left of ${owner}, USD (+Inf without max_budget)`,
+        kind,
+        value: (f) => f.remaining,
+      },
+      { name: names.max, help: `max_budget of ${owner}, USD`, kind, value: (f) => f.max },
+      {
+        name: names.hours,
+        help: `Hours until the budget window of ${owner} resets`,
+        kind,
+        value: (f) => f.hoursLeft,
+      },
+    ];
+    for (const spec of specs) registry.registerMetric(new ComputedGauge(spec, snapshot) as never);
+  }
 }
+
+/** LiteLLM's names of the three gauges of keys and of teams. */
+const KEY_GAUGES = {
+  remaining: 'litellm_remaining_api_key_budget_metric',
+  max: 'litellm_api_key_max_budget_metric',
+  hours: 'litellm_api_key_budget_remaining_hours_metric',
+};
+const TEAM_GAUGES = {
+  remaining: 'litellm_remaining_team_budget_metric',
+  max: 'litellm_team_max_budget_metric',
+  hours: 'litellm_team_budget_remaining_hours_metric',
+};
 
 async function read(
   activity: BudgetActivity,
