@@ -63,6 +63,7 @@ import { Router } from './proxy/router/router.js';
 import { Cancellation } from './proxy/cancellation.js';
 import { createUpstreamTransport, type UpstreamTransport } from './proxy/upstream-transport.js';
 import { buildUiAuthSettings } from './config/ui-auth-settings.js';
+import { budgetAlerts, overBudgetNotices } from './notify/budget-alerts.js';
 import { createSmtpMailer } from './notify/email.js';
 import { accessCheck, installRouteAccess } from './server/access-control.js';
 import { registerSessionRoutes } from './sessions/session-routes.js';
@@ -156,6 +157,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   // and every admin service, so the window a call is admitted in is the one it is booked to.
   const calendar = BudgetCalendar.of(config.money);
   // Spend: calls book into the ledger's outbox, written in batches; the reports read the store.
+  // general_settings.alerting: a soft_budget reached (when booked) or a max_budget (when a call is
+  // refused for it), to a webhook or Slack.
+  const alert = config.alerts && budgetAlerts(config.alerts, logger);
   const ledger =
     store &&
     new StoreSpendLedger({
@@ -169,12 +173,14 @@ export async function createApp(options: AppOptions): Promise<App> {
       // with the loop turning between them, requests wait for one batch at most; smaller ones
       // cost more per call (64: ~30 µs, 32: ~42 µs: each batch updates every scope it touches).
       batchSize: store.dialect === 'sqlite' ? SQLITE_SPEND_BATCH : undefined,
+      onBudgetNotice: alert,
     });
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
   // Money: admission of budgets and rate limits (shared through Redis in cluster mode), pricing
   // and booking of every call.
   const { meter, admission } = createMeter({
     settings: config.money,
+    onOverBudget: alert && overBudgetNotices(alert),
     calendar,
     pricing,
     ledger,

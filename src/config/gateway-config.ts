@@ -38,8 +38,17 @@ export interface RouterConfig {
   tagFiltering?: { matchAny: boolean };
 }
 
+/** Where budget alerts go (`general_settings.alerting`); absent when nowhere. */
+export interface AlertSettings {
+  /** WEBHOOK_URL: LiteLLM's webhook event JSON. */
+  webhookUrl?: string;
+  /** SLACK_WEBHOOK_URL (or ALERTING_WEBHOOK_URL): a Slack message. */
+  slackUrl?: string;
+}
+
 export interface GatewayConfig {
   deployments: Deployment[];
+  alerts?: AlertSettings;
   masterKey?: string;
   databaseUrl?: string;
   /** Custom header that carries the key (`general_settings.litellm_key_header_name`). */

@@ -303,8 +303,8 @@ model_list:
     model_info: {id: a1, max_tokens: 4096, custom_flag: 1}
     tpm_extra: 5
 general_settings:
-  alerting: [slack]
-  alert_types: [budget_alerts]
+  alerting: [pagerduty]
+  alert_types: [budget_alerts, llm_exceptions]
 litellm_settings:
   success_callback: [langfuse]
   cache: true
@@ -628,5 +628,39 @@ litellm_settings:
       () => loadConfigText('general_settings: {budget_exceeded_status_code: 500}', { env: {} }),
       /general_settings\.budget_exceeded_status_code/,
     );
+  });
+});
+
+describe('general_settings.alerting', () => {
+  const load = (general: string, env: Record<string, string>) =>
+    loadConfigText(`model_list: []\ngeneral_settings:\n${general}\n`, { env });
+
+  test('sends budget alerts to WEBHOOK_URL and SLACK_WEBHOOK_URL', () => {
+    const config = load('  alerting: [webhook, slack]', {
+      WEBHOOK_URL: 'https://hooks.example.com/llm',
+      SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/x',
+    });
+    assert.deepEqual(config.alerts, {
+      webhookUrl: 'https://hooks.example.com/llm',
+      slackUrl: 'https://hooks.slack.com/services/x',
+    });
+    assert.deepEqual(
+      config.warnings.filter((w) => w.includes('alert')),
+      [],
+    );
+  });
+
+  test('takes ALERTING_WEBHOOK_URL for Slack, and warns of a destination without its URL', () => {
+    const config = load('  alerting: [slack, webhook]', { ALERTING_WEBHOOK_URL: 'https://h/x' });
+    assert.deepEqual(config.alerts, { slackUrl: 'https://h/x' });
+    assert.ok(config.warnings.some((w) => w.includes('webhook needs WEBHOOK_URL')));
+  });
+
+  test('sends nothing when alert_types leaves out budget_alerts', () => {
+    const config = load('  alerting: [webhook]\n  alert_types: [llm_exceptions]', {
+      WEBHOOK_URL: 'https://h/x',
+    });
+    assert.equal(config.alerts, undefined);
+    assert.ok(config.warnings.some((w) => w.includes('llm_exceptions alerts are not sent')));
   });
 });

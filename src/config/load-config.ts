@@ -12,6 +12,7 @@ import { buildDeployment } from './build-deployment.js';
 import { ConfigError, formatPath } from './config-error.js';
 import type {
   AliasTarget,
+  AlertSettings,
   GatewayConfig,
   InternalUserDefaults,
   KeyGenerationPolicy,
@@ -179,6 +180,7 @@ export function buildConfig(
 
   return {
     deployments,
+    alerts: alertSettings(general, env, warnings),
     masterKey,
     databaseUrl:
       general.database_url ?? (env.DATABASE_URL || env.TOLLGATE_DATABASE_URL || undefined),
@@ -326,6 +328,50 @@ function buildRouterConfig(
       tagFiltering: { matchAny: router.tag_filtering_match_any ?? true },
     }),
   };
+}
+
+/** Alert types Tollgate sends; LiteLLM's others are accepted with a warning. */
+const ALERT_TYPES_SENT = ['budget_alerts'];
+
+/**
+ * `general_settings.alerting` with the URLs of LiteLLM's variables: `webhook` posts LiteLLM's
+ * webhook events to WEBHOOK_URL, `slack` a message to SLACK_WEBHOOK_URL (or
+ * ALERTING_WEBHOOK_URL). Budget alerts only; a destination without its URL is a warning.
+ */
+function alertSettings(
+  general: { alerting?: string[]; alert_types?: string[] },
+  env: Record<string, string | undefined>,
+  warnings: string[],
+): AlertSettings | undefined {
+  const types = general.alert_types;
+  for (const type of types ?? []) {
+    if (!ALERT_TYPES_SENT.includes(type)) {
+      warnings.push(
+        `general_settings.alert_types: ${type} alerts are not sent by Tollgate; ignored`,
+      );
+    }
+  }
+  if (types !== undefined && !types.includes('budget_alerts')) return undefined;
+  const alerts: AlertSettings = {};
+  for (const destination of general.alerting ?? []) {
+    if (destination === 'webhook') {
+      if (env.WEBHOOK_URL) alerts.webhookUrl = env.WEBHOOK_URL;
+      else
+        warnings.push('general_settings.alerting: webhook needs WEBHOOK_URL; no alerts sent there');
+    } else if (destination === 'slack') {
+      const url = env.SLACK_WEBHOOK_URL || env.ALERTING_WEBHOOK_URL;
+      if (url) alerts.slackUrl = url;
+      else
+        warnings.push(
+          'general_settings.alerting: slack needs SLACK_WEBHOOK_URL; no alerts sent there',
+        );
+    } else {
+      warnings.push(
+        `general_settings.alerting: ${destination} is not supported by Tollgate yet; ignored`,
+      );
+    }
+  }
+  return alerts.webhookUrl || alerts.slackUrl ? alerts : undefined;
 }
 
 /** One warning per key that Tollgate does not act on, with its path. */

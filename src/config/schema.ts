@@ -63,6 +63,10 @@ export const ModelEntrySchema = z.looseObject({
 
 export const GeneralSettingsSchema = z.looseObject({
   master_key: z.string().min(1).optional(),
+  /** Where alerts go: `webhook` (WEBHOOK_URL), `slack` (SLACK_WEBHOOK_URL). */
+  alerting: z.array(z.string()).optional(),
+  /** Which alerts: Tollgate sends `budget_alerts`. */
+  alert_types: z.array(z.string()).optional(),
   database_url: z.string().optional(),
   max_request_size_mb: z.number().positive().optional(),
   litellm_key_header_name: z.string().optional(),

@@ -37,6 +37,17 @@ export interface CounterAdmissionOptions {
   logger?: Pick<Logger, 'error'>;
   /** When budget windows end (`litellm_settings.timezone`); unaligned by default. */
   budgetCalendar?: BudgetCalendar;
+  /** Told of every refusal for a spent budget (for alerts), with the request's scopes. */
+  onOverBudget?: (refusal: OverBudget) => void;
+}
+
+/** A call refused because a budget is spent. */
+export interface OverBudget {
+  scope: Scope;
+  /** Spend of the scope's current window. */
+  spent: number;
+  /** Epoch ms at which that window ends; null for a budget that never resets. */
+  windowEnd: number | null;
 }
 
 export const DEFAULT_MAX_WAIT_MS = 60_000;
@@ -60,6 +71,7 @@ export class CounterAdmission implements Admission {
   private readonly retryIntervalMs: number;
   private readonly logger: Pick<Logger, 'error'> | undefined;
   private readonly calendar: BudgetCalendar;
+  private readonly onOverBudget: ((refusal: OverBudget) => void) | undefined;
   private readonly waiters = new Set<() => void>();
   /** Reservation ids: this instance's random tag and a sequence, unique across replicas. */
   private readonly tag = `${randomBytes(6).toString('base64url')}.`;
@@ -74,6 +86,7 @@ export class CounterAdmission implements Admission {
     this.retryIntervalMs = options.retryIntervalMs ?? DEFAULT_RETRY_INTERVAL_MS;
     this.logger = options.logger;
     this.calendar = options.budgetCalendar ?? BudgetCalendar.UNALIGNED;
+    this.onOverBudget = options.onOverBudget;
     this.store.onRelease(() => {
       for (const wake of this.waiters) wake();
     });
@@ -150,8 +163,18 @@ export class CounterAdmission implements Admission {
     switch (outcome.status) {
       case 'admitted':
         return this.admitted(request, plan, outcome);
-      case 'over_budget':
-        throw budgetExceeded(plan.budgetScopes[outcome.line]!, outcome.spent, this.budgetStatus);
+      case 'over_budget': {
+        const scope = plan.budgetScopes[outcome.line]!;
+        if (this.onOverBudget) {
+          const window = this.calendar.window(scope.budgetResetAt, scope.budgetDuration, plan.now);
+          this.onOverBudget({
+            scope,
+            spent: outcome.spent,
+            windowEnd: window.resetAt,
+          });
+        }
+        throw budgetExceeded(scope, outcome.spent, this.budgetStatus);
+      }
       case 'rate_limited':
         throw rateLimited(plan.rateScopes[outcome.line]!, outcome.limitType, plan.now);
       case 'wait':

@@ -10,7 +10,7 @@ import type { AuthInvalidation } from '../auth/principal-cache.js';
 import { beforeClose } from '../cluster/redis-connection.js';
 import type { MoneySettings } from '../config/gateway-config.js';
 import type { LoadedCustomer } from '../store/customer-repository.js';
-import { CounterAdmission } from './admission.js';
+import { CounterAdmission, type OverBudget } from './admission.js';
 import type { BudgetCalendar } from './budget-calendar.js';
 import type { CounterStore } from './counter-store.js';
 import { FailoverCounterStore } from './failover-counters.js';
@@ -22,6 +22,8 @@ import type { Admission, Pricing, SpendLedger } from './types.js';
 
 export interface MeterParts {
   settings: MoneySettings;
+  /** Told of every refusal for a spent budget (budget alerts). */
+  onOverBudget?: (refusal: OverBudget) => void;
   /** When budget windows end: the same calendar the ledger and the admin API use. */
   calendar: BudgetCalendar;
   pricing: Pricing;
@@ -59,6 +61,7 @@ export function createMeter(parts: MeterParts): BuiltMeter {
     budgetExceededStatus: parts.settings.budgetExceededStatus,
     maxWaitMs: parts.settings.budgetWaitMs,
     budgetCalendar: parts.calendar,
+    onOverBudget: parts.onOverBudget,
   });
   const meter = new Meter({
     pricing: parts.pricing,

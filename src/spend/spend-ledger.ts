@@ -15,7 +15,7 @@
  */
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { RecordOptions, SoftBudgetNotice, SpendRow } from '../store/spend-repository.js';
+import type { RecordOptions, BudgetNotice, SpendRow } from '../store/spend-repository.js';
 import type { BudgetCalendar } from './budget-calendar.js';
 import { counterKey } from './counter-store.js';
 import type { SpendEntry, SpendLedger } from './types.js';
@@ -54,6 +54,8 @@ export interface SpendLedgerOptions {
   /** First and longest pause between retries after a failed write. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Told of each key and team whose soft_budget or max_budget a written batch reached. */
+  onBudgetNotice?: (notice: BudgetNotice) => void;
 }
 
 interface Queued {
@@ -204,7 +206,7 @@ export class StoreSpendLedger implements SpendLedger {
     this.gapTimer = undefined;
     while (this.outbox.length > 0) {
       const batch = this.outbox.slice(0, this.batchSize);
-      const notices: SoftBudgetNotice[] = [];
+      const notices: BudgetNotice[] = [];
       try {
         await this.options.store.record(
           batch.map((q) => q.row),
@@ -225,17 +227,18 @@ export class StoreSpendLedger implements SpendLedger {
       }
       // Committed (new rows and re-sent ones alike): only now does the batch leave the outbox.
       this.outbox.splice(0, batch.length);
-      // soft_budget never blocks: LiteLLM alerts on it; Tollgate says it once, when it is reached.
+      // Said once, when the batch that reaches a limit is written (soft budgets never block).
       for (const n of notices) {
         this.options.logger.warn(
           {
             scope: n.kind,
             id: n.kind === 'key' ? `${n.id.slice(0, 12)}…` : n.id,
             spend: n.spend,
-            soft_budget: n.softBudget,
+            [n.threshold]: n.limit,
           },
-          `soft budget reached: ${n.kind} spend ${n.spend} is at or above its soft_budget ${n.softBudget}`,
+          `${n.threshold === 'soft_budget' ? 'soft budget' : 'budget'} reached: ${n.kind} spend ${n.spend} is at or above its ${n.threshold} ${n.limit}`,
         );
+        this.options.onBudgetNotice?.(n);
       }
       for (const q of batch) this.release(q);
       if (this.backoffMs > 0) {

@@ -67,6 +67,10 @@ export interface Scope {
   key: string;
   /** How the refusal names it (alias or `sk-...XXXX` for keys, the id otherwise). */
   label: string;
+  /** A key's or team's alias, and a key's user and team (budget alerts name them). */
+  alias?: string | null;
+  userId?: string | null;
+  teamId?: string | null;
   maxBudget?: number | null;
   /** Spend as stored when the scope was loaded, and its window (`budget_reset_at`, ISO). */
   spend: number;

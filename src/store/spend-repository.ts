@@ -38,12 +38,25 @@ export interface ModelSpendTarget {
 /** Scope tables whose spend lives in a budget window. */
 type WindowedTable = 'keys' | 'users' | 'teams' | 'customers';
 
-/** A key or team whose spend reached its `soft_budget` (a warning; soft budgets never block). */
-export interface SoftBudgetNotice {
-  kind: 'key' | 'team';
+/**
+ * A scope that reached one of its limits: a key or team its `soft_budget` (a warning; soft budgets
+ * never block), noticed by the batch whose spend goes from below it to at or above it; or any
+ * budgeted scope its `max_budget`, noticed when a call is refused for it.
+ */
+export interface BudgetNotice {
+  kind: 'key' | 'team' | 'user' | 'customer';
   id: string;
+  threshold: 'soft_budget' | 'max_budget';
+  /** The limit reached (USD). */
+  limit: number;
+  /** Spend in the window after the batch. */
   spend: number;
-  softBudget: number;
+  maxBudget: number | null;
+  /** `key_alias` or `team_alias`. */
+  alias: string | null;
+  /** A key's owner and team. */
+  userId?: string | null;
+  teamId?: string | null;
 }
 
 /** How a batch is booked: the calendar its budget windows follow, and where notices go. */
@@ -51,7 +64,7 @@ export interface RecordOptions {
   /** Unaligned when absent; the gateway passes the one calendar it was configured with. */
   calendar?: BudgetCalendar;
   /** Keys and teams whose spend crossed their `soft_budget` with this batch are added here. */
-  notices?: SoftBudgetNotice[];
+  notices?: BudgetNotice[];
 }
 
 const ID_COLUMN = { keys: 'token', users: 'user_id', teams: 'team_id', customers: 'user_id' };
@@ -396,7 +409,7 @@ async function addToWindowed(
   trx: Db,
   table: WindowedTable,
   costs: ReadonlyMap<string, number>,
-  at: { now: number; calendar: BudgetCalendar; notices?: SoftBudgetNotice[] },
+  at: { now: number; calendar: BudgetCalendar; notices?: BudgetNotice[] },
 ): Promise<void> {
   const { now, calendar, notices } = at;
   if (costs.size === 0) return;
@@ -406,7 +419,16 @@ async function addToWindowed(
   const soft = table === 'keys' || table === 'teams';
   const windows = new Map<
     string,
-    { resetAt: string | null; duration: string | null; spend: number; softBudget: number | null }
+    {
+      resetAt: string | null;
+      duration: string | null;
+      spend: number;
+      softBudget: number | null;
+      maxBudget: number | null;
+      alias: string | null;
+      userId?: string | null;
+      teamId?: string | null;
+    }
   >();
   // A key or customer may name a shared budget (`budget_id`) whose duration it resets by.
   const shared = table === 'customers' || table === 'keys';
@@ -415,7 +437,9 @@ async function addToWindowed(
     const rows = (await db
       .selectFrom(table)
       .select([`${idColumn} as id`, 'budget_reset_at', 'budget_duration', 'spend'])
-      .$if(soft, (q) => q.select('soft_budget'))
+      .$if(soft, (q) => q.select(['soft_budget', 'max_budget']))
+      .$if(table === 'keys', (q) => q.select(['key_alias as alias', 'user_id', 'team_id']))
+      .$if(table === 'teams', (q) => q.select('team_alias as alias'))
       .$if(shared, (q) => q.select('budget_id'))
       .where(idColumn, 'in', part)
       .execute()) as {
@@ -424,6 +448,10 @@ async function addToWindowed(
       budget_duration: string | null;
       spend: number;
       soft_budget?: number | null;
+      max_budget?: number | null;
+      alias?: string | null;
+      user_id?: string | null;
+      team_id?: string | null;
       budget_id?: string | null;
     }[];
     for (const r of rows) {
@@ -432,6 +460,10 @@ async function addToWindowed(
         duration: r.budget_duration,
         spend: Number(r.spend),
         softBudget: r.soft_budget ?? null,
+        maxBudget: r.max_budget ?? null,
+        alias: r.alias ?? null,
+        userId: r.user_id,
+        teamId: r.team_id,
       });
       if (r.budget_duration === null && r.budget_id) onBudget.set(r.id, r.budget_id);
     }
@@ -456,15 +488,21 @@ async function addToWindowed(
     const stored = windows.get(id);
     if (!stored) continue;
     const window = calendar.window(stored.resetAt, stored.duration, now);
-    if (notices && stored.softBudget !== null) {
+    if (notices && soft) {
       const before = window.rolled ? 0 : stored.spend;
       const after = before + cost;
-      if (before < stored.softBudget && after >= stored.softBudget) {
+      // A max_budget is never overspent (admission refuses first): its alert is the refusal's.
+      const limit = stored.softBudget;
+      if (limit !== null && before < limit && after >= limit) {
         notices.push({
           kind: table === 'keys' ? 'key' : 'team',
           id,
+          threshold: 'soft_budget',
+          limit,
           spend: after,
-          softBudget: stored.softBudget,
+          maxBudget: stored.maxBudget,
+          alias: stored.alias,
+          ...(table === 'keys' && { userId: stored.userId, teamId: stored.teamId }),
         });
       }
     }
