@@ -115,10 +115,12 @@ for (const database of await testDatabases()) {
         assert.ok((event?.spend as number) >= 0.004 && (event?.spend as number) <= 0.01);
       }
       assert.equal(hard?.event_message, 'Key Budget: Budget Crossed');
-      const slack = receiver.received.filter(
-        (r) => r.path === '/slack' && String(r.body.text).includes('key alerted'),
-      );
-      assert.equal(slack.length, 2);
+      const slackMessages = () =>
+        receiver.received.filter(
+          (r) => r.path === '/slack' && String(r.body.text).includes('key alerted'),
+        );
+      await until(() => slackMessages().length === 2, 'two Slack messages');
+      const slack = slackMessages();
       assert.match(
         String(slack[1]?.body.text),
         /reaching its max_budget of \$0\.01; its calls are refused/,

@@ -118,7 +118,7 @@ model_list:
       mock_chunk_delay_ms: 150
 general_settings:
   master_key: sk-cli-test
-  alerting: ["slack"]
+  alerting: ["pagerduty"]
 litellm_settings:
   success_callback: ["langfuse"]
 `);
@@ -141,7 +141,8 @@ async function checkRunningGateway(
   {
     const auth = { authorization: 'Bearer sk-cli-test' };
     assert.equal(
-      logs().match(/general_settings\.alerting: not supported by Tollgate yet/g)?.length,
+      logs().match(/general_settings\.alerting: pagerduty is not supported by Tollgate yet/g)
+        ?.length,
       1,
     );
     assert.equal(

@@ -11,7 +11,6 @@
  * (5 s) is logged and skipped, never retried into a storm, never blocking the spend writer.
  */
 import type { Logger } from 'pino';
-import { request } from 'undici';
 import type { AlertSettings } from '../config/gateway-config.js';
 import type { OverBudget } from '../spend/admission.js';
 import type { BudgetNotice } from '../store/spend-repository.js';
@@ -101,17 +100,17 @@ export function budgetAlerts(
   logger: Pick<Logger, 'warn'>,
 ): (notice: BudgetNotice) => void {
   const post = (destination: string, url: string, body: unknown): void => {
-    request(url, {
+    // Node's own fetch: the npm undici the transport uses is loaded only in part (its fetch not).
+    fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      headersTimeout: TIMEOUT_MS,
-      bodyTimeout: TIMEOUT_MS,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     })
       .then(async (answer) => {
-        await answer.body.dump();
-        if (answer.statusCode >= 300) {
-          logger.warn({ destination, status: answer.statusCode }, 'budget alert refused');
+        await answer.arrayBuffer();
+        if (answer.status >= 300) {
+          logger.warn({ destination, status: answer.status }, 'budget alert refused');
         }
       })
       .catch((error: unknown) => {
