@@ -353,6 +353,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const activity = store && new BudgetActivity();
   if (store && activity) {
     registerBudgetGauges(metrics.registry, activity, {
+      onError: (error) =>
+        logger.warn({ err: error }, 'metrics: cannot read budgets from the store; gauges skipped'),
       keys: async (hashes) =>
         (await store.keys.findByHashes(hashes)).map((k) => ({
           ...k,

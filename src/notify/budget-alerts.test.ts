@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Scope } from '../spend/types.js';
 import type { BudgetNotice } from '../store/spend-repository.js';
-import { overBudgetNotices, slackText, webhookEvent } from './budget-alerts.js';
+import { budgetAlerts, overBudgetNotices, slackText, webhookEvent } from './budget-alerts.js';
 
 function scope(kind: Scope['kind'], id: string, extra: Partial<Scope> = {}): Scope {
   return { kind, id, key: `${kind}:${id}`, label: id, spend: 0, maxBudget: 1, ...extra };
@@ -67,5 +67,32 @@ describe('budget alerts', () => {
       slackText(customer),
       /customer Research .*max_budget of \$5; its calls are refused/,
     );
+  });
+});
+
+describe('budget alert delivery', () => {
+  test('a destination that is down is logged and skipped; nothing throws', async () => {
+    const warnings: unknown[] = [];
+    // Port 9 on loopback: nothing listens there, the connection is refused at once.
+    const send = budgetAlerts(
+      { webhookUrl: 'http://127.0.0.1:9/hook', slackUrl: 'http://127.0.0.1:9/slack' },
+      { warn: (fields: unknown) => void warnings.push(fields) } as never,
+    );
+    send({
+      kind: 'key',
+      id: 'hash1',
+      threshold: 'max_budget',
+      limit: 1,
+      spend: 1,
+      maxBudget: 1,
+      alias: null,
+    });
+    for (let i = 0; i < 200 && warnings.length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.deepEqual(warnings.map((w) => (w as { destination: string }).destination).sort(), [
+      'slack',
+      'webhook',
+    ]);
   });
 });

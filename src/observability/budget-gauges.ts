@@ -52,6 +52,11 @@ export interface StoredBudget {
 }
 
 export interface BudgetReader {
+  /**
+   * Told when the store cannot be read: that scrape has no budget series, the rest of /metrics is
+   * served (it matters most while the database is down), and the next scrape reads again.
+   */
+  onError(error: unknown): void;
   keys(hashes: readonly string[]): Promise<StoredBudget[]>;
   teams(ids: readonly string[]): Promise<StoredBudget[]>;
   /** Spend booked for `kind:id` and not written yet. */
@@ -78,7 +83,10 @@ export function registerBudgetGauges(
   let inFlight: Promise<Snapshot> | undefined;
   const snapshot = (): Promise<Snapshot> => {
     if (inFlight === undefined) {
-      const reading = read(activity, reader, reader.now());
+      const reading = read(activity, reader, reader.now()).catch((error: unknown) => {
+        reader.onError(error);
+        return { key: [], team: [] };
+      });
       inFlight = reading;
       const done = (): void => {
         if (inFlight === reading) inFlight = undefined;
