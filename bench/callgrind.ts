@@ -5,7 +5,7 @@
 // instrumentation off, sends unmeasured load (V8 compiles the hot code), switches instrumentation
 // on for the measured phase only, and reads each thread's total once the target has exited.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,8 @@ Options:
                         4000; under valgrind a call is ~50x slower: a minute or two)
   --duration <s>        measured phase (default 20)
   --baseline <dir>      another checkout of Tollgate, built, for the baseline targets
+  --keep <dir>          copy callgrind's output files there, for callgrind_annotate (names
+                        V8's builtins and node's C++; compiled JavaScript shows as addresses)
 `;
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
       'warmup-requests': { type: 'string', default: '4000' },
       duration: { type: 'string', default: '20' },
       baseline: { type: 'string' },
+      keep: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
       execFileSync('callgrind_control', ['--instr=off', String(running.pid)], { stdio: 'ignore' });
       // An orderly exit writes the counts.
       await running.stop('SIGINT');
+      if (values.keep !== undefined) cpSync(outDir(workDir), values.keep, { recursive: true });
       const totals = threadTotals(outDir(workDir));
       const n = result.completed;
       const perCall = (count: number): string => `${(count / n / 1000).toFixed(1)}k`;

@@ -50,6 +50,7 @@ import { counterKey } from './spend/counter-store.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { callOnce } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
+import { registerImagesRoute } from './proxy/images-route.js';
 import { registerModerationsRoute } from './proxy/moderations-route.js';
 import { registerResponsesRoute } from './proxy/responses-route.js';
 import { registerStoredResponseRoutes, ResponseLocations } from './proxy/stored-responses.js';
@@ -391,7 +392,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (
       route.includes('completions') ||
       route.includes('embeddings') ||
-      route.includes('messages')
+      route.includes('messages') ||
+      route.includes('responses') ||
+      route.includes('moderations') ||
+      route.includes('generations')
     ) {
       const model = router.catalog.resolve(modelOf(done.body))?.configuredName ?? 'unknown';
       const status = String(statusCode);
@@ -497,6 +501,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerStoredResponseRoutes(server, { service, locations });
   registerCountTokensRoutes(server, { service });
   registerModerationsRoute(server, { service, lane });
+  registerImagesRoute(server, { service, lane });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerSpendCalculateRoute(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });
@@ -545,8 +550,14 @@ export async function createApp(options: AppOptions): Promise<App> {
         cancel: Cancellation.timeout(30_000),
         timeouts: { totalMs: 30_000, streamIdleMs: 30_000 },
       };
-      if (d.modelInfo.mode === 'embedding' && adapter.embedding) {
+      // Each mode is checked with a call of its kind, as LiteLLM does (an image model draws one).
+      const { mode } = d.modelInfo;
+      if (mode === 'embedding' && adapter.embedding) {
         await callOnce(adapter.embedding, { model: d.modelName, input: 'ping' }, ctx, env);
+      } else if (mode === 'moderation' && adapter.moderation) {
+        await callOnce(adapter.moderation, { model: d.modelName, input: 'ping' }, ctx, env);
+      } else if (mode === 'image_generation' && adapter.imageGeneration) {
+        await callOnce(adapter.imageGeneration, { model: d.modelName, prompt: 'ping' }, ctx, env);
       } else {
         await callOnce(
           adapter.chat,

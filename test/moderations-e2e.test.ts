@@ -103,6 +103,13 @@ describe('moderations', () => {
     assert.equal(rows[0]?.model_group, 'content-filter');
   });
 
+  it('checks moderation deployments in /health with a moderation call', async () => {
+    upstream.reset();
+    const health = await fixture.api.get('/health?model=content-filter');
+    assert.equal(health.body.healthy_count, 1, JSON.stringify(health.body));
+    assert.equal(upstream.requests.at(-1)?.path, '/v1/moderations');
+  });
+
   it('holds a key to its models, with or without a model in the request', async () => {
     const made = await fixture.api.post('/key/generate', { models: ['chat-mock'] });
     const key = made.body.key as string;

@@ -68,6 +68,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/responses': 'llm',
   '/v1/moderations': 'llm',
   '/moderations': 'llm',
+  '/v1/images/generations': 'llm',
+  '/images/generations': 'llm',
+  '/openai/deployments/:model/images/generations': 'llm',
   // Stored responses of OpenAI and Azure deployments (src/proxy/stored-responses.ts).
   '/v1/responses/:id': 'llm',
   '/responses/:id': 'llm',

@@ -52,6 +52,8 @@ const INTERNAL_KEYS = new Set([
   'output_cost_per_token',
   'input_cost_per_second',
   'output_cost_per_second',
+  'output_cost_per_image',
+  'input_cost_per_pixel',
   'cache_read_input_token_cost',
   'cache_creation_input_token_cost',
   'extra_headers',
@@ -184,6 +186,8 @@ export function buildDeployment(
     outputCostPerToken: params.output_cost_per_token,
     inputCostPerSecond: params.input_cost_per_second,
     outputCostPerSecond: params.output_cost_per_second,
+    outputCostPerImage: params.output_cost_per_image,
+    inputCostPerPixel: params.input_cost_per_pixel,
     cacheReadInputTokenCost: params.cache_read_input_token_cost,
     cacheCreationInputTokenCost: params.cache_creation_input_token_cost,
     modelInfo: {

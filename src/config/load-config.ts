@@ -429,6 +429,8 @@ const MODEL_INFO_EXTRAS = [
   'output_cost_per_token',
   'input_cost_per_second',
   'output_cost_per_second',
+  'output_cost_per_image',
+  'input_cost_per_pixel',
   'cache_read_input_token_cost',
   'cache_creation_input_token_cost',
   'litellm_provider',

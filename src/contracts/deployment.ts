@@ -41,6 +41,9 @@ export interface Deployment {
   outputCostPerToken?: number;
   inputCostPerSecond?: number;
   outputCostPerSecond?: number;
+  /** `output_cost_per_image` / `input_cost_per_pixel`: image generation prices (LiteLLM's names). */
+  outputCostPerImage?: number;
+  inputCostPerPixel?: number;
   /** `cache_read_input_token_cost` / `cache_creation_input_token_cost`: prompt-cache prices. */
   cacheReadInputTokenCost?: number;
   cacheCreationInputTokenCost?: number;

@@ -102,6 +102,37 @@ export interface ModerationResponse {
   results: unknown[];
 }
 
+/**
+ * `POST /v1/images/generations` (`client.images.generate`). The model is optional, as in
+ * OpenAI's API: the gateway then uses a model with `mode: image_generation`. `n` is bounded as
+ * OpenAI bounds it, so the worst case a call reserves is known before it starts.
+ */
+export const ImageGenerationRequestSchema = z.looseObject({
+  model: z.string().min(1).optional(),
+  prompt: z.string().min(1),
+  n: z.number().int().min(1).max(10).nullish(),
+  size: z.string().min(1).nullish(),
+  quality: z.string().min(1).nullish(),
+  response_format: z.enum(['url', 'b64_json']).nullish(),
+  user: z.string().nullish(),
+});
+export type ImageGenerationRequest = z.infer<typeof ImageGenerationRequestSchema>;
+
+/** OpenAI's images answer; token-priced models (gpt-image-1) add their usage. */
+export interface ImageGenerationResponse {
+  created: number;
+  data: { url?: string; b64_json?: string; revised_prompt?: string }[];
+  usage?: ImageUsage;
+}
+
+/** The usage block of token-priced image models. */
+export interface ImageUsage {
+  input_tokens?: number;
+  output_tokens?: number;
+  total_tokens?: number;
+  input_tokens_details?: { text_tokens?: number; image_tokens?: number } | null;
+}
+
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;

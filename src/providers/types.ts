@@ -10,6 +10,8 @@ import type {
   CompletionRequest,
   EmbeddingRequest,
   EmbeddingResponse,
+  ImageGenerationRequest,
+  ImageGenerationResponse,
   ModerationRequest,
   ModerationResponse,
   TextCompletion,
@@ -98,6 +100,8 @@ export interface ProviderAdapter {
   readonly embedding?: Operation<EmbeddingRequest, EmbeddingResponse, never>;
   /** `/v1/moderations`, for providers that classify content themselves (OpenAI). */
   readonly moderation?: Operation<ModerationRequest, ModerationResponse, never>;
+  /** `/v1/images/generations`, for providers with an images endpoint (the OpenAI family, Azure). */
+  readonly imageGeneration?: Operation<ImageGenerationRequest, ImageGenerationResponse, never>;
   /** The Responses API, for providers that serve it themselves; others are bridged to chat. */
   readonly responses?: ResponsesApi;
   /** Classifies a non-2xx upstream answer. */

@@ -7,7 +7,6 @@
  * not charge for moderations and reports no usage, so it costs 0 unless the deployment sets prices.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Principal } from '../auth/principal.js';
 import {
   ModerationRequestSchema,
   type ModerationRequest,
@@ -18,6 +17,7 @@ import { rawJsonOf } from '../providers/shared/raw-json.js';
 import { ProviderError, type Operation } from '../providers/types.js';
 import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
+import { modelOrDefault } from './default-model.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
 import type { OperationResolver, ProxyService } from './proxy-service.js';
@@ -55,7 +55,7 @@ async function handleModerations(
 ): Promise<unknown> {
   const principal = principalOf(request);
   const body = parseBody(ModerationRequestSchema, request.body);
-  const model = body.model ?? defaultModerationModel(deps.service, principal);
+  const model = modelOrDefault(body.model, deps.service, principal, 'moderation');
   const result = await deps.service.call<
     ModerationRequest & { model: string },
     ModerationResponse,
@@ -70,18 +70,4 @@ async function handleModerations(
   }
   const text = rawJsonOf(result.value) ?? JSON.stringify(result.value);
   return sendPricedJson(reply, deps.service, { meta: result.meta, value: { body: text } });
-}
-
-/** The first model the caller may use that is configured as a moderation model. */
-function defaultModerationModel(service: ProxyService, principal: Principal): string {
-  for (const name of service.modelsFor(principal)) {
-    const { deployments } = service.resolveModel(principal, name);
-    if (deployments.some((d) => d.modelInfo.mode === 'moderation')) return name;
-  }
-  throw new GatewayError(
-    'bad_request',
-    'No model given, and no model you may use is a moderation model: send "model", or give a ' +
-      'model in model_list `model_info: {mode: moderation}`',
-    { param: 'model' },
-  );
 }

@@ -19,6 +19,7 @@ import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
 import type { StreamEvent } from '../providers/types.js';
 import { estimateUsage, streamedText } from '../spend/estimate-usage.js';
+import type { MediaUnits } from '../spend/types.js';
 import { Cancellation } from './cancellation.js';
 import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
@@ -182,10 +183,11 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
 export function sendPricedJson(
   reply: RouteReply,
   service: ProxyService,
-  result: { meta: CallMeta; value: { body: string; usage?: Usage } },
+  result: { meta: CallMeta; value: { body: string; usage?: Usage; units?: MediaUnits } },
 ): RouteReply {
   const headers = responseHeaders(result.meta);
-  headers['x-litellm-response-cost'] = String(service.recordUsage(result.meta, result.value.usage));
+  const { usage, units } = result.value;
+  headers['x-litellm-response-cost'] = String(service.recordUsage(result.meta, usage, units));
   headers['x-litellm-response-duration-ms'] = String(
     Math.round(performance.now() - result.meta.startedAt),
   );

@@ -12,7 +12,7 @@ import type { Usage } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import { requestTags, withMaxTokens, type Meter, type Tab } from '../spend/meter.js';
-import type { CallType } from '../spend/types.js';
+import type { CallType, MediaUnits } from '../spend/types.js';
 import {
   ProviderError,
   type CallContext,
@@ -303,9 +303,9 @@ export class ProxyService {
 
   /**
    * Books a call that finished well: success, latency, retries, the tokens it used, and its
-   * cost (returned, for `x-litellm-response-cost`).
+   * cost (returned, for `x-litellm-response-cost`). `units` are the images of an image call.
    */
-  recordUsage(meta: CallMeta, usage: Usage | undefined): number {
+  recordUsage(meta: CallMeta, usage: Usage | undefined, units?: MediaUnits): number {
     const { deployment } = meta;
     const labels = {
       model: meta.group,
@@ -317,13 +317,14 @@ export class ProxyService {
     if (meta.retries > 0)
       this.deps.metrics.retries.inc({ model: meta.group, model_id: deployment.id }, meta.retries);
     this.recordTokens(meta, usage);
-    return this.closeTab(meta, usage, 'success');
+    return this.closeTab(meta, usage, 'success', units);
   }
 
   private closeTab(
     meta: CallMeta,
     usage: Usage | undefined,
     status: 'success' | 'failure',
+    units?: MediaUnits,
   ): number {
     const tab = meta.tab;
     if (!tab) return 0;
@@ -333,6 +334,7 @@ export class ProxyService {
       usage,
       status,
       startedAt: meta.startedAt,
+      units,
     });
     if (cost > 0) this.recordSpend(meta.group, tab.input.principal, cost);
     return cost;

@@ -82,6 +82,8 @@ function priceFields(prices: DeploymentPrices, d: Deployment): Record<string, un
   };
   if (prices.inputPerSecond !== undefined) fields.input_cost_per_second = prices.inputPerSecond;
   if (prices.outputPerSecond !== undefined) fields.output_cost_per_second = prices.outputPerSecond;
+  if (prices.outputPerImage !== undefined) fields.output_cost_per_image = prices.outputPerImage;
+  if (prices.inputPerPixel !== undefined) fields.input_cost_per_pixel = prices.inputPerPixel;
   for (const tier of prices.tiers) {
     // LiteLLM's names for long-context prices: `input_cost_per_token_above_200k_tokens`, ...
     if (tier.above % 1000 !== 0) continue;

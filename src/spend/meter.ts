@@ -18,6 +18,7 @@ import type {
   Admission,
   Admitted,
   CallType,
+  MediaUnits,
   Pricing,
   Scope,
   SpendLedger,
@@ -59,6 +60,8 @@ export interface CloseTab {
   usage: Usage | undefined;
   status: 'success' | 'failure';
   startedAt: number;
+  /** Images generated (and their pixels), for deployments priced by the image. */
+  units?: MediaUnits;
 }
 
 /** The part of the body that names the output cap, by call type (Anthropic requires it). */
@@ -66,6 +69,33 @@ const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_to
 
 /** Calls that produce no output tokens: their worst case is their input. */
 const INPUT_ONLY_CALLS: ReadonlySet<CallType> = new Set(['aembedding', 'amoderation']);
+
+/**
+ * The most output tokens a token-priced image model spends on one image: gpt-image-1 at high
+ * quality and 1024 × 1536 or 1536 × 1024, by OpenAI's table.
+ */
+export const IMAGE_OUTPUT_TOKENS = 6240;
+/** The largest image OpenAI's image models draw (dall-e-3's 1792 × 1024). */
+const LARGEST_IMAGE_PIXELS = 1792 * 1024;
+/** OpenAI's default `size` (dall-e-2, dall-e-3): what an image without one is priced at. */
+export const DEFAULT_IMAGE_PIXELS = 1024 * 1024;
+
+/** Pixels of one image of `size` (`1024x1024`); undefined for `auto` or anything else. */
+export function imagePixels(size: unknown): number | undefined {
+  if (typeof size !== 'string') return undefined;
+  const match = /^(\d{1,5})x(\d{1,5})$/.exec(size);
+  return match ? Number(match[1]) * Number(match[2]) : undefined;
+}
+
+/** What an image generation may cost at most besides its prompt: its `n` images at their size. */
+function imageWorstCase(body: Record<string, unknown>, prices: TokenPrices) {
+  const n = typeof body.n === 'number' && body.n > 0 ? body.n : 1;
+  const pixels = imagePixels(body.size) ?? LARGEST_IMAGE_PIXELS;
+  return {
+    cost: n * ((prices.outputPerImage ?? 0) + pixels * (prices.inputPerPixel ?? 0)),
+    outputTokens: n * IMAGE_OUTPUT_TOKENS,
+  };
+}
 
 /** The scopes a key holds for one model it is asked for, and the budget entry among them. */
 interface ModelScopes {
@@ -102,13 +132,15 @@ export class Meter {
     const promptTokens = this.deps.promptTokenBound(input.body, input.callType);
     const requested = requestedMaxTokens(input.body);
     const inputOnly = INPUT_ONLY_CALLS.has(input.callType);
+    const image =
+      input.callType === 'aimage_generation' ? imageWorstCase(input.body, prices) : undefined;
     const maxTokens = inputOnly
       ? 0
-      : (requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+      : (image?.outputTokens ?? requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
     const admitted = admission.admit({
       requestId: input.requestId,
       scopes,
-      inputCost: promptTokens * prices.inputPerToken,
+      inputCost: promptTokens * prices.inputPerToken + (image?.cost ?? 0),
       outputCostPerToken: inputOnly ? 0 : prices.outputPerToken,
       maxTokens,
       estimatedTokens: promptTokens,
@@ -124,7 +156,10 @@ export class Meter {
     const { pricing, ledger } = this.deps;
     const endTime = this.now();
     const usage = end.usage;
-    const cost = usage ? pricing.costOf(end.deployment, usage, endTime - tab.startTime) : 0;
+    const cost =
+      usage || end.units
+        ? pricing.costOf(end.deployment, usage ?? NO_USAGE, endTime - tab.startTime, end.units)
+        : 0;
     tab.admitted?.settle(cost, usage?.total_tokens ?? 0);
     if (!ledger) return cost;
     const { principal, body } = tab.input;
@@ -433,7 +468,9 @@ export class Meter {
       if (
         p.inputPerToken > worst.inputPerToken ||
         p.outputPerToken > worst.outputPerToken ||
-        (p.maxOutputTokens ?? 0) > (worst.maxOutputTokens ?? 0)
+        (p.maxOutputTokens ?? 0) > (worst.maxOutputTokens ?? 0) ||
+        (p.outputPerImage ?? 0) > (worst.outputPerImage ?? 0) ||
+        (p.inputPerPixel ?? 0) > (worst.inputPerPixel ?? 0)
       ) {
         worst = {
           ...worst,
@@ -441,6 +478,8 @@ export class Meter {
           outputPerToken: Math.max(worst.outputPerToken, p.outputPerToken),
           maxOutputTokens:
             Math.max(worst.maxOutputTokens ?? 0, p.maxOutputTokens ?? 0) || undefined,
+          outputPerImage: Math.max(worst.outputPerImage ?? 0, p.outputPerImage ?? 0) || undefined,
+          inputPerPixel: Math.max(worst.inputPerPixel ?? 0, p.inputPerPixel ?? 0) || undefined,
         };
       }
     }
@@ -525,6 +564,9 @@ function keyLabel(key: Readonly<KeyRecord>): string {
     ? `${key.key_alias} (${key.key_name ?? 'sk-...'})`
     : (key.key_name ?? 'sk-...');
 }
+
+/** The usage of a call priced only by its units (an image model that reports no tokens). */
+const NO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
 
 const ZERO_PRICES: TokenPrices = {
   inputPerToken: 0,

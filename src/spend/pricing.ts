@@ -14,7 +14,7 @@ import {
   type TableEntry,
   type TableRates,
 } from './price-table.js';
-import type { Pricing, TokenPrices } from './types.js';
+import type { MediaUnits, Pricing, TokenPrices } from './types.js';
 
 /** USD per token at one price tier. */
 export interface TokenRates {
@@ -96,7 +96,12 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
     return prices;
   }
 
-  function costOf(deployment: Deployment, usage: Usage, durationMs: number): number {
+  function costOf(
+    deployment: Deployment,
+    usage: Usage,
+    durationMs: number,
+    units?: MediaUnits,
+  ): number {
     const prices = pricesFor(deployment);
     if (!prices.known) return 0;
     const prompt = usage.prompt_tokens || 0;
@@ -120,6 +125,10 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
     if (prices.inputPerSecond !== undefined || prices.outputPerSecond !== undefined) {
       const seconds = Math.max(0, durationMs) / 1000;
       cost += seconds * ((prices.inputPerSecond ?? 0) + (prices.outputPerSecond ?? 0));
+    }
+    if (units) {
+      cost += (units.images ?? 0) * (prices.outputPerImage ?? 0);
+      cost += (units.pixels ?? 0) * (prices.inputPerPixel ?? 0);
     }
     return cost;
   }
@@ -145,6 +154,8 @@ interface ConfigPrices {
   cacheWrite?: number;
   inputPerSecond?: number;
   outputPerSecond?: number;
+  perImage?: number;
+  perPixel?: number;
 }
 
 function configPrices(d: Deployment): ConfigPrices {
@@ -156,6 +167,8 @@ function configPrices(d: Deployment): ConfigPrices {
     cacheWrite: d.cacheCreationInputTokenCost ?? numberOf(info.cache_creation_input_token_cost),
     inputPerSecond: d.inputCostPerSecond ?? numberOf(info.input_cost_per_second),
     outputPerSecond: d.outputCostPerSecond ?? numberOf(info.output_cost_per_second),
+    perImage: d.outputCostPerImage ?? numberOf(info.output_cost_per_image),
+    perPixel: d.inputCostPerPixel ?? numberOf(info.input_cost_per_pixel),
   };
 }
 
@@ -169,11 +182,15 @@ function priceDeployment(
     config.output !== undefined ||
     config.cacheRead !== undefined ||
     config.cacheWrite !== undefined;
-  const secondConfigured =
-    config.inputPerSecond !== undefined || config.outputPerSecond !== undefined;
+  // Prices by the second or by the image replace token prices from the table, not add to them.
+  const unitConfigured =
+    config.inputPerSecond !== undefined ||
+    config.outputPerSecond !== undefined ||
+    config.perImage !== undefined ||
+    config.perPixel !== undefined;
   const table = findTableEntry(d, at);
   // A deployment priced by the second only is not also billed per token from the table.
-  const useTable = table !== undefined && (tokenConfigured || !secondConfigured);
+  const useTable = table !== undefined && (tokenConfigured || !unitConfigured);
   const selfHosted = isSelfHosted(d.provider);
   const base = ratesWith(config, useTable ? table.base : {});
   const prices: DeploymentPrices = {
@@ -184,10 +201,12 @@ function priceDeployment(
     perRequest: useTable ? table.perRequest : 0,
     inputPerSecond: config.inputPerSecond,
     outputPerSecond: config.outputPerSecond,
+    outputPerImage: config.perImage,
+    inputPerPixel: config.perPixel,
     maxOutputTokens: numberOf(d.modelInfo.max_output_tokens) ?? numberOf(d.modelInfo.max_tokens),
     maxInputTokens: numberOf(d.modelInfo.max_input_tokens) ?? table?.contextWindow,
-    known: tokenConfigured || secondConfigured || useTable || selfHosted,
-    source: sourceOf(tokenConfigured || secondConfigured, useTable, selfHosted),
+    known: tokenConfigured || unitConfigured || useTable || selfHosted,
+    source: sourceOf(tokenConfigured || unitConfigured, useTable, selfHosted),
     tableEntry: useTable ? table.key : undefined,
   };
   return { prices, validUntil: useTable ? table.validUntil : Infinity };

@@ -18,7 +18,8 @@ export type CallType =
   | 'aembedding'
   | 'anthropic_messages'
   | 'aresponses'
-  | 'amoderation';
+  | 'amoderation'
+  | 'aimage_generation';
 
 // ---------------------------------------------------------------------------------------------
 // Pricing
@@ -34,16 +35,30 @@ export interface TokenPrices {
   cacheWritePerToken: number;
   inputPerSecond?: number;
   outputPerSecond?: number;
+  /** USD per image generated, and per pixel of the images asked for (`size` × `n`). */
+  outputPerImage?: number;
+  inputPerPixel?: number;
   /** The model's maximum output tokens when the table knows it: the worst case of a call. */
   maxOutputTokens?: number;
   /** False when neither the config nor the table has a price: the call costs 0 (flagged once). */
   known: boolean;
 }
 
+/** What a call produced or was asked for besides tokens, priced by the unit (image generation). */
+export interface MediaUnits {
+  /** Images generated. */
+  images?: number;
+  /** Pixels of the images asked for: width × height of `size`, times `n`. */
+  pixels?: number;
+}
+
 export interface Pricing {
   pricesFor(deployment: Deployment): TokenPrices;
-  /** USD cost of a finished call from its real usage (cached, cache-write and reasoning tokens included). */
-  costOf(deployment: Deployment, usage: Usage, durationMs: number): number;
+  /**
+   * USD cost of a finished call from its real usage (cached, cache-write and reasoning tokens
+   * included), its duration (per-second prices) and its media units (per-image prices).
+   */
+  costOf(deployment: Deployment, usage: Usage, durationMs: number, units?: MediaUnits): number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -99,6 +99,11 @@ export async function startHostileFixture(): Promise<HostileFixture> {
           model_info: { mode: 'embedding' },
         },
         {
+          model_name: 'mock-image',
+          litellm_params: { model: 'mock/mock-image', output_cost_per_image: 0.04 },
+          model_info: { mode: 'image_generation' },
+        },
+        {
           model_name: 'upstream-gpt',
           litellm_params: {
             model: 'openai/gpt-4o-mini',
@@ -190,7 +195,7 @@ export async function startHostileFixture(): Promise<HostileFixture> {
       customer: 'customer-1',
       dbModel,
     },
-    models: ['gpt-4o-mini', 'mock-embedding', 'upstream-gpt', 'db-gpt'],
+    models: ['gpt-4o-mini', 'mock-embedding', 'mock-image', 'upstream-gpt', 'db-gpt'],
     secrets,
     reader,
     logs,

@@ -80,6 +80,7 @@ import {
   ChatRequestSchema,
   CompletionRequestSchema,
   EmbeddingRequestSchema,
+  ImageGenerationRequestSchema,
   ModerationRequestSchema,
 } from '../../src/contracts/openai.js';
 
@@ -109,6 +110,9 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/responses': ResponsesRequestSchema,
   '/v1/moderations': ModerationRequestSchema,
   '/moderations': ModerationRequestSchema,
+  '/v1/images/generations': ImageGenerationRequestSchema,
+  '/images/generations': ImageGenerationRequestSchema,
+  '/openai/deployments/:model/images/generations': ImageGenerationRequestSchema,
   '/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
   '/anthropic/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
   '/v1/responses/input_tokens': ResponsesRequestSchema,
@@ -222,6 +226,9 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/responses': { model: CHAT.model, input: [{ role: 'user', content: 'hello' }] },
     '/v1/moderations': { model: CHAT.model, input: 'hello' },
     '/moderations': { model: CHAT.model, input: ['hello', 'world'] },
+    '/v1/images/generations': { model: 'mock-image', prompt: 'a cat', n: 2 },
+    '/images/generations': { model: 'mock-image', prompt: 'a cat', response_format: 'b64_json' },
+    '/openai/deployments/:model/images/generations': { prompt: 'a cat' },
     '/v1/messages/count_tokens': CHAT,
     '/anthropic/v1/messages/count_tokens': CHAT,
     '/v1/responses/input_tokens': { model: CHAT.model, input: 'hello' },

@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import {
   countSimTokens,
+  images,
   responses,
   simulatedAnswer,
   storedResponse,
@@ -42,7 +43,8 @@ interface AzureBody {
 }
 
 export const AZURE_SIM_CHAT_MODEL = 'gpt-4o-2024-08-06';
-const PATH = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/;
+const PATH =
+  /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations)$/;
 const SAFE = { filtered: false, severity: 'safe' };
 const FILTER_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
 const PROMPT_FILTER = [{ prompt_index: 0, content_filter_results: FILTER_RESULTS }];
@@ -95,6 +97,10 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
     if (!match) return;
     const body = (req.body ?? {}) as AzureBody;
     if (match[2] === 'embeddings') return embeddings(res, body, fault);
+    // An Azure image deployment answers as OpenAI's model of that name (dall-e-3 here).
+    if (match[2] === 'images/generations') {
+      return images(res, { model: 'dall-e-3', ...(body as object) }, fault);
+    }
     const said = match[2] === 'completions' ? String(body.prompt) : lastUser(body.messages);
     if (said.includes('trigger content filter')) return contentFilterError(res);
     return match[2] === 'completions'

@@ -91,6 +91,9 @@ export async function startOpenAiSimulator(
     if (path === '/completions') return completion(res, body, options, fault);
     if (path === '/embeddings') return embeddings(res, body, fault);
     if (path === '/moderations' && req.method === 'POST') return moderations(res, body, fault);
+    if (path === '/images/generations' && req.method === 'POST') {
+      return images(res, req.body as ImagesBody, fault);
+    }
     return sendOpenAiError(res, {
       kind: 'status',
       status: 404,
@@ -556,6 +559,71 @@ async function moderations(res: ServerResponse, body: ChatBody, fault?: Fault) {
     },
     fault,
   );
+}
+
+export interface ImagesBody {
+  model?: string;
+  prompt?: string;
+  n?: number;
+  size?: string;
+  quality?: string;
+  response_format?: string;
+}
+
+/** A tiny valid PNG (1 × 1), the simulator's every drawing. */
+const PNG_1X1 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+
+/** gpt-image-1's output tokens per image at 1024 × 1024, by quality (OpenAI's table). */
+const GPT_IMAGE_TOKENS: Record<string, number> = { low: 272, medium: 1056, high: 4160 };
+
+/**
+ * `/images/generations` as OpenAI answers it: dall-e-3 draws one image per call (`n` > 1 is a
+ * 400) and revises the prompt; gpt-image-* answer in base64 with a usage block of tokens (1.5×
+ * the tokens for the oblong sizes); the rest answer with URLs unless asked for base64. A prompt
+ * that says "forbidden" is refused by the safety system.
+ */
+export async function images(res: ServerResponse, body: ImagesBody, fault?: Fault): Promise<void> {
+  const model = body.model ?? 'dall-e-2';
+  const n = body.n ?? 1;
+  const prompt = body.prompt ?? '';
+  if (model === 'dall-e-3' && n !== 1) {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: 'You must provide n=1 for this model.',
+    });
+  }
+  if (/\bforbidden\b/i.test(prompt)) {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message:
+        'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.',
+      code: 'content_policy_violation',
+    });
+  }
+  const tokenPriced = model.startsWith('gpt-image');
+  const base64 = tokenPriced || body.response_format === 'b64_json';
+  const data = Array.from({ length: n }, (_, i) => ({
+    ...(base64 ? { b64_json: PNG_1X1 } : { url: `https://images.example/sim/${i}.png` }),
+    ...(model === 'dall-e-3' && { revised_prompt: `A detailed picture of ${prompt}` }),
+  }));
+  const answer: Record<string, unknown> = { created: 1700000000, data };
+  if (tokenPriced) {
+    const perImage =
+      (GPT_IMAGE_TOKENS[body.quality ?? 'high'] ?? 4160) *
+      (body.size === undefined || body.size === '1024x1024' || body.size === 'auto' ? 1 : 1.5);
+    const input = countSimTokens(prompt);
+    const output = n * perImage;
+    answer.usage = {
+      input_tokens: input,
+      input_tokens_details: { text_tokens: input, image_tokens: 0 },
+      output_tokens: output,
+      total_tokens: input + output,
+    };
+  }
+  return writeJsonWithFault(res, answer, fault);
 }
 
 export function sendOpenAiError(

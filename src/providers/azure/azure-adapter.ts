@@ -8,6 +8,7 @@ import type {
   ChatRequest,
   CompletionRequest,
   EmbeddingRequest,
+  ImageGenerationRequest,
 } from '../../contracts/openai.js';
 import type { Deployment } from '../../contracts/deployment.js';
 import { createOpenAiAdapter } from '../openai/openai-adapter.js';
@@ -37,7 +38,7 @@ const DISPLAY_NAME = 'Azure';
 export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
   const base = createOpenAiAdapter(DISPLAY_NAME);
   const headers = (d: Deployment) => azureHeaders(d, entra);
-  const { chat, completion, embedding } = base;
+  const { chat, completion, embedding, imageGeneration } = base;
   return {
     displayName: DISPLAY_NAME,
     chat: {
@@ -56,6 +57,10 @@ export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
       ...embedding,
       buildRequest: reaim(embedding, '/embeddings', headers),
     },
+    imageGeneration: imageGeneration && {
+      ...imageGeneration,
+      buildRequest: reaim(imageGeneration, '/images/generations', headers),
+    },
     // Azure serves OpenAI's Responses API itself, per resource: passed through like OpenAI's.
     responses: createOpenAiResponsesOperation({
       displayName: DISPLAY_NAME,
@@ -67,7 +72,7 @@ export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
   };
 }
 
-type AnyRequest = ChatRequest | CompletionRequest | EmbeddingRequest;
+type AnyRequest = ChatRequest | CompletionRequest | EmbeddingRequest | ImageGenerationRequest;
 
 /** Wraps an OpenAI `buildRequest` so the request goes to the Azure deployment URL. */
 function reaim<Req extends AnyRequest>(

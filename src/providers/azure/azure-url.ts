@@ -11,7 +11,8 @@ import { ProviderError } from '../types.js';
  */
 export const AZURE_DEFAULT_API_VERSION = '2025-02-01-preview';
 
-export type AzureOperation = '/chat/completions' | '/completions' | '/embeddings';
+export type AzureOperation =
+  '/chat/completions' | '/completions' | '/embeddings' | '/images/generations';
 
 /** LiteLLM route prefixes that select model-family quirks; they are not part of the deployment. */
 const ROUTE_PREFIXES = ['o_series/', 'gpt5_series/'];
@@ -42,8 +43,8 @@ export function azureUrl(d: Deployment, operation: AzureOperation): string {
   const path = url.pathname.replace(/\/+$/, '');
   if (path.includes('/openai/deployments/')) {
     // A deployment URL copied from the Azure portal is used as given, operation and all.
-    const known = ['/chat/completions', '/completions', '/embeddings'].some((op) =>
-      path.endsWith(op),
+    const known = ['/chat/completions', '/completions', '/embeddings', '/images/generations'].some(
+      (op) => path.endsWith(op),
     );
     url.pathname = known ? path : path + operation;
   } else {

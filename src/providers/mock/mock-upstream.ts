@@ -120,6 +120,14 @@ export function answerMockRequest(
       latencyMs: latency,
     });
   }
+  if (path.endsWith('/images/generations')) {
+    return reply({
+      status: 200,
+      contentType: 'application/json',
+      parts: [JSON.stringify(imageBody(request))],
+      latencyMs: latency,
+    });
+  }
   const isChat = path.endsWith('/chat/completions');
   const prompt = isChat ? lastUserText(request.messages) : promptText(request.prompt);
   // Like a real model, the answer stops at the output cap the request sets.
@@ -274,6 +282,24 @@ function embeddingBody(request: Record<string, unknown>, model: string) {
   });
   const tokens = inputs.reduce<number>((sum, input) => sum + countTokens(JSON.stringify(input)), 0);
   return { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
+}
+
+/** A 1 × 1 transparent PNG: what the mock draws, whatever it is asked for. */
+const MOCK_PNG_BASE64 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+
+/** OpenAI's images answer: `n` images, as base64 or as a (data) URL, as the request asks. */
+function imageBody(request: Record<string, unknown>) {
+  const n = typeof request.n === 'number' ? request.n : 1;
+  const prompt = typeof request.prompt === 'string' ? request.prompt : '';
+  const image =
+    request.response_format === 'b64_json'
+      ? { b64_json: MOCK_PNG_BASE64 }
+      : { url: `data:image/png;base64,${MOCK_PNG_BASE64}` };
+  return {
+    created: Math.floor(Date.now() / 1000),
+    data: Array.from({ length: n }, () => ({ ...image, revised_prompt: prompt })),
+  };
 }
 
 interface ReplySpec {

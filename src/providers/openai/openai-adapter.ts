@@ -6,6 +6,7 @@ import type {
   ChatCompletion,
   ChatCompletionChunk,
   EmbeddingResponse,
+  ImageGenerationResponse,
   ModerationResponse,
   TextCompletion,
 } from '../../contracts/openai.js';
@@ -106,6 +107,16 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
         body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
       }),
       parseResponse: (body) => expectObject<EmbeddingResponse>(body, 'data'),
+    },
+    // OpenAI's images endpoint; compatible vendors that serve one (xAI, Together, ...) answer the
+    // same path, the others answer it with their own 404.
+    imageGeneration: {
+      buildRequest: (request, ctx) => ({
+        url: url(ctx.deployment, '/images/generations'),
+        headers: headers(ctx.deployment),
+        body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
+      }),
+      parseResponse: (body) => expectObject<ImageGenerationResponse>(body, 'data'),
     },
     // OpenAI itself serves the Responses API and moderations; OpenAI-compatible vendors are
     // bridged to chat for the first and have no moderation endpoint.
