@@ -280,6 +280,21 @@ describe('precedence', () => {
     });
     near(book.costOf(mixed, usage(10, 5), 1000), 10 * 0.001 + 0.01);
   });
+
+  test('per-image and per-pixel prices bill the images, and replace the table’s token prices', () => {
+    const { book } = pricing();
+    const d = testDeployment('openai', 'gpt-image-1', { outputCostPerImage: 0.05 });
+    const drawn = { images: 2, pixels: 2 * 1024 * 1024 };
+    near(book.costOf(d, usage(20, 8320), 0, drawn), 2 * 0.05);
+    assert.equal(book.pricesFor(d).source, 'config');
+    const pixels = testDeployment('openai', 'dall-e-2', { id: 'px', inputCostPerPixel: 2e-8 });
+    near(book.costOf(pixels, usage(0, 0), 0, drawn), 2 * 1024 * 1024 * 2e-8);
+    // Without units (a chat call to the same deployment) nothing is billed by the image.
+    near(book.costOf(d, usage(20, 0), 0), 0);
+    // Token-priced from the table when the config sets no unit price.
+    const table = testDeployment('openai', 'gpt-image-1', { id: 'table' });
+    near(book.costOf(table, usage(20, 272), 0, { images: 1 }), 20 * 5e-6 + 272 * 40e-6);
+  });
 });
 
 describe('unknown prices', () => {
