@@ -48,9 +48,10 @@ import { BudgetActivity, registerBudgetGauges } from './observability/budget-gau
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { counterKey } from './spend/counter-store.js';
 import { createProviderRegistry } from './providers/registry.js';
-import { callOnce } from './proxy/call-upstream.js';
+import { callOnce, openStream } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
 import { registerImagesRoute } from './proxy/images-route.js';
+import { registerSpeechRoute } from './proxy/speech-route.js';
 import { registerModerationsRoute } from './proxy/moderations-route.js';
 import { registerResponsesRoute } from './proxy/responses-route.js';
 import { registerStoredResponseRoutes, ResponseLocations } from './proxy/stored-responses.js';
@@ -395,7 +396,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       route.includes('messages') ||
       route.includes('responses') ||
       route.includes('moderations') ||
-      route.includes('generations')
+      route.includes('generations') ||
+      route.includes('speech')
     ) {
       const model = router.catalog.resolve(modelOf(done.body))?.configuredName ?? 'unknown';
       const status = String(statusCode);
@@ -502,6 +504,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerCountTokensRoutes(server, { service });
   registerModerationsRoute(server, { service, lane });
   registerImagesRoute(server, { service, lane });
+  registerSpeechRoute(server, { service, lane });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerSpendCalculateRoute(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });
@@ -558,6 +561,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         await callOnce(adapter.moderation, { model: d.modelName, input: 'ping' }, ctx, env);
       } else if (mode === 'image_generation' && adapter.imageGeneration) {
         await callOnce(adapter.imageGeneration, { model: d.modelName, prompt: 'ping' }, ctx, env);
+      } else if (mode === 'audio_speech' && adapter.speech) {
+        const speech = { model: d.modelName, input: 'ping', voice: 'alloy' };
+        const opened = await openStream(adapter.speech, speech, { ...ctx, stream: true }, env);
+        for await (const _ of opened.rest) void _;
       } else {
         await callOnce(
           adapter.chat,

@@ -71,6 +71,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/v1/images/generations': 'llm',
   '/images/generations': 'llm',
   '/openai/deployments/:model/images/generations': 'llm',
+  '/v1/audio/speech': 'llm',
+  '/audio/speech': 'llm',
+  '/openai/deployments/:model/audio/speech': 'llm',
   // Stored responses of OpenAI and Azure deployments (src/proxy/stored-responses.ts).
   '/v1/responses/:id': 'llm',
   '/responses/:id': 'llm',

@@ -54,6 +54,7 @@ const INTERNAL_KEYS = new Set([
   'output_cost_per_second',
   'output_cost_per_image',
   'input_cost_per_pixel',
+  'input_cost_per_character',
   'cache_read_input_token_cost',
   'cache_creation_input_token_cost',
   'extra_headers',
@@ -188,6 +189,7 @@ export function buildDeployment(
     outputCostPerSecond: params.output_cost_per_second,
     outputCostPerImage: params.output_cost_per_image,
     inputCostPerPixel: params.input_cost_per_pixel,
+    inputCostPerCharacter: params.input_cost_per_character,
     cacheReadInputTokenCost: params.cache_read_input_token_cost,
     cacheCreationInputTokenCost: params.cache_creation_input_token_cost,
     modelInfo: {

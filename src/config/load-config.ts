@@ -431,6 +431,7 @@ const MODEL_INFO_EXTRAS = [
   'output_cost_per_second',
   'output_cost_per_image',
   'input_cost_per_pixel',
+  'input_cost_per_character',
   'cache_read_input_token_cost',
   'cache_creation_input_token_cost',
   'litellm_provider',

@@ -44,6 +44,8 @@ export interface Deployment {
   /** `output_cost_per_image` / `input_cost_per_pixel`: image generation prices (LiteLLM's names). */
   outputCostPerImage?: number;
   inputCostPerPixel?: number;
+  /** `input_cost_per_character`: the price of speech (tts-1) by character of its input. */
+  inputCostPerCharacter?: number;
   /** `cache_read_input_token_cost` / `cache_creation_input_token_cost`: prompt-cache prices. */
   cacheReadInputTokenCost?: number;
   cacheCreationInputTokenCost?: number;

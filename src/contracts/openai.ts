@@ -118,6 +118,19 @@ export const ImageGenerationRequestSchema = z.looseObject({
 });
 export type ImageGenerationRequest = z.infer<typeof ImageGenerationRequestSchema>;
 
+/**
+ * `POST /v1/audio/speech` (`client.audio.speech.create`): text to spoken audio. The answer is the
+ * audio file's bytes, in `response_format` (mp3 by default).
+ */
+export const SpeechRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  input: z.string().min(1),
+  voice: z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) })]),
+  response_format: z.enum(['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm']).nullish(),
+  speed: z.number().min(0.25).max(4).nullish(),
+});
+export type SpeechRequest = z.infer<typeof SpeechRequestSchema>;
+
 /** OpenAI's images answer; token-priced models (gpt-image-1) add their usage. */
 export interface ImageGenerationResponse {
   created: number;

@@ -14,6 +14,7 @@ import type {
   ImageGenerationResponse,
   ModerationRequest,
   ModerationResponse,
+  SpeechRequest,
   TextCompletion,
 } from '../contracts/openai.js';
 import type { Deployment } from '../contracts/deployment.js';
@@ -102,6 +103,11 @@ export interface ProviderAdapter {
   readonly moderation?: Operation<ModerationRequest, ModerationResponse, never>;
   /** `/v1/images/generations`, for providers with an images endpoint (the OpenAI family, Azure). */
   readonly imageGeneration?: Operation<ImageGenerationRequest, ImageGenerationResponse, never>;
+  /**
+   * `/v1/audio/speech`, for providers with a speech endpoint (OpenAI, Azure): always opened as a
+   * stream whose events are the audio's bytes as they arrive.
+   */
+  readonly speech?: Operation<SpeechRequest, never, Uint8Array>;
   /** The Responses API, for providers that serve it themselves; others are bridged to chat. */
   readonly responses?: ResponsesApi;
   /** Classifies a non-2xx upstream answer. */

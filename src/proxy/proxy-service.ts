@@ -106,6 +106,8 @@ export class ProxyService {
       callType?: CallType;
       /** False for calls that cost nothing (token counts): no admission, no booking. */
       metered?: boolean;
+      /** Open the answer as a stream whatever the body says (binary answers: speech). */
+      stream?: boolean;
     },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
@@ -117,7 +119,7 @@ export class ProxyService {
     // Checked before anything is reserved: a malformed list is a 400 that holds no budget.
     const fallbacks = requestFallbacks(body, principal);
     const mockFailure = body.mock_testing_fallbacks === true;
-    const stream = body.stream === true;
+    const stream = io.stream ?? body.stream === true;
     // Admitted against every budget and rate limit that applies before any provider is called.
     // The meter gets its own object, not a spread copy of `io`: V8 gave each copy a new hidden
     // class, so every load from it missed the property cache on every call.

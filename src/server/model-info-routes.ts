@@ -84,6 +84,9 @@ function priceFields(prices: DeploymentPrices, d: Deployment): Record<string, un
   if (prices.outputPerSecond !== undefined) fields.output_cost_per_second = prices.outputPerSecond;
   if (prices.outputPerImage !== undefined) fields.output_cost_per_image = prices.outputPerImage;
   if (prices.inputPerPixel !== undefined) fields.input_cost_per_pixel = prices.inputPerPixel;
+  if (prices.inputPerCharacter !== undefined) {
+    fields.input_cost_per_character = prices.inputPerCharacter;
+  }
   for (const tier of prices.tiers) {
     // LiteLLM's names for long-context prices: `input_cost_per_token_above_200k_tokens`, ...
     if (tier.above % 1000 !== 0) continue;

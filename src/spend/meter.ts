@@ -68,7 +68,7 @@ export interface CloseTab {
 const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'] as const;
 
 /** Calls that produce no output tokens: their worst case is their input. */
-const INPUT_ONLY_CALLS: ReadonlySet<CallType> = new Set(['aembedding', 'amoderation']);
+const INPUT_ONLY_CALLS: ReadonlySet<CallType> = new Set(['aembedding', 'amoderation', 'aspeech']);
 
 /**
  * The most output tokens a token-priced image model spends on one image: gpt-image-1 at high
@@ -79,6 +79,21 @@ export const IMAGE_OUTPUT_TOKENS = 6240;
 const LARGEST_IMAGE_PIXELS = 1792 * 1024;
 /** OpenAI's default `size` (dall-e-2, dall-e-3): what an image without one is priced at. */
 export const DEFAULT_IMAGE_PIXELS = 1024 * 1024;
+
+/** Characters of a text as providers count them for speech: Unicode code points. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one character.
+    if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+    count++;
+  }
+  return count;
+}
 
 /** Pixels of one image of `size` (`1024x1024`); undefined for `auto` or anything else. */
 export function imagePixels(size: unknown): number | undefined {
@@ -134,13 +149,17 @@ export class Meter {
     const inputOnly = INPUT_ONLY_CALLS.has(input.callType);
     const image =
       input.callType === 'aimage_generation' ? imageWorstCase(input.body, prices) : undefined;
+    const speech =
+      input.callType === 'aspeech' && typeof input.body.input === 'string'
+        ? characterCount(input.body.input) * (prices.inputPerCharacter ?? 0)
+        : 0;
     const maxTokens = inputOnly
       ? 0
       : (image?.outputTokens ?? requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
     const admitted = admission.admit({
       requestId: input.requestId,
       scopes,
-      inputCost: promptTokens * prices.inputPerToken + (image?.cost ?? 0),
+      inputCost: promptTokens * prices.inputPerToken + (image?.cost ?? 0) + speech,
       outputCostPerToken: inputOnly ? 0 : prices.outputPerToken,
       maxTokens,
       estimatedTokens: promptTokens,
@@ -470,7 +489,8 @@ export class Meter {
         p.outputPerToken > worst.outputPerToken ||
         (p.maxOutputTokens ?? 0) > (worst.maxOutputTokens ?? 0) ||
         (p.outputPerImage ?? 0) > (worst.outputPerImage ?? 0) ||
-        (p.inputPerPixel ?? 0) > (worst.inputPerPixel ?? 0)
+        (p.inputPerPixel ?? 0) > (worst.inputPerPixel ?? 0) ||
+        (p.inputPerCharacter ?? 0) > (worst.inputPerCharacter ?? 0)
       ) {
         worst = {
           ...worst,
@@ -480,6 +500,8 @@ export class Meter {
             Math.max(worst.maxOutputTokens ?? 0, p.maxOutputTokens ?? 0) || undefined,
           outputPerImage: Math.max(worst.outputPerImage ?? 0, p.outputPerImage ?? 0) || undefined,
           inputPerPixel: Math.max(worst.inputPerPixel ?? 0, p.inputPerPixel ?? 0) || undefined,
+          inputPerCharacter:
+            Math.max(worst.inputPerCharacter ?? 0, p.inputPerCharacter ?? 0) || undefined,
         };
       }
     }

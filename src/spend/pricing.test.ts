@@ -289,6 +289,8 @@ describe('precedence', () => {
     assert.equal(book.pricesFor(d).source, 'config');
     const pixels = testDeployment('openai', 'dall-e-2', { id: 'px', inputCostPerPixel: 2e-8 });
     near(book.costOf(pixels, usage(0, 0), 0, drawn), 2 * 1024 * 1024 * 2e-8);
+    const tts = testDeployment('openai', 'tts-1', { id: 'tts', inputCostPerCharacter: 15e-6 });
+    near(book.costOf(tts, usage(3, 0), 0, { characters: 1000 }), 1000 * 15e-6);
     // Without units (a chat call to the same deployment) nothing is billed by the image.
     near(book.costOf(d, usage(20, 0), 0), 0);
     // Token-priced from the table when the config sets no unit price.

@@ -129,6 +129,7 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
     if (units) {
       cost += (units.images ?? 0) * (prices.outputPerImage ?? 0);
       cost += (units.pixels ?? 0) * (prices.inputPerPixel ?? 0);
+      cost += (units.characters ?? 0) * (prices.inputPerCharacter ?? 0);
     }
     return cost;
   }
@@ -156,6 +157,7 @@ interface ConfigPrices {
   outputPerSecond?: number;
   perImage?: number;
   perPixel?: number;
+  perCharacter?: number;
 }
 
 function configPrices(d: Deployment): ConfigPrices {
@@ -169,6 +171,7 @@ function configPrices(d: Deployment): ConfigPrices {
     outputPerSecond: d.outputCostPerSecond ?? numberOf(info.output_cost_per_second),
     perImage: d.outputCostPerImage ?? numberOf(info.output_cost_per_image),
     perPixel: d.inputCostPerPixel ?? numberOf(info.input_cost_per_pixel),
+    perCharacter: d.inputCostPerCharacter ?? numberOf(info.input_cost_per_character),
   };
 }
 
@@ -182,12 +185,13 @@ function priceDeployment(
     config.output !== undefined ||
     config.cacheRead !== undefined ||
     config.cacheWrite !== undefined;
-  // Prices by the second or by the image replace token prices from the table, not add to them.
+  // Prices by the second, image or character replace the table's token prices, not add to them.
   const unitConfigured =
     config.inputPerSecond !== undefined ||
     config.outputPerSecond !== undefined ||
     config.perImage !== undefined ||
-    config.perPixel !== undefined;
+    config.perPixel !== undefined ||
+    config.perCharacter !== undefined;
   const table = findTableEntry(d, at);
   // A deployment priced by the second only is not also billed per token from the table.
   const useTable = table !== undefined && (tokenConfigured || !unitConfigured);
@@ -203,6 +207,7 @@ function priceDeployment(
     outputPerSecond: config.outputPerSecond,
     outputPerImage: config.perImage,
     inputPerPixel: config.perPixel,
+    inputPerCharacter: config.perCharacter,
     maxOutputTokens: numberOf(d.modelInfo.max_output_tokens) ?? numberOf(d.modelInfo.max_tokens),
     maxInputTokens: numberOf(d.modelInfo.max_input_tokens) ?? table?.contextWindow,
     known: tokenConfigured || unitConfigured || useTable || selfHosted,

@@ -19,7 +19,8 @@ export type CallType =
   | 'anthropic_messages'
   | 'aresponses'
   | 'amoderation'
-  | 'aimage_generation';
+  | 'aimage_generation'
+  | 'aspeech';
 
 // ---------------------------------------------------------------------------------------------
 // Pricing
@@ -38,18 +39,22 @@ export interface TokenPrices {
   /** USD per image generated, and per pixel of the images asked for (`size` × `n`). */
   outputPerImage?: number;
   inputPerPixel?: number;
+  /** USD per character of a speech call's input text. */
+  inputPerCharacter?: number;
   /** The model's maximum output tokens when the table knows it: the worst case of a call. */
   maxOutputTokens?: number;
   /** False when neither the config nor the table has a price: the call costs 0 (flagged once). */
   known: boolean;
 }
 
-/** What a call produced or was asked for besides tokens, priced by the unit (image generation). */
+/** What a call produced or was asked for besides tokens, priced by the unit (images, speech). */
 export interface MediaUnits {
   /** Images generated. */
   images?: number;
   /** Pixels of the images asked for: width × height of `size`, times `n`. */
   pixels?: number;
+  /** Characters of the text a speech call reads out. */
+  characters?: number;
 }
 
 export interface Pricing {

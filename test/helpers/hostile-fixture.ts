@@ -104,6 +104,11 @@ export async function startHostileFixture(): Promise<HostileFixture> {
           model_info: { mode: 'image_generation' },
         },
         {
+          model_name: 'mock-speech',
+          litellm_params: { model: 'mock/mock-speech', input_cost_per_character: 0.000015 },
+          model_info: { mode: 'audio_speech' },
+        },
+        {
           model_name: 'upstream-gpt',
           litellm_params: {
             model: 'openai/gpt-4o-mini',
@@ -195,7 +200,14 @@ export async function startHostileFixture(): Promise<HostileFixture> {
       customer: 'customer-1',
       dbModel,
     },
-    models: ['gpt-4o-mini', 'mock-embedding', 'mock-image', 'upstream-gpt', 'db-gpt'],
+    models: [
+      'gpt-4o-mini',
+      'mock-embedding',
+      'mock-image',
+      'mock-speech',
+      'upstream-gpt',
+      'db-gpt',
+    ],
     secrets,
     reader,
     logs,

@@ -82,6 +82,7 @@ import {
   EmbeddingRequestSchema,
   ImageGenerationRequestSchema,
   ModerationRequestSchema,
+  SpeechRequestSchema,
 } from '../../src/contracts/openai.js';
 
 const customerRoutes = (prefix: string): Record<string, z.ZodType> => ({
@@ -113,6 +114,9 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/v1/images/generations': ImageGenerationRequestSchema,
   '/images/generations': ImageGenerationRequestSchema,
   '/openai/deployments/:model/images/generations': ImageGenerationRequestSchema,
+  '/v1/audio/speech': SpeechRequestSchema,
+  '/audio/speech': SpeechRequestSchema,
+  '/openai/deployments/:model/audio/speech': SpeechRequestSchema,
   '/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
   '/anthropic/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
   '/v1/responses/input_tokens': ResponsesRequestSchema,
@@ -229,6 +233,14 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/v1/images/generations': { model: 'mock-image', prompt: 'a cat', n: 2 },
     '/images/generations': { model: 'mock-image', prompt: 'a cat', response_format: 'b64_json' },
     '/openai/deployments/:model/images/generations': { prompt: 'a cat' },
+    '/v1/audio/speech': { model: 'mock-speech', input: 'hello there', voice: 'alloy' },
+    '/audio/speech': {
+      model: 'mock-speech',
+      input: 'hello',
+      voice: 'nova',
+      response_format: 'wav',
+    },
+    '/openai/deployments/:model/audio/speech': { input: 'hello', voice: 'alloy' },
     '/v1/messages/count_tokens': CHAT,
     '/anthropic/v1/messages/count_tokens': CHAT,
     '/v1/responses/input_tokens': { model: CHAT.model, input: 'hello' },

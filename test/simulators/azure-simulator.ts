@@ -10,6 +10,7 @@ import {
   countSimTokens,
   images,
   responses,
+  speech,
   simulatedAnswer,
   storedResponse,
   type ResponsesBody,
@@ -44,7 +45,7 @@ interface AzureBody {
 
 export const AZURE_SIM_CHAT_MODEL = 'gpt-4o-2024-08-06';
 const PATH =
-  /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations)$/;
+  /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations|audio\/speech)$/;
 const SAFE = { filtered: false, severity: 'safe' };
 const FILTER_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
 const PROMPT_FILTER = [{ prompt_index: 0, content_filter_results: FILTER_RESULTS }];
@@ -98,6 +99,7 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
     const body = (req.body ?? {}) as AzureBody;
     if (match[2] === 'embeddings') return embeddings(res, body, fault);
     // An Azure image deployment answers as OpenAI's model of that name (dall-e-3 here).
+    if (match[2] === 'audio/speech') return speech(res, body as object);
     if (match[2] === 'images/generations') {
       return images(res, { model: 'dall-e-3', ...(body as object) }, fault);
     }

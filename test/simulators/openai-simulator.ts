@@ -91,6 +91,9 @@ export async function startOpenAiSimulator(
     if (path === '/completions') return completion(res, body, options, fault);
     if (path === '/embeddings') return embeddings(res, body, fault);
     if (path === '/moderations' && req.method === 'POST') return moderations(res, body, fault);
+    if (path === '/audio/speech' && req.method === 'POST') {
+      return speech(res, req.body as SpeechBody);
+    }
     if (path === '/images/generations' && req.method === 'POST') {
       return images(res, req.body as ImagesBody, fault);
     }
@@ -559,6 +562,44 @@ async function moderations(res: ServerResponse, body: ChatBody, fault?: Fault) {
     },
     fault,
   );
+}
+
+export interface SpeechBody {
+  model?: string;
+  input?: string;
+  voice?: unknown;
+  response_format?: string;
+}
+
+/** The audio the simulator speaks for `input`: an ID3-tagged "MP3" of bytes derived from it. */
+export function simulatedSpeech(input: string): Buffer {
+  const body = Buffer.alloc(3 * 1024 + input.length * 40);
+  for (let i = 0; i < body.length; i++) body[i] = (input.charCodeAt(i % input.length) + i) & 0xff;
+  return Buffer.concat([Buffer.from('ID3\u0004\u0000', 'latin1'), body]);
+}
+
+/**
+ * `/audio/speech` as OpenAI answers it: the audio file's bytes, sent in several chunks, with the
+ * content type of the format asked for; `voice` and `input` are required.
+ */
+export function speech(res: ServerResponse, body: SpeechBody): void {
+  if (!body.voice || !body.input) {
+    const missing = body.input ? 'voice' : 'input';
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: `Missing required parameter: '${missing}'.`,
+    });
+  }
+  const types: Record<string, string> = { mp3: 'audio/mpeg', wav: 'audio/wav', opus: 'audio/opus' };
+  res.writeHead(200, { 'content-type': types[body.response_format ?? 'mp3'] ?? 'audio/mpeg' });
+  const audio = simulatedSpeech(body.input);
+  const third = Math.ceil(audio.length / 3);
+  res.write(audio.subarray(0, third));
+  setTimeout(() => {
+    res.write(audio.subarray(third, 2 * third));
+    setTimeout(() => res.end(audio.subarray(2 * third)), 5);
+  }, 5);
 }
 
 export interface ImagesBody {

@@ -9,10 +9,12 @@ import type {
   CompletionRequest,
   EmbeddingRequest,
   ImageGenerationRequest,
+  SpeechRequest,
 } from '../../contracts/openai.js';
 import type { Deployment } from '../../contracts/deployment.js';
 import { createOpenAiAdapter } from '../openai/openai-adapter.js';
 import { createOpenAiResponsesOperation } from '../openai/openai-responses.js';
+import { passBytes } from '../shared/pass-bytes.js';
 import {
   ProviderError,
   type CallContext,
@@ -61,6 +63,14 @@ export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
       ...imageGeneration,
       buildRequest: reaim(imageGeneration, '/images/generations', headers),
     },
+    // Azure serves OpenAI's speech models (tts, gpt-4o-mini-tts) per deployment.
+    speech: {
+      buildRequest: reaim(openAiSpeech(), '/audio/speech', headers),
+      parseResponse: () => {
+        throw new ProviderError('bad_response', 'Azure speech is read as a stream');
+      },
+      createStreamDecoder: passBytes,
+    },
     // Azure serves OpenAI's Responses API itself, per resource: passed through like OpenAI's.
     responses: createOpenAiResponsesOperation({
       displayName: DISPLAY_NAME,
@@ -72,7 +82,15 @@ export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
   };
 }
 
-type AnyRequest = ChatRequest | CompletionRequest | EmbeddingRequest | ImageGenerationRequest;
+type AnyRequest =
+  ChatRequest | CompletionRequest | EmbeddingRequest | ImageGenerationRequest | SpeechRequest;
+
+/** OpenAI's own speech operation, whose body the Azure one sends. */
+function openAiSpeech(): Operation<SpeechRequest, never, Uint8Array> {
+  const speech = createOpenAiAdapter('openai').speech;
+  if (!speech) throw new Error('the OpenAI adapter has a speech operation');
+  return speech;
+}
 
 /** Wraps an OpenAI `buildRequest` so the request goes to the Azure deployment URL. */
 function reaim<Req extends AnyRequest>(

@@ -12,7 +12,7 @@ import { ProviderError } from '../types.js';
 export const AZURE_DEFAULT_API_VERSION = '2025-02-01-preview';
 
 export type AzureOperation =
-  '/chat/completions' | '/completions' | '/embeddings' | '/images/generations';
+  '/chat/completions' | '/completions' | '/embeddings' | '/images/generations' | '/audio/speech';
 
 /** LiteLLM route prefixes that select model-family quirks; they are not part of the deployment. */
 const ROUTE_PREFIXES = ['o_series/', 'gpt5_series/'];
@@ -43,9 +43,13 @@ export function azureUrl(d: Deployment, operation: AzureOperation): string {
   const path = url.pathname.replace(/\/+$/, '');
   if (path.includes('/openai/deployments/')) {
     // A deployment URL copied from the Azure portal is used as given, operation and all.
-    const known = ['/chat/completions', '/completions', '/embeddings', '/images/generations'].some(
-      (op) => path.endsWith(op),
-    );
+    const known = [
+      '/chat/completions',
+      '/completions',
+      '/embeddings',
+      '/images/generations',
+      '/audio/speech',
+    ].some((op) => path.endsWith(op));
     url.pathname = known ? path : path + operation;
   } else {
     // `https://x.openai.azure.com/openai` is a common way to write the endpoint, too.

@@ -14,7 +14,7 @@ export function createMockAdapter(): ProviderAdapter {
   const point = (request: UpstreamRequest, d: Deployment): UpstreamRequest => ({
     ...request,
     url: request.url.replace(
-      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations))$/,
+      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|audio\/speech))$/,
       `mock://${d.id}$1`,
     ),
     headers: { ...request.headers, ...mockSettingsHeaders(d) },
@@ -51,6 +51,17 @@ export function createMockAdapter(): ProviderAdapter {
       buildRequest: async (request, ctx) =>
         point(
           await base.embedding!.buildRequest(request, {
+            ...ctx,
+            deployment: withBase(ctx.deployment),
+          }),
+          ctx.deployment,
+        ),
+    },
+    speech: base.speech && {
+      ...base.speech,
+      buildRequest: async (request, ctx) =>
+        point(
+          await base.speech!.buildRequest(request, {
             ...ctx,
             deployment: withBase(ctx.deployment),
           }),

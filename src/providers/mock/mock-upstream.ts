@@ -120,6 +120,14 @@ export function answerMockRequest(
       latencyMs: latency,
     });
   }
+  if (path.endsWith('/audio/speech')) {
+    return reply({
+      status: 200,
+      contentType: 'audio/wav',
+      parts: [silentWav(String(request.input ?? ''))],
+      latencyMs: latency,
+    });
+  }
   if (path.endsWith('/images/generations')) {
     return reply({
       status: 200,
@@ -302,10 +310,34 @@ function imageBody(request: Record<string, unknown>) {
   };
 }
 
+/**
+ * What the mock says: a WAV file of silence (16-bit mono, 8 kHz), 60 ms a character of the input
+ * (about the pace of speech), whatever format was asked for.
+ */
+function silentWav(input: string): Uint8Array {
+  const rate = 8000;
+  const samples = Math.min(rate * 60, Math.ceil(input.length * 0.06 * rate));
+  const data = samples * 2;
+  const wav = Buffer.alloc(44 + data);
+  wav.write('RIFF', 0, 'latin1');
+  wav.writeUInt32LE(36 + data, 4);
+  wav.write('WAVEfmt ', 8, 'latin1');
+  wav.writeUInt32LE(16, 16); // fmt chunk size
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28); // bytes per second
+  wav.writeUInt16LE(2, 32); // block align
+  wav.writeUInt16LE(16, 34); // bits per sample
+  wav.write('data', 36, 'latin1');
+  wav.writeUInt32LE(data, 40);
+  return new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength);
+}
+
 interface ReplySpec {
   status: number;
   contentType: string;
-  parts: string[];
+  parts: (string | Uint8Array)[];
   latencyMs: number;
   gapMs?: number;
   extraHeaders?: Record<string, string>;
@@ -317,7 +349,8 @@ function reply(spec: ReplySpec): MockReply {
     if (latencyMs > 0) await sleep(latencyMs);
     for (let i = 0; i < parts.length; i++) {
       if (i > 0 && gapMs > 0) await sleep(gapMs);
-      yield encoder.encode(parts[i]);
+      const part = parts[i]!;
+      yield typeof part === 'string' ? encoder.encode(part) : part;
     }
   }
   return {

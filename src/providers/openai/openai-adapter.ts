@@ -24,6 +24,7 @@ import { parseOpenAiError } from './openai-errors.js';
 import { OPENAI_FAMILY, type OpenAiFlavor } from './openai-family.js';
 import { createOpenAiResponsesOperation } from './openai-responses.js';
 import { createOpenAiStreamDecoder } from './openai-stream.js';
+import { passBytes } from '../shared/pass-bytes.js';
 
 export function createOpenAiAdapter(provider: string): ProviderAdapter {
   const flavor: OpenAiFlavor = OPENAI_FAMILY[provider] ?? { displayName: provider };
@@ -118,9 +119,20 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
       }),
       parseResponse: (body) => expectObject<ImageGenerationResponse>(body, 'data'),
     },
-    // OpenAI itself serves the Responses API and moderations; OpenAI-compatible vendors are
-    // bridged to chat for the first and have no moderation endpoint.
+    // OpenAI itself serves the Responses API, moderations and speech; OpenAI-compatible vendors
+    // are bridged to chat for the first and have neither of the others.
     ...(provider === 'openai' && {
+      speech: {
+        buildRequest: (request, ctx) => ({
+          url: url(ctx.deployment, '/audio/speech'),
+          headers: headers(ctx.deployment),
+          body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
+        }),
+        parseResponse: () => {
+          throw new ProviderError('bad_response', `${displayName} speech is read as a stream`);
+        },
+        createStreamDecoder: passBytes,
+      },
       moderation: {
         buildRequest: (request, ctx) => ({
           url: url(ctx.deployment, '/moderations'),

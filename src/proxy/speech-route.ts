@@ -1,0 +1,127 @@
+/**
+ * `POST /v1/audio/speech` (and `/audio/speech`, and Azure's
+ * `/openai/deployments/{model}/audio/speech`): OpenAI's text to speech
+ * (`client.audio.speech.create`), passed to an OpenAI or Azure deployment. The audio goes to the
+ * client as it arrives, in the format asked for (mp3 by default).
+ *
+ * Priced by the characters of the input (`input_cost_per_character`, tts-1's price), plus the
+ * input's tokens at the deployment's input price (gpt-4o-mini-tts' text tokens). The call is booked
+ * once the provider starts answering: it bills the input then, however the audio ends.
+ */
+import type { FastifyInstance } from 'fastify';
+import { SpeechRequestSchema, type SpeechRequest } from '../contracts/openai.js';
+import { ProviderError, type Operation } from '../providers/types.js';
+import { principalOf } from '../server/access-control.js';
+import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
+import { estimateUsage } from '../spend/estimate-usage.js';
+import { characterCount } from '../spend/meter.js';
+import { parseBody } from './parse-body.js';
+import { abortOnDisconnect, responseHeaders } from './proxy-routes.js';
+import type { OperationResolver, ProxyService } from './proxy-service.js';
+
+export interface SpeechRouteDeps {
+  service: ProxyService;
+  /** Serves the exact paths in front of Fastify when given. */
+  lane?: FastLane;
+}
+
+/** The content type of each `response_format`, as OpenAI sends them. */
+const AUDIO_TYPES: Readonly<Record<string, string>> = {
+  mp3: 'audio/mpeg',
+  opus: 'audio/opus',
+  aac: 'audio/aac',
+  flac: 'audio/flac',
+  wav: 'audio/wav',
+  pcm: 'audio/pcm',
+};
+
+export function registerSpeechRoute(app: FastifyInstance, deps: SpeechRouteDeps): void {
+  for (const path of [
+    '/v1/audio/speech',
+    '/audio/speech',
+    '/openai/deployments/:model/audio/speech',
+  ]) {
+    app.post(path, (request, reply) => handleSpeech(request, reply, deps));
+    if (!path.includes(':')) {
+      deps.lane?.post(path, (request, reply) => handleSpeech(request, reply, deps));
+    }
+  }
+}
+
+/** Only providers with a speech endpoint speak; others are a 400 that says where to go. */
+const speechOf: OperationResolver = (adapter, deployment) => {
+  if (adapter.speech === undefined) {
+    throw new ProviderError(
+      'bad_request',
+      `${adapter.displayName} has no speech endpoint (model ${deployment.modelName}); ` +
+        'speech goes to OpenAI and Azure deployments (model: openai/tts-1)',
+      { status: 400 },
+    );
+  }
+  return adapter.speech as Operation<unknown, unknown, unknown>;
+};
+
+async function handleSpeech(
+  request: RouteRequest,
+  reply: RouteReply,
+  deps: SpeechRouteDeps,
+): Promise<unknown> {
+  const { service } = deps;
+  const principal = principalOf(request);
+  const pathModel = (request.params as { model?: string } | undefined)?.model;
+  const raw = request.body;
+  const body = parseBody(
+    SpeechRequestSchema,
+    pathModel && raw && typeof raw === 'object' ? { ...raw, model: pathModel } : raw,
+  );
+  const result = await service.call<SpeechRequest, never, Uint8Array>(speechOf, body, principal, {
+    requestId: request.callId,
+    cancel: abortOnDisconnect(reply),
+    callType: 'aspeech',
+    stream: true,
+  });
+  if (result.kind !== 'stream') {
+    throw new ProviderError('bad_response', 'a speech call answered without audio');
+  }
+  const { meta, opened } = result;
+  const usage = await estimateUsage({ prompt: body.input }, '');
+  const cost = service.recordUsage(meta, usage, { characters: characterCount(body.input) });
+  const headers = responseHeaders(meta);
+  headers['content-type'] =
+    AUDIO_TYPES[body.response_format ?? 'mp3'] ?? 'application/octet-stream';
+  headers['x-litellm-response-cost'] = String(cost);
+  headers['x-request-id'] = String(reply.request.id);
+  headers['x-litellm-call-id'] = reply.request.callId;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, headers);
+  try {
+    for (const event of opened.first) res.write(event.chunk);
+    for await (const events of opened.rest) {
+      if (res.destroyed) break;
+      for (const event of events) {
+        if (!res.write(event.chunk)) await drained(res);
+      }
+    }
+    res.end();
+  } catch (error: unknown) {
+    // The audio was cut short upstream: the client sees a truncated body, never a whole file.
+    const failure = error instanceof Error ? error.message : String(error);
+    reply.log.warn({ reqId: reply.request.id, err: failure }, 'speech ended with an error');
+    if (error instanceof ProviderError) service.recordFailure(meta.deployment, error);
+    res.destroy();
+  }
+  return reply;
+}
+
+function drained(res: RouteReply['raw']): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
