@@ -52,6 +52,8 @@ import { callOnce, openStream } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
 import { registerImagesRoute } from './proxy/images-route.js';
 import { registerSpeechRoute } from './proxy/speech-route.js';
+import { registerTranscriptionsRoute } from './proxy/transcriptions-route.js';
+import { silentWav } from './util/silent-wav.js';
 import { registerModerationsRoute } from './proxy/moderations-route.js';
 import { registerResponsesRoute } from './proxy/responses-route.js';
 import { registerStoredResponseRoutes, ResponseLocations } from './proxy/stored-responses.js';
@@ -397,7 +399,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       route.includes('responses') ||
       route.includes('moderations') ||
       route.includes('generations') ||
-      route.includes('speech')
+      route.includes('speech') ||
+      route.includes('transcriptions')
     ) {
       const model = router.catalog.resolve(modelOf(done.body))?.configuredName ?? 'unknown';
       const status = String(statusCode);
@@ -505,6 +508,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerModerationsRoute(server, { service, lane });
   registerImagesRoute(server, { service, lane });
   registerSpeechRoute(server, { service, lane });
+  registerTranscriptionsRoute(server, { service, maxFileBytes: config.maxRequestBytes });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerSpendCalculateRoute(server, () => router.catalog, pricing);
   registerModelRoutes(server, { models: modelService });
@@ -561,6 +565,10 @@ export async function createApp(options: AppOptions): Promise<App> {
         await callOnce(adapter.moderation, { model: d.modelName, input: 'ping' }, ctx, env);
       } else if (mode === 'image_generation' && adapter.imageGeneration) {
         await callOnce(adapter.imageGeneration, { model: d.modelName, prompt: 'ping' }, ctx, env);
+      } else if (mode === 'audio_transcription' && adapter.transcription) {
+        const file = { bytes: silentWav(1), filename: 'ping.wav', contentType: 'audio/wav' };
+        const transcription = { model: d.modelName, fields: [], file };
+        await callOnce(adapter.transcription, transcription, ctx, env);
       } else if (mode === 'audio_speech' && adapter.speech) {
         const speech = { model: d.modelName, input: 'ping', voice: 'alloy' };
         const opened = await openStream(adapter.speech, speech, { ...ctx, stream: true }, env);

@@ -6,11 +6,11 @@
  * SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { adminClient, type AdminClient } from './helpers/admin-client.js';
-import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
-import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { testDatabases } from './helpers/databases.js';
+import { MASTER_KEY } from './helpers/gateway.js';
+import { gatewayOn } from './helpers/sqlite-gateway.js';
 import { startAzureSimulator } from './simulators/azure-simulator.js';
 import { startOpenAiSimulator } from './simulators/openai-simulator.js';
 
@@ -65,26 +65,14 @@ interface SpendRow {
 
 for (const database of await testDatabases()) {
   describe(`image generation on ${database.name}`, { skip: database.skip }, () => {
-    let opened: OpenedTestStore;
-    let gateway: TestGateway;
-    let api: AdminClient;
-
-    before(async () => {
-      opened = await database.open();
-      gateway = await startGateway(CONFIG, { store: opened.store });
-      api = adminClient(gateway.url, MASTER_KEY);
-    });
-    after(async () => {
-      await gateway?.close();
-      await opened?.close();
-    });
+    const fixture = gatewayOn(database, CONFIG);
 
     const client = (key = MASTER_KEY) =>
-      new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      new OpenAI({ apiKey: key, baseURL: `${fixture.gateway.url}/v1`, maxRetries: 0 });
 
     const spendRow = async (callId: string | null): Promise<SpendRow> => {
-      await gateway.app.ledger?.flush();
-      const logs = await api.get(`/spend/logs?request_id=${callId}`);
+      await fixture.gateway.app.ledger?.flush();
+      const logs = await fixture.api.get(`/spend/logs?request_id=${callId}`);
       const rows = (Array.isArray(logs.body) ? logs.body : logs.body.data) as SpendRow[];
       assert.equal(rows.length, 1);
       return rows[0]!;
@@ -163,7 +151,7 @@ for (const database of await testDatabases()) {
       assert.equal(sent?.headers['api-key'], 'az-key');
       // The Azure-style route of the gateway reaches the same deployment.
       const direct = await fetch(
-        `${gateway.url}/openai/deployments/azure-dalle/images/generations`,
+        `${fixture.gateway.url}/openai/deployments/azure-dalle/images/generations`,
         {
           method: 'POST',
           headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
@@ -194,7 +182,10 @@ for (const database of await testDatabases()) {
     });
 
     it("never lets a key's images cost more than its budget, and books exactly what was drawn", async () => {
-      const made = await api.post('/key/generate', { models: ['dalle-2'], max_budget: 0.1 });
+      const made = await fixture.api.post('/key/generate', {
+        models: ['dalle-2'],
+        max_budget: 0.1,
+      });
       const key = made.body.key as string;
       // 1024 × 1024 at 2e-8 a pixel: ~0.021 an image.
       const perImage = 1024 * 1024 * 2e-8;
@@ -223,20 +214,20 @@ for (const database of await testDatabases()) {
         drawn += served;
       }
       assert.equal(drawn, 4, 'two calls of two images fit in the budget, a third does not');
-      await gateway.app.ledger?.flush();
-      const info = await api.get(`/key/info?key=${key}`);
+      await fixture.gateway.app.ledger?.flush();
+      const info = await fixture.api.get(`/key/info?key=${key}`);
       const spend = info.body.info.spend as number;
       assert.ok(Math.abs(spend - drawn * perImage) < 1e-9, `${spend}`);
       assert.ok(spend <= 0.1);
     });
 
     it("holds a key to its models, and a model's price shows in /model/info", async () => {
-      const made = await api.post('/key/generate', { models: ['chat-mock'] });
+      const made = await fixture.api.post('/key/generate', { models: ['chat-mock'] });
       await assert.rejects(
         client(made.body.key as string).images.generate({ model: 'dalle', prompt: 'x' }),
         (e: unknown) => e instanceof OpenAI.APIError && e.status === 401,
       );
-      const info = await api.get('/model/info');
+      const info = await fixture.api.get('/model/info');
       const dalle = (
         info.body.data as { model_name: string; model_info: Record<string, unknown> }[]
       ).find((m) => m.model_name === 'dalle');
@@ -246,11 +237,11 @@ for (const database of await testDatabases()) {
 
     it('checks image deployments in /health with one drawing, and counts image calls in /metrics', async () => {
       openai.reset();
-      const health = await api.get('/health?model=dalle');
+      const health = await fixture.api.get('/health?model=dalle');
       assert.equal(health.body.healthy_count, 1, JSON.stringify(health.body));
       assert.equal(openai.requests.at(-1)?.path, '/v1/images/generations');
       assert.equal((openai.requests.at(-1)?.body as { prompt: string }).prompt, 'ping');
-      const metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+      const metrics = await (await fetch(`${fixture.gateway.url}/metrics`)).text();
       assert.match(
         metrics,
         /litellm_proxy_total_requests_metric\{model="dalle",route="\/v1\/images\/generations",status_code="200"\} [1-9]/,
@@ -279,7 +270,7 @@ for (const database of await testDatabases()) {
         [{ model: 'dalle', prompt: 'x', n: 11 }, /n/],
         [{ model: 'dalle', prompt: 'x', response_format: 'gif' }, /response_format/],
       ] as const) {
-        const refused = await fetch(`${gateway.url}/v1/images/generations`, {
+        const refused = await fetch(`${fixture.gateway.url}/v1/images/generations`, {
           method: 'POST',
           headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
           body: JSON.stringify(body),

@@ -5,11 +5,11 @@
  * and never lets a key spend past its budget. Store-backed parts run on SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { adminClient, type AdminClient } from './helpers/admin-client.js';
-import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
-import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { testDatabases } from './helpers/databases.js';
+import { MASTER_KEY } from './helpers/gateway.js';
+import { gatewayOn } from './helpers/sqlite-gateway.js';
 import { startAzureSimulator } from './simulators/azure-simulator.js';
 import { simulatedSpeech, startOpenAiSimulator } from './simulators/openai-simulator.js';
 
@@ -52,22 +52,10 @@ const CONFIG = {
 
 for (const database of await testDatabases()) {
   describe(`speech on ${database.name}`, { skip: database.skip }, () => {
-    let opened: OpenedTestStore;
-    let gateway: TestGateway;
-    let api: AdminClient;
-
-    before(async () => {
-      opened = await database.open();
-      gateway = await startGateway(CONFIG, { store: opened.store });
-      api = adminClient(gateway.url, MASTER_KEY);
-    });
-    after(async () => {
-      await gateway?.close();
-      await opened?.close();
-    });
+    const fixture = gatewayOn(database, CONFIG);
 
     const client = (key = MASTER_KEY) =>
-      new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      new OpenAI({ apiKey: key, baseURL: `${fixture.gateway.url}/v1`, maxRetries: 0 });
 
     it('speaks through an OpenAI deployment: the audio byte for byte, priced by its characters', async () => {
       openai.reset();
@@ -83,8 +71,8 @@ for (const database of await testDatabases()) {
       assert.equal(sent?.path, '/v1/audio/speech');
       assert.equal(sent?.headers.authorization, 'Bearer sk-openai-upstream');
       assert.deepEqual(sent?.body, { model: 'tts-1', voice: 'alloy', input });
-      await gateway.app.ledger?.flush();
-      const logs = await api.get(
+      await fixture.gateway.app.ledger?.flush();
+      const logs = await fixture.api.get(
         `/spend/logs?request_id=${response.headers.get('x-litellm-call-id')}`,
       );
       const rows = (Array.isArray(logs.body) ? logs.body : logs.body.data) as {
@@ -125,11 +113,14 @@ for (const database of await testDatabases()) {
       const sent = azure.requests.at(-1);
       assert.equal(sent?.path, '/openai/deployments/tts-eu/audio/speech');
       assert.equal(sent?.headers['api-key'], 'az-key');
-      const direct = await fetch(`${gateway.url}/openai/deployments/azure-tts/audio/speech`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ input: 'hi', voice: 'alloy' }),
-      });
+      const direct = await fetch(
+        `${fixture.gateway.url}/openai/deployments/azure-tts/audio/speech`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ input: 'hi', voice: 'alloy' }),
+        },
+      );
       assert.equal(direct.status, 200);
       assert.ok(Buffer.from(await direct.arrayBuffer()).equals(simulatedSpeech('hi')));
     });
@@ -149,7 +140,7 @@ for (const database of await testDatabases()) {
 
     it("never lets a key's speech cost more than its budget", async () => {
       const text = 'x'.repeat(1000); // 0.015 a call
-      const made = await api.post('/key/generate', { models: ['tts'], max_budget: 0.04 });
+      const made = await fixture.api.post('/key/generate', { models: ['tts'], max_budget: 0.04 });
       const key = made.body.key as string;
       let served = 0;
       for (let i = 0; i < 5; i++) {
@@ -167,17 +158,17 @@ for (const database of await testDatabases()) {
         served++;
       }
       assert.equal(served, 2);
-      await gateway.app.ledger?.flush();
-      const info = await api.get(`/key/info?key=${key}`);
+      await fixture.gateway.app.ledger?.flush();
+      const info = await fixture.api.get(`/key/info?key=${key}`);
       assert.ok(Math.abs(info.body.info.spend - 2 * 1000 * PER_CHARACTER) < 1e-9);
     });
 
     it('checks speech deployments in /health by speaking, and shows the price in /model/info', async () => {
       openai.reset();
-      const health = await api.get('/health?model=tts');
+      const health = await fixture.api.get('/health?model=tts');
       assert.equal(health.body.healthy_count, 1, JSON.stringify(health.body));
       assert.equal(openai.requests.at(-1)?.path, '/v1/audio/speech');
-      const info = await api.get('/model/info');
+      const info = await fixture.api.get('/model/info');
       const tts = (
         info.body.data as { model_name: string; model_info: Record<string, unknown> }[]
       ).find((m) => m.model_name === 'tts');
@@ -185,7 +176,7 @@ for (const database of await testDatabases()) {
     });
 
     it('refuses bad input, models the key may not use, and providers without speech', async () => {
-      const made = await api.post('/key/generate', { models: ['chat-mock'] });
+      const made = await fixture.api.post('/key/generate', { models: ['chat-mock'] });
       await assert.rejects(
         client(made.body.key as string).audio.speech.create({
           model: 'tts',
@@ -205,7 +196,7 @@ for (const database of await testDatabases()) {
         [{ model: 'tts', input: 'x', voice: 'alloy', response_format: 'ogg' }, /response_format/],
         [{ model: 'tts', input: 'x', voice: 'alloy', speed: 9 }, /speed/],
       ] as const) {
-        const refused = await fetch(`${gateway.url}/v1/audio/speech`, {
+        const refused = await fetch(`${fixture.gateway.url}/v1/audio/speech`, {
           method: 'POST',
           headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
           body: JSON.stringify(body),

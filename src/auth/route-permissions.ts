@@ -74,6 +74,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/v1/audio/speech': 'llm',
   '/audio/speech': 'llm',
   '/openai/deployments/:model/audio/speech': 'llm',
+  '/v1/audio/transcriptions': 'llm',
+  '/audio/transcriptions': 'llm',
+  '/openai/deployments/:model/audio/transcriptions': 'llm',
   // Stored responses of OpenAI and Azure deployments (src/proxy/stored-responses.ts).
   '/v1/responses/:id': 'llm',
   '/responses/:id': 'llm',

@@ -131,6 +131,39 @@ export const SpeechRequestSchema = z.looseObject({
 });
 export type SpeechRequest = z.infer<typeof SpeechRequestSchema>;
 
+/**
+ * The fields of `POST /v1/audio/transcriptions` (`client.audio.transcriptions.create`), a
+ * multipart form: every field arrives as text. The audio file travels beside them.
+ */
+export const TranscriptionFieldsSchema = z.looseObject({
+  model: z.string().min(1),
+  language: z.string().min(1).optional(),
+  prompt: z.string().optional(),
+  response_format: z.enum(['json', 'text', 'srt', 'verbose_json', 'vtt']).optional(),
+  temperature: z.coerce.number().min(0).max(1).optional(),
+});
+
+/** An uploaded file, as read from the client's form. */
+export interface UploadedFile {
+  bytes: Uint8Array;
+  filename: string;
+  contentType: string;
+}
+
+/** A transcription request: the form's fields as sent (in order, repeated ones too) and the file. */
+export interface TranscriptionRequest {
+  model: string;
+  response_format?: string;
+  fields: readonly (readonly [string, string])[];
+  file: UploadedFile;
+}
+
+/** A transcription's answer as the provider sent it: JSON, or text (text, srt, vtt). */
+export interface TranscriptionResponse {
+  body: string;
+  json?: { text?: unknown; duration?: unknown; usage?: unknown; [k: string]: unknown };
+}
+
 /** OpenAI's images answer; token-priced models (gpt-image-1) add their usage. */
 export interface ImageGenerationResponse {
   created: number;

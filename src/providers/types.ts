@@ -15,6 +15,8 @@ import type {
   ModerationRequest,
   ModerationResponse,
   SpeechRequest,
+  TranscriptionRequest,
+  TranscriptionResponse,
   TextCompletion,
 } from '../contracts/openai.js';
 import type { Deployment } from '../contracts/deployment.js';
@@ -25,6 +27,8 @@ export interface UpstreamRequest {
   method?: 'POST' | 'GET' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
+  /** A binary body (a multipart form with an audio file), sent instead of `body`. */
+  bytes?: Uint8Array;
 }
 
 export interface CallContext {
@@ -108,6 +112,8 @@ export interface ProviderAdapter {
    * stream whose events are the audio's bytes as they arrive.
    */
   readonly speech?: Operation<SpeechRequest, never, Uint8Array>;
+  /** `/v1/audio/transcriptions`: an audio file, sent as a multipart form, to text. */
+  readonly transcription?: Operation<TranscriptionRequest, TranscriptionResponse, never>;
   /** The Responses API, for providers that serve it themselves; others are bridged to chat. */
   readonly responses?: ResponsesApi;
   /** Classifies a non-2xx upstream answer. */

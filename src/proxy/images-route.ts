@@ -20,15 +20,14 @@ import {
 } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
-import { ProviderError, type Operation } from '../providers/types.js';
 import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
 import { DEFAULT_IMAGE_PIXELS, imagePixels } from '../spend/meter.js';
 import type { MediaUnits } from '../spend/types.js';
-import { modelOrDefault } from './default-model.js';
+import { modelOrDefault, requireOperation } from './optional-operations.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
-import type { OperationResolver, ProxyService } from './proxy-service.js';
+import type { ProxyService } from './proxy-service.js';
 
 export interface ImagesRouteDeps {
   service: ProxyService;
@@ -49,18 +48,11 @@ export function registerImagesRoute(app: FastifyInstance, deps: ImagesRouteDeps)
   }
 }
 
-/** Only providers with an images endpoint draw; others are a 400 that says where to go. */
-const imageGenerationOf: OperationResolver = (adapter, deployment) => {
-  if (adapter.imageGeneration === undefined) {
-    throw new ProviderError(
-      'bad_request',
-      `${adapter.displayName} has no image generation endpoint (model ${deployment.modelName}); ` +
-        'images are drawn by OpenAI-compatible and Azure deployments (model: openai/gpt-image-1)',
-      { status: 400 },
-    );
-  }
-  return adapter.imageGeneration as Operation<unknown, unknown, unknown>;
-};
+const imageGenerationOf = requireOperation(
+  'imageGeneration',
+  'image generation endpoint',
+  'images are drawn by OpenAI-compatible and Azure deployments (model: openai/gpt-image-1)',
+);
 
 async function handleImages(
   request: RouteRequest,

@@ -14,13 +14,12 @@ import {
 } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
-import { ProviderError, type Operation } from '../providers/types.js';
 import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
-import { modelOrDefault } from './default-model.js';
+import { modelOrDefault, requireOperation } from './optional-operations.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
-import type { OperationResolver, ProxyService } from './proxy-service.js';
+import type { ProxyService } from './proxy-service.js';
 
 export interface ModerationsRouteDeps {
   service: ProxyService;
@@ -35,18 +34,11 @@ export function registerModerationsRoute(app: FastifyInstance, deps: Moderations
   }
 }
 
-/** Only providers with a moderation endpoint of their own answer; others are a 400. */
-const moderationOf: OperationResolver = (adapter, deployment) => {
-  if (adapter.moderation === undefined) {
-    throw new ProviderError(
-      'bad_request',
-      `${adapter.displayName} has no moderation endpoint (model ${deployment.modelName}); ` +
-        'moderations go to OpenAI deployments (model: openai/omni-moderation-latest)',
-      { status: 400 },
-    );
-  }
-  return adapter.moderation as Operation<unknown, unknown, unknown>;
-};
+const moderationOf = requireOperation(
+  'moderation',
+  'moderation endpoint',
+  'moderations go to OpenAI deployments (model: openai/omni-moderation-latest)',
+);
 
 async function handleModerations(
   request: RouteRequest,

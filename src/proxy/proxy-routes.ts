@@ -183,7 +183,12 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
 export function sendPricedJson(
   reply: RouteReply,
   service: ProxyService,
-  result: { meta: CallMeta; value: { body: string; usage?: Usage; units?: MediaUnits } },
+  result: {
+    meta: CallMeta;
+    value: { body: string; usage?: Usage; units?: MediaUnits };
+    /** The answer's own type when it is not JSON (a transcription as text). */
+    contentType?: string;
+  },
 ): RouteReply {
   const headers = responseHeaders(result.meta);
   const { usage, units } = result.value;
@@ -191,7 +196,10 @@ export function sendPricedJson(
   headers['x-litellm-response-duration-ms'] = String(
     Math.round(performance.now() - result.meta.startedAt),
   );
-  return reply.headers(headers).type('application/json').send(result.value.body);
+  return reply
+    .headers(headers)
+    .type(result.contentType ?? 'application/json')
+    .send(result.value.body);
 }
 
 interface PumpOptions {

@@ -108,6 +108,8 @@ export class ProxyService {
       metered?: boolean;
       /** Open the answer as a stream whatever the body says (binary answers: speech). */
       stream?: boolean;
+      /** What the call is known to hold before it starts (a transcription's audio seconds). */
+      units?: MediaUnits;
     },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
@@ -132,6 +134,7 @@ export class ProxyService {
       body: body as unknown as Record<string, unknown>,
       candidates: resolved.deployments,
       abortSignal: () => cancel.signal,
+      units: io.units,
     });
     const tab = opening instanceof Promise ? await opening : opening;
     if (tab?.loweredMaxTokens !== undefined) body = withMaxTokens(body, tab.loweredMaxTokens);

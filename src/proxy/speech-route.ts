@@ -10,14 +10,15 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { SpeechRequestSchema, type SpeechRequest } from '../contracts/openai.js';
-import { ProviderError, type Operation } from '../providers/types.js';
+import { ProviderError } from '../providers/types.js';
 import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
 import { estimateUsage } from '../spend/estimate-usage.js';
 import { characterCount } from '../spend/meter.js';
+import { requireOperation } from './optional-operations.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, responseHeaders } from './proxy-routes.js';
-import type { OperationResolver, ProxyService } from './proxy-service.js';
+import type { ProxyService } from './proxy-service.js';
 
 export interface SpeechRouteDeps {
   service: ProxyService;
@@ -48,18 +49,11 @@ export function registerSpeechRoute(app: FastifyInstance, deps: SpeechRouteDeps)
   }
 }
 
-/** Only providers with a speech endpoint speak; others are a 400 that says where to go. */
-const speechOf: OperationResolver = (adapter, deployment) => {
-  if (adapter.speech === undefined) {
-    throw new ProviderError(
-      'bad_request',
-      `${adapter.displayName} has no speech endpoint (model ${deployment.modelName}); ` +
-        'speech goes to OpenAI and Azure deployments (model: openai/tts-1)',
-      { status: 400 },
-    );
-  }
-  return adapter.speech as Operation<unknown, unknown, unknown>;
-};
+const speechOf = requireOperation(
+  'speech',
+  'speech endpoint',
+  'speech goes to OpenAI and Azure deployments (model: openai/tts-1)',
+);
 
 async function handleSpeech(
   request: RouteRequest,

@@ -60,7 +60,7 @@ export function createUpstreamTransport(): UpstreamTransport {
             path,
             method: request.method ?? 'POST',
             headers: request.headers,
-            body: request.body,
+            body: request.bytes ?? request.body,
             headersTimeout: options.headersTimeoutMs,
             bodyTimeout: options.bodyTimeoutMs,
           },

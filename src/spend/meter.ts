@@ -52,6 +52,8 @@ export interface OpenTab {
   candidates: readonly Deployment[];
   /** The request's abort signal, made only if admission has to wait (see AdmissionRequest). */
   abortSignal?: () => AbortSignal | undefined;
+  /** What the call is known to hold before it starts: the seconds of audio a transcription hears. */
+  units?: MediaUnits;
 }
 
 export interface CloseTab {
@@ -79,6 +81,25 @@ export const IMAGE_OUTPUT_TOKENS = 6240;
 const LARGEST_IMAGE_PIXELS = 1792 * 1024;
 /** OpenAI's default `size` (dall-e-2, dall-e-3): what an image without one is priced at. */
 export const DEFAULT_IMAGE_PIXELS = 1024 * 1024;
+
+/**
+ * A transcription's worst case by the second of audio: OpenAI bills gpt-4o-transcribe ~1,000
+ * audio tokens a minute (~16.7 a second; 20 reserved), and speech runs ~150 words, ~200 tokens,
+ * a minute (10 reserved a second for the transcript).
+ */
+export const AUDIO_TOKENS_PER_SECOND = 20;
+export const TRANSCRIPT_TOKENS_PER_SECOND = 10;
+
+/** What a transcription of `seconds` of audio may cost at most besides its prompt text. */
+function transcriptionWorstCase(seconds: number, prices: TokenPrices) {
+  const perSecond = (prices.inputPerSecond ?? 0) + (prices.outputPerSecond ?? 0);
+  return {
+    cost:
+      seconds * (perSecond || (prices.audioPerSecond ?? 0)) +
+      Math.ceil(seconds * AUDIO_TOKENS_PER_SECOND) * prices.inputAudioPerToken,
+    outputTokens: Math.ceil(seconds * TRANSCRIPT_TOKENS_PER_SECOND),
+  };
+}
 
 /** Characters of a text as providers count them for speech: Unicode code points. */
 export function characterCount(text: string): number {
@@ -153,13 +174,18 @@ export class Meter {
       input.callType === 'aspeech' && typeof input.body.input === 'string'
         ? characterCount(input.body.input) * (prices.inputPerCharacter ?? 0)
         : 0;
+    const audio =
+      input.callType === 'atranscription'
+        ? transcriptionWorstCase(input.units?.audioSeconds ?? 0, prices)
+        : undefined;
+    const units = image ?? audio;
     const maxTokens = inputOnly
       ? 0
-      : (image?.outputTokens ?? requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+      : (units?.outputTokens ?? requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
     const admitted = admission.admit({
       requestId: input.requestId,
       scopes,
-      inputCost: promptTokens * prices.inputPerToken + (image?.cost ?? 0) + speech,
+      inputCost: promptTokens * prices.inputPerToken + (units?.cost ?? 0) + speech,
       outputCostPerToken: inputOnly ? 0 : prices.outputPerToken,
       maxTokens,
       estimatedTokens: promptTokens,
@@ -490,7 +516,11 @@ export class Meter {
         (p.maxOutputTokens ?? 0) > (worst.maxOutputTokens ?? 0) ||
         (p.outputPerImage ?? 0) > (worst.outputPerImage ?? 0) ||
         (p.inputPerPixel ?? 0) > (worst.inputPerPixel ?? 0) ||
-        (p.inputPerCharacter ?? 0) > (worst.inputPerCharacter ?? 0)
+        (p.inputPerCharacter ?? 0) > (worst.inputPerCharacter ?? 0) ||
+        (p.inputPerSecond ?? 0) > (worst.inputPerSecond ?? 0) ||
+        (p.outputPerSecond ?? 0) > (worst.outputPerSecond ?? 0) ||
+        (p.audioPerSecond ?? 0) > (worst.audioPerSecond ?? 0) ||
+        p.inputAudioPerToken > worst.inputAudioPerToken
       ) {
         worst = {
           ...worst,
@@ -502,6 +532,11 @@ export class Meter {
           inputPerPixel: Math.max(worst.inputPerPixel ?? 0, p.inputPerPixel ?? 0) || undefined,
           inputPerCharacter:
             Math.max(worst.inputPerCharacter ?? 0, p.inputPerCharacter ?? 0) || undefined,
+          inputPerSecond: Math.max(worst.inputPerSecond ?? 0, p.inputPerSecond ?? 0) || undefined,
+          outputPerSecond:
+            Math.max(worst.outputPerSecond ?? 0, p.outputPerSecond ?? 0) || undefined,
+          audioPerSecond: Math.max(worst.audioPerSecond ?? 0, p.audioPerSecond ?? 0) || undefined,
+          inputAudioPerToken: Math.max(worst.inputAudioPerToken, p.inputAudioPerToken),
         };
       }
     }
@@ -595,6 +630,7 @@ const ZERO_PRICES: TokenPrices = {
   outputPerToken: 0,
   cacheReadPerToken: 0,
   cacheWritePerToken: 0,
+  inputAudioPerToken: 0,
   known: false,
 };
 

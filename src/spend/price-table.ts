@@ -12,6 +12,8 @@ export interface TableRates {
   cacheRead?: number;
   cacheWrite?: number;
   reasoning?: number;
+  /** Prompt tokens of audio (gpt-4o-transcribe, audio chat models). */
+  inputAudio?: number;
 }
 
 /** Rates that apply to the whole call once its prompt has more than `above` tokens. */
@@ -27,6 +29,8 @@ export interface TableEntry {
   tiers: TableTier[];
   /** A fixed fee per call (Perplexity's request fees). */
   perRequest: number;
+  /** USD per second of audio transcribed (whisper-1's hourly price). */
+  audioPerSecond?: number;
   contextWindow?: number;
   /** Epoch ms at which a dated or time-of-day price change makes this entry stale. */
   validUntil: number;
@@ -91,6 +95,7 @@ export function lookupTablePrices(
     base,
     tiers,
     perRequest: requests === undefined ? 0 : requests / 1000,
+    audioPerSecond: perSecond(flatPrice(prices.input_audio_hours ?? prices.audio_hours)),
     contextWindow: result.model.context_window,
     validUntil: nextPriceChange(result.model, at),
   };
@@ -113,6 +118,7 @@ function ratesOf(prices: ModelPrice): { base: TableRates; tiers: TableTier[] } {
     ['cacheRead', prices.cache_read_mtok],
     ['cacheWrite', prices.cache_write_mtok],
     ['reasoning', prices.output_reasoning_mtok],
+    ['inputAudio', prices.input_audio_mtok],
   ];
   const base: TableRates = {};
   const starts = new Set<number>();
@@ -143,6 +149,10 @@ function rateAt(value: PriceValue, promptTokens: number): number | undefined {
   let price = value.base;
   for (const tier of value.tiers) if (promptTokens > tier.start) price = tier.price;
   return price * PER_MILLION;
+}
+
+function perSecond(hourly: number | undefined): number | undefined {
+  return hourly === undefined ? undefined : hourly / 3600;
 }
 
 function flatPrice(value: PriceValue): number | undefined {

@@ -291,6 +291,15 @@ describe('precedence', () => {
     near(book.costOf(pixels, usage(0, 0), 0, drawn), 2 * 1024 * 1024 * 2e-8);
     const tts = testDeployment('openai', 'tts-1', { id: 'tts', inputCostPerCharacter: 15e-6 });
     near(book.costOf(tts, usage(3, 0), 0, { characters: 1000 }), 1000 * 15e-6);
+    // A transcription's per-second price bills the seconds of audio, not the call's duration.
+    const whisper = testDeployment('openai', 'whisper-1', { id: 'w', inputCostPerSecond: 1e-4 });
+    near(book.costOf(whisper, usage(0, 0), 2500, { audioSeconds: 60 }), 60 * 1e-4);
+    const tableWhisper = testDeployment('openai', 'whisper-1', { id: 'tw' });
+    near(book.costOf(tableWhisper, usage(0, 0), 2500, { audioSeconds: 60 }), 60 * (0.36 / 3600));
+    // Audio prompt tokens at the table's audio price, the rest of the prompt at the text price.
+    const transcribe = testDeployment('openai', 'gpt-4o-transcribe', { id: 'gt' });
+    const heard = usage(1010, 40, { prompt_tokens_details: { audio_tokens: 1000 } });
+    near(book.costOf(transcribe, heard, 0), 10 * 2.5e-6 + 1000 * 6e-6 + 40 * 10e-6);
     // Without units (a chat call to the same deployment) nothing is billed by the image.
     near(book.costOf(d, usage(20, 0), 0), 0);
     // Token-priced from the table when the config sets no unit price.

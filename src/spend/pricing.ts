@@ -24,6 +24,8 @@ export interface TokenRates {
   cacheWritePerToken: number;
   /** Reasoning tokens, when the provider prices them apart from other output tokens. */
   reasoningPerToken: number;
+  /** Prompt tokens of audio, when the provider prices them apart from text. */
+  inputAudioPerToken: number;
 }
 
 /** The rates that apply once a call's prompt has more than `above` tokens (long-context tiers). */
@@ -113,7 +115,8 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
       usage.cache_read_input_tokens ?? usage.prompt_tokens_details?.cached_tokens ?? 0;
     const cacheWrite = usage.cache_creation_input_tokens ?? 0;
     const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
-    const uncached = Math.max(0, prompt - cacheRead - cacheWrite);
+    const audio = Math.min(prompt, countOf(usage.prompt_tokens_details?.audio_tokens));
+    const uncached = Math.max(0, prompt - cacheRead - cacheWrite - audio);
     const visibleOutput = Math.max(0, completion - reasoning);
     let cost =
       uncached * rates.inputPerToken +
@@ -121,10 +124,15 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
       cacheWrite * rates.cacheWritePerToken +
       visibleOutput * rates.outputPerToken +
       (completion - visibleOutput) * rates.reasoningPerToken +
+      audio * rates.inputAudioPerToken +
       prices.perRequest;
+    const audioSeconds = units?.audioSeconds;
     if (prices.inputPerSecond !== undefined || prices.outputPerSecond !== undefined) {
-      const seconds = Math.max(0, durationMs) / 1000;
+      // A transcription's per-second price is per second of audio, else of the call.
+      const seconds = audioSeconds ?? Math.max(0, durationMs) / 1000;
       cost += seconds * ((prices.inputPerSecond ?? 0) + (prices.outputPerSecond ?? 0));
+    } else if (audioSeconds !== undefined) {
+      cost += audioSeconds * (prices.audioPerSecond ?? 0);
     }
     if (units) {
       cost += (units.images ?? 0) * (prices.outputPerImage ?? 0);
@@ -208,6 +216,7 @@ function priceDeployment(
     outputPerImage: config.perImage,
     inputPerPixel: config.perPixel,
     inputPerCharacter: config.perCharacter,
+    audioPerSecond: useTable ? table.audioPerSecond : undefined,
     maxOutputTokens: numberOf(d.modelInfo.max_output_tokens) ?? numberOf(d.modelInfo.max_tokens),
     maxInputTokens: numberOf(d.modelInfo.max_input_tokens) ?? table?.contextWindow,
     known: tokenConfigured || unitConfigured || useTable || selfHosted,
@@ -227,6 +236,7 @@ function ratesWith(config: ConfigPrices, table: TableRates): TokenRates {
     cacheReadPerToken: config.cacheRead ?? table.cacheRead ?? input,
     cacheWritePerToken: config.cacheWrite ?? table.cacheWrite ?? input,
     reasoningPerToken: config.output ?? table.reasoning ?? output,
+    inputAudioPerToken: table.inputAudio ?? input,
   };
 }
 
@@ -252,6 +262,10 @@ function findTableEntry(d: Deployment, at: number): TableEntry | undefined {
     if (found) return found;
   }
   return lookupTablePrices(d.provider, d.model, at);
+}
+
+function countOf(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 function numberOf(value: unknown): number | undefined {

@@ -20,7 +20,8 @@ export type CallType =
   | 'aresponses'
   | 'amoderation'
   | 'aimage_generation'
-  | 'aspeech';
+  | 'aspeech'
+  | 'atranscription';
 
 // ---------------------------------------------------------------------------------------------
 // Pricing
@@ -41,6 +42,10 @@ export interface TokenPrices {
   inputPerPixel?: number;
   /** USD per character of a speech call's input text. */
   inputPerCharacter?: number;
+  /** USD per second of audio transcribed, from the price table (whisper-1). */
+  audioPerSecond?: number;
+  /** USD per prompt token of audio (gpt-4o-transcribe); the input price when unknown. */
+  inputAudioPerToken: number;
   /** The model's maximum output tokens when the table knows it: the worst case of a call. */
   maxOutputTokens?: number;
   /** False when neither the config nor the table has a price: the call costs 0 (flagged once). */
@@ -55,6 +60,11 @@ export interface MediaUnits {
   pixels?: number;
   /** Characters of the text a speech call reads out. */
   characters?: number;
+  /**
+   * Seconds of audio a transcription heard: per-second prices bill these instead of the call's
+   * duration (LiteLLM's whisper prices are per second of audio).
+   */
+  audioSeconds?: number;
 }
 
 export interface Pricing {

@@ -1,10 +1,11 @@
 /**
- * A gateway on a fresh SQLite store for one `describe`: started before its tests, closed (with
- * its store) after them. For suites whose behaviour does not depend on the database.
+ * A gateway on a fresh store for one `describe`: started before its tests, closed (with its
+ * store) after them. `gatewayOn` takes the database (suites that run on each);
+ * `gatewayOnSqlite` is for suites whose behaviour does not depend on the database.
  */
 import { after, before } from 'node:test';
 import { adminClient, type AdminClient } from './admin-client.js';
-import { testDatabases, type OpenedTestStore } from './databases.js';
+import { testDatabases, type OpenedTestStore, type TestDatabase } from './databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './gateway.js';
 
 export interface SqliteGateway {
@@ -16,12 +17,23 @@ export interface SqliteGateway {
 
 /** Call inside `describe`: registers the hooks and returns the gateway once they have run. */
 export function gatewayOnSqlite(config: Record<string, unknown>): SqliteGateway {
+  return gatewayOn(async () => {
+    const [sqlite] = await testDatabases();
+    return sqlite!;
+  }, config);
+}
+
+/** The same on `database` (or the one it resolves to). */
+export function gatewayOn(
+  database: TestDatabase | (() => Promise<TestDatabase>),
+  config: Record<string, unknown>,
+): SqliteGateway {
   let opened: OpenedTestStore | undefined;
   let gateway: TestGateway | undefined;
   let api: AdminClient | undefined;
   before(async () => {
-    const [sqlite] = await testDatabases();
-    opened = await sqlite!.open();
+    const chosen = typeof database === 'function' ? await database() : database;
+    opened = await chosen.open();
     gateway = await startGateway(config, { store: opened.store });
     api = adminClient(gateway.url, MASTER_KEY);
   });

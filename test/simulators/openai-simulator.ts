@@ -91,6 +91,9 @@ export async function startOpenAiSimulator(
     if (path === '/completions') return completion(res, body, options, fault);
     if (path === '/embeddings') return embeddings(res, body, fault);
     if (path === '/moderations' && req.method === 'POST') return moderations(res, body, fault);
+    if (path === '/audio/transcriptions' && req.method === 'POST') {
+      return transcription(res, req);
+    }
     if (path === '/audio/speech' && req.method === 'POST') {
       return speech(res, req.body as SpeechBody);
     }
@@ -562,6 +565,92 @@ async function moderations(res: ServerResponse, body: ChatBody, fault?: Fault) {
     },
     fault,
   );
+}
+
+/** Seconds of a PCM WAV file, from its header (the simulator's only audio format). */
+export function wavSeconds(bytes: Uint8Array): number | undefined {
+  const wav = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (wav.length < 44 || wav.toString('latin1', 0, 4) !== 'RIFF') return undefined;
+  return wav.readUInt32LE(40) / wav.readUInt32LE(28);
+}
+
+/** The text the simulator hears in a file. */
+export function simulatedTranscript(filename: string, bytes: number): string {
+  return `Transcript of ${filename} (${bytes} bytes).`;
+}
+
+/**
+ * `/audio/transcriptions` as OpenAI answers it, from a multipart form: whisper-1 reports the
+ * seconds it heard (`usage.type: duration`, `verbose_json`'s `duration`) and answers text, srt and
+ * vtt as text; gpt-4o-transcribe reports tokens (~1,000 audio tokens a minute) and refuses the
+ * formats it does not have. `file` and `model` are required.
+ */
+export async function transcription(
+  res: ServerResponse,
+  req: { headers: Record<string, string | string[] | undefined>; rawBytes: Buffer },
+): Promise<void> {
+  const type = String(req.headers['content-type'] ?? '');
+  let form: FormData;
+  try {
+    form = await new Request('http://simulator.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body: req.rawBytes,
+    }).formData();
+  } catch {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: 'Could not parse multipart form',
+    });
+  }
+  const file = form.get('file');
+  const model = form.get('model');
+  if (!(file instanceof Blob) || typeof model !== 'string') {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: `Missing required parameter: '${file instanceof Blob ? 'model' : 'file'}'.`,
+    });
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const name = file instanceof File ? file.name : 'audio';
+  const seconds = wavSeconds(bytes) ?? 1;
+  const format = String(form.get('response_format') ?? 'json');
+  const text = simulatedTranscript(name, bytes.length);
+  const tokens = model.startsWith('gpt-4o');
+  if (tokens && !['json', 'text'].includes(format)) {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: `response_format '${format}' is not compatible with model '${model}'. Use 'json' or 'text'.`,
+    });
+  }
+  if (format === 'text' || format === 'srt' || format === 'vtt') {
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(format === 'text' ? `${text}\n` : `1\n00:00:00,000 --> 00:00:01,000\n${text}\n`);
+    return;
+  }
+  const answer: Record<string, unknown> =
+    format === 'verbose_json'
+      ? { task: 'transcribe', language: 'english', duration: seconds, text, segments: [] }
+      : { text };
+  if (tokens) {
+    const audio = Math.ceil((seconds * 1000) / 60);
+    const prompt = countSimTokens(String(form.get('prompt') ?? ''));
+    const output = countSimTokens(text);
+    answer.usage = {
+      type: 'tokens',
+      input_tokens: audio + prompt,
+      input_token_details: { text_tokens: prompt, audio_tokens: audio },
+      output_tokens: output,
+      total_tokens: audio + prompt + output,
+    };
+  } else if (format === 'json') {
+    answer.usage = { type: 'duration', seconds: Math.ceil(seconds) };
+  }
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(answer));
 }
 
 export interface SpeechBody {

@@ -12,6 +12,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
   rawBody: string;
+  /** The body's bytes, for binary bodies (multipart forms with audio). */
+  rawBytes: Buffer;
   /** The parsed JSON body, or undefined when it was not JSON. */
   body: unknown;
   /** Set when the client (the gateway) closed the connection before the answer was complete. */
@@ -65,7 +67,8 @@ export async function startSimulator(handler: SimulatorHandler): Promise<Simulat
   let always: Fault | undefined;
 
   const server = createServer((req, res) => {
-    void readBody(req).then(async (rawBody) => {
+    void readBody(req).then(async (rawBytes) => {
+      const rawBody = rawBytes.toString('utf8');
       const url = new URL(req.url ?? '/', 'http://localhost');
       let body: unknown;
       try {
@@ -79,6 +82,7 @@ export async function startSimulator(handler: SimulatorHandler): Promise<Simulat
         query: url.searchParams,
         headers: req.headers,
         rawBody,
+        rawBytes,
         body,
         abortedByClient: false,
       };
@@ -126,11 +130,11 @@ export async function startSimulator(handler: SimulatorHandler): Promise<Simulat
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

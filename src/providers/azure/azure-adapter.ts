@@ -15,6 +15,7 @@ import type { Deployment } from '../../contracts/deployment.js';
 import { createOpenAiAdapter } from '../openai/openai-adapter.js';
 import { createOpenAiResponsesOperation } from '../openai/openai-responses.js';
 import { passBytes } from '../shared/pass-bytes.js';
+import { createTranscriptionOperation } from '../openai/openai-transcription.js';
 import {
   ProviderError,
   type CallContext,
@@ -63,6 +64,12 @@ export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
       ...imageGeneration,
       buildRequest: reaim(imageGeneration, '/images/generations', headers),
     },
+    // Azure serves OpenAI's whisper and gpt-4o-transcribe per deployment.
+    transcription: createTranscriptionOperation({
+      url: (d) => azureUrl(d, '/audio/transcriptions'),
+      headers,
+      model: (d) => azureDeploymentName(d.model),
+    }),
     // Azure serves OpenAI's speech models (tts, gpt-4o-mini-tts) per deployment.
     speech: {
       buildRequest: reaim(openAiSpeech(), '/audio/speech', headers),

@@ -12,7 +12,12 @@ import { ProviderError } from '../types.js';
 export const AZURE_DEFAULT_API_VERSION = '2025-02-01-preview';
 
 export type AzureOperation =
-  '/chat/completions' | '/completions' | '/embeddings' | '/images/generations' | '/audio/speech';
+  | '/chat/completions'
+  | '/completions'
+  | '/embeddings'
+  | '/images/generations'
+  | '/audio/speech'
+  | '/audio/transcriptions';
 
 /** LiteLLM route prefixes that select model-family quirks; they are not part of the deployment. */
 const ROUTE_PREFIXES = ['o_series/', 'gpt5_series/'];
@@ -49,6 +54,7 @@ export function azureUrl(d: Deployment, operation: AzureOperation): string {
       '/embeddings',
       '/images/generations',
       '/audio/speech',
+      '/audio/transcriptions',
     ].some((op) => path.endsWith(op));
     url.pathname = known ? path : path + operation;
   } else {

@@ -14,7 +14,7 @@ export function createMockAdapter(): ProviderAdapter {
   const point = (request: UpstreamRequest, d: Deployment): UpstreamRequest => ({
     ...request,
     url: request.url.replace(
-      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|audio\/speech))$/,
+      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|audio\/speech|audio\/transcriptions))$/,
       `mock://${d.id}$1`,
     ),
     headers: { ...request.headers, ...mockSettingsHeaders(d) },
@@ -56,6 +56,21 @@ export function createMockAdapter(): ProviderAdapter {
           }),
           ctx.deployment,
         ),
+    },
+    transcription: base.transcription && {
+      ...base.transcription,
+      buildRequest: async (request, ctx) => {
+        const sent = point(
+          await base.transcription!.buildRequest(request, {
+            ...ctx,
+            deployment: withBase(ctx.deployment),
+          }),
+          ctx.deployment,
+        );
+        // The mock does not read forms: it is told the format to answer in.
+        sent.headers['x-mock-response-format'] = request.response_format ?? 'json';
+        return sent;
+      },
     },
     speech: base.speech && {
       ...base.speech,

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { own } from '../../util/own.js';
+import { silentWav } from '../../util/silent-wav.js';
 
 export interface MockReply {
   status: number;
@@ -120,11 +121,23 @@ export function answerMockRequest(
       latencyMs: latency,
     });
   }
+  if (path.endsWith('/audio/transcriptions')) {
+    const format = headers['x-mock-response-format'] ?? 'json';
+    const text = configured ?? 'This is a mock transcription.';
+    const json = format === 'json' || format === 'verbose_json';
+    return reply({
+      status: 200,
+      contentType: json ? 'application/json' : 'text/plain; charset=utf-8',
+      parts: [json ? JSON.stringify({ text }) : `${text}\n`],
+      latencyMs: latency,
+    });
+  }
   if (path.endsWith('/audio/speech')) {
     return reply({
       status: 200,
       contentType: 'audio/wav',
-      parts: [silentWav(String(request.input ?? ''))],
+      // 60 ms a character of the input, about the pace of speech.
+      parts: [silentWav(Math.min(60, String(request.input ?? '').length * 0.06))],
       latencyMs: latency,
     });
   }
@@ -308,30 +321,6 @@ function imageBody(request: Record<string, unknown>) {
     created: Math.floor(Date.now() / 1000),
     data: Array.from({ length: n }, () => ({ ...image, revised_prompt: prompt })),
   };
-}
-
-/**
- * What the mock says: a WAV file of silence (16-bit mono, 8 kHz), 60 ms a character of the input
- * (about the pace of speech), whatever format was asked for.
- */
-function silentWav(input: string): Uint8Array {
-  const rate = 8000;
-  const samples = Math.min(rate * 60, Math.ceil(input.length * 0.06 * rate));
-  const data = samples * 2;
-  const wav = Buffer.alloc(44 + data);
-  wav.write('RIFF', 0, 'latin1');
-  wav.writeUInt32LE(36 + data, 4);
-  wav.write('WAVEfmt ', 8, 'latin1');
-  wav.writeUInt32LE(16, 16); // fmt chunk size
-  wav.writeUInt16LE(1, 20); // PCM
-  wav.writeUInt16LE(1, 22); // mono
-  wav.writeUInt32LE(rate, 24);
-  wav.writeUInt32LE(rate * 2, 28); // bytes per second
-  wav.writeUInt16LE(2, 32); // block align
-  wav.writeUInt16LE(16, 34); // bits per sample
-  wav.write('data', 36, 'latin1');
-  wav.writeUInt32LE(data, 40);
-  return new Uint8Array(wav.buffer, wav.byteOffset, wav.byteLength);
 }
 
 interface ReplySpec {

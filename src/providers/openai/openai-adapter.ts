@@ -25,6 +25,7 @@ import { OPENAI_FAMILY, type OpenAiFlavor } from './openai-family.js';
 import { createOpenAiResponsesOperation } from './openai-responses.js';
 import { createOpenAiStreamDecoder } from './openai-stream.js';
 import { passBytes } from '../shared/pass-bytes.js';
+import { createTranscriptionOperation } from './openai-transcription.js';
 
 export function createOpenAiAdapter(provider: string): ProviderAdapter {
   const flavor: OpenAiFlavor = OPENAI_FAMILY[provider] ?? { displayName: provider };
@@ -109,6 +110,12 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
       }),
       parseResponse: (body) => expectObject<EmbeddingResponse>(body, 'data'),
     },
+    // OpenAI's transcriptions; compatible vendors that serve them (Groq, Fireworks, ...) answer
+    // the same path.
+    transcription: createTranscriptionOperation({
+      url: (d) => url(d, '/audio/transcriptions'),
+      headers,
+    }),
     // OpenAI's images endpoint; compatible vendors that serve one (xAI, Together, ...) answer the
     // same path, the others answer it with their own 404.
     imageGeneration: {

@@ -1,0 +1,211 @@
+/**
+ * `POST /v1/audio/transcriptions` (and `/audio/transcriptions`, and Azure's
+ * `/openai/deployments/{model}/audio/transcriptions`): OpenAI's speech to text
+ * (`client.audio.transcriptions.create`). The client's multipart form is read (the file within
+ * the gateway's request size limit), sent on to an OpenAI-family or Azure deployment as a form,
+ * and the provider's answer goes back as it came: JSON (`json`, `verbose_json`) or text (`text`,
+ * `srt`, `vtt`).
+ *
+ * Priced by the seconds of audio (`input_cost_per_second`, as LiteLLM prices whisper-1, or the
+ * price table's hourly price) and by the tokens token-priced models report (gpt-4o-transcribe,
+ * audio tokens at the table's audio price). The seconds are the provider's (`usage.seconds`,
+ * `duration`), else the file's own length. Before the call, the file's length (read from its
+ * header, else bounded by its size) is reserved against every budget.
+ */
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  TranscriptionFieldsSchema,
+  type TranscriptionRequest,
+  type TranscriptionResponse,
+  type UploadedFile,
+  type Usage,
+} from '../contracts/openai.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { principalOf } from '../server/access-control.js';
+import type { MediaUnits } from '../spend/types.js';
+import { audioSecondsBound, readAudioSeconds } from './audio-duration.js';
+import { requireOperation } from './optional-operations.js';
+import { parseBody } from './parse-body.js';
+import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
+import type { ProxyService } from './proxy-service.js';
+
+export interface TranscriptionsRouteDeps {
+  service: ProxyService;
+  /** The gateway's request size limit: the largest audio file accepted. */
+  maxFileBytes: number;
+}
+
+/** Form fields beyond the file: OpenAI's handful, with room for repeated ones. */
+const MAX_FIELDS = 32;
+
+export function registerTranscriptionsRoute(
+  app: FastifyInstance,
+  deps: TranscriptionsRouteDeps,
+): void {
+  // Multipart forms are read in this scope only; everywhere else a body is JSON.
+  app.register(async (scope) => {
+    await scope.register(fastifyMultipart, {
+      limits: { fileSize: deps.maxFileBytes, files: 1, fields: MAX_FIELDS, fieldSize: 1024 * 1024 },
+      throwFileSizeLimit: true,
+    });
+    for (const path of [
+      '/v1/audio/transcriptions',
+      '/audio/transcriptions',
+      '/openai/deployments/:model/audio/transcriptions',
+    ]) {
+      scope.post(path, (request, reply) => handleTranscription(request, reply, deps));
+    }
+  });
+}
+
+const transcriptionOf = requireOperation(
+  'transcription',
+  'transcription endpoint',
+  'transcriptions go to OpenAI-compatible and Azure deployments (model: openai/whisper-1)',
+);
+
+async function handleTranscription(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: TranscriptionsRouteDeps,
+): Promise<unknown> {
+  const principal = principalOf(request);
+  const { fields, file } = await readForm(request, deps.maxFileBytes);
+  const pathModel = (request.params as { model?: string } | undefined)?.model;
+  const first = Object.fromEntries([...fields].reverse());
+  const checked = parseBody(
+    TranscriptionFieldsSchema,
+    pathModel ? { ...first, model: pathModel } : first,
+  );
+  if (String(first.stream).toLowerCase() === 'true') {
+    // A stream of transcript events would carry its usage where this route does not read it.
+    throw new GatewayError(
+      'bad_request',
+      'stream=true is not supported for transcriptions: leave it out to get the whole transcript',
+      { param: 'stream' },
+    );
+  }
+  const read = await readAudioSeconds(file);
+  const result = await deps.service.call<
+    TranscriptionRequest & Record<string, unknown>,
+    TranscriptionResponse,
+    never
+  >(
+    transcriptionOf,
+    { model: checked.model, response_format: checked.response_format, fields, file },
+    principal,
+    {
+      requestId: request.callId,
+      cancel: abortOnDisconnect(reply),
+      callType: 'atranscription',
+      units: { audioSeconds: audioSecondsBound(file, read) },
+    },
+  );
+  if (result.kind !== 'json') {
+    throw new GatewayError('internal_server_error', 'a transcription answered with a stream');
+  }
+  const answer = result.value;
+  const { usage, units } = meteredOf(answer, read);
+  const json = answer.json !== undefined;
+  return sendPricedJson(reply, deps.service, {
+    meta: result.meta,
+    value: { body: answer.body, usage, units },
+    contentType: json ? 'application/json' : 'text/plain; charset=utf-8',
+  });
+}
+
+/** The form's fields in order (repeated ones too) and its one file. */
+async function readForm(
+  request: FastifyRequest,
+  maxFileBytes: number,
+): Promise<{ fields: [string, string][]; file: UploadedFile }> {
+  if (!request.isMultipart()) {
+    throw new GatewayError(
+      'bad_request',
+      'Send the audio as multipart/form-data with a "file" part and a "model" field',
+    );
+  }
+  const fields: [string, string][] = [];
+  let file: UploadedFile | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') {
+          await part.toBuffer();
+          throw new GatewayError(
+            'bad_request',
+            `Unexpected file part "${part.fieldname}": the audio goes in "file"`,
+          );
+        }
+        const bytes = await part.toBuffer();
+        file = { bytes, filename: part.filename || 'audio', contentType: part.mimetype };
+      } else {
+        fields.push([part.fieldname, String(part.value)]);
+      }
+    }
+  } catch (error: unknown) {
+    if (error instanceof GatewayError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code === 'FST_REQ_FILE_TOO_LARGE') {
+      throw new GatewayError(
+        'payload_too_large',
+        `The audio file is larger than this gateway accepts (${Math.floor(maxFileBytes / 1024 / 1024)} MB, general_settings.max_request_size_mb)`,
+      );
+    }
+    if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+      throw new GatewayError('bad_request', 'Send one audio file and at most 32 other fields');
+    }
+    throw new GatewayError(
+      'bad_request',
+      `The multipart form could not be read: ${String((error as Error).message ?? error)}`,
+    );
+  }
+  if (file === undefined || file.bytes.length === 0) {
+    throw new GatewayError('bad_request', 'Invalid request body: file: an audio file is required', {
+      param: 'file',
+    });
+  }
+  return { fields, file };
+}
+
+/**
+ * What the call is billed for: the provider's seconds of audio (whisper-1's `usage.seconds`,
+ * `verbose_json`'s `duration`), else the file's own; the tokens token-priced models report.
+ */
+function meteredOf(
+  answer: TranscriptionResponse,
+  fileSeconds: number | undefined,
+): { usage?: Usage; units: MediaUnits } {
+  const json = answer.json;
+  const usage = json?.usage as
+    | {
+        type?: string;
+        seconds?: unknown;
+        input_tokens?: unknown;
+        output_tokens?: unknown;
+        total_tokens?: unknown;
+        input_token_details?: { audio_tokens?: unknown; text_tokens?: unknown } | null;
+      }
+    | undefined;
+  const seconds = positive(usage?.seconds) ?? positive(json?.duration) ?? fileSeconds;
+  const units: MediaUnits = seconds === undefined ? {} : { audioSeconds: seconds };
+  if (usage?.type !== 'tokens') return { units };
+  const prompt = positive(usage.input_tokens) ?? 0;
+  const completion = positive(usage.output_tokens) ?? 0;
+  return {
+    usage: {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: positive(usage.total_tokens) ?? prompt + completion,
+      prompt_tokens_details: {
+        audio_tokens: positive(usage.input_token_details?.audio_tokens) ?? 0,
+      },
+    },
+    units,
+  };
+}
+
+function positive(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
