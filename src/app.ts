@@ -400,7 +400,8 @@ export async function createApp(options: AppOptions): Promise<App> {
       route.includes('moderations') ||
       route.includes('generations') ||
       route.includes('speech') ||
-      route.includes('transcriptions')
+      route.includes('transcriptions') ||
+      route.includes('translations')
     ) {
       const model = router.catalog.resolve(modelOf(done.body))?.configuredName ?? 'unknown';
       const status = String(statusCode);

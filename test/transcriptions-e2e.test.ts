@@ -216,6 +216,48 @@ for (const database of await testDatabases()) {
       assert.equal(openai.requests.at(-1)?.path, '/v1/audio/transcriptions');
     });
 
+    it('translates into English through OpenAI and Azure, booked as atranslation', async () => {
+      openai.reset();
+      const { data, response } = await client()
+        .audio.translations.create({ model: 'whisper', file: await audio(20, 'interview.wav') })
+        .withResponse();
+      assert.match(data.text, /^In English: Transcript of interview\.wav/);
+      assert.equal(openai.requests.at(-1)?.path, '/v1/audio/translations');
+      // A translation reports no seconds: the file's own length is billed.
+      near(Number(response.headers.get('x-litellm-response-cost')), 20 * PER_SECOND, 'cost');
+      await fixture.gateway.app.ledger?.flush();
+      const logs = await fixture.api.get(
+        `/spend/logs?request_id=${response.headers.get('x-litellm-call-id')}`,
+      );
+      const rows = (Array.isArray(logs.body) ? logs.body : logs.body.data) as {
+        call_type: string;
+      }[];
+      assert.equal(rows[0]?.call_type, 'atranslation');
+      azure.reset();
+      const viaAzure = await client().audio.translations.create({
+        model: 'azure-whisper',
+        file: await audio(1),
+        response_format: 'text',
+      });
+      assert.match(String(viaAzure), /^In English:/);
+      assert.equal(
+        azure.requests.at(-1)?.path,
+        '/openai/deployments/whisper-eu/audio/translations',
+      );
+      await assert.rejects(
+        client().audio.translations.create({ model: 'gpt-transcribe', file: await audio(1) }),
+        (e: unknown) =>
+          e instanceof OpenAI.APIError && e.status === 400 && /whisper-1/.test(e.message),
+      );
+      await assert.rejects(
+        client().audio.translations.create({ model: 'claude', file: await audio(1) }),
+        (e: unknown) =>
+          e instanceof OpenAI.APIError &&
+          e.status === 400 &&
+          /no translation endpoint/.test(e.message),
+      );
+    });
+
     it('answers offline from the built-in mock', async () => {
       const data = await client().audio.transcriptions.create({
         model: 'offline-whisper',

@@ -77,6 +77,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/v1/audio/transcriptions': 'llm',
   '/audio/transcriptions': 'llm',
   '/openai/deployments/:model/audio/transcriptions': 'llm',
+  '/v1/audio/translations': 'llm',
+  '/audio/translations': 'llm',
+  '/openai/deployments/:model/audio/translations': 'llm',
   // Stored responses of OpenAI and Azure deployments (src/proxy/stored-responses.ts).
   '/v1/responses/:id': 'llm',
   '/responses/:id': 'llm',

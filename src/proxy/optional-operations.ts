@@ -8,7 +8,8 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { ProviderError, type Operation, type ProviderAdapter } from '../providers/types.js';
 import type { OperationResolver, ProxyService } from './proxy-service.js';
 
-type OptionalOperation = 'moderation' | 'imageGeneration' | 'speech' | 'transcription';
+type OptionalOperation =
+  'moderation' | 'imageGeneration' | 'speech' | 'transcription' | 'translation';
 
 /**
  * The adapter's `name` operation; a provider without one is a 400 that names the endpoint it

@@ -1,7 +1,8 @@
 /**
  * `POST /v1/audio/transcriptions` (and `/audio/transcriptions`, and Azure's
  * `/openai/deployments/{model}/audio/transcriptions`): OpenAI's speech to text
- * (`client.audio.transcriptions.create`). The client's multipart form is read (the file within
+ * (`client.audio.transcriptions.create`); `/v1/audio/translations` the same into English
+ * (`client.audio.translations.create`, whisper-1). The client's multipart form is read (the file within
  * the gateway's request size limit), sent on to an OpenAI-family or Azure deployment as a form,
  * and the provider's answer goes back as it came: JSON (`json`, `verbose_json`) or text (`text`,
  * `srt`, `vtt`).
@@ -28,7 +29,7 @@ import { audioSecondsBound, readAudioSeconds } from './audio-duration.js';
 import { requireOperation } from './optional-operations.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
-import type { ProxyService } from './proxy-service.js';
+import type { OperationResolver, ProxyService } from './proxy-service.js';
 
 export interface TranscriptionsRouteDeps {
   service: ProxyService;
@@ -49,26 +50,50 @@ export function registerTranscriptionsRoute(
       limits: { fileSize: deps.maxFileBytes, files: 1, fields: MAX_FIELDS, fieldSize: 1024 * 1024 },
       throwFileSizeLimit: true,
     });
-    for (const path of [
-      '/v1/audio/transcriptions',
-      '/audio/transcriptions',
-      '/openai/deployments/:model/audio/transcriptions',
-    ]) {
-      scope.post(path, (request, reply) => handleTranscription(request, reply, deps));
+    for (const kind of [TRANSCRIPTION, TRANSLATION]) {
+      for (const path of [
+        `/v1/audio/${kind.path}`,
+        `/audio/${kind.path}`,
+        `/openai/deployments/:model/audio/${kind.path}`,
+      ]) {
+        scope.post(path, (request, reply) => handleTranscription(request, reply, deps, kind));
+      }
     }
   });
 }
 
-const transcriptionOf = requireOperation(
-  'transcription',
-  'transcription endpoint',
-  'transcriptions go to OpenAI-compatible and Azure deployments (model: openai/whisper-1)',
-);
+/** Transcriptions and translations: one form, one kind of answer, two endpoints. */
+interface AudioToText {
+  path: 'transcriptions' | 'translations';
+  callType: 'atranscription' | 'atranslation';
+  operation: OperationResolver;
+}
+
+const TRANSCRIPTION: AudioToText = {
+  path: 'transcriptions',
+  callType: 'atranscription',
+  operation: requireOperation(
+    'transcription',
+    'transcription endpoint',
+    'transcriptions go to OpenAI-compatible and Azure deployments (model: openai/whisper-1)',
+  ),
+};
+
+const TRANSLATION: AudioToText = {
+  path: 'translations',
+  callType: 'atranslation',
+  operation: requireOperation(
+    'translation',
+    'translation endpoint',
+    'translations go to OpenAI and Azure whisper deployments (model: openai/whisper-1)',
+  ),
+};
 
 async function handleTranscription(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: TranscriptionsRouteDeps,
+  kind: AudioToText,
 ): Promise<unknown> {
   const principal = principalOf(request);
   const { fields, file } = await readForm(request, deps.maxFileBytes);
@@ -82,7 +107,7 @@ async function handleTranscription(
     // A stream of transcript events would carry its usage where this route does not read it.
     throw new GatewayError(
       'bad_request',
-      'stream=true is not supported for transcriptions: leave it out to get the whole transcript',
+      `stream=true is not supported for ${kind.path}: leave it out to get the whole transcript`,
       { param: 'stream' },
     );
   }
@@ -92,13 +117,13 @@ async function handleTranscription(
     TranscriptionResponse,
     never
   >(
-    transcriptionOf,
+    kind.operation,
     { model: checked.model, response_format: checked.response_format, fields, file },
     principal,
     {
       requestId: request.callId,
       cancel: abortOnDisconnect(reply),
-      callType: 'atranscription',
+      callType: kind.callType,
       units: { audioSeconds: audioSecondsBound(file, read) },
     },
   );

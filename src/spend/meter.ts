@@ -175,7 +175,7 @@ export class Meter {
         ? characterCount(input.body.input) * (prices.inputPerCharacter ?? 0)
         : 0;
     const audio =
-      input.callType === 'atranscription'
+      input.callType === 'atranscription' || input.callType === 'atranslation'
         ? transcriptionWorstCase(input.units?.audioSeconds ?? 0, prices)
         : undefined;
     const units = image ?? audio;

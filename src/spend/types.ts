@@ -21,7 +21,8 @@ export type CallType =
   | 'amoderation'
   | 'aimage_generation'
   | 'aspeech'
-  | 'atranscription';
+  | 'atranscription'
+  | 'atranslation';
 
 // ---------------------------------------------------------------------------------------------
 // Pricing

@@ -94,6 +94,9 @@ export async function startOpenAiSimulator(
     if (path === '/audio/transcriptions' && req.method === 'POST') {
       return transcription(res, req);
     }
+    if (path === '/audio/translations' && req.method === 'POST') {
+      return transcription(res, req, 'translate');
+    }
     if (path === '/audio/speech' && req.method === 'POST') {
       return speech(res, req.body as SpeechBody);
     }
@@ -588,6 +591,7 @@ export function simulatedTranscript(filename: string, bytes: number): string {
 export async function transcription(
   res: ServerResponse,
   req: { headers: Record<string, string | string[] | undefined>; rawBytes: Buffer },
+  task: 'transcribe' | 'translate' = 'transcribe',
 ): Promise<void> {
   const type = String(req.headers['content-type'] ?? '');
   let form: FormData;
@@ -617,8 +621,18 @@ export async function transcription(
   const name = file instanceof File ? file.name : 'audio';
   const seconds = wavSeconds(bytes) ?? 1;
   const format = String(form.get('response_format') ?? 'json');
-  const text = simulatedTranscript(name, bytes.length);
+  const text =
+    task === 'translate'
+      ? `In English: ${simulatedTranscript(name, bytes.length)}`
+      : simulatedTranscript(name, bytes.length);
   const tokens = model.startsWith('gpt-4o');
+  if (task === 'translate' && tokens) {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: `Model ${model} is not supported for translations. Use whisper-1.`,
+    });
+  }
   if (tokens && !['json', 'text'].includes(format)) {
     return sendOpenAiError(res, {
       kind: 'status',
@@ -633,7 +647,7 @@ export async function transcription(
   }
   const answer: Record<string, unknown> =
     format === 'verbose_json'
-      ? { task: 'transcribe', language: 'english', duration: seconds, text, segments: [] }
+      ? { task, language: 'english', duration: seconds, text, segments: [] }
       : { text };
   if (tokens) {
     const audio = Math.ceil((seconds * 1000) / 60);

@@ -70,6 +70,11 @@ export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
       headers,
       model: (d) => azureDeploymentName(d.model),
     }),
+    translation: createTranscriptionOperation({
+      url: (d) => azureUrl(d, '/audio/translations'),
+      headers,
+      model: (d) => azureDeploymentName(d.model),
+    }),
     // Azure serves OpenAI's speech models (tts, gpt-4o-mini-tts) per deployment.
     speech: {
       buildRequest: reaim(openAiSpeech(), '/audio/speech', headers),

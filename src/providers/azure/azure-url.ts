@@ -17,7 +17,8 @@ export type AzureOperation =
   | '/embeddings'
   | '/images/generations'
   | '/audio/speech'
-  | '/audio/transcriptions';
+  | '/audio/transcriptions'
+  | '/audio/translations';
 
 /** LiteLLM route prefixes that select model-family quirks; they are not part of the deployment. */
 const ROUTE_PREFIXES = ['o_series/', 'gpt5_series/'];
@@ -55,6 +56,7 @@ export function azureUrl(d: Deployment, operation: AzureOperation): string {
       '/images/generations',
       '/audio/speech',
       '/audio/transcriptions',
+      '/audio/translations',
     ].some((op) => path.endsWith(op));
     url.pathname = known ? path : path + operation;
   } else {

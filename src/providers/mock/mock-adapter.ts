@@ -5,7 +5,8 @@
  */
 import type { Deployment } from '../../contracts/deployment.js';
 import { createOpenAiAdapter } from '../openai/openai-adapter.js';
-import type { ProviderAdapter, UpstreamRequest } from '../types.js';
+import type { TranscriptionRequest, TranscriptionResponse } from '../../contracts/openai.js';
+import type { Operation, ProviderAdapter, UpstreamRequest } from '../types.js';
 
 export const MOCK_SCHEME = 'mock:';
 
@@ -14,12 +15,26 @@ export function createMockAdapter(): ProviderAdapter {
   const point = (request: UpstreamRequest, d: Deployment): UpstreamRequest => ({
     ...request,
     url: request.url.replace(
-      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|audio\/speech|audio\/transcriptions))$/,
+      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|audio\/speech|audio\/transcriptions|audio\/translations))$/,
       `mock://${d.id}$1`,
     ),
     headers: { ...request.headers, ...mockSettingsHeaders(d) },
   });
   const withBase = (d: Deployment): Deployment => ({ ...d, apiBase: 'mock://local' });
+  /** The mock does not read forms: it is told the format to answer in. */
+  const mockAudioToText = (
+    op: Operation<TranscriptionRequest, TranscriptionResponse, never>,
+  ): Operation<TranscriptionRequest, TranscriptionResponse, never> => ({
+    ...op,
+    buildRequest: async (request, ctx) => {
+      const sent = point(
+        await op.buildRequest(request, { ...ctx, deployment: withBase(ctx.deployment) }),
+        ctx.deployment,
+      );
+      sent.headers['x-mock-response-format'] = request.response_format ?? 'json';
+      return sent;
+    },
+  });
   return {
     ...base,
     displayName: 'Mock',
@@ -57,21 +72,8 @@ export function createMockAdapter(): ProviderAdapter {
           ctx.deployment,
         ),
     },
-    transcription: base.transcription && {
-      ...base.transcription,
-      buildRequest: async (request, ctx) => {
-        const sent = point(
-          await base.transcription!.buildRequest(request, {
-            ...ctx,
-            deployment: withBase(ctx.deployment),
-          }),
-          ctx.deployment,
-        );
-        // The mock does not read forms: it is told the format to answer in.
-        sent.headers['x-mock-response-format'] = request.response_format ?? 'json';
-        return sent;
-      },
-    },
+    transcription: base.transcription && mockAudioToText(base.transcription),
+    translation: base.translation && mockAudioToText(base.translation),
     speech: base.speech && {
       ...base.speech,
       buildRequest: async (request, ctx) =>

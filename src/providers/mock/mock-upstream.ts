@@ -121,7 +121,7 @@ export function answerMockRequest(
       latencyMs: latency,
     });
   }
-  if (path.endsWith('/audio/transcriptions')) {
+  if (path.endsWith('/audio/transcriptions') || path.endsWith('/audio/translations')) {
     const format = headers['x-mock-response-format'] ?? 'json';
     const text = configured ?? 'This is a mock transcription.';
     const json = format === 'json' || format === 'verbose_json';

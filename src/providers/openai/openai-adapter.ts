@@ -126,9 +126,13 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
       }),
       parseResponse: (body) => expectObject<ImageGenerationResponse>(body, 'data'),
     },
-    // OpenAI itself serves the Responses API, moderations and speech; OpenAI-compatible vendors
-    // are bridged to chat for the first and have neither of the others.
+    // OpenAI itself serves the Responses API, moderations, speech and translations;
+    // OpenAI-compatible vendors are bridged to chat for the first and have none of the others.
     ...(provider === 'openai' && {
+      translation: createTranscriptionOperation({
+        url: (d) => url(d, '/audio/translations'),
+        headers,
+      }),
       speech: {
         buildRequest: (request, ctx) => ({
           url: url(ctx.deployment, '/audio/speech'),
