@@ -52,6 +52,8 @@ import { callOnce, openStream } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
 import { registerImagesRoute } from './proxy/images-route.js';
 import { registerSpeechRoute } from './proxy/speech-route.js';
+import { ResponseCache } from './proxy/response-cache.js';
+import { registerCacheRoutes } from './server/cache-routes.js';
 import { registerTranscriptionsRoute } from './proxy/transcriptions-route.js';
 import { silentWav } from './util/silent-wav.js';
 import { registerModerationsRoute } from './proxy/moderations-route.js';
@@ -193,6 +195,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     now,
   });
+  // LiteLLM's response cache (`litellm_settings.cache`): in this process, or in Redis.
+  const responseCache =
+    config.cache &&
+    (await ResponseCache.create({ settings: config.cache, redis: config.redis, logger }));
   const localAuth = forgettingAuth(principals, admission);
   const localCustomers = blockedCustomers && forgettingCustomers(blockedCustomers, admission);
   const authInvalidation = cluster ? replicatedAuth(localAuth, cluster.bus) : localAuth;
@@ -500,7 +506,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const policy = listenerPolicy(config);
   if (policy) installListenerGuard(server, policy);
   let adminServer: Server | undefined;
-  registerProxyRoutes(server, { service, metrics, lane });
+  registerProxyRoutes(server, { service, metrics, lane, cache: responseCache });
+  registerCacheRoutes(server, responseCache);
   registerMessagesRoute(server, { service, lane });
   const locations = new ResponseLocations();
   registerResponsesRoute(server, { service, locations, lane });
@@ -614,7 +621,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       await Promise.all([server.close(), adminServer && closeAdmin(adminServer)]);
       // In-flight calls have booked by now; what the store does not take in time is logged.
       await ledger?.close(Date.now() + LEDGER_CLOSE_MS);
-      await Promise.all([transport.close(), cluster?.close()]);
+      await Promise.all([transport.close(), cluster?.close(), responseCache?.close()]);
       mailer?.close();
     },
   };

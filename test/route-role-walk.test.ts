@@ -36,10 +36,10 @@ const POST_READS = /^\/(v2\/key\/info|spend\/calculate)$/;
 /** Reads for proxy admins and viewers only. */
 const ADMIN_READS = /^\/(audit\/logs|spend\/tags|budget\/(list|settings)|invitation\/(info|list))$/;
 /** SSO debug pages (GET): what the identity provider sends, for proxy admins only. */
-const ADMIN_PAGES = /^\/sso\/debug\/(login|callback)$/;
+const ADMIN_PAGES = /^\/(sso\/debug\/(login|callback)|cache\/ping)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|invitation\/(new|update|delete))$/;
+  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|cache\/(ping|delete)|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
   /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(update|member_add|member_delete|member_update))$/;

@@ -149,6 +149,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
 
   // Shared budgets that customers take with budget_id: proxy admins; admins and viewers read.
   '/budget/new': 'admin',
+  '/cache/ping': 'admin',
+  '/cache/delete': 'admin',
   '/budget/update': 'admin',
   '/budget/info': 'admin',
   '/budget/delete': 'admin',

@@ -46,9 +46,23 @@ export interface AlertSettings {
   slackUrl?: string;
 }
 
+/** Response caching (`litellm_settings.cache`); absent when off. */
+export interface CacheSettings {
+  type: 'local' | 'redis';
+  /** Seconds an entry lives unless a request says otherwise; none = until evicted (Redis: never). */
+  ttlSeconds?: number;
+  /** Prefix of every cache key (`cache_params.namespace`). */
+  namespace?: string;
+  /** LiteLLM call types whose answers are cached. */
+  callTypes: readonly string[];
+  /** `default_off`: only requests that send `cache: {"use-cache": true}` use the cache. */
+  mode: 'default_on' | 'default_off';
+}
+
 export interface GatewayConfig {
   deployments: Deployment[];
   alerts?: AlertSettings;
+  cache?: CacheSettings;
   masterKey?: string;
   databaseUrl?: string;
   /** Custom header that carries the key (`general_settings.litellm_key_header_name`). */

@@ -308,6 +308,7 @@ general_settings:
 litellm_settings:
   success_callback: [langfuse]
   cache: true
+  cache_params: {type: s3, s3_bucket_name: b}
 router_settings:
   enable_pre_call_checks: true
 mcp_servers: {}
@@ -319,7 +320,8 @@ mcp_servers: {}
       'general_settings.alerting',
       'general_settings.alert_types',
       'litellm_settings.success_callback',
-      'litellm_settings.cache',
+      'litellm_settings.cache_params.type',
+      'litellm_settings.cache_params.s3_bucket_name',
       'router_settings.enable_pre_call_checks',
       'model_list[0].tpm_extra',
       'model_list[0].model_info.custom_flag',

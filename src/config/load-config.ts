@@ -20,6 +20,7 @@ import type {
 } from './gateway-config.js';
 import { parseDuration } from '../util/duration.js';
 import { buildRedisSettings } from './redis-settings.js';
+import { cacheSettings } from './cache-settings.js';
 import { resolveEnvReferences } from './resolve-env.js';
 import { buildUiAuthSettings } from './ui-auth-settings.js';
 import { buildJwtAuthSettings, JWT_FIELDS_NOT_ACTED_ON } from './jwt-auth-settings.js';
@@ -181,6 +182,7 @@ export function buildConfig(
   return {
     deployments,
     alerts: alertSettings(general, env, warnings),
+    cache: cacheSettings(file, redis, warnings),
     masterKey,
     databaseUrl:
       general.database_url ?? (env.DATABASE_URL || env.TOLLGATE_DATABASE_URL || undefined),

@@ -175,12 +175,12 @@ litellm_settings: {cache_params: {host: cache-host}}
       `
 router_settings: {redis_host: h, redis_port: 6379, redis_password: p}
 litellm_settings:
-  cache_params: {type: redis, host: h, port: 6379, password: p, ttl: 600}
+  cache_params: {type: redis, host: h, port: 6379, password: p, ttl: 600, max_connections: 9}
 `,
       { env: {} },
     );
     assert.deepEqual(config.warnings, [
-      'litellm_settings.cache_params.ttl: not supported by Tollgate yet; ignored',
+      'litellm_settings.cache_params.max_connections: not supported by Tollgate yet; ignored',
     ]);
   });
 

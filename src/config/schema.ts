@@ -175,11 +175,18 @@ export const KeyGenerationSettingsSchema = z.looseObject({
 const RedisPortSchema = z.union([z.number(), z.string()]);
 
 /**
- * `litellm_settings.cache_params`: Tollgate does not cache responses, but a Redis named here is
- * the one cluster mode uses when `router_settings` names none (see config/redis-settings.ts).
+ * `litellm_settings.cache_params`: where and how `litellm_settings.cache` keeps responses
+ * (config/cache-settings.ts). A Redis named here is also the one cluster mode uses when
+ * `router_settings` names none (config/redis-settings.ts).
  */
 export const CacheParamsSchema = z.looseObject({
   type: z.string().optional(),
+  ttl: z.number().positive().optional(),
+  default_in_memory_ttl: z.number().positive().optional(),
+  default_in_redis_ttl: z.number().positive().optional(),
+  namespace: z.string().min(1).optional(),
+  supported_call_types: z.array(z.string()).optional(),
+  mode: z.enum(['default_on', 'default_off']).optional(),
   url: z.string().optional(),
   host: z.string().optional(),
   port: RedisPortSchema.optional(),
@@ -202,6 +209,8 @@ export const LitellmSettingsSchema = z.looseObject({
   context_window_fallbacks: FallbackListSchema.optional(),
   content_policy_fallbacks: FallbackListSchema.optional(),
   default_fallbacks: stringList.optional(),
+  /** Response caching (config/cache-settings.ts). */
+  cache: z.boolean().optional(),
   cache_params: CacheParamsSchema.nullable().optional(),
   /** Budget of end users (`user` field) that have none of their own. */
   max_end_user_budget: z.number().nonnegative().optional(),

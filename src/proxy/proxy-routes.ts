@@ -23,6 +23,7 @@ import type { MediaUnits } from '../spend/types.js';
 import { Cancellation } from './cancellation.js';
 import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
+import type { ResponseCache } from './response-cache.js';
 import { SseResponse } from './sse-response.js';
 
 export interface ProxyRouteDeps {
@@ -30,7 +31,16 @@ export interface ProxyRouteDeps {
   metrics: GatewayMetrics;
   /** Serves the exact paths in front of Fastify when given. */
   lane?: FastLane;
+  /** The response cache, when `litellm_settings.cache` is on. */
+  cache?: ResponseCache;
 }
+
+/** LiteLLM's call type of each operation: what `cache_params.supported_call_types` names. */
+const CALL_TYPES: Readonly<Record<OpName, string>> = {
+  chat: 'acompletion',
+  completion: 'atext_completion',
+  embedding: 'aembedding',
+};
 
 /** What Fastify itself sends for a serialised object. */
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -104,6 +114,7 @@ async function handleCall(
     stream?: boolean | null;
     stream_options?: { include_usage?: boolean } | null;
   };
+  const cache = deps.cache?.plan(CALL_TYPES[spec.op], body as Record<string, unknown>);
   const result = await deps.service.call<typeof body, Streamable, Streamable>(
     spec.op,
     body,
@@ -111,10 +122,13 @@ async function handleCall(
     {
       requestId: request.callId,
       cancel: abortOnDisconnect(reply),
+      cache,
     },
   );
   const headers = responseHeaders(result.meta);
   if (result.kind === 'json') {
+    if (result.meta.cacheKey !== undefined) headers['x-litellm-cache-key'] = result.meta.cacheKey;
+    else cache?.write?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
     const cost = deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
     headers['x-litellm-response-cost'] = String(cost);
     // OpenAI SDKs ask for base64 by default; providers that only return floats get encoded here.

@@ -23,6 +23,8 @@ import {
 import type { Cancellation } from './cancellation.js';
 import { callOnce, openStream, type OpenedStream, type Timeouts } from './call-upstream.js';
 import { refuseClientRouting } from './client-routing-fields.js';
+import type { CacheLookup } from './response-cache.js';
+import { keepRawJson } from '../providers/shared/raw-json.js';
 import { completionViaChat } from './completion-via-chat.js';
 import type { Router } from './router/router.js';
 import { toGatewayError } from './to-gateway-error.js';
@@ -77,6 +79,8 @@ export interface CallMeta {
   startedAt: number;
   /** The call's reservation, settled and booked when the call ends. */
   tab?: Tab;
+  /** Set when the answer came from the response cache: its key; the call costs nothing. */
+  cacheKey?: string;
 }
 
 export type CallResult<Res, Chunk> =
@@ -110,6 +114,8 @@ export class ProxyService {
       stream?: boolean;
       /** What the call is known to hold before it starts (a transcription's audio seconds). */
       units?: MediaUnits;
+      /** The response cache's part in this call, when it has one (response-cache.ts). */
+      cache?: CacheLookup;
     },
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
@@ -139,6 +145,20 @@ export class ProxyService {
     const tab = opening instanceof Promise ? await opening : opening;
     if (tab?.loweredMaxTokens !== undefined) body = withMaxTokens(body, tab.loweredMaxTokens);
     const startedAt = performance.now();
+    // Admitted like any call (rate limits and budgets hold), then answered from the cache if it can.
+    const cached = io.cache?.read ? await this.cachedAnswer(io.cache, tab) : undefined;
+    if (cached !== undefined) {
+      const meta: CallMeta = {
+        deployment: resolved.deployments[0] as Deployment,
+        group: resolved.group,
+        retries: 0,
+        fallbacks: 0,
+        startedAt,
+        tab,
+        cacheKey: io.cache?.key,
+      };
+      return { kind: 'json', value: cached as Res, meta };
+    }
     let last: Deployment | undefined;
     const numRetries = typeof body.num_retries === 'number' ? body.num_retries : undefined;
     try {
@@ -258,6 +278,24 @@ export class ProxyService {
     return { model: target, group: resolved.group, deployments: resolved.deployments };
   }
 
+  /** A kept answer as the object the routes send (its text kept for sending as it is). */
+  private async cachedAnswer(lookup: CacheLookup, tab: Tab | undefined): Promise<unknown> {
+    let text: string | undefined;
+    try {
+      text = await lookup.read?.();
+    } catch (error: unknown) {
+      tab?.release();
+      throw error;
+    }
+    if (text === undefined) return undefined;
+    try {
+      const value: unknown = JSON.parse(text);
+      return value !== null && typeof value === 'object' ? keepRawJson(value, text) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Every deployment of the catalog. */
   allDeployments(): Deployment[] {
     return this.deps.router.catalog.allDeployments();
@@ -312,6 +350,8 @@ export class ProxyService {
    */
   recordUsage(meta: CallMeta, usage: Usage | undefined, units?: MediaUnits): number {
     const { deployment } = meta;
+    // A cached answer reached no provider: only its booking (at no cost) is left to do.
+    if (meta.cacheKey !== undefined) return this.closeTab(meta, usage, 'success');
     const labels = {
       model: meta.group,
       model_id: deployment.id,
@@ -340,6 +380,7 @@ export class ProxyService {
       status,
       startedAt: meta.startedAt,
       units,
+      cacheKey: meta.cacheKey,
     });
     if (cost > 0) this.recordSpend(meta.group, tab.input.principal, cost);
     return cost;

@@ -64,6 +64,8 @@ export interface CloseTab {
   startedAt: number;
   /** Images generated (and their pixels), for deployments priced by the image. */
   units?: MediaUnits;
+  /** The answer came from the response cache under this key: it costs nothing. */
+  cacheKey?: string;
 }
 
 /** The part of the body that names the output cap, by call type (Anthropic requires it). */
@@ -202,7 +204,7 @@ export class Meter {
     const endTime = this.now();
     const usage = end.usage;
     const cost =
-      usage || end.units
+      end.cacheKey === undefined && (usage || end.units)
         ? pricing.costOf(end.deployment, usage ?? NO_USAGE, endTime - tab.startTime, end.units)
         : 0;
     tab.admitted?.settle(cost, usage?.total_tokens ?? 0);
@@ -232,6 +234,7 @@ export class Meter {
       startTime: tab.startTime,
       endTime,
       status: end.status,
+      cacheKey: end.cacheKey,
       metadata: requestMetadata(body),
       modelBudget: budget && {
         model: budget.model,

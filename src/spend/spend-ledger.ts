@@ -345,8 +345,8 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
       end_user: entry.customerId ?? '',
       request_tags: JSON.stringify(tags),
       metadata: safeJson(metadata),
-      cache_hit: 'False',
-      cache_key: '',
+      cache_hit: entry.cacheKey === undefined ? 'False' : 'True',
+      cache_key: entry.cacheKey ?? '',
       status: entry.status,
     },
   };

@@ -183,6 +183,8 @@ export interface SpendEntry {
   startTime: number;
   endTime: number;
   status: 'success' | 'failure';
+  /** The response cache's key when the answer came from it (`cache_hit` in the spend log). */
+  cacheKey?: string;
   metadata: Record<string, unknown>;
   /**
    * The key's `model_max_budget` entry the call counts toward (its name, which may be the model

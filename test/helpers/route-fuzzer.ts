@@ -30,6 +30,12 @@ export const LLM_ROUTE =
 export const FUZZ_RUNS = Number(process.env.TOLLGATE_FUZZ_RUNS ?? 0);
 const SEED = process.env.TOLLGATE_FUZZ_SEED ? Number(process.env.TOLLGATE_FUZZ_SEED) : undefined;
 
+/**
+ * Routes of a feature the fixture leaves off (the response cache): they answer LiteLLM's 503
+ * "not initialized" by design, not from a failure.
+ */
+const OFF_IN_FIXTURE = /^\/cache\/(ping|delete)$/;
+
 export interface FuzzTarget {
   method: string;
   /** The route as the permission table writes it (`/key/:key/regenerate`). */
@@ -209,7 +215,7 @@ export async function fuzzRoute(
       statuses[response.status] = (statuses[response.status] ?? 0) + 1;
       const sent = `${url} ${request.body ?? ''} ${JSON.stringify(auth)}`;
       assert.ok(
-        response.status < 500,
+        response.status < 500 || (response.status === 503 && OFF_IN_FIXTURE.test(target.route)),
         `${target.method} ${path} answered ${response.status}: ${text.slice(0, 300)}`,
       );
       const leaks = leakedSecrets(text, fixture.secrets, sent);

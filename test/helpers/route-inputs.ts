@@ -76,6 +76,7 @@ import {
   AnthropicMessagesRequestSchema,
 } from '../../src/contracts/anthropic.js';
 import { ResponsesRequestSchema } from '../../src/contracts/responses.js';
+import { CacheDeleteSchema } from '../../src/server/cache-routes.js';
 import {
   ChatRequestSchema,
   CompletionRequestSchema,
@@ -117,6 +118,7 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/v1/audio/speech': SpeechRequestSchema,
   '/audio/speech': SpeechRequestSchema,
   '/openai/deployments/:model/audio/speech': SpeechRequestSchema,
+  '/cache/delete': CacheDeleteSchema,
   '/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
   '/anthropic/v1/messages/count_tokens': AnthropicCountTokensRequestSchema,
   '/v1/responses/input_tokens': ResponsesRequestSchema,
@@ -241,6 +243,7 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
       response_format: 'wav',
     },
     '/openai/deployments/:model/audio/speech': { input: 'hello', voice: 'alloy' },
+    '/cache/delete': { keys: ['0'.repeat(64)] },
     '/v1/messages/count_tokens': CHAT,
     '/anthropic/v1/messages/count_tokens': CHAT,
     '/v1/responses/input_tokens': { model: CHAT.model, input: 'hello' },

@@ -14,6 +14,7 @@ export const GATEWAY_ONLY_FIELDS = [
   'fallbacks',
   'num_retries',
   'caching',
+  'cache',
   'tags',
 ] as const;
 
