@@ -126,9 +126,10 @@ async function handleCall(
     },
   );
   const headers = responseHeaders(result.meta);
+  const hit = result.meta.cacheKey !== undefined;
+  if (hit) headers['x-litellm-cache-key'] = result.meta.cacheKey as string;
   if (result.kind === 'json') {
-    if (result.meta.cacheKey !== undefined) headers['x-litellm-cache-key'] = result.meta.cacheKey;
-    else cache?.write?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
+    if (!hit) cache?.write?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
     const cost = deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
     headers['x-litellm-response-cost'] = String(cost);
     // OpenAI SDKs ask for base64 by default; providers that only return floats get encoded here.
@@ -152,6 +153,7 @@ async function handleCall(
     headers,
     service: deps.service,
     principal,
+    keep: hit ? undefined : cache?.write,
   });
   return reply;
 }
@@ -224,6 +226,8 @@ interface PumpOptions {
   headers: Record<string, string>;
   service: ProxyService;
   principal: Principal;
+  /** Keeps the events sent, once the stream has ended well (the response cache). */
+  keep?: (events: string) => void;
 }
 
 /**
@@ -265,14 +269,21 @@ async function pumpStream(
     }
     return out;
   };
+  // What was sent, for the response cache: only when it keeps this stream.
+  let sent = '';
+  const keep = options.keep;
   try {
-    await sse.write(render(result.opened.first));
+    const first = render(result.opened.first);
+    if (keep) sent += first;
+    await sse.write(first);
     options.service.recordFirstChunk(result.meta);
     for await (const events of result.opened.rest) {
       if (sse.isClosed) break;
       const text = render(events);
+      if (keep) sent += text;
       if (text !== '') await sse.write(text);
     }
+    if (keep && !sse.isClosed) keep(sent);
     usage ??= await estimateUsage(options.body, streamedText(streamed));
     options.service.recordUsage(result.meta, usage);
     await sse.done();

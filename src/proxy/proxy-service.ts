@@ -18,6 +18,7 @@ import {
   type CallContext,
   type Operation,
   type ProviderAdapter,
+  type StreamEvent,
   type UpstreamRequest,
 } from '../providers/types.js';
 import type { Cancellation } from './cancellation.js';
@@ -25,6 +26,7 @@ import { callOnce, openStream, type OpenedStream, type Timeouts } from './call-u
 import { refuseClientRouting } from './client-routing-fields.js';
 import type { CacheLookup } from './response-cache.js';
 import { keepRawJson } from '../providers/shared/raw-json.js';
+import { createOpenAiStreamDecoder } from '../providers/openai/openai-stream.js';
 import { completionViaChat } from './completion-via-chat.js';
 import type { Router } from './router/router.js';
 import { toGatewayError } from './to-gateway-error.js';
@@ -146,10 +148,11 @@ export class ProxyService {
     if (tab?.loweredMaxTokens !== undefined) body = withMaxTokens(body, tab.loweredMaxTokens);
     const startedAt = performance.now();
     // Admitted like any call (rate limits and budgets hold), then answered from the cache if it can.
-    const cached = io.cache?.read ? await this.cachedAnswer(io.cache, tab) : undefined;
+    const cached = io.cache?.read ? await this.cachedAnswer(io.cache, tab, stream) : undefined;
     if (cached !== undefined) {
+      const deployment = resolved.deployments[0] as Deployment;
       const meta: CallMeta = {
-        deployment: resolved.deployments[0] as Deployment,
+        deployment,
         group: resolved.group,
         retries: 0,
         fallbacks: 0,
@@ -157,7 +160,9 @@ export class ProxyService {
         tab,
         cacheKey: io.cache?.key,
       };
-      return { kind: 'json', value: cached as Res, meta };
+      return cached.kind === 'events'
+        ? { kind: 'stream', opened: replayed<Chunk>(cached.events, deployment), meta }
+        : { kind: 'json', value: cached.value as Res, meta };
     }
     let last: Deployment | undefined;
     const numRetries = typeof body.num_retries === 'number' ? body.num_retries : undefined;
@@ -278,8 +283,19 @@ export class ProxyService {
     return { model: target, group: resolved.group, deployments: resolved.deployments };
   }
 
-  /** A kept answer as the object the routes send (its text kept for sending as it is). */
-  private async cachedAnswer(lookup: CacheLookup, tab: Tab | undefined): Promise<unknown> {
+  /**
+   * A kept answer: the object the routes send (its text kept for sending as it is), or for a
+   * stream the events it was; undefined when there is none or it cannot be read back.
+   */
+  private async cachedAnswer(
+    lookup: CacheLookup,
+    tab: Tab | undefined,
+    stream: boolean,
+  ): Promise<
+    | { kind: 'json'; value: unknown }
+    | { kind: 'events'; events: StreamEvent<unknown>[] }
+    | undefined
+  > {
     let text: string | undefined;
     try {
       text = await lookup.read?.();
@@ -289,8 +305,15 @@ export class ProxyService {
     }
     if (text === undefined) return undefined;
     try {
+      if (stream) {
+        const decoder = createOpenAiStreamDecoder<unknown>('Cache');
+        const events = [...decoder.push(Buffer.from(text, 'utf8')), ...decoder.end()];
+        return { kind: 'events', events };
+      }
       const value: unknown = JSON.parse(text);
-      return value !== null && typeof value === 'object' ? keepRawJson(value, text) : undefined;
+      return value !== null && typeof value === 'object'
+        ? { kind: 'json', value: keepRawJson(value, text) }
+        : undefined;
     } catch {
       return undefined;
     }
@@ -490,6 +513,19 @@ export class ProxyService {
     const totalMs = d.timeoutMs ?? router.timeoutMs;
     return { totalMs, streamIdleMs: d.streamTimeoutMs ?? router.streamTimeoutMs ?? totalMs };
   }
+}
+
+/** A kept stream, opened: its events all at once, nothing more to come. */
+function replayed<Chunk>(
+  events: StreamEvent<unknown>[],
+  deployment: Deployment,
+): OpenedStream<Chunk> {
+  return {
+    first: events as StreamEvent<Chunk>[],
+    rest: (async function* () {})(),
+    deployment,
+    whenDone: (fn) => fn(),
+  };
 }
 
 /** LiteLLM's `mock_response`: answer from the built-in mock instead of calling the provider. */

@@ -1,7 +1,8 @@
 /**
- * LiteLLM's response cache (`litellm_settings.cache`): an answer to a non-streaming chat,
- * completion or embedding call is kept under a hash of what was asked, and the same request
- * later gets it back without calling a provider, at no cost (booked with `cache_hit`).
+ * LiteLLM's response cache (`litellm_settings.cache`): an answer to a chat, completion or
+ * embedding call is kept under a hash of what was asked, and the same request later gets it back
+ * without calling a provider, at no cost (booked with `cache_hit`). A streamed answer is kept as
+ * the SSE events the client got, and replayed to the same streamed request.
  *
  * A request steers it with a `cache` object (LiteLLM's controls): `no-cache` (do not read),
  * `no-store` (do not write), `ttl` (seconds to keep this answer), `s-maxage` (accept only an
@@ -41,8 +42,11 @@ const NOT_IN_KEY = new Set([
   'drop_params',
 ]);
 
-/** Entries kept in this process at most; the least recently used goes first. */
+/** Entries kept in this process at most, and their answers' characters; least recently used go first. */
 export const MAX_LOCAL_ENTRIES = 10_000;
+export const MAX_LOCAL_CHARS = 64 * 1024 * 1024;
+/** An answer longer than this is not kept in the process (a large embedding batch). */
+export const MAX_LOCAL_ANSWER_CHARS = 4 * 1024 * 1024;
 
 interface Stored {
   /** When it was stored (ms since the epoch), for `s-maxage`. */
@@ -87,12 +91,12 @@ export class ResponseCache {
   }
 
   /**
-   * How a request uses the cache: undefined when it does not (a stream, a call type not cached,
+   * How a request uses the cache: undefined when it does not (a call type not cached,
    * `default_off` without `use-cache`). Throws a 400 for a malformed `cache` object.
    */
   plan(callType: string, body: Record<string, unknown>): CacheLookup | undefined {
     const controls = cacheControls(body.cache);
-    if (body.stream === true || !this.settings.callTypes.includes(callType)) return undefined;
+    if (!this.settings.callTypes.includes(callType)) return undefined;
     if (this.settings.mode === 'default_off' && controls['use-cache'] !== true) return undefined;
     const namespace = controls.namespace ?? this.settings.namespace;
     const hash = keyOf(callType, body);
@@ -185,11 +189,18 @@ function cacheControls(value: unknown): CacheControls {
   return controls as CacheControls;
 }
 
-/** SHA-256 of the call type and every field that shapes the answer, keys sorted at every level. */
+/**
+ * SHA-256 of the call type and every field that shapes the answer, keys sorted at every level.
+ * `stream` and `stream_options` count for streams only (their answer is kept as events).
+ */
 function keyOf(callType: string, body: Record<string, unknown>): string {
   const hash = createHash('sha256').update(callType).update('\n');
+  const streamed = body.stream === true;
   const fields = Object.keys(body)
-    .filter((name) => !NOT_IN_KEY.has(name) && name !== 'stream' && name !== 'stream_options')
+    .filter(
+      (name) =>
+        !NOT_IN_KEY.has(name) && (streamed || (name !== 'stream' && name !== 'stream_options')),
+    )
     .sort();
   for (const name of fields) {
     hash.update(JSON.stringify(name)).update(':').update(canonicalJson(body[name])).update('\n');
@@ -209,34 +220,53 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** Entries in a Map, in order of last use; expired ones dropped when met. */
+/**
+ * Entries in a Map, in order of last use, within MAX_LOCAL_ENTRIES and MAX_LOCAL_CHARS;
+ * expired ones dropped when met.
+ */
 function localStore(now: () => number): Store {
   const entries = new Map<string, { stored: Stored; until: number }>();
+  let chars = 0;
+  const drop = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    chars -= entry.stored.answer.length;
+  };
   return {
     get: async (key) => {
       const entry = entries.get(key);
       if (!entry) return undefined;
+      if (now() >= entry.until) {
+        drop(key);
+        return undefined;
+      }
       entries.delete(key);
-      if (now() >= entry.until) return undefined;
       entries.set(key, entry);
       return entry.stored;
     },
     set: (key, stored, ttlSeconds) => {
-      entries.delete(key);
+      drop(key);
+      if (stored.answer.length > MAX_LOCAL_ANSWER_CHARS) return;
       entries.set(key, {
         stored,
         until: ttlSeconds === undefined ? Infinity : stored.at + ttlSeconds * 1000,
       });
-      if (entries.size > MAX_LOCAL_ENTRIES) {
+      chars += stored.answer.length;
+      while (entries.size > MAX_LOCAL_ENTRIES || chars > MAX_LOCAL_CHARS) {
         const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
+        if (oldest === undefined) break;
+        drop(oldest);
       }
     },
     delete: async (keys) => {
-      for (const key of keys) entries.delete(key);
+      for (const key of keys) drop(key);
     },
     ping: async () => true,
-    close: async () => entries.clear(),
+    close: async () => {
+      entries.clear();
+      chars = 0;
+    },
   };
 }
 
