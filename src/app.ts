@@ -405,6 +405,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       route.includes('responses') ||
       route.includes('moderations') ||
       route.includes('generations') ||
+      route.includes('edits') ||
       route.includes('speech') ||
       route.includes('transcriptions') ||
       route.includes('translations')
@@ -514,7 +515,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerStoredResponseRoutes(server, { service, locations });
   registerCountTokensRoutes(server, { service });
   registerModerationsRoute(server, { service, lane });
-  registerImagesRoute(server, { service, lane });
+  registerImagesRoute(server, { service, lane, maxFileBytes: config.maxRequestBytes });
   registerSpeechRoute(server, { service, lane });
   registerTranscriptionsRoute(server, { service, maxFileBytes: config.maxRequestBytes });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
@@ -575,7 +576,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         await callOnce(adapter.imageGeneration, { model: d.modelName, prompt: 'ping' }, ctx, env);
       } else if (mode === 'audio_transcription' && adapter.transcription) {
         const file = { bytes: silentWav(1), filename: 'ping.wav', contentType: 'audio/wav' };
-        const transcription = { model: d.modelName, fields: [], file };
+        const transcription = { model: d.modelName, fields: [], files: [['file', file] as const] };
         await callOnce(adapter.transcription, transcription, ctx, env);
       } else if (mode === 'audio_speech' && adapter.speech) {
         const speech = { model: d.modelName, input: 'ping', voice: 'alloy' };

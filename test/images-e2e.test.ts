@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import { testDatabases } from './helpers/databases.js';
 import { MASTER_KEY } from './helpers/gateway.js';
 import { gatewayOn } from './helpers/sqlite-gateway.js';
 import { startAzureSimulator } from './simulators/azure-simulator.js';
-import { startOpenAiSimulator } from './simulators/openai-simulator.js';
+import { SIM_EDIT_IMAGE_TOKENS, startOpenAiSimulator } from './simulators/openai-simulator.js';
 
 const openai = await startOpenAiSimulator({ apiKey: 'sk-openai-upstream' });
 const azure = await startAzureSimulator({ apiKey: 'az-key', deployments: ['dalle3-eu'] });
@@ -20,6 +20,8 @@ const azure = await startAzureSimulator({ apiKey: 'az-key', deployments: ['dalle
 /** gpt-image-1's prices in the price table: USD per text input and per image output token. */
 const GPT_IMAGE_INPUT = 5 / 1e6;
 const GPT_IMAGE_OUTPUT = 40 / 1e6;
+/** ...and per input image token (an edit's images). */
+const GPT_IMAGE_IMAGE_INPUT = 10 / 1e6;
 
 const upstream = { api_base: `${openai.url}/v1`, api_key: 'sk-openai-upstream' };
 
@@ -245,6 +247,113 @@ for (const database of await testDatabases()) {
       assert.match(
         metrics,
         /litellm_proxy_total_requests_metric\{model="dalle",route="\/v1\/images\/generations",status_code="200"\} [1-9]/,
+      );
+    });
+
+    it('edits images from a multipart form, pricing the images it was given apart', async () => {
+      openai.reset();
+      const png = Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+        'base64',
+      );
+      const { data, response } = await client()
+        .images.edit({
+          model: 'gpt-image',
+          image: await toFile(png, 'room.png', { type: 'image/png' }),
+          prompt: 'paint the walls blue',
+        })
+        .withResponse();
+      assert.equal(data.data?.length, 1);
+      const usage = data.usage as unknown as {
+        output_tokens: number;
+        input_tokens_details: { text_tokens: number; image_tokens: number };
+      };
+      assert.equal(usage.input_tokens_details.image_tokens, SIM_EDIT_IMAGE_TOKENS);
+      const expected =
+        usage.input_tokens_details.text_tokens * GPT_IMAGE_INPUT +
+        usage.input_tokens_details.image_tokens * GPT_IMAGE_IMAGE_INPUT +
+        usage.output_tokens * GPT_IMAGE_OUTPUT;
+      const cost = Number(response.headers.get('x-litellm-response-cost'));
+      assert.ok(Math.abs(cost - expected) < 1e-12, `${cost} against ${expected}`);
+      const sent = openai.requests.at(-1);
+      assert.equal(sent?.path, '/v1/images/edits');
+      const form = await new Request('http://x/', {
+        method: 'POST',
+        headers: { 'content-type': String(sent?.headers['content-type']) },
+        body: sent?.rawBytes,
+      }).formData();
+      assert.equal(form.get('model'), 'gpt-image-1');
+      assert.equal(form.get('prompt'), 'paint the walls blue');
+      const image = form.get('image') as File;
+      assert.equal(image.name, 'room.png');
+      assert.ok(Buffer.from(await image.arrayBuffer()).equals(png));
+      await fixture.gateway.app.ledger?.flush();
+      const logs = await fixture.api.get(
+        `/spend/logs?request_id=${response.headers.get('x-litellm-call-id')}`,
+      );
+      const rows = (Array.isArray(logs.body) ? logs.body : logs.body.data) as {
+        call_type: string;
+      }[];
+      assert.equal(rows[0]?.call_type, 'aimage_edit');
+      // dall-e-2 with a mask, two images, priced by the pixel; Azure at its deployment's URL.
+      const masked = await client()
+        .images.edit({
+          model: 'dalle-2',
+          image: await toFile(png, 'a.png', { type: 'image/png' }),
+          mask: await toFile(png, 'mask.png', { type: 'image/png' }),
+          prompt: 'add a window',
+          n: 2,
+          size: '512x512',
+        })
+        .withResponse();
+      assert.equal(masked.data.data?.length, 2);
+      const pixels = 2 * 512 * 512 * 2e-8;
+      assert.ok(
+        Math.abs(Number(masked.response.headers.get('x-litellm-response-cost')) - pixels) < 1e-12,
+      );
+      const maskForm = await new Request('http://x/', {
+        method: 'POST',
+        headers: { 'content-type': String(openai.requests.at(-1)?.headers['content-type']) },
+        body: openai.requests.at(-1)?.rawBytes,
+      }).formData();
+      assert.equal((maskForm.get('mask') as File).name, 'mask.png');
+      azure.reset();
+      await client().images.edit({
+        model: 'azure-dalle',
+        image: await toFile(png, 'a.png', { type: 'image/png' }),
+        prompt: 'x',
+      });
+      assert.equal(azure.requests.at(-1)?.path, '/openai/deployments/dalle3-eu/images/edits');
+      const offline = await client().images.edit({
+        model: 'offline-image',
+        image: await toFile(png, 'a.png', { type: 'image/png' }),
+        prompt: 'x',
+        response_format: 'b64_json',
+      });
+      assert.ok(offline.data?.[0]?.b64_json);
+      await assert.rejects(
+        client().images.edit({
+          model: 'claude',
+          image: await toFile(png, 'a.png', { type: 'image/png' }),
+          prompt: 'x',
+        }),
+        (e: unknown) =>
+          e instanceof OpenAI.APIError &&
+          e.status === 400 &&
+          /no image edit endpoint/.test(e.message),
+      );
+      const noImage = new FormData();
+      noImage.append('model', 'gpt-image');
+      noImage.append('prompt', 'x');
+      const refused = await fetch(`${fixture.gateway.url}/v1/images/edits`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}` },
+        body: noImage,
+      });
+      assert.equal(refused.status, 400);
+      assert.match(
+        ((await refused.json()) as { error: { message: string } }).error.message,
+        /image/,
       );
     });
 

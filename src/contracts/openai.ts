@@ -150,13 +150,32 @@ export interface UploadedFile {
   contentType: string;
 }
 
-/** A transcription request: the form's fields as sent (in order, repeated ones too) and the file. */
-export interface TranscriptionRequest {
+/** A request sent on as a form: its fields as sent (in order, repeated ones too) and files. */
+export interface FormRequest {
   model: string;
-  response_format?: string;
   fields: readonly (readonly [string, string])[];
-  file: UploadedFile;
+  files: readonly (readonly [string, UploadedFile])[];
 }
+
+/** A transcription request: the form, with the audio in `file`. */
+export interface TranscriptionRequest extends FormRequest {
+  response_format?: string;
+}
+
+/** `POST /v1/images/edits` (`client.images.edit`): the form, with `image` (or `image[]`) and `mask`. */
+export interface ImageEditRequest extends FormRequest {
+  size?: string;
+  n?: number;
+}
+
+/** The checked fields of an image edit (every field arrives as text). */
+export const ImageEditFieldsSchema = z.looseObject({
+  model: z.string().min(1).optional(),
+  prompt: z.string().min(1),
+  n: z.coerce.number().int().min(1).max(10).optional(),
+  size: z.string().min(1).optional(),
+  response_format: z.enum(['url', 'b64_json']).optional(),
+});
 
 /** A transcription's answer as the provider sent it: JSON, or text (text, srt, vtt). */
 export interface TranscriptionResponse {

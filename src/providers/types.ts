@@ -10,6 +10,7 @@ import type {
   CompletionRequest,
   EmbeddingRequest,
   EmbeddingResponse,
+  ImageEditRequest,
   ImageGenerationRequest,
   ImageGenerationResponse,
   ModerationRequest,
@@ -107,6 +108,8 @@ export interface ProviderAdapter {
   readonly moderation?: Operation<ModerationRequest, ModerationResponse, never>;
   /** `/v1/images/generations`, for providers with an images endpoint (the OpenAI family, Azure). */
   readonly imageGeneration?: Operation<ImageGenerationRequest, ImageGenerationResponse, never>;
+  /** `/v1/images/edits`: images (and a mask) sent as a form, answered as a generation is. */
+  readonly imageEdit?: Operation<ImageEditRequest, ImageGenerationResponse, never>;
   /**
    * `/v1/audio/speech`, for providers with a speech endpoint (OpenAI, Azure): always opened as a
    * stream whose events are the audio's bytes as they arrive.

@@ -2,7 +2,8 @@
  * `POST /v1/images/generations` (and `/images/generations`, and Azure's
  * `/openai/deployments/{model}/images/generations`): OpenAI's image generation
  * (`client.images.generate`), passed to an OpenAI-family or Azure deployment and its answer back
- * unchanged. The model is optional, as in OpenAI's API: without one, the first model the caller
+ * unchanged. `POST /v1/images/edits` (`client.images.edit`): the same from a multipart form with
+ * the images to edit (`image`, `image[]`) and a `mask`, for OpenAI and Azure deployments. The model is optional, as in OpenAI's API: without one, the first model the caller
  * may use whose `model_info.mode` is `image_generation` draws.
  *
  * Priced as the deployment is: by the image (`output_cost_per_image`), by the pixel of the size
@@ -10,8 +11,10 @@
  * The call reserves its worst case first: `n` images at their size, and at most
  * IMAGE_OUTPUT_TOKENS output tokens each.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  ImageEditFieldsSchema,
+  type ImageEditRequest,
   ImageGenerationRequestSchema,
   type ImageGenerationRequest,
   type ImageGenerationResponse,
@@ -24,6 +27,7 @@ import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
 import { DEFAULT_IMAGE_PIXELS, imagePixels } from '../spend/meter.js';
 import type { MediaUnits } from '../spend/types.js';
+import { firstValues, readForm, registerFormRoutes } from './multipart-form.js';
 import { modelOrDefault, requireOperation } from './optional-operations.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
@@ -33,7 +37,18 @@ export interface ImagesRouteDeps {
   service: ProxyService;
   /** Serves the exact paths in front of Fastify when given. */
   lane?: FastLane;
+  /** The gateway's request size limit: the largest image file accepted. */
+  maxFileBytes: number;
 }
+
+/** The form of an edit: up to 16 images (`image`, `image[]`) and a `mask`. */
+const EDIT_FORM = { fileFields: ['image', 'image[]', 'mask'], maxFiles: 17, what: 'the images' };
+
+const imageEditOf = requireOperation(
+  'imageEdit',
+  'image edit endpoint',
+  'image edits go to OpenAI and Azure deployments (model: openai/gpt-image-1)',
+);
 
 export function registerImagesRoute(app: FastifyInstance, deps: ImagesRouteDeps): void {
   for (const path of [
@@ -46,6 +61,61 @@ export function registerImagesRoute(app: FastifyInstance, deps: ImagesRouteDeps)
       deps.lane?.post(path, (request, reply) => handleImages(request, reply, deps));
     }
   }
+  registerFormRoutes(app, deps.maxFileBytes, (scope) => {
+    for (const path of [
+      '/v1/images/edits',
+      '/images/edits',
+      '/openai/deployments/:model/images/edits',
+    ]) {
+      scope.post(path, (request, reply) => handleEdit(request, reply, deps));
+    }
+  });
+}
+
+async function handleEdit(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: ImagesRouteDeps,
+): Promise<unknown> {
+  const principal = principalOf(request);
+  const { fields, files } = await readForm(request, EDIT_FORM, deps.maxFileBytes);
+  if (!files.some(([name]) => name !== 'mask')) {
+    throw new GatewayError(
+      'bad_request',
+      'Invalid request body: image: an image to edit is required',
+      {
+        param: 'image',
+      },
+    );
+  }
+  const pathModel = (request.params as { model?: string } | undefined)?.model;
+  const checked = parseBody(ImageEditFieldsSchema, firstValues(fields));
+  const model = modelOrDefault(
+    pathModel ?? checked.model,
+    deps.service,
+    principal,
+    'image_generation',
+  );
+  const result = await deps.service.call<
+    ImageEditRequest & Record<string, unknown>,
+    ImageGenerationResponse,
+    never
+  >(imageEditOf, { model, fields, files, n: checked.n, size: checked.size }, principal, {
+    requestId: request.callId,
+    cancel: abortOnDisconnect(reply),
+    callType: 'aimage_edit',
+  });
+  if (result.kind !== 'json') {
+    throw new GatewayError('internal_server_error', 'an image edit answered with a stream');
+  }
+  return sendPricedJson(reply, deps.service, {
+    meta: result.meta,
+    value: {
+      body: rawJsonOf(result.value) ?? JSON.stringify(result.value),
+      usage: tokenUsageOf(result.value.usage),
+      units: unitsOf(result.value, checked.size),
+    },
+  });
 }
 
 const imageGenerationOf = requireOperation(
@@ -106,6 +176,8 @@ function tokenUsageOf(usage: ImageUsage | undefined): Usage | undefined {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: count(usage.total_tokens) || prompt + completion,
+    // The images an edit starts from, priced apart from the prompt's text.
+    prompt_tokens_details: { image_tokens: count(usage.input_tokens_details?.image_tokens) },
   };
 }
 

@@ -13,13 +13,11 @@
  * `duration`), else the file's own length. Before the call, the file's length (read from its
  * header, else bounded by its size) is reserved against every budget.
  */
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   TranscriptionFieldsSchema,
   type TranscriptionRequest,
   type TranscriptionResponse,
-  type UploadedFile,
   type Usage,
 } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -27,6 +25,7 @@ import { principalOf } from '../server/access-control.js';
 import type { MediaUnits } from '../spend/types.js';
 import { audioSecondsBound, readAudioSeconds } from './audio-duration.js';
 import { requireOperation } from './optional-operations.js';
+import { firstValues, readForm, registerFormRoutes } from './multipart-form.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
 import type { OperationResolver, ProxyService } from './proxy-service.js';
@@ -37,19 +36,14 @@ export interface TranscriptionsRouteDeps {
   maxFileBytes: number;
 }
 
-/** Form fields beyond the file: OpenAI's handful, with room for repeated ones. */
-const MAX_FIELDS = 32;
+/** The form of a transcription: one audio file in `file`. */
+const AUDIO_FORM = { fileFields: ['file'], maxFiles: 1, what: 'the audio' } as const;
 
 export function registerTranscriptionsRoute(
   app: FastifyInstance,
   deps: TranscriptionsRouteDeps,
 ): void {
-  // Multipart forms are read in this scope only; everywhere else a body is JSON.
-  app.register(async (scope) => {
-    await scope.register(fastifyMultipart, {
-      limits: { fileSize: deps.maxFileBytes, files: 1, fields: MAX_FIELDS, fieldSize: 1024 * 1024 },
-      throwFileSizeLimit: true,
-    });
+  registerFormRoutes(app, deps.maxFileBytes, (scope) => {
     for (const kind of [TRANSCRIPTION, TRANSLATION]) {
       for (const path of [
         `/v1/audio/${kind.path}`,
@@ -96,9 +90,15 @@ async function handleTranscription(
   kind: AudioToText,
 ): Promise<unknown> {
   const principal = principalOf(request);
-  const { fields, file } = await readForm(request, deps.maxFileBytes);
+  const { fields, files } = await readForm(request, AUDIO_FORM, deps.maxFileBytes);
+  const file = files[0]?.[1];
+  if (file === undefined) {
+    throw new GatewayError('bad_request', 'Invalid request body: file: an audio file is required', {
+      param: 'file',
+    });
+  }
   const pathModel = (request.params as { model?: string } | undefined)?.model;
-  const first = Object.fromEntries([...fields].reverse());
+  const first = firstValues(fields);
   const checked = parseBody(
     TranscriptionFieldsSchema,
     pathModel ? { ...first, model: pathModel } : first,
@@ -118,7 +118,7 @@ async function handleTranscription(
     never
   >(
     kind.operation,
-    { model: checked.model, response_format: checked.response_format, fields, file },
+    { model: checked.model, response_format: checked.response_format, fields, files },
     principal,
     {
       requestId: request.callId,
@@ -138,60 +138,6 @@ async function handleTranscription(
     value: { body: answer.body, usage, units },
     contentType: json ? 'application/json' : 'text/plain; charset=utf-8',
   });
-}
-
-/** The form's fields in order (repeated ones too) and its one file. */
-async function readForm(
-  request: FastifyRequest,
-  maxFileBytes: number,
-): Promise<{ fields: [string, string][]; file: UploadedFile }> {
-  if (!request.isMultipart()) {
-    throw new GatewayError(
-      'bad_request',
-      'Send the audio as multipart/form-data with a "file" part and a "model" field',
-    );
-  }
-  const fields: [string, string][] = [];
-  let file: UploadedFile | undefined;
-  try {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        if (part.fieldname !== 'file') {
-          await part.toBuffer();
-          throw new GatewayError(
-            'bad_request',
-            `Unexpected file part "${part.fieldname}": the audio goes in "file"`,
-          );
-        }
-        const bytes = await part.toBuffer();
-        file = { bytes, filename: part.filename || 'audio', contentType: part.mimetype };
-      } else {
-        fields.push([part.fieldname, String(part.value)]);
-      }
-    }
-  } catch (error: unknown) {
-    if (error instanceof GatewayError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new GatewayError(
-        'payload_too_large',
-        `The audio file is larger than this gateway accepts (${Math.floor(maxFileBytes / 1024 / 1024)} MB, general_settings.max_request_size_mb)`,
-      );
-    }
-    if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-      throw new GatewayError('bad_request', 'Send one audio file and at most 32 other fields');
-    }
-    throw new GatewayError(
-      'bad_request',
-      `The multipart form could not be read: ${String((error as Error).message ?? error)}`,
-    );
-  }
-  if (file === undefined || file.bytes.length === 0) {
-    throw new GatewayError('bad_request', 'Invalid request body: file: an audio file is required', {
-      param: 'file',
-    });
-  }
-  return { fields, file };
 }
 
 /**

@@ -171,7 +171,9 @@ export class Meter {
     const requested = requestedMaxTokens(input.body);
     const inputOnly = INPUT_ONLY_CALLS.has(input.callType);
     const image =
-      input.callType === 'aimage_generation' ? imageWorstCase(input.body, prices) : undefined;
+      input.callType === 'aimage_generation' || input.callType === 'aimage_edit'
+        ? imageWorstCase(input.body, prices)
+        : undefined;
     const speech =
       input.callType === 'aspeech' && typeof input.body.input === 'string'
         ? characterCount(input.body.input) * (prices.inputPerCharacter ?? 0)

@@ -14,6 +14,8 @@ export interface TableRates {
   reasoning?: number;
   /** Prompt tokens of audio (gpt-4o-transcribe, audio chat models). */
   inputAudio?: number;
+  /** Prompt tokens of images, where priced apart from text (gpt-image-1's edits). */
+  inputImage?: number;
 }
 
 /** Rates that apply to the whole call once its prompt has more than `above` tokens. */
@@ -119,6 +121,7 @@ function ratesOf(prices: ModelPrice): { base: TableRates; tiers: TableTier[] } {
     ['cacheWrite', prices.cache_write_mtok],
     ['reasoning', prices.output_reasoning_mtok],
     ['inputAudio', prices.input_audio_mtok],
+    ['inputImage', prices.input_image_mtok],
   ];
   const base: TableRates = {};
   const starts = new Set<number>();

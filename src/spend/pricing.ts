@@ -26,6 +26,8 @@ export interface TokenRates {
   reasoningPerToken: number;
   /** Prompt tokens of audio, when the provider prices them apart from text. */
   inputAudioPerToken: number;
+  /** Prompt tokens of images, when the provider prices them apart from text. */
+  inputImagePerToken: number;
 }
 
 /** The rates that apply once a call's prompt has more than `above` tokens (long-context tiers). */
@@ -116,7 +118,8 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
     const cacheWrite = usage.cache_creation_input_tokens ?? 0;
     const reasoning = usage.completion_tokens_details?.reasoning_tokens ?? 0;
     const audio = Math.min(prompt, countOf(usage.prompt_tokens_details?.audio_tokens));
-    const uncached = Math.max(0, prompt - cacheRead - cacheWrite - audio);
+    const image = Math.min(prompt - audio, countOf(usage.prompt_tokens_details?.image_tokens));
+    const uncached = Math.max(0, prompt - cacheRead - cacheWrite - audio - image);
     const visibleOutput = Math.max(0, completion - reasoning);
     let cost =
       uncached * rates.inputPerToken +
@@ -125,6 +128,7 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
       visibleOutput * rates.outputPerToken +
       (completion - visibleOutput) * rates.reasoningPerToken +
       audio * rates.inputAudioPerToken +
+      image * rates.inputImagePerToken +
       prices.perRequest;
     const audioSeconds = units?.audioSeconds;
     if (prices.inputPerSecond !== undefined || prices.outputPerSecond !== undefined) {
@@ -237,6 +241,7 @@ function ratesWith(config: ConfigPrices, table: TableRates): TokenRates {
     cacheWritePerToken: config.cacheWrite ?? table.cacheWrite ?? input,
     reasoningPerToken: config.output ?? table.reasoning ?? output,
     inputAudioPerToken: table.inputAudio ?? input,
+    inputImagePerToken: table.inputImage ?? input,
   };
 }
 

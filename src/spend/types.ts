@@ -20,6 +20,7 @@ export type CallType =
   | 'aresponses'
   | 'amoderation'
   | 'aimage_generation'
+  | 'aimage_edit'
   | 'aspeech'
   | 'atranscription'
   | 'atranslation';

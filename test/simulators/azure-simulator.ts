@@ -8,6 +8,7 @@
 import type { ServerResponse } from 'node:http';
 import {
   countSimTokens,
+  imageEdit,
   images,
   responses,
   speech,
@@ -46,7 +47,7 @@ interface AzureBody {
 
 export const AZURE_SIM_CHAT_MODEL = 'gpt-4o-2024-08-06';
 const PATH =
-  /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations|audio\/speech|audio\/transcriptions|audio\/translations)$/;
+  /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings|images\/generations|images\/edits|audio\/speech|audio\/transcriptions|audio\/translations)$/;
 const SAFE = { filtered: false, severity: 'safe' };
 const FILTER_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
 const PROMPT_FILTER = [{ prompt_index: 0, content_filter_results: FILTER_RESULTS }];
@@ -101,6 +102,7 @@ export async function startAzureSimulator(options: AzureSimulatorOptions = {}): 
     if (match[2] === 'embeddings') return embeddings(res, body, fault);
     // An Azure image deployment answers as OpenAI's model of that name (dall-e-3 here).
     if (match[2] === 'audio/speech') return speech(res, body as object);
+    if (match[2] === 'images/edits') return imageEdit(res, req);
     if (match[2] === 'audio/transcriptions') return transcription(res, req);
     if (match[2] === 'audio/translations') return transcription(res, req, 'translate');
     if (match[2] === 'images/generations') {

@@ -100,6 +100,7 @@ export async function startOpenAiSimulator(
     if (path === '/audio/speech' && req.method === 'POST') {
       return speech(res, req.body as SpeechBody);
     }
+    if (path === '/images/edits' && req.method === 'POST') return imageEdit(res, req);
     if (path === '/images/generations' && req.method === 'POST') {
       return images(res, req.body as ImagesBody, fault);
     }
@@ -665,6 +666,67 @@ export async function transcription(
   }
   res.writeHead(200, { 'content-type': 'application/json' });
   res.end(JSON.stringify(answer));
+}
+
+/** gpt-image-1's input tokens for one image to edit, as the simulator counts them. */
+export const SIM_EDIT_IMAGE_TOKENS = 323;
+
+/**
+ * `/images/edits` as OpenAI answers it, from a multipart form: `image` (or `image[]`) and
+ * `prompt` are required; gpt-image-* answer in base64 with usage, the image tokens of the images
+ * it was given among the input tokens; dall-e-2 answers with URLs.
+ */
+export async function imageEdit(
+  res: ServerResponse,
+  req: { headers: Record<string, string | string[] | undefined>; rawBytes: Buffer },
+): Promise<void> {
+  const form = await new Request('http://simulator.invalid/', {
+    method: 'POST',
+    headers: { 'content-type': String(req.headers['content-type'] ?? '') },
+    body: req.rawBytes,
+  })
+    .formData()
+    .catch(() => undefined);
+  const images = form ? [...form.getAll('image'), ...form.getAll('image[]')] : [];
+  const prompt = form?.get('prompt');
+  if (!form || images.length === 0 || typeof prompt !== 'string') {
+    return sendOpenAiError(res, {
+      kind: 'status',
+      status: 400,
+      message: `Missing required parameter: '${images.length === 0 ? 'image' : 'prompt'}'.`,
+    });
+  }
+  const model = String(form.get('model') ?? 'dall-e-2');
+  const n = Number(form.get('n') ?? 1);
+  const answer = await editAnswer(model, prompt, n, String(form.get('response_format') ?? 'url'));
+  if (model.startsWith('gpt-image')) {
+    const text = countSimTokens(prompt);
+    const imageTokens = images.length * SIM_EDIT_IMAGE_TOKENS;
+    const output = n * 1056;
+    answer.usage = {
+      input_tokens: text + imageTokens,
+      input_tokens_details: { text_tokens: text, image_tokens: imageTokens },
+      output_tokens: output,
+      total_tokens: text + imageTokens + output,
+    };
+  }
+  return writeJsonWithFault(res, answer);
+}
+
+async function editAnswer(
+  model: string,
+  prompt: string,
+  n: number,
+  format: string,
+): Promise<Record<string, unknown>> {
+  const base64 = model.startsWith('gpt-image') || format === 'b64_json';
+  return {
+    created: 1700000000,
+    data: Array.from({ length: n }, (_, i) => ({
+      ...(base64 ? { b64_json: PNG_1X1 } : { url: `https://images.example/sim/edit-${i}.png` }),
+      revised_prompt: `Edited: ${prompt}`,
+    })),
+  };
 }
 
 export interface SpeechBody {

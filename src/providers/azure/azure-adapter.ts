@@ -8,14 +8,16 @@ import type {
   ChatRequest,
   CompletionRequest,
   EmbeddingRequest,
+  ImageEditRequest,
   ImageGenerationRequest,
+  ImageGenerationResponse,
   SpeechRequest,
 } from '../../contracts/openai.js';
 import type { Deployment } from '../../contracts/deployment.js';
 import { createOpenAiAdapter } from '../openai/openai-adapter.js';
 import { createOpenAiResponsesOperation } from '../openai/openai-responses.js';
 import { passBytes } from '../shared/pass-bytes.js';
-import { createTranscriptionOperation } from '../openai/openai-transcription.js';
+import { createFormOperation, createTranscriptionOperation } from '../openai/openai-form.js';
 import {
   ProviderError,
   type CallContext,
@@ -63,6 +65,18 @@ export function createAzureAdapter(entra = new EntraTokens()): ProviderAdapter {
     imageGeneration: imageGeneration && {
       ...imageGeneration,
       buildRequest: reaim(imageGeneration, '/images/generations', headers),
+    },
+    // Azure serves OpenAI's image edits (gpt-image-1, dall-e-2) per deployment; the answer is a
+    // generation's.
+    imageEdit: imageGeneration && {
+      ...createFormOperation<ImageEditRequest, ImageGenerationResponse>(
+        {
+          url: (d) => azureUrl(d, '/images/edits'),
+          headers,
+          model: (d) => azureDeploymentName(d.model),
+        },
+        (body, ctx) => imageGeneration.parseResponse(body, ctx),
+      ),
     },
     // Azure serves OpenAI's whisper and gpt-4o-transcribe per deployment.
     transcription: createTranscriptionOperation({

@@ -16,6 +16,7 @@ export type AzureOperation =
   | '/completions'
   | '/embeddings'
   | '/images/generations'
+  | '/images/edits'
   | '/audio/speech'
   | '/audio/transcriptions'
   | '/audio/translations';
@@ -54,6 +55,7 @@ export function azureUrl(d: Deployment, operation: AzureOperation): string {
       '/completions',
       '/embeddings',
       '/images/generations',
+      '/images/edits',
       '/audio/speech',
       '/audio/transcriptions',
       '/audio/translations',

@@ -15,7 +15,7 @@ export function createMockAdapter(): ProviderAdapter {
   const point = (request: UpstreamRequest, d: Deployment): UpstreamRequest => ({
     ...request,
     url: request.url.replace(
-      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|audio\/speech|audio\/transcriptions|audio\/translations))$/,
+      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|images\/edits|audio\/speech|audio\/transcriptions|audio\/translations))$/,
       `mock://${d.id}$1`,
     ),
     headers: { ...request.headers, ...mockSettingsHeaders(d) },
@@ -71,6 +71,23 @@ export function createMockAdapter(): ProviderAdapter {
           }),
           ctx.deployment,
         ),
+    },
+    imageEdit: base.imageEdit && {
+      ...base.imageEdit,
+      buildRequest: async (request, ctx) => {
+        const sent = point(
+          await base.imageEdit!.buildRequest(request, {
+            ...ctx,
+            deployment: withBase(ctx.deployment),
+          }),
+          ctx.deployment,
+        );
+        // The mock does not read forms: it is told how many images, and how.
+        const fields = Object.fromEntries(request.fields);
+        sent.headers['x-mock-image-n'] = String(request.n ?? 1);
+        sent.headers['x-mock-response-format'] = fields.response_format ?? 'url';
+        return sent;
+      },
     },
     transcription: base.transcription && mockAudioToText(base.transcription),
     translation: base.translation && mockAudioToText(base.translation),

@@ -141,6 +141,18 @@ export function answerMockRequest(
       latencyMs: latency,
     });
   }
+  if (path.endsWith('/images/edits')) {
+    const edit = {
+      n: Number(headers['x-mock-image-n'] ?? 1),
+      response_format: headers['x-mock-response-format'],
+    };
+    return reply({
+      status: 200,
+      contentType: 'application/json',
+      parts: [JSON.stringify(imageBody(edit))],
+      latencyMs: latency,
+    });
+  }
   if (path.endsWith('/images/generations')) {
     return reply({
       status: 200,

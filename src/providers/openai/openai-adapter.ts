@@ -6,6 +6,7 @@ import type {
   ChatCompletion,
   ChatCompletionChunk,
   EmbeddingResponse,
+  ImageEditRequest,
   ImageGenerationResponse,
   ModerationResponse,
   TextCompletion,
@@ -25,7 +26,7 @@ import { OPENAI_FAMILY, type OpenAiFlavor } from './openai-family.js';
 import { createOpenAiResponsesOperation } from './openai-responses.js';
 import { createOpenAiStreamDecoder } from './openai-stream.js';
 import { passBytes } from '../shared/pass-bytes.js';
-import { createTranscriptionOperation } from './openai-transcription.js';
+import { createFormOperation, createTranscriptionOperation } from './openai-form.js';
 
 export function createOpenAiAdapter(provider: string): ProviderAdapter {
   const flavor: OpenAiFlavor = OPENAI_FAMILY[provider] ?? { displayName: provider };
@@ -129,6 +130,10 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
     // OpenAI itself serves the Responses API, moderations, speech and translations;
     // OpenAI-compatible vendors are bridged to chat for the first and have none of the others.
     ...(provider === 'openai' && {
+      imageEdit: createFormOperation<ImageEditRequest, ImageGenerationResponse>(
+        { url: (d) => url(d, '/images/edits'), headers },
+        (body) => expectObject<ImageGenerationResponse>(body, 'data'),
+      ),
       translation: createTranscriptionOperation({
         url: (d) => url(d, '/audio/translations'),
         headers,
