@@ -5,7 +5,6 @@
  */
 import type { Deployment } from '../../contracts/deployment.js';
 import { createOpenAiAdapter } from '../openai/openai-adapter.js';
-import type { TranscriptionRequest, TranscriptionResponse } from '../../contracts/openai.js';
 import type { Operation, ProviderAdapter, UpstreamRequest } from '../types.js';
 
 export const MOCK_SCHEME = 'mock:';
@@ -20,21 +19,26 @@ export function createMockAdapter(): ProviderAdapter {
     ),
     headers: { ...request.headers, ...mockSettingsHeaders(d) },
   });
-  const withBase = (d: Deployment): Deployment => ({ ...d, apiBase: 'mock://local' });
-  /** The mock does not read forms: it is told the format to answer in. */
-  const mockAudioToText = (
-    op: Operation<TranscriptionRequest, TranscriptionResponse, never>,
-  ): Operation<TranscriptionRequest, TranscriptionResponse, never> => ({
+  /**
+   * `op` of the OpenAI adapter, sent to the mock instead; `tell` adds headers for what the mock
+   * cannot read itself (it does not parse forms).
+   */
+  const aimed = <Req, Res, Chunk>(
+    op: Operation<Req, Res, Chunk>,
+    tell?: (request: Req) => Record<string, string>,
+  ): Operation<Req, Res, Chunk> => ({
     ...op,
     buildRequest: async (request, ctx) => {
-      const sent = point(
-        await op.buildRequest(request, { ...ctx, deployment: withBase(ctx.deployment) }),
-        ctx.deployment,
-      );
-      sent.headers['x-mock-response-format'] = request.response_format ?? 'json';
+      const deployment: Deployment = { ...ctx.deployment, apiBase: 'mock://local' };
+      const sent = point(await op.buildRequest(request, { ...ctx, deployment }), ctx.deployment);
+      if (tell) Object.assign(sent.headers, tell(request));
       return sent;
     },
   });
+  const format =
+    (fallback: string) => (request: { fields: readonly (readonly [string, string])[] }) => ({
+      'x-mock-response-format': Object.fromEntries(request.fields).response_format ?? fallback,
+    });
   return {
     ...base,
     displayName: 'Mock',
@@ -42,77 +46,19 @@ export function createMockAdapter(): ProviderAdapter {
     // Responses API; it has no moderation endpoint either.
     responses: undefined,
     moderation: undefined,
-    chat: {
-      ...base.chat,
-      buildRequest: async (request, ctx) =>
-        point(
-          await base.chat.buildRequest(request, { ...ctx, deployment: withBase(ctx.deployment) }),
-          ctx.deployment,
-        ),
-    },
-    completion: base.completion && {
-      ...base.completion,
-      buildRequest: async (request, ctx) =>
-        point(
-          await base.completion!.buildRequest(request, {
-            ...ctx,
-            deployment: withBase(ctx.deployment),
-          }),
-          ctx.deployment,
-        ),
-    },
-    embedding: base.embedding && {
-      ...base.embedding,
-      buildRequest: async (request, ctx) =>
-        point(
-          await base.embedding!.buildRequest(request, {
-            ...ctx,
-            deployment: withBase(ctx.deployment),
-          }),
-          ctx.deployment,
-        ),
-    },
-    imageEdit: base.imageEdit && {
-      ...base.imageEdit,
-      buildRequest: async (request, ctx) => {
-        const sent = point(
-          await base.imageEdit!.buildRequest(request, {
-            ...ctx,
-            deployment: withBase(ctx.deployment),
-          }),
-          ctx.deployment,
-        );
-        // The mock does not read forms: it is told how many images, and how.
-        const fields = Object.fromEntries(request.fields);
-        sent.headers['x-mock-image-n'] = String(request.n ?? 1);
-        sent.headers['x-mock-response-format'] = fields.response_format ?? 'url';
-        return sent;
-      },
-    },
-    transcription: base.transcription && mockAudioToText(base.transcription),
-    translation: base.translation && mockAudioToText(base.translation),
-    speech: base.speech && {
-      ...base.speech,
-      buildRequest: async (request, ctx) =>
-        point(
-          await base.speech!.buildRequest(request, {
-            ...ctx,
-            deployment: withBase(ctx.deployment),
-          }),
-          ctx.deployment,
-        ),
-    },
-    imageGeneration: base.imageGeneration && {
-      ...base.imageGeneration,
-      buildRequest: async (request, ctx) =>
-        point(
-          await base.imageGeneration!.buildRequest(request, {
-            ...ctx,
-            deployment: withBase(ctx.deployment),
-          }),
-          ctx.deployment,
-        ),
-    },
+    chat: aimed(base.chat),
+    completion: base.completion && aimed(base.completion),
+    embedding: base.embedding && aimed(base.embedding),
+    imageGeneration: base.imageGeneration && aimed(base.imageGeneration),
+    imageEdit:
+      base.imageEdit &&
+      aimed(base.imageEdit, (request) => ({
+        ...format('url')(request),
+        'x-mock-image-n': String(request.n ?? 1),
+      })),
+    speech: base.speech && aimed(base.speech),
+    transcription: base.transcription && aimed(base.transcription, format('json')),
+    translation: base.translation && aimed(base.translation, format('json')),
   };
 }
 
