@@ -52,6 +52,7 @@ import { callOnce, openStream } from './proxy/call-upstream.js';
 import { registerMessagesRoute } from './proxy/messages-route.js';
 import { registerImagesRoute } from './proxy/images-route.js';
 import { registerSpeechRoute } from './proxy/speech-route.js';
+import { registerRerankRoute } from './proxy/rerank-route.js';
 import { ResponseCache } from './proxy/response-cache.js';
 import { registerCacheRoutes } from './server/cache-routes.js';
 import { registerTranscriptionsRoute } from './proxy/transcriptions-route.js';
@@ -406,6 +407,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       route.includes('moderations') ||
       route.includes('generations') ||
       route.includes('edits') ||
+      route.includes('rerank') ||
       route.includes('speech') ||
       route.includes('transcriptions') ||
       route.includes('translations')
@@ -517,6 +519,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerModerationsRoute(server, { service, lane });
   registerImagesRoute(server, { service, lane, maxFileBytes: config.maxRequestBytes });
   registerSpeechRoute(server, { service, lane });
+  registerRerankRoute(server, { service, lane });
   registerTranscriptionsRoute(server, { service, maxFileBytes: config.maxRequestBytes });
   registerModelInfoRoutes(server, () => router.catalog, pricing);
   registerSpendCalculateRoute(server, () => router.catalog, pricing);

@@ -55,6 +55,7 @@ const INTERNAL_KEYS = new Set([
   'output_cost_per_image',
   'input_cost_per_pixel',
   'input_cost_per_character',
+  'input_cost_per_query',
   'cache_read_input_token_cost',
   'cache_creation_input_token_cost',
   'extra_headers',
@@ -89,6 +90,8 @@ const ENV_KEY_NAMES: Record<string, { key?: string; base?: string }> = {
   perplexity: { key: 'PERPLEXITYAI_API_KEY' },
   lm_studio: { key: 'LM_STUDIO_API_KEY', base: 'LM_STUDIO_API_BASE' },
   cerebras: { key: 'CEREBRAS_API_KEY' },
+  cohere: { key: 'COHERE_API_KEY' },
+  jina_ai: { key: 'JINA_AI_API_KEY' },
   nvidia_nim: { key: 'NVIDIA_NIM_API_KEY', base: 'NVIDIA_NIM_API_BASE' },
   sambanova: { key: 'SAMBANOVA_API_KEY' },
 };
@@ -190,6 +193,7 @@ export function buildDeployment(
     outputCostPerImage: params.output_cost_per_image,
     inputCostPerPixel: params.input_cost_per_pixel,
     inputCostPerCharacter: params.input_cost_per_character,
+    inputCostPerQuery: params.input_cost_per_query,
     cacheReadInputTokenCost: params.cache_read_input_token_cost,
     cacheCreationInputTokenCost: params.cache_creation_input_token_cost,
     modelInfo: {

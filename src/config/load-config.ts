@@ -434,6 +434,7 @@ const MODEL_INFO_EXTRAS = [
   'output_cost_per_image',
   'input_cost_per_pixel',
   'input_cost_per_character',
+  'input_cost_per_query',
   'cache_read_input_token_cost',
   'cache_creation_input_token_cost',
   'litellm_provider',

@@ -26,12 +26,13 @@ export const SUPPORTED_PROVIDERS = [
   'cerebras',
   'nvidia_nim',
   'sambanova',
+  'cohere',
+  'jina_ai',
 ] as const;
 
 export const LITELLM_ONLY_PROVIDERS = [
   'vertex_ai',
   'vertex_ai_beta',
-  'cohere',
   'cohere_chat',
   'huggingface',
   'replicate',
@@ -67,7 +68,6 @@ export const LITELLM_ONLY_PROVIDERS = [
   'bedrock_converse',
   'llamafile',
   'infinity',
-  'jina_ai',
   'nebius',
 ] as const;
 

@@ -33,6 +33,7 @@ export const LitellmParamsSchema = z.looseObject({
   output_cost_per_image: z.number().nonnegative().optional(),
   input_cost_per_pixel: z.number().nonnegative().optional(),
   input_cost_per_character: z.number().nonnegative().optional(),
+  input_cost_per_query: z.number().nonnegative().optional(),
   cache_read_input_token_cost: z.number().nonnegative().optional(),
   cache_creation_input_token_cost: z.number().nonnegative().optional(),
   extra_headers: z.record(z.string(), z.string()).optional(),

@@ -46,6 +46,8 @@ export interface Deployment {
   inputCostPerPixel?: number;
   /** `input_cost_per_character`: the price of speech (tts-1) by character of its input. */
   inputCostPerCharacter?: number;
+  /** `input_cost_per_query`: the price of a rerank search (Cohere's search unit). */
+  inputCostPerQuery?: number;
   /** `cache_read_input_token_cost` / `cache_creation_input_token_cost`: prompt-cache prices. */
   cacheReadInputTokenCost?: number;
   cacheCreationInputTokenCost?: number;

@@ -183,6 +183,29 @@ export interface TranscriptionResponse {
   json?: { text?: unknown; duration?: unknown; usage?: unknown; [k: string]: unknown };
 }
 
+/**
+ * `POST /v1/rerank` (Cohere's rerank API, as LiteLLM serves it): the documents ordered by their
+ * relevance to the query.
+ */
+export const RerankRequestSchema = z.looseObject({
+  model: z.string().min(1),
+  query: z.string().min(1),
+  documents: z
+    .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
+    .min(1)
+    .max(10_000),
+  top_n: z.number().int().min(1).nullish(),
+  return_documents: z.boolean().nullish(),
+});
+export type RerankRequest = z.infer<typeof RerankRequestSchema>;
+
+/** A rerank answer: Cohere's, or a Cohere-compatible server's (vLLM, Together, Jina). */
+export interface RerankResponse {
+  results: { index: number; relevance_score: number; document?: unknown }[];
+  meta?: { billed_units?: { search_units?: number } };
+  usage?: { total_tokens?: number; prompt_tokens?: number };
+}
+
 /** OpenAI's images answer; token-priced models (gpt-image-1) add their usage. */
 export interface ImageGenerationResponse {
   created: number;

@@ -15,6 +15,8 @@ import type {
   ImageGenerationResponse,
   ModerationRequest,
   ModerationResponse,
+  RerankRequest,
+  RerankResponse,
   SpeechRequest,
   TranscriptionRequest,
   TranscriptionResponse,
@@ -117,6 +119,8 @@ export interface ProviderAdapter {
   readonly speech?: Operation<SpeechRequest, never, Uint8Array>;
   /** `/v1/audio/transcriptions`: an audio file, sent as a multipart form, to text. */
   readonly transcription?: Operation<TranscriptionRequest, TranscriptionResponse, never>;
+  /** `/v1/rerank`: Cohere's rerank API, or a Cohere-compatible server's (vLLM, Together, Jina). */
+  readonly rerank?: Operation<RerankRequest, RerankResponse, never>;
   /** `/v1/audio/translations`: the same form, the answer in English (OpenAI's whisper-1). */
   readonly translation?: Operation<TranscriptionRequest, TranscriptionResponse, never>;
   /** The Responses API, for providers that serve it themselves; others are bridged to chat. */

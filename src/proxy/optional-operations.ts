@@ -9,7 +9,13 @@ import { ProviderError, type Operation, type ProviderAdapter } from '../provider
 import type { OperationResolver, ProxyService } from './proxy-service.js';
 
 type OptionalOperation =
-  'moderation' | 'imageGeneration' | 'imageEdit' | 'speech' | 'transcription' | 'translation';
+  | 'moderation'
+  | 'imageGeneration'
+  | 'imageEdit'
+  | 'speech'
+  | 'transcription'
+  | 'translation'
+  | 'rerank';
 
 /**
  * The adapter's `name` operation; a provider without one is a 400 that names the endpoint it

@@ -84,6 +84,7 @@ function priceFields(prices: DeploymentPrices, d: Deployment): Record<string, un
   if (prices.outputPerSecond !== undefined) fields.output_cost_per_second = prices.outputPerSecond;
   if (prices.outputPerImage !== undefined) fields.output_cost_per_image = prices.outputPerImage;
   if (prices.inputPerPixel !== undefined) fields.input_cost_per_pixel = prices.inputPerPixel;
+  if (prices.inputPerQuery !== undefined) fields.input_cost_per_query = prices.inputPerQuery;
   if (prices.inputPerCharacter !== undefined) {
     fields.input_cost_per_character = prices.inputPerCharacter;
   }

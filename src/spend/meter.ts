@@ -72,7 +72,15 @@ export interface CloseTab {
 const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'] as const;
 
 /** Calls that produce no output tokens: their worst case is their input. */
-const INPUT_ONLY_CALLS: ReadonlySet<CallType> = new Set(['aembedding', 'amoderation', 'aspeech']);
+const INPUT_ONLY_CALLS: ReadonlySet<CallType> = new Set([
+  'aembedding',
+  'amoderation',
+  'aspeech',
+  'arerank',
+]);
+
+/** Documents a rerank search covers (Cohere's search unit). */
+export const DOCUMENTS_PER_SEARCH = 100;
 
 /**
  * The most output tokens a token-priced image model spends on one image: gpt-image-1 at high
@@ -178,6 +186,11 @@ export class Meter {
       input.callType === 'aspeech' && typeof input.body.input === 'string'
         ? characterCount(input.body.input) * (prices.inputPerCharacter ?? 0)
         : 0;
+    const searches =
+      input.callType === 'arerank' && Array.isArray(input.body.documents)
+        ? Math.ceil(input.body.documents.length / DOCUMENTS_PER_SEARCH) *
+          (prices.inputPerQuery ?? 0)
+        : 0;
     const audio =
       input.callType === 'atranscription' || input.callType === 'atranslation'
         ? transcriptionWorstCase(input.units?.audioSeconds ?? 0, prices)
@@ -189,7 +202,7 @@ export class Meter {
     const admitted = admission.admit({
       requestId: input.requestId,
       scopes,
-      inputCost: promptTokens * prices.inputPerToken + (units?.cost ?? 0) + speech,
+      inputCost: promptTokens * prices.inputPerToken + (units?.cost ?? 0) + speech + searches,
       outputCostPerToken: inputOnly ? 0 : prices.outputPerToken,
       maxTokens,
       estimatedTokens: promptTokens,
@@ -522,6 +535,7 @@ export class Meter {
         (p.outputPerImage ?? 0) > (worst.outputPerImage ?? 0) ||
         (p.inputPerPixel ?? 0) > (worst.inputPerPixel ?? 0) ||
         (p.inputPerCharacter ?? 0) > (worst.inputPerCharacter ?? 0) ||
+        (p.inputPerQuery ?? 0) > (worst.inputPerQuery ?? 0) ||
         (p.inputPerSecond ?? 0) > (worst.inputPerSecond ?? 0) ||
         (p.outputPerSecond ?? 0) > (worst.outputPerSecond ?? 0) ||
         (p.audioPerSecond ?? 0) > (worst.audioPerSecond ?? 0) ||
@@ -537,6 +551,7 @@ export class Meter {
           inputPerPixel: Math.max(worst.inputPerPixel ?? 0, p.inputPerPixel ?? 0) || undefined,
           inputPerCharacter:
             Math.max(worst.inputPerCharacter ?? 0, p.inputPerCharacter ?? 0) || undefined,
+          inputPerQuery: Math.max(worst.inputPerQuery ?? 0, p.inputPerQuery ?? 0) || undefined,
           inputPerSecond: Math.max(worst.inputPerSecond ?? 0, p.inputPerSecond ?? 0) || undefined,
           outputPerSecond:
             Math.max(worst.outputPerSecond ?? 0, p.outputPerSecond ?? 0) || undefined,

@@ -58,6 +58,7 @@ const TABLE_PROVIDERS: Readonly<Record<string, string>> = {
   openrouter: 'openrouter',
   perplexity: 'perplexity',
   cerebras: 'cerebras',
+  cohere: 'cohere',
 };
 
 /** Models served by the operator's own hardware: no per-token bill, so a known price of 0. */

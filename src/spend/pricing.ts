@@ -142,6 +142,7 @@ export function createPricing({ logger, now = Date.now }: PricingDeps): PriceBoo
       cost += (units.images ?? 0) * (prices.outputPerImage ?? 0);
       cost += (units.pixels ?? 0) * (prices.inputPerPixel ?? 0);
       cost += (units.characters ?? 0) * (prices.inputPerCharacter ?? 0);
+      cost += (units.queries ?? 0) * (prices.inputPerQuery ?? 0);
     }
     return cost;
   }
@@ -170,6 +171,7 @@ interface ConfigPrices {
   perImage?: number;
   perPixel?: number;
   perCharacter?: number;
+  perQuery?: number;
 }
 
 function configPrices(d: Deployment): ConfigPrices {
@@ -184,6 +186,7 @@ function configPrices(d: Deployment): ConfigPrices {
     perImage: d.outputCostPerImage ?? numberOf(info.output_cost_per_image),
     perPixel: d.inputCostPerPixel ?? numberOf(info.input_cost_per_pixel),
     perCharacter: d.inputCostPerCharacter ?? numberOf(info.input_cost_per_character),
+    perQuery: d.inputCostPerQuery ?? numberOf(info.input_cost_per_query),
   };
 }
 
@@ -203,7 +206,8 @@ function priceDeployment(
     config.outputPerSecond !== undefined ||
     config.perImage !== undefined ||
     config.perPixel !== undefined ||
-    config.perCharacter !== undefined;
+    config.perCharacter !== undefined ||
+    config.perQuery !== undefined;
   const table = findTableEntry(d, at);
   // A deployment priced by the second only is not also billed per token from the table.
   const useTable = table !== undefined && (tokenConfigured || !unitConfigured);
@@ -220,6 +224,7 @@ function priceDeployment(
     outputPerImage: config.perImage,
     inputPerPixel: config.perPixel,
     inputPerCharacter: config.perCharacter,
+    inputPerQuery: config.perQuery,
     audioPerSecond: useTable ? table.audioPerSecond : undefined,
     maxOutputTokens: numberOf(d.modelInfo.max_output_tokens) ?? numberOf(d.modelInfo.max_tokens),
     maxInputTokens: numberOf(d.modelInfo.max_input_tokens) ?? table?.contextWindow,

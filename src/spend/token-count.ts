@@ -182,6 +182,9 @@ const PROMPT_FIELDS = [
   'tool_choice',
   'response_format',
   'text',
+  // A rerank's query and documents.
+  'query',
+  'documents',
 ] as const;
 
 /**

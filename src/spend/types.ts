@@ -23,7 +23,8 @@ export type CallType =
   | 'aimage_edit'
   | 'aspeech'
   | 'atranscription'
-  | 'atranslation';
+  | 'atranslation'
+  | 'arerank';
 
 // ---------------------------------------------------------------------------------------------
 // Pricing
@@ -44,6 +45,8 @@ export interface TokenPrices {
   inputPerPixel?: number;
   /** USD per character of a speech call's input text. */
   inputPerCharacter?: number;
+  /** USD per rerank search (Cohere's search unit: a query over up to 100 documents). */
+  inputPerQuery?: number;
   /** USD per second of audio transcribed, from the price table (whisper-1). */
   audioPerSecond?: number;
   /** USD per prompt token of audio (gpt-4o-transcribe); the input price when unknown. */
@@ -62,6 +65,8 @@ export interface MediaUnits {
   pixels?: number;
   /** Characters of the text a speech call reads out. */
   characters?: number;
+  /** Rerank searches (Cohere's `billed_units.search_units`). */
+  queries?: number;
   /**
    * Seconds of audio a transcription heard: per-second prices bill these instead of the call's
    * duration (LiteLLM's whisper prices are per second of audio).

@@ -83,6 +83,7 @@ import {
   EmbeddingRequestSchema,
   ImageGenerationRequestSchema,
   ModerationRequestSchema,
+  RerankRequestSchema,
   SpeechRequestSchema,
 } from '../../src/contracts/openai.js';
 
@@ -115,6 +116,9 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/v1/images/generations': ImageGenerationRequestSchema,
   '/images/generations': ImageGenerationRequestSchema,
   '/openai/deployments/:model/images/generations': ImageGenerationRequestSchema,
+  '/v1/rerank': RerankRequestSchema,
+  '/rerank': RerankRequestSchema,
+  '/v2/rerank': RerankRequestSchema,
   '/v1/audio/speech': SpeechRequestSchema,
   '/audio/speech': SpeechRequestSchema,
   '/openai/deployments/:model/audio/speech': SpeechRequestSchema,

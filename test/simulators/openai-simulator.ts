@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { rerankResults } from './cohere-simulator.js';
 import {
   startSimulator,
   writeJsonWithFault,
@@ -101,6 +102,21 @@ export async function startOpenAiSimulator(
       return speech(res, req.body as SpeechBody);
     }
     if (path === '/images/edits' && req.method === 'POST') return imageEdit(res, req);
+    // vLLM's Cohere-compatible rerank, with its usage block.
+    if (path === '/rerank' && req.method === 'POST') {
+      const rerank = req.body as { query?: string; documents?: unknown[] };
+      const tokens = countSimTokens(JSON.stringify([rerank.query, rerank.documents]));
+      return writeJsonWithFault(
+        res,
+        {
+          id: 'rerank-vllm-sim',
+          model: body.model,
+          usage: { total_tokens: tokens },
+          results: rerankResults(rerank),
+        },
+        fault,
+      );
+    }
     if (path === '/images/generations' && req.method === 'POST') {
       return images(res, req.body as ImagesBody, fault);
     }

@@ -9,6 +9,7 @@ import type {
   ImageEditRequest,
   ImageGenerationResponse,
   ModerationResponse,
+  RerankResponse,
   TextCompletion,
 } from '../../contracts/openai.js';
 import type { Deployment } from '../../contracts/deployment.js';
@@ -44,6 +45,15 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
       );
     }
     return joinUrl(base, path);
+  };
+
+  /** Cohere's rerank has an address of its own unless the deployment names another base. */
+  const rerankUrl = (d: Deployment): string => {
+    const rerank = flavor.rerank;
+    if (rerank === undefined || 'path' in rerank) return url(d, rerank?.path ?? '/rerank');
+    return d.apiBase && !d.apiBase.includes('/compatibility')
+      ? joinUrl(d.apiBase, '/v2/rerank')
+      : rerank.url;
   };
 
   const headers = (d: Deployment): Record<string, string> => {
@@ -116,6 +126,16 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
     transcription: createTranscriptionOperation({
       url: (d) => url(d, '/audio/transcriptions'),
       headers,
+    }),
+    ...(flavor.rerank && {
+      rerank: {
+        buildRequest: (request, ctx) => ({
+          url: rerankUrl(ctx.deployment),
+          headers: headers(ctx.deployment),
+          body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
+        }),
+        parseResponse: (body) => expectObject<RerankResponse>(body, 'results'),
+      },
     }),
     // OpenAI's images endpoint; compatible vendors that serve one (xAI, Together, ...) answer the
     // same path, the others answer it with their own 404.

@@ -5,15 +5,35 @@
 export interface OpenAiFlavor {
   displayName: string;
   defaultApiBase?: string;
+  /**
+   * Where the vendor serves Cohere's rerank API: a path under the deployment's base (vLLM,
+   * Together, Jina), or an address of its own (Cohere, whose OpenAI-compatible base is elsewhere).
+   */
+  rerank?: { path: string } | { url: string };
 }
 
 export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
   openai: { displayName: 'OpenAI', defaultApiBase: 'https://api.openai.com/v1' },
   'text-completion-openai': { displayName: 'OpenAI', defaultApiBase: 'https://api.openai.com/v1' },
-  hosted_vllm: { displayName: 'Hosted_vllm' },
+  hosted_vllm: { displayName: 'Hosted_vllm', rerank: { path: '/rerank' } },
   openrouter: { displayName: 'OpenRouter', defaultApiBase: 'https://openrouter.ai/api/v1' },
   groq: { displayName: 'Groq', defaultApiBase: 'https://api.groq.com/openai/v1' },
-  together_ai: { displayName: 'Together_ai', defaultApiBase: 'https://api.together.xyz/v1' },
+  together_ai: {
+    displayName: 'Together_ai',
+    defaultApiBase: 'https://api.together.xyz/v1',
+    rerank: { path: '/rerank' },
+  },
+  // Cohere: chat and embeddings through its OpenAI-compatible API, rerank through its own.
+  cohere: {
+    displayName: 'Cohere',
+    defaultApiBase: 'https://api.cohere.ai/compatibility/v1',
+    rerank: { url: 'https://api.cohere.com/v2/rerank' },
+  },
+  jina_ai: {
+    displayName: 'Jina_ai',
+    defaultApiBase: 'https://api.jina.ai/v1',
+    rerank: { path: '/rerank' },
+  },
   // LiteLLM's default is DeepSeek's /beta base (OpenAI-compatible, plus prefix and FIM features).
   deepseek: { displayName: 'Deepseek', defaultApiBase: 'https://api.deepseek.com/beta' },
   mistral: { displayName: 'Mistral', defaultApiBase: 'https://api.mistral.ai/v1' },
