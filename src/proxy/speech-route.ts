@@ -102,7 +102,10 @@ async function handleSpeech(
     // The audio was cut short upstream: the client sees a truncated body, never a whole file.
     const failure = error instanceof Error ? error.message : String(error);
     reply.log.warn({ reqId: reply.request.id, err: failure }, 'speech ended with an error');
-    if (error instanceof ProviderError) service.recordFailure(meta.deployment, error);
+    // A client that left aborted the upstream call itself: not the deployment's failure.
+    if (error instanceof ProviderError && !res.destroyed) {
+      service.recordFailure(meta.deployment, error);
+    }
     res.destroy();
   }
   return reply;
