@@ -151,6 +151,83 @@ describe('hostile input', () => {
     }
   });
 
+  it('refuses malformed multipart uploads with a 4xx, never a 5xx, and keeps serving', async () => {
+    const boundary = 'XyZ';
+    const part = (name: string, value: string, file?: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file}"\r\nContent-Type: audio/wav` : ''}\r\n\r\n${value}\r\n`;
+    const form = (...parts: string[]) => `${parts.join('')}--${boundary}--\r\n`;
+    const multipart = { 'content-type': `multipart/form-data; boundary=${boundary}` };
+    const cases: [string, string, Record<string, string>, RegExp][] = [
+      ['no boundary', 'whatever', { 'content-type': 'multipart/form-data' }, /multipart|form/i],
+      ['garbage', 'not a form at all', multipart, /file|form/i],
+      [
+        'cut short',
+        part('model', 'upstream-gpt') + `--${boundary}\r\nContent-Disp`,
+        multipart,
+        /form|file/i,
+      ],
+      [
+        'file as a text field',
+        form(part('model', 'upstream-gpt'), part('file', 'RIFF....')),
+        multipart,
+        /file/,
+      ],
+      [
+        'two files',
+        form(part('model', 'upstream-gpt'), part('file', 'a', 'a.wav'), part('file', 'b', 'b.wav')),
+        multipart,
+        /at most 1/,
+      ],
+      [
+        'a file in another field',
+        form(part('model', 'upstream-gpt'), part('audio', 'a', 'a.wav')),
+        multipart,
+        /Unexpected file part/,
+      ],
+      [
+        'too many fields',
+        form(...Array.from({ length: 40 }, (_, i) => part(`f${i}`, 'x'))),
+        multipart,
+        /fields/,
+      ],
+      [
+        'prototype names',
+        form(
+          part('__proto__', '{"polluted":true}'),
+          part('constructor', 'x'),
+          part('file', 'a', 'a.wav'),
+        ),
+        multipart,
+        /prototype property is not allowed/,
+      ],
+      [
+        'a file over the size limit',
+        form(part('model', 'upstream-gpt'), part('file', 'x'.repeat(1.2 * 1024 * 1024), 'big.wav')),
+        multipart,
+        /max_request_size_mb/,
+      ],
+    ];
+    // Image edits read the same way; their uploads are images, up to 17 of them.
+    const forEdits = new Set([
+      'no boundary',
+      'garbage',
+      'cut short',
+      'a file in another field',
+      'too many fields',
+      'a file over the size limit',
+    ]);
+    for (const path of ['/v1/audio/transcriptions', '/v1/images/edits']) {
+      for (const [label, body, headers, said] of cases) {
+        if (path === '/v1/images/edits' && !forEdits.has(label)) continue;
+        const refused = await refusedUnchanged(() => post(path, body, headers), `${path} ${label}`);
+        assert.match(refused.text, said, `${path} ${label}`);
+      }
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const alive = await fetch(`${fixture.gateway.url}/health/liveliness`);
+    assert.equal(alive.status, 200);
+  });
+
   it('refuses oversized headers with 431 and keeps serving', async () => {
     const answer = await rawRequest(fixture.gateway.url, [
       'GET /v1/models HTTP/1.1',

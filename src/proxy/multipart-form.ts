@@ -64,7 +64,7 @@ export async function readForm(
         await part.toBuffer();
         throw new GatewayError(
           'bad_request',
-          `Unexpected file part "${part.fieldname}": ${rules.what} goes in ${rules.fileFields.map((f) => `"${f}"`).join(' or ')}`,
+          `Unexpected file part "${part.fieldname}": send files in ${rules.fileFields.map((f) => `"${f}"`).join(' or ')}`,
         );
       }
       if (form.files.length === rules.maxFiles) {
