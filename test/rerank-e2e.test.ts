@@ -9,11 +9,13 @@ import { after, describe, it } from 'node:test';
 import { testDatabases } from './helpers/databases.js';
 import { MASTER_KEY } from './helpers/gateway.js';
 import { gatewayOn } from './helpers/sqlite-gateway.js';
-import { startCohereSimulator } from './simulators/cohere-simulator.js';
+import OpenAI from 'openai';
+import { startCohereSimulator, startVoyageSimulator } from './simulators/cohere-simulator.js';
 import { startOpenAiSimulator } from './simulators/openai-simulator.js';
 
 const cohere = await startCohereSimulator({ apiKey: 'co-key' });
 const vllm = await startOpenAiSimulator();
+const voyage = await startVoyageSimulator({ apiKey: 'pa-key' });
 
 /** Cohere's rerank-v3.5: USD 2 per 1,000 searches. */
 const PER_SEARCH = 0.002;
@@ -38,6 +40,28 @@ const CONFIG = {
         api_base: `${vllm.url}/v1`,
         input_cost_per_token: PER_TOKEN,
       },
+    },
+    {
+      model_name: 'voyage-rerank',
+      litellm_params: {
+        model: 'voyage/rerank-2',
+        api_base: `${voyage.url}/v1`,
+        api_key: 'pa-key',
+        input_cost_per_token: 5e-8,
+      },
+    },
+    {
+      model_name: 'voyage-embed',
+      litellm_params: {
+        model: 'voyage/voyage-3',
+        api_base: `${voyage.url}/v1`,
+        api_key: 'pa-key',
+        input_cost_per_token: 6e-8,
+      },
+    },
+    {
+      model_name: 'infinity-rerank',
+      litellm_params: { model: 'infinity/BAAI/bge-reranker-base', api_base: `${vllm.url}/v1` },
     },
   ],
   general_settings: { master_key: MASTER_KEY },
@@ -125,6 +149,50 @@ for (const database of await testDatabases()) {
       assert.ok(Math.abs(cost - answer.usage.total_tokens * PER_TOKEN) < 1e-15, String(cost));
     });
 
+    it("translates Voyage's rerank names both ways, and prices Voyage's embeddings by their tokens", async () => {
+      voyage.reset();
+      const response = await rerank({
+        model: 'voyage-rerank',
+        query: 'toll gate',
+        documents: DOCUMENTS,
+        top_n: 1,
+      });
+      assert.equal(response.status, 200);
+      const answer = (await response.json()) as {
+        results: { index: number }[];
+        usage: { total_tokens: number };
+      };
+      assert.deepEqual(
+        answer.results.map((r) => r.index),
+        [0],
+      );
+      const sent = voyage.requests.at(-1)?.body as Record<string, unknown>;
+      assert.equal(sent.top_k, 1);
+      assert.equal('top_n' in sent, false);
+      const cost = Number(response.headers.get('x-litellm-response-cost'));
+      assert.ok(Math.abs(cost - answer.usage.total_tokens * 5e-8) < 1e-15, String(cost));
+      const client = new OpenAI({
+        apiKey: MASTER_KEY,
+        baseURL: `${fixture.gateway.url}/v1`,
+        maxRetries: 0,
+      });
+      const { data, response: embedded } = await client.embeddings
+        .create({ model: 'voyage-embed', input: ['one two', 'three'], encoding_format: 'float' })
+        .withResponse();
+      assert.equal(data.data.length, 2);
+      assert.ok(
+        Math.abs(Number(embedded.headers.get('x-litellm-response-cost')) - 3 * 6e-8) < 1e-15,
+      );
+      // Infinity: a self-hosted server, Cohere's rerank API, no bill.
+      const infinity = await rerank({
+        model: 'infinity-rerank',
+        query: 'budget',
+        documents: DOCUMENTS,
+      });
+      assert.equal(infinity.status, 200);
+      assert.equal(infinity.headers.get('x-litellm-response-cost'), '0');
+    });
+
     it("never lets a key's searches cost more than its budget", async () => {
       const made = await fixture.api.post('/key/generate', {
         models: ['rerank'],
@@ -168,4 +236,5 @@ for (const database of await testDatabases()) {
 after(async () => {
   await cohere.close();
   await vllm.close();
+  await voyage.close();
 });

@@ -92,6 +92,8 @@ const ENV_KEY_NAMES: Record<string, { key?: string; base?: string }> = {
   cerebras: { key: 'CEREBRAS_API_KEY' },
   cohere: { key: 'COHERE_API_KEY' },
   jina_ai: { key: 'JINA_AI_API_KEY' },
+  voyage: { key: 'VOYAGE_API_KEY' },
+  infinity: { key: 'INFINITY_API_KEY', base: 'INFINITY_API_BASE' },
   nvidia_nim: { key: 'NVIDIA_NIM_API_KEY', base: 'NVIDIA_NIM_API_BASE' },
   sambanova: { key: 'SAMBANOVA_API_KEY' },
 };

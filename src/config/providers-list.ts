@@ -28,6 +28,8 @@ export const SUPPORTED_PROVIDERS = [
   'sambanova',
   'cohere',
   'jina_ai',
+  'voyage',
+  'infinity',
 ] as const;
 
 export const LITELLM_ONLY_PROVIDERS = [
@@ -43,7 +45,6 @@ export const LITELLM_ONLY_PROVIDERS = [
   'databricks',
   'watsonx',
   'cloudflare',
-  'voyage',
   'ai21',
   'nlp_cloud',
   'aleph_alpha',
@@ -67,7 +68,6 @@ export const LITELLM_ONLY_PROVIDERS = [
   'baseten',
   'bedrock_converse',
   'llamafile',
-  'infinity',
   'nebius',
 ] as const;
 

@@ -65,3 +65,52 @@ function cohereError(res: ServerResponse, status: number, message: string): void
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ id: 'err-sim', message }));
 }
+
+/**
+ * Simulates Voyage AI: `/v1/embeddings` in OpenAI's shape but with `usage.total_tokens` only, and
+ * `/v1/rerank` with its own names (`top_k` in, `data` out).
+ */
+export async function startVoyageSimulator(
+  options: CohereSimulatorOptions = {},
+): Promise<Simulator> {
+  return startSimulator(({ req, res, fault }) => {
+    if (options.apiKey && req.headers.authorization !== `Bearer ${options.apiKey}`) {
+      return cohereError(res, 401, 'Provided API key is invalid.');
+    }
+    const body = (req.body ?? {}) as RerankBody & { input?: string | string[]; top_k?: number };
+    if (req.method === 'POST' && req.path === '/v1/embeddings') {
+      const inputs = Array.isArray(body.input) ? body.input : [body.input ?? ''];
+      const tokens = inputs.reduce((n, text) => n + String(text).split(/\s+/).length, 0);
+      return writeJsonWithFault(
+        res,
+        {
+          object: 'list',
+          data: inputs.map((text, index) => ({
+            object: 'embedding',
+            embedding: [String(text).length / 10, 0.5, -0.5],
+            index,
+          })),
+          model: body.model,
+          usage: { total_tokens: tokens },
+        },
+        fault,
+      );
+    }
+    if (req.method === 'POST' && req.path === '/v1/rerank') {
+      if ('top_n' in body) return cohereError(res, 400, 'Unknown field: top_n');
+      const documents = body.documents ?? [];
+      const tokens = String(body.query).split(/\s+/).length + documents.length * 8;
+      return writeJsonWithFault(
+        res,
+        {
+          object: 'list',
+          data: rerankResults({ ...body, top_n: body.top_k }),
+          model: body.model,
+          usage: { total_tokens: tokens },
+        },
+        fault,
+      );
+    }
+    return cohereError(res, 404, 'Not Found');
+  });
+}

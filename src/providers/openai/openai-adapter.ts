@@ -9,6 +9,7 @@ import type {
   ImageEditRequest,
   ImageGenerationResponse,
   ModerationResponse,
+  RerankRequest,
   RerankResponse,
   TextCompletion,
 } from '../../contracts/openai.js';
@@ -18,6 +19,7 @@ import { keepRawJson } from '../shared/raw-json.js';
 import { joinUrl, upstreamBody } from '../shared/url.js';
 import {
   ProviderError,
+  type Operation,
   type CallContext,
   type ProviderAdapter,
   type TextCompletionChunk,
@@ -119,7 +121,7 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
         headers: headers(ctx.deployment),
         body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
       }),
-      parseResponse: (body) => expectObject<EmbeddingResponse>(body, 'data'),
+      parseResponse: (body) => withPromptTokens(expectObject<EmbeddingResponse>(body, 'data')),
     },
     // OpenAI's transcriptions; compatible vendors that serve them (Groq, Fireworks, ...) answer
     // the same path.
@@ -128,14 +130,17 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
       headers,
     }),
     ...(flavor.rerank && {
-      rerank: {
-        buildRequest: (request, ctx) => ({
-          url: rerankUrl(ctx.deployment),
-          headers: headers(ctx.deployment),
-          body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
-        }),
-        parseResponse: (body) => expectObject<RerankResponse>(body, 'results'),
-      },
+      rerank:
+        'voyage' in flavor.rerank
+          ? voyageRerank(rerankUrl, headers, displayName)
+          : {
+              buildRequest: (request, ctx) => ({
+                url: rerankUrl(ctx.deployment),
+                headers: headers(ctx.deployment),
+                body: JSON.stringify(upstreamBody(request, {}, ctx.deployment.model)),
+              }),
+              parseResponse: (body) => expectObject<RerankResponse>(body, 'results'),
+            },
     }),
     // OpenAI's images endpoint; compatible vendors that serve one (xAI, Together, ...) answer the
     // same path, the others answer it with their own 404.
@@ -184,5 +189,54 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
       }),
     }),
     parseError: parseOpenAiError,
+  };
+}
+
+/**
+ * Vendors that report an embedding's tokens as `total_tokens` only (Voyage): the prompt tokens the
+ * bill counts. The answer's own text, forwarded to the client, is left as it came.
+ */
+function withPromptTokens(answer: EmbeddingResponse): EmbeddingResponse {
+  const usage = answer.usage as { prompt_tokens?: number; total_tokens?: number } | undefined;
+  if (usage && usage.prompt_tokens === undefined && typeof usage.total_tokens === 'number') {
+    usage.prompt_tokens = usage.total_tokens;
+  }
+  return answer;
+}
+
+/** Voyage's rerank: Cohere's request with `top_k` for `top_n`; its `data` answered as `results`. */
+function voyageRerank(
+  rerankUrl: (d: Deployment) => string,
+  headers: (d: Deployment) => Record<string, string>,
+  displayName: string,
+): Operation<RerankRequest, RerankResponse, never> {
+  return {
+    buildRequest: (request, ctx) => {
+      const { top_n: topN, ...rest } = request;
+      const body = upstreamBody(rest, {}, ctx.deployment.model);
+      if (topN !== undefined && topN !== null) body.top_k = topN;
+      return {
+        url: rerankUrl(ctx.deployment),
+        headers: headers(ctx.deployment),
+        body: JSON.stringify(body),
+      };
+    },
+    parseResponse: (body) => {
+      const json = parseUpstreamJson(body, displayName) as {
+        data?: unknown;
+        model?: string;
+        usage?: RerankResponse['usage'];
+      } | null;
+      if (!json || !Array.isArray(json.data)) {
+        throw new ProviderError('bad_response', `${displayName} returned a response without data`, {
+          status: 502,
+        });
+      }
+      return {
+        results: json.data as RerankResponse['results'],
+        model: json.model,
+        usage: json.usage,
+      };
+    },
   };
 }

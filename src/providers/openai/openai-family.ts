@@ -9,7 +9,7 @@ export interface OpenAiFlavor {
    * Where the vendor serves Cohere's rerank API: a path under the deployment's base (vLLM,
    * Together, Jina), or an address of its own (Cohere, whose OpenAI-compatible base is elsewhere).
    */
-  rerank?: { path: string } | { url: string };
+  rerank?: { path: string; voyage?: true } | { url: string };
 }
 
 export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
@@ -29,6 +29,14 @@ export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
     defaultApiBase: 'https://api.cohere.ai/compatibility/v1',
     rerank: { url: 'https://api.cohere.com/v2/rerank' },
   },
+  // Voyage: embeddings in OpenAI's format; rerank in its own (top_k, data), translated.
+  voyage: {
+    displayName: 'Voyage',
+    defaultApiBase: 'https://api.voyageai.com/v1',
+    rerank: { path: '/rerank', voyage: true },
+  },
+  // Infinity: a self-hosted embedding and rerank server; api_base required.
+  infinity: { displayName: 'Infinity', rerank: { path: '/rerank' } },
   jina_ai: {
     displayName: 'Jina_ai',
     defaultApiBase: 'https://api.jina.ai/v1',
