@@ -407,6 +407,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       route.includes('moderations') ||
       route.includes('generations') ||
       route.includes('edits') ||
+      route.includes('variations') ||
       route.includes('rerank') ||
       route.includes('speech') ||
       route.includes('transcriptions') ||

@@ -357,6 +357,44 @@ for (const database of await testDatabases()) {
       );
     });
 
+    it('draws variations of an image (dall-e-2), priced by the pixel', async () => {
+      openai.reset();
+      const png = Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+        'base64',
+      );
+      const { data, response } = await client()
+        .images.createVariation({
+          model: 'dalle-2',
+          image: await toFile(png, 'logo.png', { type: 'image/png' }),
+          n: 3,
+          size: '256x256',
+        })
+        .withResponse();
+      assert.equal(data.data?.length, 3);
+      assert.equal(openai.requests.at(-1)?.path, '/v1/images/variations');
+      const expected = 3 * 256 * 256 * 2e-8;
+      assert.ok(
+        Math.abs(Number(response.headers.get('x-litellm-response-cost')) - expected) < 1e-12,
+      );
+      const offline = await client().images.createVariation({
+        model: 'offline-image',
+        image: await toFile(png, 'logo.png', { type: 'image/png' }),
+        response_format: 'b64_json',
+      });
+      assert.ok(offline.data?.[0]?.b64_json);
+      await assert.rejects(
+        client().images.createVariation({
+          model: 'azure-dalle',
+          image: await toFile(png, 'logo.png', { type: 'image/png' }),
+        }),
+        (e: unknown) =>
+          e instanceof OpenAI.APIError &&
+          e.status === 400 &&
+          /no image variation endpoint/.test(e.message),
+      );
+    });
+
     it("passes the provider's refusals on, and refuses bad input and providers without images", async () => {
       await assert.rejects(
         client().images.generate({ model: 'dalle', prompt: 'two please', n: 2 }),

@@ -25,7 +25,7 @@ const PUBLIC =
   /^\/(metrics|health\/(liveliness|liveness|readiness)|ui|ui\/\*|login|logout|session|onboarding\/(get_token|claim_token)|sso\/(key\/generate|callback)|\.well-known\/litellm-ui-config)?$/;
 /** LLM calls: any role but the admin viewer (LiteLLM: "user not allowed to access this OpenAI routes"). */
 const LLM =
-  /(completions|embeddings|messages|responses|moderations|generations|edits|rerank|speech|transcriptions|translations|count_tokens|input_tokens|responses\/:id(\/(cancel|input_items))?)$/;
+  /(completions|embeddings|messages|responses|moderations|generations|edits|variations|rerank|speech|transcriptions|translations|count_tokens|input_tokens|responses\/:id(\/(cancel|input_items))?)$/;
 /** LLM routes read with GET: stored responses of the provider. */
 const LLM_READS = /responses\/:id(\/input_items)?$/;
 /** Reads any key may make (its own scope decided by the service). */

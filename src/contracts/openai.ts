@@ -168,6 +168,14 @@ export interface ImageEditRequest extends FormRequest {
   n?: number;
 }
 
+/** The checked fields of an image variation (dall-e-2; every field arrives as text). */
+export const ImageVariationFieldsSchema = z.looseObject({
+  model: z.string().min(1).optional(),
+  n: z.coerce.number().int().min(1).max(10).optional(),
+  size: z.string().min(1).optional(),
+  response_format: z.enum(['url', 'b64_json']).optional(),
+});
+
 /** The checked fields of an image edit (every field arrives as text). */
 export const ImageEditFieldsSchema = z.looseObject({
   model: z.string().min(1).optional(),

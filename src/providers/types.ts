@@ -112,6 +112,8 @@ export interface ProviderAdapter {
   readonly imageGeneration?: Operation<ImageGenerationRequest, ImageGenerationResponse, never>;
   /** `/v1/images/edits`: images (and a mask) sent as a form, answered as a generation is. */
   readonly imageEdit?: Operation<ImageEditRequest, ImageGenerationResponse, never>;
+  /** `/v1/images/variations` (dall-e-2): one image sent as a form, answered as a generation is. */
+  readonly imageVariation?: Operation<ImageEditRequest, ImageGenerationResponse, never>;
   /**
    * `/v1/audio/speech`, for providers with a speech endpoint (OpenAI, Azure): always opened as a
    * stream whose events are the audio's bytes as they arrive.

@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ImageEditFieldsSchema,
   type ImageEditRequest,
+  ImageVariationFieldsSchema,
   ImageGenerationRequestSchema,
   type ImageGenerationRequest,
   type ImageGenerationResponse,
@@ -27,11 +28,11 @@ import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
 import { DEFAULT_IMAGE_PIXELS, imagePixels } from '../spend/meter.js';
 import type { MediaUnits } from '../spend/types.js';
-import { firstValues, readForm, registerFormRoutes } from './multipart-form.js';
+import { firstValues, readForm, registerFormRoutes, type FormRules } from './multipart-form.js';
 import { modelOrDefault, requireOperation } from './optional-operations.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
-import type { ProxyService } from './proxy-service.js';
+import type { OperationResolver, ProxyService } from './proxy-service.js';
 
 export interface ImagesRouteDeps {
   service: ProxyService;
@@ -41,14 +42,40 @@ export interface ImagesRouteDeps {
   maxFileBytes: number;
 }
 
-/** The form of an edit: up to 16 images (`image`, `image[]`) and a `mask`. */
-const EDIT_FORM = { fileFields: ['image', 'image[]', 'mask'], maxFiles: 17, what: 'the images' };
+/** The image routes that take a multipart form: what each reads, checks and calls. */
+interface ImageForm {
+  path: 'edits' | 'variations';
+  form: FormRules;
+  fields: typeof ImageEditFieldsSchema | typeof ImageVariationFieldsSchema;
+  operation: OperationResolver;
+  callType: 'aimage_edit' | 'aimage_variation';
+}
 
-const imageEditOf = requireOperation(
-  'imageEdit',
-  'image edit endpoint',
-  'image edits go to OpenAI and Azure deployments (model: openai/gpt-image-1)',
-);
+/** An edit: up to 16 images (`image`, `image[]`), a `mask`, and a `prompt`. */
+const EDIT: ImageForm = {
+  path: 'edits',
+  form: { fileFields: ['image', 'image[]', 'mask'], maxFiles: 17, what: 'the images' },
+  fields: ImageEditFieldsSchema,
+  operation: requireOperation(
+    'imageEdit',
+    'image edit endpoint',
+    'image edits go to OpenAI and Azure deployments (model: openai/gpt-image-1)',
+  ),
+  callType: 'aimage_edit',
+};
+
+/** A variation: one `image` (dall-e-2), no prompt. */
+const VARIATION: ImageForm = {
+  path: 'variations',
+  form: { fileFields: ['image'], maxFiles: 1, what: 'the image' },
+  fields: ImageVariationFieldsSchema,
+  operation: requireOperation(
+    'imageVariation',
+    'image variation endpoint',
+    'image variations go to OpenAI deployments (model: openai/dall-e-2)',
+  ),
+  callType: 'aimage_variation',
+};
 
 export function registerImagesRoute(app: FastifyInstance, deps: ImagesRouteDeps): void {
   for (const path of [
@@ -62,34 +89,33 @@ export function registerImagesRoute(app: FastifyInstance, deps: ImagesRouteDeps)
     }
   }
   registerFormRoutes(app, deps.maxFileBytes, (scope) => {
-    for (const path of [
-      '/v1/images/edits',
-      '/images/edits',
-      '/openai/deployments/:model/images/edits',
-    ]) {
-      scope.post(path, (request, reply) => handleEdit(request, reply, deps));
+    for (const kind of [EDIT, VARIATION]) {
+      for (const path of [
+        `/v1/images/${kind.path}`,
+        `/images/${kind.path}`,
+        `/openai/deployments/:model/images/${kind.path}`,
+      ]) {
+        scope.post(path, (request, reply) => handleForm(request, reply, deps, kind));
+      }
     }
   });
 }
 
-async function handleEdit(
+async function handleForm(
   request: FastifyRequest,
   reply: FastifyReply,
   deps: ImagesRouteDeps,
+  kind: ImageForm,
 ): Promise<unknown> {
   const principal = principalOf(request);
-  const { fields, files } = await readForm(request, EDIT_FORM, deps.maxFileBytes);
+  const { fields, files } = await readForm(request, kind.form, deps.maxFileBytes);
   if (!files.some(([name]) => name !== 'mask')) {
-    throw new GatewayError(
-      'bad_request',
-      'Invalid request body: image: an image to edit is required',
-      {
-        param: 'image',
-      },
-    );
+    throw new GatewayError('bad_request', 'Invalid request body: image: an image is required', {
+      param: 'image',
+    });
   }
   const pathModel = (request.params as { model?: string } | undefined)?.model;
-  const checked = parseBody(ImageEditFieldsSchema, firstValues(fields));
+  const checked = parseBody(kind.fields, firstValues(fields));
   const model = modelOrDefault(
     pathModel ?? checked.model,
     deps.service,
@@ -100,13 +126,16 @@ async function handleEdit(
     ImageEditRequest & Record<string, unknown>,
     ImageGenerationResponse,
     never
-  >(imageEditOf, { model, fields, files, n: checked.n, size: checked.size }, principal, {
+  >(kind.operation, { model, fields, files, n: checked.n, size: checked.size }, principal, {
     requestId: request.callId,
     cancel: abortOnDisconnect(reply),
-    callType: 'aimage_edit',
+    callType: kind.callType,
   });
   if (result.kind !== 'json') {
-    throw new GatewayError('internal_server_error', 'an image edit answered with a stream');
+    throw new GatewayError(
+      'internal_server_error',
+      `an image ${kind.path} call answered with a stream`,
+    );
   }
   return sendPricedJson(reply, deps.service, {
     meta: result.meta,

@@ -12,6 +12,7 @@ type OptionalOperation =
   | 'moderation'
   | 'imageGeneration'
   | 'imageEdit'
+  | 'imageVariation'
   | 'speech'
   | 'transcription'
   | 'translation'

@@ -179,7 +179,9 @@ export class Meter {
     const requested = requestedMaxTokens(input.body);
     const inputOnly = INPUT_ONLY_CALLS.has(input.callType);
     const image =
-      input.callType === 'aimage_generation' || input.callType === 'aimage_edit'
+      input.callType === 'aimage_generation' ||
+      input.callType === 'aimage_edit' ||
+      input.callType === 'aimage_variation'
         ? imageWorstCase(input.body, prices)
         : undefined;
     const speech =

@@ -21,6 +21,7 @@ export type CallType =
   | 'amoderation'
   | 'aimage_generation'
   | 'aimage_edit'
+  | 'aimage_variation'
   | 'aspeech'
   | 'atranscription'
   | 'atranslation'

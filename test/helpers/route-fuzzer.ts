@@ -25,7 +25,7 @@ import {
  * money invariants) rather than admin changes (fuzz-admin-routes, where a refusal changes nothing).
  */
 export const LLM_ROUTE =
-  /(completions|embeddings|messages|responses|moderations|generations|edits|rerank|speech|transcriptions|translations|count_tokens|input_tokens|responses\/:id(\/(cancel|input_items))?)$/;
+  /(completions|embeddings|messages|responses|moderations|generations|edits|variations|rerank|speech|transcriptions|translations|count_tokens|input_tokens|responses\/:id(\/(cancel|input_items))?)$/;
 
 export const FUZZ_RUNS = Number(process.env.TOLLGATE_FUZZ_RUNS ?? 0);
 const SEED = process.env.TOLLGATE_FUZZ_SEED ? Number(process.env.TOLLGATE_FUZZ_SEED) : undefined;

@@ -102,6 +102,7 @@ export async function startOpenAiSimulator(
       return speech(res, req.body as SpeechBody);
     }
     if (path === '/images/edits' && req.method === 'POST') return imageEdit(res, req);
+    if (path === '/images/variations' && req.method === 'POST') return imageEdit(res, req, true);
     // vLLM's Cohere-compatible rerank, with its usage block.
     if (path === '/rerank' && req.method === 'POST') {
       const rerank = req.body as { query?: string; documents?: unknown[] };
@@ -695,6 +696,7 @@ export const SIM_EDIT_IMAGE_TOKENS = 323;
 export async function imageEdit(
   res: ServerResponse,
   req: { headers: Record<string, string | string[] | undefined>; rawBytes: Buffer },
+  variation = false,
 ): Promise<void> {
   const form = await new Request('http://simulator.invalid/', {
     method: 'POST',
@@ -704,7 +706,7 @@ export async function imageEdit(
     .formData()
     .catch(() => undefined);
   const images = form ? [...form.getAll('image'), ...form.getAll('image[]')] : [];
-  const prompt = form?.get('prompt');
+  const prompt = variation ? 'a variation' : form?.get('prompt');
   if (!form || images.length === 0 || typeof prompt !== 'string') {
     return sendOpenAiError(res, {
       kind: 'status',

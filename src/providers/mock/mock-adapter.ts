@@ -14,7 +14,7 @@ export function createMockAdapter(): ProviderAdapter {
   const point = (request: UpstreamRequest, d: Deployment): UpstreamRequest => ({
     ...request,
     url: request.url.replace(
-      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|images\/edits|audio\/speech|audio\/transcriptions|audio\/translations))$/,
+      /^.*?(\/(chat\/completions|completions|embeddings|images\/generations|images\/edits|images\/variations|audio\/speech|audio\/transcriptions|audio\/translations))$/,
       `mock://${d.id}$1`,
     ),
     headers: { ...request.headers, ...mockSettingsHeaders(d) },
@@ -53,6 +53,12 @@ export function createMockAdapter(): ProviderAdapter {
     imageEdit:
       base.imageEdit &&
       aimed(base.imageEdit, (request) => ({
+        ...format('url')(request),
+        'x-mock-image-n': String(request.n ?? 1),
+      })),
+    imageVariation:
+      base.imageVariation &&
+      aimed(base.imageVariation, (request) => ({
         ...format('url')(request),
         'x-mock-image-n': String(request.n ?? 1),
       })),

@@ -141,7 +141,7 @@ export function answerMockRequest(
       latencyMs: latency,
     });
   }
-  if (path.endsWith('/images/edits')) {
+  if (path.endsWith('/images/edits') || path.endsWith('/images/variations')) {
     const edit = {
       n: Number(headers['x-mock-image-n'] ?? 1),
       response_format: headers['x-mock-response-format'],

@@ -159,6 +159,10 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
         { url: (d) => url(d, '/images/edits'), headers },
         (body) => expectObject<ImageGenerationResponse>(body, 'data'),
       ),
+      imageVariation: createFormOperation<ImageEditRequest, ImageGenerationResponse>(
+        { url: (d) => url(d, '/images/variations'), headers },
+        (body) => expectObject<ImageGenerationResponse>(body, 'data'),
+      ),
       translation: createTranscriptionOperation({
         url: (d) => url(d, '/audio/translations'),
         headers,
