@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
-import { startTollgate } from './helpers/run-tollgate.js';
+import { startTollgate, type RunningTollgate } from './helpers/run-tollgate.js';
 
 const MODELS = [{ model_name: 'gpt-4o-mini', litellm_params: { model: 'mock/gpt-4o-mini' } }];
 
@@ -193,17 +193,28 @@ describe('tollgate --admin-port', () => {
 
   for (const how of ['--admin-port', 'TOLLGATE_ADMIN_PORT'] as const) {
     it(`serves the admin API only on the admin port (${how})`, async () => {
-      const adminPort = await freePort();
-      const args = ['--config', configFile];
-      const env: Record<string, string> = { DATABASE_URL: `sqlite:${join(dir, `${how}.db`)}` };
-      if (how === '--admin-port')
-        args.push('--admin-port', String(adminPort), '--admin-host', '127.0.0.1');
-      else
-        Object.assign(env, {
-          TOLLGATE_ADMIN_PORT: String(adminPort),
-          TOLLGATE_ADMIN_HOST: '127.0.0.1',
-        });
-      const gateway = await startTollgate(args, { env, cwd: dir });
+      // A free port may be taken by another test between the check and the listen: try again.
+      const start = async (
+        attempt = 1,
+      ): Promise<{ gateway: RunningTollgate; adminPort: number }> => {
+        const adminPort = await freePort();
+        const args = ['--config', configFile];
+        const env: Record<string, string> = { DATABASE_URL: `sqlite:${join(dir, `${how}.db`)}` };
+        if (how === '--admin-port')
+          args.push('--admin-port', String(adminPort), '--admin-host', '127.0.0.1');
+        else
+          Object.assign(env, {
+            TOLLGATE_ADMIN_PORT: String(adminPort),
+            TOLLGATE_ADMIN_HOST: '127.0.0.1',
+          });
+        try {
+          return { gateway: await startTollgate(args, { env, cwd: dir }), adminPort };
+        } catch (error: unknown) {
+          if (attempt < 3 && String(error).includes('EADDRINUSE')) return start(attempt + 1);
+          throw error;
+        }
+      };
+      const { gateway, adminPort } = await start();
       try {
         const adminUrl = `http://127.0.0.1:${adminPort}`;
         const pub = adminClient(gateway.url, MASTER_KEY);

@@ -223,6 +223,32 @@ describe('hostile input', () => {
         assert.match(refused.text, said, `${path} ${label}`);
       }
     }
+    // Several files within the limit each, over it together; a field given twice is read once.
+    const halfLimit = 'x'.repeat(0.6 * 1024 * 1024);
+    const together = await refusedUnchanged(
+      () =>
+        post(
+          '/v1/images/edits',
+          form(
+            part('prompt', 'x'),
+            part('image', halfLimit, 'a.png'),
+            part('image[]', halfLimit, 'b.png'),
+          ),
+          multipart,
+        ),
+      'files over the limit together',
+    );
+    assert.equal(together.status, 413);
+    const twice = await refusedUnchanged(
+      () =>
+        post(
+          '/v1/images/edits',
+          form(part('prompt', 'x'), part('n', '0'), part('n', '1'), part('image', 'a', 'a.png')),
+          multipart,
+        ),
+      'n given twice',
+    );
+    assert.match(twice.text, /n/);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     const alive = await fetch(`${fixture.gateway.url}/health/liveliness`);
     assert.equal(alive.status, 200);

@@ -20,6 +20,14 @@ after(() => upstream.close());
 
 const models = [
   {
+    model_name: 'gpt-4o',
+    litellm_params: {
+      model: 'openai/gpt-4o',
+      api_base: `${upstream.url}/v1`,
+      api_key: 'sk-openai-upstream',
+    },
+  },
+  {
     model_name: 'gpt-4o-mini',
     litellm_params: {
       model: 'openai/gpt-4o-mini',
@@ -106,6 +114,40 @@ describe('response cache in this process', () => {
     assert.equal(b.headers.get('x-litellm-cache-key') !== null, true, 'same request, other order');
     await ask('order?', { max_tokens: 21 });
     assert.equal(chatCalls(), 2, 'another max_tokens is another answer');
+  });
+
+  it("keeps no answer cut short by a budget, nor a fallback's, and keys on where a key's aliases lead", async () => {
+    upstream.reset();
+    // A budget that can pay only a few output tokens lowers max_tokens: that answer is not kept.
+    const poor = await fixture.api.post('/key/generate', { max_budget: 0.00002 });
+    const poorClient = new OpenAI({
+      apiKey: poor.body.key as string,
+      baseURL: `${fixture.gateway.url}/v1`,
+      maxRetries: 0,
+    });
+    await poorClient.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: question('cut me short'),
+    });
+    const afterPoor = await ask('cut me short');
+    assert.equal(afterPoor.response.headers.get('x-litellm-cache-key'), null);
+    assert.equal(chatCalls(), 2);
+    // An alias of one key is not another key's model.
+    const aliased = await fixture.api.post('/key/generate', {
+      aliases: { 'gpt-4o-mini': 'gpt-4o' },
+    });
+    await ask('alias me');
+    const calls = chatCalls();
+    const other = await new OpenAI({
+      apiKey: aliased.body.key as string,
+      baseURL: `${fixture.gateway.url}/v1`,
+      maxRetries: 0,
+    }).chat.completions
+      .create({ model: 'gpt-4o-mini', messages: question('alias me') })
+      .withResponse();
+    assert.equal(other.response.headers.get('x-litellm-cache-key'), null);
+    assert.equal(chatCalls(), calls + 1);
+    assert.equal((upstream.requests.at(-1)?.body as { model: string }).model, 'gpt-4o');
   });
 
   it('caches embeddings too', async () => {

@@ -33,6 +33,14 @@ const CONFIG = {
       model_info: { mode: 'audio_speech' },
     },
     {
+      model_name: 'mini-tts',
+      litellm_params: {
+        model: 'openai/gpt-4o-mini-tts',
+        api_base: `${openai.url}/v1`,
+        api_key: 'sk-openai-upstream',
+      },
+    },
+    {
       model_name: 'azure-tts',
       litellm_params: {
         model: 'azure/tts-eu',
@@ -123,6 +131,17 @@ for (const database of await testDatabases()) {
       );
       assert.equal(direct.status, 200);
       assert.ok(Buffer.from(await direct.arrayBuffer()).equals(simulatedSpeech('hi')));
+    });
+
+    it('bills a token-priced speech model for its audio too, estimated from the characters', async () => {
+      const input = 'y'.repeat(400);
+      const response =
+        (await fixture.gateway.app) &&
+        (await client().audio.speech.create({ model: 'mini-tts', voice: 'alloy', input }));
+      const cost = Number(response.headers.get('x-litellm-response-cost'));
+      // gpt-4o-mini-tts: 12 per million audio tokens, ~1.5 a character, besides the text tokens.
+      const audio = Math.ceil(400 * 1.5) * (12 / 1e6);
+      assert.ok(cost >= audio && cost < audio * 1.2, `${cost} against ${audio}`);
     });
 
     it('answers offline from the built-in mock with a WAV file', async () => {

@@ -196,6 +196,46 @@ for (const database of await testDatabases()) {
       );
     });
 
+    it('checks what it sends: a field given twice keeps its first value, stream never goes out, and a text answer of a token-priced model is billed', async () => {
+      openai.reset();
+      const form = new FormData();
+      form.append('model', 'gpt-transcribe');
+      form.append('stream', 'false');
+      form.append('response_format', 'text');
+      form.append('response_format', 'srt');
+      form.append('file', new Blob([wav(6)], { type: 'audio/wav' }), 'a.wav');
+      const response = await fetch(`${fixture.gateway.url}/v1/audio/transcriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}` },
+        body: form,
+      });
+      assert.equal(response.status, 200, await response.clone().text());
+      const sent = await new Request('http://x/', {
+        method: 'POST',
+        headers: { 'content-type': String(openai.requests.at(-1)?.headers['content-type']) },
+        body: openai.requests.at(-1)?.rawBytes,
+      }).formData();
+      assert.deepEqual(sent.getAll('response_format'), ['text']);
+      assert.equal(sent.get('stream'), null);
+      // No usage in a text answer: ~1,000 audio tokens a minute and the transcript, estimated.
+      const cost = Number(response.headers.get('x-litellm-response-cost'));
+      assert.ok(cost >= 100 * GPT_AUDIO_IN, `${cost}`);
+      const sneaky = new FormData();
+      sneaky.append('model', 'gpt-transcribe');
+      sneaky.append('stream', 'false');
+      sneaky.append('stream', 'true');
+      sneaky.append('file', new Blob([wav(1)], { type: 'audio/wav' }), 'a.wav');
+      // The second value is never read nor sent: the provider answers whole, and is billed.
+      const served = await fetch(`${fixture.gateway.url}/v1/audio/transcriptions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${MASTER_KEY}` },
+        body: sneaky,
+      });
+      assert.equal(served.status, 200);
+      assert.equal(String(openai.requests.at(-1)?.rawBytes).includes('name="stream"'), false);
+      assert.ok(Number(served.headers.get('x-litellm-response-cost')) > 0);
+    });
+
     it("transcribes through an Azure deployment's URL with its api-key", async () => {
       azure.reset();
       const { data, response } = await client()

@@ -126,11 +126,17 @@ async function handleForm(
     ImageEditRequest & Record<string, unknown>,
     ImageGenerationResponse,
     never
-  >(kind.operation, { model, fields, files, n: checked.n, size: checked.size }, principal, {
-    requestId: request.callId,
-    cancel: abortOnDisconnect(reply),
-    callType: kind.callType,
-  });
+  >(
+    kind.operation,
+    // `prompt` is there for the reservation's bound: the form's fields are what is sent.
+    { model, fields, files, n: checked.n, size: checked.size, prompt: firstValues(fields).prompt },
+    principal,
+    {
+      requestId: request.callId,
+      cancel: abortOnDisconnect(reply),
+      callType: kind.callType,
+    },
+  );
   if (result.kind !== 'json') {
     throw new GatewayError(
       'internal_server_error',

@@ -25,6 +25,8 @@ export interface FormRules {
 
 /** Form fields beyond the files: OpenAI's handful, with room for repeated ones. */
 const MAX_FIELDS = 32;
+/** Files in one form at most (an edit's 16 images and a mask). */
+const MAX_FILES = 17;
 
 /** Registers `routes` in a scope that reads multipart forms (files up to `maxFileBytes` each). */
 export function registerFormRoutes(
@@ -34,7 +36,12 @@ export function registerFormRoutes(
 ): void {
   app.register(async (scope) => {
     await scope.register(fastifyMultipart, {
-      limits: { fileSize: maxFileBytes, files: 16, fields: MAX_FIELDS, fieldSize: 1024 * 1024 },
+      limits: {
+        fileSize: maxFileBytes,
+        files: MAX_FILES,
+        fields: MAX_FIELDS,
+        fieldSize: 1024 * 1024,
+      },
       throwFileSizeLimit: true,
     });
     routes(scope);
@@ -54,9 +61,15 @@ export async function readForm(
     );
   }
   const form: ReadForm = { fields: [], files: [] };
+  const seen = new Set<string>();
+  let bytesRead = 0;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'field') {
+        // What is checked is what is sent: a field given twice keeps its first value, but for
+        // list fields (`timestamp_granularities[]`).
+        if (seen.has(part.fieldname) && !part.fieldname.endsWith('[]')) continue;
+        seen.add(part.fieldname);
         form.fields.push([part.fieldname, String(part.value)]);
         continue;
       }
@@ -71,6 +84,9 @@ export async function readForm(
         throw new GatewayError('bad_request', `Send at most ${rules.maxFiles} files`);
       }
       const bytes = await part.toBuffer();
+      // The files of one form together stay within the request size limit.
+      bytesRead += bytes.length;
+      if (bytesRead > maxFileBytes) throw tooLarge(maxFileBytes);
       if (bytes.length === 0) continue;
       form.files.push([
         part.fieldname,
@@ -80,12 +96,7 @@ export async function readForm(
   } catch (error: unknown) {
     if (error instanceof GatewayError) throw error;
     const code = (error as { code?: string }).code;
-    if (code === 'FST_REQ_FILE_TOO_LARGE') {
-      throw new GatewayError(
-        'payload_too_large',
-        `A file is larger than this gateway accepts (${Math.floor(maxFileBytes / 1024 / 1024)} MB, general_settings.max_request_size_mb)`,
-      );
-    }
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(maxFileBytes);
     if (code === 'FST_FILES_LIMIT' || code === 'FST_FIELDS_LIMIT') {
       throw new GatewayError(
         'bad_request',
@@ -98,6 +109,13 @@ export async function readForm(
     );
   }
   return form;
+}
+
+function tooLarge(maxFileBytes: number): GatewayError {
+  return new GatewayError(
+    'payload_too_large',
+    `The files are larger than this gateway accepts (${Math.floor(maxFileBytes / 1024 / 1024)} MB in all, general_settings.max_request_size_mb)`,
+  );
 }
 
 /** The form's fields as an object, each name with its first value: what the route checks. */

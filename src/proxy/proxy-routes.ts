@@ -114,7 +114,12 @@ async function handleCall(
     stream?: boolean | null;
     stream_options?: { include_usage?: boolean } | null;
   };
-  const cache = deps.cache?.plan(CALL_TYPES[spec.op], body as Record<string, unknown>);
+  // The key names the model the principal's aliases lead to: two keys' aliases never share.
+  const cache = deps.cache?.plan(
+    CALL_TYPES[spec.op],
+    body as Record<string, unknown>,
+    deps.cache && deps.service.resolveModel(principal, body.model).model,
+  );
   const result = await deps.service.call<typeof body, Streamable, Streamable>(
     spec.op,
     body,
@@ -128,8 +133,11 @@ async function handleCall(
   const headers = responseHeaders(result.meta);
   const hit = result.meta.cacheKey !== undefined;
   if (hit) headers['x-litellm-cache-key'] = result.meta.cacheKey as string;
+  // Only the answer to the request as asked is kept: not a fallback's, nor one cut short by a
+  // budget that lowered max_tokens.
+  const keep = hit || !answeredAsAsked(result.meta) ? undefined : cache?.write;
   if (result.kind === 'json') {
-    if (!hit) cache?.write?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
+    keep?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
     const cost = deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
     headers['x-litellm-response-cost'] = String(cost);
     // OpenAI SDKs ask for base64 by default; providers that only return floats get encoded here.
@@ -153,9 +161,14 @@ async function handleCall(
     headers,
     service: deps.service,
     principal,
-    keep: hit ? undefined : cache?.write,
+    keep,
   });
   return reply;
+}
+
+/** The answer is the requested model's to the request as sent (no fallback, no lowered cap). */
+function answeredAsAsked(meta: CallMeta): boolean {
+  return meta.fallbacks === 0 && meta.tab?.loweredMaxTokens === undefined;
 }
 
 /** A cancellation that aborts when the client goes away before the answer is complete. */

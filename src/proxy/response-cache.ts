@@ -29,18 +29,11 @@ export interface CacheLookup {
   write: ((answer: string) => void) | undefined;
 }
 
-/** Fields that change nothing in the answer: left out of the key. */
-const NOT_IN_KEY = new Set([
-  'cache',
-  'metadata',
-  'litellm_metadata',
-  'tags',
-  'mock_testing_fallbacks',
-  'num_retries',
-  'fallbacks',
-  'timeout',
-  'drop_params',
-]);
+/**
+ * Fields that change nothing in the answer: left out of the key. (`tags` and `fallbacks` stay in:
+ * they can change which model answers.)
+ */
+const NOT_IN_KEY = new Set(['cache', 'litellm_metadata', 'num_retries', 'timeout', 'drop_params']);
 
 /** Entries kept in this process at most, and their answers' characters; least recently used go first. */
 export const MAX_LOCAL_ENTRIES = 10_000;
@@ -94,12 +87,16 @@ export class ResponseCache {
    * How a request uses the cache: undefined when it does not (a call type not cached,
    * `default_off` without `use-cache`). Throws a 400 for a malformed `cache` object.
    */
-  plan(callType: string, body: Record<string, unknown>): CacheLookup | undefined {
+  plan(
+    callType: string,
+    body: Record<string, unknown>,
+    target = String(body.model),
+  ): CacheLookup | undefined {
     const controls = cacheControls(body.cache);
     if (!this.settings.callTypes.includes(callType)) return undefined;
     if (this.settings.mode === 'default_off' && controls['use-cache'] !== true) return undefined;
     const namespace = controls.namespace ?? this.settings.namespace;
-    const hash = keyOf(callType, body);
+    const hash = keyOf(`${callType}\n${target}`, body);
     const key = namespace ? `${namespace}:${hash}` : hash;
     const maxAge = controls['s-maxage'];
     const ttl = controls.ttl ?? this.settings.ttlSeconds;
@@ -199,11 +196,18 @@ function keyOf(callType: string, body: Record<string, unknown>): string {
   const fields = Object.keys(body)
     .filter(
       (name) =>
-        !NOT_IN_KEY.has(name) && (streamed || (name !== 'stream' && name !== 'stream_options')),
+        !NOT_IN_KEY.has(name) &&
+        name !== 'metadata' &&
+        (streamed || (name !== 'stream' && name !== 'stream_options')),
     )
     .sort();
   for (const name of fields) {
     hash.update(JSON.stringify(name)).update(':').update(canonicalJson(body[name])).update('\n');
+  }
+  // Of the metadata (trace ids and the like), only the tags count: they may route the call.
+  const metadata = body.metadata;
+  if (metadata !== null && typeof metadata === 'object' && 'tags' in metadata) {
+    hash.update('metadata.tags:').update(canonicalJson((metadata as { tags: unknown }).tags));
   }
   return hash.digest('hex');
 }

@@ -14,7 +14,7 @@ import { ProviderError } from '../providers/types.js';
 import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
 import { estimateUsage } from '../spend/estimate-usage.js';
-import { characterCount } from '../spend/meter.js';
+import { characterCount, SPEECH_AUDIO_TOKENS_PER_CHARACTER } from '../spend/meter.js';
 import { requireOperation } from './optional-operations.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, responseHeaders } from './proxy-routes.js';
@@ -78,8 +78,17 @@ async function handleSpeech(
     throw new ProviderError('bad_response', 'a speech call answered without audio');
   }
   const { meta, opened } = result;
-  const usage = await estimateUsage({ prompt: body.input }, '');
-  const cost = service.recordUsage(meta, usage, { characters: characterCount(body.input) });
+  // The text's tokens, and the audio tokens a token-priced model answers (never reported for an
+  // audio answer): estimated from the characters read.
+  const characters = characterCount(body.input);
+  const text = await estimateUsage({ prompt: body.input }, '');
+  const spoken = Math.ceil(characters * SPEECH_AUDIO_TOKENS_PER_CHARACTER);
+  const usage = {
+    prompt_tokens: text.prompt_tokens,
+    completion_tokens: spoken,
+    total_tokens: text.prompt_tokens + spoken,
+  };
+  const cost = service.recordUsage(meta, usage, { characters });
   const headers = responseHeaders(meta);
   headers['content-type'] =
     AUDIO_TYPES[body.response_format ?? 'mp3'] ?? 'application/octet-stream';

@@ -23,6 +23,7 @@ import {
 import { GatewayError } from '../errors/gateway-error.js';
 import { principalOf } from '../server/access-control.js';
 import type { MediaUnits } from '../spend/types.js';
+import { countTextTokens } from '../spend/token-count.js';
 import { audioSecondsBound, readAudioSeconds } from './audio-duration.js';
 import { requireOperation } from './optional-operations.js';
 import { firstValues, readForm, registerFormRoutes } from './multipart-form.js';
@@ -103,7 +104,10 @@ async function handleTranscription(
     TranscriptionFieldsSchema,
     pathModel ? { ...first, model: pathModel } : first,
   );
-  if (String(first.stream).toLowerCase() === 'true') {
+  const streamed = fields.some(
+    ([name, value]) => name === 'stream' && !['false', '0', ''].includes(value.toLowerCase()),
+  );
+  if (streamed) {
     // A stream of transcript events would carry its usage where this route does not read it.
     throw new GatewayError(
       'bad_request',
@@ -118,7 +122,13 @@ async function handleTranscription(
     never
   >(
     kind.operation,
-    { model: checked.model, response_format: checked.response_format, fields, files },
+    {
+      model: checked.model,
+      response_format: checked.response_format,
+      // Answers are read whole: a provider is never asked for a stream.
+      fields: fields.filter(([name]) => name !== 'stream'),
+      files,
+    },
     principal,
     {
       requestId: request.callId,
@@ -131,7 +141,7 @@ async function handleTranscription(
     throw new GatewayError('internal_server_error', 'a transcription answered with a stream');
   }
   const answer = result.value;
-  const { usage, units } = meteredOf(answer, read);
+  const { usage, units } = await meteredOf(answer, read);
   const json = answer.json !== undefined;
   return sendPricedJson(reply, deps.service, {
     meta: result.meta,
@@ -144,10 +154,10 @@ async function handleTranscription(
  * What the call is billed for: the provider's seconds of audio (whisper-1's `usage.seconds`,
  * `verbose_json`'s `duration`), else the file's own; the tokens token-priced models report.
  */
-function meteredOf(
+async function meteredOf(
   answer: TranscriptionResponse,
   fileSeconds: number | undefined,
-): { usage?: Usage; units: MediaUnits } {
+): Promise<{ usage?: Usage; units: MediaUnits }> {
   const json = answer.json;
   const usage = json?.usage as
     | {
@@ -161,7 +171,25 @@ function meteredOf(
     | undefined;
   const seconds = positive(usage?.seconds) ?? positive(json?.duration) ?? fileSeconds;
   const units: MediaUnits = seconds === undefined ? {} : { audioSeconds: seconds };
-  if (usage?.type !== 'tokens') return { units };
+  if (usage?.type === 'duration') return { units };
+  if (usage?.type !== 'tokens') {
+    // No usage (text, srt and vtt answers): the tokens a token-priced model would have reported,
+    // its audio at OpenAI's ~1,000 tokens a minute and the transcript counted. Models priced by
+    // the second have no token prices: for them this adds nothing.
+    const audio = Math.ceil(((seconds ?? 0) * 1000) / 60);
+    const transcript = await countTextTokens(
+      typeof json?.text === 'string' ? json.text : answer.body,
+    );
+    return {
+      usage: {
+        prompt_tokens: audio,
+        completion_tokens: transcript,
+        total_tokens: audio + transcript,
+        prompt_tokens_details: { audio_tokens: audio },
+      },
+      units,
+    };
+  }
   const prompt = positive(usage.input_tokens) ?? 0;
   const completion = positive(usage.output_tokens) ?? 0;
   return {

@@ -72,12 +72,14 @@ export interface CloseTab {
 const MAX_TOKENS_FIELDS = ['max_completion_tokens', 'max_tokens', 'max_output_tokens'] as const;
 
 /** Calls that produce no output tokens: their worst case is their input. */
-const INPUT_ONLY_CALLS: ReadonlySet<CallType> = new Set([
-  'aembedding',
-  'amoderation',
-  'aspeech',
-  'arerank',
-]);
+const INPUT_ONLY_CALLS: ReadonlySet<CallType> = new Set(['aembedding', 'amoderation', 'arerank']);
+
+/**
+ * The audio tokens a token-priced speech model (gpt-4o-mini-tts) answers per character read:
+ * OpenAI bills ~1,250 audio tokens a minute, and speech runs ~14 characters a second; providers
+ * do not report them for an audio answer, so this is what is reserved and billed.
+ */
+export const SPEECH_AUDIO_TOKENS_PER_CHARACTER = 1.5;
 
 /** Documents a rerank search covers (Cohere's search unit). */
 export const DOCUMENTS_PER_SEARCH = 100;
@@ -109,6 +111,18 @@ function transcriptionWorstCase(seconds: number, prices: TokenPrices) {
       Math.ceil(seconds * AUDIO_TOKENS_PER_SECOND) * prices.inputAudioPerToken,
     outputTokens: Math.ceil(seconds * TRANSCRIPT_TOKENS_PER_SECOND),
   };
+}
+
+/**
+ * Token-priced rerankers (Voyage) bill the query once per document: the bound counts it once, so
+ * the other times are added here (bytes bound tokens).
+ */
+function rerankQueryRepeats(input: OpenTab): number {
+  const { query, documents } = input.body;
+  if (input.callType !== 'arerank' || typeof query !== 'string' || !Array.isArray(documents)) {
+    return 0;
+  }
+  return Buffer.byteLength(query, 'utf8') * Math.max(0, documents.length - 1);
 }
 
 /** Characters of a text as providers count them for speech: Unicode code points. */
@@ -175,7 +189,8 @@ export class Meter {
     const admission = this.deps.admission;
     if (!admission || scopes.length === 0) return new Tab(this, input, undefined, startTime);
     const prices = this.worstPrices(input.candidates);
-    const promptTokens = this.deps.promptTokenBound(input.body, input.callType);
+    const promptTokens =
+      this.deps.promptTokenBound(input.body, input.callType) + rerankQueryRepeats(input);
     const requested = requestedMaxTokens(input.body);
     const inputOnly = INPUT_ONLY_CALLS.has(input.callType);
     const image =
@@ -197,10 +212,18 @@ export class Meter {
       input.callType === 'atranscription' || input.callType === 'atranslation'
         ? transcriptionWorstCase(input.units?.audioSeconds ?? 0, prices)
         : undefined;
+    const spoken =
+      input.callType === 'aspeech' && typeof input.body.input === 'string'
+        ? Math.ceil(characterCount(input.body.input) * SPEECH_AUDIO_TOKENS_PER_CHARACTER)
+        : undefined;
     const units = image ?? audio;
     const maxTokens = inputOnly
       ? 0
-      : (units?.outputTokens ?? requested ?? prices.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS);
+      : (units?.outputTokens ??
+        spoken ??
+        requested ??
+        prices.maxOutputTokens ??
+        DEFAULT_MAX_OUTPUT_TOKENS);
     const admitted = admission.admit({
       requestId: input.requestId,
       scopes,
