@@ -150,6 +150,17 @@ describe('response cache in this process', () => {
     assert.equal((upstream.requests.at(-1)?.body as { model: string }).model, 'gpt-4o');
   });
 
+  it('counts hits, misses and cached tokens in /metrics, by model group', async () => {
+    await ask('count me');
+    await ask('count me');
+    const metrics = await (await fetch(`${fixture.gateway.url}/metrics`)).text();
+    const value = (name: string) =>
+      Number(new RegExp(`^${name}\\{model="gpt-4o-mini"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    assert.ok(value('litellm_cache_hits_metric') >= 1, metrics);
+    assert.ok(value('litellm_cache_misses_metric') >= 1);
+    assert.ok(value('litellm_cached_tokens_metric') > 0);
+  });
+
   it('caches embeddings too', async () => {
     upstream.reset();
     const embed = () =>

@@ -24,6 +24,10 @@ export interface GatewayMetrics {
   deploymentCooledDown: Counter<'model' | 'model_id' | 'api_provider' | 'reason'>;
   retries: Counter<'model' | 'model_id'>;
   fallbacks: Counter<'model'>;
+  /** The response cache (`litellm_settings.cache`): answers kept and given, by model group. */
+  cacheHits: Counter<'model'>;
+  cacheMisses: Counter<'model'>;
+  cachedTokens: Counter<'model'>;
   /** USD booked per model group, key, team, user and end user. */
   spend: Counter<'model' | 'hashed_api_key' | 'api_key_alias' | 'team' | 'team_alias' | 'user'>;
 }
@@ -112,6 +116,24 @@ export function createMetrics(): GatewayMetrics {
     fallbacks: new Counter({
       name: 'litellm_deployment_fallbacks_total',
       help: 'Requests served by a fallback model group',
+      labelNames: ['model'],
+      registers,
+    }),
+    cacheHits: new Counter({
+      name: 'litellm_cache_hits_metric',
+      help: 'Calls answered from the response cache',
+      labelNames: ['model'],
+      registers,
+    }),
+    cacheMisses: new Counter({
+      name: 'litellm_cache_misses_metric',
+      help: 'Calls that looked in the response cache and found no answer',
+      labelNames: ['model'],
+      registers,
+    }),
+    cachedTokens: new Counter({
+      name: 'litellm_cached_tokens_metric',
+      help: 'Tokens of the answers given from the response cache',
       labelNames: ['model'],
       registers,
     }),

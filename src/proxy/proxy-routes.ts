@@ -133,6 +133,14 @@ async function handleCall(
   const headers = responseHeaders(result.meta);
   const hit = result.meta.cacheKey !== undefined;
   if (hit) headers['x-litellm-cache-key'] = result.meta.cacheKey as string;
+  if (cache?.read)
+    (hit ? deps.metrics.cacheHits : deps.metrics.cacheMisses).inc({ model: result.meta.group });
+  if (hit && result.kind === 'json') {
+    deps.metrics.cachedTokens.inc(
+      { model: result.meta.group },
+      result.value.usage?.total_tokens ?? 0,
+    );
+  }
   // Only the answer to the request as asked is kept: not a fallback's, nor one cut short by a
   // budget that lowered max_tokens.
   const keep = hit || !answeredAsAsked(result.meta) ? undefined : cache?.write;
