@@ -10,6 +10,7 @@ import { after, describe, it } from 'node:test';
 import OpenAI, { toFile } from 'openai';
 import { testDatabases } from './helpers/databases.js';
 import { MASTER_KEY } from './helpers/gateway.js';
+import { assertRefused } from './helpers/refusals.js';
 import { gatewayOn } from './helpers/sqlite-gateway.js';
 import { startAzureSimulator } from './simulators/azure-simulator.js';
 import { SIM_EDIT_IMAGE_TOKENS, startOpenAiSimulator } from './simulators/openai-simulator.js';
@@ -412,20 +413,11 @@ for (const database of await testDatabases()) {
           e.status === 400 &&
           /no image generation endpoint/.test(e.message),
       );
-      for (const [body, field] of [
+      await assertRefused(`${fixture.gateway.url}/v1/images/generations`, MASTER_KEY, [
         [{ model: 'dalle' }, /prompt/],
         [{ model: 'dalle', prompt: 'x', n: 11 }, /n/],
         [{ model: 'dalle', prompt: 'x', response_format: 'gif' }, /response_format/],
-      ] as const) {
-        const refused = await fetch(`${fixture.gateway.url}/v1/images/generations`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        assert.equal(refused.status, 400, JSON.stringify(body));
-        const answer = (await refused.json()) as { error: { message: string } };
-        assert.match(answer.error.message, field);
-      }
+      ]);
     });
   });
 }

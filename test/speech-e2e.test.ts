@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { testDatabases } from './helpers/databases.js';
 import { MASTER_KEY } from './helpers/gateway.js';
+import { assertRefused } from './helpers/refusals.js';
 import { gatewayOn } from './helpers/sqlite-gateway.js';
 import { startAzureSimulator } from './simulators/azure-simulator.js';
 import { simulatedSpeech, startOpenAiSimulator } from './simulators/openai-simulator.js';
@@ -209,21 +210,12 @@ for (const database of await testDatabases()) {
         (e: unknown) =>
           e instanceof OpenAI.APIError && e.status === 400 && /no speech endpoint/.test(e.message),
       );
-      for (const [body, field] of [
+      await assertRefused(`${fixture.gateway.url}/v1/audio/speech`, MASTER_KEY, [
         [{ model: 'tts', voice: 'alloy' }, /input/],
         [{ model: 'tts', input: 'x' }, /voice/],
         [{ model: 'tts', input: 'x', voice: 'alloy', response_format: 'ogg' }, /response_format/],
         [{ model: 'tts', input: 'x', voice: 'alloy', speed: 9 }, /speed/],
-      ] as const) {
-        const refused = await fetch(`${fixture.gateway.url}/v1/audio/speech`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        assert.equal(refused.status, 400, JSON.stringify(body));
-        const answer = (await refused.json()) as { error: { message: string } };
-        assert.match(answer.error.message, field);
-      }
+      ]);
     });
   });
 }
