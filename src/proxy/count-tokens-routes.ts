@@ -118,13 +118,12 @@ async function countUpstream(
     },
   };
   const resolve: OperationResolver = () => operation as ReturnType<OperationResolver>;
-  const result = await deps.service.call<AnthropicCountTokensRequest, number, never>(
+  const result = await deps.service.answer<AnthropicCountTokensRequest, number>(
     resolve,
     { ...body, stream: false },
     principalOf(request),
     { requestId: request.callId, cancel: abortOnDisconnect(reply), metered: false },
   );
-  if (result.kind !== 'json') throw new Error('count_tokens does not stream');
   return result.value;
 }
 

@@ -32,7 +32,7 @@ import { firstValues, readForm, registerFormRoutes, type FormRules } from './mul
 import { modelOrDefault, requireOperation } from './optional-operations.js';
 import { parseBody } from './parse-body.js';
 import { abortOnDisconnect, sendPricedJson } from './proxy-routes.js';
-import type { OperationResolver, ProxyService } from './proxy-service.js';
+import type { CallMeta, OperationResolver, ProxyService } from './proxy-service.js';
 
 export interface ImagesRouteDeps {
   service: ProxyService;
@@ -115,40 +115,40 @@ async function handleForm(
     });
   }
   const pathModel = (request.params as { model?: string } | undefined)?.model;
-  const checked = parseBody(kind.fields, firstValues(fields));
+  const given = firstValues(fields);
+  const checked = parseBody(kind.fields, given);
   const model = modelOrDefault(
     pathModel ?? checked.model,
     deps.service,
     principal,
     'image_generation',
   );
-  const result = await deps.service.call<
+  const result = await deps.service.answer<
     ImageEditRequest & Record<string, unknown>,
-    ImageGenerationResponse,
-    never
+    ImageGenerationResponse
   >(
     kind.operation,
     // `prompt` is there for the reservation's bound: the form's fields are what is sent.
-    { model, fields, files, n: checked.n, size: checked.size, prompt: firstValues(fields).prompt },
+    { model, fields, files, n: checked.n, size: checked.size, prompt: given.prompt },
     principal,
-    {
-      requestId: request.callId,
-      cancel: abortOnDisconnect(reply),
-      callType: kind.callType,
-    },
+    { requestId: request.callId, cancel: abortOnDisconnect(reply), callType: kind.callType },
   );
-  if (result.kind !== 'json') {
-    throw new GatewayError(
-      'internal_server_error',
-      `an image ${kind.path} call answered with a stream`,
-    );
-  }
-  return sendPricedJson(reply, deps.service, {
+  return sendImages(reply, deps.service, result, checked.size);
+}
+
+/** The provider's images answer, priced by its images (at the size asked for) and tokens. */
+function sendImages(
+  reply: RouteReply,
+  service: ProxyService,
+  result: { value: ImageGenerationResponse; meta: CallMeta },
+  size: unknown,
+): RouteReply {
+  return sendPricedJson(reply, service, {
     meta: result.meta,
     value: {
       body: rawJsonOf(result.value) ?? JSON.stringify(result.value),
       usage: tokenUsageOf(result.value.usage),
-      units: unitsOf(result.value, checked.size),
+      units: unitsOf(result.value, size),
     },
   });
 }
@@ -173,27 +173,15 @@ async function handleImages(
     principal,
     'image_generation',
   );
-  const result = await deps.service.call<
+  const result = await deps.service.answer<
     ImageGenerationRequest & { model: string },
-    ImageGenerationResponse,
-    never
+    ImageGenerationResponse
   >(imageGenerationOf, { ...body, model }, principal, {
     requestId: request.callId,
     cancel: abortOnDisconnect(reply),
     callType: 'aimage_generation',
   });
-  if (result.kind !== 'json') {
-    throw new GatewayError('internal_server_error', 'an image generation answered with a stream');
-  }
-  const text = rawJsonOf(result.value) ?? JSON.stringify(result.value);
-  return sendPricedJson(reply, deps.service, {
-    meta: result.meta,
-    value: {
-      body: text,
-      usage: tokenUsageOf(result.value.usage),
-      units: unitsOf(result.value, body.size),
-    },
-  });
+  return sendImages(reply, deps.service, result, body.size);
 }
 
 /** The images drawn, and their pixels at the size asked for (OpenAI's default when none). */

@@ -12,7 +12,6 @@ import {
   type ModerationRequest,
   type ModerationResponse,
 } from '../contracts/openai.js';
-import { GatewayError } from '../errors/gateway-error.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
 import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
@@ -48,18 +47,14 @@ async function handleModerations(
   const principal = principalOf(request);
   const body = parseBody(ModerationRequestSchema, request.body);
   const model = modelOrDefault(body.model, deps.service, principal, 'moderation');
-  const result = await deps.service.call<
+  const result = await deps.service.answer<
     ModerationRequest & { model: string },
-    ModerationResponse,
-    never
+    ModerationResponse
   >(moderationOf, { ...body, model }, principal, {
     requestId: request.callId,
     cancel: abortOnDisconnect(reply),
     callType: 'amoderation',
   });
-  if (result.kind !== 'json') {
-    throw new GatewayError('internal_server_error', 'a moderation answered with a stream');
-  }
   const text = rawJsonOf(result.value) ?? JSON.stringify(result.value);
   return sendPricedJson(reply, deps.service, { meta: result.meta, value: { body: text } });
 }

@@ -85,6 +85,21 @@ export interface CallMeta {
   cacheKey?: string;
 }
 
+/** How a call is made, besides what is asked: its ids, cancellation and metering. */
+export interface CallIo {
+  requestId: string;
+  cancel: Cancellation;
+  callType?: CallType;
+  /** False for calls that cost nothing (token counts): no admission, no booking. */
+  metered?: boolean;
+  /** Open the answer as a stream whatever the body says (binary answers: speech). */
+  stream?: boolean;
+  /** What the call is known to hold before it starts (a transcription's audio seconds). */
+  units?: MediaUnits;
+  /** The response cache's part in this call, when it has one (response-cache.ts). */
+  cache?: CacheLookup;
+}
+
 export type CallResult<Res, Chunk> =
   | { kind: 'json'; value: Res; meta: CallMeta }
   | { kind: 'stream'; opened: OpenedStream<Chunk>; meta: CallMeta };
@@ -106,19 +121,7 @@ export class ProxyService {
     op: OpName | OperationResolver,
     body: Req,
     principal: Principal,
-    io: {
-      requestId: string;
-      cancel: Cancellation;
-      callType?: CallType;
-      /** False for calls that cost nothing (token counts): no admission, no booking. */
-      metered?: boolean;
-      /** Open the answer as a stream whatever the body says (binary answers: speech). */
-      stream?: boolean;
-      /** What the call is known to hold before it starts (a transcription's audio seconds). */
-      units?: MediaUnits;
-      /** The response cache's part in this call, when it has one (response-cache.ts). */
-      cache?: CacheLookup;
-    },
+    io: CallIo,
   ): Promise<CallResult<Res, Chunk>> {
     const { router, config } = this.deps;
     this.deps.activity?.seen(principal);
@@ -256,6 +259,20 @@ export class ProxyService {
           ),
       });
     }
+  }
+
+  /** A call whose answer is one document, never a stream (images, audio to text, rerank...). */
+  async answer<Req extends ProxyRequestBody, Res>(
+    op: OpName | OperationResolver,
+    body: Req,
+    principal: Principal,
+    io: CallIo,
+  ): Promise<{ value: Res; meta: CallMeta }> {
+    const result = await this.call<Req, Res, never>(op, body, principal, io);
+    if (result.kind !== 'json') {
+      throw new GatewayError('internal_server_error', 'a call that answers once answered a stream');
+    }
+    return result;
   }
 
   /**

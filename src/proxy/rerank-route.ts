@@ -12,7 +12,6 @@ import {
   type RerankResponse,
   type Usage,
 } from '../contracts/openai.js';
-import { GatewayError } from '../errors/gateway-error.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
 import { principalOf } from '../server/access-control.js';
 import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js';
@@ -48,15 +47,12 @@ async function handleRerank(
 ): Promise<unknown> {
   const principal = principalOf(request);
   const body = parseBody(RerankRequestSchema, request.body);
-  const result = await deps.service.call<RerankRequest, RerankResponse, never>(
+  const result = await deps.service.answer<RerankRequest, RerankResponse>(
     rerankOf,
     body,
     principal,
     { requestId: request.callId, cancel: abortOnDisconnect(reply), callType: 'arerank' },
   );
-  if (result.kind !== 'json') {
-    throw new GatewayError('internal_server_error', 'a rerank answered with a stream');
-  }
   const answer = result.value;
   const units = answer.meta?.billed_units?.search_units;
   return sendPricedJson(reply, deps.service, {

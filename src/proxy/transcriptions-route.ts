@@ -116,10 +116,9 @@ async function handleTranscription(
     );
   }
   const read = await readAudioSeconds(file);
-  const result = await deps.service.call<
+  const result = await deps.service.answer<
     TranscriptionRequest & Record<string, unknown>,
-    TranscriptionResponse,
-    never
+    TranscriptionResponse
   >(
     kind.operation,
     {
@@ -137,9 +136,6 @@ async function handleTranscription(
       units: { audioSeconds: audioSecondsBound(file, read) },
     },
   );
-  if (result.kind !== 'json') {
-    throw new GatewayError('internal_server_error', 'a transcription answered with a stream');
-  }
   const answer = result.value;
   const { usage, units } = await meteredOf(answer, read);
   const json = answer.json !== undefined;
