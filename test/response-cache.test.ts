@@ -333,6 +333,28 @@ describe('without litellm_settings.cache', () => {
   });
 });
 
+describe('response cache in a Redis that does not answer', () => {
+  const fixture = gatewayOnSqlite(configWith({ type: 'redis', host: '127.0.0.1', port: 1 }));
+  it('calls the provider every time, answers every call, and /cache/ping says so', async () => {
+    upstream.reset();
+    const client = new OpenAI({
+      apiKey: MASTER_KEY,
+      baseURL: `${fixture.gateway.url}/v1`,
+      maxRetries: 0,
+    });
+    for (let i = 0; i < 2; i++) {
+      const answer = await client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: question('redis is down'),
+      });
+      assert.ok(answer.choices[0]?.message.content);
+    }
+    assert.equal(chatCalls(), 2);
+    const ping = await fixture.api.get('/cache/ping');
+    assert.equal(ping.status, 503);
+  });
+});
+
 for (const database of await testDatabases()) {
   describe(
     `response cache in Redis, two replicas on ${database.name}`,

@@ -145,6 +145,35 @@ for (const database of await testDatabases()) {
       assert.ok(cost >= audio && cost < audio * 1.2, `${cost} against ${audio}`);
     });
 
+    it("answers a provider's failure before the audio in the error shape, and cuts the audio when the provider drops it", async () => {
+      openai.fail({ kind: 'status', status: 500 });
+      await assert.rejects(
+        client().audio.speech.create({ model: 'tts', voice: 'alloy', input: 'fails' }),
+        (e: unknown) =>
+          e instanceof OpenAI.APIError && e.status === 500 && typeof e.message === 'string',
+      );
+      openai.fail({ kind: 'reset' });
+      const cut = await client().audio.speech.create({
+        model: 'tts',
+        voice: 'alloy',
+        input: 'cut',
+      });
+      await assert.rejects(cut.arrayBuffer(), 'a truncated body, never a whole file');
+      // The gateway keeps serving, and books the cut call once: the provider billed its input.
+      await fixture.gateway.app.ledger?.flush();
+      const logs = await fixture.api.get(
+        `/spend/logs?request_id=${cut.headers.get('x-litellm-call-id')}`,
+      );
+      const rows = (Array.isArray(logs.body) ? logs.body : logs.body.data) as unknown[];
+      assert.equal(rows.length, 1);
+      const again = await client().audio.speech.create({
+        model: 'tts',
+        voice: 'alloy',
+        input: 'ok',
+      });
+      assert.ok((await again.arrayBuffer()).byteLength > 0);
+    });
+
     it('answers offline from the built-in mock with a WAV file', async () => {
       const response = await client().audio.speech.create({
         model: 'offline-tts',

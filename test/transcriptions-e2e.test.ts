@@ -298,6 +298,19 @@ for (const database of await testDatabases()) {
       );
     });
 
+    it("passes the provider's rate limit on in the error shape, and books nothing for it", async () => {
+      await fixture.gateway.app.ledger?.flush();
+      const before = await fixture.api.get('/global/spend');
+      openai.fail({ kind: 'status', status: 429, headers: { 'retry-after': '7' } });
+      await assert.rejects(
+        client().audio.transcriptions.create({ model: 'whisper', file: await audio(3) }),
+        (e: unknown) => e instanceof OpenAI.APIError && e.status === 429,
+      );
+      await fixture.gateway.app.ledger?.flush();
+      const after = await fixture.api.get('/global/spend');
+      assert.deepEqual(after.body, before.body);
+    });
+
     it('answers offline from the built-in mock', async () => {
       const data = await client().audio.transcriptions.create({
         model: 'offline-whisper',

@@ -99,7 +99,7 @@ export async function startOpenAiSimulator(
       return transcription(res, req, 'translate');
     }
     if (path === '/audio/speech' && req.method === 'POST') {
-      return speech(res, req.body as SpeechBody);
+      return speech(res, req.body as SpeechBody, fault);
     }
     if (path === '/images/edits' && req.method === 'POST') return imageEdit(res, req);
     if (path === '/images/variations' && req.method === 'POST') return imageEdit(res, req, true);
@@ -765,7 +765,7 @@ export function simulatedSpeech(input: string): Buffer {
  * `/audio/speech` as OpenAI answers it: the audio file's bytes, sent in several chunks, with the
  * content type of the format asked for; `voice` and `input` are required.
  */
-export function speech(res: ServerResponse, body: SpeechBody): void {
+export function speech(res: ServerResponse, body: SpeechBody, fault?: Fault): void {
   if (!body.voice || !body.input) {
     const missing = body.input ? 'voice' : 'input';
     return sendOpenAiError(res, {
@@ -779,6 +779,11 @@ export function speech(res: ServerResponse, body: SpeechBody): void {
   const audio = simulatedSpeech(body.input);
   const third = Math.ceil(audio.length / 3);
   res.write(audio.subarray(0, third));
+  // A connection lost in the middle of the audio.
+  if (fault?.kind === 'reset') {
+    setTimeout(() => res.socket?.destroy(), 5);
+    return;
+  }
   setTimeout(() => {
     res.write(audio.subarray(third, 2 * third));
     setTimeout(() => res.end(audio.subarray(2 * third)), 5);
