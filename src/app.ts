@@ -27,6 +27,7 @@ import { registerTeamRoutes } from './admin/team-routes.js';
 import { TeamService } from './admin/team-service.js';
 import { registerUserRoutes } from './admin/user-routes.js';
 import { UserService } from './admin/user-service.js';
+import { ROUTE_ACCESS } from './auth/route-permissions.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { createJwtAuthenticator } from './auth/jwt-authenticator.js';
 import { IdentityProvisioner } from './sso/identity-provisioning.js';
@@ -398,21 +399,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Metrics and the log line of every answered request, from Fastify or the fast lane.
   const answered = (done: AnsweredRequest): void => {
     const { route, statusCode } = done;
-    // Only configured names become label values: a client cannot create metric series at will.
-    if (
-      route.includes('completions') ||
-      route.includes('embeddings') ||
-      route.includes('messages') ||
-      route.includes('responses') ||
-      route.includes('moderations') ||
-      route.includes('generations') ||
-      route.includes('edits') ||
-      route.includes('variations') ||
-      route.includes('rerank') ||
-      route.includes('speech') ||
-      route.includes('transcriptions') ||
-      route.includes('translations')
-    ) {
+    // The LLM routes of the route table; only configured names become label values, so a client
+    // cannot create metric series at will.
+    if (ROUTE_ACCESS[route] === 'llm') {
       const model = router.catalog.resolve(modelOf(done.body))?.configuredName ?? 'unknown';
       const status = String(statusCode);
       metrics.requests.inc({ model, route, status_code: status });
