@@ -10,6 +10,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerBudgetRoutes } from './admin/budget-routes.js';
+import { registerOrganizationRoutes } from './admin/organization-routes.js';
+import { OrganizationService } from './admin/organization-service.js';
 import { BudgetService } from './admin/budget-service.js';
 import { registerCustomerRoutes } from './admin/customer-routes.js';
 import { registerInvitationRoutes } from './admin/invitation-routes.js';
@@ -321,6 +323,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       now,
       calendar,
     });
+  const organizations =
+    store &&
+    budgets &&
+    new OrganizationService({
+      store,
+      budgets,
+      invalidation: authInvalidation,
+      defaults,
+      now,
+      calendar,
+    });
   const spend = new SpendService({ store, now, calendar, afterReset: () => principals.clear() });
   // Models stored in the database: loaded now, swapped into the router on every change.
   const modelEnv = config.env ?? {};
@@ -523,6 +536,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerTeamRoutes(server, { teams });
   registerCustomerRoutes(server, { customers });
   registerBudgetRoutes(server, { budgets });
+  registerOrganizationRoutes(server, { organizations });
   registerAuditRoutes(server, { store });
   registerSpendRoutes(server, { spend });
   registerSessionRoutes(server, {

@@ -146,13 +146,14 @@ describe('tollgate migrate', () => {
         'applied 0009-budgets',
         'applied 0010-key-budgets',
         'applied 0011-customer-limits',
-        '11 migration(s) applied; now at 0011-customer-limits',
+        'applied 0012-organizations',
+        '12 migration(s) applied; now at 0012-organizations',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 11 migration\(s\), latest 0011-customer-limits/);
+    assert.match(again.out, /up to date: 12 migration\(s\), latest 0012-organizations/);
   });
 
   it('refuses when the configured database is none', async () => {

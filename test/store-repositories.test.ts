@@ -23,6 +23,7 @@ const LATEST = [
   '0009-budgets',
   '0010-key-budgets',
   '0011-customer-limits',
+  '0012-organizations',
 ];
 
 for (const database of await testDatabases()) {

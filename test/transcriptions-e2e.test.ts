@@ -308,7 +308,13 @@ for (const database of await testDatabases()) {
       );
       await fixture.gateway.app.ledger?.flush();
       const after = await fixture.api.get('/global/spend');
-      assert.deepEqual(after.body, before.body);
+      // The total is a sum of doubles, which PostgreSQL may add in another order once the log
+      // holds one more (zero-cost) row: equal to the last bits that order can change.
+      assert.equal(after.body.max_budget, before.body.max_budget);
+      assert.ok(
+        Math.abs(after.body.spend - before.body.spend) < 1e-12,
+        `${before.body.spend} → ${after.body.spend}`,
+      );
     });
 
     it('answers offline from the built-in mock', async () => {

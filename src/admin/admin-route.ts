@@ -12,7 +12,7 @@ import { principalOf } from '../server/access-control.js';
 import { parseInput } from './parse-input.js';
 
 export interface AdminRoute<S extends z.ZodType> {
-  method: 'GET' | 'POST' | 'PATCH';
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   url: string;
   input: S;
   /** Where the input is read from; POST bodies by default, GET query strings. */

@@ -45,7 +45,7 @@ import { userView } from './user-view.js';
 import { metadataWithModelLimits } from './metadata-fields.js';
 
 export interface TeamServiceDeps {
-  store: Pick<Store, 'teams' | 'users' | 'keys' | 'auditedBy'>;
+  store: Pick<Store, 'teams' | 'users' | 'keys' | 'organizations' | 'auditedBy'>;
   invalidation: AuthInvalidation;
   defaults: InternalUserDefaults;
   now: () => number;
@@ -100,6 +100,7 @@ export class TeamService {
       max_parallel_requests: null,
       blocked: false,
       ...NO_MEMBER_DEFAULTS,
+      ...(await this.checkOrganization(input)),
       ...this.settings(input, now),
       created_at: at,
       updated_at: at,
@@ -194,7 +195,10 @@ export class TeamService {
         );
       }
     }
-    const settings = this.settings(input, this.deps.now(), team);
+    const settings = {
+      ...(await this.checkOrganization(input, team)),
+      ...this.settings(input, this.deps.now(), team),
+    };
     const updated = await this.patchTeam(caller, team.team_id, settings);
     return { team_id: team.team_id, data: await this.view(updated) };
   }
@@ -375,20 +379,54 @@ export class TeamService {
     return { team, member };
   }
 
+  /**
+   * The team's organization as the request sets it (`""` or null leaves it): the organization must
+   * exist, and the team's models must be among the organization's when it lists any.
+   */
+  private async checkOrganization(
+    input: TeamFields,
+    existing?: TeamRecord,
+  ): Promise<Pick<TeamPatch, 'organization_id'>> {
+    if (input.organization_id === undefined) {
+      if (!existing?.organization_id || input.models === undefined) return {};
+    } else if (!input.organization_id) return { organization_id: null };
+    const organizationId = input.organization_id ?? existing?.organization_id ?? '';
+    const organization = await this.deps.store.organizations.findById(organizationId);
+    if (!organization) {
+      throw new GatewayError(
+        'bad_request',
+        `Organization not found for organization_id=${organizationId}`,
+        { param: 'organization_id' },
+      );
+    }
+    const models = input.models ?? existing?.models ?? [];
+    const allowed = organization.models;
+    if (allowed.length > 0 && !allowed.includes('all-proxy-models')) {
+      if (models.length === 0) {
+        throw new GatewayError(
+          'bad_request',
+          `Team must name its models: organization=${organizationId} only allows models=${pythonList(allowed)}`,
+          { param: 'models' },
+        );
+      }
+      const outside = models.filter((m) => !allowed.includes(m));
+      if (outside.length > 0) {
+        throw new GatewayError(
+          'bad_request',
+          `Model not in organization's allowed models. Organization=${organizationId}, models not allowed=${pythonList(outside)}. Allowed organization models=${pythonList(allowed)}`,
+          { param: 'models' },
+        );
+      }
+    }
+    return input.organization_id === undefined ? {} : { organization_id: organizationId };
+  }
+
   /** The columns the request's settings set; `null` clears one. */
   private settings(input: TeamFields, now: number, existing?: TeamRecord): TeamPatch {
     const patch: Record<string, unknown> = {};
     checkBudget('max_budget', input.max_budget);
     checkBudget('soft_budget', input.soft_budget);
     checkBudget('team_member_budget', input.team_member_budget);
-    if (input.organization_id) {
-      throw new GatewayError(
-        'bad_request',
-        `Organization not found for organization_id=${input.organization_id}`,
-        { param: 'organization_id' },
-      );
-    }
-    if (input.organization_id !== undefined) patch.organization_id = null;
     const defaults = { metadata: {}, models: [], model_aliases: {}, blocked: false };
     for (const field of ['metadata', 'models', 'model_aliases', 'blocked'] as const) {
       if (input[field] !== undefined) patch[field] = input[field] ?? defaults[field];

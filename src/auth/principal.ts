@@ -6,6 +6,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BudgetRecord } from '../store/budget-repository.js';
 import type { KeyModelSpend, KeyRecord } from '../store/key-repository.js';
+import type { OrganizationRecord } from '../store/organization-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
 
@@ -36,6 +37,9 @@ export interface Principal {
   user?: Readonly<UserRecord>;
   team?: Readonly<TeamRecord>;
   teamMember?: Readonly<TeamMemberRecord>;
+  /** The organization of the key's team, and the budget that holds its limits. */
+  organization?: Readonly<OrganizationRecord>;
+  organizationBudget?: Readonly<BudgetRecord>;
   /** Epoch ms after which the key is expired. */
   expiresAt?: number;
   /** The web UI session the caller came with (cookie): its state-changing requests need CSRF. */

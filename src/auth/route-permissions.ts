@@ -140,6 +140,17 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/team/block': 'admin',
   '/team/unblock': 'admin',
 
+  // Organizations: proxy admins create and delete them; their org_admin members manage their
+  // members and name (OrganizationService); members read their own, admins and viewers all.
+  '/organization/new': 'admin',
+  '/organization/delete': 'admin',
+  '/organization/info': 'key_read',
+  '/organization/list': 'key_read',
+  '/organization/update': 'key_write',
+  '/organization/member_add': 'key_write',
+  '/organization/member_update': 'key_write',
+  '/organization/member_delete': 'key_write',
+
   // Customers (end users) and their /end_user aliases: admins write; admins and viewers read.
   '/customer/new': 'admin',
   '/customer/info': 'key_read',

@@ -6,6 +6,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BudgetRecord } from '../store/budget-repository.js';
 import type { KeyModelSpend, KeyRecord } from '../store/key-repository.js';
+import type { OrganizationRecord } from '../store/organization-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
 import { pythonList } from '../util/python-list.js';
@@ -21,6 +22,9 @@ export interface KeyOwners {
   modelSpend?: readonly KeyModelSpend[];
   /** The shared budget of the key's `budget_id`. */
   budget?: BudgetRecord;
+  /** The organization of the key's team, and its budget. */
+  organization?: OrganizationRecord;
+  organizationBudget?: BudgetRecord;
 }
 
 /** Routes a `key_type` limits a new key to when it lists none itself (LiteLLM's behaviour). */
@@ -33,13 +37,17 @@ export const KEY_TYPE_ROUTES: Readonly<Record<string, readonly string[]>> = {
 const NO_DEFAULT_MODELS = 'no-default-models';
 
 export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDirectory): Principal {
-  const { key, user, team, teamMember, modelSpend, budget } = owners;
+  const { key, user, team, teamMember, modelSpend, budget, organization } = owners;
   const keyRule = key.models.includes('all-team-models')
     ? team
       ? ALLOW_ALL
       : ALLOW_NONE
     : compileModelRule(key.models, directory);
   const teamRule = team ? compileModelRule(team.models, directory) : ALLOW_ALL;
+  // An organization's list bounds its teams' (empty: every model).
+  const organizationRule = organization
+    ? compileModelRule(organization.models, directory)
+    : ALLOW_ALL;
   // As in LiteLLM, a user's own list governs personal keys; team keys follow the team's list.
   const userRule =
     user && !team
@@ -47,9 +55,12 @@ export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDir
         ? ALLOW_NONE
         : compileModelRule(user.models, directory)
       : ALLOW_ALL;
-  const everything = keyRule.all && teamRule.all && userRule.all;
+  const everything = keyRule.all && teamRule.all && userRule.all && organizationRule.all;
   const allows = (model: string) =>
-    keyRule.allows(model) && teamRule.allows(model) && userRule.allows(model);
+    keyRule.allows(model) &&
+    teamRule.allows(model) &&
+    organizationRule.allows(model) &&
+    userRule.allows(model);
   const allowedNames = new Set(directory.names.filter(allows));
   const aliases = { ...(team?.model_aliases ?? {}), ...key.aliases };
 
@@ -66,6 +77,13 @@ export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDir
       return new GatewayError(
         'team_model_access_denied',
         `Team not allowed to access model. Team=${team.team_id}, Model=${model}. Allowed team models = ${pythonList(team.models)}`,
+        options,
+      );
+    }
+    if (organization && !organizationRule.allows(model)) {
+      return new GatewayError(
+        'organization_model_access_denied',
+        `Organization not allowed to access model. Organization=${organization.organization_id}, Model=${model}. Allowed organization models = ${pythonList(organization.models)}`,
         options,
       );
     }
@@ -87,6 +105,8 @@ export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDir
     user: user && Object.freeze(user),
     team: team && Object.freeze(team),
     teamMember: teamMember && Object.freeze(teamMember),
+    organization: organization && Object.freeze(organization),
+    organizationBudget: owners.organizationBudget && Object.freeze(owners.organizationBudget),
     expiresAt: key.expires === null ? undefined : Date.parse(key.expires),
     allowedRoutes: Object.freeze([...key.allowed_routes]),
     canUseModel: everything

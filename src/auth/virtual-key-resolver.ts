@@ -1,7 +1,8 @@
 /**
  * Looks a presented key hash up in the store: the key itself, or an old secret still in its
  * grace period after a regeneration, then its user, team and team membership, and its spend per
- * model when it has a `model_max_budget`, and its shared budget when it names one.
+ * model when it has a `model_max_budget`, and its shared budget when it names one, and the
+ * organization of its team with that organization's budget.
  */
 import type { Store } from '../store/store.js';
 import type { ModelDirectory } from './model-access.js';
@@ -18,7 +19,7 @@ export interface ResolvedKey {
 export type KeyResolver = (hash: string) => Promise<ResolvedKey | null>;
 
 export function createKeyResolver(
-  store: Pick<Store, 'keys' | 'users' | 'teams' | 'budgets'>,
+  store: Pick<Store, 'keys' | 'users' | 'teams' | 'budgets' | 'organizations'>,
   directory: ModelDirectory,
   now: () => number = Date.now,
 ): KeyResolver {
@@ -40,9 +41,15 @@ export function createKeyResolver(
       hasEntries(key.model_max_budget) ? store.keys.findModelSpend(key.token) : undefined,
       key.budget_id ? store.budgets.findById(key.budget_id) : undefined,
     ]);
+    const organization = team?.organization_id
+      ? await store.organizations.findById(team.organization_id)
+      : undefined;
+    const organizationBudget = organization?.budget_id
+      ? await store.budgets.findById(organization.budget_id)
+      : undefined;
     return {
       principal: createVirtualKeyPrincipal(
-        { key, user, team, teamMember, modelSpend, budget },
+        { key, user, team, teamMember, modelSpend, budget, organization, organizationBudget },
         directory,
       ),
       validUntil,

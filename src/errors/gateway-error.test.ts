@@ -45,6 +45,7 @@ describe('the code table', () => {
       key_model_access_denied: 401,
       team_model_access_denied: 401,
       user_model_access_denied: 401,
+      organization_model_access_denied: 401,
       route_not_allowed_for_role: 401,
       forbidden: 403,
       no_db_connection: 400,

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   key_model_access_denied: { status: 401, type: 'key_model_access_denied' },
   team_model_access_denied: { status: 401, type: 'team_model_access_denied' },
   user_model_access_denied: { status: 401, type: 'user_model_access_denied' },
+  organization_model_access_denied: { status: 401, type: 'organization_model_access_denied' },
   /** A role calling a route outside its part of the route × role table. */
   route_not_allowed_for_role: { status: 401, type: 'auth_error' },
   forbidden: { status: 403, type: 'auth_error' },

@@ -1,7 +1,7 @@
 /**
  * The money of one call, from admission to booking. The proxy opens a Tab before it routes:
- * the scopes that pay for the call (key, user, team, team member, customer, per-model limits of
- * the key) are asked for a reservation of the worst-case cost, which may lower `max_tokens`.
+ * the scopes that pay for the call (key, user, team, its organization, team member, customer,
+ * per-model limits of the key) are asked for a reservation of the worst-case cost, which may lower `max_tokens`.
  * When the call ends, however it ends, `close` prices the real usage, settles the reservation
  * and books a spend-log entry. HTTP-framework-free.
  */
@@ -260,6 +260,7 @@ export class Meter {
       keyAlias: key?.key_alias ?? null,
       userId: principal.userId ?? null,
       teamId: principal.teamId ?? null,
+      organizationId: principal.organization?.organization_id ?? null,
       customerId: customerIdOf(body) ?? principal.endUserId ?? null,
       tags: tagsOf(body, key?.tags),
       model: end.deployment.model,
@@ -287,7 +288,8 @@ export class Meter {
 
   /**
    * The scopes a request is charged to, in the order LiteLLM checks them (the first out of money
-   * names the refusal): key, the key's limits for the model, team, team member, user, customer.
+   * names the refusal): key, the key's limits for the model, team, organization, team member,
+   * user, customer.
    * Not to be modified: without per-model limits or a customer it is the principal's own list.
    */
   scopesOf(principal: Principal, body: Record<string, unknown>): readonly Scope[] {
@@ -353,6 +355,23 @@ export class Meter {
         rpmLimit: team.rpm_limit,
         tpmLimit: team.tpm_limit,
         maxParallelRequests: team.max_parallel_requests,
+      });
+    }
+    const { organization, organizationBudget: orgBudget } = principal;
+    if (organization) {
+      list.push({
+        kind: 'organization',
+        id: organization.organization_id,
+        key: counterKey('organization', organization.organization_id),
+        label: organization.organization_id,
+        alias: organization.organization_alias,
+        maxBudget: orgBudget?.max_budget ?? null,
+        spend: organization.spend,
+        budgetDuration: orgBudget?.budget_duration ?? null,
+        budgetResetAt: organization.budget_reset_at,
+        rpmLimit: orgBudget?.rpm_limit ?? null,
+        tpmLimit: orgBudget?.tpm_limit ?? null,
+        maxParallelRequests: orgBudget?.max_parallel_requests ?? null,
       });
     }
     if (teamMember) {

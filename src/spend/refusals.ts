@@ -31,6 +31,8 @@ function budgetMessage(scope: Scope, spent: number): string {
       const [teamId, userId] = splitPair(scope.id);
       return `Budget has been exceeded! User=${userId} in Team=${teamId} ${figures}`;
     }
+    case 'organization':
+      return `Budget has been exceeded! Organization=${scope.label} ${figures}`;
     case 'user':
       return `ExceededBudget: User=${scope.label} over budget. Spend=${cost}, Budget=${max}`;
     case 'customer':
@@ -48,6 +50,7 @@ const RATE_DESCRIPTORS: Record<ScopeKind, string> = {
   user: 'user',
   team: 'team',
   team_member: 'team_member',
+  organization: 'organization',
   customer: 'end_user',
   model_per_key: 'model_per_key',
   model_per_team: 'model_per_team',

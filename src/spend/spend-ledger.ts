@@ -295,6 +295,7 @@ function scopesOf(entry: SpendEntry): string[] {
   if (entry.teamId && entry.userId) {
     scopes.push(counterKey('team_member', `${entry.teamId}:${entry.userId}`));
   }
+  if (entry.organizationId) scopes.push(counterKey('organization', entry.organizationId));
   if (entry.customerId) scopes.push(counterKey('customer', entry.customerId));
   return scopes;
 }
@@ -312,11 +313,13 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
     user_api_key_user_id: entry.userId ?? null,
     user_api_key_team_id: entry.teamId ?? null,
     user_api_key_end_user_id: entry.customerId ?? null,
+    ...(entry.organizationId && { user_api_key_org_id: entry.organizationId }),
   };
   const modelBudget = entry.keyHash && entry.modelBudget;
   return {
     tags,
     ...(entry.memberResetAt && { memberResetAt: entry.memberResetAt }),
+    ...(entry.organizationId && { organizationId: entry.organizationId }),
     ...(modelBudget && {
       modelSpend: {
         token: entry.keyHash!,

@@ -89,7 +89,14 @@ export interface Pricing {
 // ---------------------------------------------------------------------------------------------
 
 export type ScopeKind =
-  'key' | 'user' | 'team' | 'team_member' | 'customer' | 'model_per_key' | 'model_per_team';
+  | 'key'
+  | 'user'
+  | 'team'
+  | 'team_member'
+  | 'organization'
+  | 'customer'
+  | 'model_per_key'
+  | 'model_per_team';
 
 /** One budget / rate-limit holder that a request is charged to. */
 export interface Scope {
@@ -173,6 +180,8 @@ export interface SpendEntry {
   keyAlias?: string | null;
   userId?: string | null;
   teamId?: string | null;
+  /** The organization of the key's team, when it has one. */
+  organizationId?: string | null;
   /** The end user (`user` field of the request), when it names one. */
   customerId?: string | null;
   tags: string[];

@@ -26,6 +26,13 @@ import {
   type InvitationRecord,
 } from './invitation-repository.js';
 import { BudgetRepository, type BudgetPatch, type BudgetRecord } from './budget-repository.js';
+import {
+  OrganizationRepository,
+  type OrganizationMemberPatch,
+  type OrganizationMemberRecord,
+  type OrganizationPatch,
+  type OrganizationRecord,
+} from './organization-repository.js';
 import { KeyRepository, type KeyPatch, type KeyRecord, type Rotation } from './key-repository.js';
 import { ModelRepository, type ModelPatch, type ModelRecord } from './model-repository.js';
 import type { DatabaseSchema } from './schema.js';
@@ -506,6 +513,99 @@ export class AuditedInvitationRepository extends InvitationRepository {
   }
 }
 
+const orgMemberId = (m: Pick<OrganizationMemberRecord, 'organization_id' | 'user_id'>) =>
+  `${m.organization_id}:${m.user_id}`;
+
+export class AuditedOrganizationRepository extends OrganizationRepository {
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
+  }
+
+  override create(organization: OrganizationRecord): Promise<void> {
+    return audited(this.target, async (trx, log) => {
+      await new OrganizationRepository(trx).create(organization);
+      log('created', 'organizations', organization.organization_id, { after: organization });
+    });
+  }
+
+  override update(
+    organizationId: string,
+    patch: OrganizationPatch,
+  ): Promise<OrganizationRecord | undefined> {
+    return audited(this.target, async (trx, log) => {
+      const organizations = new OrganizationRepository(trx);
+      const before = await organizations.findById(organizationId);
+      const after = await organizations.update(organizationId, patch);
+      if (before && after) log('updated', 'organizations', organizationId, { before, after });
+      return after;
+    });
+  }
+
+  /**
+   * Deletes the organization with its teams (their keys and memberships) and its memberships, in
+   * one transaction, as LiteLLM's `/organization/delete` does; returns the hashes of the keys
+   * that went, or undefined when there was no such organization.
+   */
+  async deleteWithTeams(organizationId: string): Promise<string[] | undefined> {
+    return audited(this.target, async (trx, log) => {
+      const organizations = new OrganizationRepository(trx);
+      const before = await organizations.findById(organizationId);
+      if (!before) return undefined;
+      const teamIds = await organizations.teamIdsOf([organizationId]);
+      const teams = new TeamRepository(trx);
+      const teamRows = await teams.findByIds(teamIds);
+      const keys = await keysWhere(trx, { teamIds });
+      const teamMembers = await teams.membershipsOf({ teamIds });
+      const members = await organizations.membersOf([organizationId]);
+      const tokens = await teams.delete(teamIds);
+      await organizations.delete(organizationId);
+      for (const t of teamRows) log('deleted', 'teams', t.team_id, { before: t });
+      logDeleted(log, keys, teamMembers);
+      for (const m of members)
+        log('deleted', 'organization_members', orgMemberId(m), { before: m });
+      log('deleted', 'organizations', organizationId, { before });
+      return tokens;
+    });
+  }
+
+  override addMember(member: OrganizationMemberRecord): Promise<void> {
+    return audited(this.target, async (trx, log) => {
+      await new OrganizationRepository(trx).addMember(member);
+      log('created', 'organization_members', orgMemberId(member), { after: member });
+    });
+  }
+
+  override updateMember(
+    organizationId: string,
+    userId: string,
+    patch: OrganizationMemberPatch,
+  ): Promise<OrganizationMemberRecord | undefined> {
+    return audited(this.target, async (trx, log) => {
+      const organizations = new OrganizationRepository(trx);
+      const before = await organizations.findMember(organizationId, userId);
+      const after = await organizations.updateMember(organizationId, userId, patch);
+      if (before && after) {
+        log('updated', 'organization_members', orgMemberId(after), { before, after });
+      }
+      return after;
+    });
+  }
+
+  override deleteMember(organizationId: string, userId: string): Promise<boolean> {
+    return audited(this.target, async (trx, log) => {
+      const organizations = new OrganizationRepository(trx);
+      const before = await organizations.findMember(organizationId, userId);
+      const deleted = await organizations.deleteMember(organizationId, userId);
+      if (before && deleted)
+        log('deleted', 'organization_members', orgMemberId(before), { before });
+      return deleted;
+    });
+  }
+}
+
 /** The repositories that record their changes in the audit log as made by `actor`. */
 export interface AuditedRepositories {
   keys: AuditedKeyRepository;
@@ -513,6 +613,7 @@ export interface AuditedRepositories {
   teams: AuditedTeamRepository;
   customers: AuditedCustomerRepository;
   budgets: AuditedBudgetRepository;
+  organizations: AuditedOrganizationRepository;
   models: AuditedModelRepository;
   invitations: AuditedInvitationRepository;
 }
@@ -535,6 +636,7 @@ export function auditedRepositories(db: Db, actor: AuditActor): AuditedRepositor
     teams: new AuditedTeamRepository(db, actor),
     customers: new AuditedCustomerRepository(db, actor),
     budgets: new AuditedBudgetRepository(db, actor),
+    organizations: new AuditedOrganizationRepository(db, actor),
     models: new AuditedModelRepository(db, actor),
     invitations: new AuditedInvitationRepository(db, actor),
   };

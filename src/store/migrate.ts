@@ -14,6 +14,7 @@ import * as teamMemberWindows from './migrations/0008-team-member-windows.js';
 import * as budgets from './migrations/0009-budgets.js';
 import * as keyBudgets from './migrations/0010-key-budgets.js';
 import * as customerLimits from './migrations/0011-customer-limits.js';
+import * as organizations from './migrations/0012-organizations.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-budgets': budgets,
   '0010-key-budgets': keyBudgets,
   '0011-customer-limits': customerLimits,
+  '0012-organizations': organizations,
 };
 
 /**

@@ -148,6 +148,35 @@ export interface BudgetTable {
   updated_by: string;
 }
 
+/** An organization (LiteLLM's OrganizationTable): teams belong to it; its limits are a budget's. */
+export interface OrganizationTable {
+  organization_id: string;
+  organization_alias: string;
+  budget_id: string | null;
+  models: string;
+  metadata: string;
+  spend: number;
+  /** Always null: an organization's spend window runs by its budget's duration. */
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** A user's membership of an organization (LiteLLM's OrganizationMembership). */
+export interface OrganizationMemberTable {
+  organization_id: string;
+  user_id: string;
+  user_role: string;
+  spend: number;
+  /** The member's budget in the organization (`max_budget_in_organization`), a `budgets` row. */
+  budget_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface AuditLogTable {
   /** uuid */
   id: string;
@@ -275,6 +304,8 @@ export interface DatabaseSchema {
   team_members: TeamMemberTable;
   customers: CustomerTable;
   budgets: BudgetTable;
+  organizations: OrganizationTable;
+  organization_members: OrganizationMemberTable;
   audit_log: AuditLogTable;
   models: ModelTable;
   spend_logs: SpendLogTable;

@@ -26,6 +26,8 @@ export interface SpendRow {
   modelSpend?: ModelSpendTarget;
   /** End (ISO) of the team member's budget window the spend counts in, when it has one. */
   memberResetAt?: string;
+  /** The organization of the key's team, which the spend counts toward too. */
+  organizationId?: string;
 }
 
 /** A row of `key_model_spend` and the window (ISO end, '' for none) a cost is added in. */
@@ -36,7 +38,7 @@ export interface ModelSpendTarget {
 }
 
 /** Scope tables whose spend lives in a budget window. */
-type WindowedTable = 'keys' | 'users' | 'teams' | 'customers';
+type WindowedTable = 'keys' | 'users' | 'teams' | 'customers' | 'organizations';
 
 /**
  * A scope that reached one of its limits: a key or team its `soft_budget` (a warning; soft budgets
@@ -67,7 +69,13 @@ export interface RecordOptions {
   notices?: BudgetNotice[];
 }
 
-const ID_COLUMN = { keys: 'token', users: 'user_id', teams: 'team_id', customers: 'user_id' };
+const ID_COLUMN = {
+  keys: 'token',
+  users: 'user_id',
+  teams: 'team_id',
+  customers: 'user_id',
+  organizations: 'organization_id',
+};
 
 /** Rows per INSERT statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 400;
@@ -233,11 +241,12 @@ export class SpendRepository {
     const users = new Map<string, number>();
     const teams = new Map<string, number>();
     const customers = new Map<string, number>();
+    const organizations = new Map<string, number>();
     const members = new Map<
       string,
       { teamId: string; userId: string; cost: number; resetAt: string | undefined }
     >();
-    for (const { log, memberResetAt } of booked) {
+    for (const { log, memberResetAt, organizationId } of booked) {
       const cost = log.spend;
       // A call that failed and cost nothing changes no total (nor makes its customer): it is in
       // the log and the daily counts of failed calls only.
@@ -246,6 +255,7 @@ export class SpendRepository {
       if (log.user !== '') add(users, log.user, cost);
       if (log.team_id) add(teams, log.team_id, cost);
       if (log.end_user !== '') add(customers, log.end_user, cost);
+      if (organizationId) add(organizations, organizationId, cost);
       if (log.team_id && log.user !== '') {
         const id = `${log.team_id}\u0000${log.user}\u0000${memberResetAt ?? ''}`;
         const member = members.get(id) ?? {
@@ -263,6 +273,7 @@ export class SpendRepository {
     await addToWindowed(trx, 'users', users, { now, calendar });
     await addToWindowed(trx, 'teams', teams, { now, calendar, notices });
     await addToWindowed(trx, 'customers', customers, { now, calendar });
+    await addToWindowed(trx, 'organizations', organizations, { now, calendar });
     await addToModelSpend(trx, booked);
     // Earlier windows first, so a batch that spans a window's end ends in the later one.
     const byWindow = [...members.values()].sort((a, b) =>
@@ -414,7 +425,7 @@ async function addToWindowed(
   const { now, calendar, notices } = at;
   if (costs.size === 0) return;
   const idColumn = ID_COLUMN[table];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the four tables share these columns under different id names
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the windowed tables share these columns under different id names
   const db = trx as Kysely<any>;
   const soft = table === 'keys' || table === 'teams';
   const windows = new Map<
@@ -431,7 +442,7 @@ async function addToWindowed(
     }
   >();
   // A key or customer may name a shared budget (`budget_id`) whose duration it resets by.
-  const shared = table === 'customers' || table === 'keys';
+  const shared = table === 'customers' || table === 'keys' || table === 'organizations';
   const onBudget = new Map<string, string>();
   for (const part of chunks([...costs.keys()])) {
     const rows = (await db

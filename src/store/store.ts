@@ -23,6 +23,7 @@ import {
 import { SpendReportRepository } from './spend-report-repository.js';
 import { SessionRepository } from './session-repository.js';
 import { BudgetRepository } from './budget-repository.js';
+import { OrganizationRepository } from './organization-repository.js';
 import { SpendRepository } from './spend-repository.js';
 import { TeamRepository } from './team-repository.js';
 import { UserRepository } from './user-repository.js';
@@ -39,6 +40,8 @@ export interface Store {
   customers: CustomerRepository;
   /** Shared budgets (`/budget/*`). */
   budgets: BudgetRepository;
+  /** Organizations and their members (`/organization/*`). */
+  organizations: OrganizationRepository;
   /** The audit log of admin changes, written by the repositories of `auditedBy`. */
   audit: AuditRepository;
   /** Models added through /model/new. */
@@ -70,6 +73,7 @@ export function createStore(database: StoreDatabase): Store {
     teams: new TeamRepository(db),
     customers: new CustomerRepository(db),
     budgets: new BudgetRepository(db),
+    organizations: new OrganizationRepository(db),
     audit: new AuditRepository(db),
     models: new ModelRepository(db),
     auditedBy: (actor) => auditedRepositories(db, actor),

@@ -184,6 +184,7 @@ export class UserRepository {
       const tokens = keys.map((k) => k.token);
       await deleteKeyRows(trx, tokens);
       await trx.deleteFrom('team_members').where('user_id', 'in', ids).execute();
+      await trx.deleteFrom('organization_members').where('user_id', 'in', ids).execute();
       await trx.deleteFrom('users').where('user_id', 'in', ids).execute();
       return tokens;
     });

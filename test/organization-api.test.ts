@@ -1,0 +1,478 @@
+/**
+ * Organizations, as LiteLLM's docs use them: `/organization/new` with models and a budget, teams
+ * made in it, members with a role in it. The org's models bound its teams' keys, its budget is
+ * charged by every call of those keys, and its admins manage its members. The /organization/*
+ * routes, their errors and who may call them, on SQLite and PostgreSQL, with the official OpenAI
+ * SDK as the client.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
+import { adminClient, type AdminClient, type JsonResponse } from './helpers/admin-client.js';
+import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
+import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import {
+  MAX_TOKENS,
+  oneCallBudget,
+  pricedModel,
+  refusal as refusalOf,
+} from './helpers/priced-models.js';
+
+const MESSAGES = [{ role: 'user' as const, content: 'gm' }];
+
+const CONFIG = {
+  model_list: [pricedModel('llama3'), pricedModel('mistral')],
+  general_settings: { master_key: MASTER_KEY },
+};
+
+for (const database of await testDatabases()) {
+  describe(`/organization/* on ${database.name}`, { skip: database.skip }, () => {
+    let opened: OpenedTestStore;
+    let gateway: TestGateway;
+    let api: AdminClient;
+
+    before(async () => {
+      opened = await database.open();
+      gateway = await startGateway(CONFIG, { store: opened.store });
+      api = adminClient(gateway.url, MASTER_KEY);
+    });
+    after(async () => {
+      await gateway?.close();
+      await opened?.close();
+    });
+
+    /** Any method, as LiteLLM's PATCH and DELETE routes need. */
+    async function send(
+      method: string,
+      path: string,
+      body: unknown,
+      key = MASTER_KEY,
+    ): Promise<JsonResponse> {
+      const response = await fetch(`${gateway.url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+    }
+
+    async function post(path: string, body: Record<string, unknown>, key = MASTER_KEY) {
+      const r = await api.post(path, body, key);
+      assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+      return r.body as Record<string, unknown>;
+    }
+
+    function ask(key: string, model = 'llama3') {
+      const sdk = new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+      return sdk.chat.completions.create({ model, messages: MESSAGES, max_tokens: MAX_TOKENS });
+    }
+
+    it('creates an organization with its models and a budget of its own, as the docs show', async () => {
+      const org = await post('/organization/new', {
+        organization_alias: 'my-secret-org',
+        models: ['llama3'],
+        max_budget: 100,
+        budget_duration: '30d',
+        metadata: { cost_center: 'R&D' },
+      });
+      assert.equal(org.organization_alias, 'my-secret-org');
+      assert.match(String(org.organization_id), /^[0-9a-f-]{36}$/);
+      assert.deepEqual(org.models, ['llama3']);
+      assert.deepEqual(org.metadata, { cost_center: 'R&D' });
+      assert.equal(org.spend, 0);
+      assert.equal(org.created_by, 'default_user_id');
+      const budget = org.litellm_budget_table as Record<string, unknown>;
+      assert.equal(budget.budget_id, org.budget_id);
+      assert.equal(budget.max_budget, 100);
+      assert.equal(budget.budget_duration, '30d');
+      assert.ok(Date.parse(String(org.budget_reset_at)) > Date.now() + 29 * 86_400_000);
+      assert.deepEqual(org.members, []);
+      assert.deepEqual(org.teams, []);
+
+      const info = await api.get(`/organization/info?organization_id=${org.organization_id}`);
+      assert.equal(info.status, 200);
+      assert.equal(info.body.organization_alias, 'my-secret-org');
+      assert.equal(info.body.litellm_budget_table.max_budget, 100);
+    });
+
+    it('creates one on an existing budget (budget_id), and refuses an unknown budget', async () => {
+      await post('/budget/new', { budget_id: 'org-tier', max_budget: 5, rpm_limit: 50 });
+      const org = await post('/organization/new', {
+        organization_alias: 'tiered',
+        organization_id: 'tiered',
+        budget_id: 'org-tier',
+      });
+      assert.equal(org.budget_id, 'org-tier');
+      assert.equal((org.litellm_budget_table as { rpm_limit: number }).rpm_limit, 50);
+
+      const unknown = await api.post('/organization/new', {
+        organization_alias: 'x',
+        budget_id: 'no-such-budget',
+      });
+      assert.equal(unknown.status, 400);
+      assert.match(unknown.body.error.message, /Budget not found: budget_id=no-such-budget/);
+      const again = await api.post('/organization/new', {
+        organization_alias: 'dup',
+        organization_id: 'tiered',
+      });
+      assert.equal(again.status, 400);
+      assert.match(again.body.error.message, /Organization id = tiered already exists/);
+    });
+
+    it('refuses bad input with the field named, and writes nothing', async () => {
+      const before = (await api.get('/organization/list')).body.length;
+      const noAlias = await api.post('/organization/new', { models: ['llama3'] });
+      assert.equal(noAlias.status, 422);
+      assert.match(JSON.stringify(noAlias.body), /organization_alias/);
+      const negative = await api.post('/organization/new', {
+        organization_alias: 'neg',
+        max_budget: -1,
+      });
+      assert.equal(negative.status, 400);
+      assert.match(negative.body.error.message, /max_budget must be a non-negative/);
+      const badDuration = await api.post('/organization/new', {
+        organization_alias: 'dur',
+        budget_duration: 'fortnightly',
+      });
+      assert.equal(badDuration.status, 400);
+      assert.equal((await api.get('/organization/list')).body.length, before);
+    });
+
+    it('puts teams in an organization: it must exist, and its models bound theirs', async () => {
+      await post('/organization/new', {
+        organization_alias: 'acme',
+        organization_id: 'acme',
+        models: ['llama3'],
+      });
+      const team = await post('/team/new', {
+        team_id: 'acme-research',
+        organization_id: 'acme',
+        models: ['llama3'],
+      });
+      assert.equal(team.organization_id, 'acme');
+
+      const unknown = await api.post('/team/new', { team_id: 't-x', organization_id: 'nope' });
+      assert.equal(unknown.status, 400);
+      assert.equal(unknown.body.error.message, 'Organization not found for organization_id=nope');
+      const outside = await api.post('/team/new', {
+        team_id: 't-y',
+        organization_id: 'acme',
+        models: ['mistral'],
+      });
+      assert.equal(outside.status, 400);
+      assert.match(outside.body.error.message, /Model not in organization's allowed models/);
+      assert.equal((await api.get('/team/info?team_id=t-y')).status, 404);
+
+      const listed = await api.get('/organization/info?organization_id=acme');
+      assert.deepEqual(
+        listed.body.teams.map((t: { team_id: string }) => t.team_id),
+        ['acme-research'],
+      );
+      const teams = await api.get('/team/list?organization_id=acme');
+      assert.deepEqual(
+        teams.body.map((t: { team_id: string }) => t.team_id),
+        ['acme-research'],
+      );
+      // "" takes a team out of its organization.
+      await post('/team/update', { team_id: 'acme-research', organization_id: '' });
+      assert.equal(
+        (await api.get('/team/info?team_id=acme-research')).body.team_info.organization_id,
+        null,
+      );
+    });
+
+    it("holds a team's keys to the organization's models", async () => {
+      await post('/organization/new', {
+        organization_alias: 'models-org',
+        organization_id: 'models-org',
+        models: ['llama3'],
+      });
+      // A team with no list of its own gets every model its organization allows, no more.
+      await post('/organization/update', { organization_id: 'models-org', models: [] });
+      await post('/team/new', { team_id: 'models-team', organization_id: 'models-org' });
+      await send('PATCH', '/organization/update', {
+        organization_id: 'models-org',
+        models: ['llama3'],
+      });
+      const key = (await post('/key/generate', { team_id: 'models-team' })).key as string;
+      const ok = await ask(key, 'llama3');
+      assert.equal(ok.choices[0]?.message.role, 'assistant');
+      const error = await refusalOf(ask(key, 'mistral'));
+      assert.equal(error.status, 401);
+      assert.match(
+        error.message,
+        /Organization not allowed to access model. Organization=models-org, Model=mistral/,
+      );
+      const models = await api.get('/v1/models', key);
+      assert.deepEqual(
+        models.body.data.map((m: { id: string }) => m.id),
+        ['llama3'],
+      );
+    });
+
+    it("refuses calls once the organization's budget is spent, across its teams, and books its spend", async () => {
+      const budget = oneCallBudget('llama3', MESSAGES);
+      await post('/organization/new', {
+        organization_alias: 'thrifty',
+        organization_id: 'thrifty',
+        max_budget: budget,
+      });
+      await post('/team/new', { team_id: 'thrifty-a', organization_id: 'thrifty' });
+      await post('/team/new', { team_id: 'thrifty-b', organization_id: 'thrifty' });
+      const keyA = (await post('/key/generate', { team_id: 'thrifty-a' })).key as string;
+      const keyB = (await post('/key/generate', { team_id: 'thrifty-b' })).key as string;
+
+      await ask(keyA);
+      const error = await refusalOf(ask(keyB));
+      assert.ok(error.status === 429 || error.status === 400, `status ${error.status}`);
+      assert.match(error.message, /Budget has been exceeded! Organization=thrifty Current cost: /);
+
+      await gateway.app.ledger?.flush();
+      const info = await api.get('/organization/info?organization_id=thrifty');
+      assert.ok(info.body.spend > 0 && info.body.spend <= budget, `spend ${info.body.spend}`);
+      const logs = await api.get('/spend/logs?api_key=' + keyA);
+      assert.equal(logs.body[0].metadata.user_api_key_org_id, 'thrifty');
+
+      // A bigger budget lets the teams call again at once.
+      await post('/organization/update', { organization_id: 'thrifty', max_budget: 10 });
+      const again = await ask(keyB);
+      assert.equal(again.choices[0]?.message.role, 'assistant');
+    });
+
+    it('holds the teams of an organization to its rate limit together', async () => {
+      await post('/organization/new', {
+        organization_alias: 'limited',
+        organization_id: 'limited',
+        rpm_limit: 1,
+      });
+      await post('/team/new', { team_id: 'limited-a', organization_id: 'limited' });
+      await post('/team/new', { team_id: 'limited-b', organization_id: 'limited' });
+      const keyA = (await post('/key/generate', { team_id: 'limited-a' })).key as string;
+      const keyB = (await post('/key/generate', { team_id: 'limited-b' })).key as string;
+      await ask(keyA);
+      const error = await refusalOf(ask(keyB));
+      assert.equal(error.status, 429);
+      assert.match(error.message, /Rate limit exceeded for organization: limited/);
+    });
+
+    it('adds members by id or email, making users that do not exist yet', async () => {
+      await post('/organization/new', { organization_alias: 'people', organization_id: 'people' });
+      await post('/user/new', { user_id: 'known-user', user_email: 'known@people.io' });
+      const added = await post('/organization/member_add', {
+        organization_id: 'people',
+        member: [
+          { role: 'org_admin', user_id: 'known-user' },
+          { role: 'internal_user', user_email: 'new@people.io' },
+        ],
+        max_budget_in_organization: 25,
+      });
+      assert.equal(added.organization_id, 'people');
+      const users = added.updated_users as { user_id: string; user_email: string }[];
+      assert.equal(users[0]?.user_id, 'known-user');
+      assert.equal(users[1]?.user_email, 'new@people.io');
+      const memberships = added.updated_organization_memberships as {
+        user_id: string;
+        user_role: string;
+        litellm_budget_table: { max_budget: number } | null;
+      }[];
+      assert.deepEqual(
+        memberships.map((m) => [m.user_id, m.user_role]),
+        [
+          ['known-user', 'org_admin'],
+          [users[1]!.user_id, 'internal_user'],
+        ],
+      );
+      assert.equal(memberships[0]?.litellm_budget_table?.max_budget, 25);
+      const created = await api.get(`/user/info?user_id=${users[1]!.user_id}`);
+      assert.equal(created.status, 200);
+      assert.equal(created.body.user_info.user_role, 'internal_user');
+
+      const info = await api.get('/organization/info?organization_id=people');
+      assert.equal(info.body.members.length, 2);
+
+      const updated = await send('PATCH', '/organization/member_update', {
+        organization_id: 'people',
+        user_email: 'new@people.io',
+        role: 'internal_user_viewer',
+        max_budget_in_organization: 5,
+      });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      assert.equal(updated.body.user_role, 'internal_user_viewer');
+      assert.equal(updated.body.litellm_budget_table.max_budget, 5);
+
+      const removed = await send('DELETE', '/organization/member_delete', {
+        organization_id: 'people',
+        user_id: users[1]!.user_id,
+      });
+      assert.equal(removed.status, 200);
+      assert.equal(removed.body.user_id, users[1]!.user_id);
+      const after = await api.get('/organization/info?organization_id=people');
+      assert.deepEqual(
+        after.body.members.map((m: { user_id: string }) => m.user_id),
+        ['known-user'],
+      );
+      const again = await send('DELETE', '/organization/member_delete', {
+        organization_id: 'people',
+        user_id: users[1]!.user_id,
+      });
+      assert.equal(again.status, 404);
+      assert.match(again.body.error.message, /Member not found in organization/);
+    });
+
+    it('answers unknown organizations and members with what to fix', async () => {
+      const add = await api.post('/organization/member_add', {
+        organization_id: 'ghost',
+        member: { role: 'internal_user', user_id: 'u' },
+      });
+      assert.equal(add.status, 404);
+      assert.equal(add.body.error.message, 'Organization not found for organization_id=ghost');
+      const badRole = await api.post('/organization/member_add', {
+        organization_id: 'people',
+        member: { role: 'proxy_admin', user_id: 'u' },
+      });
+      assert.equal(badRole.status, 422);
+      assert.equal((await api.get('/user/info?user_id=u')).status, 404);
+      const update = await send('PATCH', '/organization/member_update', {
+        organization_id: 'ghost',
+        user_id: 'u',
+      });
+      assert.equal(update.status, 400);
+      const info = await api.get('/organization/info?organization_id=ghost');
+      assert.equal(info.status, 404);
+      const many = await api.post('/organization/info', { organizations: [] });
+      assert.equal(many.status, 400);
+      assert.match(many.body.error.message, /Specify list of organization id's to query/);
+      const deleted = await send('DELETE', '/organization/delete', { organization_ids: ['ghost'] });
+      assert.equal(deleted.status, 404);
+      assert.equal(deleted.body.error.message, 'Organization=ghost not found');
+    });
+
+    it('lets org admins manage their own organization only, and members read it', async () => {
+      await post('/organization/new', { organization_alias: 'run', organization_id: 'run' });
+      await post('/organization/new', { organization_alias: 'other', organization_id: 'other' });
+      const admin = await post('/user/new', { user_id: 'run-admin' });
+      const member = await post('/user/new', { user_id: 'run-member' });
+      const outsider = await post('/user/new', { user_id: 'outsider' });
+      await post('/organization/member_add', {
+        organization_id: 'run',
+        member: [
+          { role: 'org_admin', user_id: 'run-admin' },
+          { role: 'internal_user', user_id: 'run-member' },
+        ],
+      });
+      const adminKey = admin.key as string;
+      const memberKey = member.key as string;
+
+      // The org admin adds a member and renames the organization...
+      await post(
+        '/organization/member_add',
+        { organization_id: 'run', member: { role: 'internal_user', user_id: 'outsider' } },
+        adminKey,
+      );
+      const renamed = await send(
+        'PATCH',
+        '/organization/update',
+        { organization_id: 'run', organization_alias: 'run-renamed' },
+        adminKey,
+      );
+      assert.equal(renamed.status, 200);
+      assert.equal(renamed.body.organization_alias, 'run-renamed');
+      // ...but cannot raise its budget or models, nor touch another organization.
+      const budget = await send(
+        'PATCH',
+        '/organization/update',
+        { organization_id: 'run', max_budget: 1_000_000 },
+        adminKey,
+      );
+      assert.equal(budget.status, 403);
+      assert.match(budget.body.error.message, /Only proxy admins can update max_budget/);
+      const foreign = await api.post(
+        '/organization/member_add',
+        { organization_id: 'other', member: { role: 'org_admin', user_id: 'run-admin' } },
+        adminKey,
+      );
+      assert.equal(foreign.status, 403);
+
+      // A plain member cannot manage it, nor make or delete organizations.
+      const promote = await send(
+        'PATCH',
+        '/organization/member_update',
+        { organization_id: 'run', user_id: 'run-member', role: 'org_admin' },
+        memberKey,
+      );
+      assert.equal(promote.status, 403);
+      assert.equal(
+        (await api.post('/organization/new', { organization_alias: 'x' }, memberKey)).status,
+        401,
+      );
+      const del = await send(
+        'DELETE',
+        '/organization/delete',
+        { organization_ids: ['run'] },
+        memberKey,
+      );
+      assert.equal(del.status, 401);
+
+      // Members see their organizations; others do not.
+      const mine = await api.get('/organization/list', memberKey);
+      assert.deepEqual(
+        mine.body.map((o: { organization_id: string }) => o.organization_id),
+        ['run'],
+      );
+      assert.equal(
+        (await api.get('/organization/info?organization_id=run', memberKey)).status,
+        200,
+      );
+      assert.equal(
+        (await api.get('/organization/info?organization_id=other', memberKey)).status,
+        403,
+      );
+      const stranger = (await post('/user/new', { user_id: 'stranger' })).key as string;
+      assert.deepEqual((await api.get('/organization/list', stranger)).body, []);
+      void outsider;
+
+      // Viewers read every organization, and change none.
+      const viewer = (await post('/user/new', { user_role: 'proxy_admin_viewer' })).key as string;
+      const all = await api.get('/organization/list', viewer);
+      assert.ok(all.body.length >= 2);
+      const viewerUpdate = await send(
+        'PATCH',
+        '/organization/update',
+        { organization_id: 'run', organization_alias: 'v' },
+        viewer,
+      );
+      assert.equal(viewerUpdate.status, 403);
+    });
+
+    it('deletes an organization with its teams, their keys and its memberships', async () => {
+      await post('/organization/new', { organization_alias: 'gone', organization_id: 'gone' });
+      await post('/team/new', { team_id: 'gone-team', organization_id: 'gone' });
+      await post('/user/new', { user_id: 'gone-user' });
+      await post('/organization/member_add', {
+        organization_id: 'gone',
+        member: { role: 'internal_user', user_id: 'gone-user' },
+      });
+      const key = (await post('/key/generate', { team_id: 'gone-team' })).key as string;
+      await ask(key);
+
+      const deleted = await send('DELETE', '/organization/delete', { organization_ids: ['gone'] });
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      assert.equal(deleted.body[0].organization_id, 'gone');
+      assert.equal(deleted.body[0].teams[0].team_id, 'gone-team');
+      assert.equal((await api.get('/organization/info?organization_id=gone')).status, 404);
+      assert.equal((await api.get('/team/info?team_id=gone-team')).status, 404);
+      const refused = await refusalOf(ask(key));
+      assert.equal(refused.status, 401);
+      // The user stays; only the membership went.
+      assert.equal((await api.get('/user/info?user_id=gone-user')).status, 200);
+
+      const audit = await api.get('/audit/logs?table_name=organizations&object_id=gone');
+      assert.equal(audit.status, 200);
+      const actions = (audit.body.audit_logs ?? audit.body).map(
+        (e: { action: string }) => e.action,
+      );
+      assert.ok(actions.includes('created') && actions.includes('deleted'), String(actions));
+    });
+  });
+}
