@@ -184,6 +184,59 @@ describe('two tollgate processes on one PostgreSQL and one Redis', { skip: postg
     );
   });
 
+  it("share one organization's budget: its two teams' keys over both replicas never overspend it", async () => {
+    const probe = await sdk(0, MASTER_KEY).chat.completions.create({
+      model: 'priced',
+      messages: MESSAGES,
+      max_tokens: 20,
+    });
+    const budget = costOf(probe.usage!) * 20;
+    const org = await api.post('/organization/new', {
+      organization_id: 'cluster-org',
+      organization_alias: 'cluster-org',
+      max_budget: budget,
+    });
+    assert.equal(org.status, 200, JSON.stringify(org.body));
+    const keys: string[] = [];
+    for (const team of ['cluster-org-a', 'cluster-org-b']) {
+      const made = await api.post('/team/new', { team_id: team, organization_id: 'cluster-org' });
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      keys.push(await newKey({ team_id: team }));
+    }
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 100 }, (_, i) =>
+        sdk(i, keys[Math.floor(i / 2) % 2]!).chat.completions.create({
+          model: 'priced',
+          messages: MESSAGES,
+          max_tokens: 20,
+        }),
+      ),
+    );
+    const served = outcomes.filter((o) => o.status === 'fulfilled').length;
+    for (const o of outcomes) {
+      if (o.status === 'rejected') {
+        const error = o.reason as InstanceType<typeof OpenAI.APIError>;
+        assert.equal(error.status, 429, String(error));
+        assert.match(error.message, /Budget has been exceeded! Organization=cluster-org/);
+      }
+    }
+    const logged = async () => {
+      const rows = await Promise.all(keys.map((k) => ledgerOf(store, k)));
+      return rows.reduce((sum, l) => sum + l.rows.length, 0);
+    };
+    assert.ok(await eventually(async () => (await logged()) >= served), 'every call is booked');
+    const info = await api.get('/organization/info?organization_id=cluster-org');
+    const spend = info.body.spend as number;
+    assert.ok(spend <= budget + 1e-9, `organization spend ${spend} over budget ${budget}`);
+    assert.ok(spend >= budget * 0.9, `organization spend ${spend} under 90% of ${budget}`);
+    const ledgers = await Promise.all(keys.map((k) => ledgerOf(store, k)));
+    assert.equal(
+      cents(spend),
+      cents(ledgers.reduce((sum, l) => sum + l.logSpend, 0)),
+      'organization spend = the sum of its teams keys spend logs',
+    );
+  });
+
   it('share one rpm_limit: exactly N calls succeed across both replicas in a window', async () => {
     const limit = 12;
     const key = await newKey({ rpm_limit: limit });

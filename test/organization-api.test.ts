@@ -106,6 +106,10 @@ for (const database of await testDatabases()) {
       assert.equal(org.budget_id, 'org-tier');
       assert.equal((org.litellm_budget_table as { rpm_limit: number }).rpm_limit, 50);
 
+      const held = await api.post('/budget/delete', { id: 'org-tier' });
+      assert.equal(held.status, 400);
+      assert.match(held.body.error.message, /holds the limits of 1 organization/);
+
       const unknown = await api.post('/organization/new', {
         organization_alias: 'x',
         budget_id: 'no-such-budget',

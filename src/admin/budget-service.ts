@@ -144,6 +144,14 @@ export class BudgetService {
         { param: 'id' },
       );
     }
+    const organizations = await this.deps.store.budgets.organizationsOn(budgetId);
+    if (organizations > 0) {
+      throw new GatewayError(
+        'bad_request',
+        `Budget '${budgetId}' holds the limits of ${organizations} organization(s) or organization member(s); give them another budget with /organization/update first`,
+        { param: 'id' },
+      );
+    }
     await changesBy(this.deps.store, caller).budgets.delete(budgetId);
     return existing;
   }

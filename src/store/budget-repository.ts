@@ -116,6 +116,23 @@ export class BudgetRepository {
     return rows.map((r) => r.token);
   }
 
+  /** How many organizations and organization memberships hold their limits in the budget. */
+  async organizationsOn(budgetId: string): Promise<number> {
+    const [organizations, members] = await Promise.all([
+      this.db
+        .selectFrom('organizations')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('budget_id', '=', budgetId)
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('organization_members')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('budget_id', '=', budgetId)
+        .executeTakeFirst(),
+    ]);
+    return Number(organizations?.n ?? 0) + Number(members?.n ?? 0);
+  }
+
   /**
    * Starts a window for the budget's keys and customers that have none and no duration of their
    * own: after the budget got a `budget_duration`, their spend resets by it from `resetAt` on.
