@@ -130,6 +130,25 @@ for (const database of await testDatabases()) {
       assert.match(reply.body.error.message, /broke/);
     });
 
+    it("applies the budget and models of the chosen team's organization", async () => {
+      const org = await api.post('/organization/new', {
+        organization_id: 'jwt-org',
+        organization_alias: 'jwt-org',
+        models: ['priced', 'other'],
+        max_budget: 0,
+      });
+      assert.equal(org.status, 200, JSON.stringify(org.body));
+      const team = await api.post('/team/new', { team_id: 'in-org', organization_id: 'jwt-org' });
+      assert.equal(team.status, 200, JSON.stringify(team.body));
+      const token = await jwks.sign({ sub: 'gina', groups: ['in-org'] });
+      const broke = await api.chat('priced', token);
+      assert.equal(broke.status, 429, JSON.stringify(broke.body));
+      assert.match(broke.body.error.message, /Budget has been exceeded! Organization=jwt-org/);
+      const outside = await api.chat('third', token);
+      assert.equal(outside.status, 401, JSON.stringify(outside.body));
+      assert.match(outside.body.error.message, /Organization not allowed to access model/);
+    });
+
     it('refuses a model no team of the token may use', async () => {
       const token = await jwks.sign({ sub: 'dave', groups: ['eng', 'research'] });
       const reply = await api.chat('third', token);

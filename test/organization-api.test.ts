@@ -193,12 +193,14 @@ for (const database of await testDatabases()) {
         models: ['llama3'],
       });
       // A team with no list of its own gets every model its organization allows, no more.
-      await post('/organization/update', { organization_id: 'models-org', models: [] });
       await post('/team/new', { team_id: 'models-team', organization_id: 'models-org' });
-      await send('PATCH', '/organization/update', {
+      const patched = await send('PATCH', '/organization/update', {
         organization_id: 'models-org',
         models: ['llama3'],
+        metadata: { tier: 'gold' },
       });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.deepEqual(patched.body.metadata, { tier: 'gold' });
       const key = (await post('/key/generate', { team_id: 'models-team' })).key as string;
       const ok = await ask(key, 'llama3');
       assert.equal(ok.choices[0]?.message.role, 'assistant');

@@ -380,8 +380,9 @@ export class TeamService {
   }
 
   /**
-   * The team's organization as the request sets it (`""` or null leaves it): the organization must
-   * exist, and the team's models must be among the organization's when it lists any.
+   * The team's organization as the request sets it (`""` or null takes the team out): the
+   * organization must exist, and the team's models must be among the organization's when both
+   * list any.
    */
   private async checkOrganization(
     input: TeamFields,
@@ -401,14 +402,9 @@ export class TeamService {
     }
     const models = input.models ?? existing?.models ?? [];
     const allowed = organization.models;
+    // A team without a list of its own (all models) gets what its organization allows: the
+    // organization's list binds its keys on every call.
     if (allowed.length > 0 && !allowed.includes('all-proxy-models')) {
-      if (models.length === 0) {
-        throw new GatewayError(
-          'bad_request',
-          `Team must name its models: organization=${organizationId} only allows models=${pythonList(allowed)}`,
-          { param: 'models' },
-        );
-      }
       const outside = models.filter((m) => !allowed.includes(m));
       if (outside.length > 0) {
         throw new GatewayError(

@@ -21,7 +21,7 @@ import { toProxyRole, type Principal } from './principal.js';
 export interface JwtAuthDeps {
   settings: JwtAuthSettings;
   /** Users and teams; without a store only admin tokens work. */
-  store?: Pick<Store, 'teams'>;
+  store?: Pick<Store, 'teams'> & Partial<Pick<Store, 'organizations' | 'budgets'>>;
   provisioner?: IdentityProvisioner;
   /** The model catalog as it is now (database models change it). */
   directory: () => ModelDirectory;
@@ -140,6 +140,13 @@ async function resolveCaller(
   }
   const teamMember =
     userId === undefined ? undefined : await store.teams.findMember(team.team_id, userId);
+  // The team's organization holds its calls to its models and budget, as it does a key's.
+  const organization = team.organization_id
+    ? await store.organizations?.findById(team.organization_id)
+    : undefined;
+  const organizationBudget = organization?.budget_id
+    ? await store.budgets?.findById(organization.budget_id)
+    : undefined;
   return {
     ...base,
     role,
@@ -147,6 +154,8 @@ async function resolveCaller(
     user,
     team,
     teamMember,
+    organization,
+    organizationBudget,
     allowedRoutes: fields.team_allowed_routes,
   };
 }

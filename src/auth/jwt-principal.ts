@@ -5,6 +5,8 @@
  * is the SHA-256 of the token, which the spend log records as the api key (as LiteLLM does).
  */
 import { GatewayError } from '../errors/gateway-error.js';
+import type { BudgetRecord } from '../store/budget-repository.js';
+import type { OrganizationRecord } from '../store/organization-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
 import { pythonList } from '../util/python-list.js';
@@ -19,6 +21,9 @@ export interface JwtCaller {
   user?: UserRecord;
   team?: TeamRecord;
   teamMember?: TeamMemberRecord;
+  /** The team's organization and its budget. */
+  organization?: OrganizationRecord;
+  organizationBudget?: BudgetRecord;
   /** LiteLLM route groups or paths; empty = what the role allows. */
   allowedRoutes: readonly string[];
   /** Epoch ms of the token's `exp`. */
@@ -46,16 +51,25 @@ export function teamMayUse(team: TeamRecord, model: string, directory: ModelDire
 }
 
 export function createJwtPrincipal(caller: JwtCaller, directory: ModelDirectory): Principal {
-  const { team, user } = caller;
+  const { team, user, organization } = caller;
   const admin = caller.role === 'proxy_admin';
   const teamRule = team && !admin ? compileModelRule(team.models, directory) : ALLOW_ALL;
   // As for keys: the user's own list binds only when no team is in play.
   const userRule = user && !team && !admin ? compileModelRule(user.models, directory) : ALLOW_ALL;
+  const organizationRule =
+    organization && !admin ? compileModelRule(organization.models, directory) : ALLOW_ALL;
   const refusal = (model: string): GatewayError => {
     if (team && !teamRule.allows(model)) {
       return new GatewayError(
         'team_model_access_denied',
         `Team not allowed to access model. Team=${team.team_id}, Model=${model}. Allowed team models = ${pythonList(team.models)}`,
+        { param: 'model' },
+      );
+    }
+    if (organization && !organizationRule.allows(model)) {
+      return new GatewayError(
+        'organization_model_access_denied',
+        `Organization not allowed to access model. Organization=${organization.organization_id}, Model=${model}. Allowed organization models = ${pythonList(organization.models)}`,
         { param: 'model' },
       );
     }
@@ -75,10 +89,13 @@ export function createJwtPrincipal(caller: JwtCaller, directory: ModelDirectory)
     user: user && Object.freeze(user),
     team: team && Object.freeze(team),
     teamMember: caller.teamMember && Object.freeze(caller.teamMember),
+    organization: organization && Object.freeze(organization),
+    organizationBudget: caller.organizationBudget && Object.freeze(caller.organizationBudget),
     expiresAt: caller.expiresAt,
     endUserId: caller.endUserId,
     allowedRoutes: Object.freeze(routeEntries(caller.allowedRoutes)),
-    canUseModel: (model: string) => teamRule.allows(model) && userRule.allows(model),
+    canUseModel: (model: string) =>
+      teamRule.allows(model) && organizationRule.allows(model) && userRule.allows(model),
     modelAccessError: refusal,
     resolveModelAlias: (model: string) =>
       Object.hasOwn(aliases, model) ? (aliases[model] ?? model) : model,
