@@ -280,6 +280,34 @@ ${connection}`;
       assert.equal((await api.chat('gpt-4o', secret.stringData.key)).status, 200);
     });
 
+    it('puts a Team in the organization its organizationID names, and keeps it there', async () => {
+      const org = await api.post('/organization/new', {
+        organization_id: 'manifest-org',
+        organization_alias: 'manifest-org',
+        models: ['gpt-4o'],
+      });
+      assert.equal(org.status, 200, JSON.stringify(org.body));
+      const inOrg = team('org-team', '3').replace(
+        '  budgetDuration: 30d\n',
+        '  budgetDuration: 30d\n  organizationID: manifest-org\n',
+      );
+      const dir = writeFiles({ 'team.yaml': inOrg });
+      const r = await cli(['apply', '-f', dir]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /organizationID/);
+      const listed = await api.get('/organization/info?organization_id=manifest-org');
+      assert.deepEqual(
+        listed.body.teams.map((t: { team_alias: string }) => t.team_alias),
+        ['org-team'],
+      );
+      const again = await cli(['apply', '-f', dir, '--json']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(
+        again.json().steps.map((step: { action: string }) => step.action),
+        ['unchanged'],
+      );
+    });
+
     it('--prune deletes what apply created and the files no longer name, never adopted objects', async () => {
       const dir = writeFiles({ 'a.yaml': [GUIDE_USERS, team('platform', '50')].join('---\n') });
       const diff = await cli(['diff', '-f', dir, '--prune']);

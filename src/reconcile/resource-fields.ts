@@ -48,6 +48,7 @@ export const TEAM_RULES: readonly FieldRule[] = [
   { spec: 'blocked', api: 'blocked' },
   { spec: 'metadata', api: 'metadata' },
   { spec: 'modelAliases', api: 'model_aliases' },
+  { spec: 'organizationID', api: 'organization_id' },
 ];
 
 export const KEY_RULES: readonly FieldRule[] = [
@@ -89,7 +90,7 @@ export const IGNORED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     'allowedCacheControls',
     'guardrails',
   ],
-  Team: ['organizationID', 'guardrails', 'tags', 'teamMemberPermissions'],
+  Team: ['guardrails', 'tags', 'teamMemberPermissions'],
   VirtualKey: ['budgetID', 'allowedCacheControls', 'guardrails', 'sendInviteEmail'],
 };
 
