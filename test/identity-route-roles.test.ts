@@ -175,6 +175,7 @@ const CASES: RouteCase[] = [
   {
     route: '/team/new',
     call: async () => ({ method: 'post', path: '/team/new', body: {} }),
+    // Internal users reach the service, which lets only organization admins through.
     expect: ADMIN_ONLY,
   },
   {

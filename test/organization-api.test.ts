@@ -400,6 +400,27 @@ for (const database of await testDatabases()) {
       );
       assert.equal(foreign.status, 403);
 
+      // The org admin makes a team in its organization (and joins it as its admin), not outside.
+      const made = await api.post(
+        '/team/new',
+        { team_alias: 'run-team', organization_id: 'run' },
+        adminKey,
+      );
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      assert.equal(made.body.organization_id, 'run');
+      assert.deepEqual(made.body.admins, ['run-admin']);
+      for (const body of [{ team_alias: 'loose' }, { team_alias: 'x', organization_id: 'other' }]) {
+        const refused = await api.post('/team/new', body, adminKey);
+        assert.equal(refused.status, 401, JSON.stringify(refused.body));
+      }
+      const byMember = await api.post(
+        '/team/new',
+        { team_alias: 'm', organization_id: 'run' },
+        memberKey,
+      );
+      assert.equal(byMember.status, 401);
+      assert.match(byMember.body.error.message, /Route=\/team\/new\. Your role=internal_user/);
+
       // A plain member cannot manage it, nor make or delete organizations.
       const promote = await send(
         'PATCH',

@@ -39,10 +39,10 @@ const ADMIN_READS = /^\/(audit\/logs|spend\/tags|budget\/(list|settings)|invitat
 const ADMIN_PAGES = /^\/(sso\/debug\/(login|callback)|cache\/ping)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(new|delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|organization\/(new|delete)|cache\/(ping|delete)|invitation\/(new|update|delete))$/;
+  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|organization\/(new|delete)|cache\/(ping|delete)|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
-  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(update|member_add|member_delete|member_update)|organization\/(update|member_add|member_update|member_delete))$/;
+  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(new|update|member_add|member_delete|member_update)|organization\/(update|member_add|member_update|member_delete))$/;
 
 function mustRefuse(route: string, caller: Caller): boolean {
   if (PUBLIC.test(route)) return false;

@@ -68,6 +68,7 @@ export class TeamService {
   constructor(private readonly deps: TeamServiceDeps) {}
 
   async create(caller: Principal, input: NewTeamInput): Promise<Record<string, unknown>> {
+    if (!isProxyAdmin(caller)) await this.checkOrganizationAdmin(caller, input.organization_id);
     const store = changesBy(this.deps.store, caller);
     const now = this.deps.now();
     const teamId = input.team_id ?? randomUUID();
@@ -377,6 +378,26 @@ export class TeamService {
     if (!member)
       throw new GatewayError('bad_request', 'User not found in team', { param: 'user_id' });
     return { team, member };
+  }
+
+  /**
+   * Besides proxy admins, an organization's `org_admin` members create teams, in that
+   * organization only (LiteLLM's organization admins).
+   */
+  private async checkOrganizationAdmin(
+    caller: Principal,
+    organizationId: string | null | undefined,
+  ): Promise<void> {
+    const member =
+      organizationId && caller.userId !== undefined
+        ? await this.deps.store.organizations.findMember(organizationId, caller.userId)
+        : undefined;
+    if (member?.user_role === 'org_admin') return;
+    // LiteLLM's refusal of the route to anyone else, word for word.
+    throw new GatewayError(
+      'route_not_allowed_for_role',
+      `Authentication Error, Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route=/team/new. Your role=${caller.role}. Your user_id=${caller.userId ?? 'None'}`,
+    );
   }
 
   /**

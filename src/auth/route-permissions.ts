@@ -127,8 +127,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/user/update': 'key_write',
   '/user/delete': 'admin',
 
-  // Teams: members and settings are managed by proxy admins and the team's admins (TeamService).
-  '/team/new': 'admin',
+  // Teams: members and settings are managed by proxy admins and the team's admins; organization
+  // admins create teams in their organization (TeamService).
+  '/team/new': 'key_write',
   '/team/info': 'key_read',
   '/team/list': 'key_read',
   '/v2/team/list': 'key_read',
