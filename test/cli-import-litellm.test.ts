@@ -2,8 +2,9 @@
  * `tollgate import-litellm`: a PostgreSQL schema with LiteLLM's table layout (Prisma's column
  * types: text[], jsonb, timestamp(3), bigint), filled with realistic rows, imported into a SQLite
  * and a PostgreSQL store. Then a gateway on the imported store serves a key whose hash is in the
- * LiteLLM database (through the openai SDK), shows the imported budgets, users, teams and
- * customers, and refuses the expired and blocked keys with LiteLLM's messages. A second run
+ * LiteLLM database (through the openai SDK), shows the imported budgets, users, teams, customers
+ * and organizations (with their budgets and members), refuses the expired and blocked keys with
+ * LiteLLM's messages, and holds a team's key to its organization's spent budget. A second run
  * changes nothing and a dry run writes nothing.
  */
 import assert from 'node:assert/strict';
@@ -20,6 +21,7 @@ import { adminClient } from './helpers/admin-client.js';
 import { tollgate } from './helpers/cli-harness.js';
 import { POSTGRES_URL, testDatabases } from './helpers/databases.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { pricedModel } from './helpers/priced-models.js';
 
 const MASTER = 'sk-import-master';
 const DAY = 86_400_000;
@@ -34,6 +36,7 @@ const RAW = {
   alice: `sk-${randomBytes(16).toString('base64url')}`,
   expired: `sk-${randomBytes(16).toString('base64url')}`,
   blocked: `sk-${randomBytes(16).toString('base64url')}`,
+  broke: `sk-${randomBytes(16).toString('base64url')}`,
 };
 const keyName = (raw: string) => `sk-...${raw.slice(-4)}`;
 
@@ -45,6 +48,20 @@ CREATE TABLE "LiteLLM_BudgetTable" (
   budget_duration TEXT, budget_reset_at TIMESTAMP(3),
   created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, created_by TEXT NOT NULL,
   updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_by TEXT NOT NULL);
+CREATE TABLE "LiteLLM_OrganizationTable" (
+  organization_id TEXT PRIMARY KEY, organization_alias TEXT NOT NULL,
+  budget_id TEXT NOT NULL REFERENCES "LiteLLM_BudgetTable"(budget_id),
+  metadata JSONB NOT NULL DEFAULT '{}', models TEXT[], spend DOUBLE PRECISION NOT NULL DEFAULT 0,
+  model_spend JSONB NOT NULL DEFAULT '{}', object_permission_id TEXT,
+  created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, created_by TEXT NOT NULL,
+  updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, updated_by TEXT NOT NULL);
+CREATE TABLE "LiteLLM_OrganizationMembership" (
+  user_id TEXT NOT NULL,
+  organization_id TEXT NOT NULL REFERENCES "LiteLLM_OrganizationTable"(organization_id),
+  user_role TEXT, spend DOUBLE PRECISION DEFAULT 0,
+  budget_id TEXT REFERENCES "LiteLLM_BudgetTable"(budget_id),
+  created_at TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (user_id, organization_id));
 CREATE TABLE "LiteLLM_ModelTable" (
   id SERIAL PRIMARY KEY, aliases JSONB,
   created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, created_by TEXT NOT NULL,
@@ -150,6 +167,89 @@ const ROWS: Row[] = [
     { budget_id: 'b-key-soft', soft_budget: 8, created_by: 'admin', updated_by: 'admin' },
   ],
   [
+    'LiteLLM_BudgetTable',
+    {
+      budget_id: 'b-org-acme',
+      max_budget: 100,
+      rpm_limit: 1000,
+      budget_duration: '30d',
+      budget_reset_at: future,
+      created_at: '2025-01-05T10:00:00Z',
+      created_by: 'u-alice',
+      updated_by: 'u-alice',
+    },
+  ],
+  [
+    'LiteLLM_BudgetTable',
+    {
+      budget_id: 'b-org-broke',
+      max_budget: 1,
+      budget_duration: '7d',
+      budget_reset_at: future,
+      created_by: 'admin',
+      updated_by: 'admin',
+    },
+  ],
+  [
+    'LiteLLM_BudgetTable',
+    { budget_id: 'b-org-member', max_budget: 15, created_by: 'admin', updated_by: 'admin' },
+  ],
+  [
+    'LiteLLM_OrganizationTable',
+    {
+      organization_id: 'o-acme',
+      organization_alias: 'Acme Corp',
+      budget_id: 'b-org-acme',
+      models: ['mock-gpt'],
+      metadata: json({ region: 'eu' }),
+      spend: 4.75,
+      model_spend: json({ 'mock-gpt': 4.75 }),
+      created_at: '2025-01-05T10:00:00Z',
+      created_by: 'u-alice',
+      updated_by: 'u-alice',
+    },
+  ],
+  [
+    'LiteLLM_OrganizationTable',
+    {
+      organization_id: 'o-broke',
+      organization_alias: 'Broke Inc',
+      budget_id: 'b-org-broke',
+      models: [],
+      spend: 1.5,
+      created_by: 'admin',
+      updated_by: 'admin',
+    },
+  ],
+  [
+    'LiteLLM_OrganizationMembership',
+    {
+      user_id: 'u-alice',
+      organization_id: 'o-acme',
+      user_role: 'org_admin',
+      spend: 2,
+      budget_id: 'b-org-member',
+    },
+  ],
+  [
+    'LiteLLM_OrganizationMembership',
+    { user_id: 'u-bob', organization_id: 'o-acme', user_role: 'internal_user', spend: 1.25 },
+  ],
+  [
+    'LiteLLM_OrganizationMembership',
+    { user_id: 'u-carol', organization_id: 'o-acme', user_role: 'internal_user_viewer' },
+  ],
+  // A role organizations do not have: imported as internal_user.
+  [
+    'LiteLLM_OrganizationMembership',
+    { user_id: 'u-carol', organization_id: 'o-broke', user_role: 'proxy_admin' },
+  ],
+  // A member whose user is gone from LiteLLM_UserTable: skipped with a warning.
+  [
+    'LiteLLM_OrganizationMembership',
+    { user_id: 'u-gone', organization_id: 'o-acme', user_role: 'internal_user' },
+  ],
+  [
     'LiteLLM_ModelTable',
     { aliases: json({ fast: 'mock-gpt' }), created_by: 'admin', updated_by: 'admin' },
   ],
@@ -199,6 +299,7 @@ const ROWS: Row[] = [
     {
       team_id: 't-research',
       team_alias: 'research',
+      organization_id: 'o-acme',
       admins: ['u-alice'],
       members: [],
       models: ['mock-gpt'],
@@ -221,6 +322,9 @@ const ROWS: Row[] = [
       model_id: 1,
     },
   ],
+  ['LiteLLM_TeamTable', { team_id: 't-broke', team_alias: 'broke', organization_id: 'o-broke' }],
+  // A team naming an organization LiteLLM no longer has: imported outside any organization.
+  ['LiteLLM_TeamTable', { team_id: 't-orphan', organization_id: 'o-gone' }],
   [
     'LiteLLM_TeamMembership',
     { user_id: 'u-bob', team_id: 't-research', spend: 1.25, budget_id: 'b-member' },
@@ -285,6 +389,16 @@ const ROWS: Row[] = [
     },
   ],
   [
+    'LiteLLM_VerificationToken',
+    {
+      token: hash(RAW.broke),
+      key_name: keyName(RAW.broke),
+      key_alias: 'broke-team',
+      models: [],
+      team_id: 't-broke',
+    },
+  ],
+  [
     'LiteLLM_EndUserTable',
     {
       user_id: 'cust-acme',
@@ -342,6 +456,9 @@ async function buildLiteLLMDatabase(client: pg.Client, schema: string): Promise<
 
 const TABLES = [
   'users',
+  'budgets',
+  'organizations',
+  'organization_members',
   'teams',
   'team_members',
   'keys',
@@ -432,6 +549,9 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
         assert.equal(dry.code, 0, dry.stderr);
         assert.match(dry.stdout, /^\+ user u-alice \(alice@example\.com\): create$/m);
         assert.match(dry.stdout, /^\+ key sk-\.\.\.\S{4} \(bob-live\): create$/m);
+        assert.match(dry.stdout, /^\+ organization o-acme \(Acme Corp\): create$/m);
+        assert.match(dry.stdout, /^\+ organization_member u-alice in o-acme: create$/m);
+        assert.match(dry.stdout, /^\+ budget b-org-acme: create$/m);
         assert.match(dry.stdout, /^spend logs: 3 read, 3 to add$/m);
         assert.match(dry.stdout, /Dry run: nothing was changed/);
         assert.equal(await target.hasTables(), false);
@@ -441,12 +561,18 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
         const report = first.json();
         assert.deepEqual(report.counts, {
           user: { create: 3, update: 0, unchanged: 0 },
-          team: { create: 1, update: 0, unchanged: 0 },
+          budget: { create: 3, update: 0, unchanged: 0 },
+          organization: { create: 2, update: 0, unchanged: 0 },
+          organization_member: { create: 4, update: 0, unchanged: 0 },
+          team: { create: 3, update: 0, unchanged: 0 },
           member: { create: 3, update: 0, unchanged: 0 },
-          key: { create: 4, update: 0, unchanged: 0 },
+          key: { create: 5, update: 0, unchanged: 0 },
           customer: { create: 2, update: 0, unchanged: 0 },
         });
-        assert.deepEqual(report.warnings, []);
+        assert.deepEqual(report.warnings, [
+          'organization member o-acme/u-gone: skipped, user u-gone is not in LiteLLM',
+          'team t-orphan: organization o-gone is not in LiteLLM; imported without it',
+        ]);
         assert.deepEqual(report.spend_logs, {
           read: 3,
           added: 3,
@@ -519,7 +645,18 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
             ],
           );
 
-          await checkGateway(createStore(database));
+          const store = createStore(database);
+          assert.equal((await store.teams.findById('t-orphan'))?.organization_id, null);
+          const broke = await store.organizations.findById('o-broke');
+          assert.deepEqual(
+            [broke?.budget_id, broke?.spend, broke?.budget_reset_at],
+            ['b-org-broke', 1.5, future],
+          );
+          assert.deepEqual(
+            (await store.organizations.membersOf(['o-broke'])).map((m) => [m.user_id, m.user_role]),
+            [['u-carol', 'internal_user']],
+          );
+          await checkGateway(store);
         } finally {
           await database.close();
         }
@@ -575,6 +712,9 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
         days: { from: '2024-06-01', to: '2024-06-02' },
       });
       assert.equal(report.counts.member.create, 1);
+      // No organization tables yet: nothing to copy, and no complaint.
+      assert.equal(report.counts.organization.create, 0);
+      assert.deepEqual(report.warnings, []);
       const database = await openDatabase(target.url);
       try {
         const store = createStore(database);
@@ -625,7 +765,11 @@ async function checkGateway(store: ReturnType<typeof createStore>): Promise<void
   try {
     gateway = await startGateway(
       {
-        model_list: [{ model_name: 'mock-gpt', litellm_params: { model: 'mock/mock-gpt' } }],
+        model_list: [
+          { model_name: 'mock-gpt', litellm_params: { model: 'mock/mock-gpt' } },
+          // Budgets bind calls that cost something.
+          pricedModel('priced-gpt'),
+        ],
         general_settings: { master_key: MASTER },
       },
       { store },
@@ -742,6 +886,64 @@ async function checkGateway(store: ReturnType<typeof createStore>): Promise<void
     assert.equal(acme.litellm_budget_table.budget_duration, '30d');
     assert.equal(acme.litellm_budget_table.rpm_limit, 60);
     assert.equal((await api.get('/customer/info?end_user_id=cust-banned')).body.blocked, true);
+
+    assert.equal(team.team_info.organization_id, 'o-acme');
+    const org = (await api.get('/organization/info?organization_id=o-acme')).body;
+    assert.equal(org.organization_alias, 'Acme Corp');
+    assert.deepEqual(org.models, ['mock-gpt']);
+    assert.deepEqual(org.metadata, { region: 'eu' });
+    assert.equal(org.spend, 4.75);
+    assert.equal(org.budget_id, 'b-org-acme');
+    assert.equal(org.budget_reset_at, future);
+    assert.equal(org.created_at, '2025-01-05T10:00:00.000Z');
+    assert.equal(org.created_by, 'u-alice');
+    assert.deepEqual(
+      [
+        org.litellm_budget_table.max_budget,
+        org.litellm_budget_table.rpm_limit,
+        org.litellm_budget_table.budget_duration,
+        org.litellm_budget_table.budget_reset_at,
+      ],
+      [100, 1000, '30d', future],
+    );
+    assert.deepEqual(
+      org.members
+        .map((m: { user_id: string; user_role: string; spend: number }) => [
+          m.user_id,
+          m.user_role,
+          m.spend,
+        ])
+        .sort(),
+      [
+        ['u-alice', 'org_admin', 2],
+        ['u-bob', 'internal_user', 1.25],
+        ['u-carol', 'internal_user_viewer', 0],
+      ],
+    );
+    const aliceInOrg = org.members.find((m: { user_id: string }) => m.user_id === 'u-alice');
+    assert.equal(aliceInOrg.litellm_budget_table.max_budget, 15);
+    assert.deepEqual(
+      org.teams.map((t: { team_id: string }) => t.team_id),
+      ['t-research'],
+    );
+
+    // The key of a team whose organization has spent its budget is refused for the organization.
+    const broke = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: RAW.broke, maxRetries: 0 });
+    await assert.rejects(
+      broke.chat.completions.create({
+        model: 'priced-gpt',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError);
+        assert.ok(error.status === 429 || error.status === 400, `status ${error.status}`);
+        assert.match(
+          (error.error as { message: string }).message,
+          /^Budget has been exceeded! Organization=o-broke Current cost: 1\.5/,
+        );
+        return true;
+      },
+    );
   } finally {
     await gateway?.close();
   }

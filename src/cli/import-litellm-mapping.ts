@@ -2,15 +2,31 @@
  * LiteLLM rows → Tollgate records, for `tollgate import-litellm`. Pure: no database. Budgets that
  * LiteLLM keeps in LiteLLM_BudgetTable (team members, end users, a key's soft budget) are resolved
  * into the columns Tollgate keeps on the object itself; memberships are gathered from both places
- * LiteLLM records them (the team's `members_with_roles` and LiteLLM_TeamMembership).
+ * LiteLLM records them (the team's `members_with_roles` and LiteLLM_TeamMembership). Organizations
+ * and their members hold their limits in a budget row in Tollgate as in LiteLLM, so the rows they
+ * name are copied as they are.
  */
-import { toProxyRole } from '../auth/principal.js';
+import { MASTER_USER_ID, toProxyRole } from '../auth/principal.js';
+import type { BudgetRecord } from '../store/budget-repository.js';
 import type { CustomerRecord } from '../store/customer-repository.js';
 import type { KeyRecord } from '../store/key-repository.js';
+import type {
+  OrganizationMemberRecord,
+  OrganizationRecord,
+  OrganizationRole,
+} from '../store/organization-repository.js';
 import type { SpendLogTable } from '../store/schema.js';
 import type { TeamMemberRecord, TeamRecord, TeamRole } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
-import type { BudgetRow, KeyRow, SpendLogRow, TeamRow, UserRow } from './import-litellm-rows.js';
+import type {
+  BudgetRow,
+  KeyRow,
+  OrganizationMembershipRow,
+  OrganizationRow,
+  SpendLogRow,
+  TeamRow,
+  UserRow,
+} from './import-litellm-rows.js';
 import type { LiteLLMData } from './import-litellm-source.js';
 import { NO_MEMBER_DEFAULTS, newMembership } from '../store/team-repository.js';
 
@@ -20,6 +36,10 @@ export interface ImportSet {
   members: TeamMemberRecord[];
   keys: KeyRecord[];
   customers: CustomerRecord[];
+  /** The budget rows the organizations and their members name, as LiteLLM has them. */
+  budgets: BudgetRecord[];
+  organizations: OrganizationRecord[];
+  organizationMembers: OrganizationMemberRecord[];
   /** What could not be carried over as it was, one line each. */
   warnings: string[];
 }
@@ -57,9 +77,45 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
       return { ...k, key_alias: null };
     },
   );
+  // Organizations keep their budget rows: each row one of them names is copied once, by its id.
+  const budgets = new Map<string, BudgetRecord>();
+  const budgetRowOf = (owner: string, id: string | null): string | null => {
+    if (id === null) return null;
+    const row = data.budgets.get(id);
+    if (row === undefined) {
+      warnings.push(`${owner}: budget ${id} is not in LiteLLM; imported without it`);
+      return null;
+    }
+    if (!budgets.has(id)) budgets.set(id, toBudget(row, importedAt));
+    return id;
+  };
+  const organizations = data.organizations.map((row) =>
+    toOrganization(
+      row,
+      budgetRowOf(`organization ${row.organization_id}`, row.budget_id),
+      budget,
+      importedAt,
+    ),
+  );
+  const organizationIds = new Set(organizations.map((o) => o.organization_id));
+  const organizationMembers = toOrganizationMembers(data.organizationMemberships, {
+    organizationIds,
+    userIds: new Set(users.map((u) => u.user_id)),
+    budgetRowOf,
+    importedAt,
+    warnings,
+  });
+  const teams = data.teams.map((row) => {
+    const team = toTeam(row, data.modelAliases, budget, importedAt);
+    if (team.organization_id === null || organizationIds.has(team.organization_id)) return team;
+    warnings.push(
+      `team ${team.team_id}: organization ${team.organization_id} is not in LiteLLM; imported without it`,
+    );
+    return { ...team, organization_id: null };
+  });
   return {
     users,
-    teams: data.teams.map((row) => toTeam(row, data.modelAliases, budget, importedAt)),
+    teams,
     members: toMembers(data, users, importedAt, warnings),
     keys,
     customers: data.endUsers.map((row) => {
@@ -77,7 +133,7 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
         allowed_model_region: row.allowed_model_region,
         default_model: row.default_model,
         metadata: {},
-        // The budget's limits are copied onto the customer: the budget table is not imported.
+        // The budget's limits are copied onto the customer, which then needs no budget row.
         budget_id: null,
         max_parallel_requests: limits.max_parallel_requests,
         soft_budget: budget(row.budget_id)?.soft_budget ?? null,
@@ -85,6 +141,9 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
         updated_at: importedAt,
       };
     }),
+    budgets: [...budgets.values()],
+    organizations,
+    organizationMembers,
     warnings,
   };
 }
@@ -166,7 +225,7 @@ function toKey(row: KeyRow, linked: BudgetRow | undefined, importedAt: string): 
     tags,
     allowed_routes: row.allowed_routes,
     model_max_budget: objectOf(row.model_max_budget),
-    // The budget's limits are copied onto the key: the budget table is not imported.
+    // The budget's limits are copied onto the key, which then needs no budget row.
     budget_id: null,
     spend: row.spend,
     ...withBudget(limitsOf(row), linked),
@@ -257,6 +316,92 @@ function toMembers(
     member.rpm_limit = linked?.rpm_limit ?? null;
     member.budget_duration = linked?.budget_duration ?? null;
     member.budget_reset_at = linked?.budget_reset_at ?? null;
+  }
+  return [...members.values()];
+}
+
+function toBudget(row: BudgetRow, importedAt: string): BudgetRecord {
+  return {
+    budget_id: row.budget_id,
+    max_budget: row.max_budget,
+    soft_budget: row.soft_budget,
+    max_parallel_requests: row.max_parallel_requests,
+    tpm_limit: row.tpm_limit,
+    rpm_limit: row.rpm_limit,
+    model_max_budget: objectOf(row.model_max_budget),
+    budget_duration: row.budget_duration,
+    budget_reset_at: row.budget_reset_at,
+    created_at: row.created_at ?? importedAt,
+    created_by: row.created_by ?? MASTER_USER_ID,
+    updated_at: row.updated_at ?? row.created_at ?? importedAt,
+    updated_by: row.updated_by ?? row.created_by ?? MASTER_USER_ID,
+  };
+}
+
+function toOrganization(
+  row: OrganizationRow,
+  budgetId: string | null,
+  budget: (id: string | null) => BudgetRow | undefined,
+  importedAt: string,
+): OrganizationRecord {
+  return {
+    organization_id: row.organization_id,
+    organization_alias: row.organization_alias ?? row.organization_id,
+    budget_id: budgetId,
+    models: row.models,
+    metadata: objectOf(row.metadata),
+    spend: row.spend,
+    // LiteLLM keeps the window of the organization's spend on its budget row; Tollgate on both.
+    budget_reset_at: budget(budgetId)?.budget_reset_at ?? null,
+    created_at: row.created_at ?? importedAt,
+    created_by: row.created_by ?? MASTER_USER_ID,
+    updated_at: row.updated_at ?? row.created_at ?? importedAt,
+    updated_by: row.updated_by ?? row.created_by ?? MASTER_USER_ID,
+  };
+}
+
+const ORGANIZATION_ROLES: ReadonlySet<string> = new Set<OrganizationRole>([
+  'org_admin',
+  'internal_user',
+  'internal_user_viewer',
+]);
+
+/** LiteLLM_OrganizationMembership rows whose organization and user are both imported. */
+function toOrganizationMembers(
+  rows: readonly OrganizationMembershipRow[],
+  context: {
+    organizationIds: ReadonlySet<string>;
+    userIds: ReadonlySet<string>;
+    /** The id of the budget row, copied; null (with a warning) when LiteLLM lacks it. */
+    budgetRowOf: (owner: string, id: string | null) => string | null;
+    importedAt: string;
+    warnings: string[];
+  },
+): OrganizationMemberRecord[] {
+  const { organizationIds, userIds, budgetRowOf, importedAt, warnings } = context;
+  const members = new Map<string, OrganizationMemberRecord>();
+  for (const row of rows) {
+    const id = `${row.organization_id}/${row.user_id}`;
+    if (!organizationIds.has(row.organization_id) || !userIds.has(row.user_id)) {
+      const missing = organizationIds.has(row.organization_id)
+        ? `user ${row.user_id}`
+        : `organization ${row.organization_id}`;
+      warnings.push(`organization member ${id}: skipped, ${missing} is not in LiteLLM`);
+      continue;
+    }
+    members.set(id, {
+      organization_id: row.organization_id,
+      user_id: row.user_id,
+      // A role organizations do not have, or none, is internal_user, as an unknown user role is.
+      user_role:
+        row.user_role !== null && ORGANIZATION_ROLES.has(row.user_role)
+          ? (row.user_role as OrganizationRole)
+          : 'internal_user',
+      spend: row.spend,
+      budget_id: budgetRowOf(`organization member ${id}`, row.budget_id),
+      created_at: row.created_at ?? importedAt,
+      updated_at: row.updated_at ?? row.created_at ?? importedAt,
+    });
   }
   return [...members.values()];
 }

@@ -1,7 +1,7 @@
 /**
  * The import's mapping and plan over an in-memory store: budgets resolved from LiteLLM's budget
- * table, memberships gathered from both places, what clashes with Tollgate's unique emails and
- * aliases, and updates that touch only what changed.
+ * table, memberships gathered from both places, organizations with their budget rows and members,
+ * what clashes with Tollgate's unique emails and aliases, and updates that touch only what changed.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -14,6 +14,8 @@ import {
   endUserRow,
   keyRow,
   membershipRow,
+  organizationMembershipRow,
+  organizationRow,
   spendLogRow,
   teamRow,
   userRow,
@@ -30,6 +32,8 @@ function litellm(rows: {
   keys?: object[];
   endUsers?: object[];
   budgets?: object[];
+  organizations?: object[];
+  organizationMemberships?: object[];
 }): LiteLLMData {
   const budgets = (rows.budgets ?? []).map((b) => budgetRow.parse(b));
   return {
@@ -38,6 +42,10 @@ function litellm(rows: {
     memberships: (rows.memberships ?? []).map((m) => membershipRow.parse(m)),
     keys: (rows.keys ?? []).map((k) => keyRow.parse(k)),
     endUsers: (rows.endUsers ?? []).map((e) => endUserRow.parse(e)),
+    organizations: (rows.organizations ?? []).map((o) => organizationRow.parse(o)),
+    organizationMemberships: (rows.organizationMemberships ?? []).map((m) =>
+      organizationMembershipRow.parse(m),
+    ),
     budgets: new Map(budgets.map((b) => [b.budget_id, b])),
     modelAliases: new Map(),
   };
@@ -138,6 +146,155 @@ describe('mapLiteLLM', () => {
     ]);
   });
 
+  it('copies organizations with their budget rows and members; dangling references are warned and dropped', () => {
+    const set = mapLiteLLM(
+      litellm({
+        budgets: [
+          {
+            budget_id: 'b-org',
+            max_budget: 100,
+            rpm_limit: '10',
+            budget_duration: '30d',
+            budget_reset_at: new Date('2026-04-01T00:00:00Z'),
+            model_max_budget: { 'gpt-4o': { budget_limit: 5, time_period: '1d' } },
+            created_at: new Date('2025-06-01T00:00:00Z'),
+            created_by: 'admin',
+            updated_by: 'admin',
+          },
+          { budget_id: 'b-member', max_budget: 5 },
+          { budget_id: 'b-unused', max_budget: 1 },
+        ],
+        users: [{ user_id: 'a' }, { user_id: 'b' }, { user_id: 'c' }],
+        organizations: [
+          {
+            organization_id: 'o1',
+            organization_alias: 'Acme',
+            budget_id: 'b-org',
+            models: ['gpt-4o', null],
+            metadata: { tier: 'gold' },
+            spend: 12.5,
+            created_at: new Date('2025-06-01T00:00:00Z'),
+            created_by: 'admin',
+            updated_at: new Date('2025-06-02T00:00:00Z'),
+            updated_by: 'a',
+          },
+          { organization_id: 'o2', organization_alias: null, budget_id: 'b-gone' },
+        ],
+        organizationMemberships: [
+          {
+            user_id: 'a',
+            organization_id: 'o1',
+            user_role: 'org_admin',
+            spend: 1,
+            budget_id: 'b-member',
+          },
+          { user_id: 'b', organization_id: 'o1', user_role: 'proxy_admin' },
+          { user_id: 'c', organization_id: 'o1', user_role: 'internal_user_viewer' },
+          { user_id: 'a', organization_id: 'o2', user_role: null, budget_id: 'b-org' },
+          { user_id: 'ghost', organization_id: 'o1', user_role: 'org_admin' },
+          { user_id: 'a', organization_id: 'o-gone', user_role: 'org_admin' },
+        ],
+        teams: [
+          { team_id: 't1', organization_id: 'o1' },
+          { team_id: 't2', organization_id: 'o-gone' },
+          { team_id: 't3' },
+        ],
+      }),
+      AT,
+    );
+    assert.deepEqual(set.organizations, [
+      {
+        organization_id: 'o1',
+        organization_alias: 'Acme',
+        budget_id: 'b-org',
+        models: ['gpt-4o'],
+        metadata: { tier: 'gold' },
+        spend: 12.5,
+        // The window of the organization's spend is its budget row's.
+        budget_reset_at: '2026-04-01T00:00:00.000Z',
+        created_at: '2025-06-01T00:00:00.000Z',
+        created_by: 'admin',
+        updated_at: '2025-06-02T00:00:00.000Z',
+        updated_by: 'a',
+      },
+      {
+        organization_id: 'o2',
+        organization_alias: 'o2',
+        budget_id: null,
+        models: [],
+        metadata: {},
+        spend: 0,
+        budget_reset_at: null,
+        created_at: AT,
+        created_by: 'default_user_id',
+        updated_at: AT,
+        updated_by: 'default_user_id',
+      },
+    ]);
+    assert.deepEqual(set.budgets, [
+      {
+        budget_id: 'b-org',
+        max_budget: 100,
+        soft_budget: null,
+        max_parallel_requests: null,
+        tpm_limit: null,
+        rpm_limit: 10,
+        model_max_budget: { 'gpt-4o': { budget_limit: 5, time_period: '1d' } },
+        budget_duration: '30d',
+        budget_reset_at: '2026-04-01T00:00:00.000Z',
+        created_at: '2025-06-01T00:00:00.000Z',
+        created_by: 'admin',
+        updated_at: '2025-06-01T00:00:00.000Z',
+        updated_by: 'admin',
+      },
+      {
+        budget_id: 'b-member',
+        max_budget: 5,
+        soft_budget: null,
+        max_parallel_requests: null,
+        tpm_limit: null,
+        rpm_limit: null,
+        model_max_budget: {},
+        budget_duration: null,
+        budget_reset_at: null,
+        created_at: AT,
+        created_by: 'default_user_id',
+        updated_at: AT,
+        updated_by: 'default_user_id',
+      },
+    ]);
+    assert.deepEqual(
+      set.organizationMembers.map((m) => [
+        m.organization_id,
+        m.user_id,
+        m.user_role,
+        m.spend,
+        m.budget_id,
+      ]),
+      [
+        ['o1', 'a', 'org_admin', 1, 'b-member'],
+        // A role organizations do not have becomes internal_user, as a missing one does.
+        ['o1', 'b', 'internal_user', 0, null],
+        ['o1', 'c', 'internal_user_viewer', 0, null],
+        ['o2', 'a', 'internal_user', 0, 'b-org'],
+      ],
+    );
+    assert.deepEqual(
+      set.teams.map((t) => [t.team_id, t.organization_id]),
+      [
+        ['t1', 'o1'],
+        ['t2', null],
+        ['t3', null],
+      ],
+    );
+    assert.deepEqual(set.warnings, [
+      'organization o2: budget b-gone is not in LiteLLM; imported without it',
+      'organization member o1/ghost: skipped, user ghost is not in LiteLLM',
+      'organization member o-gone/a: skipped, organization o-gone is not in LiteLLM',
+      'team t2: organization o-gone is not in LiteLLM; imported without it',
+    ]);
+  });
+
   it('reads a spend log of an older LiteLLM: no status, no end user, empty strings', () => {
     const log = toSpendLog(
       spendLogRow.parse({
@@ -218,6 +375,123 @@ describe('planImport', () => {
       await second.apply();
       assert.equal((await repos.users.findById('u2'))?.spend, 2.5);
       assert.equal((await repos.teams.findMember('t', 'u2'))?.spend, 0.75);
+      const third = await planImport(database.db, mapLiteLLM(data, AT));
+      assert.ok(third.steps.every((s) => s.action === 'unchanged'));
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('creates organizations, their budget rows and members, and updates only what changed', async () => {
+    const database = await openDatabase('sqlite::memory:');
+    try {
+      const data = litellm({
+        budgets: [
+          {
+            budget_id: 'b-org',
+            max_budget: 50,
+            budget_duration: '30d',
+            budget_reset_at: new Date('2026-04-01T00:00:00Z'),
+            created_by: 'admin',
+            updated_by: 'admin',
+          },
+          { budget_id: 'b-member', max_budget: 5, created_by: 'admin', updated_by: 'admin' },
+        ],
+        users: [{ user_id: 'u1' }, { user_id: 'u2' }],
+        organizations: [
+          {
+            organization_id: 'org',
+            organization_alias: 'Org',
+            budget_id: 'b-org',
+            models: ['gpt-4o'],
+            spend: 3,
+            created_by: 'admin',
+            updated_by: 'admin',
+          },
+        ],
+        organizationMemberships: [
+          { user_id: 'u1', organization_id: 'org', user_role: 'org_admin', budget_id: 'b-member' },
+          { user_id: 'u2', organization_id: 'org', user_role: 'internal_user', spend: 0.5 },
+        ],
+        teams: [{ team_id: 't', organization_id: 'org' }],
+      });
+      const first = await planImport(database.db, mapLiteLLM(data, AT));
+      assert.deepEqual(
+        first.steps.map((s) => [s.kind, s.target, s.action]),
+        [
+          ['user', 'u1', 'create'],
+          ['user', 'u2', 'create'],
+          ['budget', 'b-org', 'create'],
+          ['budget', 'b-member', 'create'],
+          ['organization', 'org (Org)', 'create'],
+          ['organization_member', 'u1 in org', 'create'],
+          ['organization_member', 'u2 in org', 'create'],
+          ['team', 't', 'create'],
+        ],
+      );
+      await first.apply();
+
+      const store = createStore({ ...database, close: async () => undefined });
+      const organization = await store.organizations.findById('org');
+      assert.equal(organization?.budget_id, 'b-org');
+      assert.equal(organization?.spend, 3);
+      assert.equal(organization?.budget_reset_at, '2026-04-01T00:00:00.000Z');
+      assert.deepEqual(organization?.models, ['gpt-4o']);
+      const budget = await store.budgets.findById('b-org');
+      assert.deepEqual(
+        [budget?.max_budget, budget?.budget_duration, budget?.budget_reset_at],
+        [50, '30d', '2026-04-01T00:00:00.000Z'],
+      );
+      assert.deepEqual(await store.organizations.teamIdsOf(['org']), ['t']);
+      assert.deepEqual(
+        (await store.organizations.membersOf(['org'])).map((m) => [
+          m.user_id,
+          m.user_role,
+          m.spend,
+          m.budget_id,
+        ]),
+        [
+          ['u1', 'org_admin', 0, 'b-member'],
+          ['u2', 'internal_user', 0.5, null],
+        ],
+      );
+
+      data.organizations[0]!.spend = 4.5;
+      data.budgets.get('b-org')!.max_budget = 80;
+      data.organizationMemberships[1]!.user_role = 'internal_user_viewer';
+      data.organizationMemberships[1]!.spend = 0.75;
+      const second = await planImport(database.db, mapLiteLLM(data, AT));
+      assert.deepEqual(
+        second.steps.filter((s) => s.action !== 'unchanged'),
+        [
+          {
+            kind: 'budget',
+            target: 'b-org',
+            action: 'update',
+            changes: [{ field: 'max_budget', from: 50, to: 80 }],
+          },
+          {
+            kind: 'organization',
+            target: 'org (Org)',
+            action: 'update',
+            changes: [{ field: 'spend', from: 3, to: 4.5 }],
+          },
+          {
+            kind: 'organization_member',
+            target: 'u2 in org',
+            action: 'update',
+            changes: [
+              { field: 'user_role', from: 'internal_user', to: 'internal_user_viewer' },
+              { field: 'spend', from: 0.5, to: 0.75 },
+            ],
+          },
+        ],
+      );
+      await second.apply();
+      assert.equal((await store.organizations.findById('org'))?.spend, 4.5);
+      assert.equal((await store.budgets.findById('b-org'))?.max_budget, 80);
+      const member = await store.organizations.findMember('org', 'u2');
+      assert.deepEqual([member?.user_role, member?.spend], ['internal_user_viewer', 0.75]);
       const third = await planImport(database.db, mapLiteLLM(data, AT));
       assert.ok(third.steps.every((s) => s.action === 'unchanged'));
     } finally {

@@ -6,8 +6,14 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Kysely } from 'kysely';
+import { BudgetRepository, type BudgetRecord } from '../store/budget-repository.js';
 import { CustomerRepository, type CustomerRecord } from '../store/customer-repository.js';
 import { KeyRepository, type KeyRecord } from '../store/key-repository.js';
+import {
+  OrganizationRepository,
+  type OrganizationMemberRecord,
+  type OrganizationRecord,
+} from '../store/organization-repository.js';
 import type { DatabaseSchema } from '../store/schema.js';
 import {
   TeamRepository,
@@ -18,7 +24,15 @@ import { transact } from '../store/transact.js';
 import { UserRepository, type UserRecord } from '../store/user-repository.js';
 import { keyLabel, type ImportSet } from './import-litellm-mapping.js';
 
-export type ImportKind = 'user' | 'team' | 'member' | 'key' | 'customer';
+export type ImportKind =
+  | 'user'
+  | 'budget'
+  | 'organization'
+  | 'organization_member'
+  | 'team'
+  | 'member'
+  | 'key'
+  | 'customer';
 
 export interface FieldChange {
   field: string;
@@ -47,6 +61,8 @@ interface Repos {
   teams: TeamRepository;
   keys: KeyRepository;
   customers: CustomerRepository;
+  budgets: BudgetRepository;
+  organizations: OrganizationRepository;
 }
 
 /** How one kind of object is matched, compared and written. */
@@ -76,6 +92,78 @@ const USERS: KindSpec<UserRecord> = {
   create: (repos, user) => repos.users.create(user),
   update: async (repos, user, patch) => {
     await repos.users.update(user.user_id, { ...patch, updated_at: user.updated_at });
+  },
+};
+
+const BUDGETS: KindSpec<BudgetRecord> = {
+  kind: 'budget',
+  idOf: (b) => b.budget_id,
+  label: (b) => b.budget_id,
+  kept: [...ALWAYS_KEPT, 'created_by'],
+  find: (repos, budgets) =>
+    inChunks(
+      budgets.map((b) => b.budget_id),
+      (ids) => repos.budgets.findByIds(ids),
+    ),
+  create: (repos, budget) => repos.budgets.create(budget),
+  update: async (repos, budget, patch) => {
+    await repos.budgets.update(budget.budget_id, { ...patch, updated_at: budget.updated_at });
+  },
+};
+
+const ORGANIZATIONS: KindSpec<OrganizationRecord> = {
+  kind: 'organization',
+  idOf: (o) => o.organization_id,
+  label: (o) =>
+    o.organization_alias === o.organization_id
+      ? o.organization_id
+      : `${o.organization_id} (${o.organization_alias})`,
+  kept: [...ALWAYS_KEPT, 'created_by'],
+  find: (repos, organizations) =>
+    inChunks(
+      organizations.map((o) => o.organization_id),
+      (ids) => repos.organizations.list(ids),
+    ),
+  create: (repos, organization) => repos.organizations.create(organization),
+  update: async (repos, organization, patch) => {
+    // spend is no admin's to patch, so the repository leaves it out; the import carries it over.
+    const { spend, ...settings } = patch;
+    await repos.organizations.update(organization.organization_id, {
+      ...settings,
+      updated_at: organization.updated_at,
+    });
+    if (spend === undefined) return;
+    await repos.db
+      .updateTable('organizations')
+      .set({ spend })
+      .where('organization_id', '=', organization.organization_id)
+      .execute();
+  },
+};
+
+const ORGANIZATION_MEMBERS: KindSpec<OrganizationMemberRecord> = {
+  kind: 'organization_member',
+  idOf: (m) => `${m.organization_id}/${m.user_id}`,
+  label: (m) => `${m.user_id} in ${m.organization_id}`,
+  kept: ALWAYS_KEPT,
+  find: (repos, members) =>
+    inChunks([...new Set(members.map((m) => m.organization_id))], (ids) =>
+      repos.organizations.membersOf(ids),
+    ),
+  create: (repos, member) => repos.organizations.addMember(member),
+  update: async (repos, member, patch) => {
+    const { spend, ...settings } = patch;
+    await repos.organizations.updateMember(member.organization_id, member.user_id, {
+      ...settings,
+      updated_at: member.updated_at,
+    });
+    if (spend === undefined) return;
+    await repos.db
+      .updateTable('organization_members')
+      .set({ spend })
+      .where('organization_id', '=', member.organization_id)
+      .where('user_id', '=', member.user_id)
+      .execute();
   },
 };
 
@@ -158,8 +246,12 @@ export async function planImport(db: Kysely<DatabaseSchema>, set: ImportSet): Pr
   const warnings = [...set.warnings];
   const users = await withoutTakenEmails(repos, set.users, warnings);
   const keys = await withoutTakenAliases(repos, set.keys, warnings);
+  // Budgets and organizations first: the organizations name their budgets, the teams them.
   const parts = [
     await planKind(repos, USERS, users),
+    await planKind(repos, BUDGETS, set.budgets),
+    await planKind(repos, ORGANIZATIONS, set.organizations),
+    await planKind(repos, ORGANIZATION_MEMBERS, set.organizationMembers),
     await planKind(repos, TEAMS, set.teams),
     await planKind(repos, MEMBERS, set.members),
     await planKind(repos, KEYS, keys),
@@ -183,6 +275,8 @@ function reposOver(db: Kysely<DatabaseSchema>): Repos {
     teams: new TeamRepository(db),
     keys: new KeyRepository(db),
     customers: new CustomerRepository(db),
+    budgets: new BudgetRepository(db),
+    organizations: new OrganizationRepository(db),
   };
 }
 

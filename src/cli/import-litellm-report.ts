@@ -18,7 +18,16 @@ export interface ImportReport {
   spend_logs?: SpendLogImport;
 }
 
-const KINDS: readonly ImportKind[] = ['user', 'team', 'member', 'key', 'customer'];
+const KINDS: readonly ImportKind[] = [
+  'user',
+  'budget',
+  'organization',
+  'organization_member',
+  'team',
+  'member',
+  'key',
+  'customer',
+];
 
 export function importReport(
   where: { dryRun: boolean; from: string; to: string },

@@ -57,6 +57,11 @@ export const budgetRow = z.object({
   budget_id: z.string(),
   ...limits,
   soft_budget: money,
+  model_max_budget: json,
+  created_at: time,
+  created_by: text,
+  updated_at: time,
+  updated_by: text,
 });
 
 export const userRow = z.object({
@@ -97,6 +102,29 @@ export const membershipRow = z.object({
   team_id: z.string(),
   spend,
   budget_id: text,
+});
+
+export const organizationRow = z.object({
+  organization_id: z.string(),
+  organization_alias: text,
+  budget_id: text,
+  metadata: json,
+  models: list,
+  spend,
+  created_at: time,
+  created_by: text,
+  updated_at: time,
+  updated_by: text,
+});
+
+export const organizationMembershipRow = z.object({
+  user_id: z.string(),
+  organization_id: z.string(),
+  user_role: text,
+  spend,
+  budget_id: text,
+  created_at: time,
+  updated_at: time,
 });
 
 export const keyRow = z.object({
@@ -168,6 +196,8 @@ export type BudgetRow = z.infer<typeof budgetRow>;
 export type UserRow = z.infer<typeof userRow>;
 export type TeamRow = z.infer<typeof teamRow>;
 export type MembershipRow = z.infer<typeof membershipRow>;
+export type OrganizationRow = z.infer<typeof organizationRow>;
+export type OrganizationMembershipRow = z.infer<typeof organizationMembershipRow>;
 export type KeyRow = z.infer<typeof keyRow>;
 export type EndUserRow = z.infer<typeof endUserRow>;
 export type SpendLogRow = z.infer<typeof spendLogRow>;

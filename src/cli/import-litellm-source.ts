@@ -14,6 +14,8 @@ import {
   keyRow,
   membershipRow,
   modelAliasesRow,
+  organizationMembershipRow,
+  organizationRow,
   spendLogRow,
   teamRow,
   userRow,
@@ -21,6 +23,8 @@ import {
   type EndUserRow,
   type KeyRow,
   type MembershipRow,
+  type OrganizationMembershipRow,
+  type OrganizationRow,
   type SpendLogRow,
   type TeamRow,
   type UserRow,
@@ -33,6 +37,9 @@ export interface LiteLLMData {
   memberships: MembershipRow[];
   keys: KeyRow[];
   endUsers: EndUserRow[];
+  /** LiteLLM_OrganizationTable and LiteLLM_OrganizationMembership, empty in older databases. */
+  organizations: OrganizationRow[];
+  organizationMemberships: OrganizationMembershipRow[];
   budgets: Map<string, BudgetRow>;
   /** LiteLLM_ModelTable: a team's `model_id` → its model aliases. */
   modelAliases: Map<number, unknown>;
@@ -93,6 +100,11 @@ export class LiteLLMSource {
       memberships: await optional('LiteLLM_TeamMembership', membershipRow),
       keys: await required('LiteLLM_VerificationToken', keyRow),
       endUsers: await optional('LiteLLM_EndUserTable', endUserRow),
+      organizations: await optional('LiteLLM_OrganizationTable', organizationRow),
+      organizationMemberships: await optional(
+        'LiteLLM_OrganizationMembership',
+        organizationMembershipRow,
+      ),
       budgets: new Map(budgets.map((b) => [b.budget_id, b])),
       modelAliases: new Map(models.map((m) => [m.id, m.aliases])),
     };
