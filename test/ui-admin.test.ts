@@ -3,9 +3,10 @@
  * (SQLite): keyboard-only sign-in, key creation within the shown bounds and copying the secret;
  * regenerating and deleting a key (the old secret stops working through the OpenAI SDK); an
  * admin resetting a user's password (their session ends); teams paged by the gateway with
- * members added, re-roled and removed; models stored in the database added and edited; a spend
- * report in the browser's time zone and in another, exported as CSV; audit log filters; and
- * signing out to PROXY_LOGOUT_URL.
+ * members added, re-roled and removed; an organization created, its members managed, and
+ * deleted with its teams and their keys; models stored in the database added and edited; a
+ * spend report in the browser's time zone and in another, exported as CSV; audit log filters;
+ * and signing out to PROXY_LOGOUT_URL.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -279,6 +280,74 @@ describe('web UI admin and key flows in Chromium', () => {
     await dialog.getByText('This team has no members.').waitFor();
     assert.deepEqual(await membersOf(), []);
     await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('creates an organization, manages its members and deletes it with its teams', async () => {
+    await openPage(admin, 'Organizations');
+    await admin.getByText('No organizations yet.').waitFor();
+    await admin.getByRole('button', { name: 'Add organization' }).click();
+    const form = admin.getByRole('dialog');
+    await form.getByLabel('Name').fill('Acme Labs');
+    await form.getByLabel('Budget in USD (empty: no limit)').fill('100');
+    await form.getByLabel('Budget period').selectOption({ label: 'Monthly' });
+    await form.getByLabel('mock-gpt').check();
+    await form.getByRole('button', { name: 'Save' }).click();
+    const row = admin.getByRole('row', { name: /Acme Labs/ });
+    await row.getByRole('cell', { name: 'mock-gpt' }).waitFor();
+    const organizationId = ((await row.locator('.mono').textContent()) ?? '').trim();
+    const infoOf = () => api.get(`/organization/info?organization_id=${organizationId}`);
+    const made = await infoOf();
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    assert.equal(made.body.organization_alias, 'Acme Labs');
+    assert.deepEqual(made.body.models, ['mock-gpt']);
+    assert.equal(made.body.litellm_budget_table.max_budget, 100);
+    assert.equal(made.body.litellm_budget_table.budget_duration, '1mo');
+    assert.match((await row.innerText()).replace(/\s+/g, ' '), /\$0\.00 \/ \$100\.00 monthly/);
+
+    // A team of the organization, with a key: both go with it.
+    const team = await api.post('/team/new', {
+      team_alias: 'Acme research',
+      organization_id: organizationId,
+      models: ['mock-gpt'],
+    });
+    assert.equal(team.status, 200, JSON.stringify(team.body));
+    const teamId = team.body.team_id as string;
+    const key = await api.post('/key/generate', { team_id: teamId });
+    assert.equal(key.status, 200, JSON.stringify(key.body));
+
+    await row.getByRole('button', { name: 'Members' }).click();
+    const dialog = admin.getByRole('dialog');
+    await dialog.getByText('This organization has no members.').waitFor();
+    await dialog.getByLabel('Add by email').fill(TEAMMATE);
+    await dialog.getByLabel('As').selectOption('internal_user');
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    const role = dialog.getByLabel(`Role of ${TEAMMATE}`);
+    await role.waitFor();
+    const membersOf = async () =>
+      ((await infoOf()).body.members as { user_id: string; user_role: string }[]).map((m) => [
+        m.user_id,
+        m.user_role,
+      ]);
+    assert.deepEqual(await membersOf(), [[ids[TEAMMATE], 'internal_user']]);
+    await role.selectOption('org_admin');
+    await waitUntil(async () => (await membersOf())[0]?.[1] === 'org_admin');
+    await screenshot(admin, 'admin-organization-members');
+    await dialog.getByRole('button', { name: `Remove ${TEAMMATE}` }).click();
+    await dialog.getByText('This organization has no members.').waitFor();
+    assert.deepEqual(await membersOf(), []);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // Closing the dialog reloads the list: the team made meanwhile is counted.
+    await row.locator('td:nth-child(4)', { hasText: /^1$/ }).waitFor();
+    await screenshot(admin, 'admin-organizations');
+
+    let question = '';
+    admin.once('dialog', (asked) => (question = asked.message()));
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await admin.getByText('No organizations yet.').waitFor();
+    assert.match(question, /Acme Labs.*teams and their keys are deleted too \(1 team\)/);
+    assert.equal((await infoOf()).status, 404);
+    assert.equal((await api.get(`/team/info?team_id=${teamId}`)).status, 404);
+    assert.equal(await chatStatus(key.body.key as string), 401, "the team's key went too");
   });
 
   it('adds a model to the database and edits it', async () => {

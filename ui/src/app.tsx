@@ -13,6 +13,7 @@ import { AllKeysPage } from './pages/admin/all-keys-page';
 import { AuditPage } from './pages/admin/audit-page';
 import { DeploymentsPage } from './pages/admin/deployments-page';
 import { InvitationsPage } from './pages/admin/invitations-page';
+import { OrganizationsPage } from './pages/admin/organizations-page';
 import { SpendReportsPage } from './pages/admin/spend-reports-page';
 import { TeamsPage } from './pages/admin/teams-page';
 import { UsersPage } from './pages/admin/users-page';
@@ -36,6 +37,7 @@ const PAGES: Record<string, () => ReactNode> = {
 const ADMIN_PAGES: Record<string, () => ReactNode> = {
   '/admin/users': () => <UsersPage />,
   '/admin/teams': () => <TeamsPage />,
+  '/admin/organizations': () => <OrganizationsPage />,
   '/admin/keys': () => <AllKeysPage />,
   '/admin/spend': () => <SpendReportsPage />,
   '/admin/models': () => <DeploymentsPage />,
