@@ -147,13 +147,14 @@ describe('tollgate migrate', () => {
         'applied 0010-key-budgets',
         'applied 0011-customer-limits',
         'applied 0012-organizations',
-        '12 migration(s) applied; now at 0012-organizations',
+        'applied 0013-key-organizations',
+        '13 migration(s) applied; now at 0013-key-organizations',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 12 migration\(s\), latest 0012-organizations/);
+    assert.match(again.out, /up to date: 13 migration\(s\), latest 0013-key-organizations/);
   });
 
   it('refuses when the configured database is none', async () => {

@@ -32,6 +32,7 @@ function row(i: number): KeyTable {
     allowed_routes: '[]',
     model_max_budget: '{}',
     budget_id: null,
+    organization_id: null,
     spend: 0,
     max_budget: null,
     soft_budget: null,

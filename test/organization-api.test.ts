@@ -246,6 +246,60 @@ for (const database of await testDatabases()) {
       assert.equal(again.choices[0]?.message.role, 'assistant');
     });
 
+    it('gives a key outside any team to an organization (organization_id), held to its models and budget', async () => {
+      const budget = oneCallBudget('llama3', MESSAGES);
+      await post('/organization/new', {
+        organization_alias: 'direct',
+        organization_id: 'direct',
+        models: ['llama3'],
+        max_budget: budget,
+      });
+      const key = (await post('/key/generate', { organization_id: 'direct' })).key as string;
+      const info = await api.get(`/key/info?key=${key}`);
+      assert.equal(info.body.info.organization_id, 'direct');
+      await ask(key);
+      const broke = await refusalOf(ask(key));
+      assert.match(broke.message, /Budget has been exceeded! Organization=direct/);
+      const outside = await refusalOf(ask(key, 'mistral'));
+      assert.equal(outside.status, 401);
+      assert.match(outside.message, /Organization not allowed to access model/);
+
+      const unknown = await api.post('/key/generate', { organization_id: 'nowhere' });
+      assert.equal(unknown.status, 400);
+      assert.equal(
+        unknown.body.error.message,
+        'Organization not found for organization_id=nowhere',
+      );
+      await post('/team/new', { team_id: 'elsewhere' });
+      const mismatch = await api.post('/key/generate', {
+        team_id: 'elsewhere',
+        organization_id: 'direct',
+      });
+      assert.equal(mismatch.status, 400);
+      assert.match(mismatch.body.error.message, /Team=elsewhere is not in organization=direct/);
+
+      // An internal user names only an organization it is a member of.
+      const user = await post('/user/new', { user_id: 'direct-user' });
+      const own = user.key as string;
+      const refused = await api.post('/key/generate', { organization_id: 'direct' }, own);
+      assert.equal(refused.status, 403);
+      assert.match(refused.body.error.message, /not a member of organization=direct/);
+      await post('/organization/member_add', {
+        organization_id: 'direct',
+        member: { role: 'internal_user', user_id: 'direct-user' },
+      });
+      const allowed = await api.post('/key/generate', { organization_id: 'direct' }, own);
+      assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
+
+      // Deleting the organization deletes its own keys too.
+      const deleted = await send('DELETE', '/organization/delete', {
+        organization_ids: ['direct'],
+      });
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      assert.equal((await refusalOf(ask(key))).status, 401);
+      assert.equal((await api.get(`/key/info?key=${allowed.body.key}`)).status, 404);
+    });
+
     it('holds the teams of an organization to its rate limit together', async () => {
       await post('/organization/new', {
         organization_alias: 'limited',

@@ -24,6 +24,7 @@ const LATEST = [
   '0010-key-budgets',
   '0011-customer-limits',
   '0012-organizations',
+  '0013-key-organizations',
 ];
 
 for (const database of await testDatabases()) {

@@ -45,6 +45,8 @@ export const KeyFieldsSchema = z.object({
   model_max_budget: object,
   /** A shared budget (`/budget/new`) whose limits the key takes where it sets none. */
   budget_id: text,
+  /** The organization of a key outside any team (`/organization/new`). */
+  organization_id: text,
   /** Kept in `metadata`, as LiteLLM keeps them. */
   model_rpm_limit: modelLimits,
   model_tpm_limit: modelLimits,

@@ -40,7 +40,7 @@ import type {
 import { generatedKey, keyInfo, keyObject, modelMaxBudgetUsage } from './key-view.js';
 
 export interface KeyServiceDeps {
-  store: Pick<Store, 'keys' | 'teams' | 'users' | 'budgets' | 'auditedBy'>;
+  store: Pick<Store, 'keys' | 'teams' | 'users' | 'budgets' | 'organizations' | 'auditedBy'>;
   invalidation: AuthInvalidation;
   now: () => number;
   /** When budget windows end (the gateway's one calendar). */
@@ -113,6 +113,7 @@ export class KeyService {
     }
     const settings = settingsPatch(input, now, this.deps.calendar);
     Object.assign(settings, await this.sharedBudgetPatch(input, now, undefined));
+    Object.assign(settings, await this.organizationPatch(caller, input, undefined));
     if (input.key_alias) await this.checkAliasFree(input.key_alias);
     const at = new Date(now).toISOString();
     const record: KeyRecord = {
@@ -435,6 +436,7 @@ export class KeyService {
     this.refuseAdminOnlyFields(caller, input);
     const patch = settingsPatch(input, this.deps.now(), this.deps.calendar, existing);
     Object.assign(patch, await this.sharedBudgetPatch(input, this.deps.now(), existing));
+    Object.assign(patch, await this.organizationPatch(caller, input, existing));
     if ('temp_budget_increase' in input || 'temp_budget_expiry' in input) {
       const { temp_budget_increase, temp_budget_expiry } = input as UpdateKeyInput;
       patch.metadata = withTempBudget(
@@ -487,6 +489,53 @@ export class KeyService {
       input.budget_duration !== undefined ? input.budget_duration : existing?.budget_duration;
     if (ownDuration || !budget.budget_duration) return {};
     return { budget_reset_at: budgetResetAt(budget.budget_duration, now, this.deps.calendar) };
+  }
+
+  /**
+   * A key's `organization_id` (`""` or null takes it out): the organization must exist, a team's
+   * key may only name its team's organization (the team's decides anyway), and a caller who is
+   * not a proxy admin must be a member of it.
+   */
+  private async organizationPatch(
+    caller: Principal,
+    input: KeyFields,
+    existing: KeyRecord | undefined,
+  ): Promise<KeyPatch> {
+    const organizationId = input.organization_id;
+    if (organizationId === undefined) return {};
+    if (!organizationId) return { organization_id: null };
+    if (organizationId === existing?.organization_id) return {};
+    const organization = await this.deps.store.organizations.findById(organizationId);
+    if (!organization) {
+      throw new GatewayError(
+        'bad_request',
+        `Organization not found for organization_id=${organizationId}`,
+        { param: 'organization_id' },
+      );
+    }
+    const teamId = input.team_id !== undefined ? input.team_id : existing?.team_id;
+    const team = teamId ? await this.deps.store.teams.findById(teamId) : undefined;
+    if (team && team.organization_id !== organizationId) {
+      throw new GatewayError(
+        'bad_request',
+        `Team=${team.team_id} is not in organization=${organizationId}: a team's keys belong to the team's organization`,
+        { param: 'organization_id' },
+      );
+    }
+    if (caller.role !== 'proxy_admin') {
+      const member =
+        caller.userId === undefined
+          ? undefined
+          : await this.deps.store.organizations.findMember(organizationId, caller.userId);
+      if (!member) {
+        throw new GatewayError(
+          'forbidden',
+          `User=${caller.userId ?? 'None'} is not a member of organization=${organizationId}`,
+          { param: 'organization_id' },
+        );
+      }
+    }
+    return { organization_id: organizationId };
   }
 
   /** The teams in which the caller's user is an admin. */

@@ -8,7 +8,6 @@ import { withCurrentSpend, type SpendTime } from './current-spend.js';
 
 /** Fields LiteLLM's rows have that Tollgate does not track (yet), with their empty values. */
 const LITELLM_EXTRAS = {
-  organization_id: null,
   allowed_cache_controls: [],
   model_spend: {},
   litellm_budget_table: null,

@@ -452,9 +452,14 @@ export class OrganizationService {
     return budgetId;
   }
 
+  /** The keys of the organization's teams, and its own keys, are reloaded. */
   private async teamsChanged(organizationId: string): Promise<void> {
-    for (const teamId of await this.deps.store.organizations.teamIdsOf([organizationId])) {
+    const { organizations } = this.deps.store;
+    for (const teamId of await organizations.teamIdsOf([organizationId])) {
       this.deps.invalidation.teamChanged(teamId);
+    }
+    for (const token of await organizations.keyTokensOf([organizationId])) {
+      this.deps.invalidation.keyChanged(token);
     }
   }
 

@@ -41,8 +41,10 @@ export function createKeyResolver(
       hasEntries(key.model_max_budget) ? store.keys.findModelSpend(key.token) : undefined,
       key.budget_id ? store.budgets.findById(key.budget_id) : undefined,
     ]);
-    const organization = team?.organization_id
-      ? await store.organizations.findById(team.organization_id)
+    // A team's key belongs to the team's organization; a key outside any team may name one.
+    const organizationId = team ? team.organization_id : key.organization_id;
+    const organization = organizationId
+      ? await store.organizations.findById(organizationId)
       : undefined;
     const organizationBudget = organization?.budget_id
       ? await store.budgets.findById(organization.budget_id)

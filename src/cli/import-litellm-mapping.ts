@@ -105,6 +105,13 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
     importedAt,
     warnings,
   });
+  const orgKeys = keys.map((key) => {
+    if (key.organization_id === null || organizationIds.has(key.organization_id)) return key;
+    warnings.push(
+      `key ${keyLabel(key)}: organization ${key.organization_id} is not in LiteLLM; imported without it`,
+    );
+    return { ...key, organization_id: null };
+  });
   const teams = data.teams.map((row) => {
     const team = toTeam(row, data.modelAliases, budget, importedAt);
     if (team.organization_id === null || organizationIds.has(team.organization_id)) return team;
@@ -117,7 +124,7 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
     users,
     teams,
     members: toMembers(data, users, importedAt, warnings),
-    keys,
+    keys: orgKeys,
     customers: data.endUsers.map((row) => {
       const limits = withBudget(NO_LIMITS, budget(row.budget_id));
       return {
@@ -227,6 +234,8 @@ function toKey(row: KeyRow, linked: BudgetRow | undefined, importedAt: string): 
     model_max_budget: objectOf(row.model_max_budget),
     // The budget's limits are copied onto the key, which then needs no budget row.
     budget_id: null,
+    // A team's key belongs to the team's organization; only a key outside any team names one.
+    organization_id: row.team_id === null ? row.organization_id : null,
     spend: row.spend,
     ...withBudget(limitsOf(row), linked),
     // LiteLLM keeps a key's soft budget only in its budget row.

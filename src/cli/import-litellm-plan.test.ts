@@ -199,8 +199,22 @@ describe('mapLiteLLM', () => {
           { team_id: 't2', organization_id: 'o-gone' },
           { team_id: 't3' },
         ],
+        keys: [
+          { token: 'k-org', organization_id: 'o1' },
+          { token: 'k-team', team_id: 't1', organization_id: 'o1' },
+          { token: 'k-gone', organization_id: 'o-gone' },
+        ],
       }),
       AT,
+    );
+    // A key outside any team keeps its organization; a team's key follows its team's.
+    assert.deepEqual(
+      set.keys.map((k) => [k.token, k.organization_id]),
+      [
+        ['k-org', 'o1'],
+        ['k-team', null],
+        ['k-gone', null],
+      ],
     );
     assert.deepEqual(set.organizations, [
       {
@@ -291,6 +305,7 @@ describe('mapLiteLLM', () => {
       'organization o2: budget b-gone is not in LiteLLM; imported without it',
       'organization member o1/ghost: skipped, user ghost is not in LiteLLM',
       'organization member o-gone/a: skipped, organization o-gone is not in LiteLLM',
+      'key k-gone…: organization o-gone is not in LiteLLM; imported without it',
       'team t2: organization o-gone is not in LiteLLM; imported without it',
     ]);
   });

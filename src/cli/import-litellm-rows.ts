@@ -145,6 +145,7 @@ export const keyRow = z.object({
   allowed_routes: list,
   model_max_budget: json,
   budget_id: text,
+  organization_id: text,
   created_at: time,
   created_by: text,
   updated_at: time,

@@ -33,7 +33,13 @@ import {
   type OrganizationPatch,
   type OrganizationRecord,
 } from './organization-repository.js';
-import { KeyRepository, type KeyPatch, type KeyRecord, type Rotation } from './key-repository.js';
+import {
+  deleteKeyRows,
+  KeyRepository,
+  type KeyPatch,
+  type KeyRecord,
+  type Rotation,
+} from './key-repository.js';
 import { ModelRepository, type ModelPatch, type ModelRecord } from './model-repository.js';
 import type { DatabaseSchema } from './schema.js';
 import {
@@ -545,9 +551,9 @@ export class AuditedOrganizationRepository extends OrganizationRepository {
   }
 
   /**
-   * Deletes the organization with its teams (their keys and memberships) and its memberships, in
-   * one transaction, as LiteLLM's `/organization/delete` does; returns the hashes of the keys
-   * that went, or undefined when there was no such organization.
+   * Deletes the organization with its teams (their keys and memberships), its own keys and its
+   * memberships, in one transaction, as LiteLLM's `/organization/delete` does; returns the hashes
+   * of the keys that went, or undefined when there was no such organization.
    */
   async deleteWithTeams(organizationId: string): Promise<string[] | undefined> {
     return audited(this.target, async (trx, log) => {
@@ -557,10 +563,17 @@ export class AuditedOrganizationRepository extends OrganizationRepository {
       const teamIds = await organizations.teamIdsOf([organizationId]);
       const teams = new TeamRepository(trx);
       const teamRows = await teams.findByIds(teamIds);
-      const keys = await keysWhere(trx, { teamIds });
-      const teamMembers = await teams.membershipsOf({ teamIds });
+      const ownKeys = await new KeyRepository(trx).findByHashes(
+        await organizations.keyTokensOf([organizationId]),
+      );
+      const hasTeams = teamIds.length > 0;
+      const keys = [...(hasTeams ? await keysWhere(trx, { teamIds }) : []), ...ownKeys];
+      const teamMembers = hasTeams ? await teams.membershipsOf({ teamIds }) : [];
       const members = await organizations.membersOf([organizationId]);
       const tokens = await teams.delete(teamIds);
+      const own = ownKeys.map((k) => k.token);
+      await deleteKeyRows(trx, own);
+      tokens.push(...own);
       await organizations.delete(organizationId);
       for (const t of teamRows) log('deleted', 'teams', t.team_id, { before: t });
       logDeleted(log, keys, teamMembers);

@@ -26,6 +26,8 @@ export interface KeyRecord {
   model_max_budget: Record<string, unknown>;
   /** A shared budget whose limits apply where the key sets none itself. */
   budget_id: string | null;
+  /** The organization of a key outside any team (a team's key belongs to the team's). */
+  organization_id: string | null;
   spend: number;
   max_budget: number | null;
   soft_budget: number | null;

@@ -137,6 +137,18 @@ export class OrganizationRepository {
     return rows.map((r) => r.team_id);
   }
 
+  /** The hashes of the keys that name the organizations themselves (outside any team). */
+  async keyTokensOf(organizationIds: readonly string[]): Promise<string[]> {
+    if (organizationIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('keys')
+      .select('token')
+      .where('organization_id', 'in', [...organizationIds])
+      .orderBy('token')
+      .execute();
+    return rows.map((r) => r.token);
+  }
+
   /** Throws UniqueViolation when the user is already a member. */
   async addMember(member: OrganizationMemberRecord): Promise<void> {
     await detectUnique(() => this.db.insertInto('organization_members').values(member).execute());

@@ -22,6 +22,8 @@ export interface KeyTable {
   model_max_budget: string;
   /** A shared budget (`budgets`) whose limits the key has, where it sets none itself. */
   budget_id: string | null;
+  /** The organization of a key outside any team (a team's key belongs to the team's). */
+  organization_id: string | null;
   spend: number;
   max_budget: number | null;
   soft_budget: number | null;
