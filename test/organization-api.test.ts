@@ -270,7 +270,11 @@ for (const database of await testDatabases()) {
         unknown.body.error.message,
         'Organization not found for organization_id=nowhere',
       );
-      await post('/team/new', { team_id: 'elsewhere' });
+      await post('/organization/new', {
+        organization_alias: 'other',
+        organization_id: 'not-direct',
+      });
+      await post('/team/new', { team_id: 'elsewhere', organization_id: 'not-direct' });
       const mismatch = await api.post('/key/generate', {
         team_id: 'elsewhere',
         organization_id: 'direct',
@@ -298,6 +302,147 @@ for (const database of await testDatabases()) {
       assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
       assert.equal((await refusalOf(ask(key))).status, 401);
       assert.equal((await api.get(`/key/info?key=${allowed.body.key}`)).status, 404);
+    });
+
+    it("keeps a key in its organization: only a proxy admin or the organization's admin takes it out", async () => {
+      await post('/organization/new', {
+        organization_alias: 'kept',
+        organization_id: 'kept',
+        models: ['llama3'],
+      });
+      const owner = await post('/user/new', { user_id: 'kept-user' });
+      await post('/team/new', {
+        team_id: 'free-team',
+        members_with_roles: [{ role: 'user', user_id: 'kept-user' }],
+      });
+      const ownerKey = owner.key as string;
+      const key = (await post('/key/generate', { user_id: 'kept-user', organization_id: 'kept' }))
+        .key as string;
+      for (const body of [
+        { key, organization_id: '' },
+        { key, organization_id: null },
+      ]) {
+        const out = await api.post('/key/update', body, ownerKey);
+        assert.equal(out.status, 403, JSON.stringify(out.body));
+        assert.match(out.body.error.message, /can take a key out of it/);
+      }
+      // Moved into a team outside any organization, the key stays held to its own.
+      const moved = await api.post('/key/update', { key, team_id: 'free-team' }, ownerKey);
+      assert.equal(moved.status, 200, JSON.stringify(moved.body));
+      const error = await refusalOf(ask(key, 'mistral'));
+      assert.match(error.message, /Organization not allowed to access model/);
+      const viewer = await post('/user/new', { user_id: 'kept-viewer' });
+      await post('/organization/member_add', {
+        organization_id: 'kept',
+        member: { role: 'internal_user_viewer', user_id: 'kept-viewer' },
+      });
+      const byViewer = await api.post(
+        '/key/generate',
+        { organization_id: 'kept' },
+        viewer.key as string,
+      );
+      assert.equal(byViewer.status, 403, 'a viewer draws on no organization budget');
+      // A proxy admin takes it out.
+      const out = await api.post('/key/update', { key, organization_id: '' });
+      assert.equal(out.status, 200, JSON.stringify(out.body));
+    });
+
+    it("takes a removed member's keys of the organization with it", async () => {
+      await post('/organization/new', { organization_alias: 'leave', organization_id: 'leave' });
+      const user = await post('/user/new', { user_id: 'leaver' });
+      await post('/organization/member_add', {
+        organization_id: 'leave',
+        member: { role: 'internal_user', user_id: 'leaver' },
+      });
+      const made = await api.post(
+        '/key/generate',
+        { organization_id: 'leave' },
+        user.key as string,
+      );
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      await ask(made.body.key as string);
+      const removed = await send('DELETE', '/organization/member_delete', {
+        organization_id: 'leave',
+        user_id: 'leaver',
+      });
+      assert.equal(removed.status, 200);
+      assert.equal((await refusalOf(ask(made.body.key as string))).status, 401);
+      assert.equal((await ask(user.key as string)).choices[0]?.message.role, 'assistant');
+    });
+
+    it('adds a member named twice once, with the role given last', async () => {
+      await post('/organization/new', { organization_alias: 'twice', organization_id: 'twice' });
+      const added = await post('/organization/member_add', {
+        organization_id: 'twice',
+        member: [
+          { role: 'internal_user', user_email: 'twice@x.io' },
+          { role: 'org_admin', user_email: 'TWICE@x.io' },
+          { role: 'internal_user', user_id: 'twice-id' },
+          { role: 'internal_user_viewer', user_id: 'twice-id' },
+        ],
+      });
+      const memberships = added.updated_organization_memberships as { user_role: string }[];
+      assert.deepEqual(
+        memberships.map((m) => m.user_role),
+        ['org_admin', 'internal_user_viewer'],
+      );
+      const users = await api.get('/user/list?user_email=twice@x.io');
+      assert.equal(users.body.users.length, 1);
+    });
+
+    it("keeps the organization's budget and window in step with its budget row", async () => {
+      const org = await post('/organization/new', {
+        organization_alias: 'window',
+        organization_id: 'window',
+        max_budget: 100,
+      });
+      assert.equal(org.budget_reset_at, null);
+      await post('/team/new', { team_id: 'window-team', organization_id: 'window' });
+      const key = (await post('/key/generate', { team_id: 'window-team' })).key as string;
+      await ask(key);
+      // /budget/update reaches the organization's keys at once, and a duration starts its window.
+      await post('/budget/update', {
+        budget_id: org.budget_id as string,
+        max_budget: 0,
+        budget_duration: '1d',
+      });
+      const broke = await refusalOf(ask(key));
+      assert.match(broke.message, /Organization=window/);
+      const info = await api.get('/organization/info?organization_id=window');
+      assert.ok(Date.parse(info.body.budget_reset_at) > Date.now());
+      // A new duration given to the organization starts a window of that length.
+      const updated = await send('PATCH', '/organization/update', {
+        organization_id: 'window',
+        budget_duration: '30d',
+        max_budget: 100,
+      });
+      assert.equal(updated.status, 200, JSON.stringify(updated.body));
+      assert.ok(Date.parse(updated.body.budget_reset_at) > Date.now() + 29 * 86_400_000);
+    });
+
+    it('changes a shared budget only through /budget/update', async () => {
+      await post('/budget/new', { budget_id: 'shared-tier', max_budget: 1 });
+      for (const id of ['share-a', 'share-b']) {
+        await post('/organization/new', {
+          organization_alias: id,
+          organization_id: id,
+          budget_id: 'shared-tier',
+        });
+      }
+      const shared = await send('PATCH', '/organization/update', {
+        organization_id: 'share-a',
+        max_budget: 1000,
+      });
+      assert.equal(shared.status, 400);
+      assert.match(shared.body.error.message, /shared with other organizations/);
+      const both = await send('PATCH', '/organization/update', {
+        organization_id: 'share-a',
+        budget_id: 'org-tier',
+        max_budget: 5,
+      });
+      assert.equal(both.status, 400);
+      const tier = await api.post('/budget/info', { budgets: ['shared-tier'] });
+      assert.equal(tier.body[0].max_budget, 1);
     });
 
     it('holds the teams of an organization to its rate limit together', async () => {
@@ -473,6 +618,13 @@ for (const database of await testDatabases()) {
         memberKey,
       );
       assert.equal(byMember.status, 401);
+      const adminOnly = await api.post(
+        '/team/new',
+        { team_alias: 'rich', organization_id: 'run', team_member_budget: 1000 },
+        adminKey,
+      );
+      assert.equal(adminOnly.status, 403);
+      assert.match(adminOnly.body.error.message, /Only proxy admins can set team_member_budget/);
       assert.match(byMember.body.error.message, /Route=\/team\/new\. Your role=internal_user/);
 
       // A plain member cannot manage it, nor make or delete organizations.

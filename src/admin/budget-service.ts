@@ -19,11 +19,11 @@ import type { BudgetFields, NewBudgetInput, UpdateBudgetInput } from './budget-s
 import { budgetResetAt } from './key-settings.js';
 
 export interface BudgetServiceDeps {
-  store: Pick<Store, 'budgets' | 'auditedBy'>;
+  store: Pick<Store, 'budgets' | 'organizations' | 'auditedBy'>;
   /** Customers on a budget are reloaded when it changes. */
   invalidation: CustomerInvalidation;
-  /** Keys on a budget are reloaded when it changes. */
-  keys: Pick<AuthInvalidation, 'keyChanged'>;
+  /** Keys on a budget, and the keys of organizations on it, are reloaded when it changes. */
+  keys: Pick<AuthInvalidation, 'keyChanged' | 'teamChanged'>;
   now: () => number;
   calendar: BudgetCalendar;
 }
@@ -161,6 +161,14 @@ export class BudgetService {
       this.deps.invalidation.customerChanged(id);
     }
     for (const token of await this.deps.store.budgets.keysOf(budgetId)) {
+      this.deps.keys.keyChanged(token);
+    }
+    // An organization's keys (its teams' and its own) carry its budget's limits.
+    const organizations = await this.deps.store.budgets.organizationsOf(budgetId);
+    for (const teamId of await this.deps.store.organizations.teamIdsOf(organizations)) {
+      this.deps.keys.teamChanged(teamId);
+    }
+    for (const token of await this.deps.store.organizations.keyTokensOf(organizations)) {
       this.deps.keys.keyChanged(token);
     }
   }

@@ -492,50 +492,66 @@ export class KeyService {
   }
 
   /**
-   * A key's `organization_id` (`""` or null takes it out): the organization must exist, a team's
-   * key may only name its team's organization (the team's decides anyway), and a caller who is
-   * not a proxy admin must be a member of it.
+   * A key's organization after the request: `organization_id` (`""` or null takes the key out),
+   * and the team it moves to. The organization must exist, and a team in an organization may only
+   * hold keys of that organization. An organization is a limit put on the key: a caller who is
+   * not a proxy admin names one only as its `internal_user` or `org_admin` member, and takes a
+   * key out of one (or into another organization's team) only as its `org_admin`.
    */
   private async organizationPatch(
     caller: Principal,
     input: KeyFields,
     existing: KeyRecord | undefined,
   ): Promise<KeyPatch> {
-    const organizationId = input.organization_id;
-    if (organizationId === undefined) return {};
-    if (!organizationId) return { organization_id: null };
-    if (organizationId === existing?.organization_id) return {};
-    const organization = await this.deps.store.organizations.findById(organizationId);
-    if (!organization) {
-      throw new GatewayError(
-        'bad_request',
-        `Organization not found for organization_id=${organizationId}`,
-        { param: 'organization_id' },
-      );
-    }
+    const { organizations, teams } = this.deps.store;
+    const current = existing?.organization_id ?? null;
+    const next = input.organization_id === undefined ? current : input.organization_id || null;
     const teamId = input.team_id !== undefined ? input.team_id : existing?.team_id;
-    const team = teamId ? await this.deps.store.teams.findById(teamId) : undefined;
-    if (team && team.organization_id !== organizationId) {
+    const team = teamId ? await teams.findById(teamId) : undefined;
+    if (next !== null && next !== current) {
+      if (!(await organizations.findById(next))) {
+        throw new GatewayError(
+          'bad_request',
+          `Organization not found for organization_id=${next}`,
+          {
+            param: 'organization_id',
+          },
+        );
+      }
+    }
+    if (team?.organization_id && next !== null && team.organization_id !== next) {
       throw new GatewayError(
         'bad_request',
-        `Team=${team.team_id} is not in organization=${organizationId}: a team's keys belong to the team's organization`,
+        `Team=${team.team_id} is not in organization=${next}: a team's keys belong to the team's organization`,
         { param: 'organization_id' },
       );
     }
     if (caller.role !== 'proxy_admin') {
-      const member =
+      const roleIn = async (organizationId: string) =>
         caller.userId === undefined
           ? undefined
-          : await this.deps.store.organizations.findMember(organizationId, caller.userId);
-      if (!member) {
+          : (await organizations.findMember(organizationId, caller.userId))?.user_role;
+      if (next !== null && next !== current) {
+        const role = await roleIn(next);
+        if (role !== 'internal_user' && role !== 'org_admin') {
+          throw new GatewayError(
+            'forbidden',
+            `User=${caller.userId ?? 'None'} is not a member of organization=${next} who may make its keys (internal_user or org_admin)`,
+            { param: 'organization_id' },
+          );
+        }
+      }
+      const leaves =
+        current !== null && (next !== current || (team?.organization_id ?? current) !== current);
+      if (leaves && (await roleIn(current)) !== 'org_admin') {
         throw new GatewayError(
           'forbidden',
-          `User=${caller.userId ?? 'None'} is not a member of organization=${organizationId}`,
-          { param: 'organization_id' },
+          `Only proxy admins and admins of organization=${current} can take a key out of it`,
+          { param: input.organization_id === undefined ? 'team_id' : 'organization_id' },
         );
       }
     }
-    return { organization_id: organizationId };
+    return next === current ? {} : { organization_id: next };
   }
 
   /** The teams in which the caller's user is an admin. */

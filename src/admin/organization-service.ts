@@ -19,6 +19,7 @@ import type {
   OrganizationRole,
 } from '../store/organization-repository.js';
 import type { Store } from '../store/store.js';
+import { UniqueViolation } from '../store/unique-violation.js';
 import type { UserRecord } from '../store/user-repository.js';
 import type { BudgetService } from './budget-service.js';
 import { actorOf, isProxyAdmin, readsEverything } from './caller-scope.js';
@@ -169,8 +170,12 @@ export class OrganizationService {
     const budget = await this.updatedBudget(caller, organization, input);
     if (budget) {
       patch.budget_id = budget.budget_id;
-      // A window starts when the budget first gets a duration (or the organization a new budget).
-      if (budget.budget_id !== organization.budget_id || organization.budget_reset_at === null) {
+      // A window starts with a new budget, a duration given, or the first one the budget gets.
+      if (
+        budget.budget_id !== organization.budget_id ||
+        input.budget_duration !== undefined ||
+        organization.budget_reset_at === null
+      ) {
         patch.budget_reset_at = budgetResetAt(budget.budget_duration, now, this.deps.calendar);
       }
     }
@@ -229,7 +234,7 @@ export class OrganizationService {
     const organization = await this.found(input.organization_id);
     const organizationId = organization.organization_id;
     await this.checkManager(caller, organizationId, '/organization/member_add');
-    const refs = Array.isArray(input.member) ? input.member : [input.member];
+    const refs = distinctRefs(Array.isArray(input.member) ? input.member : [input.member]);
     const store = changesBy(this.deps.store, caller);
     const now = this.deps.now();
     const at = new Date(now).toISOString();
@@ -256,7 +261,7 @@ export class OrganizationService {
     }
     const memberships: OrganizationMemberRecord[] = [];
     for (const { user, isNew, role } of resolved) {
-      if (isNew) await store.users.create(user);
+      if (isNew) await createUser(store.users, user);
       const existing = await this.deps.store.organizations.findMember(organizationId, user.user_id);
       const budgetId = await this.memberBudget(
         caller,
@@ -340,10 +345,12 @@ export class OrganizationService {
     await this.checkManager(caller, organization.organization_id, '/organization/member_delete');
     const member = await this.foundMember(organization.organization_id, input);
     const view = await this.memberView(member);
-    await changesBy(this.deps.store, caller).organizations.deleteMember(
+    // Its keys of the organization go with it: a removed member no longer spends its money.
+    const tokens = await changesBy(this.deps.store, caller).organizations.removeMember(
       member.organization_id,
       member.user_id,
     );
+    for (const token of tokens) this.deps.invalidation.keyChanged(token);
     return view;
   }
 
@@ -428,13 +435,35 @@ export class OrganizationService {
     organization: OrganizationRecord,
     input: UpdateOrganizationInput,
   ): Promise<BudgetRecord | undefined> {
+    const fields = budgetFields(input);
+    const changesLimits = Object.keys(fields).length > 0;
     if (input.budget_id && input.budget_id !== organization.budget_id) {
+      if (changesLimits) {
+        throw new GatewayError(
+          'bad_request',
+          'Give either budget_id (another budget) or the budget fields to change, not both',
+          { param: 'budget_id' },
+        );
+      }
       return this.existingBudget(input.budget_id);
     }
-    const fields = budgetFields(input);
-    if (Object.keys(fields).length === 0) return undefined;
-    if (organization.budget_id === null) return this.deps.budgets.create(caller, fields);
-    return this.deps.budgets.update(caller, { ...fields, budget_id: organization.budget_id });
+    if (!changesLimits) return undefined;
+    const budgetId = organization.budget_id;
+    if (budgetId === null) return this.deps.budgets.create(caller, fields);
+    // A budget others hold too is theirs as well: it is changed where all of them are seen.
+    const budgets = this.deps.store.budgets;
+    const holders =
+      (await budgets.organizationsOn(budgetId)) +
+      (await budgets.keysOf(budgetId)).length +
+      (await budgets.customersOf(budgetId)).length;
+    if (holders > 1) {
+      throw new GatewayError(
+        'bad_request',
+        `Budget '${budgetId}' is shared with other organizations, members, keys or customers: change it with /budget/update, or give this organization a budget of its own (budget_id)`,
+        { param: 'budget_id' },
+      );
+    }
+    return this.deps.budgets.update(caller, { ...fields, budget_id: budgetId });
   }
 
   /** A member's budget in the organization (`max_budget_in_organization`), as a budget row. */
@@ -504,6 +533,41 @@ export class OrganizationService {
       ? await this.deps.store.budgets.findById(member.budget_id)
       : undefined;
     return { ...member, litellm_budget_table: budget ?? null };
+  }
+}
+
+/**
+ * The members a request names, each once: by id, or by email in any case; a later entry for the
+ * same user wins (its role is the one given last).
+ */
+function distinctRefs<T extends { user_id?: string | null; user_email?: string | null }>(
+  refs: readonly T[],
+): T[] {
+  const byId = new Map<string, T>();
+  for (const ref of refs) {
+    const id = ref.user_id ? `id:${ref.user_id}` : `email:${(ref.user_email ?? '').toLowerCase()}`;
+    byId.delete(id);
+    byId.set(id, ref);
+  }
+  return [...byId.values()];
+}
+
+/** A new user, or LiteLLM's 409 when its id or email was taken meanwhile. */
+async function createUser(
+  users: { create(user: UserRecord): Promise<void> },
+  user: UserRecord,
+): Promise<void> {
+  try {
+    await users.create(user);
+  } catch (error: unknown) {
+    if (!(error instanceof UniqueViolation)) throw error;
+    throw new GatewayError(
+      'conflict',
+      user.user_email !== null && error.column === 'user_email'
+        ? `User with email ${user.user_email} already exists`
+        : `User with id ${user.user_id} already exists`,
+      { param: 'member' },
+    );
   }
 }
 

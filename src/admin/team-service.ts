@@ -53,6 +53,18 @@ export interface TeamServiceDeps {
   calendar: BudgetCalendar;
 }
 
+/** Team settings only a proxy admin gives, also when an organization admin creates the team. */
+const PROXY_ADMIN_TEAM_FIELDS = [
+  'blocked',
+  'model_rpm_limit',
+  'model_tpm_limit',
+  'team_member_budget',
+  'team_member_budget_duration',
+  'team_member_rpm_limit',
+  'team_member_tpm_limit',
+  'team_member_key_duration',
+] as const;
+
 /** What a team admin may change with /team/update; the rest is the proxy admin's. */
 const TEAM_ADMIN_FIELDS: ReadonlySet<string> = new Set([
   'team_id',
@@ -68,7 +80,20 @@ export class TeamService {
   constructor(private readonly deps: TeamServiceDeps) {}
 
   async create(caller: Principal, input: NewTeamInput): Promise<Record<string, unknown>> {
-    if (!isProxyAdmin(caller)) await this.checkOrganizationAdmin(caller, input.organization_id);
+    if (!isProxyAdmin(caller)) {
+      await this.checkOrganizationAdmin(caller, input.organization_id);
+      // What only a proxy admin sets on a team (as /team/update refuses it to team admins).
+      const field = PROXY_ADMIN_TEAM_FIELDS.find(
+        (f) => input[f as keyof NewTeamInput] !== undefined,
+      );
+      if (field !== undefined) {
+        throw new GatewayError(
+          'forbidden',
+          `Only proxy admins can set ${field} of a team. Organization admins can set: team_alias, models, metadata, model_aliases, max_budget, budget_duration, tpm_limit, rpm_limit, max_parallel_requests, members`,
+          { param: field },
+        );
+      }
+    }
     const store = changesBy(this.deps.store, caller);
     const now = this.deps.now();
     const teamId = input.team_id ?? randomUUID();

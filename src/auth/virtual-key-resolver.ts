@@ -41,8 +41,8 @@ export function createKeyResolver(
       hasEntries(key.model_max_budget) ? store.keys.findModelSpend(key.token) : undefined,
       key.budget_id ? store.budgets.findById(key.budget_id) : undefined,
     ]);
-    // A team's key belongs to the team's organization; a key outside any team may name one.
-    const organizationId = team ? team.organization_id : key.organization_id;
+    // A team in an organization holds its keys to it; other keys may name one themselves.
+    const organizationId = team?.organization_id ?? key.organization_id;
     const organization = organizationId
       ? await store.organizations.findById(organizationId)
       : undefined;

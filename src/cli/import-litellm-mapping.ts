@@ -120,6 +120,15 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
     );
     return { ...team, organization_id: null };
   });
+  // A team's key follows its team's organization; one that named another is reported.
+  const teamOrganization = new Map(teams.map((t) => [t.team_id, t.organization_id]));
+  for (const row of data.keys) {
+    if (row.team_id === null || row.organization_id === null) continue;
+    if (teamOrganization.get(row.team_id) === row.organization_id) continue;
+    warnings.push(
+      `key ${keyLabel(row)}: organization ${row.organization_id} is not its team ${row.team_id}'s; the team's organization applies`,
+    );
+  }
   return {
     users,
     teams,

@@ -201,7 +201,7 @@ describe('mapLiteLLM', () => {
         ],
         keys: [
           { token: 'k-org', organization_id: 'o1' },
-          { token: 'k-team', team_id: 't1', organization_id: 'o1' },
+          { token: 'k-team', team_id: 't1', organization_id: 'o2' },
           { token: 'k-gone', organization_id: 'o-gone' },
         ],
       }),
@@ -307,6 +307,7 @@ describe('mapLiteLLM', () => {
       'organization member o-gone/a: skipped, organization o-gone is not in LiteLLM',
       'key k-gone…: organization o-gone is not in LiteLLM; imported without it',
       'team t2: organization o-gone is not in LiteLLM; imported without it',
+      "key k-team…: organization o2 is not its team t1's; the team's organization applies",
     ]);
   });
 

@@ -146,6 +146,8 @@ function actionOf(patch: object): AuditAction {
 }
 
 const memberId = (m: Pick<TeamMemberRecord, 'team_id' | 'user_id'>) => `${m.team_id}:${m.user_id}`;
+const orgMemberId = (m: Pick<OrganizationMemberRecord, 'organization_id' | 'user_id'>) =>
+  `${m.organization_id}:${m.user_id}`;
 
 /** The keys a cascade is about to delete, with their settings. */
 async function keysWhere(
@@ -256,9 +258,16 @@ export class AuditedUserRepository extends UserRepository {
       const before = await users.findByIds(userIds);
       const keys = await keysWhere(trx, { userIds });
       const members = await new TeamRepository(trx).membershipsOf({ userIds });
+      const organizations = new OrganizationRepository(trx);
+      const orgMembers = (
+        await Promise.all(userIds.map((id) => organizations.membershipsOf(id)))
+      ).flat();
       const tokens = await users.delete(userIds);
       for (const u of before) log('deleted', 'users', u.user_id, { before: u });
       logDeleted(log, keys, members);
+      for (const m of orgMembers) {
+        log('deleted', 'organization_members', orgMemberId(m), { before: m });
+      }
       return tokens;
     });
   }
@@ -519,9 +528,6 @@ export class AuditedInvitationRepository extends InvitationRepository {
   }
 }
 
-const orgMemberId = (m: Pick<OrganizationMemberRecord, 'organization_id' | 'user_id'>) =>
-  `${m.organization_id}:${m.user_id}`;
-
 export class AuditedOrganizationRepository extends OrganizationRepository {
   private readonly target: AuditTarget;
 
@@ -607,14 +613,23 @@ export class AuditedOrganizationRepository extends OrganizationRepository {
     });
   }
 
-  override deleteMember(organizationId: string, userId: string): Promise<boolean> {
+  /**
+   * Takes a member out with the keys it holds for the organization (its own keys that name it),
+   * in one transaction; returns the hashes of those keys.
+   */
+  removeMember(organizationId: string, userId: string): Promise<string[]> {
     return audited(this.target, async (trx, log) => {
       const organizations = new OrganizationRepository(trx);
       const before = await organizations.findMember(organizationId, userId);
+      const tokens = await organizations.keyTokensOf([organizationId], userId);
+      const keys = await new KeyRepository(trx).findByHashes(tokens);
+      await deleteKeyRows(trx, tokens);
       const deleted = await organizations.deleteMember(organizationId, userId);
-      if (before && deleted)
+      for (const k of keys) log('deleted', 'keys', k.token, { before: k });
+      if (before && deleted) {
         log('deleted', 'organization_members', orgMemberId(before), { before });
-      return deleted;
+      }
+      return tokens;
     });
   }
 }

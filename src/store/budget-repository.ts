@@ -116,6 +116,16 @@ export class BudgetRepository {
     return rows.map((r) => r.token);
   }
 
+  /** The ids of the organizations whose limits the budget holds. */
+  async organizationsOf(budgetId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('organizations')
+      .select('organization_id')
+      .where('budget_id', '=', budgetId)
+      .execute();
+    return rows.map((r) => r.organization_id);
+  }
+
   /** How many organizations and organization memberships hold their limits in the budget. */
   async organizationsOn(budgetId: string): Promise<number> {
     const [organizations, members] = await Promise.all([
@@ -134,11 +144,12 @@ export class BudgetRepository {
   }
 
   /**
-   * Starts a window for the budget's keys and customers that have none and no duration of their
-   * own: after the budget got a `budget_duration`, their spend resets by it from `resetAt` on.
+   * Starts a window for the budget's keys, customers and organizations that have none and no
+   * duration of their own: after the budget got a `budget_duration`, their spend resets by it
+   * from `resetAt` on.
    */
   async startWindows(budgetId: string, resetAt: string): Promise<void> {
-    for (const table of ['customers', 'keys'] as const) {
+    for (const table of ['customers', 'keys', 'organizations'] as const) {
       await this.db
         .updateTable(table)
         .set({ budget_reset_at: resetAt })

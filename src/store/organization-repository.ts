@@ -137,15 +137,15 @@ export class OrganizationRepository {
     return rows.map((r) => r.team_id);
   }
 
-  /** The hashes of the keys that name the organizations themselves (outside any team). */
-  async keyTokensOf(organizationIds: readonly string[]): Promise<string[]> {
+  /** The hashes of the keys that name the organizations themselves (of one user, if given). */
+  async keyTokensOf(organizationIds: readonly string[], userId?: string): Promise<string[]> {
     if (organizationIds.length === 0) return [];
-    const rows = await this.db
+    let q = this.db
       .selectFrom('keys')
       .select('token')
-      .where('organization_id', 'in', [...organizationIds])
-      .orderBy('token')
-      .execute();
+      .where('organization_id', 'in', [...organizationIds]);
+    if (userId !== undefined) q = q.where('user_id', '=', userId);
+    const rows = await q.orderBy('token').execute();
     return rows.map((r) => r.token);
   }
 
