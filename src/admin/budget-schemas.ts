@@ -7,7 +7,8 @@ import { KeyFieldsSchema } from './key-schemas.js';
 const shared = KeyFieldsSchema.shape;
 const amount = z.number().nullable().optional();
 
-const BudgetFieldsSchema = z.object({
+/** A budget's settings: what /budget/new takes, and an organization's budget. */
+export const BudgetFieldsSchema = z.object({
   max_budget: amount,
   soft_budget: amount,
   max_parallel_requests: shared.max_parallel_requests,

@@ -4,21 +4,13 @@
  * validated as the budget API does.
  */
 import { z } from 'zod';
+import { BudgetFieldsSchema } from './budget-schemas.js';
 import { KeyFieldsSchema } from './key-schemas.js';
 
 const shared = KeyFieldsSchema.shape;
-const amount = z.number().nullable().optional();
 
 /** The organization's budget, kept in a `budgets` row when no `budget_id` is given. */
-const OrganizationBudgetSchema = z.object({
-  max_budget: amount,
-  soft_budget: amount,
-  max_parallel_requests: shared.max_parallel_requests,
-  tpm_limit: shared.tpm_limit,
-  rpm_limit: shared.rpm_limit,
-  budget_duration: shared.budget_duration,
-  model_max_budget: shared.model_max_budget,
-});
+const OrganizationBudgetSchema = BudgetFieldsSchema;
 export type OrganizationBudgetInput = z.infer<typeof OrganizationBudgetSchema>;
 
 export const NewOrganizationSchema = OrganizationBudgetSchema.extend({

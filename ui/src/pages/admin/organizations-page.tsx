@@ -13,6 +13,7 @@ import {
   userEmails,
   type OrganizationRow,
 } from '../../api/organizations';
+import { AddMemberForm } from '../../components/add-member-form';
 import { confirmAction, Dialog } from '../../components/dialog';
 import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
@@ -262,19 +263,12 @@ function MembersDialog(props: {
     );
     return { members: organization.members, emails };
   }, [props.organizationId]);
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState('internal_user');
   const action = useAction();
   const change = (path: string, body: Record<string, unknown>) =>
     void action.run(async () => {
       await api.post(path, { organization_id: props.organizationId, ...body });
       info.reload();
     });
-  const add = (event: FormEvent) => {
-    event.preventDefault();
-    change('/organization/member_add', { member: { role, user_email: email.trim() } });
-    setEmail('');
-  };
   return (
     <Dialog title={`Members of ${props.title}`} onClose={props.onClose}>
       <ErrorNote>{action.error}</ErrorNote>
@@ -329,24 +323,14 @@ function MembersDialog(props: {
         }
       </Loaded>
       {props.canEdit && (
-        <form className="row" onSubmit={add}>
-          <TextField
-            label="Add by email"
-            type="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-          <SelectField
-            label="As"
-            options={ORGANIZATION_ROLES}
-            value={role}
-            onChange={(e) => setRole(e.target.value)}
-          />
-          <button type="submit" disabled={action.busy}>
-            Add
-          </button>
-        </form>
+        <AddMemberForm
+          roles={ORGANIZATION_ROLES}
+          initialRole="internal_user"
+          busy={action.busy}
+          onAdd={(email, role) =>
+            change('/organization/member_add', { member: { role, user_email: email } })
+          }
+        />
       )}
     </Dialog>
   );

@@ -6,6 +6,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../../api/http';
 import { usableModels } from '../../api/models';
 import type { TeamPage, TeamRow } from '../../api/types';
+import { AddMemberForm } from '../../components/add-member-form';
 import { confirmAction, Dialog } from '../../components/dialog';
 import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
@@ -255,19 +256,12 @@ function MembersDialog(props: {
     () => api.get<TeamInfo>('/team/info', { team_id: props.teamId }),
     [props.teamId],
   );
-  const [email, setEmail] = useState('');
-  const [role, setRole] = useState('user');
   const action = useAction();
   const change = (path: string, body: Record<string, unknown>) =>
     void action.run(async () => {
       await api.post(path, { team_id: props.teamId, ...body });
       info.reload();
     });
-  const add = (event: FormEvent) => {
-    event.preventDefault();
-    change('/team/member_add', { member: { role, user_email: email.trim() } });
-    setEmail('');
-  };
   const roles = [
     { value: 'user', label: 'Member' },
     { value: 'admin', label: 'Team admin' },
@@ -320,24 +314,14 @@ function MembersDialog(props: {
         }
       </Loaded>
       {props.canEdit && (
-        <form className="row" onSubmit={add}>
-          <TextField
-            label="Add by email"
-            type="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-          <SelectField
-            label="As"
-            options={roles}
-            value={role}
-            onChange={(e) => setRole(e.target.value)}
-          />
-          <button type="submit" disabled={action.busy}>
-            Add
-          </button>
-        </form>
+        <AddMemberForm
+          roles={roles}
+          initialRole="user"
+          busy={action.busy}
+          onAdd={(email, role) =>
+            change('/team/member_add', { member: { role, user_email: email } })
+          }
+        />
       )}
     </Dialog>
   );
