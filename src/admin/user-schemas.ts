@@ -81,6 +81,8 @@ export const UserListQuerySchema = z.object({
   user_ids: z.string().optional(),
   user_email: z.string().min(1).optional(),
   team: z.string().min(1).optional(),
+  /** Comma-separated: members of any of these organizations. */
+  organization_ids: z.string().optional(),
   page: z.coerce.number().int().min(1).default(1),
   page_size: z.coerce.number().int().min(1).max(100).default(25),
   sort_by: z.enum(USER_SORT_COLUMNS).optional(),

@@ -38,7 +38,7 @@ import { userView } from './user-view.js';
 import { newMembership } from '../store/team-repository.js';
 
 export interface UserServiceDeps {
-  store: Pick<Store, 'users' | 'teams' | 'keys' | 'auditedBy'>;
+  store: Pick<Store, 'users' | 'teams' | 'keys' | 'organizations' | 'auditedBy'>;
   keys: KeyService;
   invalidation: AuthInvalidation;
   defaults: InternalUserDefaults;
@@ -198,17 +198,31 @@ export class UserService {
   }
 
   async list(caller: Principal, query: UserListQuery): Promise<Record<string, unknown>> {
-    if (!readsEverything(caller)) {
-      throw new GatewayError(
-        'forbidden',
-        'Only proxy admins and organization admins can list users.',
-      );
-    }
     const { store } = this.deps;
-    const userIds = query.user_ids
-      ?.split(',')
-      .map((id) => id.trim())
-      .filter((id) => id !== '');
+    const csv = (text: string | undefined) =>
+      text
+        ?.split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== '');
+    const userIds = csv(query.user_ids);
+    let organizationIds = csv(query.organization_ids);
+    if (!readsEverything(caller)) {
+      // Organization admins list the members of the organizations they administer.
+      const administered =
+        caller.userId === undefined
+          ? []
+          : (await store.organizations.membershipsOf(caller.userId))
+              .filter((m) => m.user_role === 'org_admin')
+              .map((m) => m.organization_id);
+      const outside = organizationIds?.filter((id) => !administered.includes(id)) ?? [];
+      if (administered.length === 0 || outside.length > 0) {
+        throw new GatewayError(
+          'forbidden',
+          'Only proxy admins and organization admins can list users.',
+        );
+      }
+      organizationIds ??= administered;
+    }
     const page = await store.users.list({
       page: query.page,
       size: query.page_size,
@@ -218,6 +232,7 @@ export class UserService {
       userIds,
       email: query.user_email,
       teamId: query.team,
+      organizationIds,
     });
     const memberships = await store.teams.membershipsOf({
       userIds: page.users.map((u) => u.user_id),

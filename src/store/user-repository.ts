@@ -128,7 +128,9 @@ export class UserRepository {
 
   /** A page of users with how many keys each owns, and how many match in all. */
   async list(query: UserListQuery): Promise<UserPage> {
-    if (query.userIds?.length === 0) return { users: [], total: 0 };
+    if (query.userIds?.length === 0 || query.organizationIds?.length === 0) {
+      return { users: [], total: 0 };
+    }
     let q = this.db.selectFrom('users');
     if (query.role !== undefined) q = q.where('user_role', '=', query.role);
     if (query.userIds !== undefined) q = q.where('user_id', 'in', [...query.userIds]);
@@ -140,6 +142,15 @@ export class UserRepository {
       const teamId = query.teamId;
       q = q.where('user_id', 'in', (eb) =>
         eb.selectFrom('team_members').select('user_id').where('team_id', '=', teamId),
+      );
+    }
+    if (query.organizationIds !== undefined) {
+      const organizationIds = [...query.organizationIds];
+      q = q.where('user_id', 'in', (eb) =>
+        eb
+          .selectFrom('organization_members')
+          .select('user_id')
+          .where('organization_id', 'in', organizationIds),
       );
     }
     const [rows, count] = await Promise.all([
@@ -214,6 +225,8 @@ export interface UserListQuery {
   email?: string;
   /** Members of this team only. */
   teamId?: string;
+  /** Members of any of these organizations only. */
+  organizationIds?: readonly string[];
 }
 
 export interface UserPage {
