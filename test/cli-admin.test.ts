@@ -332,6 +332,74 @@ for (const database of await testDatabases()) {
       });
     });
 
+    describe('orgs', () => {
+      it('create, list, info, update, members, delete', async () => {
+        const created = await cli([
+          'orgs',
+          'create',
+          '--alias',
+          'acme',
+          '--org-id',
+          'cli-org',
+          '--models',
+          'mock-gpt',
+          '--budget',
+          '50',
+          '--budget-duration',
+          '30d',
+        ]);
+        assert.equal(created.code, 0, created.stderr);
+        assert.match(created.stdout, /^max_budget +50$/m);
+        const list = await cli(['orgs', 'list']);
+        assert.match(list.stdout, /^cli-org +acme +0 +0 +mock-gpt/m);
+        const updated = await cli([
+          'orgs',
+          'update',
+          'cli-org',
+          '--alias',
+          'acme-corp',
+          '--rpm',
+          '7',
+        ]);
+        assert.equal(updated.code, 0, updated.stderr);
+        assert.match(updated.stdout, /^rpm_limit +7$/m);
+        const added = await cli([
+          'orgs',
+          'add-member',
+          'cli-org',
+          '--email',
+          'org-admin@example.com',
+          '--role',
+          'org_admin',
+        ]);
+        assert.equal(added.code, 0, added.stderr);
+        assert.match(added.stdout, /org_admin/);
+        const info = await cli(['orgs', 'info', 'cli-org']);
+        assert.match(info.stdout, /^organization_alias +acme-corp$/m);
+        assert.match(info.stdout, /^Members:$/m);
+        const userId = (await api.get('/organization/info?organization_id=cli-org')).body.members[0]
+          .user_id as string;
+        const removed = await cli([
+          'orgs',
+          'remove-member',
+          'cli-org',
+          '--user-id',
+          userId,
+          '--yes',
+        ]);
+        assert.equal(removed.code, 0, removed.stderr);
+        assert.deepEqual(
+          (await api.get('/organization/info?organization_id=cli-org')).body.members,
+          [],
+        );
+        const refused = await cli(['orgs', 'delete', 'cli-org']);
+        assert.equal(refused.code, 1);
+        const deleted = await cli(['orgs', 'delete', 'cli-org'], { answers: ['yes'] });
+        assert.equal(deleted.code, 0, deleted.stderr);
+        assert.equal((await api.get('/organization/info?organization_id=cli-org')).status, 404);
+      });
+    });
+
     describe('models', () => {
       it('add, list and delete a database model', async () => {
         const added = await cli([

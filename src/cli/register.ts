@@ -11,6 +11,7 @@ import { registerManifestCommands } from './commands/manifests.js';
 import { registerModelCommands } from './commands/models.js';
 import { registerScriptVerbs } from './commands/script-verbs.js';
 import { registerSpendCommand } from './commands/spend.js';
+import { registerOrgCommands } from './commands/orgs.js';
 import { registerTeamCommands } from './commands/teams.js';
 import { registerUserCommands } from './commands/users.js';
 import { registerImportLiteLLMCommand } from './import-litellm.js';
@@ -19,6 +20,7 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
   registerUserCommands(program, io);
   registerKeyCommands(program, io);
   registerTeamCommands(program, io);
+  registerOrgCommands(program, io);
   registerInviteCommands(program, io);
   registerSpendCommand(program, io);
   registerModelCommands(program, io);

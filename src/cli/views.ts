@@ -48,6 +48,43 @@ export const TEAM_COLUMNS: Column<Row>[] = [
   { header: 'blocked', value: (t) => (t.blocked === true ? 'yes' : 'no') },
 ];
 
+/** An organization's budget lives in its budget row. */
+const orgBudget = (o: Row): Row => (o.litellm_budget_table ?? {}) as Row;
+
+export const ORG_COLUMNS: Column<Row>[] = [
+  { header: 'organization_id', value: (o) => o.organization_id },
+  { header: 'alias', value: (o) => o.organization_alias },
+  { header: 'teams', value: (o) => (Array.isArray(o.teams) ? o.teams.length : 0) },
+  { header: 'members', value: (o) => (Array.isArray(o.members) ? o.members.length : 0) },
+  { header: 'models', value: (o) => o.models },
+  { header: 'spend', value: (o) => money(o.spend) },
+  { header: 'max_budget', value: (o) => money(orgBudget(o).max_budget) },
+];
+
+export const ORG_MEMBER_COLUMNS: Column<Row>[] = [
+  { header: 'user_id', value: (m) => m.user_id },
+  { header: 'role', value: (m) => m.user_role },
+  { header: 'spend', value: (m) => money(m.spend) },
+];
+
+/** The fields `orgs info` shows, the budget's flattened in. */
+export function orgFields(o: Row): Row {
+  const budget = orgBudget(o);
+  return {
+    organization_id: o.organization_id,
+    organization_alias: o.organization_alias,
+    models: o.models,
+    spend: o.spend,
+    max_budget: budget.max_budget ?? null,
+    budget_duration: budget.budget_duration ?? null,
+    budget_reset_at: o.budget_reset_at,
+    tpm_limit: budget.tpm_limit ?? null,
+    rpm_limit: budget.rpm_limit ?? null,
+    metadata: o.metadata,
+    created_at: o.created_at,
+  };
+}
+
 export const MEMBER_COLUMNS: Column<Row>[] = [
   { header: 'user_id', value: (m) => m.user_id },
   { header: 'email', value: (m) => m.user_email },

@@ -39,7 +39,7 @@ function teamFieldOptions(command: Command): Command {
 }
 
 /** `--user-id U` or `--email E`: who a membership command is about. */
-function memberOf(options: Record<string, unknown>): Record<string, unknown> {
+export function memberOf(options: Record<string, unknown>): Record<string, unknown> {
   const member = bodyFrom(options, { userId: 'user_id', email: 'user_email' });
   if (Object.keys(member).length !== 1) {
     throw new CliError('name the member with exactly one of --user-id or --email');
