@@ -115,9 +115,27 @@ async function handleSpeech(
     if (error instanceof ProviderError && !res.destroyed) {
       service.recordFailure(meta.deployment, error);
     }
-    res.destroy();
+    cutShort(res);
   }
   return reply;
+}
+
+/**
+ * Ends a response whose body was cut short upstream so that the client sees it truncated: the
+ * headers and the audio already written are flushed, then the connection closes without the
+ * body's end (the last chunk of a chunked body). Destroying it at once could discard what was
+ * still queued on the socket, headers included, and the client would see no answer at all.
+ */
+function cutShort(res: RouteReply['raw']): void {
+  const socket = res.socket;
+  if (!socket || socket.destroyed) {
+    res.destroy();
+    return;
+  }
+  socket.once('finish', () => socket.destroy());
+  socket.end();
+  // A client that does not read what is queued gets the connection closed anyway.
+  setTimeout(() => socket.destroy(), 10_000).unref();
 }
 
 function drained(res: RouteReply['raw']): Promise<void> {
