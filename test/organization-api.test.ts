@@ -537,6 +537,16 @@ for (const database of await testDatabases()) {
         member: { role: 'proxy_admin', user_id: 'u' },
       });
       assert.equal(badRole.status, 422);
+      assert.match(badRole.body.error.message, /^member\[0\]\.role: /);
+      const noRole = await api.post('/organization/member_add', {
+        organization_id: 'people',
+        member: { user_id: 'u' },
+      });
+      assert.equal(noRole.status, 422);
+      assert.match(noRole.body.error.message, /^member\[0\]\.role: /);
+      const long = await api.post('/organization/new', { organization_alias: 'a'.repeat(257) });
+      assert.equal(long.status, 422);
+      assert.match(long.body.error.message, /^organization_alias: /);
       assert.equal((await api.get('/user/info?user_id=u')).status, 404);
       const update = await send('PATCH', '/organization/member_update', {
         organization_id: 'ghost',

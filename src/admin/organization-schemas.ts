@@ -13,8 +13,11 @@ const shared = KeyFieldsSchema.shape;
 const OrganizationBudgetSchema = BudgetFieldsSchema;
 export type OrganizationBudgetInput = z.infer<typeof OrganizationBudgetSchema>;
 
+/** A name people read: long enough for any, short enough to list. */
+const alias = z.string().min(1).max(256);
+
 export const NewOrganizationSchema = OrganizationBudgetSchema.extend({
-  organization_alias: z.string().min(1),
+  organization_alias: alias,
   organization_id: z.string().min(1).nullable().optional(),
   models: shared.models,
   metadata: shared.metadata,
@@ -24,7 +27,7 @@ export type NewOrganizationInput = z.infer<typeof NewOrganizationSchema>;
 
 export const UpdateOrganizationSchema = OrganizationBudgetSchema.extend({
   organization_id: z.string().min(1),
-  organization_alias: z.string().min(1).nullable().optional(),
+  organization_alias: alias.nullable().optional(),
   models: shared.models,
   metadata: shared.metadata,
   budget_id: z.string().min(1).nullable().optional(),
@@ -59,7 +62,11 @@ const budgetInOrganization = z.number().min(0).nullable().optional();
 
 export const OrganizationMemberAddSchema = z.object({
   organization_id: z.string().min(1),
-  member: z.union([OrgMemberSchema, z.array(OrgMemberSchema).min(1)]),
+  // One member or a list: read as a list, so a problem names the member and its field.
+  member: z.preprocess(
+    (value) => (Array.isArray(value) ? value : [value]),
+    z.array(OrgMemberSchema).min(1),
+  ),
   max_budget_in_organization: budgetInOrganization,
 });
 export type OrganizationMemberAddInput = z.infer<typeof OrganizationMemberAddSchema>;

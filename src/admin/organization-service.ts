@@ -234,7 +234,7 @@ export class OrganizationService {
     const organization = await this.found(input.organization_id);
     const organizationId = organization.organization_id;
     await this.checkManager(caller, organizationId, '/organization/member_add');
-    const refs = distinctRefs(Array.isArray(input.member) ? input.member : [input.member]);
+    const refs = distinctRefs(input.member);
     const store = changesBy(this.deps.store, caller);
     const now = this.deps.now();
     const at = new Date(now).toISOString();

@@ -9,6 +9,7 @@ import { CliError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import { resolveConnection } from './connection.js';
 import { outputFormatOf, Printer } from './output.js';
+import { parseCount, parseJsonObject, parseModels, parseMoney } from './parse-values.js';
 
 export interface CommandContext<Options> {
   io: CliIo;
@@ -81,4 +82,25 @@ export function bodyFrom(
     if (value !== undefined) body[field] = value;
   }
   return body;
+}
+
+/** The settings teams and organizations share: models, budget, limits, metadata. */
+export function limitOptions(command: Command): Command {
+  return command
+    .option('--models <list>', `allowed models: '["a","b"]' or a,b`, parseModels)
+    .option('--budget <dollars>', 'max budget in dollars', parseMoney)
+    .option('--budget-duration <duration>', 'budget window: 30d, 1mo, monthly...')
+    .option('--tpm <n>', 'tokens per minute limit', parseCount)
+    .option('--rpm <n>', 'requests per minute limit', parseCount)
+    .option('--max-parallel-requests <n>', 'parallel requests limit', parseCount)
+    .option('--metadata <json>', 'metadata as a JSON object', parseJsonObject);
+}
+
+/** `--user-id U` or `--email E`: who a membership command is about. */
+export function memberOf(options: Record<string, unknown>): Record<string, unknown> {
+  const member = bodyFrom(options, { userId: 'user_id', email: 'user_email' });
+  if (Object.keys(member).length !== 1) {
+    throw new CliError('name the member with exactly one of --user-id or --email');
+  }
+  return member;
 }

@@ -6,13 +6,14 @@ import {
   bodyFrom,
   destructive,
   handler,
+  limitOptions,
+  memberOf,
   type CommandContext,
 } from '../command-kit.js';
 import { confirm } from '../confirm.js';
-import { parseCount, parseJsonObject, parseModels, parseMoney } from '../parse-values.js';
+import { parseMoney } from '../parse-values.js';
 import { renderFields, renderTable } from '../table.js';
 import { ORG_COLUMNS, ORG_MEMBER_COLUMNS, orgFields, type Row } from '../views.js';
-import { memberOf } from './teams.js';
 
 const ORG_OPTION_FIELDS = {
   alias: 'organization_alias',
@@ -30,16 +31,12 @@ const ROLES = 'org_admin, internal_user or internal_user_viewer';
 
 type Ctx = CommandContext<Record<string, unknown>>;
 
+/** A team's settings, and the shared budget an organization may take its limits from. */
 function orgFieldOptions(command: Command): Command {
-  return command
-    .option('--models <list>', `allowed models: '["a","b"]' or a,b`, parseModels)
-    .option('--budget <dollars>', 'max budget in dollars', parseMoney)
-    .option('--budget-duration <duration>', 'budget window: 30d, 1mo, monthly...')
-    .option('--tpm <n>', 'tokens per minute limit', parseCount)
-    .option('--rpm <n>', 'requests per minute limit', parseCount)
-    .option('--max-parallel-requests <n>', 'parallel requests limit', parseCount)
-    .option('--budget-id <id>', 'take the limits of this shared budget (/budget/new)')
-    .option('--metadata <json>', 'metadata as a JSON object', parseJsonObject);
+  return limitOptions(command).option(
+    '--budget-id <id>',
+    'take the limits of this shared budget (/budget/new)',
+  );
 }
 
 export function registerOrgCommands(program: Command, io: CliIo): void {

@@ -1,16 +1,17 @@
 /** `tollgate teams ...`: the /team/* routes. */
 import type { Command } from 'commander';
-import { CliError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import {
   adminCommand,
   bodyFrom,
   destructive,
   handler,
+  limitOptions,
+  memberOf,
   type CommandContext,
 } from '../command-kit.js';
 import { confirm } from '../confirm.js';
-import { parseCount, parseJsonObject, parseModels, parseMoney } from '../parse-values.js';
+import { parseMoney } from '../parse-values.js';
 import { renderFields, renderTable } from '../table.js';
 import { MEMBER_COLUMNS, pickFields, TEAM_COLUMNS, TEAM_FIELDS, type Row } from '../views.js';
 
@@ -27,30 +28,10 @@ const TEAM_OPTION_FIELDS = {
 
 type Ctx = CommandContext<Record<string, unknown>>;
 
-function teamFieldOptions(command: Command): Command {
-  return command
-    .option('--models <list>', `allowed models: '["a","b"]' or a,b`, parseModels)
-    .option('--budget <dollars>', 'max budget in dollars', parseMoney)
-    .option('--budget-duration <duration>', 'budget window: 30d, 1mo, monthly...')
-    .option('--tpm <n>', 'tokens per minute limit', parseCount)
-    .option('--rpm <n>', 'requests per minute limit', parseCount)
-    .option('--max-parallel-requests <n>', 'parallel requests limit', parseCount)
-    .option('--metadata <json>', 'metadata as a JSON object', parseJsonObject);
-}
-
-/** `--user-id U` or `--email E`: who a membership command is about. */
-export function memberOf(options: Record<string, unknown>): Record<string, unknown> {
-  const member = bodyFrom(options, { userId: 'user_id', email: 'user_email' });
-  if (Object.keys(member).length !== 1) {
-    throw new CliError('name the member with exactly one of --user-id or --email');
-  }
-  return member;
-}
-
 export function registerTeamCommands(program: Command, io: CliIo): void {
   const teams = program.command('teams').description('manage teams and their members (/team/*)');
 
-  teamFieldOptions(adminCommand(teams, 'create', 'create a team'))
+  limitOptions(adminCommand(teams, 'create', 'create a team'))
     .requiredOption('--alias <alias>', 'team alias')
     .option('--team-id <id>', 'team id (default: a generated uuid)')
     .action(
@@ -94,7 +75,7 @@ export function registerTeamCommands(program: Command, io: CliIo): void {
     }),
   );
 
-  teamFieldOptions(adminCommand(teams, 'update <team_id>', "change a team's settings"))
+  limitOptions(adminCommand(teams, 'update <team_id>', "change a team's settings"))
     .option('--alias <alias>', 'new alias')
     .action(
       handler(io, async (ctx: Ctx) => {

@@ -45,3 +45,17 @@ export function Dialog(props: { title: string; onClose(): void; children: ReactN
 export function confirmAction(question: string): boolean {
   return window.confirm(question);
 }
+
+/** The Cancel and submit buttons at the foot of a dialog's form. */
+export function FormActions(props: { onCancel(): void; busy: boolean; children: ReactNode }) {
+  return (
+    <div className="form-actions">
+      <button type="button" className="secondary" onClick={props.onCancel}>
+        Cancel
+      </button>
+      <button type="submit" disabled={props.busy}>
+        {props.children}
+      </button>
+    </div>
+  );
+}

@@ -8,7 +8,7 @@ import { api } from '../api/http';
 import { durationWords, keyBounds, type KeyBounds } from '../api/key-bounds';
 import type { GeneratedKey, KeyPage, KeyRow, TeamRow, UserInfo } from '../api/types';
 import { SecretBox } from '../components/copy-button';
-import { confirmAction, Dialog } from '../components/dialog';
+import { confirmAction, Dialog, FormActions } from '../components/dialog';
 import {
   BUDGET_PERIODS,
   DURATIONS,
@@ -219,14 +219,9 @@ function CreateKeyDialog(props: { onClose(): void; onCreated(key: GeneratedKey):
           )}
         </Loaded>
         <ErrorNote>{action.error}</ErrorNote>
-        <div className="form-actions">
-          <button type="button" className="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {action.busy ? 'Creating…' : 'Create key'}
-          </button>
-        </div>
+        <FormActions onCancel={props.onClose} busy={action.busy}>
+          {action.busy ? 'Creating…' : 'Create key'}
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -5,7 +5,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/http';
 import type { ModelInfoEntry } from '../../api/types';
-import { confirmAction, Dialog } from '../../components/dialog';
+import { confirmAction, Dialog, FormActions } from '../../components/dialog';
 import { TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Empty, ErrorNote, Loaded } from '../../components/states';
@@ -170,14 +170,9 @@ function ModelDialog(props: { model?: ModelInfoEntry; onClose(): void; onSaved()
           onChange={(e) => setApiKey(e.target.value)}
         />
         <ErrorNote>{action.error}</ErrorNote>
-        <div className="form-actions">
-          <button type="button" className="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Save
-          </button>
-        </div>
+        <FormActions onCancel={props.onClose} busy={action.busy}>
+          Save
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -14,7 +14,7 @@ import {
   type OrganizationRow,
 } from '../../api/organizations';
 import { AddMemberForm } from '../../components/add-member-form';
-import { confirmAction, Dialog } from '../../components/dialog';
+import { confirmAction, Dialog, FormActions } from '../../components/dialog';
 import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Empty, ErrorNote, Loaded } from '../../components/states';
@@ -234,14 +234,9 @@ function OrganizationDialog(props: {
           )}
         </Loaded>
         <ErrorNote>{action.error}</ErrorNote>
-        <div className="form-actions">
-          <button type="button" className="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Save
-          </button>
-        </div>
+        <FormActions onCancel={props.onClose} busy={action.busy}>
+          Save
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -5,7 +5,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/http';
 import type { UserRow } from '../../api/types';
-import { Dialog } from '../../components/dialog';
+import { Dialog, FormActions } from '../../components/dialog';
 import { TextField } from '../../components/fields';
 import { ErrorNote } from '../../components/states';
 import { useAction } from '../../use-load';
@@ -55,14 +55,9 @@ export function ResetPasswordDialog(props: { user: UserRow; onClose(): void; onD
           onChange={(e) => setRepeated(e.target.value)}
         />
         <ErrorNote>{mismatch ? 'The two passwords are not the same.' : action.error}</ErrorNote>
-        <div className="form-actions">
-          <button type="button" className="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Set password
-          </button>
-        </div>
+        <FormActions onCancel={props.onClose} busy={action.busy}>
+          Set password
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -7,7 +7,7 @@ import { api } from '../../api/http';
 import { usableModels } from '../../api/models';
 import type { TeamPage, TeamRow } from '../../api/types';
 import { AddMemberForm } from '../../components/add-member-form';
-import { confirmAction, Dialog } from '../../components/dialog';
+import { confirmAction, Dialog, FormActions } from '../../components/dialog';
 import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Pager } from '../../components/pager';
@@ -229,14 +229,9 @@ function TeamDialog(props: { team?: TeamRow; onClose(): void; onSaved(): void })
           )}
         </Loaded>
         <ErrorNote>{action.error}</ErrorNote>
-        <div className="form-actions">
-          <button type="button" className="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            Save
-          </button>
-        </div>
+        <FormActions onCancel={props.onClose} busy={action.busy}>
+          Save
+        </FormActions>
       </form>
     </Dialog>
   );

@@ -8,7 +8,7 @@ import { inviteUser, invitationLink } from '../../api/invitations';
 import { usableModels } from '../../api/models';
 import type { ProxyRole, UserPage, UserRow } from '../../api/types';
 import { SecretBox } from '../../components/copy-button';
-import { confirmAction, Dialog } from '../../components/dialog';
+import { confirmAction, Dialog, FormActions } from '../../components/dialog';
 import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Pager } from '../../components/pager';
@@ -282,14 +282,9 @@ function UserDialog(props: { user?: UserRow; onClose(): void; onSaved(created?: 
           )}
         </Loaded>
         <ErrorNote>{action.error}</ErrorNote>
-        <div className="form-actions">
-          <button type="button" className="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" disabled={action.busy}>
-            {user ? 'Save' : 'Add and invite'}
-          </button>
-        </div>
+        <FormActions onCancel={props.onClose} busy={action.busy}>
+          {user ? 'Save' : 'Add and invite'}
+        </FormActions>
       </form>
     </Dialog>
   );
