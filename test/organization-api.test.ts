@@ -660,10 +660,11 @@ for (const database of await testDatabases()) {
       // The org admin lists the users of its organization, and of no other.
       const listed = await api.get('/user/list', adminKey);
       assert.equal(listed.status, 200, JSON.stringify(listed.body));
-      assert.deepEqual(
-        listed.body.users.map((u: { user_id: string }) => u.user_id).sort(),
-        ['outsider', 'run-admin', 'run-member'],
-      );
+      assert.deepEqual(listed.body.users.map((u: { user_id: string }) => u.user_id).sort(), [
+        'outsider',
+        'run-admin',
+        'run-member',
+      ]);
       assert.equal((await api.get('/user/list?organization_ids=other', adminKey)).status, 403);
       assert.equal((await api.get('/user/list', memberKey)).status, 403);
       const byOrg = await api.get('/user/list?organization_ids=run');
