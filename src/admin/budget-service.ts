@@ -50,6 +50,22 @@ export class BudgetService {
   constructor(private readonly deps: BudgetServiceDeps) {}
 
   async create(caller: Principal, input: NewBudgetInput): Promise<BudgetRecord> {
+    const budget = this.newBudget(caller, input);
+    try {
+      await changesBy(this.deps.store, caller).budgets.create(budget);
+    } catch (error: unknown) {
+      if (!(error instanceof UniqueViolation)) throw error;
+      throw new GatewayError(
+        'bad_request',
+        `Budget with id '${budget.budget_id}' already exists.`,
+        { param: 'budget_id' },
+      );
+    }
+    return budget;
+  }
+
+  /** A new budget's row, its settings checked, not stored yet (for a caller that stores it). */
+  newBudget(caller: Principal, input: NewBudgetInput): BudgetRecord {
     const now = this.deps.now();
     const at = new Date(now).toISOString();
     const budgetId = input.budget_id ?? randomUUID();
@@ -70,14 +86,6 @@ export class BudgetService {
       updated_by: actor,
       ...this.settings(input, now),
     };
-    try {
-      await changesBy(this.deps.store, caller).budgets.create(budget);
-    } catch (error: unknown) {
-      if (!(error instanceof UniqueViolation)) throw error;
-      throw new GatewayError('bad_request', `Budget with id '${budgetId}' already exists.`, {
-        param: 'budget_id',
-      });
-    }
     return budget;
   }
 

@@ -78,16 +78,14 @@ export class OrganizationService {
     const { store } = this.deps;
     const organizationId = input.organization_id ?? randomUUID();
     if (await store.organizations.findById(organizationId)) {
-      throw new GatewayError(
-        'bad_request',
-        `Organization id = ${organizationId} already exists. Please use a different organization id.`,
-        { param: 'organization_id' },
-      );
+      throw organizationExists(organizationId);
     }
-    // Every organization has a budget: the one it names, else one made of the request's limits.
-    const budget = input.budget_id
-      ? await this.existingBudget(input.budget_id)
-      : await this.deps.budgets.create(caller, budgetFields(input));
+    // Every organization has a budget: the one it names, else one made of the request's limits,
+    // stored with the organization in one transaction.
+    const own = input.budget_id
+      ? undefined
+      : this.deps.budgets.newBudget(caller, budgetFields(input));
+    const budget = own ?? (await this.existingBudget(input.budget_id ?? ''));
     const now = this.deps.now();
     const at = new Date(now).toISOString();
     const organization: OrganizationRecord = {
@@ -103,7 +101,13 @@ export class OrganizationService {
       updated_at: at,
       updated_by: actorOf(caller),
     };
-    await changesBy(store, caller).organizations.create(organization);
+    try {
+      await changesBy(store, caller).organizations.create(organization, own);
+    } catch (error: unknown) {
+      // Made meanwhile by another request.
+      if (error instanceof UniqueViolation) throw organizationExists(organizationId);
+      throw error;
+    }
     return this.view(organization, spendTime(this.deps));
   }
 
@@ -576,6 +580,14 @@ function budgetFields(input: OrganizationBudgetInput): OrganizationBudgetInput {
   const fields: Record<string, unknown> = {};
   for (const field of BUDGET_FIELDS) if (input[field] !== undefined) fields[field] = input[field];
   return fields as OrganizationBudgetInput;
+}
+
+function organizationExists(organizationId: string): GatewayError {
+  return new GatewayError(
+    'bad_request',
+    `Organization id = ${organizationId} already exists. Please use a different organization id.`,
+    { param: 'organization_id' },
+  );
 }
 
 export function organizationNotFound(organizationId: string): GatewayError {

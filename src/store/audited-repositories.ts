@@ -536,8 +536,13 @@ export class AuditedOrganizationRepository extends OrganizationRepository {
     this.target = { db, actor };
   }
 
-  override create(organization: OrganizationRecord): Promise<void> {
+  /** Creates the organization, and the budget of its own when it comes with one, together. */
+  override create(organization: OrganizationRecord, budget?: BudgetRecord): Promise<void> {
     return audited(this.target, async (trx, log) => {
+      if (budget) {
+        await new BudgetRepository(trx).create(budget);
+        log('created', 'budgets', budget.budget_id, { after: budget });
+      }
       await new OrganizationRepository(trx).create(organization);
       log('created', 'organizations', organization.organization_id, { after: organization });
     });
