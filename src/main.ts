@@ -106,7 +106,7 @@ Example:
   tollgate --config config.yaml --port 4000
   tollgate migrate --config config.yaml      apply database migrations and exit
   tollgate users list --url http://localhost:4000 --master-key sk-1234
-                                             manage users, keys, teams, models and spend; apply manifests
+                                             manage users, keys, teams, organizations, models and spend; apply manifests
                                              (TOLLGATE_URL / LITELLM_URL, TOLLGATE_MASTER_KEY / LITELLM_MASTER_KEY)
   curl localhost:4000/v1/chat/completions -H "Authorization: Bearer $LITELLM_MASTER_KEY" \\
     -H 'content-type: application/json' -d '{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}'`,
