@@ -148,13 +148,14 @@ describe('tollgate migrate', () => {
         'applied 0011-customer-limits',
         'applied 0012-organizations',
         'applied 0013-key-organizations',
-        '13 migration(s) applied; now at 0013-key-organizations',
+        'applied 0014-spend-log-partial-indexes',
+        '14 migration(s) applied; now at 0014-spend-log-partial-indexes',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 13 migration\(s\), latest 0013-key-organizations/);
+    assert.match(again.out, /up to date: 14 migration\(s\), latest 0014-spend-log-partial-indexes/);
   });
 
   it('refuses when the configured database is none', async () => {

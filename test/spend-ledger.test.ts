@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { StoreSpendLedger } from '../src/spend/spend-ledger.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
@@ -137,6 +138,146 @@ for (const database of await testDatabases()) {
       assert.equal(metadata.note, awkward);
       assert.deepEqual(metadata.nested, { list: [1, null, '{}'] });
       assert.equal(row.startTime, '2025-03-01T10:00:00.000Z');
+    });
+
+    it('writes every column of a log row in its own place', async () => {
+      const entry = spendEntry({
+        cost: 0.25,
+        keyHash,
+        keyAlias: 'alias-col',
+        userId: ids.userId,
+        teamId: ids.teamId,
+        customerId: 'customer-col',
+        tags: ['tag-col'],
+        model: 'model-col',
+        modelGroup: 'group-col',
+        deploymentId: 'deployment-col',
+        provider: 'provider-col',
+        apiBase: 'http://base-col',
+        promptTokens: 11,
+        completionTokens: 22,
+        totalTokens: 33,
+        startTime: Date.parse('2025-03-01T10:00:00.123Z'),
+        endTime: Date.parse('2025-03-01T10:00:04.567Z'),
+        status: 'failure',
+        cacheKey: 'cache-col',
+        callType: 'aembedding',
+      });
+      const ledger = ledgerOf();
+      ledger.book(entry);
+      await ledger.close();
+      const row = await opened.database.db
+        .selectFrom('spend_logs')
+        .selectAll()
+        .where('request_id', '=', entry.requestId)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(
+        {
+          ...row,
+          total_tokens: Number(row.total_tokens),
+          prompt_tokens: Number(row.prompt_tokens),
+          completion_tokens: Number(row.completion_tokens),
+          request_duration_ms: Number(row.request_duration_ms),
+        },
+        {
+          request_id: entry.requestId,
+          call_type: 'aembedding',
+          api_key: keyHash,
+          spend: 0.25,
+          total_tokens: 33,
+          prompt_tokens: 11,
+          completion_tokens: 22,
+          startTime: '2025-03-01T10:00:00.123Z',
+          endTime: '2025-03-01T10:00:04.567Z',
+          request_duration_ms: 4444,
+          model: 'model-col',
+          model_id: 'deployment-col',
+          model_group: 'group-col',
+          custom_llm_provider: 'provider-col',
+          api_base: 'http://base-col',
+          user: ids.userId,
+          team_id: ids.teamId,
+          end_user: 'customer-col',
+          request_tags: '["tag-col"]',
+          metadata: JSON.stringify({
+            user_api_key: keyHash,
+            user_api_key_alias: 'alias-col',
+            user_api_key_user_id: ids.userId,
+            user_api_key_team_id: ids.teamId,
+            user_api_key_end_user_id: 'customer-col',
+          }),
+          cache_hit: 'True',
+          cache_key: 'cache-col',
+          status: 'failure',
+        },
+      );
+    });
+
+    it('keeps apart daily totals whose dimensions differ only in where one ends', async () => {
+      // Joined naively, ("a|b", "c") and ("a", "b|c") would be one group; their models too.
+      const day = Date.parse('2025-04-02T10:00:00Z');
+      const ledger = ledgerOf();
+      ledger.book(
+        spendEntry({ cost: 1, startTime: day, endTime: day, model: 'm|1:x', modelGroup: 'g' }),
+      );
+      ledger.book(
+        spendEntry({ cost: 2, startTime: day, endTime: day, model: 'm', modelGroup: '1:x|g' }),
+      );
+      ledger.book(
+        spendEntry({ cost: 4, startTime: day, endTime: day, model: 'm', modelGroup: '1:x|g' }),
+      );
+      await ledger.close();
+      const rows = await opened.database.db
+        .selectFrom('daily_spend')
+        .select(['model', 'model_group', 'spend', 'api_requests'])
+        .where('date', '=', '2025-04-02')
+        .orderBy('spend')
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => [r.model, r.model_group, r.spend, Number(r.api_requests)]),
+        [
+          ['m|1:x', 'g', 1, 1],
+          ['m', '1:x|g', 6, 2],
+        ],
+      );
+    });
+
+    it('finds the log rows of a user or customer through their partial indexes', async () => {
+      // The indexes by user, team and customer hold only rows that name one; the report's
+      // filter says so, or neither database could use them and a report would read every row.
+      const { db } = opened.database;
+      const plans: [string, string, string][] = [
+        ['spend_logs_user_start', `"user" = 'u-x' and "user" <> ''`, 'user'],
+        ['spend_logs_team_id_start', `team_id = 't-x'`, 'team'],
+        ['spend_logs_end_user_start', `end_user = 'c-x' and end_user <> ''`, 'customer'],
+      ];
+      for (const [index, where, what] of plans) {
+        const query = `select * from spend_logs where ${where} and "startTime" >= '2025-01-01' order by "startTime" desc limit 10`;
+        let plan: string;
+        if (database.name === 'sqlite') {
+          const rows = await sql.raw<{ detail: string }>(`explain query plan ${query}`).execute(db);
+          plan = rows.rows.map((r) => r.detail).join('\n');
+        } else {
+          plan = await db.transaction().execute(async (trx) => {
+            await sql`set local enable_seqscan = off`.execute(trx);
+            const rows = await sql.raw<{ 'QUERY PLAN': string }>(`explain ${query}`).execute(trx);
+            return rows.rows.map((r) => r['QUERY PLAN']).join('\n');
+          });
+        }
+        assert.match(plan, new RegExp(index), `the ${what} filter uses ${index}:\n${plan}`);
+      }
+      const definitions =
+        database.name === 'sqlite'
+          ? await sql<{
+              sql: string;
+            }>`select sql from sqlite_master where name like 'spend_logs_%_start'`.execute(db)
+          : await sql<{
+              sql: string;
+            }>`select indexdef as sql from pg_indexes where indexname like 'spend_logs_%_start'`.execute(
+              db,
+            );
+      const partial = definitions.rows.filter((r) => /where/i.test(r.sql));
+      assert.equal(partial.length, 3, definitions.rows.map((r) => r.sql).join('\n'));
     });
 
     it('starts a new budget window instead of adding once the stored one has passed', async () => {

@@ -25,6 +25,7 @@ const LATEST = [
   '0011-customer-limits',
   '0012-organizations',
   '0013-key-organizations',
+  '0014-spend-log-partial-indexes',
 ];
 
 for (const database of await testDatabases()) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { SpendRow } from '../store/spend-repository.js';
-import { StoreSpendLedger, isoTime, type SpendWriter } from './spend-ledger.js';
+import { StoreSpendLedger, isoTime, logMetadata, type SpendWriter } from './spend-ledger.js';
 import type { SpendEntry } from './types.js';
 import { counterKey } from './counter-store.js';
 
@@ -214,5 +214,36 @@ describe('isoTime', () => {
   it('a time that is not a number is the epoch', () => {
     assert.equal(isoTime(Number.NaN), '1970-01-01T00:00:00.000Z');
     assert.equal(isoTime(Number.POSITIVE_INFINITY), '1970-01-01T00:00:00.000Z');
+  });
+});
+
+describe('logMetadata', () => {
+  const general = (e: SpendEntry): string =>
+    JSON.stringify({
+      ...e.metadata,
+      user_api_key: e.keyHash ?? null,
+      user_api_key_alias: e.keyAlias ?? null,
+      user_api_key_user_id: e.userId ?? null,
+      user_api_key_team_id: e.teamId ?? null,
+      user_api_key_end_user_id: e.customerId ?? null,
+      ...(e.organizationId && { user_api_key_org_id: e.organizationId }),
+    });
+
+  it('writes the text JSON.stringify makes of the same object, with or without metadata', () => {
+    const awkward = 'a "quoted" \\ back\nslash \u00e9\u{1F600} \u2028';
+    const cases: Partial<SpendEntry>[] = [
+      {},
+      { keyHash: undefined, userId: undefined, teamId: null, customerId: undefined },
+      { keyAlias: awkward, userId: awkward, organizationId: 'org-1' },
+      { keyHash: '', keyAlias: null, organizationId: '' },
+      { organizationId: null, customerId: awkward },
+      { metadata: { tags: ['x'], user_api_key: 'overridden', nested: { a: [1, null] } } },
+      { metadata: { note: awkward }, organizationId: 'org-2' },
+    ];
+    for (const overrides of cases) {
+      const e = entry('r', { metadata: {}, ...overrides });
+      assert.equal(logMetadata(e), general(e), JSON.stringify(overrides));
+      assert.deepEqual(JSON.parse(logMetadata(e)), JSON.parse(general(e)));
+    }
   });
 });

@@ -306,15 +306,6 @@ function scopesOf(entry: SpendEntry): string[] {
  */
 export function toSpendRow(entry: SpendEntry): SpendRow {
   const tags = entry.tags.filter((t): t is string => typeof t === 'string');
-  const metadata = {
-    ...entry.metadata,
-    user_api_key: entry.keyHash ?? null,
-    user_api_key_alias: entry.keyAlias ?? null,
-    user_api_key_user_id: entry.userId ?? null,
-    user_api_key_team_id: entry.teamId ?? null,
-    user_api_key_end_user_id: entry.customerId ?? null,
-    ...(entry.organizationId && { user_api_key_org_id: entry.organizationId }),
-  };
   const modelBudget = entry.keyHash && entry.modelBudget;
   return {
     tags,
@@ -346,13 +337,45 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
       user: entry.userId ?? '',
       team_id: entry.teamId ?? null,
       end_user: entry.customerId ?? '',
-      request_tags: JSON.stringify(tags),
-      metadata: safeJson(metadata),
+      request_tags: tags.length === 0 ? '[]' : JSON.stringify(tags),
+      metadata: logMetadata(entry),
       cache_hit: entry.cacheKey === undefined ? 'False' : 'True',
       cache_key: entry.cacheKey ?? '',
       status: entry.status,
     },
   };
+}
+
+/**
+ * The log row's metadata: the request's own, then who called (LiteLLM's `user_api_key*` fields).
+ * Most requests carry no metadata of their own; their text is then written out directly, the same
+ * text `JSON.stringify` makes of the object, without building and walking one (~8,000 instructions
+ * a call).
+ */
+export function logMetadata(entry: SpendEntry): string {
+  for (const _ in entry.metadata) {
+    return safeJson({
+      ...entry.metadata,
+      user_api_key: entry.keyHash ?? null,
+      user_api_key_alias: entry.keyAlias ?? null,
+      user_api_key_user_id: entry.userId ?? null,
+      user_api_key_team_id: entry.teamId ?? null,
+      user_api_key_end_user_id: entry.customerId ?? null,
+      ...(entry.organizationId && { user_api_key_org_id: entry.organizationId }),
+    });
+  }
+  return (
+    `{"user_api_key":${jsonOrNull(entry.keyHash)}` +
+    `,"user_api_key_alias":${jsonOrNull(entry.keyAlias)}` +
+    `,"user_api_key_user_id":${jsonOrNull(entry.userId)}` +
+    `,"user_api_key_team_id":${jsonOrNull(entry.teamId)}` +
+    `,"user_api_key_end_user_id":${jsonOrNull(entry.customerId)}` +
+    (entry.organizationId ? `,"user_api_key_org_id":${JSON.stringify(entry.organizationId)}}` : '}')
+  );
+}
+
+function jsonOrNull(value: string | null | undefined): string {
+  return value === undefined || value === null ? 'null' : JSON.stringify(value);
 }
 
 function finite(value: number): number {

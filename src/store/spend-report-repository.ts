@@ -90,10 +90,17 @@ export class SpendReportRepository {
     const where = this.db.selectFrom('spend_logs').$call((q) => {
       let query = q;
       if (filter.apiKey !== undefined) query = query.where('api_key', '=', filter.apiKey);
-      if (filter.userId !== undefined) query = query.where('user', '=', filter.userId);
+      // The partial indexes by user and customer hold only rows that name one (migration 0014).
+      if (filter.userId !== undefined) {
+        query = query.where('user', '=', filter.userId);
+        if (filter.userId !== '') query = query.where('user', '<>', '');
+      }
       if (filter.requestId !== undefined) query = query.where('request_id', '=', filter.requestId);
       if (filter.teamId !== undefined) query = query.where('team_id', '=', filter.teamId);
-      if (filter.endUser !== undefined) query = query.where('end_user', '=', filter.endUser);
+      if (filter.endUser !== undefined) {
+        query = query.where('end_user', '=', filter.endUser);
+        if (filter.endUser !== '') query = query.where('end_user', '<>', '');
+      }
       if (filter.model !== undefined) query = query.where('model_group', '=', filter.model);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.minSpend !== undefined) query = query.where('spend', '>=', filter.minSpend);

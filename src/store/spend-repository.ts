@@ -112,6 +112,38 @@ const ALL_LOG_COLUMNS: Exclude<keyof SpendLogTable, (typeof LOG_COLUMNS)[number]
   : never = true;
 void ALL_LOG_COLUMNS;
 
+/**
+ * A row's values in the order of LOG_COLUMNS, read by name: `LOG_COLUMNS.map((c) => log[c])`
+ * reads 23 different keys at one site, a megamorphic lookup each (~4,000 instructions a row).
+ */
+function logValues(log: SpendLogTable): unknown[] {
+  return [
+    log.request_id,
+    log.call_type,
+    log.api_key,
+    log.spend,
+    log.total_tokens,
+    log.prompt_tokens,
+    log.completion_tokens,
+    log.startTime,
+    log.endTime,
+    log.request_duration_ms,
+    log.model,
+    log.model_id,
+    log.model_group,
+    log.custom_llm_provider,
+    log.api_base,
+    log.user,
+    log.team_id,
+    log.end_user,
+    log.request_tags,
+    log.metadata,
+    log.cache_hit,
+    log.cache_key,
+    log.status,
+  ];
+}
+
 /** PostgreSQL's type of each spend log column, for the arrays `unnest` takes apart. */
 const PG_LOG_TYPES: Record<(typeof LOG_COLUMNS)[number], 'text' | 'float8' | 'int8'> = {
   request_id: 'text',
@@ -168,7 +200,7 @@ export class SpendRepository {
         `INSERT INTO spend_logs (${LOG_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
           `VALUES (${LOG_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (request_id) DO NOTHING`,
       );
-      this.insertLog = (log) => statement.run(LOG_COLUMNS.map((c) => log[c])).changes === 1;
+      this.insertLog = (log) => statement.run(logValues(log)).changes === 1;
     }
   }
 
@@ -326,10 +358,17 @@ export class SpendRepository {
         model: log.model,
         custom_llm_provider: log.custom_llm_provider ?? '',
       };
-      accumulate(daily, JSON.stringify(Object.values(dims)), dims, log);
-      for (const tag of new Set(rowTags)) {
-        accumulate(tags, JSON.stringify([date, tag]), { date, tag }, log);
-      }
+      const id =
+        date +
+        part(dims.api_key) +
+        part(dims.user_id) +
+        part(dims.team_id) +
+        part(dims.end_user) +
+        part(dims.model_group) +
+        part(dims.model) +
+        part(dims.custom_llm_provider);
+      accumulate(daily, id, dims, log);
+      for (const tag of new Set(rowTags)) accumulate(tags, date + part(tag), { date, tag }, log);
     }
     for (const part of chunks([...daily.values()])) {
       await trx
@@ -375,6 +414,15 @@ const TOTALS = [
   'successful_requests',
   'failed_requests',
 ] as const satisfies readonly (keyof SpendTotals)[];
+
+/**
+ * One dimension of an aggregate's map key: its length, then its text. Prefixed by their lengths,
+ * two different lists of values never spell the same key, whatever characters they hold, at a
+ * fraction of the cost of `JSON.stringify` of the list (which escapes every character).
+ */
+function part(value: string): string {
+  return `|${value.length}:${value}`;
+}
 
 function accumulate<D extends object>(
   into: Map<string, D & SpendTotals>,
