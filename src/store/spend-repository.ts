@@ -144,6 +144,31 @@ function logValues(log: SpendLogTable): unknown[] {
   ];
 }
 
+/**
+ * The array literal of one column of `rows` (`{"a","b",NULL}`), as pg would write the array
+ * itself: every element quoted, `\` and `"` escaped, null and undefined as NULL. pg escapes each
+ * element with two regular-expression replacements, ~1,300 instructions whether or not it holds
+ * anything to escape: ~30,000 per row of 23 columns, most of them numbers, hashes and times. Here
+ * only an element that holds a backslash or a quote is rewritten.
+ */
+export function pgArrayLiteral(rows: readonly (readonly unknown[])[], column: number): string {
+  let out = '{';
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) out += ',';
+    const value = rows[i]![column];
+    if (value === null || value === undefined) {
+      out += 'NULL';
+      continue;
+    }
+    const text = typeof value === 'string' ? value : String(value);
+    out +=
+      text.includes('\\') || text.includes('"')
+        ? `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
+        : `"${text}"`;
+  }
+  return out + '}';
+}
+
 /** PostgreSQL's type of each spend log column, for the arrays `unnest` takes apart. */
 const PG_LOG_TYPES: Record<(typeof LOG_COLUMNS)[number], 'text' | 'float8' | 'int8'> = {
   request_id: 'text',
@@ -243,8 +268,11 @@ export class SpendRepository {
     rows: readonly SpendRow[],
   ): Promise<readonly { request_id: string }[]> {
     if (this.dialect === 'postgres') {
-      const columns = LOG_COLUMNS.map((c) => rows.map((r) => r.log[c]));
-      const query = CompiledQuery.raw(PG_INSERT_LOGS, columns);
+      const values = rows.map((r) => logValues(r.log));
+      const query = CompiledQuery.raw(
+        PG_INSERT_LOGS,
+        LOG_COLUMNS.map((_, column) => pgArrayLiteral(values, column)),
+      );
       const { rows: inserted } = await trx.executeQuery<{ request_id: string }>(query);
       return inserted;
     }

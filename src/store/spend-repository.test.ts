@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { pgArrayLiteral } from './spend-repository.js';
+
+// pg's own conversion of an array parameter, which the literal must equal element for element.
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as {
+  prepareValue: (value: unknown) => unknown;
+};
+
+describe('pgArrayLiteral', () => {
+  it("writes each column as pg's own array conversion does", () => {
+    const awkward = [
+      'plain',
+      '',
+      'a "quoted" word',
+      'back\\slash',
+      '\\"both\\"',
+      '{braces}, commas',
+      'NULL',
+      'é 😀 \u2028',
+      ' spaces ',
+    ];
+    const rows: unknown[][] = awkward.map((text, i) => [
+      text,
+      i % 3 === 0 ? null : i,
+      i % 2 === 0 ? undefined : 0.000123456789 * i,
+      2 ** 40 + i,
+      1e-7,
+    ]);
+    for (let column = 0; column < 5; column++) {
+      const expected = prepareValue(rows.map((row) => row[column]));
+      assert.equal(pgArrayLiteral(rows, column), expected, `column ${column}`);
+    }
+    assert.equal(pgArrayLiteral([], 0), prepareValue([]));
+  });
+});
