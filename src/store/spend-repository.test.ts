@@ -27,8 +27,9 @@ describe('pgArrayLiteral', () => {
       i % 2 === 0 ? undefined : 0.000123456789 * i,
       2 ** 40 + i,
       1e-7,
+      i % 2 === 0,
     ]);
-    for (let column = 0; column < 5; column++) {
+    for (let column = 0; column < 6; column++) {
       const expected = prepareValue(rows.map((row) => row[column]));
       assert.equal(pgArrayLiteral(rows, column), expected, `column ${column}`);
     }
