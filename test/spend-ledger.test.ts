@@ -226,6 +226,20 @@ for (const database of await testDatabases()) {
       ledger.book(
         spendEntry({ cost: 4, startTime: day, endTime: day, model: 'm', modelGroup: '1:x|g' }),
       );
+      // Back to the first group after another one, and the same group on another day.
+      ledger.book(
+        spendEntry({ cost: 8, startTime: day, endTime: day, model: 'm|1:x', modelGroup: 'g' }),
+      );
+      const nextDay = day + 86_400_000;
+      ledger.book(
+        spendEntry({
+          cost: 16,
+          startTime: nextDay,
+          endTime: nextDay,
+          model: 'm|1:x',
+          modelGroup: 'g',
+        }),
+      );
       await ledger.close();
       const rows = await opened.database.db
         .selectFrom('daily_spend')
@@ -236,10 +250,16 @@ for (const database of await testDatabases()) {
       assert.deepEqual(
         rows.map((r) => [r.model, r.model_group, r.spend, Number(r.api_requests)]),
         [
-          ['m|1:x', 'g', 1, 1],
           ['m', '1:x|g', 6, 2],
+          ['m|1:x', 'g', 9, 2],
         ],
       );
+      const next = await opened.database.db
+        .selectFrom('daily_spend')
+        .select(['model', 'spend'])
+        .where('date', '=', '2025-04-03')
+        .execute();
+      assert.deepEqual(next, [{ model: 'm|1:x', spend: 16 }]);
     });
 
     it('finds the log rows of a user or customer through their partial indexes', async () => {

@@ -379,6 +379,9 @@ export class SpendRepository {
   private async addToDaily(trx: Db, booked: readonly SpendRow[]): Promise<void> {
     const daily = new Map<string, DailyRow>();
     const tags = new Map<string, TagRow>();
+    // Calls in a row nearly always share their key, user, team, customer and model: the group
+    // of the last one is tried first, by comparing its eight values, before a map key is built.
+    let last: DailyRow | undefined;
     for (const { log, tags: rowTags } of booked) {
       const date = log.startTime.slice(0, 10);
       const dims = {
@@ -391,16 +394,24 @@ export class SpendRepository {
         model: log.model,
         custom_llm_provider: log.custom_llm_provider ?? '',
       };
-      const id =
-        date +
-        part(dims.api_key) +
-        part(dims.user_id) +
-        part(dims.team_id) +
-        part(dims.end_user) +
-        part(dims.model_group) +
-        part(dims.model) +
-        part(dims.custom_llm_provider);
-      accumulate(daily, id, dims, log);
+      if (last === undefined || !sameDimensions(last, dims)) {
+        const id =
+          date +
+          part(dims.api_key) +
+          part(dims.user_id) +
+          part(dims.team_id) +
+          part(dims.end_user) +
+          part(dims.model_group) +
+          part(dims.model) +
+          part(dims.custom_llm_provider);
+        last = daily.get(id);
+        if (last === undefined) {
+          last = { ...dims, ...zeroTotals() };
+          daily.set(id, last);
+        }
+      }
+      addTotals(last, log);
+      if (rowTags.length === 0) continue;
       for (const tag of new Set(rowTags)) accumulate(tags, date + part(tag), { date, tag }, log);
     }
     for (const part of chunks([...daily.values()])) {
@@ -457,6 +468,19 @@ function part(value: string): string {
   return `|${value.length}:${value}`;
 }
 
+function sameDimensions(row: DailyRow, dims: Omit<DailyRow, keyof SpendTotals>): boolean {
+  return (
+    row.api_key === dims.api_key &&
+    row.date === dims.date &&
+    row.user_id === dims.user_id &&
+    row.team_id === dims.team_id &&
+    row.end_user === dims.end_user &&
+    row.model_group === dims.model_group &&
+    row.model === dims.model &&
+    row.custom_llm_provider === dims.custom_llm_provider
+  );
+}
+
 function accumulate<D extends object>(
   into: Map<string, D & SpendTotals>,
   id: string,
@@ -464,6 +488,11 @@ function accumulate<D extends object>(
   log: SpendLogTable,
 ): void {
   const row = into.get(id) ?? { ...dims, ...zeroTotals() };
+  addTotals(row, log);
+  into.set(id, row);
+}
+
+function addTotals(row: SpendTotals, log: SpendLogTable): void {
   row.spend += log.spend;
   row.prompt_tokens += Number(log.prompt_tokens);
   row.completion_tokens += Number(log.completion_tokens);
@@ -471,7 +500,6 @@ function accumulate<D extends object>(
   row.api_requests += 1;
   if (log.status === 'success') row.successful_requests += 1;
   else row.failed_requests += 1;
-  into.set(id, row);
 }
 
 function zeroTotals(): SpendTotals {
