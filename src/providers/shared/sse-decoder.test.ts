@@ -49,6 +49,26 @@ describe('SseDecoder', () => {
     }
   });
 
+  test('gives the same events for an LF-only stream however it is split', () => {
+    const stream =
+      '\n\n: comment\n\ndata: {"a":1}\n\nevent: e\ndata: one\ndata: two\n\n' +
+      'data:x\n\n\n\ndata: é 🎉\n\ndata: [DONE]\n\n';
+    const expected: SseEvent[] = [
+      { event: undefined, data: '{"a":1}' },
+      { event: 'e', data: 'one\ntwo' },
+      { event: undefined, data: 'x' },
+      { event: undefined, data: 'é 🎉' },
+      { event: undefined, data: '[DONE]' },
+    ];
+    for (const pieces of everySplit(bytes(stream))) {
+      assert.deepEqual(
+        decode(pieces),
+        expected,
+        `split into ${pieces.map((p) => p.length).join('+')}`,
+      );
+    }
+  });
+
   test('an event is only emitted once its blank line has arrived', () => {
     const decoder = new SseDecoder();
     assert.deepEqual(decoder.push(bytes('data: a\n')), []);

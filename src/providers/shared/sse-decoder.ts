@@ -11,6 +11,7 @@ export interface SseEvent {
 }
 
 const CR = 13;
+const LF = 10;
 
 export class SseDecoder {
   private buffer = '';
@@ -22,11 +23,12 @@ export class SseDecoder {
 
   push(bytes: Uint8Array): SseEvent[] {
     const text = this.buffer + this.decode(bytes);
+    if (!text.includes('\r')) return this.pushLf(text);
     const events: SseEvent[] = [];
     // One pass over the text: each separator is searched for once, not again from every event.
     let start = 0;
     let lf = text.indexOf('\n\n');
-    let crlf = text.includes('\r') ? text.indexOf('\r\n\r\n') : -1;
+    let crlf = text.indexOf('\r\n\r\n');
     while (lf !== -1 || crlf !== -1) {
       const atCrlf = crlf !== -1 && (lf === -1 || crlf < lf);
       const end = atCrlf ? crlf : lf;
@@ -35,6 +37,33 @@ export class SseDecoder {
       start = end + (atCrlf ? 4 : 2);
       if (lf !== -1 && lf < start) lf = text.indexOf('\n\n', start);
       if (crlf !== -1 && crlf < start) crlf = text.indexOf('\r\n\r\n', start);
+    }
+    this.buffer = start === 0 ? text : text.slice(start);
+    return events;
+  }
+
+  /**
+   * Text with LF line ends only (what nearly every provider sends): one search per event. The
+   * first newline from an event's start ends it when another follows at once, and the event is
+   * then a single line; otherwise the blank line is searched for from there.
+   */
+  private pushLf(text: string): SseEvent[] {
+    const events: SseEvent[] = [];
+    let start = 0;
+    for (;;) {
+      const newline = text.indexOf('\n', start);
+      if (newline === -1) break;
+      let end = newline;
+      if (text.charCodeAt(newline + 1) !== LF) {
+        end = text.indexOf('\n\n', newline + 1);
+        if (end === -1) break;
+      }
+      const event =
+        end === newline && text.startsWith('data: ', start)
+          ? { event: undefined, data: text.slice(start + 6, end) }
+          : parseBlock(text.slice(start, end));
+      if (event) events.push(event);
+      start = end + 2;
     }
     this.buffer = start === 0 ? text : text.slice(start);
     return events;
