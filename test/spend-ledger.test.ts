@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { StoreSpendLedger } from '../src/spend/spend-ledger.js';
+import type { SpendEntry } from '../src/spend/types.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { keyRecord, memberRecord, sha256, teamRecord, userRecord } from './helpers/records.js';
 import { cents, spendEntry, storedTotals } from './helpers/spend-entries.js';
@@ -39,6 +40,18 @@ for (const database of await testDatabases()) {
 
     const ledgerOf = (batchSize = 7) =>
       new StoreSpendLedger({ store: opened.store.spend, logger, now: () => NOW, batchSize });
+
+    /** Books one entry through a ledger of its own and reads its spend log row back. */
+    const bookAndRead = async (entry: SpendEntry) => {
+      const ledger = ledgerOf();
+      ledger.book(entry);
+      await ledger.close();
+      return opened.database.db
+        .selectFrom('spend_logs')
+        .selectAll()
+        .where('request_id', '=', entry.requestId)
+        .executeTakeFirstOrThrow();
+    };
 
     it('books every call once to each scope, the log and the daily aggregates agree', async () => {
       const ledger = ledgerOf();
@@ -119,14 +132,7 @@ for (const database of await testDatabases()) {
         completionTokens: 0,
         totalTokens: 2 ** 40,
       });
-      const ledger = ledgerOf();
-      ledger.book(entry);
-      await ledger.close();
-      const row = await opened.database.db
-        .selectFrom('spend_logs')
-        .selectAll()
-        .where('request_id', '=', entry.requestId)
-        .executeTakeFirstOrThrow();
+      const row = await bookAndRead(entry);
       assert.equal(row.model, awkward);
       assert.equal(row.model_group, '');
       assert.equal(row.api_base, null);
@@ -163,14 +169,7 @@ for (const database of await testDatabases()) {
         cacheKey: 'cache-col',
         callType: 'aembedding',
       });
-      const ledger = ledgerOf();
-      ledger.book(entry);
-      await ledger.close();
-      const row = await opened.database.db
-        .selectFrom('spend_logs')
-        .selectAll()
-        .where('request_id', '=', entry.requestId)
-        .executeTakeFirstOrThrow();
+      const row = await bookAndRead(entry);
       assert.deepEqual(
         {
           ...row,
