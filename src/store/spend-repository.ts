@@ -231,34 +231,9 @@ export class SpendRepository {
         `INSERT INTO spend_logs (${LOG_COLUMNS.map((c) => `"${c}"`).join(', ')}) ` +
           `VALUES (${LOG_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT (request_id) DO NOTHING`,
       );
-      // The values as arguments rather than one array: better-sqlite3 then reads them from the
-      // call itself instead of fetching each element of an array through V8's API.
-      this.insertLog = (log) =>
-        statement.run(
-          log.request_id,
-          log.call_type,
-          log.api_key,
-          log.spend,
-          log.total_tokens,
-          log.prompt_tokens,
-          log.completion_tokens,
-          log.startTime,
-          log.endTime,
-          log.request_duration_ms,
-          log.model,
-          log.model_id,
-          log.model_group,
-          log.custom_llm_provider,
-          log.api_base,
-          log.user,
-          log.team_id,
-          log.end_user,
-          log.request_tags,
-          log.metadata,
-          log.cache_hit,
-          log.cache_key,
-          log.status,
-        ).changes === 1;
+      // The values spread as arguments rather than given as one array: better-sqlite3 then reads
+      // them from the call itself instead of fetching each element through V8's API.
+      this.insertLog = (log) => statement.run(...logValues(log)).changes === 1;
     }
   }
 
