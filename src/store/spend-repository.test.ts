@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { pgArrayLiteral } from './spend-repository.js';
+import type { SpendLogTable } from './schema.js';
+import { LOG_COLUMNS, logValues, pgArrayLiteral } from './spend-repository.js';
 
 // pg's own conversion of an array parameter, which the literal must equal element for element.
 const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils') as {
@@ -34,5 +35,18 @@ describe('pgArrayLiteral', () => {
       assert.equal(pgArrayLiteral(rows, column), expected, `column ${column}`);
     }
     assert.equal(pgArrayLiteral([], 0), prepareValue([]));
+  });
+});
+
+describe('logValues', () => {
+  it('lists every spend log column, in the order of LOG_COLUMNS', () => {
+    // A distinct value per column: a column left out or out of place shows.
+    const row = Object.fromEntries(
+      LOG_COLUMNS.map((c, i) => [c, `value-${i}`]),
+    ) as unknown as SpendLogTable;
+    assert.deepEqual(
+      logValues(row),
+      LOG_COLUMNS.map((c) => row[c]),
+    );
   });
 });

@@ -81,7 +81,7 @@ const ID_COLUMN = {
 const CHUNK = 400;
 
 /** Every column of a spend log row, in the order the prepared INSERT binds them. */
-const LOG_COLUMNS = [
+export const LOG_COLUMNS = [
   'request_id',
   'call_type',
   'api_key',
@@ -117,7 +117,7 @@ void ALL_LOG_COLUMNS;
  * name: `LOG_COLUMNS.map((c) => log[c])` reads 23 different keys at one site, a megamorphic
  * lookup each (~4,000 instructions a row).
  */
-function logValues(log: SpendLogTable): unknown[] {
+export function logValues(log: SpendLogTable): unknown[] {
   return [
     log.request_id,
     log.call_type,

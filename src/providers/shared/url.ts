@@ -18,7 +18,11 @@ export const GATEWAY_ONLY_FIELDS = [
   'tags',
 ] as const;
 
-/** What is not copied: the gateway's fields, and a `__proto__` key, which assigning would not copy but turn into the body's prototype. */
+/**
+ * What is not copied: the gateway's fields, and a `__proto__` key, which assigning below would
+ * turn into the body's prototype instead of copying (the spread this replaced kept it as a field;
+ * JSON bodies holding one are refused before they get here).
+ */
 const NOT_COPIED = new Set<string>([...GATEWAY_ONLY_FIELDS, '__proto__']);
 
 /**
