@@ -74,6 +74,32 @@ describe('OpenAI stream decoder', () => {
     );
   });
 
+  test('an error or an escaped key among ordinary events of one network read is still found', () => {
+    // The decoder searches the whole read once for what is rare; each event must still be judged.
+    const error = decoder();
+    assert.throws(
+      () =>
+        error.push(
+          bytes(
+            `data: ${chunk('a')}\n\ndata: ${chunk('b')}\n\n` +
+              'data: {"error":{"message":"overloaded"}}\n\n' +
+              `data: ${chunk('c')}\n\n`,
+          ),
+        ),
+      { kind: 'server', message: 'overloaded' },
+    );
+    const escaped = decoder();
+    const events = escaped.push(
+      bytes(
+        `data: ${chunk('a')}\n\n` +
+          'data: {"id":"c1","choices":[{"index":0,"delta":{},"finish_\\u0072eason":"stop"}]}\n\n',
+      ),
+    );
+    assert.equal(events.length, 2);
+    // The escaped key was parsed: the stream counts as finished, so it may end without [DONE].
+    assert.deepEqual(escaped.end(), []);
+  });
+
   test('a chunk that is not JSON is a bad_response', () => {
     assert.throws(() => decoder().push(bytes('data: {not json\n\n')), { kind: 'bad_response' });
   });

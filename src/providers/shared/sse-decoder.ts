@@ -14,6 +14,11 @@ const CR = 13;
 const LF = 10;
 
 export class SseDecoder {
+  /**
+   * The text the last `push` or `flush` took its events from: every event it returned lies
+   * within it, so one search of it answers for all of them.
+   */
+  lastText = '';
   private buffer = '';
   private textDecoder: TextDecoder | undefined;
   /** Bytes were decoded before the TextDecoder existed: a BOM after them is text, not a BOM. */
@@ -23,6 +28,7 @@ export class SseDecoder {
 
   push(bytes: Uint8Array): SseEvent[] {
     const text = this.buffer + this.decode(bytes);
+    this.lastText = text;
     if (!text.includes('\r')) return this.pushLf(text);
     const events: SseEvent[] = [];
     // One pass over the text: each separator is searched for once, not again from every event.
@@ -72,6 +78,7 @@ export class SseDecoder {
   /** Whatever was left without a terminating blank line (a cut stream, or a lenient server). */
   flush(): SseEvent[] {
     const rest = this.buffer + (this.pending ? this.utf8().decode() : '');
+    this.lastText = rest;
     this.buffer = '';
     this.pending = false;
     const event = parseBlockAt(rest, 0, rest.length);
