@@ -5,9 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
 import { StoreSpendLedger } from '../src/spend/spend-ledger.js';
+import * as partialIndexes from '../src/store/migrations/0014-spend-log-partial-indexes.js';
 import type { SpendEntry } from '../src/spend/types.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { keyRecord, memberRecord, sha256, teamRecord, userRecord } from './helpers/records.js';
@@ -297,6 +298,47 @@ for (const database of await testDatabases()) {
             );
       const partial = definitions.rows.filter((r) => /where/i.test(r.sql));
       assert.equal(partial.length, 3, definitions.rows.map((r) => r.sql).join('\n'));
+    });
+
+    it('keeps every log row through the upgrade to partial indexes, and the reports find them', async () => {
+      const { db } = opened.database;
+      // The database as the release before migration 0014 left it, with rows of every kind.
+      await partialIndexes.down(db as unknown as Kysely<unknown>);
+      const day = Date.parse('2025-05-05T10:00:00Z');
+      const entries = [
+        spendEntry({ cost: 1, startTime: day, endTime: day, userId: 'u-up', teamId: 't-up' }),
+        spendEntry({ cost: 2, startTime: day, endTime: day, customerId: 'c-up' }),
+        spendEntry({ cost: 4, startTime: day, endTime: day }),
+        spendEntry({ cost: 8, startTime: day, endTime: day, userId: 'u-up', customerId: 'c-up' }),
+      ];
+      const ledger = ledgerOf();
+      for (const entry of entries) ledger.book(entry);
+      await ledger.close();
+      const count = async () =>
+        Number(
+          (
+            await db
+              .selectFrom('spend_logs')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const before = await count();
+      await partialIndexes.up(db as unknown as Kysely<unknown>);
+      assert.equal(await count(), before);
+      const since = '2025-05-05T00:00:00.000Z';
+      const page = { offset: 0, limit: 10 };
+      const spendOf = async (filter: Parameters<typeof opened.store.spendReports.logs>[0]) =>
+        (await opened.store.spendReports.logs({ since, ...filter }, page)).rows
+          .map((r) => r.spend)
+          .sort((a, b) => a - b);
+      assert.deepEqual(await spendOf({ userId: 'u-up' }), [1, 8]);
+      assert.deepEqual(await spendOf({ teamId: 't-up' }), [1]);
+      assert.deepEqual(await spendOf({ endUser: 'c-up' }), [2, 8]);
+      assert.deepEqual(
+        await spendOf({ userId: '', endUser: '', until: '2025-05-06T00:00:00.000Z' }),
+        [4],
+      );
     });
 
     it('starts a new budget window instead of adding once the stored one has passed', async () => {
