@@ -701,6 +701,110 @@ for (const database of await testDatabases()) {
       assert.equal(viewerUpdate.status, 403);
     });
 
+    it('makes users in organizations: a proxy admin anywhere, an org admin in its own only', async () => {
+      await post('/organization/new', {
+        organization_alias: 'mk',
+        organization_id: 'mk',
+        models: ['llama3'],
+      });
+      await post('/organization/new', {
+        organization_alias: 'mk-other',
+        organization_id: 'mk-other',
+        models: ['mistral'],
+      });
+      const admin = await post('/user/new', { user_id: 'mk-admin' });
+      const plain = await post('/user/new', { user_id: 'mk-plain' });
+      await post('/organization/member_add', {
+        organization_id: 'mk',
+        member: [
+          { role: 'org_admin', user_id: 'mk-admin' },
+          { role: 'internal_user', user_id: 'mk-plain' },
+        ],
+      });
+      const adminKey = admin.key as string;
+      const team = await post('/team/new', { team_id: 'mk-team', organization_id: 'mk' });
+      await post('/team/new', { team_id: 'mk-loose' });
+      const members = async (organizationId: string) =>
+        (
+          (await send('GET', `/organization/info?organization_id=${organizationId}`, undefined))
+            .body.members as { user_id: string; user_role: string }[]
+        ).map((m) => `${m.user_id}:${m.user_role}`);
+
+      // A proxy admin puts a user in organizations, which must exist.
+      const byAdmin = await post('/user/new', {
+        user_id: 'mk-pa-made',
+        organizations: ['mk', 'mk-other'],
+      });
+      assert.equal(byAdmin.user_id, 'mk-pa-made');
+      assert.ok((await members('mk-other')).includes('mk-pa-made:internal_user'));
+      const unknown = await api.post('/user/new', {
+        user_id: 'mk-nope',
+        organizations: ['no-such-org'],
+      });
+      assert.equal(unknown.status, 400);
+      assert.match(unknown.body.error.message, /Organization id=no-such-org does not exist/);
+      assert.equal((await api.get('/user/info?user_id=mk-nope')).status, 404);
+
+      // An org admin makes a user in its organization, in one of its teams, with a key held to
+      // the organization's models.
+      const made = await api.post(
+        '/user/new',
+        { user_id: 'mk-new', organizations: ['mk'], teams: [team.team_id as string] },
+        adminKey,
+      );
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      assert.deepEqual(made.body.models, ['llama3']);
+      assert.ok((await members('mk')).includes('mk-new:internal_user'));
+      const key = made.body.key as string;
+      assert.match(key, /^sk-/);
+      assert.equal((await ask(key)).choices.length, 1);
+      await assert.rejects(
+        ask(key, 'mistral'),
+        (e: unknown) => e instanceof OpenAI.APIError && e.status === 401,
+      );
+      const keyInfo = await api.get(`/key/info?key=${key}`);
+      assert.equal(keyInfo.body.info.organization_id, 'mk');
+
+      // Not outside it: no organization, another one, its models, a team elsewhere, an admin role.
+      const refusals: [Record<string, unknown>, number, RegExp][] = [
+        [{ user_id: 'x1' }, 401, /Route=\/user\/new\. Your role=internal_user/],
+        [{ user_id: 'x2', organizations: ['mk-other'] }, 401, /Route=\/user\/new/],
+        [{ user_id: 'x3', organizations: ['mk', 'mk-other'] }, 401, /Route=\/user\/new/],
+        [
+          { user_id: 'x4', organizations: ['mk'], models: ['mistral'] },
+          403,
+          /Model=mistral is not in llama3/,
+        ],
+        [
+          { user_id: 'x5', organizations: ['mk'], teams: ['mk-loose'] },
+          403,
+          /Team id=mk-loose is not in mk/,
+        ],
+        [
+          { user_id: 'x6', organizations: ['mk'], user_role: 'proxy_admin' },
+          403,
+          /Only proxy admins can create administrative users/,
+        ],
+      ];
+      for (const [body, status, message] of refusals) {
+        const refused = await api.post('/user/new', body, adminKey);
+        assert.equal(refused.status, status, JSON.stringify([body, refused.body]));
+        assert.match(refused.body.error.message, message);
+        assert.equal((await api.get(`/user/info?user_id=${body.user_id as string}`)).status, 404);
+      }
+      // A plain member of the organization is no org admin.
+      const byMember = await api.post(
+        '/user/new',
+        { user_id: 'x7', organizations: ['mk'] },
+        plain.key as string,
+      );
+      assert.equal(byMember.status, 401);
+      assert.match(
+        byMember.body.error.message,
+        /Only proxy admin can be used to generate, delete, update info for new keys\/users\/teams\. Route=\/user\/new/,
+      );
+    });
+
     it('deletes an organization with its teams, their keys and its memberships', async () => {
       await post('/organization/new', { organization_alias: 'gone', organization_id: 'gone' });
       await post('/team/new', { team_id: 'gone-team', organization_id: 'gone' });

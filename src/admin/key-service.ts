@@ -92,16 +92,24 @@ export class KeyService {
    * operator's policy applies first: key_generation_settings, custom_key_generate, defaults and
    * upper bounds.
    */
+  /**
+   * `options.newUser`: the key of a user the caller has just made through `/user/new` (an
+   * organization admin may make it, though the key is not its own).
+   */
   async generate(
     caller: Principal,
     requested: GenerateKeyInput,
     request?: KeyRequest,
+    options: { newUser?: boolean } = {},
   ): Promise<Record<string, unknown>> {
     const now = this.deps.now();
     let input = request ? await this.applyPolicy(caller, requested, request, now) : requested;
     const raw = input.key ?? newRawKey();
     checkKeyFormat(raw);
-    const userId = this.ownerOf(caller, input.user_id ?? undefined);
+    const userId =
+      options.newUser === true
+        ? (input.user_id ?? undefined)
+        : this.ownerOf(caller, input.user_id ?? undefined);
     this.refuseAdminOnlyFields(caller, input);
     const teamId = input.team_id ?? null;
     const team = teamId === null ? undefined : await this.checkTeam(caller, teamId, userId);

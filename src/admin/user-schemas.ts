@@ -57,6 +57,8 @@ export type NewUserKeyFields = z.infer<typeof NewUserKeySchema>;
 export const NewUserSchema = UserFieldsSchema.extend(NewUserKeySchema.shape).extend({
   user_id: z.string().min(1).nullable().optional(),
   teams: z.array(TeamJoinSchema).nullable().optional(),
+  /** Organizations the user joins, as an `internal_user` member. */
+  organizations: z.array(z.string().min(1).max(256)).max(100).nullable().optional(),
   auto_create_key: z.boolean().nullable().optional(),
   send_invite_email: z.boolean().nullable().optional(),
 });

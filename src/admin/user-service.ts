@@ -82,6 +82,8 @@ export class UserService {
     input: NewUserInput,
     origin = '',
   ): Promise<Record<string, unknown>> {
+    const organizations = [...new Set(input.organizations ?? [])];
+    if (!isProxyAdmin(caller)) await this.requireOrganizationAdmin(caller, organizations);
     const store = changesBy(this.deps.store, caller);
     const now = this.deps.now();
     const settings = withUserDefaults(input, this.deps.defaults);
@@ -92,12 +94,15 @@ export class UserService {
       );
     }
     const user = newUserRecord(input.user_id ?? randomUUID(), settings, now, this.deps.calendar);
+    if (!isProxyAdmin(caller)) user.models = await this.modelsWithin(organizations, user.models);
     if (await store.users.findById(user.user_id)) throw userExists('id', user.user_id);
     if (user.user_email !== null && (await store.users.findByEmail(user.user_email))) {
       throw userExists('email', user.user_email);
     }
     const joins = teamJoins(settings.teams ?? []);
     await this.checkTeamsExist(joins.map((j) => j.team_id));
+    await this.checkOrganizationsExist(organizations);
+    if (!isProxyAdmin(caller)) await this.checkTeamsInOrganizations(organizations, joins);
     const passwordHash = input.password ? await hashPassword(input.password) : undefined;
 
     await this.write(() => store.users.create(user), user);
@@ -117,15 +122,35 @@ export class UserService {
           ),
         );
       }
-      if (input.auto_create_key !== false) {
-        key = await this.deps.keys.generate(caller, {
-          ...keyFields(input),
+      for (const organizationId of organizations) {
+        await store.organizations.addMember({
+          organization_id: organizationId,
           user_id: user.user_id,
-          models: user.models,
-          // The user's budget is the user's: its key adds no budget of its own.
-          max_budget: null,
-          soft_budget: null,
+          user_role: 'internal_user',
+          spend: 0,
+          budget_id: null,
+          created_at: user.created_at,
+          updated_at: user.created_at,
         });
+      }
+      if (input.auto_create_key !== false) {
+        // An organization admin makes the first key of the user it has just made (checked
+        // above), in the first of its organizations: that organization's models and budget
+        // hold the key.
+        key = await this.deps.keys.generate(
+          caller,
+          {
+            ...keyFields(input),
+            ...(!isProxyAdmin(caller) && { organization_id: organizations[0] }),
+            user_id: user.user_id,
+            models: user.models,
+            // The user's budget is the user's: its key adds no budget of its own.
+            max_budget: null,
+            soft_budget: null,
+          },
+          undefined,
+          { newUser: true },
+        );
       }
     } catch (error: unknown) {
       // A refused key (a taken alias, a bad duration) leaves no half-made user behind.
@@ -377,6 +402,84 @@ export class UserService {
       rows.filter((m) => m.user_id === userId && adminOf.has(m.team_id)).map((m) => m.team_id),
     );
     return shared.size > 0 ? shared : 'none';
+  }
+
+  private async checkOrganizationsExist(organizationIds: readonly string[]): Promise<void> {
+    for (const organizationId of organizationIds) {
+      if (!(await this.deps.store.organizations.findById(organizationId))) {
+        throw new GatewayError(
+          'bad_request',
+          `Organization id=${organizationId} does not exist in db`,
+          { param: 'organizations' },
+        );
+      }
+    }
+  }
+
+  /**
+   * Who is not a proxy admin may make a user only as an `org_admin` of every organization the
+   * user joins (at least one); anyone else gets LiteLLM's refusal of the route, word for word.
+   */
+  private async requireOrganizationAdmin(
+    caller: Principal,
+    organizationIds: readonly string[],
+  ): Promise<void> {
+    let admin = organizationIds.length > 0 && caller.userId !== undefined;
+    for (const organizationId of organizationIds) {
+      if (!admin) break;
+      const member = await this.deps.store.organizations.findMember(organizationId, caller.userId!);
+      admin = member?.user_role === 'org_admin';
+    }
+    if (!admin) {
+      throw new GatewayError(
+        'route_not_allowed_for_role',
+        `Authentication Error, Only proxy admin can be used to generate, delete, update info for new keys/users/teams. Route=/user/new. Your role=${caller.role}. Your user_id=${caller.userId ?? 'None'}`,
+      );
+    }
+  }
+
+  /**
+   * The models a user made by an organization admin may use: those asked for, each within the
+   * models of its organizations; none asked for (all models) are the organizations' own. An
+   * organization that lists no models allows them all.
+   */
+  private async modelsWithin(
+    organizationIds: readonly string[],
+    requested: string[],
+  ): Promise<string[]> {
+    const allowed = new Set<string>();
+    for (const organizationId of organizationIds) {
+      const organization = await this.deps.store.organizations.findById(organizationId);
+      if (!organization || organization.models.length === 0) return requested;
+      for (const model of organization.models) allowed.add(model);
+    }
+    if (requested.length === 0) return [...allowed];
+    const outside = requested.find((m) => !allowed.has(m));
+    if (outside !== undefined) {
+      throw new GatewayError(
+        'forbidden',
+        `Organization admins can give a new user only the models of its organizations. Model=${outside} is not in ${[...allowed].join(', ')}`,
+        { param: 'models' },
+      );
+    }
+    return requested;
+  }
+
+  /** An organization admin puts a new user only in teams of the organizations it joins. */
+  private async checkTeamsInOrganizations(
+    organizationIds: readonly string[],
+    joins: readonly TeamJoin[],
+  ): Promise<void> {
+    const allowed = new Set(organizationIds);
+    for (const team of await this.deps.store.teams.findByIds(joins.map((j) => j.team_id))) {
+      if (team.organization_id === null || !allowed.has(team.organization_id)) {
+        throw new GatewayError(
+          'forbidden',
+          `Organization admins can add a new user only to teams of the organizations it joins. Team id=${team.team_id} is not in ${organizationIds.join(', ')}`,
+          { param: 'teams' },
+        );
+      }
+    }
   }
 
   private async checkTeamsExist(teamIds: readonly string[]): Promise<void> {

@@ -121,7 +121,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/key/unblock': 'admin',
 
   // Users: reads and self-updates are scoped to the caller by the UserService.
-  '/user/new': 'admin',
+  // Organization admins make users in their organizations (UserService).
+  '/user/new': 'key_write',
   '/user/info': 'key_read',
   '/user/list': 'key_read',
   '/user/update': 'key_write',
