@@ -377,6 +377,28 @@ for (const database of await testDatabases()) {
         const info = await cli(['orgs', 'info', 'cli-org']);
         assert.match(info.stdout, /^organization_alias +acme-corp$/m);
         assert.match(info.stdout, /^Members:$/m);
+        const joined = await cli([
+          'users',
+          'create',
+          '--email',
+          'org-member@example.com',
+          '--organizations',
+          'cli-org',
+          '--no-key',
+        ]);
+        assert.equal(joined.code, 0, joined.stderr);
+        const roles = (
+          (await api.get('/organization/info?organization_id=cli-org')).body.members as {
+            user_role: string;
+            user_id: string;
+          }[]
+        ).map((m) => m.user_role);
+        assert.deepEqual(roles.sort(), ['internal_user', 'org_admin']);
+        const member = (
+          await api.get('/user/list?organization_ids=cli-org&role=internal_user')
+        ).body.users.find((u: { user_email: string }) => u.user_email === 'org-member@example.com');
+        assert.ok(member, 'the new user is listed in the organization');
+        await cli(['users', 'delete', member.user_id as string, '--yes']);
         const userId = (await api.get('/organization/info?organization_id=cli-org')).body.members[0]
           .user_id as string;
         const removed = await cli([

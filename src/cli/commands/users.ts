@@ -57,6 +57,11 @@ export function registerUserCommands(program: Command, io: CliIo): void {
     .option('--user-id <id>', 'user id (default: a generated uuid)')
     .option('--no-key', 'do not create a first key for the user')
     .option('--key-alias <alias>', 'alias of the first key')
+    .option(
+      '--organizations <list>',
+      `organizations the user joins: '["a","b"]' or a,b (required of an organization admin)`,
+      parseModels,
+    )
     .action(
       handler(io, (ctx: Ctx) =>
         createUser(ctx, {
@@ -65,6 +70,7 @@ export function registerUserCommands(program: Command, io: CliIo): void {
             userId: 'user_id',
             key: 'auto_create_key',
             keyAlias: 'key_alias',
+            organizations: 'organizations',
           }),
         }),
       ),
