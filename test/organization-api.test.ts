@@ -805,6 +805,47 @@ for (const database of await testDatabases()) {
       );
     });
 
+    it("applies the operator's defaults for new users when an org admin makes one", async () => {
+      // Default teams and models of default_internal_user_params are the operator's: an org
+      // admin's new user joins the default team, and its models are still the organization's.
+      await post('/organization/new', {
+        organization_alias: 'dflt',
+        organization_id: 'dflt',
+        models: ['llama3'],
+      });
+      await post('/team/new', { team_id: 'dflt-everyone' });
+      const admin = await post('/user/new', { user_id: 'dflt-admin' });
+      await post('/organization/member_add', {
+        organization_id: 'dflt',
+        member: { role: 'org_admin', user_id: 'dflt-admin' },
+      });
+      const withDefaults = await startGateway(
+        {
+          ...CONFIG,
+          litellm_settings: {
+            default_internal_user_params: { teams: ['dflt-everyone'], models: ['mistral'] },
+          },
+        },
+        { store: opened.store },
+      );
+      try {
+        const response = await fetch(`${withDefaults.url}/user/new`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${admin.key as string}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ user_id: 'dflt-new', organizations: ['dflt'] }),
+        });
+        const made = (await response.json()) as Record<string, unknown>;
+        assert.equal(response.status, 200, JSON.stringify(made));
+        assert.deepEqual(made.models, ['llama3']);
+        assert.deepEqual(made.teams, ['dflt-everyone']);
+      } finally {
+        await withDefaults.close();
+      }
+    });
+
     it('deletes an organization with its teams, their keys and its memberships', async () => {
       await post('/organization/new', { organization_alias: 'gone', organization_id: 'gone' });
       await post('/team/new', { team_id: 'gone-team', organization_id: 'gone' });

@@ -94,7 +94,9 @@ export class UserService {
       );
     }
     const user = newUserRecord(input.user_id ?? randomUUID(), settings, now, this.deps.calendar);
-    if (!isProxyAdmin(caller)) user.models = await this.modelsWithin(organizations, user.models);
+    if (!isProxyAdmin(caller)) {
+      user.models = await this.modelsWithin(organizations, input.models ?? [], user.models);
+    }
     if (await store.users.findById(user.user_id)) throw userExists('id', user.user_id);
     if (user.user_email !== null && (await store.users.findByEmail(user.user_email))) {
       throw userExists('email', user.user_email);
@@ -102,7 +104,10 @@ export class UserService {
     const joins = teamJoins(settings.teams ?? []);
     await this.checkTeamsExist(joins.map((j) => j.team_id));
     await this.checkOrganizationsExist(organizations);
-    if (!isProxyAdmin(caller)) await this.checkTeamsInOrganizations(organizations, joins);
+    // The teams the caller names; the operator's default teams (default_internal_user_params) apply.
+    if (!isProxyAdmin(caller)) {
+      await this.checkTeamsInOrganizations(organizations, teamJoins(input.teams ?? []));
+    }
     const passwordHash = input.password ? await hashPassword(input.password) : undefined;
 
     await this.write(() => store.users.create(user), user);
@@ -440,17 +445,19 @@ export class UserService {
 
   /**
    * The models a user made by an organization admin may use: those asked for, each within the
-   * models of its organizations; none asked for (all models) are the organizations' own. An
-   * organization that lists no models allows them all.
+   * models of its organizations; none asked for are the organizations' own. An organization that
+   * lists no models allows them all: the user then keeps `otherwise` (what the request and the
+   * operator's defaults give it).
    */
   private async modelsWithin(
     organizationIds: readonly string[],
-    requested: string[],
+    requested: readonly string[],
+    otherwise: string[],
   ): Promise<string[]> {
     const allowed = new Set<string>();
     for (const organizationId of organizationIds) {
       const organization = await this.deps.store.organizations.findById(organizationId);
-      if (!organization || organization.models.length === 0) return requested;
+      if (!organization || organization.models.length === 0) return otherwise;
       for (const model of organization.models) allowed.add(model);
     }
     if (requested.length === 0) return [...allowed];
@@ -462,7 +469,7 @@ export class UserService {
         { param: 'models' },
       );
     }
-    return requested;
+    return [...requested];
   }
 
   /** An organization admin puts a new user only in teams of the organizations it joins. */
