@@ -360,6 +360,46 @@ for (const database of await testDatabases()) {
       });
     });
 
+    describe('GET /v2/user/info', () => {
+      it('the user flat, with its team ids, for the callers of /user/info', async () => {
+        const own = await api.get('/v2/user/info', keyOf.carol);
+        assert.equal(own.status, 200, JSON.stringify(own.body));
+        assert.deepEqual(Object.keys(own.body).sort(), [
+          'budget_duration',
+          'budget_reset_at',
+          'created_at',
+          'max_budget',
+          'metadata',
+          'models',
+          'spend',
+          'sso_user_id',
+          'teams',
+          'updated_at',
+          'user_alias',
+          'user_email',
+          'user_id',
+          'user_role',
+        ]);
+        assert.equal(own.body.user_id, 'carol');
+        assert.deepEqual(own.body.teams, ['crew']);
+        assert.equal((await api.get('/v2/user/info?user_id=bob', keyOf.viewer)).status, 200);
+        assert.equal((await api.get('/v2/user/info?user_id=bob', keyOf.alice)).status, 200);
+        const denied = await api.get('/v2/user/info?user_id=alice', keyOf.bob);
+        assert.equal(denied.status, 403);
+        assert.equal(
+          denied.body.error.message,
+          "key not allowed to access this user's info. user_id=alice, key's user_id=bob",
+        );
+        const unknown = await api.get('/v2/user/info?user_id=ghost');
+        assert.equal(unknown.status, 404);
+        assert.equal(unknown.body.error.message, 'User not found: ghost');
+        // The master key asks about its own user, which has no row.
+        const master = await api.get('/v2/user/info');
+        assert.equal(master.status, 404);
+        assert.equal(master.body.error.message, 'User not found: default_user_id');
+      });
+    });
+
     describe('GET /user/list', () => {
       it('pages of users with their key counts and teams, filtered and sorted', async () => {
         const first = await api.get('/user/list?page=1&page_size=2');

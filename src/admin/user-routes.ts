@@ -36,6 +36,12 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps): v
   });
   addAdminRoute(app, {
     method: 'GET',
+    url: '/v2/user/info',
+    input: UserInfoQuerySchema,
+    handle: (input, caller) => users('/v2/user/info').infoV2(caller, input.user_id),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
     url: '/user/list',
     input: UserListQuerySchema,
     handle: (input, caller) => users('/user/list').list(caller, input),

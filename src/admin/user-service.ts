@@ -17,7 +17,7 @@ import type { UserPatch, UserRecord } from '../store/user-repository.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { allKeys } from './all-keys.js';
 import { isProxyAdmin, readsEverything } from './caller-scope.js';
-import { spendTime } from './current-spend.js';
+import { spendTime, withCurrentSpend } from './current-spend.js';
 import type { KeyService } from './key-service.js';
 import { budgetResetAt } from './key-settings.js';
 import { keyObject } from './key-view.js';
@@ -224,6 +224,48 @@ export class UserService {
       user_info: userView(user, teamIds, at),
       keys,
       teams: await this.teamViews(teamIds),
+    };
+  }
+
+  /**
+   * `/v2/user/info`: the user's own columns and its team ids, flat (no keys), for the same
+   * callers as `/user/info`.
+   */
+  async infoV2(caller: Principal, requested: string | undefined): Promise<Record<string, unknown>> {
+    const userId = requested ?? caller.userId;
+    if (userId === undefined) {
+      throw new GatewayError(
+        'validation_error',
+        'user_id: required when the key belongs to no user',
+        { param: 'user_id' },
+      );
+    }
+    if (userId !== caller.userId && (await this.readScope(caller, userId)) === 'none') {
+      throw new GatewayError(
+        'forbidden',
+        `key not allowed to access this user's info. user_id=${userId}, key's user_id=${caller.userId ?? 'None'}`,
+      );
+    }
+    const user = await this.deps.store.users.findById(userId);
+    if (!user) {
+      throw new GatewayError('not_found', `User not found: ${userId}`, { param: 'user_id' });
+    }
+    const current = withCurrentSpend(user, spendTime(this.deps));
+    return {
+      user_id: current.user_id,
+      user_email: current.user_email,
+      user_alias: current.user_alias,
+      user_role: current.user_role,
+      spend: current.spend,
+      max_budget: current.max_budget,
+      models: current.models,
+      budget_duration: current.budget_duration,
+      budget_reset_at: current.budget_reset_at,
+      metadata: current.metadata,
+      created_at: current.created_at,
+      updated_at: current.updated_at,
+      sso_user_id: current.sso_user_id,
+      teams: await this.deps.store.teams.teamIdsOf(userId),
     };
   }
 

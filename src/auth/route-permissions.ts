@@ -124,6 +124,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // Organization admins make users in their organizations (UserService).
   '/user/new': 'key_write',
   '/user/info': 'key_read',
+  '/v2/user/info': 'key_read',
   '/user/list': 'key_read',
   '/user/update': 'key_write',
   '/user/delete': 'admin',
