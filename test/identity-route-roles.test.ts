@@ -125,6 +125,15 @@ const CASES: RouteCase[] = [
     expect: ADMIN_ONLY,
   },
   {
+    route: '/user/bulk_update',
+    call: async () => ({
+      method: 'post',
+      path: '/user/bulk_update',
+      body: { users: [{ user_id: 'walk-tm', metadata: { walked: true } }] },
+    }),
+    expect: ADMIN_ONLY,
+  },
+  {
     // The team user's own row: itself, its team's admin, and the admins and viewers read it.
     route: '/user/info',
     call: async () => ({ method: 'get', path: '/user/info?user_id=walk-tm' }),

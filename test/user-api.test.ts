@@ -360,6 +360,83 @@ for (const database of await testDatabases()) {
       });
     });
 
+    describe('POST /user/bulk_update', () => {
+      it('updates each user on its own, or every user, and says which failed', async () => {
+        await makeUser({ user_id: 'bulk-1', auto_create_key: false });
+        await makeUser({
+          user_id: 'bulk-2',
+          user_email: 'bulk2@example.com',
+          auto_create_key: false,
+        });
+        const r = await api.post('/user/bulk_update', {
+          users: [
+            { user_id: 'bulk-1', max_budget: 7 },
+            { user_email: 'BULK2@example.com', user_alias: 'two' },
+            { user_id: 'bulk-nobody', max_budget: 1 },
+          ],
+        });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body.total_requested, 3);
+        assert.equal(r.body.successful_updates, 2);
+        assert.equal(r.body.failed_updates, 1);
+        const [one, two, nobody] = r.body.results;
+        assert.deepEqual(
+          [one.user_id, one.success, one.updated_user.max_budget],
+          ['bulk-1', true, 7],
+        );
+        assert.deepEqual(
+          [two.user_email, two.success, two.updated_user.user_alias],
+          ['BULK2@example.com', true, 'two'],
+        );
+        assert.deepEqual([nobody.user_id, nobody.success], ['bulk-nobody', false]);
+        assert.match(nobody.error, /User not found, passed user_id=bulk-nobody/);
+
+        const all = await api.post('/user/bulk_update', {
+          all_users: true,
+          user_updates: { metadata: { audited: true } },
+        });
+        assert.equal(all.status, 200, JSON.stringify(all.body));
+        assert.equal(all.body.failed_updates, 0);
+        const listed = await api.get('/user/list?page_size=100');
+        assert.equal(all.body.total_requested, listed.body.total);
+        assert.ok(
+          listed.body.users.every(
+            (u: { metadata: { audited?: boolean } }) => u.metadata.audited === true,
+          ),
+        );
+      });
+
+      it('refuses bad bodies and anyone but a proxy admin, changing nothing', async () => {
+        const cases: [unknown, RegExp][] = [
+          [{ users: [] }, /users/],
+          [
+            { all_users: true, user_updates: { user_email: 'same@example.com' } },
+            /user_email|Unrecognized/,
+          ],
+          [{ users: [{ max_budget: 1 }] }, /Either user id or user email must be provided/],
+        ];
+        for (const [body, message] of cases) {
+          const r = await api.post('/user/bulk_update', body as Record<string, unknown>);
+          assert.ok(r.status === 400 || r.status === 422, JSON.stringify(r.body));
+          assert.match(r.body.error.message, message);
+        }
+        const byUser = await api.post(
+          '/user/bulk_update',
+          { users: [{ user_id: 'carol', max_budget: 1e9 }] },
+          keyOf.carol,
+        );
+        assert.equal(byUser.status, 401);
+        const byViewer = await api.post(
+          '/user/bulk_update',
+          { users: [{ user_id: 'carol', max_budget: 1e9 }] },
+          keyOf.viewer,
+        );
+        assert.equal(byViewer.status, 403);
+        const carol = await api.get('/user/info?user_id=carol');
+        assert.notEqual(carol.body.user_info.max_budget, 1e9);
+      });
+    });
+
     describe('GET /v2/user/info', () => {
       it('the user flat, with its team ids, for the callers of /user/info', async () => {
         const own = await api.get('/v2/user/info', keyOf.carol);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { requestOrigin } from '../sessions/request-origin.js';
 import { addAdminRoute, noDatabase } from './admin-route.js';
 import {
+  BulkUpdateUsersSchema,
   DeleteUsersSchema,
   NewUserSchema,
   UpdateUserSchema,
@@ -51,6 +52,12 @@ export function registerUserRoutes(app: FastifyInstance, deps: UserRouteDeps): v
     url: '/user/update',
     input: UpdateUserSchema,
     handle: (input, caller) => users('/user/update').update(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/user/bulk_update',
+    input: BulkUpdateUsersSchema,
+    handle: (input, caller) => users('/user/bulk_update').bulkUpdate(caller, input),
   });
   addAdminRoute(app, {
     method: 'POST',

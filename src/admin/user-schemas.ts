@@ -72,6 +72,21 @@ export const UpdateUserSchema = UserFieldsSchema.extend({
 });
 export type UpdateUserInput = z.infer<typeof UpdateUserSchema>;
 
+/**
+ * `POST /user/bulk_update`: up to 500 /user/update requests, or one set of changes for every
+ * user (`all_users`), which cannot hold what must stay one user's own (email, password, SSO id).
+ */
+export const BulkUpdateUsersSchema = z.union([
+  z.object({ users: z.array(UpdateUserSchema).min(1).max(500) }),
+  z.object({
+    all_users: z.literal(true),
+    user_updates: UserFieldsSchema.omit({ user_email: true, password: true, sso_user_id: true })
+      .extend({ spend: z.number().nonnegative().nullable().optional() })
+      .strict(),
+  }),
+]);
+export type BulkUpdateUsersInput = z.infer<typeof BulkUpdateUsersSchema>;
+
 export const DeleteUsersSchema = z.object({ user_ids: z.array(z.string().min(1)).min(1) });
 export type DeleteUsersInput = z.infer<typeof DeleteUsersSchema>;
 

@@ -31,6 +31,7 @@ import {
   type DeleteUsersInput,
   type NewUserInput,
   type NewUserKeyFields,
+  type BulkUpdateUsersInput,
   type UpdateUserInput,
   type UserListQuery,
 } from './user-schemas.js';
@@ -50,6 +51,9 @@ export interface UserServiceDeps {
   /** A password change ends the user's other web UI sessions. */
   sessions?: Pick<SessionService, 'endOthers'>;
 }
+
+/** Users read at a time for `/user/bulk_update` with `all_users`. */
+const BULK_PAGE = 500;
 
 const ADMIN_ROLES: ReadonlySet<ProxyRole> = new Set(['proxy_admin', 'proxy_admin_viewer']);
 
@@ -224,6 +228,52 @@ export class UserService {
       user_info: userView(user, teamIds, at),
       keys,
       teams: await this.teamViews(teamIds),
+    };
+  }
+
+  /**
+   * `POST /user/bulk_update`: each update on its own (one that fails does not stop the others),
+   * for the users named or, with `all_users`, every user a page at a time.
+   */
+  async bulkUpdate(
+    caller: Principal,
+    input: BulkUpdateUsersInput,
+  ): Promise<Record<string, unknown>> {
+    if (!isProxyAdmin(caller)) {
+      throw new GatewayError('forbidden', 'Only proxy admins can perform bulk user updates');
+    }
+    const updates: UpdateUserInput[] = [];
+    if ('users' in input) updates.push(...input.users);
+    else {
+      for (let page = 1; ; page++) {
+        const { users } = await this.deps.store.users.list({
+          page,
+          size: BULK_PAGE,
+          sortBy: 'user_id',
+          order: 'asc',
+        });
+        for (const user of users) updates.push({ ...input.user_updates, user_id: user.user_id });
+        if (users.length < BULK_PAGE) break;
+      }
+    }
+    const results: Record<string, unknown>[] = [];
+    let successful = 0;
+    for (const update of updates) {
+      const who = { user_id: update.user_id ?? null, user_email: update.user_email ?? null };
+      try {
+        const updated = await this.update(caller, update);
+        results.push({ ...who, success: true, error: null, updated_user: updated });
+        successful += 1;
+      } catch (error: unknown) {
+        if (!(error instanceof GatewayError)) throw error;
+        results.push({ ...who, success: false, error: error.message, updated_user: null });
+      }
+    }
+    return {
+      results,
+      total_requested: updates.length,
+      successful_updates: successful,
+      failed_updates: updates.length - successful,
     };
   }
 

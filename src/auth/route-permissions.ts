@@ -127,6 +127,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/v2/user/info': 'key_read',
   '/user/list': 'key_read',
   '/user/update': 'key_write',
+  '/user/bulk_update': 'admin',
   '/user/delete': 'admin',
 
   // Teams: members and settings are managed by proxy admins and the team's admins; organization
