@@ -73,6 +73,21 @@ async function freshMember(api: AdminClient): Promise<string> {
   return id;
 }
 
+/** A new team with two models, whose admin is the TA role's user and member the TM's. */
+async function teamWithModels(api: AdminClient): Promise<string> {
+  const teamId = fresh('walk-models');
+  const r = await api.post('/team/new', {
+    team_id: teamId,
+    models: ['walk-model-a', 'walk-model-b'],
+    members_with_roles: [
+      { role: 'admin', user_id: 'walk-ta' },
+      { role: 'user', user_id: 'walk-tm' },
+    ],
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return teamId;
+}
+
 async function freshCustomer(api: AdminClient): Promise<string> {
   const id = fresh('customer');
   assert.equal((await api.post('/customer/new', { user_id: id })).status, 200);
@@ -203,6 +218,25 @@ const CASES: RouteCase[] = [
       method: 'post',
       path: '/team/update',
       body: { team_id: TEAM, team_alias: fresh('alias') },
+    }),
+    expect: TEAM_MANAGERS,
+  },
+  {
+    // A fresh team of the TA and TM with two models: its admin may remove one, not add one.
+    route: '/team/model/add',
+    call: async (api) => ({
+      method: 'post',
+      path: '/team/model/add',
+      body: { team_id: await teamWithModels(api), models: ['walk-model-c'] },
+    }),
+    expect: { ...TEAM_MANAGERS, TA: 403 },
+  },
+  {
+    route: '/team/model/delete',
+    call: async (api) => ({
+      method: 'post',
+      path: '/team/model/delete',
+      body: { team_id: await teamWithModels(api), models: ['walk-model-b'] },
     }),
     expect: TEAM_MANAGERS,
   },

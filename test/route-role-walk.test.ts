@@ -30,7 +30,7 @@ const LLM =
 const LLM_READS = /responses\/:id(\/input_items)?$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
-  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|v2\/team\/list|customer\/info|customer\/list|organization\/(info|list)|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|v2\/user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|v2\/team\/list|customer\/info|customer\/list|organization\/(info|list)|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
 /** Reads that take their input as a body. */
 const POST_READS = /^\/(v2\/key\/info|spend\/calculate)$/;
 /** Reads for proxy admins and viewers only. */
@@ -39,10 +39,10 @@ const ADMIN_READS = /^\/(audit\/logs|spend\/tags|budget\/(list|settings)|invitat
 const ADMIN_PAGES = /^\/(sso\/debug\/(login|callback)|cache\/ping)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(sso\/debug\/(login|callback)|user\/(new|delete)|team\/(delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|organization\/(new|delete)|cache\/(ping|delete)|invitation\/(new|update|delete))$/;
+  /^\/(sso\/debug\/(login|callback)|user\/(new|delete|bulk_update)|team\/(delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|organization\/(new|delete)|cache\/(ping|delete)|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
-  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(new|update|member_add|member_delete|member_update)|organization\/(update|member_add|member_update|member_delete))$/;
+  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(new|update|member_add|member_delete|member_update|model\/add|model\/delete)|organization\/(update|member_add|member_update|member_delete))$/;
 
 function mustRefuse(route: string, caller: Caller): boolean {
   if (PUBLIC.test(route)) return false;

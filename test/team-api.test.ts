@@ -351,6 +351,73 @@ for (const database of await testDatabases()) {
       });
     });
 
+    describe('POST /team/model/add and /team/model/delete', () => {
+      it("add and remove models of a team's list; its keys follow at once", async () => {
+        await api.post('/team/new', {
+          team_id: 'models-team',
+          models: ['gpt-4o-mini'],
+          members_with_roles: [
+            { role: 'admin', user_id: 'lead' },
+            { role: 'user', user_id: 'dev' },
+          ],
+        });
+        const { body: teamKey } = await api.post('/key/generate', { team_id: 'models-team' });
+        assert.equal((await api.chat('gpt-4o', teamKey.key)).status, 401);
+
+        const added = await api.post('/team/model/add', {
+          team_id: 'models-team',
+          models: ['gpt-4o', 'gpt-4o-mini'],
+        });
+        assert.equal(added.status, 200, JSON.stringify(added.body));
+        assert.deepEqual(added.body.models, ['gpt-4o-mini', 'gpt-4o']);
+        assert.equal((await api.chat('gpt-4o', teamKey.key)).status, 200);
+
+        // The team's admin removes one; the key loses it at once.
+        const removed = await api.post(
+          '/team/model/delete',
+          { team_id: 'models-team', models: ['gpt-4o'] },
+          keyOf.lead,
+        );
+        assert.equal(removed.status, 200, JSON.stringify(removed.body));
+        assert.deepEqual(removed.body.models, ['gpt-4o-mini']);
+        assert.equal((await api.chat('gpt-4o', teamKey.key)).status, 401);
+      });
+
+      it('refuses what would widen a team: a team admin adding, the last model leaving', async () => {
+        const before = await opened.store.teams.findById('models-team');
+        const byAdmin = await api.post(
+          '/team/model/add',
+          { team_id: 'models-team', models: ['gpt-4o'] },
+          keyOf.lead,
+        );
+        assert.equal(byAdmin.status, 403);
+        assert.match(byAdmin.body.error.message, /Only proxy admins can add models to a team/);
+        const byMember = await api.post(
+          '/team/model/delete',
+          { team_id: 'models-team', models: ['gpt-4o-mini'] },
+          keyOf.dev,
+        );
+        assert.equal(byMember.status, 403);
+        assert.equal(
+          byMember.body.error.message,
+          CALL_NOT_ALLOWED('/team/model/delete', 'models-team'),
+        );
+        const last = await api.post('/team/model/delete', {
+          team_id: 'models-team',
+          models: ['gpt-4o-mini'],
+        });
+        assert.equal(last.status, 400);
+        assert.match(last.body.error.message, /would leave team models-team no models/);
+        const toAll = await api.post('/team/model/add', { team_id: 'core', models: ['gpt-4o'] });
+        assert.equal(toAll.status, 400, 'core lists no models: it has them all');
+        const unknown = await api.post('/team/model/add', { team_id: 'nope', models: ['gpt-4o'] });
+        assert.equal(unknown.status, 404);
+        const empty = await api.post('/team/model/delete', { team_id: 'models-team', models: [] });
+        assert.equal(empty.status, 422);
+        assert.deepEqual(await opened.store.teams.findById('models-team'), before);
+      });
+    });
+
     describe('POST /team/member_add', () => {
       it('(case 64) an unknown user is made an internal user and joins; user.teams shows it', async () => {
         const r = await api.post('/team/member_add', {

@@ -9,6 +9,7 @@ import {
   NewTeamSchema,
   TeamInfoQuerySchema,
   TeamListQuerySchema,
+  TeamModelsSchema,
   TeamPageQuerySchema,
   TeamRefSchema,
   UpdateTeamSchema,
@@ -54,6 +55,18 @@ export function registerTeamRoutes(app: FastifyInstance, deps: TeamRouteDeps): v
     url: '/team/update',
     input: UpdateTeamSchema,
     handle: (input, caller) => teams('/team/update').update(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/team/model/add',
+    input: TeamModelsSchema,
+    handle: (input, caller) => teams('/team/model/add').addModels(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/team/model/delete',
+    input: TeamModelsSchema,
+    handle: (input, caller) => teams('/team/model/delete').deleteModels(caller, input),
   });
   addAdminRoute(app, {
     method: 'POST',

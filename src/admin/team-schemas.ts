@@ -61,6 +61,13 @@ export type NewTeamInput = z.infer<typeof NewTeamSchema>;
 export const UpdateTeamSchema = TeamFieldsSchema.extend({ team_id: z.string().optional() });
 export type UpdateTeamInput = z.infer<typeof UpdateTeamSchema>;
 
+/** `POST /team/model/add` and `/team/model/delete`. */
+export const TeamModelsSchema = z.object({
+  team_id: z.string().min(1),
+  models: z.array(z.string().min(1).max(256)).min(1).max(500),
+});
+export type TeamModelsInput = z.infer<typeof TeamModelsSchema>;
+
 export const DeleteTeamsSchema = z.object({ team_ids: z.array(z.string().min(1)).min(1) });
 export type DeleteTeamsInput = z.infer<typeof DeleteTeamsSchema>;
 

@@ -31,6 +31,7 @@ import { checkBudget } from './new-user.js';
 import { resolveMembers, storeNewUsers, type MemberRef } from './team-members.js';
 import type {
   DeleteTeamsInput,
+  TeamModelsInput,
   MemberAddInput,
   MemberDeleteInput,
   MemberUpdateInput,
@@ -227,6 +228,72 @@ export class TeamService {
     };
     const updated = await this.patchTeam(caller, team.team_id, settings);
     return { team_id: team.team_id, data: await this.view(updated) };
+  }
+
+  /**
+   * `POST /team/model/add`: models join the team's list. Proxy admins only: a team admin adding
+   * models would grant its team what it was not given (a deliberate difference from LiteLLM).
+   */
+  async addModels(caller: Principal, input: TeamModelsInput): Promise<Record<string, unknown>> {
+    const team = await this.existingTeam(input.team_id);
+    await this.checkManager(caller, team.team_id, '/team/model/add');
+    if (!isProxyAdmin(caller)) {
+      throw new GatewayError(
+        'forbidden',
+        'Only proxy admins can add models to a team. Team admins can remove them (/team/model/delete)',
+        { param: 'models' },
+      );
+    }
+    if (team.models.length === 0) {
+      throw new GatewayError(
+        'bad_request',
+        `Team ${team.team_id} can use every model already (its models list is empty); list the models it should have with /team/update`,
+        { param: 'models' },
+      );
+    }
+    const models = [...new Set([...team.models, ...input.models])];
+    return this.setModels(caller, team, models);
+  }
+
+  /**
+   * `POST /team/model/delete`: models leave the team's list, for proxy admins and the team's
+   * admins. The last one cannot go: an empty list means every model.
+   */
+  async deleteModels(caller: Principal, input: TeamModelsInput): Promise<Record<string, unknown>> {
+    const team = await this.existingTeam(input.team_id);
+    await this.checkManager(caller, team.team_id, '/team/model/delete');
+    const removed = new Set(input.models);
+    const models = team.models.filter((m) => !removed.has(m));
+    if (models.length === 0) {
+      throw new GatewayError(
+        'bad_request',
+        team.models.length === 0
+          ? `Team ${team.team_id} lists no models (it can use every model): there is none to remove`
+          : `Removing ${input.models.join(', ')} would leave team ${team.team_id} no models, which means every model; block the team or delete it instead`,
+        { param: 'models' },
+      );
+    }
+    return this.setModels(caller, team, models);
+  }
+
+  private async setModels(
+    caller: Principal,
+    team: TeamRecord,
+    models: string[],
+  ): Promise<Record<string, unknown>> {
+    const input: UpdateTeamInput = {
+      team_id: team.team_id,
+      models,
+      max_budget: undefined,
+      soft_budget: undefined,
+      team_member_budget: undefined,
+    };
+    const settings = {
+      ...(await this.checkOrganization(input, team)),
+      ...this.settings(input, this.deps.now(), team),
+    };
+    const updated = await this.patchTeam(caller, team.team_id, settings);
+    return this.view(updated);
   }
 
   async delete(caller: Principal, input: DeleteTeamsInput): Promise<Record<string, unknown>> {

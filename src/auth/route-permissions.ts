@@ -137,6 +137,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/team/list': 'key_read',
   '/v2/team/list': 'key_read',
   '/team/update': 'key_write',
+  '/team/model/add': 'key_write',
+  '/team/model/delete': 'key_write',
   '/team/member_add': 'key_write',
   '/team/member_delete': 'key_write',
   '/team/member_update': 'key_write',
