@@ -187,21 +187,7 @@ export class UserService {
 
   async info(caller: Principal, requested: string | undefined): Promise<Record<string, unknown>> {
     const { store } = this.deps;
-    const userId = requested ?? caller.userId;
-    if (userId === undefined) {
-      throw new GatewayError(
-        'validation_error',
-        'user_id: required when the key belongs to no user',
-        { param: 'user_id' },
-      );
-    }
-    const scope = userId === caller.userId ? 'all' : await this.readScope(caller, userId);
-    if (scope === 'none') {
-      throw new GatewayError(
-        'forbidden',
-        `key not allowed to access this user's info. user_id=${userId}, key's user_id=${caller.userId ?? 'None'}`,
-      );
-    }
+    const { userId, scope } = await this.readableUser(caller, requested);
     const user = await store.users.findById(userId);
     if (!user) {
       // The master key (or an admin without a user row) asking about itself: every team, no row.
@@ -282,20 +268,7 @@ export class UserService {
    * callers as `/user/info`.
    */
   async infoV2(caller: Principal, requested: string | undefined): Promise<Record<string, unknown>> {
-    const userId = requested ?? caller.userId;
-    if (userId === undefined) {
-      throw new GatewayError(
-        'validation_error',
-        'user_id: required when the key belongs to no user',
-        { param: 'user_id' },
-      );
-    }
-    if (userId !== caller.userId && (await this.readScope(caller, userId)) === 'none') {
-      throw new GatewayError(
-        'forbidden',
-        `key not allowed to access this user's info. user_id=${userId}, key's user_id=${caller.userId ?? 'None'}`,
-      );
-    }
+    const { userId } = await this.readableUser(caller, requested);
     const user = await this.deps.store.users.findById(userId);
     if (!user) {
       throw new GatewayError('not_found', `User not found: ${userId}`, { param: 'user_id' });
@@ -484,6 +457,32 @@ export class UserService {
    * What of another user the caller may read: everything (admins and viewers), the member's
    * keys of the teams the caller is an admin of (a team admin), or nothing.
    */
+  /**
+   * The user a `/user/info` asks about (none named: the caller's own), and what of it the caller
+   * may read; refused when nothing.
+   */
+  private async readableUser(
+    caller: Principal,
+    requested: string | undefined,
+  ): Promise<{ userId: string; scope: 'all' | ReadonlySet<string> }> {
+    const userId = requested ?? caller.userId;
+    if (userId === undefined) {
+      throw new GatewayError(
+        'validation_error',
+        'user_id: required when the key belongs to no user',
+        { param: 'user_id' },
+      );
+    }
+    const scope = userId === caller.userId ? 'all' : await this.readScope(caller, userId);
+    if (scope === 'none') {
+      throw new GatewayError(
+        'forbidden',
+        `key not allowed to access this user's info. user_id=${userId}, key's user_id=${caller.userId ?? 'None'}`,
+      );
+    }
+    return { userId, scope };
+  }
+
   private async readScope(
     caller: Principal,
     userId: string,
