@@ -84,17 +84,28 @@ export function bodyFrom(
   return body;
 }
 
-/** The settings teams and organizations share: models, budget, limits, metadata. */
+/** The settings users, teams and organizations share: models, budget, limits, metadata. */
 export function limitOptions(command: Command): Command {
   return command
     .option('--models <list>', `allowed models: '["a","b"]' or a,b`, parseModels)
     .option('--budget <dollars>', 'max budget in dollars', parseMoney)
-    .option('--budget-duration <duration>', 'budget window: 30d, 1mo, monthly...')
+    .option('--budget-duration <duration>', 'budget window: 30d, 1mo, daily, weekly, monthly...')
     .option('--tpm <n>', 'tokens per minute limit', parseCount)
     .option('--rpm <n>', 'requests per minute limit', parseCount)
     .option('--max-parallel-requests <n>', 'parallel requests limit', parseCount)
     .option('--metadata <json>', 'metadata as a JSON object', parseJsonObject);
 }
+
+/** The request field of each option `limitOptions` adds. */
+export const LIMIT_OPTION_FIELDS = {
+  models: 'models',
+  budget: 'max_budget',
+  budgetDuration: 'budget_duration',
+  tpm: 'tpm_limit',
+  rpm: 'rpm_limit',
+  maxParallelRequests: 'max_parallel_requests',
+  metadata: 'metadata',
+} as const;
 
 /** `--user-id U` or `--email E`: who a membership command is about. */
 export function memberOf(options: Record<string, unknown>): Record<string, unknown> {

@@ -6,6 +6,7 @@ import {
   bodyFrom,
   destructive,
   handler,
+  LIMIT_OPTION_FIELDS,
   limitOptions,
   memberOf,
   type CommandContext,
@@ -17,14 +18,8 @@ import { ORG_COLUMNS, ORG_MEMBER_COLUMNS, orgFields, type Row } from '../views.j
 
 const ORG_OPTION_FIELDS = {
   alias: 'organization_alias',
-  models: 'models',
-  budget: 'max_budget',
-  budgetDuration: 'budget_duration',
-  tpm: 'tpm_limit',
-  rpm: 'rpm_limit',
-  maxParallelRequests: 'max_parallel_requests',
+  ...LIMIT_OPTION_FIELDS,
   budgetId: 'budget_id',
-  metadata: 'metadata',
 } as const;
 
 const ROLES = 'org_admin, internal_user or internal_user_viewer';

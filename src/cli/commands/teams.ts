@@ -6,6 +6,7 @@ import {
   bodyFrom,
   destructive,
   handler,
+  LIMIT_OPTION_FIELDS,
   limitOptions,
   memberOf,
   type CommandContext,
@@ -17,13 +18,7 @@ import { MEMBER_COLUMNS, pickFields, TEAM_COLUMNS, TEAM_FIELDS, type Row } from 
 
 const TEAM_OPTION_FIELDS = {
   alias: 'team_alias',
-  models: 'models',
-  budget: 'max_budget',
-  budgetDuration: 'budget_duration',
-  tpm: 'tpm_limit',
-  rpm: 'rpm_limit',
-  maxParallelRequests: 'max_parallel_requests',
-  metadata: 'metadata',
+  ...LIMIT_OPTION_FIELDS,
 } as const;
 
 type Ctx = CommandContext<Record<string, unknown>>;

@@ -7,11 +7,13 @@ import {
   bodyFrom,
   destructive,
   handler,
+  LIMIT_OPTION_FIELDS,
+  limitOptions,
   type CommandContext,
 } from '../command-kit.js';
 import { confirm } from '../confirm.js';
 import { listAll } from '../../reconcile/list-pages.js';
-import { parseCount, parseJsonObject, parseModels, parseMoney } from '../parse-values.js';
+import { parseModels, parseMoney } from '../parse-values.js';
 import { renderFields, renderTable } from '../table.js';
 import { pickFields, USER_COLUMNS, USER_FIELDS, type Row } from '../views.js';
 
@@ -20,31 +22,20 @@ const USER_OPTION_FIELDS = {
   email: 'user_email',
   alias: 'user_alias',
   role: 'user_role',
-  models: 'models',
-  budget: 'max_budget',
-  budgetDuration: 'budget_duration',
-  tpm: 'tpm_limit',
-  rpm: 'rpm_limit',
-  maxParallelRequests: 'max_parallel_requests',
-  metadata: 'metadata',
+  ...LIMIT_OPTION_FIELDS,
 } as const;
 
 type Ctx = CommandContext<Record<string, unknown>>;
 
 function userFieldOptions(command: Command): Command {
-  return command
-    .option('--alias <alias>', 'user alias')
-    .option(
-      '--role <role>',
-      'proxy_admin, proxy_admin_viewer, internal_user or internal_user_viewer',
-    )
-    .option('--models <list>', `allowed models: '["a","b"]' or a,b`, parseModels)
-    .option('--budget <dollars>', 'max budget in dollars', parseMoney)
-    .option('--budget-duration <duration>', 'budget window: 30d, 1mo, daily, weekly, monthly...')
-    .option('--tpm <n>', 'tokens per minute limit', parseCount)
-    .option('--rpm <n>', 'requests per minute limit', parseCount)
-    .option('--max-parallel-requests <n>', 'parallel requests limit', parseCount)
-    .option('--metadata <json>', 'metadata as a JSON object', parseJsonObject);
+  return limitOptions(
+    command
+      .option('--alias <alias>', 'user alias')
+      .option(
+        '--role <role>',
+        'proxy_admin, proxy_admin_viewer, internal_user or internal_user_viewer',
+      ),
+  );
 }
 
 export function registerUserCommands(program: Command, io: CliIo): void {
