@@ -10,6 +10,7 @@ import type { CliIo } from './cli-io.js';
 import { resolveConnection } from './connection.js';
 import { outputFormatOf, Printer } from './output.js';
 import { parseCount, parseJsonObject, parseModels, parseMoney } from './parse-values.js';
+import { renderTable, type Column } from './table.js';
 
 export interface CommandContext<Options> {
   io: CliIo;
@@ -82,6 +83,24 @@ export function bodyFrom(
     if (value !== undefined) body[field] = value;
   }
   return body;
+}
+
+/** `<noun> list`: one GET of the whole list, shown as a table (or as the API's JSON). */
+export function listCommand<Row>(
+  parent: Command,
+  io: CliIo,
+  list: { what: string; path: string; columns: readonly Column<Row>[] },
+): void {
+  adminCommand(parent, 'list', `list ${list.what}`).action(
+    handler(io, async (ctx) => {
+      const rows = (await ctx.out.progress(`Listing ${list.what}`, () =>
+        ctx.client.call('GET', list.path),
+      )) as Row[];
+      ctx.out.result(rows, () =>
+        rows.length === 0 ? `No ${list.what}.` : renderTable(list.columns, rows),
+      );
+    }),
+  );
 }
 
 /** The settings users, teams and organizations share: models, budget, limits, metadata. */

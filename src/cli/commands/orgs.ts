@@ -8,6 +8,7 @@ import {
   handler,
   LIMIT_OPTION_FIELDS,
   limitOptions,
+  listCommand,
   memberOf,
   type CommandContext,
 } from '../command-kit.js';
@@ -53,16 +54,11 @@ export function registerOrgCommands(program: Command, io: CliIo): void {
       }),
     );
 
-  adminCommand(orgs, 'list', 'list organizations').action(
-    handler(io, async (ctx: Ctx) => {
-      const list = (await ctx.out.progress('Listing organizations', () =>
-        ctx.client.call('GET', '/organization/list'),
-      )) as Row[];
-      ctx.out.result(list, () =>
-        list.length === 0 ? 'No organizations.' : renderTable(ORG_COLUMNS, list),
-      );
-    }),
-  );
+  listCommand(orgs, io, {
+    what: 'organizations',
+    path: '/organization/list',
+    columns: ORG_COLUMNS,
+  });
 
   adminCommand(orgs, 'info <org_id>', 'show an organization, its teams and members').action(
     handler(io, async (ctx: Ctx) => {

@@ -8,6 +8,7 @@ import {
   handler,
   LIMIT_OPTION_FIELDS,
   limitOptions,
+  listCommand,
   memberOf,
   type CommandContext,
 } from '../command-kit.js';
@@ -40,16 +41,7 @@ export function registerTeamCommands(program: Command, io: CliIo): void {
       }),
     );
 
-  adminCommand(teams, 'list', 'list teams').action(
-    handler(io, async (ctx: Ctx) => {
-      const list = (await ctx.out.progress('Listing teams', () =>
-        ctx.client.call('GET', '/team/list'),
-      )) as Row[];
-      ctx.out.result(list, () =>
-        list.length === 0 ? 'No teams.' : renderTable(TEAM_COLUMNS, list),
-      );
-    }),
-  );
+  listCommand(teams, io, { what: 'teams', path: '/team/list', columns: TEAM_COLUMNS });
 
   adminCommand(teams, 'info <team_id>', 'show a team and its members').action(
     handler(io, async (ctx: Ctx) => {
