@@ -9,13 +9,12 @@ import { createStore, type Store } from '../src/store/store.js';
 import { adminClient } from './helpers/admin-client.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
 import {
-  postgresBinaries,
+  privatePostgresSkip,
   startPrivatePostgres,
   type PrivatePostgres,
 } from './helpers/private-postgres.js';
 
-const binaries = postgresBinaries();
-const skip = 'missing' in binaries && !process.env.CI ? binaries.missing : undefined;
+const skip = privatePostgresSkip();
 
 const CONFIG = {
   model_list: [{ model_name: 'm', litellm_params: { model: 'mock/m' } }],

@@ -12,7 +12,7 @@ import { openDatabase } from '../src/store/open-database.js';
 import { createStore } from '../src/store/store.js';
 import type { OpenedTestStore } from './helpers/databases.js';
 import {
-  postgresBinaries,
+  privatePostgresSkip,
   startPrivatePostgres,
   type PrivatePostgres,
 } from './helpers/private-postgres.js';
@@ -20,8 +20,7 @@ import { keyRecord, memberRecord, sha256, teamRecord, userRecord } from './helpe
 import { cents, spendEntry, storedTotals } from './helpers/spend-entries.js';
 import { counterKey } from '../src/spend/counter-store.js';
 
-const binaries = postgresBinaries();
-const skip = 'missing' in binaries && !process.env.CI ? binaries.missing : undefined;
+const skip = privatePostgresSkip();
 
 /** Resolves once `condition` holds, checking as the event loop turns (no timing assertion). */
 async function eventually(condition: () => boolean, what: string): Promise<void> {

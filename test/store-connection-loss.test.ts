@@ -8,13 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase, type StoreDatabase } from '../src/store/open-database.js';
 import {
-  postgresBinaries,
+  privatePostgresSkip,
   startPrivatePostgres,
   type PrivatePostgres,
 } from './helpers/private-postgres.js';
 
-const binaries = postgresBinaries();
-const skip = 'missing' in binaries && !process.env.CI ? binaries.missing : undefined;
+const skip = privatePostgresSkip();
 
 describe('a PostgreSQL connection lost in the middle of a transaction', { skip }, () => {
   let server: PrivatePostgres;

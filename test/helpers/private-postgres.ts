@@ -27,6 +27,15 @@ export interface PrivatePostgres {
 const ROOT = '/usr/lib/postgresql';
 
 /** Where initdb and pg_ctl are, or why a private server cannot run here. */
+/**
+ * Why a test of a private server is skipped here: PostgreSQL's binaries are missing (never in
+ * CI, where a missing server must fail the run instead).
+ */
+export function privatePostgresSkip(): string | undefined {
+  const binaries = postgresBinaries();
+  return 'missing' in binaries && !process.env.CI ? binaries.missing : undefined;
+}
+
 export function postgresBinaries(): { bin: string } | { missing: string } {
   const versions = existsSync(ROOT)
     ? readdirSync(ROOT)
