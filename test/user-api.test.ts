@@ -414,6 +414,10 @@ for (const database of await testDatabases()) {
             /user_email|Unrecognized/,
           ],
           [{ users: [{ max_budget: 1 }] }, /Either user id or user email must be provided/],
+          [{}, /Give either users .* or all_users: true/],
+          [{ users: [{ user_id: 'carol' }], all_users: true }, /not both/],
+          [{ all_users: true }, /all_users needs user_updates/],
+          [{ users: 'carol' }, /^users: /],
         ];
         for (const [body, message] of cases) {
           const r = await api.post('/user/bulk_update', body as Record<string, unknown>);

@@ -76,15 +76,23 @@ export type UpdateUserInput = z.infer<typeof UpdateUserSchema>;
  * `POST /user/bulk_update`: up to 500 /user/update requests, or one set of changes for every
  * user (`all_users`), which cannot hold what must stay one user's own (email, password, SSO id).
  */
-export const BulkUpdateUsersSchema = z.union([
-  z.object({ users: z.array(UpdateUserSchema).min(1).max(500) }),
-  z.object({
-    all_users: z.literal(true),
+export const BulkUpdateUsersSchema = z
+  .object({
+    users: z.array(UpdateUserSchema).min(1).max(500).optional(),
+    all_users: z.boolean().optional(),
     user_updates: UserFieldsSchema.omit({ user_email: true, password: true, sso_user_id: true })
       .extend({ spend: z.number().nonnegative().nullable().optional() })
-      .strict(),
-  }),
-]);
+      .strict()
+      .optional(),
+  })
+  .refine((v) => (v.users !== undefined) !== (v.all_users === true), {
+    message: 'Give either users (a list of /user/update bodies) or all_users: true, not both',
+    path: ['users'],
+  })
+  .refine((v) => v.all_users !== true || v.user_updates !== undefined, {
+    message: 'all_users needs user_updates: the changes to make to every user',
+    path: ['user_updates'],
+  });
 export type BulkUpdateUsersInput = z.infer<typeof BulkUpdateUsersSchema>;
 
 export const DeleteUsersSchema = z.object({ user_ids: z.array(z.string().min(1)).min(1) });

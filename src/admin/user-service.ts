@@ -229,8 +229,8 @@ export class UserService {
       throw new GatewayError('forbidden', 'Only proxy admins can perform bulk user updates');
     }
     const updates: UpdateUserInput[] = [];
-    if ('users' in input) updates.push(...input.users);
-    else {
+    if (input.users !== undefined) updates.push(...input.users);
+    else if (input.user_updates !== undefined) {
       for (let page = 1; ; page++) {
         const { users } = await this.deps.store.users.list({
           page,
