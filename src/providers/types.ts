@@ -52,6 +52,13 @@ export interface StreamEvent<T = ChatCompletionChunk> {
    * parse it to look; anything else (false or absent) means it may.
    */
   readonly reportsNoUsage?: boolean;
+  /**
+   * Set on what only `StreamDecoder.pushWire` returns: whole events exactly as the upstream sent
+   * them, in OpenAI's SSE format (`data: {...}` and a blank line each), none of them reporting
+   * usage, an error or the end of the stream. The route writes these bytes as they are; such an
+   * event has no single `chunk`.
+   */
+  readonly wire?: Uint8Array;
 }
 
 /** Incremental decoder of one upstream stream. */
@@ -59,6 +66,13 @@ export interface StreamDecoder<T = ChatCompletionChunk> {
   push(bytes: Uint8Array): StreamEvent<T>[];
   /** Called when the upstream body ended; throws a ProviderError if the stream was cut short. */
   end(): StreamEvent<T>[];
+  /**
+   * `push` for a route that forwards OpenAI SSE as it came: the same events, except that runs of
+   * ordinary ones may come back as one `wire` event holding their bytes. Only decoders whose
+   * input is already that format have it; a decoder that wraps another to change its events
+   * does not pass it on, so what it changes is never bypassed.
+   */
+  pushWire?(bytes: Uint8Array): StreamEvent<T>[];
 }
 
 export type ErrorKind =

@@ -31,6 +31,8 @@ export interface AttemptEnv {
   transport: UpstreamTransport;
   cancel: Cancellation;
   timeouts: Timeouts;
+  /** The route forwards OpenAI SSE as it came: decode with `pushWire` where the decoder has it. */
+  wire?: boolean;
 }
 
 export async function callOnce<Req, Res>(
@@ -84,7 +86,11 @@ export async function openStream<Req, Chunk>(
       { status: 400 },
     );
   }
-  const decoder = op.createStreamDecoder(ctx);
+  const made = op.createStreamDecoder(ctx);
+  const pushWire = env.wire === true ? made.pushWire : undefined;
+  const decoder: StreamDecoder<Chunk> = pushWire
+    ? { push: (bytes) => pushWire.call(made, bytes), end: () => made.end() }
+    : made;
   const upstream = await op.buildRequest(request, ctx);
   const response = await env.transport.send(upstream, {
     cancel: env.cancel,

@@ -18,7 +18,7 @@ import type { FastLane, RouteReply, RouteRequest } from '../server/fast-lane.js'
 import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
 import type { StreamEvent } from '../providers/types.js';
-import { estimateUsage, streamedText } from '../spend/estimate-usage.js';
+import { estimateUsage, streamedText, utf8Text } from '../spend/estimate-usage.js';
 import type { MediaUnits } from '../spend/types.js';
 import { Cancellation } from './cancellation.js';
 import { parseBody } from './parse-body.js';
@@ -128,6 +128,7 @@ async function handleCall(
       requestId: request.callId,
       cancel: abortOnDisconnect(reply),
       cache,
+      wire: true,
     },
   );
   const headers = responseHeaders(result.meta);
@@ -267,11 +268,22 @@ async function pumpStream(
   sse.start(headers);
   let usage: Usage | undefined;
   // What was streamed, kept by reference: counted only if the stream never reports its usage.
-  const streamed: (string | Streamable)[] = [];
-  // One SSE write per upstream network chunk, however many events it held.
-  const render = (events: StreamEvent<Streamable>[]): string => {
+  const streamed: (string | Streamable | Uint8Array)[] = [];
+  // What one upstream network chunk's events become: their text in one piece, or the upstream's
+  // own bytes for the events forwarded as they came (`wire`), with the text of any others
+  // around them. Within one turn of the event loop the pieces leave in one socket write.
+  const render = (events: StreamEvent<Streamable>[]): (string | Uint8Array)[] => {
+    const parts: (string | Uint8Array)[] = [];
     let out = '';
     for (const event of events) {
+      const wire = event.wire;
+      if (wire !== undefined) {
+        streamed.push(wire);
+        if (out !== '') parts.push(out);
+        out = '';
+        parts.push(wire);
+        continue;
+      }
       streamed.push(event.raw ?? event.chunk);
       // Raw OpenAI chunks without a usage block are forwarded as they came, never parsed here.
       if (event.raw !== undefined && event.reportsNoUsage === true) {
@@ -288,21 +300,26 @@ async function pumpStream(
       }
       out += `data: ${event.raw ?? JSON.stringify(chunk)}\n\n`;
     }
-    return out;
+    if (out !== '') parts.push(out);
+    return parts;
   };
   // What was sent, for the response cache: only when it keeps this stream.
   let sent = '';
   const keep = options.keep;
+  const send = async (parts: (string | Uint8Array)[]): Promise<void> => {
+    for (const part of parts) {
+      if (keep) sent += typeof part === 'string' ? part : utf8Text(part);
+      await sse.write(part);
+    }
+  };
   try {
     const first = render(result.opened.first);
-    if (keep) sent += first;
-    await sse.write(first);
+    // Written even when empty: the status and headers leave with the first write.
+    await send(first.length > 0 ? first : ['']);
     options.service.recordFirstChunk(result.meta);
     for await (const events of result.opened.rest) {
       if (sse.isClosed) break;
-      const text = render(events);
-      if (keep) sent += text;
-      if (text !== '') await sse.write(text);
+      await send(render(events));
     }
     if (keep && !sse.isClosed) keep(sent);
     usage ??= await estimateUsage(options.body, streamedText(streamed));

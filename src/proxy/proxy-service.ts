@@ -98,6 +98,11 @@ export interface CallIo {
   units?: MediaUnits;
   /** The response cache's part in this call, when it has one (response-cache.ts). */
   cache?: CacheLookup;
+  /**
+   * The route writes OpenAI SSE events as they came and takes `StreamEvent.wire` events: whole
+   * upstream events, as bytes (the chat and text completion routes).
+   */
+  wire?: boolean;
 }
 
 export type CallResult<Res, Chunk> =
@@ -205,6 +210,7 @@ export class ProxyService {
             transport: this.deps.transport,
             cancel: io.cancel,
             timeouts: this.timeouts(deployment),
+            wire: io.wire,
           };
           return stream
             ? openStream(operation, body, ctx, env)

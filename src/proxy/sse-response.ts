@@ -34,8 +34,8 @@ export class SseResponse {
     this.res.writeHead(200, headers);
   }
 
-  /** Writes raw SSE text; waits for the socket to drain when the client reads slowly. */
-  async write(text: string): Promise<void> {
+  /** Writes SSE text or bytes as they are; waits for the socket to drain when the client reads slowly. */
+  async write(text: string | Uint8Array): Promise<void> {
     if (this.isClosed) return;
     if (!this.corked) {
       this.corked = true;

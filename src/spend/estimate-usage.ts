@@ -11,10 +11,19 @@ interface StreamedChunk {
   choices?: { delta?: { content?: unknown; tool_calls?: unknown }; text?: unknown }[];
 }
 
-/** The text a list of OpenAI-format stream chunks carried (raw JSON or parsed). */
-export function streamedText(chunks: readonly (string | { choices?: unknown[] })[]): string {
+/**
+ * The text a list of OpenAI-format stream chunks carried: raw JSON, parsed, or whole events as the
+ * upstream sent them (`data: {...}` and a blank line each, as bytes).
+ */
+export function streamedText(
+  chunks: readonly (string | Uint8Array | { choices?: unknown[] })[],
+): string {
   let text = '';
   for (const item of chunks) {
+    if (item instanceof Uint8Array) {
+      text += streamedText(sseData(item));
+      continue;
+    }
     let chunk: StreamedChunk;
     try {
       chunk = (typeof item === 'string' ? JSON.parse(item) : item) as StreamedChunk;
@@ -34,6 +43,19 @@ export function streamedText(chunks: readonly (string | { choices?: unknown[] })
     }
   }
   return text;
+}
+
+/** The UTF-8 text of `bytes`, without copying them. */
+export function utf8Text(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** The `data` of each event in whole SSE events of one `data: ` line each. */
+function sseData(bytes: Uint8Array): string[] {
+  return utf8Text(bytes)
+    .split('\n\n')
+    .filter((block) => block.startsWith('data: '))
+    .map((block) => block.slice(6));
 }
 
 /** Usage counted from the request and the streamed output. */

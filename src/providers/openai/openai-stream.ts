@@ -55,8 +55,60 @@ export function createOpenAiStreamDecoder<T>(displayName: string): StreamDecoder
     }
     return out;
   };
+  /**
+   * What `pushWire` returns when `bytes` are whole events in the plain form (each one `data: `
+   * line of a JSON object, LF line ends), with no error, no `\u` escape and no finish_reason that
+   * is neither null nor a string: the runs of events between those that may report usage as
+   * `wire` events, those as chunks, and no `[DONE]`. Undefined for anything else, before any
+   * state changes: `push` then decodes the same bytes.
+   */
+  const wireEvents = (bytes: Uint8Array): StreamEvent<T>[] | undefined => {
+    const n = bytes.length;
+    if (n < 8 || bytes[n - 1] !== LF || bytes[n - 2] !== LF || !sse.idle) return undefined;
+    // Latin-1 gives one character per byte, so positions in it are positions in `bytes`, and
+    // the ASCII searched for is never part of a multi-byte UTF-8 character.
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('latin1');
+    if (text.includes('\r') || text.includes('rror"') || text.includes('\\u')) return undefined;
+    // A `[DONE]` at the end says the stream is complete, which is all a finish_reason is read for
+    // here: a chunk whose finish_reason is odd is forwarded as it is, as it would be once parsed.
+    const finish = finished || text.endsWith(DONE_EVENT) ? ORDINARY : finishKind(text);
+    if (finish === PARSE) return undefined;
+    const out: StreamEvent<T>[] = [];
+    let usageAt = usageKeyAt(text, 0);
+    let run = 0;
+    let start = 0;
+    let sawDone = false;
+    while (start < n) {
+      if (!text.startsWith('data: ', start)) return undefined;
+      const from = start + 6;
+      const newline = text.indexOf('\n', from);
+      if (text.charCodeAt(newline + 1) !== LF) return undefined;
+      if (newline - from === 6 && text.startsWith('[DONE]', from)) {
+        if (newline + 2 !== n) return undefined;
+        sawDone = true;
+        break;
+      }
+      if (text.charCodeAt(from) !== OPEN_BRACE || text.charCodeAt(newline - 1) !== CLOSE_BRACE) {
+        return undefined;
+      }
+      if (usageAt !== -1 && usageAt < newline) {
+        if (start > run) out.push(new WireEvents<T>(bytes.subarray(run, start)));
+        const data = Buffer.from(bytes.buffer, bytes.byteOffset + from, newline - from);
+        out.push(new UnparsedChunk<T>(data.toString('utf8'), displayName));
+        run = newline + 2;
+        usageAt = usageKeyAt(text, run);
+      }
+      start = newline + 2;
+    }
+    if (start > run) out.push(new WireEvents<T>(bytes.subarray(run, start)));
+    if (sawDone) done = true;
+    if (finish === FINISHES) finished = true;
+    sse.passedOver();
+    return out;
+  };
   return {
     push: (bytes) => translate(sse.push(bytes)),
+    pushWire: (bytes) => wireEvents(bytes) ?? translate(sse.push(bytes)),
     end: () => {
       const rest = translate(sse.flush());
       if (!done && !finished) {
@@ -65,6 +117,17 @@ export function createOpenAiStreamDecoder<T>(displayName: string): StreamDecoder
       return rest;
     },
   };
+}
+
+/** Whole events forwarded as the upstream sent them (see `StreamEvent.wire`). */
+class WireEvents<T> implements StreamEvent<T> {
+  readonly reportsNoUsage = true;
+
+  constructor(readonly wire: Uint8Array) {}
+
+  get chunk(): T {
+    throw new Error('events forwarded as bytes are not one chunk');
+  }
 }
 
 /**
@@ -93,6 +156,8 @@ const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const COLON = 58;
 const QUOTE = 34;
+const LF = 10;
+const DONE_EVENT = 'data: [DONE]\n\n';
 /** The tail of `"finish_reason"`: searching from its rare `_` is several times faster. */
 const FINISH_TAIL = '_reason"';
 const FINISH_HEAD = '"finish';
@@ -117,16 +182,24 @@ function classifyChunk(data: string, finished: boolean, plain: boolean): number 
   // `rror"` is in every `"error"`, and is found faster than it. `plain`: neither is anywhere in
   // the text this chunk came from.
   if (!plain && (data.includes('rror"') || data.includes('\\u'))) return PARSE;
-  if (finished) return ORDINARY;
+  return finished ? ORDINARY : finishKind(data);
+}
+
+/**
+ * FINISHES when `text` has a `"finish_reason"` key whose value is a string, PARSE when one has a
+ * value that is neither a string nor null, else ORDINARY. Inside a JSON string the key's quotes
+ * would be escaped, so every match is a key.
+ */
+function finishKind(text: string): number {
   let kind = ORDINARY;
-  for (let at = data.indexOf(FINISH_TAIL); at !== -1; at = data.indexOf(FINISH_TAIL, at + 1)) {
-    if (!data.startsWith(FINISH_HEAD, at - FINISH_HEAD.length)) continue;
-    let i = skipSpace(data, at + FINISH_TAIL.length);
-    if (data.charCodeAt(i) !== COLON) return PARSE;
-    i = skipSpace(data, i + 1);
-    if (data.startsWith('null', i)) continue;
+  for (let at = text.indexOf(FINISH_TAIL); at !== -1; at = text.indexOf(FINISH_TAIL, at + 1)) {
+    if (!text.startsWith(FINISH_HEAD, at - FINISH_HEAD.length)) continue;
+    let i = skipSpace(text, at + FINISH_TAIL.length);
+    if (text.charCodeAt(i) !== COLON) return PARSE;
+    i = skipSpace(text, i + 1);
+    if (text.startsWith('null', i)) continue;
     // A finish reason is a string; anything else is unusual enough to parse.
-    if (data.charCodeAt(i) !== QUOTE) return PARSE;
+    if (text.charCodeAt(i) !== QUOTE) return PARSE;
     kind = FINISHES;
   }
   return kind;
@@ -144,18 +217,23 @@ const USAGE_TAIL = 'usage"';
  * the key another way: `classifyChunk` sends such chunks to be parsed.
  */
 function usageKeyNotNull(raw: string): boolean {
+  return usageKeyAt(raw, 0) !== -1;
+}
+
+/** Where the first `usage"` from `from` on that is not a `"usage"` key set to null is; or -1. */
+function usageKeyAt(text: string, from: number): number {
   for (
-    let at = raw.indexOf(USAGE_TAIL);
+    let at = text.indexOf(USAGE_TAIL, from);
     at !== -1;
-    at = raw.indexOf(USAGE_TAIL, at + USAGE_TAIL.length)
+    at = text.indexOf(USAGE_TAIL, at + USAGE_TAIL.length)
   ) {
-    if (raw.charCodeAt(at - 1) !== QUOTE) return true;
-    let i = skipSpace(raw, at + USAGE_TAIL.length);
-    if (raw.charCodeAt(i) !== COLON) return true;
-    i = skipSpace(raw, i + 1);
-    if (!raw.startsWith('null', i)) return true;
+    if (text.charCodeAt(at - 1) !== QUOTE) return at;
+    let i = skipSpace(text, at + USAGE_TAIL.length);
+    if (text.charCodeAt(i) !== COLON) return at;
+    i = skipSpace(text, i + 1);
+    if (!text.startsWith('null', i)) return at;
   }
-  return false;
+  return -1;
 }
 
 function skipSpace(text: string, from: number): number {

@@ -26,6 +26,16 @@ export class SseDecoder {
   /** The last chunk may have ended inside a UTF-8 sequence that the TextDecoder holds. */
   private pending = false;
 
+  /** Nothing is held back: no part of an event, no part of a character. */
+  get idle(): boolean {
+    return this.buffer === '' && !this.pending;
+  }
+
+  /** Whole events were taken from the stream without this decoder: a BOM after them is text. */
+  passedOver(): void {
+    this.started = true;
+  }
+
   push(bytes: Uint8Array): SseEvent[] {
     const text = this.buffer + this.decode(bytes);
     this.lastText = text;
