@@ -85,6 +85,7 @@ import {
   listenerPolicy,
 } from './server/admin-listener.js';
 import { BlockedCustomers, blockedCustomerCheck } from './server/blocked-customers.js';
+import { customerIdCheck } from './server/customer-id.js';
 import { bodyDepthCheck } from './server/body-depth.js';
 import { FastLane, type AnsweredRequest } from './server/fast-lane.js';
 import { parseJsonBody } from './server/json-body.js';
@@ -441,7 +442,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     );
   };
   // In this order: a body too deep is refused before authentication reads it.
-  const checks: RequestCheck[] = [bodyDepthCheck(), accessCheck(authenticate)];
+  const checks: RequestCheck[] = [
+    bodyDepthCheck(),
+    accessCheck(authenticate),
+    customerIdCheck(config.customerHeaders ?? []),
+  ];
   if (blockedCustomers) checks.push(blockedCustomerCheck(blockedCustomers));
   // The LLM call routes, served in front of Fastify (see src/server/fast-lane.ts).
   const lane = new FastLane({

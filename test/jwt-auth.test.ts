@@ -122,6 +122,32 @@ for (const database of await testDatabases()) {
       assert.ok((customer.body.spend as number) > 0);
     });
 
+    it('the end user a token names is not overridden by the request', async () => {
+      const token = await jwks.sign({ sub: 'erin', groups: ['eng'], customer: 'acme-corp' });
+      const reply = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'x-litellm-customer-id': 'someone-else',
+        },
+        body: JSON.stringify({
+          model: 'priced',
+          user: 'also-someone-else',
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
+      assert.equal(reply.status, 200);
+      const callId = reply.headers.get('x-litellm-call-id');
+      await gateway.app.ledger?.flush();
+      const logs = await api.get(`/spend/logs?request_id=${callId}`);
+      assert.equal((logs.body as { end_user: string }[])[0]?.end_user, 'acme-corp');
+      for (const other of ['someone-else', 'also-someone-else']) {
+        const none = await api.get(`/customer/info?end_user_id=${other}`);
+        assert.notEqual(none.status, 200, `${other} was charged nothing`);
+      }
+    });
+
     it("applies the chosen team's budget", async () => {
       const token = await jwks.sign({ sub: 'carol', groups: ['broke'] });
       const reply = await api.chat('priced', token);

@@ -67,6 +67,11 @@ export interface GatewayConfig {
   databaseUrl?: string;
   /** Custom header that carries the key (`general_settings.litellm_key_header_name`). */
   keyHeaderName?: string;
+  /**
+   * Headers that name the customer of a call, after LiteLLM's standard ones
+   * (`general_settings.user_header_mappings` with the role `customer`, `user_header_name`).
+   */
+  customerHeaders?: string[];
   /** Request fields LLM calls must carry (`general_settings.enforced_params`, ...). */
   enforcedParams: EnforcedParamsSettings;
   dropParams: boolean;

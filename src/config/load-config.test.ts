@@ -666,3 +666,35 @@ describe('general_settings.alerting', () => {
     assert.ok(config.warnings.some((w) => w.includes('llm_exceptions alerts are not sent')));
   });
 });
+
+describe('customer headers', () => {
+  test('user_header_mappings with the role customer, in order, then user_header_name', () => {
+    const config = loadConfigText(
+      `
+general_settings:
+  user_header_mappings:
+    - header_name: X-OpenWebUI-User-Id
+      litellm_user_role: internal_user
+    - header_name: X-OpenWebUI-User-Email
+      litellm_user_role: customer
+  user_header_name: X-Customer
+`,
+      { env: {} },
+    );
+    assert.deepEqual(config.customerHeaders, ['X-OpenWebUI-User-Email', 'X-Customer']);
+    assert.deepEqual(config.warnings, [
+      'general_settings.user_header_mappings[0]: the role "internal_user" is not acted on yet (only "customer" headers are read); ignored',
+    ]);
+  });
+
+  test('a mapping without its header name is refused, naming the path', () => {
+    assert.throws(
+      () =>
+        loadConfigText(
+          'general_settings:\n  user_header_mappings:\n    - litellm_user_role: customer\n',
+          { env: {} },
+        ),
+      /general_settings\.user_header_mappings\[0\]\.header_name/,
+    );
+  });
+});

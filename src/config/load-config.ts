@@ -187,6 +187,7 @@ export function buildConfig(
     databaseUrl:
       general.database_url ?? (env.DATABASE_URL || env.TOLLGATE_DATABASE_URL || undefined),
     keyHeaderName: general.litellm_key_header_name,
+    customerHeaders: customerHeaders(general, warnings),
     enforcedParams: {
       all: general.enforced_params ?? [],
       serviceAccounts: general.service_account_settings?.enforced_params ?? [],
@@ -374,6 +375,29 @@ function alertSettings(
     }
   }
   return alerts.webhookUrl || alerts.slackUrl ? alerts : undefined;
+}
+
+/**
+ * The headers that name a call's customer: `user_header_mappings` entries with the role
+ * `customer`, in order, then `user_header_name`. Other roles (LiteLLM's `internal_user`) are
+ * not acted on: one warning each.
+ */
+function customerHeaders(
+  general: Pick<z.infer<typeof GeneralSettingsSchema>, 'user_header_mappings' | 'user_header_name'>,
+  warnings: string[],
+): string[] {
+  const headers: string[] = [];
+  (general.user_header_mappings ?? []).forEach((mapping, i) => {
+    if (mapping.litellm_user_role === 'customer') headers.push(mapping.header_name);
+    else {
+      warnings.push(
+        `general_settings.user_header_mappings[${i}]: the role "${mapping.litellm_user_role}" ` +
+          'is not acted on yet (only "customer" headers are read); ignored',
+      );
+    }
+  });
+  if (general.user_header_name) headers.push(general.user_header_name);
+  return headers;
 }
 
 /** One warning per key that Tollgate does not act on, with its path. */

@@ -74,6 +74,17 @@ export const GeneralSettingsSchema = z.looseObject({
   database_url: z.string().optional(),
   max_request_size_mb: z.number().positive().optional(),
   litellm_key_header_name: z.string().optional(),
+  /** A header that names the customer of a call (older LiteLLM; see user_header_mappings). */
+  user_header_name: z.string().min(1).optional(),
+  /** Headers that name who a call is for; Tollgate reads those with the role `customer`. */
+  user_header_mappings: z
+    .array(
+      z.looseObject({
+        header_name: z.string().min(1),
+        litellm_user_role: z.string().min(1),
+      }),
+    )
+    .optional(),
   /** `module.fn`: an async hook that may refuse a /key/generate request. */
   custom_key_generate: z.string().min(1).optional(),
   /** `module.fn`: an async hook that authenticates requests instead of the virtual-key lookup. */

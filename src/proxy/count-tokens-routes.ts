@@ -122,7 +122,12 @@ async function countUpstream(
     resolve,
     { ...body, stream: false },
     principalOf(request),
-    { requestId: request.callId, cancel: abortOnDisconnect(reply), metered: false },
+    {
+      requestId: request.callId,
+      customerId: request.customerId,
+      cancel: abortOnDisconnect(reply),
+      metered: false,
+    },
   );
   return result.value;
 }

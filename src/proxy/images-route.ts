@@ -131,7 +131,12 @@ async function handleForm(
     // `prompt` is there for the reservation's bound: the form's fields are what is sent.
     { model, fields, files, n: checked.n, size: checked.size, prompt: given.prompt },
     principal,
-    { requestId: request.callId, cancel: abortOnDisconnect(reply), callType: kind.callType },
+    {
+      requestId: request.callId,
+      customerId: request.customerId,
+      cancel: abortOnDisconnect(reply),
+      callType: kind.callType,
+    },
   );
   return sendImages(reply, deps.service, result, checked.size);
 }
@@ -178,6 +183,7 @@ async function handleImages(
     ImageGenerationResponse
   >(imageGenerationOf, { ...body, model }, principal, {
     requestId: request.callId,
+    customerId: request.customerId,
     cancel: abortOnDisconnect(reply),
     callType: 'aimage_generation',
   });

@@ -57,6 +57,7 @@ async function handleMessages(
     principal,
     {
       requestId: request.callId,
+      customerId: request.customerId,
       cancel: abortOnDisconnect(reply),
       callType: 'anthropic_messages',
     },

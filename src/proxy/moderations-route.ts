@@ -52,6 +52,7 @@ async function handleModerations(
     ModerationResponse
   >(moderationOf, { ...body, model }, principal, {
     requestId: request.callId,
+    customerId: request.customerId,
     cancel: abortOnDisconnect(reply),
     callType: 'amoderation',
   });

@@ -126,6 +126,7 @@ async function handleCall(
     principal,
     {
       requestId: request.callId,
+      customerId: request.customerId,
       cancel: abortOnDisconnect(reply),
       cache,
       wire: true,

@@ -96,6 +96,8 @@ export interface CallIo {
   stream?: boolean;
   /** What the call is known to hold before it starts (a transcription's audio seconds). */
   units?: MediaUnits;
+  /** The end user the call is made for (`request.customerId`), charged as a customer. */
+  customerId?: string;
   /** The response cache's part in this call, when it has one (response-cache.ts). */
   cache?: CacheLookup;
   /**
@@ -151,6 +153,7 @@ export class ProxyService {
       candidates: resolved.deployments,
       abortSignal: () => cancel.signal,
       units: io.units,
+      customerId: io.customerId,
     });
     const tab = opening instanceof Promise ? await opening : opening;
     if (tab?.loweredMaxTokens !== undefined) body = withMaxTokens(body, tab.loweredMaxTokens);

@@ -51,7 +51,12 @@ async function handleRerank(
     rerankOf,
     body,
     principal,
-    { requestId: request.callId, cancel: abortOnDisconnect(reply), callType: 'arerank' },
+    {
+      requestId: request.callId,
+      customerId: request.customerId,
+      cancel: abortOnDisconnect(reply),
+      callType: 'arerank',
+    },
   );
   const answer = result.value;
   const units = answer.meta?.billed_units?.search_units;

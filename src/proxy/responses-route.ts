@@ -74,7 +74,12 @@ async function handleResponses(
     resolve,
     body,
     principal,
-    { requestId: request.callId, cancel: abortOnDisconnect(reply), callType: 'aresponses' },
+    {
+      requestId: request.callId,
+      customerId: request.customerId,
+      cancel: abortOnDisconnect(reply),
+      callType: 'aresponses',
+    },
   );
   if (result.kind === 'json') {
     if (result.value.responseId) {

@@ -131,6 +131,7 @@ async function handleTranscription(
     principal,
     {
       requestId: request.callId,
+      customerId: request.customerId,
       cancel: abortOnDisconnect(reply),
       callType: kind.callType,
       units: { audioSeconds: audioSecondsBound(file, read) },

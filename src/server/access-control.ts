@@ -15,6 +15,8 @@ import type { RequestCheck } from './request-checks.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The end user an LLM call is made for (src/server/customer-id.ts). */
+    customerId?: string;
     /** The gateway's id of this call (`x-litellm-call-id`, the spend log's request id). */
     callId: string;
   }
@@ -26,6 +28,7 @@ declare module 'fastify' {
 /** Gives every route its access class from the table; a route missing from it fails the start. */
 export function installRouteAccess(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('customerId', undefined);
   app.addHook('onRoute', (route) => {
     const access = routeAccess(route.url);
     if (access === undefined) {

@@ -1,5 +1,6 @@
 /**
- * Refuses LLM requests whose `user` field names a blocked customer, with LiteLLM's message. The
+ * Refuses LLM requests made for a blocked customer (its `user` field, a customer header...), with
+ * LiteLLM's message. The
  * answer per customer is cached (blocked or not, including "no such customer") for a short time,
  * so a warm request does a map lookup; the customer API drops an entry the moment it changes one,
  * and the time limit bounds how long another replica may serve a stale answer.
@@ -83,15 +84,14 @@ export function blockedCustomerError(userId: string): GatewayError {
 }
 
 /**
- * Checks the `user` of every request to an LLM route, after authentication (run it after the
- * access check). Requests without a `user` pay nothing but a property read.
+ * Checks the customer of every request to an LLM route (run it after the customer check, which
+ * finds it). Requests that name none pay nothing but a property read.
  */
 export function blockedCustomerCheck(customers: BlockedCustomers): RequestCheck {
   return (request) => {
     if (request.routeOptions.config.access !== 'llm') return;
-    const body = request.body as { user?: unknown } | null | undefined;
-    const user = typeof body === 'object' && body !== null ? body.user : undefined;
-    if (typeof user !== 'string' || user === '') return;
+    const user = request.customerId;
+    if (user === undefined) return;
     const cached = customers.cached(user);
     if (cached !== undefined) {
       if (cached) throw blockedCustomerError(user);

@@ -212,6 +212,7 @@ export class FastLane {
 class LaneRequest implements RouteRequest {
   body: unknown = undefined;
   principal: Principal | null = null;
+  customerId: string | undefined = undefined;
   readonly params = NO_PARAMS;
 
   constructor(

@@ -24,6 +24,8 @@ export interface CheckedRequest {
   };
   /** Set by the access check once the caller is authenticated. */
   principal: Principal | null;
+  /** Set on LLM routes by the customer check: the end user the call is made for. */
+  customerId?: string;
 }
 
 /** Returns (or resolves) when the request may go on; throws (or rejects) to refuse it. */

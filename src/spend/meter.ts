@@ -54,6 +54,8 @@ export interface OpenTab {
   abortSignal?: () => AbortSignal | undefined;
   /** What the call is known to hold before it starts: the seconds of audio a transcription hears. */
   units?: MediaUnits;
+  /** The end user the call is made for (see src/server/customer-id.ts), charged as a customer. */
+  customerId?: string;
 }
 
 export interface CloseTab {
@@ -184,7 +186,7 @@ export class Meter {
 
   /** Admits the call or throws the refusal; a sync Tab when nothing had to wait. */
   open(input: OpenTab): Tab | Promise<Tab> {
-    const scopes = this.scopesOf(input.principal, input.body);
+    const scopes = this.scopesOf(input.principal, input.body, input.customerId);
     const startTime = this.now();
     const admission = this.deps.admission;
     if (!admission || scopes.length === 0) return new Tab(this, input, undefined, startTime);
@@ -261,7 +263,7 @@ export class Meter {
       userId: principal.userId ?? null,
       teamId: principal.teamId ?? null,
       organizationId: principal.organization?.organization_id ?? null,
-      customerId: customerIdOf(body) ?? principal.endUserId ?? null,
+      customerId: tab.input.customerId ?? null,
       tags: tagsOf(body, key?.tags),
       model: end.deployment.model,
       modelGroup: end.group,
@@ -292,10 +294,14 @@ export class Meter {
    * user, customer.
    * Not to be modified: without per-model limits or a customer it is the principal's own list.
    */
-  scopesOf(principal: Principal, body: Record<string, unknown>): readonly Scope[] {
+  scopesOf(
+    principal: Principal,
+    body: Record<string, unknown>,
+    customerId: string | undefined,
+  ): readonly Scope[] {
     const own = this.principalScopes(principal);
     const perModel = principal.key ? this.modelScopes(principal, body.model).scopes : [];
-    const customer = this.customerScope(principal, body);
+    const customer = customerId === undefined ? undefined : this.customerScope(customerId);
     if (perModel.length === 0 && !customer) return own;
     const scopes: Scope[] = [];
     let rest = 0;
@@ -525,10 +531,8 @@ export class Meter {
     return end === null ? null : new Date(end).toISOString();
   }
 
-  /** The end user of the request (its `user` field, else the credential's), when it binds. */
-  private customerScope(principal: Principal, body: Record<string, unknown>): Scope | undefined {
-    const customerId = customerIdOf(body) ?? principal.endUserId;
-    if (customerId === undefined) return undefined;
+  /** The scope of the end user a call is made for, when it binds. */
+  private customerScope(customerId: string): Scope | undefined {
     const customer = this.deps.customer?.(customerId);
     const endUserBudget = this.deps.maxEndUserBudget;
     let scope: Scope | undefined;
@@ -725,11 +729,6 @@ export function withMaxTokens<T extends object>(body: T, maxTokens: number): T {
         ? 'max_output_tokens'
         : 'max_tokens';
   return { ...body, [field]: maxTokens };
-}
-
-function customerIdOf(body: Record<string, unknown>): string | undefined {
-  const user = body.user;
-  return typeof user === 'string' && user !== '' ? user : undefined;
 }
 
 function requestMetadata(body: Record<string, unknown>): Record<string, unknown> {
