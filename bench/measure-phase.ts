@@ -24,7 +24,12 @@ export function requestSpec(subject: PhaseSubject): RequestSpec {
   return {
     origin: subject.running.url,
     path: subject.scenario.path,
-    headers: { 'content-type': 'application/json', ...subject.running.headers },
+    // What the official OpenAI SDK sends: the gateway tags each call's spend with it.
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'OpenAI/Python 1.54.0',
+      ...subject.running.headers,
+    },
     body: subject.scenario.body,
     stream: subject.scenario.stream,
   };

@@ -85,7 +85,7 @@ import {
   listenerPolicy,
 } from './server/admin-listener.js';
 import { BlockedCustomers, blockedCustomerCheck } from './server/blocked-customers.js';
-import { customerIdCheck } from './server/customer-id.js';
+import { attributionCheck } from './server/attribution.js';
 import { bodyDepthCheck } from './server/body-depth.js';
 import { FastLane, type AnsweredRequest } from './server/fast-lane.js';
 import { parseJsonBody } from './server/json-body.js';
@@ -445,7 +445,11 @@ export async function createApp(options: AppOptions): Promise<App> {
   const checks: RequestCheck[] = [
     bodyDepthCheck(),
     accessCheck(authenticate),
-    customerIdCheck(config.customerHeaders ?? []),
+    attributionCheck({
+      customerHeaders: config.customerHeaders ?? [],
+      tagHeaders: config.spendTagHeaders?.headers ?? [],
+      userAgentTag: config.spendTagHeaders?.userAgent ?? true,
+    }),
   ];
   if (blockedCustomers) checks.push(blockedCustomerCheck(blockedCustomers));
   // The LLM call routes, served in front of Fastify (see src/server/fast-lane.ts).

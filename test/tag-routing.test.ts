@@ -57,6 +57,27 @@ describe('tag-based routing', () => {
     }
   });
 
+  it('routes by the x-litellm-tags header when the body names no tags', async () => {
+    const viaHeader = async (tags: string, extra: Record<string, unknown> = {}) => {
+      const sdk = new OpenAI({
+        apiKey: MASTER_KEY,
+        baseURL: `${gateway.url}/v1`,
+        maxRetries: 0,
+        defaultHeaders: { 'x-litellm-tags': tags },
+      });
+      const completion = await sdk.chat.completions.create({
+        model: 'gpt-tiered',
+        messages: [{ role: 'user', content: 'hi' }],
+        ...extra,
+      } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+      return completion.choices[0]?.message.content ?? '';
+    };
+    assert.equal(await viaHeader('free'), 'from free');
+    assert.equal(await viaHeader(' paid , eu '), 'from paid');
+    // Tags in the body win over the header's, as in LiteLLM.
+    assert.equal(await viaHeader('paid', { tags: ['free'] }), 'from free');
+  });
+
   it('routes untagged requests to the default deployments', async () => {
     for (let i = 0; i < 5; i++) assert.equal(await answerOf(gateway, {}), 'from default');
   });

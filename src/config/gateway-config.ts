@@ -72,6 +72,12 @@ export interface GatewayConfig {
    * (`general_settings.user_header_mappings` with the role `customer`, `user_header_name`).
    */
   customerHeaders?: string[];
+  /**
+   * Spend tags taken from headers: `Header-Name: value` for each of
+   * `litellm_settings.extra_spend_tag_headers` a call carries, and `User-Agent: ...` unless
+   * `disable_add_user_agent_to_request_tags`.
+   */
+  spendTagHeaders?: { headers: string[]; userAgent: boolean };
   /** Request fields LLM calls must carry (`general_settings.enforced_params`, ...). */
   enforcedParams: EnforcedParamsSettings;
   dropParams: boolean;

@@ -193,6 +193,10 @@ export function buildConfig(
       serviceAccounts: general.service_account_settings?.enforced_params ?? [],
     },
     dropParams: litellm.drop_params ?? false,
+    spendTagHeaders: {
+      headers: litellm.extra_spend_tag_headers ?? [],
+      userAgent: litellm.disable_add_user_agent_to_request_tags !== true,
+    },
     maxRequestBytes: Math.round(
       (general.max_request_size_mb ?? DEFAULT_MAX_REQUEST_MB) * 1024 * 1024,
     ),

@@ -209,6 +209,10 @@ export const CacheParamsSchema = z.looseObject({
 
 export const LitellmSettingsSchema = z.looseObject({
   drop_params: z.boolean().optional(),
+  /** Headers whose values become spend tags, `Header-Name: value`. */
+  extra_spend_tag_headers: z.array(z.string().min(1)).optional(),
+  /** Leave out the `User-Agent: ...` spend tag that every call gets. */
+  disable_add_user_agent_to_request_tags: z.boolean().optional(),
   default_key_generate_params: DefaultKeyGenerateParamsSchema.optional(),
   upperbound_key_generate_params: UpperboundKeyGenerateParamsSchema.optional(),
   key_generation_settings: KeyGenerationSettingsSchema.optional(),

@@ -124,7 +124,7 @@ async function countUpstream(
     principalOf(request),
     {
       requestId: request.callId,
-      customerId: request.customerId,
+      attribution: request.attribution,
       cancel: abortOnDisconnect(reply),
       metered: false,
     },

@@ -133,7 +133,7 @@ async function handleForm(
     principal,
     {
       requestId: request.callId,
-      customerId: request.customerId,
+      attribution: request.attribution,
       cancel: abortOnDisconnect(reply),
       callType: kind.callType,
     },
@@ -183,7 +183,7 @@ async function handleImages(
     ImageGenerationResponse
   >(imageGenerationOf, { ...body, model }, principal, {
     requestId: request.callId,
-    customerId: request.customerId,
+    attribution: request.attribution,
     cancel: abortOnDisconnect(reply),
     callType: 'aimage_generation',
   });

@@ -57,7 +57,7 @@ async function handleMessages(
     principal,
     {
       requestId: request.callId,
-      customerId: request.customerId,
+      attribution: request.attribution,
       cancel: abortOnDisconnect(reply),
       callType: 'anthropic_messages',
     },

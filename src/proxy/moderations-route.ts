@@ -52,7 +52,7 @@ async function handleModerations(
     ModerationResponse
   >(moderationOf, { ...body, model }, principal, {
     requestId: request.callId,
-    customerId: request.customerId,
+    attribution: request.attribution,
     cancel: abortOnDisconnect(reply),
     callType: 'amoderation',
   });

@@ -126,7 +126,7 @@ async function handleCall(
     principal,
     {
       requestId: request.callId,
-      customerId: request.customerId,
+      attribution: request.attribution,
       cancel: abortOnDisconnect(reply),
       cache,
       wire: true,

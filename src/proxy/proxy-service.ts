@@ -11,7 +11,8 @@ import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
-import { requestTags, withMaxTokens, type Meter, type Tab } from '../spend/meter.js';
+import { routingTags, withMaxTokens, type Meter, type Tab } from '../spend/meter.js';
+import type { Attribution } from '../contracts/attribution.js';
 import type { CallType, MediaUnits } from '../spend/types.js';
 import {
   ProviderError,
@@ -96,8 +97,8 @@ export interface CallIo {
   stream?: boolean;
   /** What the call is known to hold before it starts (a transcription's audio seconds). */
   units?: MediaUnits;
-  /** The end user the call is made for (`request.customerId`), charged as a customer. */
-  customerId?: string;
+  /** Its customer and header tags (`request.attribution`). */
+  attribution?: Attribution;
   /** The response cache's part in this call, when it has one (response-cache.ts). */
   cache?: CacheLookup;
   /**
@@ -153,7 +154,7 @@ export class ProxyService {
       candidates: resolved.deployments,
       abortSignal: () => cancel.signal,
       units: io.units,
-      customerId: io.customerId,
+      attribution: io.attribution,
     });
     const tab = opening instanceof Promise ? await opening : opening;
     if (tab?.loweredMaxTokens !== undefined) body = withMaxTokens(body, tab.loweredMaxTokens);
@@ -225,7 +226,7 @@ export class ProxyService {
           numRetries,
           fallbacks,
           tags: config.router.tagFiltering
-            ? requestTags(body as unknown as Record<string, unknown>)
+            ? routingTags(body as unknown as Record<string, unknown>, io.attribution)
             : undefined,
           holdInFlight: stream,
         },

@@ -53,7 +53,7 @@ async function handleRerank(
     principal,
     {
       requestId: request.callId,
-      customerId: request.customerId,
+      attribution: request.attribution,
       cancel: abortOnDisconnect(reply),
       callType: 'arerank',
     },

@@ -76,7 +76,7 @@ async function handleResponses(
     principal,
     {
       requestId: request.callId,
-      customerId: request.customerId,
+      attribution: request.attribution,
       cancel: abortOnDisconnect(reply),
       callType: 'aresponses',
     },

@@ -70,7 +70,7 @@ async function handleSpeech(
   );
   const result = await service.call<SpeechRequest, never, Uint8Array>(speechOf, body, principal, {
     requestId: request.callId,
-    customerId: request.customerId,
+    attribution: request.attribution,
     cancel: abortOnDisconnect(reply),
     callType: 'aspeech',
     stream: true,

@@ -131,7 +131,7 @@ async function handleTranscription(
     principal,
     {
       requestId: request.callId,
-      customerId: request.customerId,
+      attribution: request.attribution,
       cancel: abortOnDisconnect(reply),
       callType: kind.callType,
       units: { audioSeconds: audioSecondsBound(file, read) },

@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../auth/authenticate.js';
+import type { Attribution } from '../contracts/attribution.js';
 import type { Principal } from '../auth/principal.js';
 import { authorizeRoute, routeAccess, type RouteAccess } from '../auth/route-permissions.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -15,8 +16,8 @@ import type { RequestCheck } from './request-checks.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
-    /** The end user an LLM call is made for (src/server/customer-id.ts). */
-    customerId?: string;
+    /** Who and what an LLM call is booked to besides its key (src/server/attribution.ts). */
+    attribution?: Attribution;
     /** The gateway's id of this call (`x-litellm-call-id`, the spend log's request id). */
     callId: string;
   }
@@ -28,7 +29,7 @@ declare module 'fastify' {
 /** Gives every route its access class from the table; a route missing from it fails the start. */
 export function installRouteAccess(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
-  app.decorateRequest('customerId', undefined);
+  app.decorateRequest('attribution', undefined);
   app.addHook('onRoute', (route) => {
     const access = routeAccess(route.url);
     if (access === undefined) {

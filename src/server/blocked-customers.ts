@@ -84,13 +84,13 @@ export function blockedCustomerError(userId: string): GatewayError {
 }
 
 /**
- * Checks the customer of every request to an LLM route (run it after the customer check, which
- * finds it). Requests that name none pay nothing but a property read.
+ * Checks the customer of every request to an LLM route (run it after the attribution check,
+ * which finds it). Requests that name none pay nothing but a property read.
  */
 export function blockedCustomerCheck(customers: BlockedCustomers): RequestCheck {
   return (request) => {
     if (request.routeOptions.config.access !== 'llm') return;
-    const user = request.customerId;
+    const user = request.attribution?.customerId;
     if (user === undefined) return;
     const cached = customers.cached(user);
     if (cached !== undefined) {

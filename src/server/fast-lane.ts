@@ -22,6 +22,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/principal.js';
+import type { Attribution } from '../contracts/attribution.js';
 import { routeAccess } from '../auth/route-permissions.js';
 import { bodyTooLarge, errorResponse } from './error-handler.js';
 import { parseJsonBody } from './json-body.js';
@@ -212,7 +213,7 @@ export class FastLane {
 class LaneRequest implements RouteRequest {
   body: unknown = undefined;
   principal: Principal | null = null;
-  customerId: string | undefined = undefined;
+  attribution: Attribution | undefined = undefined;
   readonly params = NO_PARAMS;
 
   constructor(

@@ -10,6 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../auth/principal.js';
 import type { RouteAccess } from '../auth/route-permissions.js';
+import type { Attribution } from '../contracts/attribution.js';
 
 /** What the checks read of a request: a Fastify request, or one of the fast lane's. */
 export interface CheckedRequest {
@@ -24,8 +25,8 @@ export interface CheckedRequest {
   };
   /** Set by the access check once the caller is authenticated. */
   principal: Principal | null;
-  /** Set on LLM routes by the customer check: the end user the call is made for. */
-  customerId?: string;
+  /** Set on LLM routes by the attribution check: its customer and header tags. */
+  attribution?: Attribution;
 }
 
 /** Returns (or resolves) when the request may go on; throws (or rejects) to refuse it. */

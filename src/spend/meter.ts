@@ -5,6 +5,7 @@
  * When the call ends, however it ends, `close` prices the real usage, settles the reservation
  * and books a spend-log entry. HTTP-framework-free.
  */
+import type { Attribution } from '../contracts/attribution.js';
 import type { Principal } from '../auth/principal.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
@@ -54,8 +55,8 @@ export interface OpenTab {
   abortSignal?: () => AbortSignal | undefined;
   /** What the call is known to hold before it starts: the seconds of audio a transcription hears. */
   units?: MediaUnits;
-  /** The end user the call is made for (see src/server/customer-id.ts), charged as a customer. */
-  customerId?: string;
+  /** Its customer and header tags (src/server/attribution.ts). */
+  attribution?: Attribution;
 }
 
 export interface CloseTab {
@@ -186,7 +187,7 @@ export class Meter {
 
   /** Admits the call or throws the refusal; a sync Tab when nothing had to wait. */
   open(input: OpenTab): Tab | Promise<Tab> {
-    const scopes = this.scopesOf(input.principal, input.body, input.customerId);
+    const scopes = this.scopesOf(input.principal, input.body, input.attribution?.customerId);
     const startTime = this.now();
     const admission = this.deps.admission;
     if (!admission || scopes.length === 0) return new Tab(this, input, undefined, startTime);
@@ -263,8 +264,8 @@ export class Meter {
       userId: principal.userId ?? null,
       teamId: principal.teamId ?? null,
       organizationId: principal.organization?.organization_id ?? null,
-      customerId: tab.input.customerId ?? null,
-      tags: tagsOf(body, key?.tags),
+      customerId: tab.input.attribution?.customerId ?? null,
+      tags: tagsOf(body, key?.tags, tab.input.attribution),
       model: end.deployment.model,
       modelGroup: end.group,
       deploymentId: end.deployment.id,
@@ -750,9 +751,29 @@ export function requestTags(body: Record<string, unknown>): string[] {
     : [];
 }
 
-/** Request tags and the key's own tags, without duplicates. */
-function tagsOf(body: Record<string, unknown>, keyTags: readonly string[] | undefined): string[] {
-  return [...new Set([...(keyTags ?? []), ...requestTags(body)])];
+/** What a request is routed by under `enable_tag_filtering`: its body's tags, else its header's. */
+export function routingTags(
+  body: Record<string, unknown>,
+  attribution: Attribution | undefined,
+): string[] {
+  const own = requestTags(body);
+  return own.length === 0 && attribution?.headerTags ? attribution.headerTags : own;
+}
+
+/**
+ * A call's spend tags, without duplicates: the key's own, the request's (its body's, else its
+ * `x-litellm-tags` header's), and those of its other headers (`User-Agent: ...`).
+ */
+function tagsOf(
+  body: Record<string, unknown>,
+  keyTags: readonly string[] | undefined,
+  attribution: Attribution | undefined,
+): readonly string[] {
+  const request = routingTags(body, attribution);
+  const tracking = attribution?.trackingTags;
+  if ((keyTags === undefined || keyTags.length === 0) && request.length === 0)
+    return tracking ?? [];
+  return [...new Set([...(keyTags ?? []), ...request, ...(tracking ?? [])])];
 }
 
 /** The key's `model_rpm_limit` / `model_tpm_limit` (in its metadata, as LiteLLM keeps them). */

@@ -184,7 +184,7 @@ export interface SpendEntry {
   organizationId?: string | null;
   /** The end user (`user` field of the request), when it names one. */
   customerId?: string | null;
-  tags: string[];
+  tags: readonly string[];
   /** The provider's model name, the public model group, the deployment id and provider. */
   model: string;
   modelGroup: string;

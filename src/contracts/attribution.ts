@@ -1,0 +1,9 @@
+/** Who and what an LLM call is booked to besides its key (found by src/server/attribution.ts). */
+export interface Attribution {
+  /** The end user the call is made for, charged as a customer. */
+  customerId?: string;
+  /** The tags of `x-litellm-tags`: the request's tags when its body names none. */
+  headerTags?: string[];
+  /** Spend tags from headers (`User-Agent: ...`, `Header-Name: value`), booked on top. */
+  trackingTags?: readonly string[];
+}
