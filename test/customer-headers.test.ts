@@ -8,18 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { callWith, logRowOf } from './helpers/logged-call.js';
+import { pricedModel } from './helpers/money-ledger.js';
 
 const CONFIG = {
-  model_list: [
-    {
-      model_name: 'priced',
-      litellm_params: {
-        model: 'mock/priced',
-        input_cost_per_token: 0.0001,
-        output_cost_per_token: 0.0002,
-      },
-    },
-  ],
+  model_list: [pricedModel()],
   general_settings: {
     master_key: MASTER_KEY,
     user_header_mappings: [
@@ -53,37 +46,15 @@ for (const database of await testDatabases()) {
         await opened?.close();
       });
 
-      async function call(
+      const call = (
         headers: Record<string, string>,
         fields: Record<string, unknown> = {},
-        path = '/v1/chat/completions',
-      ): Promise<{ status: number; body: { error?: { message: string } }; callId: string }> {
-        const response = await fetch(`${gateway.url}${path}`, {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${key}`,
-            'content-type': 'application/json',
-            ...headers,
-          },
-          body: JSON.stringify({
-            model: 'priced',
-            messages: [{ role: 'user', content: 'hi' }],
-            ...fields,
-          }),
-        });
-        return {
-          status: response.status,
-          body: (await response.json()) as { error?: { message: string } },
-          callId: response.headers.get('x-litellm-call-id') ?? '',
-        };
-      }
+        path?: string,
+      ) => callWith(gateway, key, { headers, fields, path });
 
       /** The customer the call was booked to, from the spend log. */
-      async function bookedTo(callId: string): Promise<string> {
-        await gateway.app.ledger?.flush();
-        const logs = await api.get(`/spend/logs?request_id=${callId}`);
-        return (logs.body as { end_user: string }[])[0]?.end_user ?? '(no row)';
-      }
+      const bookedTo = async (callId: string) =>
+        (await logRowOf(gateway, api, callId))?.end_user ?? '(no row)';
 
       const cases: [string, Record<string, string>, Record<string, unknown>, string][] = [
         ['x-litellm-customer-id', { 'x-litellm-customer-id': 'cust-a' }, {}, 'cust-a'],

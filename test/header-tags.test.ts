@@ -8,11 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
-
-const model = {
-  model_name: 'priced',
-  litellm_params: { model: 'mock/priced', input_cost_per_token: 0.0001 },
-};
+import { callWith, logRowOf } from './helpers/logged-call.js';
+import { pricedModel } from './helpers/money-ledger.js';
 
 async function tagsOfCall(
   gateway: TestGateway,
@@ -20,23 +17,9 @@ async function tagsOfCall(
   headers: Record<string, string>,
   fields: Record<string, unknown> = {},
 ): Promise<string[]> {
-  const response = await fetch(`${gateway.url}/v1/chat/completions`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${MASTER_KEY}`,
-      'content-type': 'application/json',
-      ...headers,
-    },
-    body: JSON.stringify({
-      model: 'priced',
-      messages: [{ role: 'user', content: 'hi' }],
-      ...fields,
-    }),
-  });
-  assert.equal(response.status, 200);
-  await gateway.app.ledger?.flush();
-  const logs = await api.get(`/spend/logs?request_id=${response.headers.get('x-litellm-call-id')}`);
-  return (logs.body as { request_tags: string[] }[])[0]?.request_tags ?? ['(no row)'];
+  const call = await callWith(gateway, MASTER_KEY, { headers, fields });
+  assert.equal(call.status, 200);
+  return (await logRowOf(gateway, api, call.callId))?.request_tags ?? ['(no row)'];
 }
 
 const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite');
@@ -53,7 +36,7 @@ describe('spend tags from headers', () => {
     opened = await sqlite.open();
     gateway = await startGateway(
       {
-        model_list: [model],
+        model_list: [pricedModel()],
         general_settings: { master_key: MASTER_KEY },
         litellm_settings: { extra_spend_tag_headers: ['X-OpenWebUI-User-Email', 'x-tenant'] },
       },
@@ -62,7 +45,7 @@ describe('spend tags from headers', () => {
     api = adminClient(gateway.url, MASTER_KEY);
     quiet = await startGateway(
       {
-        model_list: [model],
+        model_list: [pricedModel()],
         general_settings: { master_key: MASTER_KEY },
         litellm_settings: { disable_add_user_agent_to_request_tags: true },
       },

@@ -26,8 +26,17 @@ async function gatewayWith(routerSettings: Record<string, unknown>): Promise<Tes
   });
 }
 
-async function answerOf(gateway: TestGateway, extra: Record<string, unknown>): Promise<string> {
-  const sdk = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+async function answerOf(
+  gateway: TestGateway,
+  extra: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const sdk = new OpenAI({
+    apiKey: MASTER_KEY,
+    baseURL: `${gateway.url}/v1`,
+    maxRetries: 0,
+    defaultHeaders: headers,
+  });
   const completion = await sdk.chat.completions.create({
     model: 'gpt-tiered',
     messages: [{ role: 'user', content: 'hi' }],
@@ -58,20 +67,8 @@ describe('tag-based routing', () => {
   });
 
   it('routes by the x-litellm-tags header when the body names no tags', async () => {
-    const viaHeader = async (tags: string, extra: Record<string, unknown> = {}) => {
-      const sdk = new OpenAI({
-        apiKey: MASTER_KEY,
-        baseURL: `${gateway.url}/v1`,
-        maxRetries: 0,
-        defaultHeaders: { 'x-litellm-tags': tags },
-      });
-      const completion = await sdk.chat.completions.create({
-        model: 'gpt-tiered',
-        messages: [{ role: 'user', content: 'hi' }],
-        ...extra,
-      } as OpenAI.ChatCompletionCreateParamsNonStreaming);
-      return completion.choices[0]?.message.content ?? '';
-    };
+    const viaHeader = (tags: string, extra: Record<string, unknown> = {}) =>
+      answerOf(gateway, extra, { 'x-litellm-tags': tags });
     assert.equal(await viaHeader('free'), 'from free');
     assert.equal(await viaHeader(' paid , eu '), 'from paid');
     // Tags in the body win over the header's, as in LiteLLM.
