@@ -250,6 +250,15 @@ const CASES: RouteCase[] = [
     expect: TEAM_MANAGERS,
   },
   {
+    route: '/team/bulk_member_add',
+    call: async () => ({
+      method: 'post',
+      path: '/team/bulk_member_add',
+      body: { team_id: TEAM, members: [{ user_id: fresh('bulk-joiner') }] },
+    }),
+    expect: TEAM_MANAGERS,
+  },
+  {
     route: '/team/member_update',
     call: async (api) => ({
       method: 'post',

@@ -42,7 +42,7 @@ const ADMIN_ONLY =
   /^\/(sso\/debug\/(login|callback)|user\/(new|delete|bulk_update)|team\/(delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|organization\/(new|delete)|cache\/(ping|delete)|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
-  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(new|update|member_add|member_delete|member_update|model\/add|model\/delete)|organization\/(update|member_add|member_update|member_delete))$/;
+  /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(new|update|member_add|bulk_member_add|member_delete|member_update|model\/add|model\/delete)|organization\/(update|member_add|member_update|member_delete))$/;
 
 function mustRefuse(route: string, caller: Caller): boolean {
   if (PUBLIC.test(route)) return false;

@@ -543,6 +543,105 @@ for (const database of await testDatabases()) {
       });
     });
 
+    describe('POST /team/bulk_member_add', () => {
+      it('adds each member on its own: one already in the team fails alone', async () => {
+        const made = await api.post('/team/new', {
+          team_id: 'bulk-a',
+          members_with_roles: [{ role: 'user', user_id: 'dev' }],
+        });
+        assert.equal(made.status, 200, JSON.stringify(made.body));
+        const r = await api.post('/team/bulk_member_add', {
+          team_id: 'bulk-a',
+          members: [
+            { user_id: 'outsider', role: 'admin' },
+            { user_email: 'bulk-new@corp.io' },
+            { user_id: 'dev' },
+          ],
+          max_budget_in_team: 3,
+        });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body.team_id, 'bulk-a');
+        assert.equal(r.body.total_requested, 3);
+        assert.equal(r.body.successful_additions, 2);
+        assert.equal(r.body.failed_additions, 1);
+        const [outsider, fresh, dev] = r.body.results;
+        assert.equal(outsider.success, true);
+        assert.equal(outsider.updated_team_membership.max_budget_in_team, 3);
+        assert.equal(fresh.user_email, 'bulk-new@corp.io');
+        assert.equal(fresh.updated_user.user_role, 'internal_user', 'made like /team/member_add');
+        assert.equal(dev.success, false);
+        assert.match(dev.error, /^User already in team\. Member: user_id=dev/);
+        const roles = Object.fromEntries(
+          (r.body.updated_team.members_with_roles as Member[]).map((m) => [m.user_id, m.role]),
+        );
+        assert.equal(roles.outsider, 'admin');
+        assert.equal(roles.dev, 'user');
+        assert.equal(Object.keys(roles).length, 3);
+      });
+
+      it('all_users: every user of the gateway joins as a user (proxy admins only)', async () => {
+        assert.equal((await api.post('/team/new', { team_id: 'bulk-all' })).status, 200);
+        const users = await api.get('/user/list?page_size=100');
+        const total = users.body.total as number;
+        const lead = await api.post(
+          '/team/bulk_member_add',
+          { team_id: 'core', all_users: true },
+          keyOf.lead,
+        );
+        assert.equal(lead.status, 403, 'a team admin may not enrol everyone');
+        assert.match(lead.body.error.message, /Only proxy admins can add all users to a team/);
+        const r = await api.post('/team/bulk_member_add', { team_id: 'bulk-all', all_users: true });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body.total_requested, total);
+        assert.equal(r.body.successful_additions, total);
+        const members = r.body.updated_team.members_with_roles as Member[];
+        assert.equal(members.length, total);
+        assert.ok(members.every((m) => m.role === 'user'));
+      });
+
+      it('a team admin adds members to its own team, and no other', async () => {
+        const own = await api.post(
+          '/team/bulk_member_add',
+          { team_id: 'core', members: [{ user_id: 'bulk-by-lead' }] },
+          keyOf.lead,
+        );
+        assert.equal(own.status, 200, JSON.stringify(own.body));
+        assert.equal(own.body.successful_additions, 1);
+        const before = await counts();
+        const other = await api.post(
+          '/team/bulk_member_add',
+          { team_id: 'bulk-a', members: [{ user_id: 'bulk-sneaky' }] },
+          keyOf.lead,
+        );
+        assert.equal(other.status, 403);
+        assert.equal(other.body.error.message, CALL_NOT_ALLOWED('/team/bulk_member_add', 'bulk-a'));
+        assert.deepEqual(await counts(), before);
+      });
+
+      it('bad input: a clear 4xx and nothing changes', async () => {
+        const before = await counts();
+        for (const [body, status, message] of [
+          [{ team_id: 'core' }, 422, /At least one member is required/],
+          [{ team_id: 'core', members: [] }, 422, /At least one member is required/],
+          [{ team_id: 'core', members: [{ role: 'user' }] }, 422, /Either user_id or user_email/],
+          [
+            {
+              team_id: 'core',
+              members: Array.from({ length: 501 }, (_, i) => ({ user_id: `m${i}` })),
+            },
+            422,
+            /Maximum 500 members can be added at once/,
+          ],
+          [{ team_id: 'nope', members: [{ user_id: 'x' }] }, 404, /nope/],
+        ] as const) {
+          const r = await api.post('/team/bulk_member_add', body);
+          assert.equal(r.status, status, JSON.stringify(r.body));
+          assert.match(r.body.error.message, message);
+        }
+        assert.deepEqual(await counts(), before);
+      });
+    });
+
     describe('POST /team/member_update', () => {
       it('changes a member’s role and budget; a promoted member manages the team at once', async () => {
         const denied = await api.post(

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { addAdminRoute, noDatabase } from './admin-route.js';
 import {
   DeleteTeamsSchema,
+  BulkMemberAddSchema,
   MemberAddSchema,
   MemberDeleteSchema,
   MemberUpdateSchema,
@@ -79,6 +80,12 @@ export function registerTeamRoutes(app: FastifyInstance, deps: TeamRouteDeps): v
     url: '/team/member_add',
     input: MemberAddSchema,
     handle: (input, caller) => teams('/team/member_add').addMembers(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'POST',
+    url: '/team/bulk_member_add',
+    input: BulkMemberAddSchema,
+    handle: (input, caller) => teams('/team/bulk_member_add').bulkAddMembers(caller, input),
   });
   addAdminRoute(app, {
     method: 'POST',

@@ -100,6 +100,24 @@ export const MemberAddSchema = z.object({
 });
 export type MemberAddInput = z.infer<typeof MemberAddSchema>;
 
+/** The most members one `/team/bulk_member_add` adds (LiteLLM's limit). */
+export const BULK_MEMBERS_MAX = 500;
+const BULK_MEMBERS_MESSAGE = `Maximum ${BULK_MEMBERS_MAX} members can be added at once`;
+
+export const BulkMemberAddSchema = z
+  .object({
+    team_id: z.string().min(1),
+    members: z.array(MemberSchema).max(BULK_MEMBERS_MAX, BULK_MEMBERS_MESSAGE).optional(),
+    /** Every user of the gateway joins (proxy admins only). */
+    all_users: z.boolean().optional(),
+    max_budget_in_team: z.number().nonnegative().nullable().optional(),
+  })
+  .refine((v) => v.all_users === true || (v.members?.length ?? 0) > 0, {
+    message: 'At least one member is required',
+    path: ['members'],
+  });
+export type BulkMemberAddInput = z.infer<typeof BulkMemberAddSchema>;
+
 const memberRef = {
   team_id: z.string().min(1),
   user_id: z.string().min(1).nullable().optional(),

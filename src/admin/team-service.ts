@@ -32,7 +32,9 @@ import { resolveMembers, storeNewUsers, type MemberRef } from './team-members.js
 import type {
   DeleteTeamsInput,
   TeamModelsInput,
+  BulkMemberAddInput,
   MemberAddInput,
+  MemberInput,
   MemberDeleteInput,
   MemberUpdateInput,
   NewTeamInput,
@@ -41,6 +43,7 @@ import type {
   TeamPageQuery,
   UpdateTeamInput,
 } from './team-schemas.js';
+import { BULK_MEMBERS_MAX } from './team-schemas.js';
 import { membershipView, teamView } from './team-view.js';
 import { userView } from './user-view.js';
 import { metadataWithModelLimits } from './metadata-fields.js';
@@ -76,6 +79,9 @@ const TEAM_ADMIN_FIELDS: ReadonlySet<string> = new Set([
 
 /** The organization LiteLLM files teams without one under. */
 const DEFAULT_ORGANIZATION = 'default_organization';
+
+/** Users read per page when `all_users` names them all. */
+const ALL_USERS_PAGE = 200;
 
 export class TeamService {
   constructor(private readonly deps: TeamServiceDeps) {}
@@ -393,6 +399,94 @@ export class TeamService {
       ),
       updated_team_memberships: added.map((m) => membershipView(m, team, spendTime(this.deps))),
     };
+  }
+
+  /**
+   * `/team/bulk_member_add`: each member added on its own, as `/team/member_add` adds one, so one
+   * already in the team or not allowed does not stop the others; `all_users` (proxy admins only)
+   * names every user of the gateway. Refusals of the whole call (no such team, a caller who does
+   * not manage it) answer with their status.
+   */
+  async bulkAddMembers(
+    caller: Principal,
+    input: BulkMemberAddInput,
+  ): Promise<Record<string, unknown>> {
+    const team = await this.existingTeam(input.team_id);
+    await this.checkManager(caller, team.team_id, '/team/bulk_member_add');
+    let members: MemberInput[] = input.members ?? [];
+    if (input.all_users === true) {
+      if (!isProxyAdmin(caller)) {
+        throw new GatewayError('forbidden', 'Only proxy admins can add all users to a team', {
+          param: 'all_users',
+        });
+      }
+      members = (await this.allUserIds()).map((user_id) => ({ user_id, role: 'user' }));
+    }
+    if (members.length === 0) {
+      throw new GatewayError('bad_request', 'At least one member is required', {
+        param: 'members',
+      });
+    }
+    if (members.length > BULK_MEMBERS_MAX) {
+      throw new GatewayError(
+        'bad_request',
+        `Maximum ${BULK_MEMBERS_MAX} members can be added at once`,
+        { param: 'members' },
+      );
+    }
+    const results: Record<string, unknown>[] = [];
+    let successful = 0;
+    for (const member of members) {
+      const who = { user_id: member.user_id ?? null, user_email: member.user_email ?? null };
+      try {
+        const added = await this.addMembers(caller, {
+          team_id: team.team_id,
+          member,
+          max_budget_in_team: input.max_budget_in_team,
+        });
+        results.push({
+          ...who,
+          success: true,
+          error: null,
+          updated_user: (added.updated_users as unknown[])[0] ?? null,
+          updated_team_membership: (added.updated_team_memberships as unknown[])[0] ?? null,
+        });
+        successful += 1;
+      } catch (error: unknown) {
+        if (!(error instanceof GatewayError)) throw error;
+        results.push({
+          ...who,
+          success: false,
+          error: error.message,
+          updated_user: null,
+          updated_team_membership: null,
+        });
+      }
+    }
+    return {
+      team_id: team.team_id,
+      results,
+      total_requested: members.length,
+      successful_additions: successful,
+      failed_additions: members.length - successful,
+      updated_team: successful > 0 ? await this.view(await this.existingTeam(team.team_id)) : null,
+    };
+  }
+
+  /** Every user id of the gateway, newest first (what `all_users` adds). */
+  private async allUserIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (let page = 1; ; page++) {
+      const { users } = await this.deps.store.users.list({
+        page,
+        size: ALL_USERS_PAGE,
+        sortBy: 'created_at',
+        order: 'desc',
+      });
+      for (const user of users) ids.push(user.user_id);
+      // One past the limit is enough to refuse the call.
+      if (users.length < ALL_USERS_PAGE || ids.length > BULK_MEMBERS_MAX) return ids;
+    }
   }
 
   async removeMember(

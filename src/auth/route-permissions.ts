@@ -140,6 +140,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/team/model/add': 'key_write',
   '/team/model/delete': 'key_write',
   '/team/member_add': 'key_write',
+  '/team/bulk_member_add': 'key_write',
   '/team/member_delete': 'key_write',
   '/team/member_update': 'key_write',
   '/team/delete': 'admin',

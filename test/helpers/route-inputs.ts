@@ -55,6 +55,7 @@ import {
 } from '../../src/admin/spend-schemas.js';
 import {
   DeleteTeamsSchema,
+  BulkMemberAddSchema,
   MemberAddSchema,
   MemberDeleteSchema,
   MemberUpdateSchema,
@@ -157,6 +158,7 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/team/list': TeamListQuerySchema,
   '/team/update': UpdateTeamSchema,
   '/team/member_add': MemberAddSchema,
+  '/team/bulk_member_add': BulkMemberAddSchema,
   '/team/member_delete': MemberDeleteSchema,
   '/team/member_update': MemberUpdateSchema,
   '/team/delete': DeleteTeamsSchema,
@@ -270,6 +272,7 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/team/info': { team_id: ids.teamB },
     '/team/update': { team_id: ids.teamB, max_budget: 5 },
     '/team/member_add': { team_id: ids.teamB, member: { user_id: ids.victimUser, role: 'user' } },
+    '/team/bulk_member_add': { team_id: ids.teamB, members: [{ user_id: ids.victimUser }] },
     '/team/member_delete': { team_id: ids.teamB, user_id: ids.victimUser },
     '/team/member_update': { team_id: ids.teamB, user_id: ids.victimUser, role: 'admin' },
     '/team/delete': { team_ids: [ids.teamB] },
