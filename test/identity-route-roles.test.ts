@@ -213,6 +213,12 @@ const CASES: RouteCase[] = [
     expect: { master: 'ok', PA: 'ok', PAV: 'ok', IU: 'ok', IUV: 'ok', TA: 'ok', TM: 'ok' },
   },
   {
+    // No available_teams in this config: every caller gets the same 400, none a role refusal.
+    route: '/team/available',
+    call: async () => ({ method: 'get', path: '/team/available' }),
+    expect: { master: 400, PA: 400, PAV: 400, IU: 400, IUV: 400, TA: 400, TM: 400 },
+  },
+  {
     route: '/team/update',
     call: async () => ({
       method: 'post',

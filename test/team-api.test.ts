@@ -17,7 +17,7 @@ const CONFIG = {
   general_settings: { master_key: MASTER_KEY },
   litellm_settings: {
     max_internal_user_budget: 7,
-    default_internal_user_params: { models: ['gpt-4o-mini'] },
+    default_internal_user_params: { models: ['gpt-4o-mini'], available_teams: ['open-team'] },
   },
 };
 
@@ -639,6 +639,53 @@ for (const database of await testDatabases()) {
           assert.match(r.body.error.message, message);
         }
         assert.deepEqual(await counts(), before);
+      });
+    });
+
+    describe('teams users join on their own (available_teams)', () => {
+      it('GET /team/available lists them until the caller has joined; it joins as a user', async () => {
+        const made = await api.post('/team/new', { team_id: 'open-team', team_alias: 'Open' });
+        assert.equal(made.status, 200, JSON.stringify(made.body));
+        const before = await api.get('/team/available', keyOf.outsider);
+        assert.equal(before.status, 200, JSON.stringify(before.body));
+        assert.deepEqual(
+          (before.body as { team_id: string }[]).map((t) => t.team_id),
+          ['open-team'],
+        );
+        const joined = await api.post(
+          '/team/member_add',
+          { team_id: 'open-team', member: { user_email: 'OUTSIDER@corp.io' } },
+          keyOf.outsider,
+        );
+        assert.equal(joined.status, 200, JSON.stringify(joined.body));
+        const me = (joined.body.members_with_roles as Member[]).find(
+          (m) => m.user_id === 'outsider',
+        );
+        assert.equal(me?.role, 'user');
+        assert.deepEqual((await api.get('/team/available', keyOf.outsider)).body, []);
+        const key = await api.post('/key/generate', { team_id: 'open-team' }, keyOf.outsider);
+        assert.equal(key.status, 200, 'a member now: it makes keys for the team');
+      });
+
+      it('nobody adds another, or itself as admin, or joins a team that is not open', async () => {
+        const before = await counts();
+        for (const [team_id, member] of [
+          ['open-team', { user_id: 'viewer' }],
+          ['open-team', { user_id: 'dev', role: 'admin' }],
+          ['core', { user_id: 'dev' }],
+        ] as const) {
+          const caller = member.user_id === 'dev' ? keyOf.dev : keyOf.outsider;
+          const r = await api.post('/team/member_add', { team_id, member }, caller);
+          assert.equal(r.status, 403, JSON.stringify({ team_id, member, body: r.body }));
+          assert.equal(r.body.error.message, CALL_NOT_ALLOWED('/team/member_add', team_id));
+        }
+        assert.deepEqual(await counts(), before);
+      });
+
+      it('a caller without a user of its own has no teams to join: 404', async () => {
+        const r = await api.get('/team/available');
+        assert.equal(r.status, 404);
+        assert.equal(r.body.error.message, 'User not found');
       });
     });
 

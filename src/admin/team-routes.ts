@@ -1,4 +1,5 @@
 /** The /team/* routes: parse, call the TeamService, return its JSON. */
+import { z } from 'zod';
 import type { FastifyInstance } from 'fastify';
 import { addAdminRoute, noDatabase } from './admin-route.js';
 import {
@@ -44,6 +45,12 @@ export function registerTeamRoutes(app: FastifyInstance, deps: TeamRouteDeps): v
     url: '/team/list',
     input: TeamListQuerySchema,
     handle: (input, caller) => teams('/team/list').list(caller, input),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/team/available',
+    input: z.object({}),
+    handle: (_input, caller) => teams('/team/available').available(caller),
   });
   addAdminRoute(app, {
     method: 'GET',

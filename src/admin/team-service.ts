@@ -339,10 +339,12 @@ export class TeamService {
         { param: 'team_id' },
       );
     }
-    await this.checkManager(caller, team.team_id, '/team/member_add');
-    const now = this.deps.now();
     const single = !Array.isArray(input.member);
     const refs = Array.isArray(input.member) ? input.member : [input.member];
+    if (!this.joinsOnItsOwn(caller, team.team_id, refs)) {
+      await this.checkManager(caller, team.team_id, '/team/member_add');
+    }
+    const now = this.deps.now();
     const resolved = await resolveMembers(store.users, refs, {
       defaults: this.deps.defaults,
       now,
@@ -471,6 +473,51 @@ export class TeamService {
       failed_additions: members.length - successful,
       updated_team: successful > 0 ? await this.view(await this.existingTeam(team.team_id)) : null,
     };
+  }
+
+  /**
+   * `GET /team/available`: the teams of `default_internal_user_params.available_teams` that the
+   * caller's user is not in yet, which it may join on its own with `/team/member_add`.
+   */
+  async available(caller: Principal): Promise<Record<string, unknown>[]> {
+    const open = this.deps.defaults.params.available_teams;
+    if (open === undefined) {
+      throw new GatewayError(
+        'bad_request',
+        'No available teams for user to join. Set ' +
+          'litellm_settings.default_internal_user_params.available_teams to the teams users may join.',
+      );
+    }
+    const user =
+      caller.userId === undefined ? undefined : await this.deps.store.users.findById(caller.userId);
+    if (!user) throw new GatewayError('not_found', 'User not found');
+    const joined = new Set(
+      (await this.deps.store.teams.membershipsOf({ userIds: [user.user_id] })).map(
+        (m) => m.team_id,
+      ),
+    );
+    const teams = await this.deps.store.teams.findByIds(open.filter((id) => !joined.has(id)));
+    const out: Record<string, unknown>[] = [];
+    for (const team of teams) out.push(await this.view(team));
+    return out;
+  }
+
+  /**
+   * Whether `refs` are the caller itself joining, as a `user`, one of the teams users may join
+   * on their own (`default_internal_user_params.available_teams`). Nobody adds another this way.
+   */
+  private joinsOnItsOwn(caller: Principal, teamId: string, refs: readonly MemberInput[]): boolean {
+    const open = this.deps.defaults.params.available_teams;
+    const user = caller.user;
+    if (open === undefined || !open.includes(teamId) || user === undefined) return false;
+    const email = user.user_email?.toLowerCase();
+    return refs.every(
+      (ref) =>
+        (ref.role ?? 'user') === 'user' &&
+        (ref.user_id
+          ? ref.user_id === user.user_id
+          : email !== undefined && ref.user_email?.toLowerCase() === email),
+    );
   }
 
   /** Every user id of the gateway, newest first (what `all_users` adds). */

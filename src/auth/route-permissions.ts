@@ -135,6 +135,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/team/new': 'key_write',
   '/team/info': 'key_read',
   '/team/list': 'key_read',
+  '/team/available': 'key_read',
   '/v2/team/list': 'key_read',
   '/team/update': 'key_write',
   '/team/model/add': 'key_write',

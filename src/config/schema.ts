@@ -136,6 +136,8 @@ export const DefaultInternalUserParamsSchema = z.looseObject({
   budget_duration: z.string().optional(),
   models: stringList.optional(),
   teams: z.array(TeamJoinSchema).optional(),
+  /** Teams users may join on their own (`GET /team/available`, `/team/member_add` of oneself). */
+  available_teams: z.array(z.string().min(1)).optional(),
   tpm_limit: nonNegInt.optional(),
   rpm_limit: nonNegInt.optional(),
   max_parallel_requests: nonNegInt.optional(),
