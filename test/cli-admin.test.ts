@@ -325,6 +325,45 @@ for (const database of await testDatabases()) {
         );
       });
 
+      it('add-members adds each named user, and says which could not join', async () => {
+        const r = await cli([
+          'teams',
+          'add-members',
+          teamId,
+          '--user-ids',
+          'bulk-1,bulk-2',
+          '--emails',
+          'bulk-3@example.com',
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^Added 3 of 3\.$/m);
+        const again = await cli(['teams', 'add-members', teamId, '--user-ids', 'bulk-1,bulk-4']);
+        assert.equal(again.code, 0, again.stderr);
+        assert.match(again.stdout, /^Added 1 of 2\.$/m);
+        assert.match(again.stdout, /^bulk-1: User already in team\./m);
+        const members = (await api.get(`/team/info?team_id=${teamId}`)).body.team_info
+          .members_with_roles as { user_id: string; user_email: string | null }[];
+        assert.equal(members.length, 4);
+        for (const id of ['bulk-1', 'bulk-2', 'bulk-4']) {
+          assert.ok(
+            members.some((m) => m.user_id === id),
+            id,
+          );
+        }
+        assert.ok(members.some((m) => m.user_email === 'bulk-3@example.com'));
+        for (const args of [[], ['--all-users', '--user-ids', 'x']]) {
+          const bad = await cli(['teams', 'add-members', teamId, ...args]);
+          assert.equal(bad.code, 1);
+          assert.match(bad.stderr, /--user-ids and --emails, or give --all-users/);
+        }
+      });
+
+      it('available says when no teams are open to join', async () => {
+        const r = await cli(['teams', 'available']);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /No available teams for user to join/);
+      });
+
       it('delete confirms and removes the team', async () => {
         const r = await cli(['teams', 'delete', teamId], { answers: ['yes'] });
         assert.equal(r.code, 0, r.stderr);

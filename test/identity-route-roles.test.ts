@@ -19,8 +19,8 @@ const CONFIG = {
 
 const ROLES = ['master', 'PA', 'PAV', 'IU', 'IUV', 'TA', 'TM'] as const;
 type Role = (typeof ROLES)[number];
-/** 'ok' for a 2xx answer, else the refusal's status. */
-type Outcome = 'ok' | 401 | 403;
+/** 'ok' for a 2xx answer, else the refusal's status (400: refused alike whoever asks). */
+type Outcome = 'ok' | 400 | 401 | 403;
 
 /** The team the TA and TM roles belong to. */
 const TEAM = 'walk-team';

@@ -13,7 +13,8 @@ import {
   type CommandContext,
 } from '../command-kit.js';
 import { confirm } from '../confirm.js';
-import { parseMoney } from '../parse-values.js';
+import { CliError } from '../cli-error.js';
+import { parseModels, parseMoney } from '../parse-values.js';
 import { renderFields, renderTable } from '../table.js';
 import { MEMBER_COLUMNS, pickFields, TEAM_COLUMNS, TEAM_FIELDS, type Row } from '../views.js';
 
@@ -104,6 +105,55 @@ export function registerTeamCommands(program: Command, io: CliIo): void {
         );
       }),
     );
+
+  adminCommand(teams, 'add-members <team_id>', 'add many users to a team at once (each on its own)')
+    .option('--user-ids <ids>', 'users by id, comma-separated', parseModels)
+    .option('--emails <emails>', 'users by email, comma-separated', parseModels)
+    .option('--all-users', 'every user of the gateway (proxy admins only)')
+    .option('--role <role>', 'admin or user, for all of them', 'user')
+    .option('--budget <dollars>', "each member's budget in the team", parseMoney)
+    .action(
+      handler(io, async (ctx: Ctx) => {
+        const role = ctx.options.role;
+        const ids = (ctx.options.userIds ?? []) as string[];
+        const emails = (ctx.options.emails ?? []) as string[];
+        const all = ctx.options.allUsers === true;
+        if (all === ids.length + emails.length > 0) {
+          throw new CliError('name the members with --user-ids and --emails, or give --all-users');
+        }
+        const body = {
+          team_id: ctx.args[0],
+          ...(all
+            ? { all_users: true }
+            : {
+                members: [
+                  ...ids.map((user_id) => ({ user_id, role })),
+                  ...emails.map((user_email) => ({ user_email, role })),
+                ],
+              }),
+          ...bodyFrom(ctx.options, { budget: 'max_budget_in_team' }),
+        };
+        const answer = (await ctx.client.call('POST', '/team/bulk_member_add', { body })) as Row;
+        ctx.out.result(answer, () => {
+          const results = (answer.results ?? []) as Row[];
+          const failed = results.filter((r) => r.success !== true);
+          const lines = [
+            `Added ${String(answer.successful_additions)} of ${String(answer.total_requested)}.`,
+            ...failed.map((r) => `${String(r.user_id ?? r.user_email)}: ${String(r.error)}`),
+          ];
+          return lines.join('\n');
+        });
+      }),
+    );
+
+  adminCommand(teams, 'available', 'the teams your user may join on its own').action(
+    handler(io, async (ctx: Ctx) => {
+      const answer = (await ctx.client.call('GET', '/team/available')) as Row[];
+      ctx.out.result(answer, () =>
+        answer.length === 0 ? 'No teams to join.' : renderTable(TEAM_COLUMNS, answer),
+      );
+    }),
+  );
 
   destructive(
     adminCommand(teams, 'remove-member <team_id>', 'take a user out of a team, with its team keys'),
