@@ -393,6 +393,30 @@ export async function createApp(options: AppOptions): Promise<App> {
           id: t.team_id,
           alias: t.team_alias,
         })),
+      users: async (ids) =>
+        (await store.users.findByIds(ids)).map((u) => ({ ...u, id: u.user_id, alias: null })),
+      organizations: async (ids) => {
+        const organizations = await store.organizations.list(ids);
+        const budgets = new Map(
+          (
+            await store.budgets.findByIds(
+              organizations.flatMap((o) => (o.budget_id === null ? [] : [o.budget_id])),
+            )
+          ).map((b) => [b.budget_id, b]),
+        );
+        // An organization's limits are those of its budget row.
+        return organizations.map((o) => {
+          const budget = o.budget_id === null ? undefined : budgets.get(o.budget_id);
+          return {
+            id: o.organization_id,
+            alias: o.organization_alias,
+            spend: o.spend,
+            max_budget: budget?.max_budget ?? null,
+            budget_duration: budget?.budget_duration ?? null,
+            budget_reset_at: o.budget_reset_at,
+          };
+        });
+      },
       pending: (kind, id) => ledger?.pendingFor(counterKey(kind, id)) ?? 0,
       now,
       calendar,

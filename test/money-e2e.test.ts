@@ -188,6 +188,45 @@ for (const database of await testDatabases()) {
       near(Number(line?.split(' ').at(-1)), 0.5 - spent, 'after the spend is written');
     });
 
+    it("reports the calling user's and organization's budgets in LiteLLM's gauges", async () => {
+      const org = await api.post('/organization/new', {
+        organization_alias: 'Gauged Org',
+        max_budget: 5,
+        budget_duration: '1d',
+      });
+      assert.equal(org.status, 200, JSON.stringify(org.body));
+      const orgId = org.body.organization_id as string;
+      const team = await api.post('/team/new', { team_alias: 'OrgTeam', organization_id: orgId });
+      assert.equal(team.status, 200, JSON.stringify(team.body));
+      const user = await api.post('/user/new', {
+        user_id: 'gauged-user',
+        max_budget: 3,
+        auto_create_key: false,
+      });
+      assert.equal(user.status, 200, JSON.stringify(user.body));
+      const key = await newKey({ user_id: 'gauged-user', team_id: team.body.team_id });
+      const { usage } = await client(gateway, key).chat.completions.create({
+        model: 'priced',
+        messages: MESSAGES,
+      });
+      assert.ok(usage);
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      const gauge = (name: string, labels: string): number | undefined => {
+        const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+        return line === undefined ? undefined : Number(line.split(' ').at(-1));
+      };
+      near(
+        gauge('litellm_remaining_user_budget_metric', 'user="gauged-user"') ?? NaN,
+        3 - costOf(usage),
+      );
+      assert.equal(gauge('litellm_user_max_budget_metric', 'user="gauged-user"'), 3);
+      const orgLabels = `org_id="${orgId}",org_alias="Gauged Org"`;
+      near(gauge('litellm_remaining_org_budget_metric', orgLabels) ?? NaN, 5 - costOf(usage));
+      assert.equal(gauge('litellm_org_max_budget_metric', orgLabels), 5);
+      const hours = gauge('litellm_org_budget_remaining_hours_metric', orgLabels) ?? 0;
+      assert.ok(hours > 23 && hours <= 24, `organization hours left: ${hours}`);
+    });
+
     it('names calls by time-ordered ids (UUIDv7), so the spend log index grows at its end', async () => {
       const key = await newKey({});
       const ids: string[] = [];

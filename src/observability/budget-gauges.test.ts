@@ -59,6 +59,8 @@ describe('budget gauges', () => {
       onError: (error) => assert.fail(String(error)),
       keys: (hashes) => Promise.resolve(rows.filter((r) => hashes.includes(r.id))),
       teams: () => Promise.resolve([budget('t1', { spend: 1 })]),
+      users: () => Promise.resolve([]),
+      organizations: () => Promise.resolve([]),
       pending: (kind, id) => (kind === 'key' && id === 'k-live' ? 0.5 : 0),
       now: () => NOW,
       calendar: BudgetCalendar.UNALIGNED,
@@ -73,6 +75,57 @@ describe('budget gauges', () => {
     assert.equal(valueOf(text, 'litellm_remaining_team_budget_metric', 'team="t1"'), '+Inf');
     assert.equal(valueOf(text, 'litellm_team_max_budget_metric', 't1'), undefined);
     assert.equal(valueOf(text, 'litellm_team_budget_remaining_hours_metric', 't1'), undefined);
+  });
+
+  test("users' and organizations' budgets, with LiteLLM's labels", async () => {
+    const registry = new Registry();
+    const activity = new BudgetActivity();
+    activity.seen({
+      keyHash: 'k9',
+      key: { key_alias: null },
+      userId: 'ann',
+      user: { user_id: 'ann' },
+      organization: { organization_id: 'org-1', organization_alias: 'Acme' },
+    } as unknown as Principal);
+    // The master key has no user with a budget.
+    activity.seen({ keyHash: undefined, userId: 'default_user_id' } as unknown as Principal);
+    const asked: Record<string, readonly string[]> = {};
+    registerBudgetGauges(registry, activity, {
+      onError: (error) => assert.fail(String(error)),
+      keys: () => Promise.resolve([]),
+      teams: () => Promise.resolve([]),
+      users: (ids) => {
+        asked.users = ids;
+        return Promise.resolve([budget('ann', { alias: null, spend: 2, max_budget: 5 })]);
+      },
+      organizations: (ids) => {
+        asked.organizations = ids;
+        return Promise.resolve([
+          budget('org-1', {
+            alias: 'Acme',
+            spend: 10,
+            max_budget: 100,
+            budget_duration: '1d',
+            budget_reset_at: '2026-03-11T00:00:00Z',
+          }),
+        ]);
+      },
+      pending: (kind) => (kind === 'organization' ? 1 : 0),
+      now: () => NOW,
+      calendar: BudgetCalendar.UNALIGNED,
+    });
+    const text = await registry.metrics();
+    assert.deepEqual(asked, { users: ['ann'], organizations: ['org-1'] });
+    assert.match(text, /^litellm_remaining_user_budget_metric\{user="ann"\} 3$/m);
+    assert.match(text, /^litellm_user_max_budget_metric\{user="ann"\} 5$/m);
+    assert.match(
+      text,
+      /^litellm_remaining_org_budget_metric\{org_id="org-1",org_alias="Acme"\} 89$/m,
+    );
+    assert.match(
+      text,
+      /^litellm_org_budget_remaining_hours_metric\{org_id="org-1",org_alias="Acme"\} 12$/m,
+    );
   });
 
   test('one read per scrape; a failed read leaves the gauges out of that scrape only', async () => {
@@ -90,12 +143,14 @@ describe('budget gauges', () => {
           : Promise.resolve([budget('k1', { max_budget: 2, spend: 0.5 })]);
       },
       teams: () => Promise.resolve([]),
+      users: () => Promise.resolve([]),
+      organizations: () => Promise.resolve([]),
       pending: () => 0,
       now: () => NOW,
       calendar: BudgetCalendar.UNALIGNED,
     });
     const during = await registry.metrics();
-    assert.equal(reads, 1, 'the six gauges shared one read');
+    assert.equal(reads, 1, 'the gauges shared one read');
     assert.equal(errors.length, 1, 'the failure is reported');
     assert.equal(valueOf(during, 'litellm_remaining_api_key_budget_metric', 'k1'), undefined);
     const text = await registry.metrics();

@@ -7,8 +7,15 @@
  *   litellm_remaining_team_budget_metric{team, team_alias}
  *   litellm_team_max_budget_metric{team, team_alias}
  *   litellm_team_budget_remaining_hours_metric{team, team_alias}
+ *   litellm_remaining_user_budget_metric{user}
+ *   litellm_user_max_budget_metric{user}
+ *   litellm_user_budget_remaining_hours_metric{user}
+ *   litellm_remaining_org_budget_metric{org_id, org_alias}
+ *   litellm_org_max_budget_metric{org_id, org_alias}
+ *   litellm_org_budget_remaining_hours_metric{org_id, org_alias}
  *
- * for the virtual keys and teams that called a model through this gateway since it started, as
+ * for the virtual keys, teams, users and organizations that called a model through this gateway
+ * since it started, as
  * LiteLLM sets them from the calls it serves. The request path only notes who called (one Map
  * lookup); the figures are read when /metrics is scraped: the stored spend in the current budget
  * window (0 once `budget_reset_at` has passed, as the next booking will write it) plus what this
@@ -23,22 +30,47 @@ import type { BudgetCalendar } from '../spend/budget-calendar.js';
 const MAX_TRACKED = 10_000;
 const HOUR_MS = 3_600_000;
 
-/** Who called a model: the keys (hash → alias) and teams (id → alias) the gauges cover. */
+/** What the gauges cover: who called a model, by id (a key's hash) → alias. */
+export type Owner = 'key' | 'team' | 'user' | 'organization';
+const OWNERS: readonly Owner[] = ['key', 'team', 'user', 'organization'];
+
+/** Who called a model: the keys, teams, users and organizations the gauges cover. */
 export class BudgetActivity {
   readonly keys = new Map<string, string>();
   readonly teams = new Map<string, string>();
+  readonly users = new Map<string, string>();
+  readonly organizations = new Map<string, string>();
 
   /** Notes a virtual key's call (the master key and keyless callers have no key budget). */
   seen(principal: Principal): void {
     const hash = principal.keyHash;
-    if (hash !== undefined && principal.key !== undefined && !this.keys.has(hash)) {
-      if (this.keys.size < MAX_TRACKED) this.keys.set(hash, principal.key.key_alias ?? '');
+    if (hash !== undefined && principal.key !== undefined) {
+      note(this.keys, hash, principal.key.key_alias);
+      // The master key's user is not a user with a budget.
+      const user = principal.userId;
+      if (user !== undefined && principal.user !== undefined) note(this.users, user, '');
     }
     const team = principal.teamId;
-    if (team !== undefined && !this.teams.has(team) && this.teams.size < MAX_TRACKED) {
-      this.teams.set(team, principal.team?.team_alias ?? '');
+    if (team !== undefined) note(this.teams, team, principal.team?.team_alias);
+    const organization = principal.organization;
+    if (organization !== undefined) {
+      note(this.organizations, organization.organization_id, organization.organization_alias);
     }
   }
+
+  ids(owner: Owner): string[] {
+    return [...this.of(owner).keys()];
+  }
+
+  private of(owner: Owner): Map<string, string> {
+    if (owner === 'key') return this.keys;
+    if (owner === 'team') return this.teams;
+    return owner === 'user' ? this.users : this.organizations;
+  }
+}
+
+function note(into: Map<string, string>, id: string, alias: string | null | undefined): void {
+  if (!into.has(id) && into.size < MAX_TRACKED) into.set(id, alias ?? '');
 }
 
 /** A key's or team's budget as stored. */
@@ -59,8 +91,10 @@ export interface BudgetReader {
   onError(error: unknown): void;
   keys(hashes: readonly string[]): Promise<StoredBudget[]>;
   teams(ids: readonly string[]): Promise<StoredBudget[]>;
+  users(ids: readonly string[]): Promise<StoredBudget[]>;
+  organizations(ids: readonly string[]): Promise<StoredBudget[]>;
   /** Spend booked for `kind:id` and not written yet. */
-  pending(kind: 'key' | 'team', id: string): number;
+  pending(kind: Owner, id: string): number;
   now(): number;
   calendar: BudgetCalendar;
 }
@@ -71,21 +105,21 @@ interface Figures {
   hoursLeft: number | null;
 }
 
-type Snapshot = Record<'key' | 'team', { labels: Record<string, string>; figures: Figures }[]>;
+type Snapshot = Record<Owner, { labels: Record<string, string>; figures: Figures }[]>;
 
-/** Registers the six gauges on `registry`. */
+/** Registers the twelve gauges on `registry`. */
 export function registerBudgetGauges(
   registry: Registry,
   activity: BudgetActivity,
   reader: BudgetReader,
 ): void {
-  // One read per scrape: the registry asks all six gauges at once, and they share it.
+  // One read per scrape: the registry asks all the gauges at once, and they share it.
   let inFlight: Promise<Snapshot> | undefined;
   const snapshot = (): Promise<Snapshot> => {
     if (inFlight === undefined) {
       const reading = read(activity, reader, reader.now()).catch((error: unknown) => {
         reader.onError(error);
-        return { key: [], team: [] };
+        return { key: [], team: [], user: [], organization: [] };
       });
       inFlight = reading;
       const done = (): void => {
@@ -95,9 +129,9 @@ export function registerBudgetGauges(
     }
     return inFlight;
   };
-  for (const kind of ['key', 'team'] as const) {
-    const names = kind === 'key' ? KEY_GAUGES : TEAM_GAUGES;
-    const owner = kind === 'key' ? 'a virtual key' : 'a team';
+  for (const kind of OWNERS) {
+    const names = GAUGES[kind];
+    const owner = OWNER_NAMES[kind];
     const specs: GaugeSpec[] = [
       {
         name: names.remaining,
@@ -117,28 +151,64 @@ export function registerBudgetGauges(
   }
 }
 
-/** LiteLLM's names of the three gauges of keys and of teams. */
-const KEY_GAUGES = {
-  remaining: 'litellm_remaining_api_key_budget_metric',
-  max: 'litellm_api_key_max_budget_metric',
-  hours: 'litellm_api_key_budget_remaining_hours_metric',
+/** LiteLLM's names of the three gauges of each owner, and their labels. */
+const GAUGES: Record<Owner, { remaining: string; max: string; hours: string; labels: string[] }> = {
+  key: {
+    remaining: 'litellm_remaining_api_key_budget_metric',
+    max: 'litellm_api_key_max_budget_metric',
+    hours: 'litellm_api_key_budget_remaining_hours_metric',
+    labels: ['hashed_api_key', 'api_key_alias'],
+  },
+  team: {
+    remaining: 'litellm_remaining_team_budget_metric',
+    max: 'litellm_team_max_budget_metric',
+    hours: 'litellm_team_budget_remaining_hours_metric',
+    labels: ['team', 'team_alias'],
+  },
+  user: {
+    remaining: 'litellm_remaining_user_budget_metric',
+    max: 'litellm_user_max_budget_metric',
+    hours: 'litellm_user_budget_remaining_hours_metric',
+    labels: ['user'],
+  },
+  organization: {
+    remaining: 'litellm_remaining_org_budget_metric',
+    max: 'litellm_org_max_budget_metric',
+    hours: 'litellm_org_budget_remaining_hours_metric',
+    labels: ['org_id', 'org_alias'],
+  },
 };
-const TEAM_GAUGES = {
-  remaining: 'litellm_remaining_team_budget_metric',
-  max: 'litellm_team_max_budget_metric',
-  hours: 'litellm_team_budget_remaining_hours_metric',
+const OWNER_NAMES: Record<Owner, string> = {
+  key: 'a virtual key',
+  team: 'a team',
+  user: 'a user',
+  organization: 'an organization',
 };
+
+/** The label values of a stored owner, in the order of GAUGES[owner].labels. */
+function labelsOf(kind: Owner, row: StoredBudget): Record<string, string> {
+  const [id, alias] = GAUGES[kind].labels as [string, string | undefined];
+  return alias === undefined ? { [id]: row.id } : { [id]: row.id, [alias]: row.alias ?? '' };
+}
 
 async function read(
   activity: BudgetActivity,
   reader: BudgetReader,
   now: number,
 ): Promise<Snapshot> {
-  const [keys, teams] = await Promise.all([
-    activity.keys.size > 0 ? reader.keys([...activity.keys.keys()]) : [],
-    activity.teams.size > 0 ? reader.teams([...activity.teams.keys()]) : [],
-  ]);
-  const figures = (kind: 'key' | 'team', row: StoredBudget): Figures => {
+  const readers: Record<Owner, (ids: readonly string[]) => Promise<StoredBudget[]>> = {
+    key: (ids) => reader.keys(ids),
+    team: (ids) => reader.teams(ids),
+    user: (ids) => reader.users(ids),
+    organization: (ids) => reader.organizations(ids),
+  };
+  const rows = await Promise.all(
+    OWNERS.map((kind) => {
+      const ids = activity.ids(kind);
+      return ids.length > 0 ? readers[kind](ids) : [];
+    }),
+  );
+  const figures = (kind: Owner, row: StoredBudget): Figures => {
     const window = reader.calendar.window(row.budget_reset_at, row.budget_duration, now);
     const spend = (window.rolled ? 0 : row.spend) + reader.pending(kind, row.id);
     const resetAt = window.resetAt;
@@ -148,22 +218,20 @@ async function read(
       hoursLeft: resetAt === null ? null : Math.max(0, (resetAt - now) / HOUR_MS),
     };
   };
-  return {
-    key: keys.map((row) => ({
-      labels: { hashed_api_key: row.id, api_key_alias: row.alias ?? '' },
-      figures: figures('key', row),
-    })),
-    team: teams.map((row) => ({
-      labels: { team: row.id, team_alias: row.alias ?? '' },
-      figures: figures('team', row),
-    })),
-  };
+  const snapshot = { key: [], team: [], user: [], organization: [] } as Snapshot;
+  OWNERS.forEach((kind, i) => {
+    snapshot[kind] = (rows[i] ?? []).map((row) => ({
+      labels: labelsOf(kind, row),
+      figures: figures(kind, row),
+    }));
+  });
+  return snapshot;
 }
 
 interface GaugeSpec {
   name: string;
   help: string;
-  kind: 'key' | 'team';
+  kind: Owner;
   value: (figures: Figures) => number | null;
 }
 
@@ -181,8 +249,7 @@ class ComputedGauge {
   ) {
     this.name = spec.name;
     this.help = spec.help;
-    this.labelNames =
-      spec.kind === 'key' ? ['hashed_api_key', 'api_key_alias'] : ['team', 'team_alias'];
+    this.labelNames = GAUGES[spec.kind].labels;
   }
 
   async get(): Promise<{
