@@ -88,11 +88,13 @@ litellm_settings:
 litellm_settings:
   default_internal_user_params:
     available_teams: [open-team]
+    future_setting: 1
 `,
       { env: {} },
     );
+    assert.deepEqual(config.internalUsers.params.available_teams, ['open-team']);
     assert.deepEqual(config.warnings, [
-      'litellm_settings.default_internal_user_params.available_teams: not supported by Tollgate yet; ignored',
+      'litellm_settings.default_internal_user_params.future_setting: not supported by Tollgate yet; ignored',
     ]);
   });
 });
