@@ -106,6 +106,37 @@ describe('spend tags from headers', () => {
     assert.ok(tags.includes('User-Agent: report-me/1'), JSON.stringify(tags));
   });
 
+  it('keeps x-litellm-spend-logs-metadata in the log as spend_logs_metadata', async () => {
+    const logged = { project: 'alpha', run: 7 };
+    const call = await callWith(gateway, MASTER_KEY, {
+      headers: { 'x-litellm-spend-logs-metadata': JSON.stringify(logged) },
+    });
+    assert.equal(call.status, 200);
+    const row = await logRowOf(gateway, api, call.callId);
+    assert.deepEqual(row?.metadata.spend_logs_metadata, logged);
+    // The body's own spend_logs_metadata wins, as in LiteLLM.
+    const both = await callWith(gateway, MASTER_KEY, {
+      headers: { 'x-litellm-spend-logs-metadata': JSON.stringify(logged) },
+      fields: { metadata: { spend_logs_metadata: { from: 'body' } } },
+    });
+    const bodyRow = await logRowOf(gateway, api, both.callId);
+    assert.deepEqual(bodyRow?.metadata.spend_logs_metadata, { from: 'body' });
+  });
+
+  it('refuses x-litellm-spend-logs-metadata that is not a JSON object, and books nothing', async () => {
+    for (const value of ['{not json', '[1, 2]', '"text"', 'null']) {
+      const call = await callWith(gateway, MASTER_KEY, {
+        headers: { 'x-litellm-spend-logs-metadata': value },
+      });
+      assert.equal(call.status, 400, value);
+      assert.equal(
+        call.body.error?.message,
+        'x-litellm-spend-logs-metadata must be a JSON object, e.g. {"project": "alpha"}',
+      );
+      assert.equal(await logRowOf(gateway, api, call.callId), undefined);
+    }
+  });
+
   it('disable_add_user_agent_to_request_tags leaves the User-Agent out', async () => {
     assert.deepEqual(await tagsOfCall(quiet, quietApi, { 'user-agent': 'claude-cli/1.0' }), []);
   });

@@ -6,4 +6,6 @@ export interface Attribution {
   headerTags?: string[];
   /** Spend tags from headers (`User-Agent: ...`, `Header-Name: value`), booked on top. */
   trackingTags?: readonly string[];
+  /** `x-litellm-spend-logs-metadata`: kept in the spend log as `spend_logs_metadata`. */
+  spendLogsMetadata?: Record<string, unknown>;
 }

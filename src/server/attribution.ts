@@ -18,6 +18,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../auth/principal.js';
 import type { Attribution } from '../contracts/attribution.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import type { RequestCheck } from './request-checks.js';
 
 export interface AttributionSettings {
@@ -97,6 +98,8 @@ export function attributionCheck(settings: AttributionSettings): RequestCheck {
       }
     }
     attribution.trackingTags = tracking;
+    const logged = headers['x-litellm-spend-logs-metadata'];
+    if (typeof logged === 'string') attribution.spendLogsMetadata = spendLogsMetadataOf(logged);
     request.attribution = attribution;
   };
 }
@@ -120,6 +123,24 @@ class AgentTags {
     }
     return tags;
   }
+}
+
+/** The JSON object of an `x-litellm-spend-logs-metadata` header; anything else is refused. */
+export function spendLogsMetadataOf(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new GatewayError(
+      'bad_request',
+      'x-litellm-spend-logs-metadata must be a JSON object, e.g. {"project": "alpha"}',
+      { param: 'x-litellm-spend-logs-metadata' },
+    );
+  }
+  return parsed as Record<string, unknown>;
 }
 
 function field(value: unknown, name: string): unknown {

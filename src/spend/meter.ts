@@ -279,7 +279,7 @@ export class Meter {
       endTime,
       status: end.status,
       cacheKey: end.cacheKey,
-      metadata: requestMetadata(body),
+      metadata: logMetadataOf(body, tab.input.attribution),
       modelBudget: budget && {
         model: budget.model,
         resetAt: this.windowEnd(budget.scope, endTime),
@@ -737,6 +737,22 @@ function requestMetadata(body: Record<string, unknown>): Record<string, unknown>
   return metadata && typeof metadata === 'object' && !Array.isArray(metadata)
     ? (metadata as Record<string, unknown>)
     : {};
+}
+
+/**
+ * What the spend log keeps of a request's metadata: its own, and the JSON of its
+ * `x-litellm-spend-logs-metadata` header as `spend_logs_metadata` (LiteLLM's key) unless the body
+ * sets that itself.
+ */
+function logMetadataOf(
+  body: Record<string, unknown>,
+  attribution: Attribution | undefined,
+): Record<string, unknown> {
+  const own = requestMetadata(body);
+  const logged = attribution?.spendLogsMetadata;
+  return logged === undefined || own.spend_logs_metadata !== undefined
+    ? own
+    : { ...own, spend_logs_metadata: logged };
 }
 
 /**

@@ -12,6 +12,7 @@ export interface LoggedCall {
 export interface LogRow {
   end_user: string;
   request_tags: string[];
+  metadata: Record<string, unknown>;
 }
 
 export interface CallShape {
