@@ -23,6 +23,7 @@ import {
 import { UniqueViolation } from '../store/unique-violation.js';
 import { pythonList } from '../util/python-list.js';
 import { allKeys } from './all-keys.js';
+import { allUserIds } from './all-users.js';
 import { isProxyAdmin, isTeamAdmin, readsEverything } from './caller-scope.js';
 import { spendTime } from './current-spend.js';
 import { budgetResetAt, toInstant } from './key-settings.js';
@@ -79,9 +80,6 @@ const TEAM_ADMIN_FIELDS: ReadonlySet<string> = new Set([
 
 /** The organization LiteLLM files teams without one under. */
 const DEFAULT_ORGANIZATION = 'default_organization';
-
-/** Users read per page when `all_users` names them all. */
-const ALL_USERS_PAGE = 200;
 
 export class TeamService {
   constructor(private readonly deps: TeamServiceDeps) {}
@@ -422,7 +420,12 @@ export class TeamService {
           param: 'all_users',
         });
       }
-      members = (await this.allUserIds()).map((user_id) => ({ user_id, role: 'user' }));
+      const ids = await allUserIds(
+        this.deps.store.users,
+        { sortBy: 'created_at', order: 'desc' },
+        BULK_MEMBERS_MAX,
+      );
+      members = ids.map((user_id) => ({ user_id, role: 'user' }));
     }
     if (members.length === 0) {
       throw new GatewayError('bad_request', 'At least one member is required', {
@@ -518,22 +521,6 @@ export class TeamService {
           ? ref.user_id === user.user_id
           : email !== undefined && ref.user_email?.toLowerCase() === email),
     );
-  }
-
-  /** Every user id of the gateway, newest first (what `all_users` adds). */
-  private async allUserIds(): Promise<string[]> {
-    const ids: string[] = [];
-    for (let page = 1; ; page++) {
-      const { users } = await this.deps.store.users.list({
-        page,
-        size: ALL_USERS_PAGE,
-        sortBy: 'created_at',
-        order: 'desc',
-      });
-      for (const user of users) ids.push(user.user_id);
-      // One past the limit is enough to refuse the call.
-      if (users.length < ALL_USERS_PAGE || ids.length > BULK_MEMBERS_MAX) return ids;
-    }
   }
 
   async removeMember(

@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import type { TeamRole } from '../store/team-repository.js';
 import type { UserPatch, UserRecord } from '../store/user-repository.js';
 import { UniqueViolation } from '../store/unique-violation.js';
+import { allUserIds } from './all-users.js';
 import { allKeys } from './all-keys.js';
 import { isProxyAdmin, readsEverything } from './caller-scope.js';
 import { spendTime, withCurrentSpend } from './current-spend.js';
@@ -51,9 +52,6 @@ export interface UserServiceDeps {
   /** A password change ends the user's other web UI sessions. */
   sessions?: Pick<SessionService, 'endOthers'>;
 }
-
-/** Users read at a time for `/user/bulk_update` with `all_users`. */
-const BULK_PAGE = 500;
 
 const ADMIN_ROLES: ReadonlySet<ProxyRole> = new Set(['proxy_admin', 'proxy_admin_viewer']);
 
@@ -231,16 +229,8 @@ export class UserService {
     const updates: UpdateUserInput[] = [];
     if (input.users !== undefined) updates.push(...input.users);
     else if (input.user_updates !== undefined) {
-      for (let page = 1; ; page++) {
-        const { users } = await this.deps.store.users.list({
-          page,
-          size: BULK_PAGE,
-          sortBy: 'user_id',
-          order: 'asc',
-        });
-        for (const user of users) updates.push({ ...input.user_updates, user_id: user.user_id });
-        if (users.length < BULK_PAGE) break;
-      }
+      const ids = await allUserIds(this.deps.store.users, { sortBy: 'user_id', order: 'asc' });
+      for (const user_id of ids) updates.push({ ...input.user_updates, user_id });
     }
     const results: Record<string, unknown>[] = [];
     let successful = 0;
