@@ -8,6 +8,7 @@ import './server/tick-warm-up.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './app.js';
 import { terminalIo } from './cli/cli-io.js';
+import { listenDefaults } from './cli/listen-defaults.js';
 import { databaseUrlFor, migrateDatabase, openGatewayStore } from './cli/database.js';
 import { ConfigError } from './config/config-error.js';
 import { tuneV8 } from './server/v8-tuning.js';
@@ -28,7 +29,7 @@ interface StartOptions {
 }
 
 function parsePort(value: string): number {
-  const port = Number(value);
+  const port = value.trim() === '' ? Number.NaN : Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new InvalidArgumentError('must be a port number between 0 and 65535');
   }
@@ -53,7 +54,7 @@ const program = new Command()
     env.TOLLGATE_CONFIG ?? env.CONFIG_FILE_PATH,
   )
   .option('-p, --port <port>', 'port to listen on (default: $PORT or 4000)', parsePort)
-  .option('--host <host>', 'address to listen on', env.HOST ?? '0.0.0.0')
+  .option('--host <host>', 'address to listen on', listenDefaults(env).host)
   .option(
     '--admin-port <port>',
     'serve the admin API (/key/*, /user/*, /team/*, ...) and health on this port only; the public port then answers 404 for admin routes (general_settings.admin_port, $TOLLGATE_ADMIN_PORT)',
@@ -117,7 +118,7 @@ async function start(options: StartOptions & { port?: number }): Promise<void> {
   const v8Flags = tuneV8(process.execArgv);
   if (options.port === undefined) {
     try {
-      options.port = parsePort(env.PORT ?? '4000');
+      options.port = parsePort(listenDefaults(env).port);
     } catch {
       process.stderr.write(
         `tollgate: PORT=${env.PORT ?? ''} must be a port number between 0 and 65535\n`,
