@@ -37,6 +37,31 @@ describe('blocked customers', () => {
     assert.equal(store.lookups, 4);
   });
 
+  test('while the database cannot be read, a customer read before keeps its last answer', async () => {
+    let now = 0;
+    let down = false;
+    const store = fakeStore({ bad: true, good: false });
+    const cache = new BlockedCustomers(
+      {
+        findWithBudget: (id) =>
+          down ? Promise.reject(new Error('database down')) : store.findWithBudget(id),
+      },
+      { ttlMs: 1000, now: () => now },
+    );
+    assert.equal(await cache.isBlocked('bad'), true);
+    assert.equal(await cache.isBlocked('good'), false);
+    down = true;
+    now = 5000;
+    assert.equal(await cache.isBlocked('bad'), true, 'still blocked');
+    assert.equal(await cache.isBlocked('good'), false, 'still served');
+    assert.equal(cache.cachedRecord('good')?.user_id, 'good', 'its budget still known');
+    await assert.rejects(cache.isBlocked('never-read'), /database down/);
+    down = false;
+    now = 6000;
+    await cache.isBlocked('good');
+    assert.equal(store.lookups, 3, 'read again once the database answers');
+  });
+
   test('forget a customer the moment it changes, and keep at most maxEntries', async () => {
     const rows: Record<string, boolean> = { c: false };
     const cache = new BlockedCustomers(fakeStore(rows), { maxEntries: 2 });

@@ -47,19 +47,34 @@ export class BlockedCustomers implements CustomerInvalidation {
   /** The customer as last read (null: no such customer); `undefined` when not cached. */
   cachedRecord(userId: string): LoadedCustomer | null | undefined {
     const entry = this.entries.get(userId);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.entries.delete(userId);
-      return undefined;
-    }
+    // An expired entry is kept (until read again or evicted): the last answer while the
+    // database cannot be read.
+    if (entry === undefined || entry.expiresAt <= this.now()) return undefined;
     return entry.record;
   }
 
+  /**
+   * Reads the customer when its answer is not cached. While the database cannot be read, a
+   * customer this gateway has read before keeps its last answer, for its blocking and its budget,
+   * for another cache period before the database is tried again; only one never read fails the
+   * call.
+   */
   async isBlocked(userId: string): Promise<boolean> {
     const cached = this.cached(userId);
     if (cached !== undefined) return cached;
-    const record = (await this.customers.findWithBudget(userId)) ?? null;
+    let found: LoadedCustomer | undefined;
+    try {
+      found = await this.customers.findWithBudget(userId);
+    } catch (error: unknown) {
+      const stale = this.entries.get(userId);
+      if (stale === undefined) throw error;
+      stale.expiresAt = this.now() + this.ttlMs;
+      return stale.record?.blocked ?? false;
+    }
+    const record = found ?? null;
     const blocked = record?.blocked ?? false;
+    // Set anew so that the map's order stays the order of reads (oldest first, evicted first).
+    this.entries.delete(userId);
     this.entries.set(userId, { record, expiresAt: this.now() + this.ttlMs });
     if (this.entries.size > this.maxEntries) {
       // Maps iterate in insertion order: the first key is the oldest entry.
