@@ -11,6 +11,8 @@ import type { Logger } from 'pino';
 import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerBudgetRoutes } from './admin/budget-routes.js';
 import { registerOrganizationRoutes } from './admin/organization-routes.js';
+import { registerTagRoutes } from './admin/tag-routes.js';
+import { TagService } from './admin/tag-service.js';
 import { OrganizationService } from './admin/organization-service.js';
 import { BudgetService } from './admin/budget-service.js';
 import { registerCustomerRoutes } from './admin/customer-routes.js';
@@ -43,6 +45,7 @@ import {
   applyToLocalCaches,
   replicatedAuth,
   replicatedCustomers,
+  replicatedTags,
   replicatedModels,
 } from './cluster/replicated-caches.js';
 import type { GatewayConfig } from './config/gateway-config.js';
@@ -95,7 +98,13 @@ import { registerHealthRoutes } from './server/health-routes.js';
 import { registerModelInfoRoutes } from './server/model-info-routes.js';
 import { registerUiRoutes } from './server/ui-routes.js';
 import { BudgetCalendar } from './spend/budget-calendar.js';
-import { createMeter, forgettingAuth, forgettingCustomers } from './spend/create-meter.js';
+import {
+  createMeter,
+  forgettingAuth,
+  forgettingCustomers,
+  forgettingTags,
+} from './spend/create-meter.js';
+import { StoredTags } from './spend/stored-tags.js';
 import { createPricing } from './spend/pricing.js';
 import { registerSpendCalculateRoute } from './server/spend-calculate-route.js';
 import { StoreSpendLedger } from './spend/spend-ledger.js';
@@ -187,6 +196,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       onBudgetNotice: alert,
     });
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
+  // Tags stored with /tag/new, whose budgets hold the calls booked under them.
+  const storedTags = store && new StoredTags(store.tags, { now, logger });
+  await storedTags?.refresh();
   // Money: admission of budgets and rate limits (shared through Redis in cluster mode), pricing
   // and booking of every call.
   const { meter, admission } = createMeter({
@@ -197,6 +209,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     ledger,
     redis: cluster ? { client: cluster.redis, keyPrefix: cluster.settings.keyPrefix } : undefined,
     customer: blockedCustomers && ((id) => blockedCustomers.cachedRecord(id)),
+    tags: storedTags,
     logger,
     now,
   });
@@ -206,6 +219,11 @@ export async function createApp(options: AppOptions): Promise<App> {
     (await ResponseCache.create({ settings: config.cache, redis: config.redis, logger }));
   const localAuth = forgettingAuth(principals, admission);
   const localCustomers = blockedCustomers && forgettingCustomers(blockedCustomers, admission);
+  const localTags =
+    storedTags &&
+    Object.assign(forgettingTags(storedTags, admission), { clear: () => storedTags.clear() });
+  const tagInvalidation =
+    localTags && (cluster ? replicatedTags(localTags, cluster.bus) : localTags);
   const authInvalidation = cluster ? replicatedAuth(localAuth, cluster.bus) : localAuth;
   const hookModels = liveModelDirectory(() => router.catalog);
   // Web UI sign-in: sessions live in the database; the cookie counts when a request has no key.
@@ -321,9 +339,15 @@ export async function createApp(options: AppOptions): Promise<App> {
       store,
       invalidation: customerInvalidation,
       keys: authInvalidation,
+      tags: tagInvalidation,
       now,
       calendar,
     });
+  const tags =
+    store &&
+    budgets &&
+    tagInvalidation &&
+    new TagService({ store, budgets, invalidation: tagInvalidation, now, calendar });
   const organizations =
     store &&
     budgets &&
@@ -373,7 +397,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   // Resolves once subscribed, or at the first failed attempt when Redis is down: never hangs.
   await cluster?.bus.start(
-    applyToLocalCaches({ principals, customers: blockedCustomers, models: dbModels }, logger),
+    applyToLocalCaches(
+      { principals, customers: blockedCustomers, tags: localTags, models: dbModels },
+      logger,
+    ),
   );
   // litellm_remaining_*_budget_metric and friends, read from the store when /metrics is scraped.
   const activity = store && new BudgetActivity();
@@ -570,6 +597,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerCustomerRoutes(server, { customers });
   registerBudgetRoutes(server, { budgets });
   registerOrganizationRoutes(server, { organizations });
+  registerTagRoutes(server, { tags });
   registerAuditRoutes(server, { store });
   registerSpendRoutes(server, { spend });
   registerSessionRoutes(server, {

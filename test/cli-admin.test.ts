@@ -461,6 +461,44 @@ for (const database of await testDatabases()) {
       });
     });
 
+    describe('tags', () => {
+      it('create, list, info, update, delete', async () => {
+        const created = await cli([
+          'tags',
+          'create',
+          'cli-cost-centre',
+          '--description',
+          'Engineering',
+          '--budget',
+          '500',
+          '--budget-duration',
+          '30d',
+          '--rpm',
+          '60',
+        ]);
+        assert.equal(created.code, 0, created.stderr);
+        assert.match(created.stdout, /^max_budget +500$/m);
+        assert.match(created.stdout, /^rpm_limit +60$/m);
+        const list = await cli(['tags', 'list']);
+        assert.match(list.stdout, /^cli-cost-centre +0 +500 +30d +Engineering/m);
+        const updated = await cli(['tags', 'update', 'cli-cost-centre', '--budget', '750']);
+        assert.equal(updated.code, 0, updated.stderr);
+        assert.match(updated.stdout, /^max_budget +750$/m);
+        const info = await cli(['tags', 'info', 'cli-cost-centre']);
+        assert.match(info.stdout, /^description +Engineering$/m);
+        const json = await cli(['tags', 'info', 'cli-cost-centre', '--output', 'json']);
+        assert.equal(JSON.parse(json.stdout)['cli-cost-centre'].max_budget, 750);
+        const missing = await cli(['tags', 'info', 'no-such-tag']);
+        assert.equal(missing.code, 1);
+        assert.match(missing.stderr, /Tags not found/);
+        const refused = await cli(['tags', 'delete', 'cli-cost-centre']);
+        assert.equal(refused.code, 1);
+        const deleted = await cli(['tags', 'delete', 'cli-cost-centre'], { answers: ['yes'] });
+        assert.equal(deleted.code, 0, deleted.stderr);
+        assert.equal((await api.post('/tag/info', { names: ['cli-cost-centre'] })).status, 404);
+      });
+    });
+
     describe('models', () => {
       it('add, list and delete a database model', async () => {
         const added = await cli([

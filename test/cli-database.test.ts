@@ -149,13 +149,14 @@ describe('tollgate migrate', () => {
         'applied 0012-organizations',
         'applied 0013-key-organizations',
         'applied 0014-spend-log-partial-indexes',
-        '14 migration(s) applied; now at 0014-spend-log-partial-indexes',
+        'applied 0015-tags',
+        '15 migration(s) applied; now at 0015-tags',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 14 migration\(s\), latest 0014-spend-log-partial-indexes/);
+    assert.match(again.out, /up to date: 15 migration\(s\), latest 0015-tags/);
   });
 
   it('refuses when the configured database is none', async () => {

@@ -105,6 +105,35 @@ for (const database of await testDatabases()) {
       );
     });
 
+    it("a tag's limits set on A hold calls on B; the tag deleted on A, B serves them again", async () => {
+      const tagged = () =>
+        fetch(`${bUrl}/v1/chat/completions`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${MASTER_KEY}`,
+            'content-type': 'application/json',
+            'x-litellm-tags': 'cluster-cost-centre',
+          },
+          body: JSON.stringify({
+            model: 'gpt-4o-mini',
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        }).then(async (r) => ({ status: r.status, text: await r.text() }));
+      assert.equal((await tagged()).status, 200, 'no such tag yet');
+      const created = await a.post('/tag/new', { name: 'cluster-cost-centre', rpm_limit: 0 });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      assert.ok(
+        await eventually(async () => (await tagged()).status === 429),
+        "B does not hold calls to the tag's limit",
+      );
+      assert.match((await tagged()).text, /Rate limit exceeded for tag: cluster-cost-centre/);
+      assert.equal((await a.post('/tag/delete', { name: 'cluster-cost-centre' })).status, 200);
+      assert.ok(
+        await eventually(async () => (await tagged()).status === 200),
+        'B still holds calls to a deleted tag',
+      );
+    });
+
     it('a customer blocked on A is refused by B', async () => {
       const created = await a.post('/customer/new', { user_id: 'cluster-customer' });
       assert.equal(created.status, 200, JSON.stringify(created.body));

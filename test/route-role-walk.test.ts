@@ -30,16 +30,17 @@ const LLM =
 const LLM_READS = /responses\/:id(\/input_items)?$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
-  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|v2\/user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|team\/available|v2\/team\/list|customer\/info|customer\/list|organization\/(info|list)|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|v2\/user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|team\/available|v2\/team\/list|customer\/info|customer\/list|organization\/(info|list)|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
 /** Reads that take their input as a body. */
-const POST_READS = /^\/(v2\/key\/info|spend\/calculate)$/;
+const POST_READS = /^\/(v2\/key\/info|spend\/calculate|tag\/info)$/;
 /** Reads for proxy admins and viewers only. */
-const ADMIN_READS = /^\/(audit\/logs|spend\/tags|budget\/(list|settings)|invitation\/(info|list))$/;
+const ADMIN_READS =
+  /^\/(audit\/logs|spend\/tags|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list))$/;
 /** SSO debug pages (GET): what the identity provider sends, for proxy admins only. */
 const ADMIN_PAGES = /^\/(sso\/debug\/(login|callback)|cache\/ping)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */
 const ADMIN_ONLY =
-  /^\/(sso\/debug\/(login|callback)|user\/(new|delete|bulk_update)|team\/(delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|organization\/(new|delete)|cache\/(ping|delete)|invitation\/(new|update|delete))$/;
+  /^\/(sso\/debug\/(login|callback)|user\/(new|delete|bulk_update)|team\/(delete|block|unblock)|key\/(block|unblock|bulk_update)|(customer|end_user)\/(new|update|delete|block|unblock)|model\/(new|update|delete|:id\/update)|global\/spend\/reset|budget\/(new|update|info|delete)|tag\/(new|update|delete)|organization\/(new|delete)|cache\/(ping|delete)|invitation\/(new|update|delete))$/;
 /** Changes an internal user may make on what it owns (its keys, itself, teams it administers). */
 const SCOPED_WRITES =
   /^\/(key\/(generate|update|delete|regenerate|:key\/regenerate|:key\/reset_spend)|user\/update|team\/(new|update|member_add|bulk_member_add|member_delete|member_update|model\/add|model\/delete)|organization\/(update|member_add|member_update|member_delete))$/;

@@ -26,6 +26,7 @@ const LATEST = [
   '0012-organizations',
   '0013-key-organizations',
   '0014-spend-log-partial-indexes',
+  '0015-tags',
 ];
 
 for (const database of await testDatabases()) {

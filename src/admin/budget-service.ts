@@ -15,6 +15,7 @@ import type { Store } from '../store/store.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import { readsEverything } from './caller-scope.js';
 import type { CustomerInvalidation } from './customer-service.js';
+import type { TagInvalidation } from '../spend/stored-tags.js';
 import type { BudgetFields, NewBudgetInput, UpdateBudgetInput } from './budget-schemas.js';
 import { budgetResetAt } from './key-settings.js';
 
@@ -24,6 +25,8 @@ export interface BudgetServiceDeps {
   invalidation: CustomerInvalidation;
   /** Keys on a budget, and the keys of organizations on it, are reloaded when it changes. */
   keys: Pick<AuthInvalidation, 'keyChanged' | 'teamChanged'>;
+  /** Stored tags on a budget are read again when it changes. */
+  tags?: TagInvalidation;
   now: () => number;
   calendar: BudgetCalendar;
 }
@@ -160,6 +163,14 @@ export class BudgetService {
         { param: 'id' },
       );
     }
+    const tags = await this.deps.store.budgets.tagsOf(budgetId);
+    if (tags.length > 0) {
+      throw new GatewayError(
+        'bad_request',
+        `Budget '${budgetId}' holds the limits of ${tags.length} tag(s); give them another budget with /tag/update first`,
+        { param: 'id' },
+      );
+    }
     await changesBy(this.deps.store, caller).budgets.delete(budgetId);
     return existing;
   }
@@ -179,6 +190,61 @@ export class BudgetService {
     for (const token of await this.deps.store.organizations.keyTokensOf(organizations)) {
       this.deps.keys.keyChanged(token);
     }
+    const tags = await this.deps.store.budgets.tagsOf(budgetId);
+    if (tags.length > 0) await this.deps.tags?.tagsChanged(tags);
+  }
+
+  /** A budget an organization or tag names with `budget_id`; LiteLLM's 400 when there is none. */
+  async existing(budgetId: string): Promise<BudgetRecord> {
+    const budget = await this.deps.store.budgets.findById(budgetId);
+    if (!budget) {
+      throw new GatewayError('bad_request', `Budget not found: budget_id=${budgetId}`, {
+        param: 'budget_id',
+      });
+    }
+    return budget;
+  }
+
+  /**
+   * The budget that holds the limits of an organization or tag (`holder`, which holds
+   * `current` now) after an update: another existing one (`budget_id`), or its own with the
+   * limits the request changes, made when it had none; undefined when the request touches
+   * neither. A budget others hold too is changed only where all of them are seen: /budget/update.
+   */
+  async budgetAfter(
+    caller: Principal,
+    holder: string,
+    current: string | null,
+    input: BudgetFields & { budget_id?: string | null },
+  ): Promise<BudgetRecord | undefined> {
+    const fields = budgetFieldsOf(input);
+    const changesLimits = Object.keys(fields).length > 0;
+    if (input.budget_id && input.budget_id !== current) {
+      if (changesLimits) {
+        throw new GatewayError(
+          'bad_request',
+          'Give either budget_id (another budget) or the budget fields to change, not both',
+          { param: 'budget_id' },
+        );
+      }
+      return this.existing(input.budget_id);
+    }
+    if (!changesLimits) return undefined;
+    if (current === null) return this.create(caller, fields);
+    const budgets = this.deps.store.budgets;
+    const holders =
+      (await budgets.organizationsOn(current)) +
+      (await budgets.keysOf(current)).length +
+      (await budgets.customersOf(current)).length +
+      (await budgets.tagsOf(current)).length;
+    if (holders > 1) {
+      throw new GatewayError(
+        'bad_request',
+        `Budget '${current}' is shared with other organizations, members, keys, customers or tags: change it with /budget/update, or give this ${holder} a budget of its own (budget_id)`,
+        { param: 'budget_id' },
+      );
+    }
+    return this.update(caller, { ...fields, budget_id: current });
   }
 
   /** The columns the request names, checked; `null` clears one. */
@@ -213,6 +279,23 @@ export class BudgetService {
     return patch as BudgetPatch;
   }
 }
+
+/** The budget settings a request names (an organization's or tag's), without the rest. */
+export function budgetFieldsOf(input: BudgetFields): BudgetFields {
+  const fields: Record<string, unknown> = {};
+  for (const field of BUDGET_FIELDS) if (input[field] !== undefined) fields[field] = input[field];
+  return fields as BudgetFields;
+}
+
+const BUDGET_FIELDS = [
+  'max_budget',
+  'soft_budget',
+  'max_parallel_requests',
+  'tpm_limit',
+  'rpm_limit',
+  'budget_duration',
+  'model_max_budget',
+] as const satisfies readonly (keyof BudgetFields)[];
 
 export function budgetNotFound(budgetId: string): GatewayError {
   return new GatewayError('not_found', `Budget not found: budget_id=${budgetId}`, {

@@ -11,7 +11,6 @@ import type { InternalUserDefaults } from '../config/gateway-config.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { BudgetCalendar } from '../spend/budget-calendar.js';
 import { changesBy } from '../store/audited-repositories.js';
-import type { BudgetRecord } from '../store/budget-repository.js';
 import type {
   OrganizationMemberRecord,
   OrganizationPatch,
@@ -21,14 +20,13 @@ import type {
 import type { Store } from '../store/store.js';
 import { UniqueViolation } from '../store/unique-violation.js';
 import type { UserRecord } from '../store/user-repository.js';
-import type { BudgetService } from './budget-service.js';
+import { budgetFieldsOf, type BudgetService } from './budget-service.js';
 import { actorOf, isProxyAdmin, readsEverything } from './caller-scope.js';
 import { spendTime, withCurrentSpend, type SpendTime } from './current-spend.js';
 import { budgetResetAt } from './key-settings.js';
 import { newUserRecord, withUserDefaults } from './new-user.js';
 import type {
   NewOrganizationInput,
-  OrganizationBudgetInput,
   OrganizationMemberAddInput,
   OrganizationMemberDeleteInput,
   OrganizationMemberUpdateInput,
@@ -47,16 +45,6 @@ export interface OrganizationServiceDeps {
   now: () => number;
   calendar: BudgetCalendar;
 }
-
-const BUDGET_FIELDS = [
-  'max_budget',
-  'soft_budget',
-  'max_parallel_requests',
-  'tpm_limit',
-  'rpm_limit',
-  'budget_duration',
-  'model_max_budget',
-] as const satisfies readonly (keyof OrganizationBudgetInput)[];
 
 /** What an `org_admin` may change with /organization/update; the rest is the proxy admin's. */
 const ORG_ADMIN_FIELDS: ReadonlySet<string> = new Set([
@@ -84,8 +72,8 @@ export class OrganizationService {
     // stored with the organization in one transaction.
     const own = input.budget_id
       ? undefined
-      : this.deps.budgets.newBudget(caller, budgetFields(input));
-    const budget = own ?? (await this.existingBudget(input.budget_id ?? ''));
+      : this.deps.budgets.newBudget(caller, budgetFieldsOf(input));
+    const budget = own ?? (await this.deps.budgets.existing(input.budget_id ?? ''));
     const now = this.deps.now();
     const at = new Date(now).toISOString();
     const organization: OrganizationRecord = {
@@ -171,7 +159,12 @@ export class OrganizationService {
     if (input.organization_alias) patch.organization_alias = input.organization_alias;
     if (input.metadata !== undefined) patch.metadata = input.metadata ?? {};
     if (input.models !== undefined) patch.models = input.models ?? [];
-    const budget = await this.updatedBudget(caller, organization, input);
+    const budget = await this.deps.budgets.budgetAfter(
+      caller,
+      'organization',
+      organization.budget_id,
+      input,
+    );
     if (budget) {
       patch.budget_id = budget.budget_id;
       // A window starts with a new budget, a duration given, or the first one the budget gets.
@@ -420,56 +413,6 @@ export class OrganizationService {
     return member;
   }
 
-  private async existingBudget(budgetId: string): Promise<BudgetRecord> {
-    const budget = await this.deps.store.budgets.findById(budgetId);
-    if (!budget) {
-      throw new GatewayError('bad_request', `Budget not found: budget_id=${budgetId}`, {
-        param: 'budget_id',
-      });
-    }
-    return budget;
-  }
-
-  /**
-   * The organization's budget after the request: another existing one (`budget_id`), or its own
-   * with the limits the request changes; undefined when the request touches neither.
-   */
-  private async updatedBudget(
-    caller: Principal,
-    organization: OrganizationRecord,
-    input: UpdateOrganizationInput,
-  ): Promise<BudgetRecord | undefined> {
-    const fields = budgetFields(input);
-    const changesLimits = Object.keys(fields).length > 0;
-    if (input.budget_id && input.budget_id !== organization.budget_id) {
-      if (changesLimits) {
-        throw new GatewayError(
-          'bad_request',
-          'Give either budget_id (another budget) or the budget fields to change, not both',
-          { param: 'budget_id' },
-        );
-      }
-      return this.existingBudget(input.budget_id);
-    }
-    if (!changesLimits) return undefined;
-    const budgetId = organization.budget_id;
-    if (budgetId === null) return this.deps.budgets.create(caller, fields);
-    // A budget others hold too is theirs as well: it is changed where all of them are seen.
-    const budgets = this.deps.store.budgets;
-    const holders =
-      (await budgets.organizationsOn(budgetId)) +
-      (await budgets.keysOf(budgetId)).length +
-      (await budgets.customersOf(budgetId)).length;
-    if (holders > 1) {
-      throw new GatewayError(
-        'bad_request',
-        `Budget '${budgetId}' is shared with other organizations, members, keys or customers: change it with /budget/update, or give this organization a budget of its own (budget_id)`,
-        { param: 'budget_id' },
-      );
-    }
-    return this.deps.budgets.update(caller, { ...fields, budget_id: budgetId });
-  }
-
   /** A member's budget in the organization (`max_budget_in_organization`), as a budget row. */
   private async memberBudget(
     caller: Principal,
@@ -576,12 +519,6 @@ async function createUser(
 }
 
 /** The budget settings the request names. */
-function budgetFields(input: OrganizationBudgetInput): OrganizationBudgetInput {
-  const fields: Record<string, unknown> = {};
-  for (const field of BUDGET_FIELDS) if (input[field] !== undefined) fields[field] = input[field];
-  return fields as OrganizationBudgetInput;
-}
-
 function organizationExists(organizationId: string): GatewayError {
   return new GatewayError(
     'bad_request',

@@ -185,6 +185,13 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/budget/list': 'admin_read',
   '/budget/settings': 'admin_read',
 
+  // Tags with a budget: proxy admins change them; admins and viewers read them.
+  '/tag/new': 'admin',
+  '/tag/update': 'admin',
+  '/tag/delete': 'admin',
+  '/tag/info': 'admin_read',
+  '/tag/list': 'admin_read',
+
   // SSO debug: what the provider sends, for a signed-in proxy admin setting up the mapping.
   '/sso/debug/login': 'admin',
   '/sso/debug/callback': 'admin',

@@ -12,6 +12,7 @@ import { registerModelCommands } from './commands/models.js';
 import { registerScriptVerbs } from './commands/script-verbs.js';
 import { registerSpendCommand } from './commands/spend.js';
 import { registerOrgCommands } from './commands/orgs.js';
+import { registerTagCommands } from './commands/tags.js';
 import { registerTeamCommands } from './commands/teams.js';
 import { registerUserCommands } from './commands/users.js';
 import { registerImportLiteLLMCommand } from './import-litellm.js';
@@ -21,6 +22,7 @@ export function registerAdminCommands(program: Command, io: CliIo): void {
   registerKeyCommands(program, io);
   registerTeamCommands(program, io);
   registerOrgCommands(program, io);
+  registerTagCommands(program, io);
   registerInviteCommands(program, io);
   registerSpendCommand(program, io);
   registerModelCommands(program, io);

@@ -61,6 +61,33 @@ export const ORG_COLUMNS: Column<Row>[] = [
   { header: 'max_budget', value: (o) => money(orgBudget(o).max_budget) },
 ];
 
+export const TAG_COLUMNS: Column<Row>[] = [
+  { header: 'name', value: (t) => t.name },
+  { header: 'spend', value: (t) => money(t.spend) },
+  { header: 'max_budget', value: (t) => money(t.max_budget) },
+  { header: 'budget_duration', value: (t) => t.budget_duration },
+  { header: 'description', value: (t) => t.description },
+];
+
+/** The fields `tags info` shows. */
+export function tagFields(t: Row): Row {
+  return pickFields(t, [
+    'name',
+    'description',
+    'models',
+    'spend',
+    'max_budget',
+    'budget_duration',
+    'budget_reset_at',
+    'soft_budget',
+    'tpm_limit',
+    'rpm_limit',
+    'max_parallel_requests',
+    'budget_id',
+    'created_at',
+  ]);
+}
+
 export const ORG_MEMBER_COLUMNS: Column<Row>[] = [
   { header: 'user_id', value: (m) => m.user_id },
   { header: 'role', value: (m) => m.user_role },

@@ -25,6 +25,8 @@ const ChangeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('team'), id: z.string() }),
   /** A customer (end user), by its `user_id`. */
   z.object({ kind: z.literal('customer'), id: z.string() }),
+  /** Tags stored with /tag/new changed (the budgets or spend of those named). */
+  z.object({ kind: z.literal('tags'), names: z.array(z.string()) }),
   /** Models stored in the database were added, changed or deleted. */
   z.object({ kind: z.literal('models') }),
   /** Anything may have changed: drop every cache. */

@@ -7,12 +7,15 @@ import type { Logger } from 'pino';
 import type { CustomerInvalidation } from '../admin/customer-service.js';
 import type { ModelReloader } from '../admin/model-service.js';
 import type { AuthInvalidation } from '../auth/principal-cache.js';
+import type { TagInvalidation } from '../spend/stored-tags.js';
 import type { CacheChange, ChangeHandler, ChangePublisher } from './invalidation-bus.js';
 
 /** The caches a replica keeps of what the database holds. */
 export interface LocalCaches {
   principals: AuthInvalidation & { clear(): void };
   customers?: CustomerInvalidation & { clear(): void };
+  /** The stored tags, with admission forgetting the counters of those named. */
+  tags?: TagInvalidation & { clear(): void };
   /** Reloads the database models into the router (which also drops cached principals). */
   models?: Pick<ModelReloader, 'refresh'>;
 }
@@ -47,6 +50,16 @@ export function replicatedCustomers(
   };
 }
 
+/** /tag/new, /tag/update, /tag/delete and budgets of tags: read here, then on every replica. */
+export function replicatedTags(local: TagInvalidation, bus: ChangePublisher): TagInvalidation {
+  return {
+    tagsChanged: async (names) => {
+      await local.tagsChanged(names);
+      bus.publish({ kind: 'tags', names: [...(names ?? [])] });
+    },
+  };
+}
+
 /** /model/new, /model/update, /model/delete: reloaded here, then on every replica. */
 export function replicatedModels(local: ModelReloader, bus: ChangePublisher): ModelReloader {
   return {
@@ -70,6 +83,7 @@ export function applyToLocalCaches(local: LocalCaches, logger: Logger): ChangeHa
   const clearAll = () => {
     local.principals.clear();
     local.customers?.clear();
+    local.tags?.clear();
     reloadModels(false);
   };
   const apply = (change: CacheChange): void => {
@@ -82,6 +96,9 @@ export function applyToLocalCaches(local: LocalCaches, logger: Logger): ChangeHa
         return local.principals.teamChanged(change.id);
       case 'customer':
         return local.customers?.customerChanged(change.id);
+      case 'tags':
+        void local.tags?.tagsChanged(change.names);
+        return;
       case 'models':
         return reloadModels(true);
       case 'all':

@@ -10,6 +10,7 @@ import type { AuthInvalidation } from '../auth/principal-cache.js';
 import { beforeClose } from '../cluster/redis-connection.js';
 import type { MoneySettings } from '../config/gateway-config.js';
 import type { LoadedCustomer } from '../store/customer-repository.js';
+import type { LoadedTag } from '../store/tag-repository.js';
 import { CounterAdmission, type OverBudget } from './admission.js';
 import type { BudgetCalendar } from './budget-calendar.js';
 import type { CounterStore } from './counter-store.js';
@@ -18,6 +19,7 @@ import { LocalCounterStore } from './local-counters.js';
 import { Meter } from './meter.js';
 import { RedisCounterStore } from './redis-counters.js';
 import { promptTokenUpperBound } from './token-count.js';
+import type { TagInvalidation } from './stored-tags.js';
 import type { Admission, Pricing, SpendLedger } from './types.js';
 
 export interface MeterParts {
@@ -31,6 +33,8 @@ export interface MeterParts {
   /** Cluster mode: the shared Redis and the prefix of every key the gateway writes there. */
   redis?: { client: Redis; keyPrefix: string };
   customer?: (userId: string) => LoadedCustomer | null | undefined;
+  /** The tags stored with `/tag/new` (src/spend/stored-tags.ts). */
+  tags?: { readonly active: boolean; get(name: string): LoadedTag | undefined };
   logger: Logger;
   now: () => number;
 }
@@ -68,6 +72,7 @@ export function createMeter(parts: MeterParts): BuiltMeter {
     admission,
     ledger,
     customer: parts.customer,
+    tags: parts.tags,
     maxEndUserBudget: parts.settings.maxEndUserBudget,
     promptTokenBound: (body) => promptTokenUpperBound(body),
     calendar: parts.calendar,
@@ -93,6 +98,16 @@ export function forgettingAuth(inner: AuthInvalidation, admission: Admission): A
     teamChanged(teamId) {
       inner.teamChanged(teamId);
       admission.forget('team', teamId);
+    },
+  };
+}
+
+/** Tag invalidations that also make admission reload the tags' budgets. */
+export function forgettingTags(inner: TagInvalidation, admission: Admission): TagInvalidation {
+  return {
+    tagsChanged(names) {
+      for (const name of names ?? []) admission.forget('tag', name);
+      return inner.tagsChanged(names);
     },
   };
 }

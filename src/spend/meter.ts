@@ -10,6 +10,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
 import type { LoadedCustomer } from '../store/customer-repository.js';
+import type { LoadedTag } from '../store/tag-repository.js';
 import type { KeyRecord } from '../store/key-repository.js';
 import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import { BudgetCalendar } from './budget-calendar.js';
@@ -35,6 +36,8 @@ export interface MeterDeps {
   ledger?: SpendLedger;
   /** The customer record of a request's `user` field, when cached (read synchronously). */
   customer?: (userId: string) => LoadedCustomer | null | undefined;
+  /** The tags stored with `/tag/new` (src/spend/stored-tags.ts); `active` when there are any. */
+  tags?: { readonly active: boolean; get(name: string): LoadedTag | undefined };
   /** `max_end_user_budget`: the budget of end users that have none of their own. */
   maxEndUserBudget?: number;
   /** An upper bound of the prompt's tokens, cheap enough to run on every request. */
@@ -187,10 +190,19 @@ export class Meter {
 
   /** Admits the call or throws the refusal; a sync Tab when nothing had to wait. */
   open(input: OpenTab): Tab | Promise<Tab> {
-    const scopes = this.scopesOf(input.principal, input.body, input.attribution?.customerId);
+    const tagged = this.deps.tags?.active ? this.storedTagsOf(input) : undefined;
+    const scopes = this.scopesOf(
+      input.principal,
+      input.body,
+      input.attribution?.customerId,
+      tagged?.scopes,
+    );
     const startTime = this.now();
     const admission = this.deps.admission;
-    if (!admission || scopes.length === 0) return new Tab(this, input, undefined, startTime);
+    const stored = tagged?.names;
+    if (!admission || scopes.length === 0) {
+      return this.tab(input, undefined, startTime, stored);
+    }
     const prices = this.worstPrices(input.candidates);
     const promptTokens =
       this.deps.promptTokenBound(input.body, input.callType) + rerankQueryRepeats(input);
@@ -237,8 +249,19 @@ export class Meter {
       abortSignal: input.abortSignal,
     });
     return admitted instanceof Promise
-      ? admitted.then((a) => new Tab(this, input, a, startTime))
-      : new Tab(this, input, admitted, startTime);
+      ? admitted.then((a) => this.tab(input, a, startTime, stored))
+      : this.tab(input, admitted, startTime, stored);
+  }
+
+  private tab(
+    input: OpenTab,
+    admitted: Admitted | undefined,
+    startTime: number,
+    storedTags: readonly string[] | undefined,
+  ): Tab {
+    const tab = new Tab(this, input, admitted, startTime);
+    tab.storedTags = storedTags;
+    return tab;
   }
 
   /** Prices a finished call and books it; returns the cost. Internal to Tab. */
@@ -266,6 +289,7 @@ export class Meter {
       organizationId: principal.organization?.organization_id ?? null,
       customerId: tab.input.attribution?.customerId ?? null,
       tags: tagsOf(body, key?.tags, tab.input.attribution),
+      storedTags: tab.storedTags,
       model: end.deployment.model,
       modelGroup: end.group,
       deploymentId: end.deployment.id,
@@ -292,25 +316,47 @@ export class Meter {
   /**
    * The scopes a request is charged to, in the order LiteLLM checks them (the first out of money
    * names the refusal): key, the key's limits for the model, team, organization, team member,
-   * user, customer.
-   * Not to be modified: without per-model limits or a customer it is the principal's own list.
+   * user, customer, then the stored tags the call is booked under.
+   * Not to be modified: without per-model limits, a customer or tags it is the principal's own
+   * list.
    */
   scopesOf(
     principal: Principal,
     body: Record<string, unknown>,
     customerId: string | undefined,
+    tagScopes: readonly Scope[] = NO_SCOPES,
   ): readonly Scope[] {
     const own = this.principalScopes(principal);
     const perModel = principal.key ? this.modelScopes(principal, body.model).scopes : [];
     const customer = customerId === undefined ? undefined : this.customerScope(customerId);
-    if (perModel.length === 0 && !customer) return own;
+    if (perModel.length === 0 && !customer && tagScopes.length === 0) return own;
     const scopes: Scope[] = [];
     let rest = 0;
     if (own[0]?.kind === 'key') scopes.push(own[rest++]!);
     scopes.push(...perModel);
     for (; rest < own.length; rest++) scopes.push(own[rest]!);
     if (customer) scopes.push(customer);
+    scopes.push(...tagScopes);
     return scopes;
+  }
+
+  /**
+   * The stored tags among those the call is booked under (its key's, its request's, its
+   * headers'), and the scopes of those whose budget or limits bind.
+   */
+  private storedTagsOf(input: OpenTab): { names: string[]; scopes: Scope[] } | undefined {
+    const stored = this.deps.tags!;
+    const tags = tagsOf(input.body, input.principal.key?.tags, input.attribution);
+    let found: { names: string[]; scopes: Scope[] } | undefined;
+    for (const name of tags) {
+      const tag = stored.get(name);
+      if (tag === undefined) continue;
+      found ??= { names: [], scopes: [] };
+      found.names.push(name);
+      const scope = tagScope(tag);
+      if (binds(scope)) found.scopes.push(scope);
+    }
+    return found;
   }
 
   /**
@@ -616,6 +662,8 @@ export class Meter {
 /** One call's reservation and the facts needed to book it. */
 export class Tab {
   private closed = false;
+  /** The stored tags the call is booked under (their spend grows with it); set by the meter. */
+  storedTags: readonly string[] | undefined = undefined;
 
   constructor(
     private readonly meter: Meter,
@@ -702,6 +750,26 @@ const ZERO_PRICES: TokenPrices = {
   inputAudioPerToken: 0,
   known: false,
 };
+
+/** A stored tag as a scope: its limits are its budget's; its spend and window its own. */
+function tagScope(tag: LoadedTag): Scope {
+  const budget = tag.budget;
+  return {
+    kind: 'tag',
+    id: tag.tag_name,
+    key: counterKey('tag', tag.tag_name),
+    label: tag.tag_name,
+    maxBudget: budget?.max_budget ?? null,
+    spend: tag.spend,
+    budgetDuration: budget?.budget_duration ?? null,
+    budgetResetAt: tag.budget_reset_at,
+    rpmLimit: budget?.rpm_limit ?? null,
+    tpmLimit: budget?.tpm_limit ?? null,
+    maxParallelRequests: budget?.max_parallel_requests ?? null,
+  };
+}
+
+const NO_SCOPES: readonly Scope[] = [];
 
 function binds(scope: Scope): boolean {
   return (

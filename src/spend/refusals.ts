@@ -33,6 +33,8 @@ function budgetMessage(scope: Scope, spent: number): string {
     }
     case 'organization':
       return `Budget has been exceeded! Organization=${scope.label} ${figures}`;
+    case 'tag':
+      return `Budget has been exceeded! Tag=${scope.label} ${figures}`;
     case 'user':
       return `ExceededBudget: User=${scope.label} over budget. Spend=${cost}, Budget=${max}`;
     case 'customer':
@@ -54,6 +56,7 @@ const RATE_DESCRIPTORS: Record<ScopeKind, string> = {
   customer: 'end_user',
   model_per_key: 'model_per_key',
   model_per_team: 'model_per_team',
+  tag: 'tag',
 };
 
 export function rateLimited(scope: Scope, limitType: RateLimitType, now: number): GatewayError {

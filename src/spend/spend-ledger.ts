@@ -297,6 +297,7 @@ function scopesOf(entry: SpendEntry): string[] {
   }
   if (entry.organizationId) scopes.push(counterKey('organization', entry.organizationId));
   if (entry.customerId) scopes.push(counterKey('customer', entry.customerId));
+  if (entry.storedTags) for (const tag of entry.storedTags) scopes.push(counterKey('tag', tag));
   return scopes;
 }
 
@@ -311,6 +312,7 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
     tags,
     ...(entry.memberResetAt && { memberResetAt: entry.memberResetAt }),
     ...(entry.organizationId && { organizationId: entry.organizationId }),
+    ...(entry.storedTags && { storedTags: entry.storedTags }),
     ...(modelBudget && {
       modelSpend: {
         token: entry.keyHash!,

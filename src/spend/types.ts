@@ -96,7 +96,8 @@ export type ScopeKind =
   | 'organization'
   | 'customer'
   | 'model_per_key'
-  | 'model_per_team';
+  | 'model_per_team'
+  | 'tag';
 
 /** One budget / rate-limit holder that a request is charged to. */
 export interface Scope {
@@ -185,6 +186,8 @@ export interface SpendEntry {
   /** The end user (`user` field of the request), when it names one. */
   customerId?: string | null;
   tags: readonly string[];
+  /** Those of `tags` stored with `/tag/new` when the call was admitted: their spend grows. */
+  storedTags?: readonly string[];
   /** The provider's model name, the public model group, the deployment id and provider. */
   model: string;
   modelGroup: string;

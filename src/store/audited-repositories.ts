@@ -49,6 +49,7 @@ import {
   type TeamPatch,
   type TeamRecord,
 } from './team-repository.js';
+import { TagRepository, type TagPatch, type TagRecord } from './tag-repository.js';
 import { transact } from './transact.js';
 import { UserRepository, type UserPatch, type UserRecord } from './user-repository.js';
 
@@ -647,6 +648,7 @@ export interface AuditedRepositories {
   customers: AuditedCustomerRepository;
   budgets: AuditedBudgetRepository;
   organizations: AuditedOrganizationRepository;
+  tags: AuditedTagRepository;
   models: AuditedModelRepository;
   invitations: AuditedInvitationRepository;
 }
@@ -655,6 +657,47 @@ export interface AuditedRepositories {
  * The repositories of `store` that record the changes of `caller` (an authenticated principal) in
  * the audit log: what every admin service writes through.
  */
+export class AuditedTagRepository extends TagRepository {
+  private readonly target: AuditTarget;
+
+  constructor(db: Db, actor: AuditActor) {
+    super(db);
+    this.target = { db, actor };
+  }
+
+  /** Creates the tag, and the budget of its own when it comes with one, together. */
+  override create(tag: TagRecord, budget?: BudgetRecord): Promise<void> {
+    return audited(this.target, async (trx, log) => {
+      if (budget) {
+        await new BudgetRepository(trx).create(budget);
+        log('created', 'budgets', budget.budget_id, { after: budget });
+      }
+      await new TagRepository(trx).create(tag);
+      log('created', 'tags', tag.tag_name, { after: tag });
+    });
+  }
+
+  override update(name: string, patch: TagPatch): Promise<TagRecord | undefined> {
+    return audited(this.target, async (trx, log) => {
+      const tags = new TagRepository(trx);
+      const before = await tags.findByName(name);
+      const after = await tags.update(name, patch);
+      if (before && after) log('updated', 'tags', name, { before, after });
+      return after;
+    });
+  }
+
+  override delete(name: string): Promise<boolean> {
+    return audited(this.target, async (trx, log) => {
+      const tags = new TagRepository(trx);
+      const before = await tags.findByName(name);
+      const deleted = await tags.delete(name);
+      if (before && deleted) log('deleted', 'tags', name, { before });
+      return deleted;
+    });
+  }
+}
+
 export function changesBy(
   store: { auditedBy(actor: AuditActor): AuditedRepositories },
   caller: { userId?: string; keyHash?: string },
@@ -670,6 +713,7 @@ export function auditedRepositories(db: Db, actor: AuditActor): AuditedRepositor
     customers: new AuditedCustomerRepository(db, actor),
     budgets: new AuditedBudgetRepository(db, actor),
     organizations: new AuditedOrganizationRepository(db, actor),
+    tags: new AuditedTagRepository(db, actor),
     models: new AuditedModelRepository(db, actor),
     invitations: new AuditedInvitationRepository(db, actor),
   };

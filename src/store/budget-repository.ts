@@ -126,6 +126,16 @@ export class BudgetRepository {
     return rows.map((r) => r.organization_id);
   }
 
+  /** The names of the tags whose limits the budget holds. */
+  async tagsOf(budgetId: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('tags')
+      .select('tag_name')
+      .where('budget_id', '=', budgetId)
+      .execute();
+    return rows.map((r) => r.tag_name);
+  }
+
   /** How many organizations and organization memberships hold their limits in the budget. */
   async organizationsOn(budgetId: string): Promise<number> {
     const [organizations, members] = await Promise.all([

@@ -17,6 +17,7 @@ import * as customerLimits from './migrations/0011-customer-limits.js';
 import * as organizations from './migrations/0012-organizations.js';
 import * as keyOrganizations from './migrations/0013-key-organizations.js';
 import * as spendLogPartialIndexes from './migrations/0014-spend-log-partial-indexes.js';
+import * as tags from './migrations/0015-tags.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-organizations': organizations,
   '0013-key-organizations': keyOrganizations,
   '0014-spend-log-partial-indexes': spendLogPartialIndexes,
+  '0015-tags': tags,
 };
 
 /**

@@ -167,6 +167,22 @@ export interface OrganizationTable {
   updated_by: string;
 }
 
+/** A tag with a budget (LiteLLM's TagTable); its limits are a budget's. */
+export interface TagTable {
+  tag_name: string;
+  description: string | null;
+  models: string;
+  budget_id: string | null;
+  spend: number;
+  /** Always null: a tag's spend window runs by its budget's duration. */
+  budget_duration: string | null;
+  budget_reset_at: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
 /** A user's membership of an organization (LiteLLM's OrganizationMembership). */
 export interface OrganizationMemberTable {
   organization_id: string;
@@ -308,6 +324,7 @@ export interface DatabaseSchema {
   budgets: BudgetTable;
   organizations: OrganizationTable;
   organization_members: OrganizationMemberTable;
+  tags: TagTable;
   audit_log: AuditLogTable;
   models: ModelTable;
   spend_logs: SpendLogTable;

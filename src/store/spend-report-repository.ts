@@ -291,6 +291,23 @@ export class SpendReportRepository {
       api_requests: Number(r.api_requests),
     }));
   }
+
+  /** Each tag calls were booked under, with the first and last day it was (between the days given). */
+  async tagDays(
+    fromDate?: string,
+    toDate?: string,
+  ): Promise<{ tag: string; first: string; last: string }[]> {
+    let query = this.db.selectFrom('daily_tag_spend');
+    if (fromDate !== undefined) query = query.where('date', '>=', fromDate);
+    if (toDate !== undefined) query = query.where('date', '<=', toDate);
+    const rows = await query
+      .select('tag')
+      .select((eb) => [eb.fn.min<string>('date').as('first'), eb.fn.max<string>('date').as('last')])
+      .groupBy('tag')
+      .orderBy('tag')
+      .execute();
+    return rows.map((r) => ({ tag: r.tag, first: r.first, last: r.last }));
+  }
 }
 
 /** The spend log column each daily dimension is made from (as the ledger books it). */

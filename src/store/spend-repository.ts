@@ -28,6 +28,8 @@ export interface SpendRow {
   memberResetAt?: string;
   /** The organization of the key's team, which the spend counts toward too. */
   organizationId?: string;
+  /** The stored tags (`/tag/new`) the row is booked under, whose spend grows with it. */
+  storedTags?: readonly string[];
 }
 
 /** A row of `key_model_spend` and the window (ISO end, '' for none) a cost is added in. */
@@ -38,7 +40,7 @@ export interface ModelSpendTarget {
 }
 
 /** Scope tables whose spend lives in a budget window. */
-type WindowedTable = 'keys' | 'users' | 'teams' | 'customers' | 'organizations';
+type WindowedTable = 'keys' | 'users' | 'teams' | 'customers' | 'organizations' | 'tags';
 
 /**
  * A scope that reached one of its limits: a key or team its `soft_budget` (a warning; soft budgets
@@ -75,6 +77,7 @@ const ID_COLUMN = {
   teams: 'team_id',
   customers: 'user_id',
   organizations: 'organization_id',
+  tags: 'tag_name',
 };
 
 /** Rows per INSERT statement: far below SQLite's and PostgreSQL's bound-parameter limits. */
@@ -310,11 +313,12 @@ export class SpendRepository {
     const teams = new Map<string, number>();
     const customers = new Map<string, number>();
     const organizations = new Map<string, number>();
+    const tags = new Map<string, number>();
     const members = new Map<
       string,
       { teamId: string; userId: string; cost: number; resetAt: string | undefined }
     >();
-    for (const { log, memberResetAt, organizationId } of booked) {
+    for (const { log, memberResetAt, organizationId, storedTags } of booked) {
       const cost = log.spend;
       // A call that failed and cost nothing changes no total (nor makes its customer): it is in
       // the log and the daily counts of failed calls only.
@@ -324,6 +328,7 @@ export class SpendRepository {
       if (log.team_id) add(teams, log.team_id, cost);
       if (log.end_user !== '') add(customers, log.end_user, cost);
       if (organizationId) add(organizations, organizationId, cost);
+      if (storedTags) for (const tag of new Set(storedTags)) add(tags, tag, cost);
       if (log.team_id && log.user !== '') {
         const id = `${log.team_id}\u0000${log.user}\u0000${memberResetAt ?? ''}`;
         const member = members.get(id) ?? {
@@ -342,6 +347,7 @@ export class SpendRepository {
     await addToWindowed(trx, 'teams', teams, { now, calendar, notices });
     await addToWindowed(trx, 'customers', customers, { now, calendar });
     await addToWindowed(trx, 'organizations', organizations, { now, calendar });
+    await addToWindowed(trx, 'tags', tags, { now, calendar });
     await addToModelSpend(trx, booked);
     // Earlier windows first, so a batch that spans a window's end ends in the later one.
     const byWindow = [...members.values()].sort((a, b) =>
@@ -554,7 +560,8 @@ async function addToWindowed(
     }
   >();
   // A key or customer may name a shared budget (`budget_id`) whose duration it resets by.
-  const shared = table === 'customers' || table === 'keys' || table === 'organizations';
+  const shared =
+    table === 'customers' || table === 'keys' || table === 'organizations' || table === 'tags';
   const onBudget = new Map<string, string>();
   for (const part of chunks([...costs.keys()])) {
     const rows = (await db

@@ -25,6 +25,7 @@ import { SessionRepository } from './session-repository.js';
 import { BudgetRepository } from './budget-repository.js';
 import { OrganizationRepository } from './organization-repository.js';
 import { SpendRepository } from './spend-repository.js';
+import { TagRepository } from './tag-repository.js';
 import { TeamRepository } from './team-repository.js';
 import { UserRepository } from './user-repository.js';
 
@@ -42,6 +43,8 @@ export interface Store {
   budgets: BudgetRepository;
   /** Organizations and their members (`/organization/*`). */
   organizations: OrganizationRepository;
+  /** Tags with a budget (`/tag/*`). */
+  tags: TagRepository;
   /** The audit log of admin changes, written by the repositories of `auditedBy`. */
   audit: AuditRepository;
   /** Models added through /model/new. */
@@ -74,6 +77,7 @@ export function createStore(database: StoreDatabase): Store {
     customers: new CustomerRepository(db),
     budgets: new BudgetRepository(db),
     organizations: new OrganizationRepository(db),
+    tags: new TagRepository(db),
     audit: new AuditRepository(db),
     models: new ModelRepository(db),
     auditedBy: (actor) => auditedRepositories(db, actor),

@@ -11,6 +11,13 @@ import {
   NewBudgetSchema,
   UpdateBudgetSchema,
 } from '../../src/admin/budget-schemas.js';
+import {
+  DeleteTagSchema,
+  NewTagSchema,
+  TagInfoSchema,
+  TagListQuerySchema,
+  UpdateTagSchema,
+} from '../../src/admin/tag-schemas.js';
 import type { z } from 'zod';
 import { AuditLogQuerySchema } from '../../src/admin/audit-routes.js';
 import {
@@ -175,6 +182,12 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/budget/settings': BudgetSettingsQuerySchema,
   '/budget/delete': DeleteBudgetSchema,
 
+  '/tag/new': NewTagSchema,
+  '/tag/update': UpdateTagSchema,
+  '/tag/info': TagInfoSchema,
+  '/tag/list': TagListQuerySchema,
+  '/tag/delete': DeleteTagSchema,
+
   '/audit/logs': AuditLogQuerySchema,
 
   '/spend/logs': SpendLogsQuerySchema,
@@ -285,6 +298,10 @@ export function validInputs(ids: KnownIds): Readonly<Record<string, Record<strin
     '/budget/info': { budgets: ['fuzz-budget'] },
     '/budget/settings': { budget_id: 'fuzz-budget' },
     '/budget/delete': { id: 'fuzz-budget' },
+    '/tag/new': { name: 'fuzz-tag', max_budget: 5, budget_duration: '1d' },
+    '/tag/update': { name: 'fuzz-tag', max_budget: 6 },
+    '/tag/info': { names: ['fuzz-tag'] },
+    '/tag/delete': { name: 'fuzz-tag' },
     '/spend/logs': { user_id: ids.victimUser },
     '/global/spend/report': { start_date: '2025-01-01', end_date: '2030-01-01' },
     '/model/new': {

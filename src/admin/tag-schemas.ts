@@ -1,0 +1,48 @@
+/**
+ * The bodies and queries of the /tag/* routes (LiteLLM's TagNewRequest, TagUpdateRequest,
+ * TagInfoRequest, TagDeleteRequest). Budget settings are validated as the budget API does.
+ */
+import { z } from 'zod';
+import { BudgetFieldsSchema } from './budget-schemas.js';
+
+/**
+ * A tag's name: what calls carry in `metadata.tags` or `x-litellm-tags` (a comma-separated
+ * header, so a name with a comma could never be named there).
+ */
+const name = z
+  .string()
+  .trim()
+  .min(1, 'a tag name cannot be empty')
+  .max(256)
+  .refine((n) => !n.includes(','), 'a tag name cannot hold a comma (x-litellm-tags splits on it)');
+
+const fields = BudgetFieldsSchema.extend({
+  description: z.string().max(4096).nullable().optional(),
+  /** Model names or database model ids the tag is meant for (LiteLLM's `models`). */
+  models: z.array(z.string().min(1)).nullable().optional(),
+  budget_id: z.string().min(1).nullable().optional(),
+});
+
+export const NewTagSchema = fields.extend({ name });
+export type NewTagInput = z.infer<typeof NewTagSchema>;
+
+export const UpdateTagSchema = fields.extend({ name });
+export type UpdateTagInput = z.infer<typeof UpdateTagSchema>;
+
+export const TagInfoSchema = z.object({ names: z.array(z.string()).min(1) });
+
+export const DeleteTagSchema = z.object({ name: z.string().min(1) });
+
+/** Dates as LiteLLM takes them (`YYYY-MM-DD`), both or neither. */
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Invalid date format, expected YYYY-MM-DD');
+export const TagListQuerySchema = z
+  .object({ start_date: day.optional(), end_date: day.optional() })
+  .refine((q) => (q.start_date === undefined) === (q.end_date === undefined), {
+    message: 'start_date and end_date must be provided together',
+    path: ['start_date'],
+  })
+  .refine((q) => q.start_date === undefined || q.start_date <= (q.end_date ?? ''), {
+    message: 'start_date must be on or before end_date',
+    path: ['start_date'],
+  });
+export type TagListQuery = z.infer<typeof TagListQuerySchema>;
