@@ -143,6 +143,26 @@ describe('a full LiteLLM config', () => {
     assert.deepEqual(config.warnings, []);
   });
 
+  test("says where keys live when a config names LiteLLM's DynamoDB store", () => {
+    const dynamo = buildConfig(
+      {
+        general_settings: {
+          master_key: 'sk-1234',
+          database_type: 'dynamo_db',
+          database_args: { billing_mode: 'PAY_PER_REQUEST', region_name: 'us-west-2' },
+        },
+      },
+      {},
+    );
+    assert.deepEqual(dynamo.warnings, [
+      'general_settings.database_type: DynamoDB (LiteLLM v1.16 beta) is not a store Tollgate ' +
+        'uses; keys, users and spend are kept in the SQLite file (./tollgate.db by default) or ' +
+        'in PostgreSQL (DATABASE_URL or general_settings.database_url); database_type and ' +
+        'database_args are ignored',
+    ]);
+    assert.equal(dynamo.masterKey, 'sk-1234');
+  });
+
   test('DATABASE_URL (or TOLLGATE_DATABASE_URL) names the database when the config does not', () => {
     assert.equal(
       buildConfig({}, { DATABASE_URL: 'sqlite:/tmp/a.db' }).databaseUrl,

@@ -178,6 +178,8 @@ export function buildConfig(
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const databaseType = databaseTypeWarning(general.database_type);
+  if (databaseType) warnings.push(databaseType);
 
   return {
     deployments,
@@ -402,6 +404,20 @@ function customerHeaders(
   });
   if (general.user_header_name) headers.push(general.user_header_name);
   return headers;
+}
+
+/**
+ * What `general_settings.database_type` means here: LiteLLM's keys once could live in DynamoDB
+ * (a beta of v1.16, later removed); Tollgate's live in SQLite or PostgreSQL whatever it says.
+ */
+function databaseTypeWarning(type: string | undefined): string | undefined {
+  if (type === undefined) return undefined;
+  const kind = type === 'dynamo_db' ? 'DynamoDB (LiteLLM v1.16 beta)' : `"${type}"`;
+  return (
+    `general_settings.database_type: ${kind} is not a store Tollgate uses; keys, users and ` +
+    'spend are kept in the SQLite file (./tollgate.db by default) or in PostgreSQL ' +
+    '(DATABASE_URL or general_settings.database_url); database_type and database_args are ignored'
+  );
 }
 
 /** One warning per key that Tollgate does not act on, with its path. */

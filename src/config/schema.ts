@@ -72,6 +72,12 @@ export const GeneralSettingsSchema = z.looseObject({
   /** Which alerts: Tollgate sends `budget_alerts`. */
   alert_types: z.array(z.string()).optional(),
   database_url: z.string().optional(),
+  /**
+   * LiteLLM v1.16's beta DynamoDB store (`dynamo_db`) and its table settings: Tollgate's store is
+   * SQLite or PostgreSQL, so both are read only to say so (`databaseTypeWarning`).
+   */
+  database_type: z.string().optional(),
+  database_args: z.record(z.string(), z.unknown()).optional(),
   max_request_size_mb: z.number().positive().optional(),
   litellm_key_header_name: z.string().optional(),
   /** A header that names the customer of a call (older LiteLLM; see user_header_mappings). */
