@@ -2,10 +2,10 @@
  * `tollgate import-litellm`: a PostgreSQL schema with LiteLLM's table layout (Prisma's column
  * types: text[], jsonb, timestamp(3), bigint), filled with realistic rows, imported into a SQLite
  * and a PostgreSQL store. Then a gateway on the imported store serves a key whose hash is in the
- * LiteLLM database (through the openai SDK), shows the imported budgets, users, teams, customers
- * and organizations (with their budgets and members), refuses the expired and blocked keys with
- * LiteLLM's messages, and holds a team's key to its organization's spent budget. A second run
- * changes nothing and a dry run writes nothing.
+ * LiteLLM database (through the openai SDK), shows the imported budgets, users, teams, customers,
+ * organizations (with their budgets and members) and tags (with their budgets), refuses the
+ * expired and blocked keys with LiteLLM's messages, and holds a team's key to its organization's
+ * spent budget and a call to its tag's. A second run changes nothing and a dry run writes nothing.
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -62,6 +62,12 @@ CREATE TABLE "LiteLLM_OrganizationMembership" (
   budget_id TEXT REFERENCES "LiteLLM_BudgetTable"(budget_id),
   created_at TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP(3) DEFAULT CURRENT_TIMESTAMP,
   PRIMARY KEY (user_id, organization_id));
+CREATE TABLE "LiteLLM_TagTable" (
+  tag_name TEXT PRIMARY KEY, description TEXT, models TEXT[], model_info JSONB,
+  spend DOUBLE PRECISION NOT NULL DEFAULT 0,
+  budget_id TEXT REFERENCES "LiteLLM_BudgetTable"(budget_id),
+  created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, created_by TEXT,
+  updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP);
 CREATE TABLE "LiteLLM_ModelTable" (
   id SERIAL PRIMARY KEY, aliases JSONB,
   created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP, created_by TEXT NOT NULL,
@@ -193,6 +199,58 @@ const ROWS: Row[] = [
   [
     'LiteLLM_BudgetTable',
     { budget_id: 'b-org-member', max_budget: 15, created_by: 'admin', updated_by: 'admin' },
+  ],
+  [
+    'LiteLLM_BudgetTable',
+    {
+      budget_id: 'b-tag-prod',
+      max_budget: 50,
+      rpm_limit: 100,
+      budget_duration: '30d',
+      budget_reset_at: future,
+      created_by: 'u-alice',
+      updated_by: 'u-alice',
+    },
+  ],
+  [
+    'LiteLLM_BudgetTable',
+    {
+      budget_id: 'b-tag-capped',
+      max_budget: 1,
+      budget_duration: '7d',
+      budget_reset_at: future,
+      created_by: 'admin',
+      updated_by: 'admin',
+    },
+  ],
+  // The bob-live key carries the tag prod: its calls are held to the tag's budget too.
+  [
+    'LiteLLM_TagTable',
+    {
+      tag_name: 'prod',
+      description: 'Production traffic',
+      models: ['mock-gpt'],
+      model_info: json({ 'mock-gpt': 'mock-gpt' }),
+      spend: 1.25,
+      budget_id: 'b-tag-prod',
+      created_at: '2025-03-01T12:00:00Z',
+      created_by: 'u-alice',
+      updated_at: '2025-03-02T12:00:00Z',
+    },
+  ],
+  // A tag without a budget: a description and a spend total only.
+  ['LiteLLM_TagTable', { tag_name: 'batch', models: [], spend: 0.5 }],
+  // A tag that has spent its budget: calls booked under it are refused.
+  [
+    'LiteLLM_TagTable',
+    {
+      tag_name: 'capped',
+      description: 'Over its budget',
+      models: [],
+      spend: 1.5,
+      budget_id: 'b-tag-capped',
+      created_by: 'admin',
+    },
   ],
   [
     'LiteLLM_OrganizationTable',
@@ -459,6 +517,7 @@ const TABLES = [
   'budgets',
   'organizations',
   'organization_members',
+  'tags',
   'teams',
   'team_members',
   'keys',
@@ -552,6 +611,9 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
         assert.match(dry.stdout, /^\+ organization o-acme \(Acme Corp\): create$/m);
         assert.match(dry.stdout, /^\+ organization_member u-alice in o-acme: create$/m);
         assert.match(dry.stdout, /^\+ budget b-org-acme: create$/m);
+        assert.match(dry.stdout, /^\+ tag prod: create$/m);
+        assert.match(dry.stdout, /^\+ budget b-tag-prod: create$/m);
+        assert.match(dry.stdout, /^tags +3 +0 +0$/m);
         assert.match(dry.stdout, /^spend logs: 3 read, 3 to add$/m);
         assert.match(dry.stdout, /Dry run: nothing was changed/);
         assert.equal(await target.hasTables(), false);
@@ -561,9 +623,10 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
         const report = first.json();
         assert.deepEqual(report.counts, {
           user: { create: 3, update: 0, unchanged: 0 },
-          budget: { create: 3, update: 0, unchanged: 0 },
+          budget: { create: 5, update: 0, unchanged: 0 },
           organization: { create: 2, update: 0, unchanged: 0 },
           organization_member: { create: 4, update: 0, unchanged: 0 },
+          tag: { create: 3, update: 0, unchanged: 0 },
           team: { create: 3, update: 0, unchanged: 0 },
           member: { create: 3, update: 0, unchanged: 0 },
           key: { create: 5, update: 0, unchanged: 0 },
@@ -656,6 +719,24 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
             (await store.organizations.membersOf(['o-broke'])).map((m) => [m.user_id, m.user_role]),
             [['u-carol', 'internal_user']],
           );
+          assert.deepEqual(
+            (await store.tags.loadAll())
+              .map((t) => [
+                t.tag_name,
+                t.budget_id,
+                t.spend,
+                t.budget_reset_at,
+                t.budget?.max_budget ?? null,
+                t.created_by,
+                t.updated_by,
+              ])
+              .sort(),
+            [
+              ['batch', null, 0.5, null, null, 'default_user_id', 'default_user_id'],
+              ['capped', 'b-tag-capped', 1.5, future, 1, 'admin', 'admin'],
+              ['prod', 'b-tag-prod', 1.25, future, 50, 'u-alice', 'u-alice'],
+            ],
+          );
           await checkGateway(store);
         } finally {
           await database.close();
@@ -712,8 +793,9 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
         days: { from: '2024-06-01', to: '2024-06-02' },
       });
       assert.equal(report.counts.member.create, 1);
-      // No organization tables yet: nothing to copy, and no complaint.
+      // No organization or tag tables yet: nothing to copy, and no complaint.
       assert.equal(report.counts.organization.create, 0);
+      assert.deepEqual(report.counts.tag, { create: 0, update: 0, unchanged: 0 });
       assert.deepEqual(report.warnings, []);
       const database = await openDatabase(target.url);
       try {
@@ -721,6 +803,7 @@ describe('tollgate import-litellm', { skip: postgres?.skip }, () => {
         assert.equal((await store.users.findById('old-user'))?.user_role, 'internal_user');
         assert.equal((await store.teams.findMember('old-team', 'old-user'))?.role, 'admin');
         assert.equal((await store.keys.findByHash(hash('sk-old-key')))?.spend, 4.5);
+        assert.deepEqual(await store.tags.list(), []);
         const days = await database.db
           .selectFrom('daily_spend')
           .select(['date', 'api_requests', 'successful_requests'])
@@ -927,6 +1010,26 @@ async function checkGateway(store: ReturnType<typeof createStore>): Promise<void
       ['t-research'],
     );
 
+    const tags = (await api.post('/tag/info', { names: ['prod', 'batch', 'capped'] })).body;
+    assert.deepEqual(Object.keys(tags).sort(), ['batch', 'capped', 'prod']);
+    const prod = tags.prod;
+    assert.equal(prod.description, 'Production traffic');
+    assert.deepEqual(prod.models, ['mock-gpt']);
+    assert.equal(prod.spend, 1.25);
+    assert.equal(prod.budget_id, 'b-tag-prod');
+    assert.deepEqual(
+      [prod.max_budget, prod.rpm_limit, prod.budget_duration, prod.budget_reset_at],
+      [50, 100, '30d', future],
+    );
+    assert.equal(prod.created_at, '2025-03-01T12:00:00.000Z');
+    assert.equal(prod.updated_at, '2025-03-02T12:00:00.000Z');
+    assert.equal(prod.created_by, 'u-alice');
+    assert.deepEqual(
+      [tags.batch.description, tags.batch.spend, tags.batch.budget_id, tags.batch.max_budget],
+      [null, 0.5, null, null],
+    );
+    assert.equal(tags.batch.litellm_budget_table, null);
+
     // The key of a team whose organization has spent its budget is refused for the organization.
     const broke = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: RAW.broke, maxRetries: 0 });
     await assert.rejects(
@@ -940,6 +1043,29 @@ async function checkGateway(store: ReturnType<typeof createStore>): Promise<void
         assert.match(
           (error.error as { message: string }).message,
           /^Budget has been exceeded! Organization=o-broke Current cost: 1\.5/,
+        );
+        return true;
+      },
+    );
+
+    // A call booked under a tag that has spent its imported budget is refused for the tag.
+    const tagged = new OpenAI({
+      baseURL: `${gateway.url}/v1`,
+      apiKey: RAW.alice,
+      maxRetries: 0,
+      defaultHeaders: { 'x-litellm-tags': 'capped' },
+    });
+    await assert.rejects(
+      tagged.chat.completions.create({
+        model: 'priced-gpt',
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError);
+        assert.ok(error.status === 429 || error.status === 400, `status ${error.status}`);
+        assert.match(
+          (error.error as { message: string }).message,
+          /^Budget has been exceeded! Tag=capped Current cost: 1\.5, Max budget: 1\.0$/,
         );
         return true;
       },

@@ -2,9 +2,9 @@
  * LiteLLM rows → Tollgate records, for `tollgate import-litellm`. Pure: no database. Budgets that
  * LiteLLM keeps in LiteLLM_BudgetTable (team members, end users, a key's soft budget) are resolved
  * into the columns Tollgate keeps on the object itself; memberships are gathered from both places
- * LiteLLM records them (the team's `members_with_roles` and LiteLLM_TeamMembership). Organizations
- * and their members hold their limits in a budget row in Tollgate as in LiteLLM, so the rows they
- * name are copied as they are.
+ * LiteLLM records them (the team's `members_with_roles` and LiteLLM_TeamMembership). Organizations,
+ * their members and tags hold their limits in a budget row in Tollgate as in LiteLLM, so the rows
+ * they name are copied as they are.
  */
 import { MASTER_USER_ID, toProxyRole } from '../auth/principal.js';
 import type { BudgetRecord } from '../store/budget-repository.js';
@@ -16,6 +16,7 @@ import type {
   OrganizationRole,
 } from '../store/organization-repository.js';
 import type { SpendLogTable } from '../store/schema.js';
+import type { TagRecord } from '../store/tag-repository.js';
 import type { TeamMemberRecord, TeamRecord, TeamRole } from '../store/team-repository.js';
 import type { UserRecord } from '../store/user-repository.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   OrganizationMembershipRow,
   OrganizationRow,
   SpendLogRow,
+  TagRow,
   TeamRow,
   UserRow,
 } from './import-litellm-rows.js';
@@ -36,10 +38,11 @@ export interface ImportSet {
   members: TeamMemberRecord[];
   keys: KeyRecord[];
   customers: CustomerRecord[];
-  /** The budget rows the organizations and their members name, as LiteLLM has them. */
+  /** The budget rows the organizations, their members and the tags name, as LiteLLM has them. */
   budgets: BudgetRecord[];
   organizations: OrganizationRecord[];
   organizationMembers: OrganizationMemberRecord[];
+  tags: TagRecord[];
   /** What could not be carried over as it was, one line each. */
   warnings: string[];
 }
@@ -77,7 +80,8 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
       return { ...k, key_alias: null };
     },
   );
-  // Organizations keep their budget rows: each row one of them names is copied once, by its id.
+  // Organizations and tags keep their budget rows: each row one of them names is copied once, by
+  // its id.
   const budgets = new Map<string, BudgetRecord>();
   const budgetRowOf = (owner: string, id: string | null): string | null => {
     if (id === null) return null;
@@ -105,6 +109,9 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
     importedAt,
     warnings,
   });
+  const tags = data.tags.map((row) =>
+    toTag(row, budgetRowOf(`tag ${row.tag_name}`, row.budget_id), budget, importedAt),
+  );
   const orgKeys = keys.map((key) => {
     if (key.organization_id === null || organizationIds.has(key.organization_id)) return key;
     warnings.push(
@@ -160,6 +167,7 @@ export function mapLiteLLM(data: LiteLLMData, importedAt: string): ImportSet {
     budgets: [...budgets.values()],
     organizations,
     organizationMembers,
+    tags,
     warnings,
   };
 }
@@ -375,6 +383,28 @@ function toOrganization(
     created_by: row.created_by ?? MASTER_USER_ID,
     updated_at: row.updated_at ?? row.created_at ?? importedAt,
     updated_by: row.updated_by ?? row.created_by ?? MASTER_USER_ID,
+  };
+}
+
+function toTag(
+  row: TagRow,
+  budgetId: string | null,
+  budget: (id: string | null) => BudgetRow | undefined,
+  importedAt: string,
+): TagRecord {
+  return {
+    tag_name: row.tag_name,
+    description: row.description,
+    models: row.models,
+    budget_id: budgetId,
+    spend: row.spend,
+    // LiteLLM keeps the window of the tag's spend on its budget row; Tollgate on both.
+    budget_reset_at: budget(budgetId)?.budget_reset_at ?? null,
+    created_at: row.created_at ?? importedAt,
+    created_by: row.created_by ?? MASTER_USER_ID,
+    updated_at: row.updated_at ?? row.created_at ?? importedAt,
+    // LiteLLM_TagTable records no updater: its creator stands in.
+    updated_by: row.created_by ?? MASTER_USER_ID,
   };
 }
 

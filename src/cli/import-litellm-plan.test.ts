@@ -1,7 +1,8 @@
 /**
  * The import's mapping and plan over an in-memory store: budgets resolved from LiteLLM's budget
  * table, memberships gathered from both places, organizations with their budget rows and members,
- * what clashes with Tollgate's unique emails and aliases, and updates that touch only what changed.
+ * tags with their budget rows, what clashes with Tollgate's unique emails and aliases, and updates
+ * that touch only what changed.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -17,6 +18,7 @@ import {
   organizationMembershipRow,
   organizationRow,
   spendLogRow,
+  tagRow,
   teamRow,
   userRow,
 } from './import-litellm-rows.js';
@@ -34,6 +36,7 @@ function litellm(rows: {
   budgets?: object[];
   organizations?: object[];
   organizationMemberships?: object[];
+  tags?: object[];
 }): LiteLLMData {
   const budgets = (rows.budgets ?? []).map((b) => budgetRow.parse(b));
   return {
@@ -46,6 +49,7 @@ function litellm(rows: {
     organizationMemberships: (rows.organizationMemberships ?? []).map((m) =>
       organizationMembershipRow.parse(m),
     ),
+    tags: (rows.tags ?? []).map((t) => tagRow.parse(t)),
     budgets: new Map(budgets.map((b) => [b.budget_id, b])),
     modelAliases: new Map(),
   };
@@ -311,6 +315,103 @@ describe('mapLiteLLM', () => {
     ]);
   });
 
+  it('copies tags with their budget rows, a row shared with an organization once; a missing one is warned and dropped', () => {
+    const set = mapLiteLLM(
+      litellm({
+        budgets: [
+          {
+            budget_id: 'b-shared',
+            max_budget: 100,
+            budget_duration: '30d',
+            budget_reset_at: new Date('2026-04-01T00:00:00Z'),
+            created_by: 'admin',
+            updated_by: 'admin',
+          },
+          { budget_id: 'b-tag', max_budget: 5, rpm_limit: '10' },
+        ],
+        organizations: [{ organization_id: 'o1', budget_id: 'b-shared' }],
+        tags: [
+          {
+            tag_name: 'prod',
+            description: 'Production traffic',
+            models: ['gpt-4o', null],
+            spend: 12.5,
+            budget_id: 'b-shared',
+            created_at: new Date('2025-06-01T00:00:00Z'),
+            created_by: 'admin',
+            updated_at: new Date('2025-06-02T00:00:00Z'),
+          },
+          { tag_name: 'capped', budget_id: 'b-tag', spend: 1 },
+          { tag_name: 'label' },
+          { tag_name: 'orphan', budget_id: 'b-gone' },
+        ],
+      }),
+      AT,
+    );
+    assert.deepEqual(set.tags, [
+      {
+        tag_name: 'prod',
+        description: 'Production traffic',
+        budget_id: 'b-shared',
+        models: ['gpt-4o'],
+        spend: 12.5,
+        // The window of the tag's spend is its budget row's.
+        budget_reset_at: '2026-04-01T00:00:00.000Z',
+        created_at: '2025-06-01T00:00:00.000Z',
+        created_by: 'admin',
+        updated_at: '2025-06-02T00:00:00.000Z',
+        // LiteLLM records no updater of a tag: its creator stands in.
+        updated_by: 'admin',
+      },
+      {
+        tag_name: 'capped',
+        description: null,
+        budget_id: 'b-tag',
+        models: [],
+        spend: 1,
+        budget_reset_at: null,
+        created_at: AT,
+        created_by: 'default_user_id',
+        updated_at: AT,
+        updated_by: 'default_user_id',
+      },
+      {
+        tag_name: 'label',
+        description: null,
+        budget_id: null,
+        models: [],
+        spend: 0,
+        budget_reset_at: null,
+        created_at: AT,
+        created_by: 'default_user_id',
+        updated_at: AT,
+        updated_by: 'default_user_id',
+      },
+      {
+        tag_name: 'orphan',
+        description: null,
+        budget_id: null,
+        models: [],
+        spend: 0,
+        budget_reset_at: null,
+        created_at: AT,
+        created_by: 'default_user_id',
+        updated_at: AT,
+        updated_by: 'default_user_id',
+      },
+    ]);
+    assert.deepEqual(
+      set.budgets.map((b) => [b.budget_id, b.max_budget, b.rpm_limit]),
+      [
+        ['b-shared', 100, null],
+        ['b-tag', 5, 10],
+      ],
+    );
+    assert.deepEqual(set.warnings, [
+      'tag orphan: budget b-gone is not in LiteLLM; imported without it',
+    ]);
+  });
+
   it('reads a spend log of an older LiteLLM: no status, no end user, empty strings', () => {
     const log = toSpendLog(
       spendLogRow.parse({
@@ -508,6 +609,103 @@ describe('planImport', () => {
       assert.equal((await store.budgets.findById('b-org'))?.max_budget, 80);
       const member = await store.organizations.findMember('org', 'u2');
       assert.deepEqual([member?.user_role, member?.spend], ['internal_user_viewer', 0.75]);
+      const third = await planImport(database.db, mapLiteLLM(data, AT));
+      assert.ok(third.steps.every((s) => s.action === 'unchanged'));
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('creates tags and their budget rows, and updates only what changed', async () => {
+    const database = await openDatabase('sqlite::memory:');
+    try {
+      const data = litellm({
+        budgets: [
+          {
+            budget_id: 'b-prod',
+            max_budget: 50,
+            budget_duration: '30d',
+            budget_reset_at: new Date('2026-04-01T00:00:00Z'),
+            created_by: 'admin',
+            updated_by: 'admin',
+          },
+        ],
+        tags: [
+          {
+            tag_name: 'prod',
+            description: 'Production',
+            models: ['gpt-4o'],
+            spend: 3,
+            budget_id: 'b-prod',
+            created_by: 'admin',
+          },
+          { tag_name: 'batch', spend: 0.5 },
+        ],
+      });
+      const first = await planImport(database.db, mapLiteLLM(data, AT));
+      assert.deepEqual(
+        first.steps.map((s) => [s.kind, s.target, s.action]),
+        [
+          ['budget', 'b-prod', 'create'],
+          ['tag', 'prod', 'create'],
+          ['tag', 'batch', 'create'],
+        ],
+      );
+      // Planning writes nothing (a dry run stops there): the tags come with apply().
+      const store = createStore({ ...database, close: async () => undefined });
+      assert.deepEqual(await store.tags.list(), []);
+      await first.apply();
+
+      const loaded = await store.tags.loadAll();
+      assert.deepEqual(
+        loaded
+          .map((t) => [
+            t.tag_name,
+            t.description,
+            t.models,
+            t.spend,
+            t.budget_reset_at,
+            t.budget?.max_budget,
+            t.budget?.budget_duration,
+          ])
+          .sort(),
+        [
+          ['batch', null, [], 0.5, null, undefined, undefined],
+          ['prod', 'Production', ['gpt-4o'], 3, '2026-04-01T00:00:00.000Z', 50, '30d'],
+        ],
+      );
+
+      data.tags[0]!.spend = 4.5;
+      data.tags[1]!.description = 'Batch jobs';
+      data.budgets.get('b-prod')!.max_budget = 80;
+      const second = await planImport(database.db, mapLiteLLM(data, AT));
+      assert.deepEqual(
+        second.steps.filter((s) => s.action !== 'unchanged'),
+        [
+          {
+            kind: 'budget',
+            target: 'b-prod',
+            action: 'update',
+            changes: [{ field: 'max_budget', from: 50, to: 80 }],
+          },
+          {
+            kind: 'tag',
+            target: 'prod',
+            action: 'update',
+            changes: [{ field: 'spend', from: 3, to: 4.5 }],
+          },
+          {
+            kind: 'tag',
+            target: 'batch',
+            action: 'update',
+            changes: [{ field: 'description', from: null, to: 'Batch jobs' }],
+          },
+        ],
+      );
+      await second.apply();
+      assert.equal((await store.tags.findByName('prod'))?.spend, 4.5);
+      assert.equal((await store.tags.findByName('batch'))?.description, 'Batch jobs');
+      assert.equal((await store.budgets.findById('b-prod'))?.max_budget, 80);
       const third = await planImport(database.db, mapLiteLLM(data, AT));
       assert.ok(third.steps.every((s) => s.action === 'unchanged'));
     } finally {

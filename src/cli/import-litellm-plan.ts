@@ -15,6 +15,7 @@ import {
   type OrganizationRecord,
 } from '../store/organization-repository.js';
 import type { DatabaseSchema } from '../store/schema.js';
+import { TagRepository, type TagRecord } from '../store/tag-repository.js';
 import {
   TeamRepository,
   type TeamMemberRecord,
@@ -29,6 +30,7 @@ export type ImportKind =
   | 'budget'
   | 'organization'
   | 'organization_member'
+  | 'tag'
   | 'team'
   | 'member'
   | 'key'
@@ -63,6 +65,7 @@ interface Repos {
   customers: CustomerRepository;
   budgets: BudgetRepository;
   organizations: OrganizationRepository;
+  tags: TagRepository;
 }
 
 /** How one kind of object is matched, compared and written. */
@@ -167,6 +170,30 @@ const ORGANIZATION_MEMBERS: KindSpec<OrganizationMemberRecord> = {
   },
 };
 
+const TAGS: KindSpec<TagRecord> = {
+  kind: 'tag',
+  idOf: (t) => t.tag_name,
+  label: (t) => t.tag_name,
+  kept: [...ALWAYS_KEPT, 'created_by'],
+  find: (repos, tags) =>
+    inChunks(
+      tags.map((t) => t.tag_name),
+      (names) => repos.tags.list(names),
+    ),
+  create: (repos, tag) => repos.tags.create(tag),
+  update: async (repos, tag, patch) => {
+    // spend is no admin's to patch, so the repository leaves it out; the import carries it over.
+    const { spend, ...settings } = patch;
+    await repos.tags.update(tag.tag_name, { ...settings, updated_at: tag.updated_at });
+    if (spend === undefined) return;
+    await repos.db
+      .updateTable('tags')
+      .set({ spend })
+      .where('tag_name', '=', tag.tag_name)
+      .execute();
+  },
+};
+
 const TEAMS: KindSpec<TeamRecord> = {
   kind: 'team',
   idOf: (t) => t.team_id,
@@ -246,12 +273,14 @@ export async function planImport(db: Kysely<DatabaseSchema>, set: ImportSet): Pr
   const warnings = [...set.warnings];
   const users = await withoutTakenEmails(repos, set.users, warnings);
   const keys = await withoutTakenAliases(repos, set.keys, warnings);
-  // Budgets and organizations first: the organizations name their budgets, the teams them.
+  // Budgets, organizations and tags first: the organizations and tags name their budgets, the
+  // teams the organizations.
   const parts = [
     await planKind(repos, USERS, users),
     await planKind(repos, BUDGETS, set.budgets),
     await planKind(repos, ORGANIZATIONS, set.organizations),
     await planKind(repos, ORGANIZATION_MEMBERS, set.organizationMembers),
+    await planKind(repos, TAGS, set.tags),
     await planKind(repos, TEAMS, set.teams),
     await planKind(repos, MEMBERS, set.members),
     await planKind(repos, KEYS, keys),
@@ -277,6 +306,7 @@ function reposOver(db: Kysely<DatabaseSchema>): Repos {
     customers: new CustomerRepository(db),
     budgets: new BudgetRepository(db),
     organizations: new OrganizationRepository(db),
+    tags: new TagRepository(db),
   };
 }
 

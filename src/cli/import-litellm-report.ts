@@ -23,6 +23,7 @@ const KINDS: readonly ImportKind[] = [
   'budget',
   'organization',
   'organization_member',
+  'tag',
   'team',
   'member',
   'key',

@@ -127,6 +127,18 @@ export const organizationMembershipRow = z.object({
   updated_at: time,
 });
 
+/** LiteLLM's `model_info` is left out: Tollgate derives it from `models` when a tag is shown. */
+export const tagRow = z.object({
+  tag_name: z.string(),
+  description: text,
+  models: list,
+  spend,
+  budget_id: text,
+  created_at: time,
+  created_by: text,
+  updated_at: time,
+});
+
 export const keyRow = z.object({
   token: z.string(),
   key_name: text,
@@ -199,6 +211,7 @@ export type TeamRow = z.infer<typeof teamRow>;
 export type MembershipRow = z.infer<typeof membershipRow>;
 export type OrganizationRow = z.infer<typeof organizationRow>;
 export type OrganizationMembershipRow = z.infer<typeof organizationMembershipRow>;
+export type TagRow = z.infer<typeof tagRow>;
 export type KeyRow = z.infer<typeof keyRow>;
 export type EndUserRow = z.infer<typeof endUserRow>;
 export type SpendLogRow = z.infer<typeof spendLogRow>;

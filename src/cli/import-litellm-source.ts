@@ -17,6 +17,7 @@ import {
   organizationMembershipRow,
   organizationRow,
   spendLogRow,
+  tagRow,
   teamRow,
   userRow,
   type BudgetRow,
@@ -26,6 +27,7 @@ import {
   type OrganizationMembershipRow,
   type OrganizationRow,
   type SpendLogRow,
+  type TagRow,
   type TeamRow,
   type UserRow,
 } from './import-litellm-rows.js';
@@ -40,6 +42,8 @@ export interface LiteLLMData {
   /** LiteLLM_OrganizationTable and LiteLLM_OrganizationMembership, empty in older databases. */
   organizations: OrganizationRow[];
   organizationMemberships: OrganizationMembershipRow[];
+  /** LiteLLM_TagTable, empty in older databases. */
+  tags: TagRow[];
   budgets: Map<string, BudgetRow>;
   /** LiteLLM_ModelTable: a team's `model_id` → its model aliases. */
   modelAliases: Map<number, unknown>;
@@ -105,6 +109,7 @@ export class LiteLLMSource {
         'LiteLLM_OrganizationMembership',
         organizationMembershipRow,
       ),
+      tags: await optional('LiteLLM_TagTable', tagRow),
       budgets: new Map(budgets.map((b) => [b.budget_id, b])),
       modelAliases: new Map(models.map((m) => [m.id, m.aliases])),
     };

@@ -1,9 +1,9 @@
 /**
  * `tollgate import-litellm --from postgresql://…`: moves a LiteLLM proxy's users, teams,
  * memberships, keys (by their SHA-256 hash, so the same secrets keep working), budgets, spend
- * totals, customers, organizations and their members, and with `--with-spend-logs` its spend log,
- * into the database the gateway uses (`DATABASE_URL` or the config's
- * `general_settings.database_url`, as `tollgate migrate` finds it). Re-running updates what
+ * totals, customers, organizations and their members, tags with their budgets, and with
+ * `--with-spend-logs` its spend log, into the database the gateway uses (`DATABASE_URL` or the
+ * config's `general_settings.database_url`, as `tollgate migrate` finds it). Re-running updates what
  * changed and adds nothing twice; `--dry-run` prints the same report and writes nothing.
  */
 import { existsSync } from 'node:fs';
@@ -34,7 +34,7 @@ export function registerImportLiteLLMCommand(program: Command, io: CliIo): void 
   program
     .command('import-litellm')
     .description(
-      "copy users, teams, members, keys, budgets, spend, customers and organizations from a LiteLLM proxy's database into Tollgate's",
+      "copy users, teams, members, keys, budgets, spend, customers, organizations and tags from a LiteLLM proxy's database into Tollgate's",
     )
     .requiredOption(
       '--from <url>',
