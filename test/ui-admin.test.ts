@@ -282,6 +282,57 @@ describe('web UI admin and key flows in Chromium', () => {
     await dialog.getByRole('button', { name: 'Close' }).click();
   });
 
+  it("gives a call's tag a budget that holds every call under it, changes it and deletes it", async () => {
+    const taggedCall = async (): Promise<number> => {
+      try {
+        await openaiWith(MASTER_KEY).chat.completions.create({
+          model: 'mock-gpt',
+          messages: [{ role: 'user', content: 'ping' }],
+          // LiteLLM's metadata holds lists (tags); the SDK's type holds strings only.
+          metadata: { tags: ['ui-cost-centre'] },
+        } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming);
+        return 200;
+      } catch (error: unknown) {
+        if (error instanceof OpenAI.APIError) return error.status ?? 0;
+        throw error;
+      }
+    };
+    assert.equal(await taggedCall(), 200);
+    await gateway.app.ledger?.flush();
+    await openPage(admin, 'Tags');
+    const row = admin.getByRole('row', { name: /ui-cost-centre/ });
+    await row.getByText('Spend label only').waitFor();
+
+    await row.getByRole('button', { name: 'Set a budget' }).click();
+    const form = admin.getByRole('dialog');
+    assert.equal(await form.getByLabel('Name').inputValue(), 'ui-cost-centre');
+    await form.getByLabel('Description').fill('Research cost centre');
+    await form.getByLabel('Budget in USD (empty: no limit)').fill('0');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await row.getByText('Research cost centre').waitFor();
+    assert.equal(await taggedCall(), 429, 'a call under the tag is held to its budget');
+    const infoOf = async () =>
+      (await api.post('/tag/info', { names: ['ui-cost-centre'] })).body['ui-cost-centre'];
+    assert.equal((await infoOf()).max_budget, 0);
+
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await form.getByLabel('Budget in USD (empty: no limit)').fill('100');
+    await form.getByLabel('Budget period').selectOption({ label: 'Monthly' });
+    await form.getByRole('button', { name: 'Save' }).click();
+    await row.getByText(/monthly/).waitFor();
+    assert.match((await row.innerText()).replace(/\s+/g, ' '), /\$0\.00 \/ \$100\.00 monthly/);
+    assert.equal((await infoOf()).budget_duration, '1mo');
+    assert.equal(await taggedCall(), 200);
+    await screenshot(admin, 'admin-tags');
+
+    let question = '';
+    admin.once('dialog', (asked) => (question = asked.message()));
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await row.getByText('Spend label only').waitFor();
+    assert.match(question, /Delete the tag "ui-cost-centre"/);
+    assert.equal((await api.post('/tag/info', { names: ['ui-cost-centre'] })).status, 404);
+  });
+
   it('creates an organization, manages its members and deletes it with its teams', async () => {
     await openPage(admin, 'Organizations');
     await admin.getByText('No organizations yet.').waitFor();

@@ -15,6 +15,7 @@ import { DeploymentsPage } from './pages/admin/deployments-page';
 import { InvitationsPage } from './pages/admin/invitations-page';
 import { OrganizationsPage } from './pages/admin/organizations-page';
 import { SpendReportsPage } from './pages/admin/spend-reports-page';
+import { TagsPage } from './pages/admin/tags-page';
 import { TeamsPage } from './pages/admin/teams-page';
 import { UsersPage } from './pages/admin/users-page';
 import { LoginPage } from './pages/login-page';
@@ -38,6 +39,7 @@ const ADMIN_PAGES: Record<string, () => ReactNode> = {
   '/admin/users': () => <UsersPage />,
   '/admin/teams': () => <TeamsPage />,
   '/admin/organizations': () => <OrganizationsPage />,
+  '/admin/tags': () => <TagsPage />,
   '/admin/keys': () => <AllKeysPage />,
   '/admin/spend': () => <SpendReportsPage />,
   '/admin/models': () => <DeploymentsPage />,

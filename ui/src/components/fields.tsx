@@ -1,5 +1,6 @@
 /** Labelled form fields: every input has a visible label, hints are tied to their input. */
 import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes } from 'react';
+import { durationWords } from '../api/key-bounds';
 
 export function TextField(
   props: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: ReactNode },
@@ -87,3 +88,9 @@ export const BUDGET_PERIODS = [
   { value: '7d', label: 'Weekly' },
   { value: '1mo', label: 'Monthly' },
 ] as const;
+
+/** `1mo` → "monthly", `30d` → "every 30 days". */
+export function periodWords(duration: string): string {
+  const named = BUDGET_PERIODS.find((p) => p.value === duration && p.value !== '');
+  return named ? named.label.toLowerCase() : `every ${durationWords(duration)}`;
+}

@@ -17,6 +17,7 @@ const ADMIN = [
   { to: '/admin/users', label: 'Users' },
   { to: '/admin/teams', label: 'Teams' },
   { to: '/admin/organizations', label: 'Organizations' },
+  { to: '/admin/tags', label: 'Tags' },
   { to: '/admin/keys', label: 'All keys' },
   { to: '/admin/spend', label: 'Spend reports' },
   { to: '/admin/models', label: 'Model deployments' },

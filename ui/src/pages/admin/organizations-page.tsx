@@ -5,7 +5,6 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/http';
-import { durationWords } from '../../api/key-bounds';
 import { usableModels } from '../../api/models';
 import {
   ORGANIZATION_ROLES,
@@ -15,7 +14,13 @@ import {
 } from '../../api/organizations';
 import { AddMemberForm } from '../../components/add-member-form';
 import { confirmAction, Dialog, FormActions } from '../../components/dialog';
-import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
+import {
+  BUDGET_PERIODS,
+  ModelPicker,
+  periodWords,
+  SelectField,
+  TextField,
+} from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Empty, ErrorNote, Loaded } from '../../components/states';
 import { budget, day, modelList, money, optionalNumber } from '../../format';
@@ -154,12 +159,6 @@ export function OrganizationsPage() {
 
 function nameOf(organization: OrganizationRow): string {
   return organization.organization_alias ?? organization.organization_id;
-}
-
-/** `1mo` → "monthly", `30d` → "every 30 days". */
-function periodWords(duration: string): string {
-  const named = BUDGET_PERIODS.find((p) => p.value === duration && p.value !== '');
-  return named ? named.label.toLowerCase() : `every ${durationWords(duration)}`;
 }
 
 function OrganizationDialog(props: {
