@@ -201,11 +201,22 @@ for (const database of await testDatabases()) {
       assert.ok(!byName.has('marketing'), 'a deleted tag is not listed as stored');
 
       const lopsided = await api.get('/tag/list?start_date=2026-01-01');
-      assert.equal(lopsided.status, 422);
+      assert.equal(lopsided.status, 400);
       assert.match(
         lopsided.body.error.message,
         /start_date and end_date must be provided together/,
       );
+      const unreal = await api.get('/tag/list?start_date=2026-02-30&end_date=2026-03-01');
+      assert.equal(unreal.status, 400);
+      assert.match(unreal.body.error.message, /Invalid date format, expected YYYY-MM-DD/);
+      const backwards = await api.get('/tag/list?start_date=2026-03-01&end_date=2026-02-01');
+      assert.equal(backwards.status, 400);
+      assert.match(backwards.body.error.message, /start_date must be on or before end_date/);
+      // Days that hold none of this test's calls leave only the stored tags.
+      const old = await api.get('/tag/list?start_date=2001-01-01&end_date=2001-01-31');
+      assert.equal(old.status, 200);
+      const names = (old.body as { name: string }[]).map((t) => t.name);
+      assert.ok(!names.includes('adhoc-label') && names.includes('engineering'), String(names));
     });
 
     it('refuses bad input with the field named, and changes nothing', async () => {

@@ -33,16 +33,9 @@ export const TagInfoSchema = z.object({ names: z.array(z.string()).min(1) });
 
 export const DeleteTagSchema = z.object({ name: z.string().min(1) });
 
-/** Dates as LiteLLM takes them (`YYYY-MM-DD`), both or neither. */
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Invalid date format, expected YYYY-MM-DD');
-export const TagListQuerySchema = z
-  .object({ start_date: day.optional(), end_date: day.optional() })
-  .refine((q) => (q.start_date === undefined) === (q.end_date === undefined), {
-    message: 'start_date and end_date must be provided together',
-    path: ['start_date'],
-  })
-  .refine((q) => q.start_date === undefined || q.start_date <= (q.end_date ?? ''), {
-    message: 'start_date must be on or before end_date',
-    path: ['start_date'],
-  });
+/** Days as LiteLLM takes them (`YYYY-MM-DD`), both or neither: checked by the service (400). */
+export const TagListQuerySchema = z.object({
+  start_date: z.string().optional(),
+  end_date: z.string().optional(),
+});
 export type TagListQuery = z.infer<typeof TagListQuerySchema>;

@@ -129,6 +129,7 @@ export class TagService {
    * that nobody stored (between the days given, if any), as LiteLLM lists them.
    */
   async list(query: TagListQuery): Promise<Record<string, unknown>[]> {
+    checkDays(query);
     const { store } = this.deps;
     const [stored, seen] = await Promise.all([
       store.tags.list(),
@@ -218,6 +219,39 @@ export class TagService {
     }
     return info;
   }
+}
+
+/** LiteLLM's 400s for the days of `/tag/list`: both or neither, real days, in order. */
+function checkDays({ start_date: start, end_date: end }: TagListQuery): void {
+  if ((start === undefined) !== (end === undefined)) {
+    throw new GatewayError('bad_request', 'start_date and end_date must be provided together', {
+      param: start === undefined ? 'start_date' : 'end_date',
+    });
+  }
+  for (const [param, value] of [
+    ['start_date', start],
+    ['end_date', end],
+  ] as const) {
+    if (value !== undefined && !isDay(value)) {
+      throw new GatewayError(
+        'bad_request',
+        `Invalid date format, expected YYYY-MM-DD: ${param}=${value}`,
+        { param },
+      );
+    }
+  }
+  if (start !== undefined && end !== undefined && start > end) {
+    throw new GatewayError('bad_request', 'start_date must be on or before end_date', {
+      param: 'start_date',
+    });
+  }
+}
+
+/** A real calendar day written `YYYY-MM-DD` (not 2026-02-30). */
+function isDay(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const at = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(at.getTime()) && at.toISOString().slice(0, 10) === text;
 }
 
 function tagExists(name: string): GatewayError {
