@@ -163,11 +163,16 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
     logger.warn({ model: d.modelName, deployment: d.id, reason }, 'deployment cooling down');
   });
+  const { store } = options;
+  // Tags stored with /tag/new: their budgets hold the calls booked under them, and their models
+  // serve their calls under enable_tag_filtering.
+  const storedTags = store && new StoredTags(store.tags, { now, logger });
+  await storedTags?.refresh();
   const router = new Router(catalog, health, config.router, {
     sleep: (ms, cancel) => sleep(ms, undefined, { signal: cancel.signal }).catch(() => undefined),
     random: options.random,
+    storedTagsOf: storedTags && ((group, id) => storedTags.taggedFor(group, id)),
   });
-  const { store } = options;
   const principals = new PrincipalCache({ now });
   // general_settings.custom_auth / custom_key_generate: operator modules, loaded once here.
   const hooks = await loadConfigHooks(config);
@@ -196,9 +201,6 @@ export async function createApp(options: AppOptions): Promise<App> {
       onBudgetNotice: alert,
     });
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
-  // Tags stored with /tag/new, whose budgets hold the calls booked under them.
-  const storedTags = store && new StoredTags(store.tags, { now, logger });
-  await storedTags?.refresh();
   // Money: admission of budgets and rate limits (shared through Redis in cluster mode), pricing
   // and booking of every call.
   const { meter, admission } = createMeter({

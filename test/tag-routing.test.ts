@@ -2,11 +2,14 @@
  * LiteLLM's tag-based routing (`router_settings.enable_tag_filtering`), with the official openai
  * SDK: a request's tags (`tags` or `metadata.tags`) choose the deployments of its model group
  * that have them; untagged requests go to the `default`-tagged ones; no deployment for the tags
- * is a 400 that names them. Each deployment answers with its own mock text.
+ * is a 400 that names them. A tag stored with `/tag/new` serves its calls on the deployments its
+ * `models` name. Each deployment answers with its own mock text.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
+import { adminClient, type AdminClient } from './helpers/admin-client.js';
+import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
 
 const tier = (tags: string[], answer: string) => ({
@@ -111,5 +114,74 @@ describe('tag-based routing', () => {
     } finally {
       await plain.close();
     }
+  });
+});
+
+describe("tag-based routing by a stored tag's models (/tag/new)", () => {
+  let opened: OpenedTestStore;
+  let gateway: TestGateway;
+  let api: AdminClient;
+  const deployment = (id: string, answer: string) => ({
+    model_name: 'gpt-tiered',
+    litellm_params: { model: 'mock/gpt-tiered', mock_response: answer },
+    model_info: { id },
+  });
+
+  before(async () => {
+    const sqlite = (await testDatabases()).find((d) => d.name === 'sqlite');
+    assert.ok(sqlite);
+    opened = await sqlite.open();
+    gateway = await startGateway(
+      {
+        model_list: [deployment('dep-a', 'from a'), deployment('dep-b', 'from b')],
+        router_settings: { enable_tag_filtering: true },
+        general_settings: { master_key: MASTER_KEY },
+      },
+      { store: opened.store },
+    );
+    api = adminClient(gateway.url, MASTER_KEY);
+  });
+  after(async () => {
+    await gateway?.close();
+    await opened?.close();
+  });
+
+  const refusedFor = async (tag: string) => {
+    const error = await answerOf(gateway, { metadata: { tags: [tag] } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof OpenAI.APIError, `a call tagged ${tag} was served`);
+    assert.equal(error.status, 400);
+    assert.match(error.message, /Not allowed to access model due to tags configuration/);
+  };
+
+  it("routes a tag's calls to the deployments its models name, by id or by model group", async () => {
+    await refusedFor('team-b');
+    const created = await api.post('/tag/new', { name: 'team-b', models: ['dep-b'] });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    for (let i = 0; i < 6; i++) {
+      assert.equal(await answerOf(gateway, { metadata: { tags: ['team-b'] } }), 'from b');
+    }
+    assert.equal(
+      (await api.post('/tag/new', { name: 'everyone', models: ['gpt-tiered'] })).status,
+      200,
+    );
+    const answers = new Set<string>();
+    for (let i = 0; i < 12; i++)
+      answers.add(await answerOf(gateway, { metadata: { tags: ['everyone'] } }));
+    assert.deepEqual([...answers].sort(), ['from a', 'from b']);
+  });
+
+  it("follows the tag's models as they change, and forgets a deleted tag", async () => {
+    assert.equal(
+      (await api.post('/tag/update', { name: 'team-b', models: ['dep-a'] })).status,
+      200,
+    );
+    for (let i = 0; i < 4; i++) {
+      assert.equal(await answerOf(gateway, { metadata: { tags: ['team-b'] } }), 'from a');
+    }
+    assert.equal((await api.post('/tag/delete', { name: 'team-b' })).status, 200);
+    await refusedFor('team-b');
   });
 });

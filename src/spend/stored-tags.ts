@@ -27,8 +27,12 @@ export interface TagInvalidation {
   tagsChanged(names?: readonly string[]): Promise<void>;
 }
 
+const NONE: readonly string[] = [];
+
 export class StoredTags implements TagInvalidation {
   private byName = new Map<string, LoadedTag>();
+  /** The stored tags that name each model group or deployment id in their `models`. */
+  private byModel = new Map<string, string[]>();
   private readAt = -Infinity;
   private reading: Promise<void> | undefined;
   /** The read that follows the one under way, asked for meanwhile. */
@@ -53,6 +57,19 @@ export class StoredTags implements TagInvalidation {
   /** The stored tag of that name, as last read. */
   get(name: string): LoadedTag | undefined {
     return this.byName.get(name);
+  }
+
+  /**
+   * The stored tags whose `models` name the deployment's id or its model group: under
+   * `enable_tag_filtering` the deployment serves their calls as if they were its own `tags`
+   * (LiteLLM adds a tag to the deployments of its models).
+   */
+  taggedFor(group: string, deploymentId: string): readonly string[] {
+    if (this.byModel.size === 0) return NONE;
+    const byId = this.byModel.get(deploymentId);
+    const byGroup = this.byModel.get(group);
+    if (byId === undefined) return byGroup ?? NONE;
+    return byGroup === undefined ? byId : [...byId, ...byGroup];
   }
 
   /**
@@ -92,7 +109,16 @@ export class StoredTags implements TagInvalidation {
     const startedAt = this.now();
     try {
       const loaded = await this.tags.loadAll();
+      const byModel = new Map<string, string[]>();
+      for (const tag of loaded) {
+        for (const model of new Set(tag.models)) {
+          const named = byModel.get(model);
+          if (named) named.push(tag.tag_name);
+          else byModel.set(model, [tag.tag_name]);
+        }
+      }
       this.byName = new Map(loaded.map((t) => [t.tag_name, t]));
+      this.byModel = byModel;
       this.readAt = startedAt;
     } catch (error: unknown) {
       this.options.logger?.warn(

@@ -55,6 +55,11 @@ export interface RouterDeps {
   sleep: (ms: number, cancel: Cancellation) => Promise<void>;
   random?: () => number;
   onRetry?: (d: Deployment, error: ProviderError) => void;
+  /**
+   * Tags a deployment has besides its own `tags` under `enable_tag_filtering`: those of the tags
+   * stored with `/tag/new` whose `models` name its id or its model group.
+   */
+  storedTagsOf?: (group: string, deploymentId: string) => readonly string[];
 }
 
 export class Router {
@@ -149,7 +154,10 @@ export class Router {
     options: RouteOptions,
   ): Promise<RouteOutcome<T>> {
     const deployments = this.config.tagFiltering
-      ? byTags(group, all, options.tags ?? [], this.config.tagFiltering.matchAny)
+      ? byTags(group, all, options.tags ?? [], {
+          matchAny: this.config.tagFiltering.matchAny,
+          storedTagsOf: this.deps.storedTagsOf,
+        })
       : all;
     const maxAttempts = 1 + (options.numRetries ?? this.config.numRetries);
     let lastError: unknown;
@@ -262,14 +270,18 @@ function byTags(
   group: string,
   deployments: Deployment[],
   tags: readonly string[],
-  matchAny: boolean,
+  { matchAny, storedTagsOf }: { matchAny: boolean; storedTagsOf: RouterDeps['storedTagsOf'] },
 ): Deployment[] {
+  const tagsOf = (d: Deployment): readonly string[] => {
+    const stored = storedTagsOf?.(group, d.id) ?? [];
+    return stored.length === 0 ? (d.tags ?? []) : [...(d.tags ?? []), ...stored];
+  };
   if (tags.length === 0) {
-    const defaults = deployments.filter((d) => d.tags?.includes('default'));
+    const defaults = deployments.filter((d) => tagsOf(d).includes('default'));
     return defaults.length > 0 ? defaults : deployments;
   }
   const serving = deployments.filter((d) => {
-    const own = d.tags ?? [];
+    const own = tagsOf(d);
     return matchAny ? tags.some((t) => own.includes(t)) : tags.every((t) => own.includes(t));
   });
   if (serving.length === 0) {
