@@ -11,7 +11,9 @@ import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
 import {
+  INPUT_PRICE,
   MAX_TOKENS,
+  OUTPUT_PRICE,
   oneCallBudget,
   pricedModel,
   refusal as refusalOf,
@@ -169,6 +171,31 @@ for (const database of await testDatabases()) {
       assert.equal((await ask(['reborn'])).choices.length, 1, 'a plain label once deleted');
       await post('/tag/new', { name: 'reborn', max_budget: budget });
       assert.equal((await ask(['reborn'])).choices.length, 1, 'the new tag has spent nothing');
+    });
+
+    it('never overspends a tag under 100 concurrent calls of three keys, and uses 90% of it', async () => {
+      const probe = await ask(undefined);
+      const costOf = (usage: OpenAI.CompletionUsage) =>
+        usage.prompt_tokens * INPUT_PRICE + usage.completion_tokens * OUTPUT_PRICE;
+      const budget = costOf(probe.usage!) * 40;
+      await post('/tag/new', { name: 'fan-out', max_budget: budget });
+      const keys = await Promise.all(
+        [1, 2, 3].map(async () => (await post('/key/generate', {})).key as string),
+      );
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 100 }, (_, i) => ask(['fan-out'], { key: keys[i % 3] })),
+      );
+      let booked = 0;
+      for (const outcome of outcomes) {
+        if (outcome.status === 'fulfilled') booked += costOf(outcome.value.usage!);
+        else assert.match(String(outcome.reason), /Tag=fan-out/);
+      }
+      await gateway.app.ledger?.flush();
+      const info = await post('/tag/info', { names: ['fan-out'] });
+      const spend = (info['fan-out'] as { spend: number }).spend;
+      assert.ok(spend <= budget + 1e-9, `spend ${spend} over the budget ${budget}`);
+      assert.ok(spend >= budget * 0.9, `spend ${spend} is under 90% of ${budget}`);
+      assert.ok(Math.abs(spend - booked) < 1e-9, `tag spend ${spend}, calls served ${booked}`);
     });
 
     it("holds tagged calls to the tag's rate limit", async () => {
