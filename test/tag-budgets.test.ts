@@ -292,6 +292,18 @@ for (const database of await testDatabases()) {
       assert.match(refused.message, /Tag=support/);
     });
 
+    it('starts a window for a tag once its budget gets a budget_duration', async () => {
+      const created = await post('/tag/new', { name: 'windowless', max_budget: 5 });
+      const tag = created.tag as { budget_id: string; budget_reset_at: string | null };
+      assert.equal(tag.budget_reset_at, null);
+      await post('/budget/update', { budget_id: tag.budget_id, budget_duration: '1d' });
+      const info = await post('/tag/info', { names: ['windowless'] });
+      const shown = info.windowless as { budget_duration: string; budget_reset_at: string };
+      assert.equal(shown.budget_duration, '1d');
+      const resetIn = Date.parse(shown.budget_reset_at) - Date.now();
+      assert.ok(resetIn > 23 * 3_600_000 && resetIn <= 24 * 3_600_000, `resets in ${resetIn} ms`);
+    });
+
     it('lets proxy admins change tags, admins and viewers read them, and nobody else', async () => {
       const viewer = (await post('/user/new', { user_role: 'proxy_admin_viewer' })).key as string;
       const user = (await post('/user/new', { user_role: 'internal_user' })).key as string;

@@ -154,12 +154,12 @@ export class BudgetRepository {
   }
 
   /**
-   * Starts a window for the budget's keys, customers and organizations that have none and no
+   * Starts a window for the budget's keys, customers, organizations and tags that have none and no
    * duration of their own: after the budget got a `budget_duration`, their spend resets by it
    * from `resetAt` on.
    */
   async startWindows(budgetId: string, resetAt: string): Promise<void> {
-    for (const table of ['customers', 'keys', 'organizations'] as const) {
+    for (const table of ['customers', 'keys', 'organizations', 'tags'] as const) {
       await this.db
         .updateTable(table)
         .set({ budget_reset_at: resetAt })
