@@ -180,6 +180,8 @@ export class Meter {
     Principal,
     { scopes: readonly Scope[]; until: number }
   >();
+  /** Each stored tag's scope, made once per read of the tags (a new read makes new objects). */
+  private readonly tagScopes = new WeakMap<LoadedTag, Scope>();
   /** Each cached principal's per-model scopes, by the model asked for (see `modelScopes`). */
   private readonly perModel = new WeakMap<Principal, Map<string, ModelScopes>>();
 
@@ -353,7 +355,11 @@ export class Meter {
       if (tag === undefined) continue;
       found ??= { names: [], scopes: [] };
       found.names.push(name);
-      const scope = tagScope(tag);
+      let scope = this.tagScopes.get(tag);
+      if (scope === undefined) {
+        scope = tagScope(tag);
+        this.tagScopes.set(tag, scope);
+      }
       if (binds(scope)) found.scopes.push(scope);
     }
     return found;
