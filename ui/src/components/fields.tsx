@@ -94,3 +94,42 @@ export function periodWords(duration: string): string {
   const named = BUDGET_PERIODS.find((p) => p.value === duration && p.value !== '');
   return named ? named.label.toLowerCase() : `every ${durationWords(duration)}`;
 }
+
+/**
+ * A budget in USD (empty: no limit) and its period, as users, teams, organizations and tags take
+ * them. A period the list does not name (`30d`, set through the API) is offered as it is, so
+ * editing keeps it.
+ */
+export function BudgetFields(props: {
+  maxBudget: string;
+  onMaxBudget(value: string): void;
+  period: string;
+  onPeriod(value: string): void;
+  /** Who the budget is shared by, under the amount. */
+  hint?: ReactNode;
+}) {
+  const { period } = props;
+  return (
+    <>
+      <TextField
+        label="Budget in USD (empty: no limit)"
+        type="number"
+        min="0"
+        step="0.01"
+        hint={props.hint}
+        value={props.maxBudget}
+        onChange={(e) => props.onMaxBudget(e.target.value)}
+      />
+      <SelectField
+        label="Budget period"
+        options={
+          period && !BUDGET_PERIODS.some((p) => p.value === period)
+            ? [...BUDGET_PERIODS, { value: period, label: periodWords(period) }]
+            : BUDGET_PERIODS
+        }
+        value={period}
+        onChange={(e) => props.onPeriod(e.target.value)}
+      />
+    </>
+  );
+}

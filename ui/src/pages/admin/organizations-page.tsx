@@ -14,13 +14,7 @@ import {
 } from '../../api/organizations';
 import { AddMemberForm } from '../../components/add-member-form';
 import { confirmAction, Dialog, FormActions } from '../../components/dialog';
-import {
-  BUDGET_PERIODS,
-  ModelPicker,
-  periodWords,
-  SelectField,
-  TextField,
-} from '../../components/fields';
+import { BudgetFields, ModelPicker, periodWords, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Empty, ErrorNote, Loaded } from '../../components/states';
 import { budget, day, modelList, money, optionalNumber } from '../../format';
@@ -203,24 +197,12 @@ function OrganizationDialog(props: {
           value={alias}
           onChange={(e) => setAlias(e.target.value)}
         />
-        <TextField
-          label="Budget in USD (empty: no limit)"
-          type="number"
-          min="0"
-          step="0.01"
+        <BudgetFields
+          maxBudget={maxBudget}
+          onMaxBudget={setMaxBudget}
+          period={period}
+          onPeriod={setPeriod}
           hint="Shared by every team of the organization."
-          value={maxBudget}
-          onChange={(e) => setMaxBudget(e.target.value)}
-        />
-        <SelectField
-          label="Budget period"
-          options={
-            period && !BUDGET_PERIODS.some((p) => p.value === period)
-              ? [...BUDGET_PERIODS, { value: period, label: periodWords(period) }]
-              : BUDGET_PERIODS
-          }
-          value={period}
-          onChange={(e) => setPeriod(e.target.value)}
         />
         <Loaded state={models} what="the models">
           {(choices) => (

@@ -7,7 +7,7 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/http';
 import { confirmAction, Dialog, FormActions } from '../../components/dialog';
-import { BUDGET_PERIODS, periodWords, SelectField, TextField } from '../../components/fields';
+import { BudgetFields, periodWords, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Empty, ErrorNote, Loaded } from '../../components/states';
 import { budget, day, money, optionalNumber } from '../../format';
@@ -185,24 +185,12 @@ function TagDialog(props: { tag?: TagRow; name?: string; onClose(): void; onSave
           value={description}
           onChange={(e) => setDescription(e.target.value)}
         />
-        <TextField
-          label="Budget in USD (empty: no limit)"
-          type="number"
-          min="0"
-          step="0.01"
+        <BudgetFields
+          maxBudget={maxBudget}
+          onMaxBudget={setMaxBudget}
+          period={period}
+          onPeriod={setPeriod}
           hint="Shared by every call under the tag, whatever its key."
-          value={maxBudget}
-          onChange={(e) => setMaxBudget(e.target.value)}
-        />
-        <SelectField
-          label="Budget period"
-          options={
-            period && !BUDGET_PERIODS.some((p) => p.value === period)
-              ? [...BUDGET_PERIODS, { value: period, label: periodWords(period) }]
-              : BUDGET_PERIODS
-          }
-          value={period}
-          onChange={(e) => setPeriod(e.target.value)}
         />
         <TextField
           label="Requests per minute (empty: no limit)"

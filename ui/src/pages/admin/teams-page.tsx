@@ -8,7 +8,7 @@ import { usableModels } from '../../api/models';
 import type { TeamPage, TeamRow } from '../../api/types';
 import { AddMemberForm } from '../../components/add-member-form';
 import { confirmAction, Dialog, FormActions } from '../../components/dialog';
-import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
+import { BudgetFields, ModelPicker, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Pager } from '../../components/pager';
 import { Empty, ErrorNote, Loaded } from '../../components/states';
@@ -204,19 +204,11 @@ function TeamDialog(props: { team?: TeamRow; onClose(): void; onSaved(): void })
           value={alias}
           onChange={(e) => setAlias(e.target.value)}
         />
-        <TextField
-          label="Budget in USD (empty: no limit)"
-          type="number"
-          min="0"
-          step="0.01"
-          value={maxBudget}
-          onChange={(e) => setMaxBudget(e.target.value)}
-        />
-        <SelectField
-          label="Budget period"
-          options={BUDGET_PERIODS}
-          value={period}
-          onChange={(e) => setPeriod(e.target.value)}
+        <BudgetFields
+          maxBudget={maxBudget}
+          onMaxBudget={setMaxBudget}
+          period={period}
+          onPeriod={setPeriod}
         />
         <Loaded state={models} what="the models">
           {(choices) => (

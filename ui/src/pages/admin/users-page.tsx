@@ -9,7 +9,7 @@ import { usableModels } from '../../api/models';
 import type { ProxyRole, UserPage, UserRow } from '../../api/types';
 import { SecretBox } from '../../components/copy-button';
 import { confirmAction, Dialog, FormActions } from '../../components/dialog';
-import { BUDGET_PERIODS, ModelPicker, SelectField, TextField } from '../../components/fields';
+import { BudgetFields, ModelPicker, SelectField, TextField } from '../../components/fields';
 import { PageTitle } from '../../components/layout';
 import { Pager } from '../../components/pager';
 import { Empty, ErrorNote, Loaded } from '../../components/states';
@@ -257,19 +257,11 @@ function UserDialog(props: { user?: UserRow; onClose(): void; onSaved(created?: 
           value={role}
           onChange={(e) => setRole(e.target.value)}
         />
-        <TextField
-          label="Budget in USD (empty: no limit)"
-          type="number"
-          min="0"
-          step="0.01"
-          value={maxBudget}
-          onChange={(e) => setMaxBudget(e.target.value)}
-        />
-        <SelectField
-          label="Budget period"
-          options={BUDGET_PERIODS}
-          value={period}
-          onChange={(e) => setPeriod(e.target.value)}
+        <BudgetFields
+          maxBudget={maxBudget}
+          onMaxBudget={setMaxBudget}
+          period={period}
+          onPeriod={setPeriod}
         />
         <Loaded state={models} what="the models">
           {(choices) => (
