@@ -266,6 +266,11 @@ for (const database of await testDatabases()) {
         assert.ok(r.status === 400 || r.status === 422, `${JSON.stringify(body)}: ${r.status}`);
         assert.match(r.body.error.message, message, JSON.stringify(body));
       }
+      const many = await api.post('/tag/info', {
+        names: Array.from({ length: 1001 }, (_, i) => `t${i}`),
+      });
+      assert.ok(many.status === 400 || many.status === 422, `status ${many.status}`);
+      assert.match(many.body.error.message, /names/);
       const listed = (await api.get('/tag/list')).body as { name: string }[];
       for (const name of ['neg', 'nobudget', 'bad-duration']) {
         assert.ok(!listed.some((t) => t.name === name), `${name} was not stored`);

@@ -19,7 +19,7 @@ const name = z
 const fields = BudgetFieldsSchema.extend({
   description: z.string().max(4096).nullable().optional(),
   /** Model names or database model ids the tag is meant for (LiteLLM's `models`). */
-  models: z.array(z.string().min(1)).nullable().optional(),
+  models: z.array(z.string().min(1)).max(1000).nullable().optional(),
   budget_id: z.string().min(1).nullable().optional(),
 });
 
@@ -29,7 +29,8 @@ export type NewTagInput = z.infer<typeof NewTagSchema>;
 export const UpdateTagSchema = fields.extend({ name });
 export type UpdateTagInput = z.infer<typeof UpdateTagSchema>;
 
-export const TagInfoSchema = z.object({ names: z.array(z.string()).min(1) });
+/** At most 1,000 names a call: one query reads them all (far below every bound-parameter limit). */
+export const TagInfoSchema = z.object({ names: z.array(z.string()).min(1).max(1000) });
 
 export const DeleteTagSchema = z.object({ name: z.string().min(1) });
 

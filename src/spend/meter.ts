@@ -201,9 +201,8 @@ export class Meter {
     );
     const startTime = this.now();
     const admission = this.deps.admission;
-    const stored = tagged?.names;
     if (!admission || scopes.length === 0) {
-      return this.tab(input, undefined, startTime, stored);
+      return this.tab(input, undefined, startTime, tagged);
     }
     const prices = this.worstPrices(input.candidates);
     const promptTokens =
@@ -251,18 +250,18 @@ export class Meter {
       abortSignal: input.abortSignal,
     });
     return admitted instanceof Promise
-      ? admitted.then((a) => this.tab(input, a, startTime, stored))
-      : this.tab(input, admitted, startTime, stored);
+      ? admitted.then((a) => this.tab(input, a, startTime, tagged))
+      : this.tab(input, admitted, startTime, tagged);
   }
 
   private tab(
     input: OpenTab,
     admitted: Admitted | undefined,
     startTime: number,
-    storedTags: readonly string[] | undefined,
+    tagged: TaggedCall | undefined,
   ): Tab {
     const tab = new Tab(this, input, admitted, startTime);
-    tab.storedTags = storedTags;
+    tab.tagged = tagged;
     return tab;
   }
 
@@ -290,8 +289,8 @@ export class Meter {
       teamId: principal.teamId ?? null,
       organizationId: principal.organization?.organization_id ?? null,
       customerId: tab.input.attribution?.customerId ?? null,
-      tags: tagsOf(body, key?.tags, tab.input.attribution),
-      storedTags: tab.storedTags,
+      tags: tab.tagged?.tags ?? tagsOf(body, key?.tags, tab.input.attribution),
+      storedTags: tab.tagged?.names,
       model: end.deployment.model,
       modelGroup: end.group,
       deploymentId: end.deployment.id,
@@ -346,23 +345,23 @@ export class Meter {
    * The stored tags among those the call is booked under (its key's, its request's, its
    * headers'), and the scopes of those whose budget or limits bind.
    */
-  private storedTagsOf(input: OpenTab): { names: string[]; scopes: Scope[] } | undefined {
+  private storedTagsOf(input: OpenTab): TaggedCall {
     const stored = this.deps.tags!;
     const tags = tagsOf(input.body, input.principal.key?.tags, input.attribution);
-    let found: { names: string[]; scopes: Scope[] } | undefined;
+    let names: string[] | undefined;
+    let scopes: Scope[] | undefined;
     for (const name of tags) {
       const tag = stored.get(name);
       if (tag === undefined) continue;
-      found ??= { names: [], scopes: [] };
-      found.names.push(name);
+      (names ??= []).push(name);
       let scope = this.tagScopes.get(tag);
       if (scope === undefined) {
         scope = tagScope(tag);
         this.tagScopes.set(tag, scope);
       }
-      if (binds(scope)) found.scopes.push(scope);
+      if (binds(scope)) (scopes ??= []).push(scope);
     }
-    return found;
+    return { tags, names, scopes: scopes ?? NO_SCOPES };
   }
 
   /**
@@ -668,8 +667,8 @@ export class Meter {
 /** One call's reservation and the facts needed to book it. */
 export class Tab {
   private closed = false;
-  /** The stored tags the call is booked under (their spend grows with it); set by the meter. */
-  storedTags: readonly string[] | undefined = undefined;
+  /** Its tags, when some tag is stored, with those stored (whose spend grows with the call). */
+  tagged: TaggedCall | undefined = undefined;
 
   constructor(
     private readonly meter: Meter,
@@ -776,6 +775,15 @@ function tagScope(tag: LoadedTag): Scope {
 }
 
 const NO_SCOPES: readonly Scope[] = [];
+
+/** A call's tags, read once when it opens while some tag is stored. */
+interface TaggedCall {
+  tags: readonly string[];
+  /** Those of `tags` that are stored; undefined when none is. */
+  names: string[] | undefined;
+  /** The scopes of the stored ones whose budget or limits bind. */
+  scopes: readonly Scope[];
+}
 
 function binds(scope: Scope): boolean {
   return (
