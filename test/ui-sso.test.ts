@@ -171,6 +171,8 @@ describe('SSO sign-in in Chromium', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name').fill('laptop');
     const team = dialog.getByLabel('Team');
+    // The teams load after the dialog opens: read the choices once the last one is there.
+    await team.locator('option', { hasText: 'platform' }).waitFor({ state: 'attached' });
     const choices = await team.locator('option').allTextContents();
     assert.deepEqual(choices, ['None (a personal key)', 'Engineering', 'platform']);
     await team.selectOption('platform');
