@@ -108,6 +108,8 @@ import { StoredTags } from './spend/stored-tags.js';
 import { createPricing } from './spend/pricing.js';
 import { registerSpendCalculateRoute } from './server/spend-calculate-route.js';
 import { StoreSpendLedger } from './spend/spend-ledger.js';
+import { SpendLogRetention } from './spend/spend-log-retention.js';
+import { redisLock } from './cluster/cluster-lock.js';
 import type { SpendLedger } from './spend/types.js';
 import { CredentialCipher } from './store/credential-cipher.js';
 import type { Store } from './store/store.js';
@@ -386,6 +388,33 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger.warn({ err: error }, 'database models: cannot load them; serving the config models');
     });
     dbModels.start();
+  }
+  // general_settings.maximum_spend_logs_retention_period: old spend log rows deleted in the
+  // background, by one replica at a time in cluster mode.
+  const retentionSettings = config.spendLog?.retention;
+  const retention =
+    store &&
+    retentionSettings &&
+    new SpendLogRetention({
+      store: store.spend,
+      settings: retentionSettings,
+      logger,
+      now,
+      timeZone: config.money.budgetTimeZone,
+      deleteSize: store.dialect === 'sqlite' ? SQLITE_DELETE_ROWS : undefined,
+      lock: cluster && redisLock(cluster.redis, `${cluster.settings.keyPrefix}spend-log-retention`),
+    });
+  if (retention && retentionSettings) {
+    retention.start();
+    const next = retention.nextRunAt();
+    logger.info(
+      {
+        logs: retentionSettings.logs?.text,
+        dailyTagTotals: retentionSettings.dailyTags?.text,
+        nextRun: next === undefined ? undefined : new Date(next).toISOString(),
+      },
+      'spend log retention: older rows are deleted in the background',
+    );
   }
   const modelService =
     store &&
@@ -689,6 +718,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     close: async () => {
       draining = true;
       dbModels?.stop();
+      await retention?.stop();
       await Promise.all([server.close(), adminServer && closeAdmin(adminServer)]);
       // In-flight calls have booked by now; what the store does not take in time is logged.
       await ledger?.close(Date.now() + LEDGER_CLOSE_MS);
@@ -714,6 +744,9 @@ function requestIdOf(req: IncomingMessage): string {
 function callIdOf(requestId: string, req: IncomingMessage): string {
   return requestId === req.headers['x-request-id'] ? newCallId() : requestId;
 }
+
+/** Spend log rows per DELETE of the retention job on SQLite (see SpendLogRetention). */
+const SQLITE_DELETE_ROWS = 250;
 
 /** Spend entries per SQLite transaction (see the ledger's construction). */
 const SQLITE_SPEND_BATCH = 128;

@@ -8,6 +8,7 @@ import type {
   UpperboundKeyGenerateParams,
 } from './schema.js';
 import type { RedisSettings } from './redis-settings.js';
+import type { SpendLogRetentionSettings } from './spend-log-settings.js';
 import type { JwtAuthSettings, LitellmJwtAuth } from './jwt-auth-settings.js';
 import type { DefaultTeamParams, SsoSettings } from './sso-settings.js';
 import type { UiAuthSettings } from './ui-auth-settings.js';
@@ -98,6 +99,8 @@ export interface GatewayConfig {
   keyGeneration?: KeyGenerationPolicy;
   /** Budgets, rate limits and the spend ledger. */
   money: MoneySettings;
+  /** What is kept of the spend log, and for how long. */
+  spendLog: SpendLogSettings;
   /** Cluster mode: the Redis the replicas share (config/redis-settings.ts); none = one replica. */
   redis?: RedisSettings;
   /** Operator hooks named in `general_settings` (`module.fn`), loaded at start. */
@@ -155,6 +158,16 @@ export interface HookSettings {
   customAuth?: string;
   /** `on`: custom auth replaces the virtual-key lookup; `auto`: virtual keys when it refuses. */
   customAuthMode: 'on' | 'auto';
+}
+
+/** `general_settings` on the spend log (one row per call). */
+export interface SpendLogSettings {
+  /** `disable_spend_logs`: no row per call; scopes and daily totals are still booked. */
+  disabled: boolean;
+  /** `disable_error_logs`: no row for a failed call. */
+  errorsDisabled: boolean;
+  /** `maximum_spend_logs_retention_period` and the settings of its deletion job. */
+  retention?: SpendLogRetentionSettings;
 }
 
 /** How budgets refuse and wait, and how often spend is written. */

@@ -23,6 +23,7 @@ import { buildRedisSettings } from './redis-settings.js';
 import { cacheSettings } from './cache-settings.js';
 import { resolveEnvReferences } from './resolve-env.js';
 import { buildUiAuthSettings } from './ui-auth-settings.js';
+import { buildSpendLogRetention } from './spend-log-settings.js';
 import { buildJwtAuthSettings, JWT_FIELDS_NOT_ACTED_ON } from './jwt-auth-settings.js';
 import { buildSsoSettings } from './sso-settings.js';
 import {
@@ -170,6 +171,7 @@ export function buildConfig(
   const jwt = buildJwtAuthSettings(general.enable_jwt_auth, general.litellm_jwtauth, env, problems);
   const sso = buildSsoSettings(env, problems);
   const timeZone = budgetTimeZone(litellm.timezone, problems);
+  const retention = buildSpendLogRetention(general, env, timeZone, problems);
   for (const field of JWT_FIELDS_NOT_ACTED_ON) {
     if (general.litellm_jwtauth?.[field] !== undefined) {
       warnings.push(
@@ -219,6 +221,11 @@ export function buildConfig(
       spendWriteIntervalMs: secondsToMs(general.proxy_batch_write_at),
       maxEndUserBudget: litellm.max_end_user_budget,
       budgetTimeZone: timeZone,
+    },
+    spendLog: {
+      disabled: general.disable_spend_logs === true,
+      errorsDisabled: general.disable_error_logs === true,
+      ...(retention && { retention }),
     },
     redis,
     uiAuth,

@@ -116,6 +116,18 @@ export const GeneralSettingsSchema = z.looseObject({
   /** JWT auth for API calls; the claims mapping is `litellm_jwtauth` (config/jwt-auth-settings.ts). */
   enable_jwt_auth: z.boolean().optional(),
   litellm_jwtauth: z.record(z.string(), z.unknown()).nullable().optional(),
+  /** Spend log rows older than this are deleted (config/spend-log-settings.ts). */
+  maximum_spend_logs_retention_period: z.string().optional(),
+  /** How often that deletion runs (default daily)... */
+  maximum_spend_logs_retention_interval: z.string().optional(),
+  /** ...or when, as a cron pattern (takes precedence). */
+  maximum_spend_logs_cleanup_cron: z.string().optional(),
+  /** Per-tag daily totals older than this are deleted by the same job. */
+  maximum_daily_tag_spend_retention_period: z.string().optional(),
+  /** No spend log row per call: spend is still booked to every scope and the daily totals. */
+  disable_spend_logs: z.boolean().optional(),
+  /** No spend log row for a failed call (they cost nothing); still counted in the daily totals. */
+  disable_error_logs: z.boolean().optional(),
 });
 
 const ProxyRoleSchema = z.enum([
@@ -294,6 +306,7 @@ export const ConfigFileSchema = z.looseObject({
 });
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+export type GeneralSettings = z.infer<typeof GeneralSettingsSchema>;
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 export type DefaultInternalUserParams = z.infer<typeof DefaultInternalUserParamsSchema>;
 export type DefaultKeyGenerateParams = z.infer<typeof DefaultKeyGenerateParamsSchema>;

@@ -10,7 +10,7 @@
  * Windows roll here and when they are read (budget-window.ts), never in a reset job.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
 import type { Dialect } from './open-database.js';
 import type { DatabaseSchema, SpendLogTable, SpendTotals } from './schema.js';
@@ -293,6 +293,32 @@ export class SpendRepository {
       .onConflict((oc) => oc.column('request_id').doNothing())
       .returning('request_id')
       .execute();
+  }
+
+  /**
+   * Deletes at most `limit` spend log rows that started before `cutoff` (ISO time), oldest first
+   * by the start-time index; resolves to how many went. Totals and daily aggregates stay.
+   */
+  async deleteLogsBefore(cutoff: string, limit: number): Promise<number> {
+    const { numAffectedRows } = await this.db.executeQuery(
+      this.dialect === 'sqlite'
+        ? sql`delete from spend_logs where rowid in (select rowid from spend_logs where "startTime" < ${cutoff} order by "startTime" limit ${limit})`.compile(
+            this.db,
+          )
+        : sql`delete from spend_logs where request_id in (select request_id from spend_logs where "startTime" < ${cutoff} order by "startTime" limit ${limit})`.compile(
+            this.db,
+          ),
+    );
+    return Number(numAffectedRows ?? 0);
+  }
+
+  /** Deletes the per-tag daily totals of days before `date` (`YYYY-MM-DD`); resolves to how many. */
+  async deleteDailyTagSpendBefore(date: string): Promise<number> {
+    const result = await this.db
+      .deleteFrom('daily_tag_spend')
+      .where('date', '<', date)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   /** `POST /global/spend/reset`: every key's and team's spend back to 0; the logs stay. */

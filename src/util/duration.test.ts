@@ -6,6 +6,7 @@ import {
   durationSeconds,
   instantAfter,
   parseDuration,
+  subtractDuration,
 } from './duration.js';
 
 const T0 = Date.UTC(2025, 0, 31, 12, 30, 0); // 2025-01-31T12:30:00Z
@@ -104,5 +105,31 @@ describe('parseDuration with names of Object.prototype', () => {
     for (const text of ['__proto__', 'constructor', 'CONSTRUCTOR', 'toString', 'hasOwnProperty']) {
       assert.throws(() => parseDuration(text), DurationError, text);
     }
+  });
+});
+
+describe('subtractDuration', () => {
+  const at = (iso: string) => Date.parse(iso);
+  test('goes back by seconds, minutes, hours, days and weeks', () => {
+    const now = at('2026-11-27T12:00:00.000Z');
+    assert.equal(subtractDuration(now, { amount: 30, unit: 's' }), at('2026-11-27T11:59:30.000Z'));
+    assert.equal(subtractDuration(now, { amount: 90, unit: 'm' }), at('2026-11-27T10:30:00.000Z'));
+    assert.equal(subtractDuration(now, { amount: 7, unit: 'd' }), at('2026-11-20T12:00:00.000Z'));
+    assert.equal(subtractDuration(now, { amount: 2, unit: 'w' }), at('2026-11-13T12:00:00.000Z'));
+  });
+
+  test('goes back by calendar months, across years, to the last day of a shorter month', () => {
+    assert.equal(
+      subtractDuration(at('2026-03-31T08:00:00.000Z'), { amount: 1, unit: 'mo' }),
+      at('2026-02-28T08:00:00.000Z'),
+    );
+    assert.equal(
+      subtractDuration(at('2026-01-15T00:00:00.000Z'), { amount: 13, unit: 'mo' }),
+      at('2024-12-15T00:00:00.000Z'),
+    );
+    assert.equal(
+      subtractDuration(at('2026-11-27T00:00:00.000Z'), { amount: 12, unit: 'mo' }),
+      at('2025-11-27T00:00:00.000Z'),
+    );
   });
 });

@@ -74,3 +74,17 @@ export function instantAfter(text: string, from: number): number | null {
   const duration = parseDuration(text);
   return duration === null ? null : addDuration(from, duration);
 }
+
+/** The instant `duration` before `from` (epoch ms); months are calendar months, in UTC. */
+export function subtractDuration(from: number, duration: Duration): number {
+  if (duration.unit !== 'mo') return from - duration.amount * SECONDS[duration.unit] * 1000;
+  const start = new Date(from);
+  const monthIndex = start.getUTCMonth() - duration.amount;
+  const year = start.getUTCFullYear() + Math.floor(monthIndex / 12);
+  const month = ((monthIndex % 12) + 12) % 12;
+  // Mar 31 - 1 month is the last day of February, as addDuration goes the other way.
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const end = new Date(from);
+  end.setUTCFullYear(year, month, Math.min(start.getUTCDate(), lastDay));
+  return end.getTime();
+}
