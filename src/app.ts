@@ -201,6 +201,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       // cost more per call (64: ~30 µs, 32: ~42 µs: each batch updates every scope it touches).
       batchSize: store.dialect === 'sqlite' ? SQLITE_SPEND_BATCH : undefined,
       onBudgetNotice: alert,
+      // disable_spend_logs: no row for any call; disable_error_logs: none for a failed one.
+      logs: config.spendLog && {
+        successes: !config.spendLog.disabled,
+        failures: !config.spendLog.disabled && !config.spendLog.errorsDisabled,
+      },
     });
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
   // Money: admission of budgets and rate limits (shared through Redis in cluster mode), pricing

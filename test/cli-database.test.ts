@@ -150,13 +150,14 @@ describe('tollgate migrate', () => {
         'applied 0013-key-organizations',
         'applied 0014-spend-log-partial-indexes',
         'applied 0015-tags',
-        '15 migration(s) applied; now at 0015-tags',
+        'applied 0016-spend-batches',
+        '16 migration(s) applied; now at 0016-spend-batches',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 15 migration\(s\), latest 0015-tags/);
+    assert.match(again.out, /up to date: 16 migration\(s\), latest 0016-spend-batches/);
   });
 
   it('refuses when the configured database is none', async () => {

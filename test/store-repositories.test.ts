@@ -27,6 +27,7 @@ const LATEST = [
   '0013-key-organizations',
   '0014-spend-log-partial-indexes',
   '0015-tags',
+  '0016-spend-batches',
 ];
 
 for (const database of await testDatabases()) {

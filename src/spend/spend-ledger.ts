@@ -13,6 +13,7 @@
  * outbox doubles past `warnAt` entries, so an operator sees it long before memory matters
  * (an entry is well under 1 kB: 100,000 waiting calls is tens of MB).
  */
+import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { RecordOptions, BudgetNotice, SpendRow } from '../store/spend-repository.js';
@@ -56,6 +57,12 @@ export interface SpendLedgerOptions {
   maxBackoffMs?: number;
   /** Told of each key and team whose soft_budget or max_budget a written batch reached. */
   onBudgetNotice?: (notice: BudgetNotice) => void;
+  /**
+   * Which calls get a spend log row: all (default), `failures: false` for none of the failed ones
+   * (`disable_error_logs`), `successes: false` for none of the others (`disable_spend_logs`).
+   * Unlogged calls are booked to every total and daily aggregate all the same.
+   */
+  logs?: { successes: boolean; failures: boolean };
 }
 
 interface Queued {
@@ -85,6 +92,13 @@ export class StoreSpendLedger implements SpendLedger {
   /** A wake-up for a full batch is queued (see kickWhenFull). */
   private fullKickQueued = false;
   private closed = false;
+  /**
+   * The batch being written when it holds unlogged calls: its id and size stay the same on every
+   * attempt, so the store recognises one it already booked (RecordOptions.batch).
+   */
+  private inFlight: { id: string; size: number } | undefined;
+  /** Ids of batches whose commit was acknowledged, for the store to forget with the next one. */
+  private acknowledged: string[] = [];
 
   constructor(private readonly options: SpendLedgerOptions) {
     this.now = options.now ?? Date.now;
@@ -101,6 +115,10 @@ export class StoreSpendLedger implements SpendLedger {
   book(entry: SpendEntry): void {
     try {
       const row = toSpendRow(entry);
+      const logs = this.options.logs;
+      if (logs && !(entry.status === 'success' ? logs.successes : logs.failures)) {
+        row.unlogged = true;
+      }
       const cost = row.log.spend;
       const scopes = scopesOf(entry);
       this.outbox.push({ row, scopes, cost });
@@ -205,13 +223,23 @@ export class StoreSpendLedger implements SpendLedger {
     clearTimeout(this.gapTimer);
     this.gapTimer = undefined;
     while (this.outbox.length > 0) {
-      const batch = this.outbox.slice(0, this.batchSize);
+      const batch = this.outbox.slice(0, this.inFlight?.size ?? this.batchSize);
+      if (!this.inFlight && batch.some((q) => q.row.unlogged)) {
+        this.inFlight = { id: randomUUID(), size: batch.length };
+      }
       const notices: BudgetNotice[] = [];
+      const inFlight = this.inFlight;
       try {
         await this.options.store.record(
           batch.map((q) => q.row),
           this.now(),
-          { calendar: this.options.calendar, notices },
+          {
+            calendar: this.options.calendar,
+            notices,
+            ...((inFlight || this.acknowledged.length > 0) && {
+              batch: { id: inFlight?.id ?? randomUUID(), forget: this.acknowledged },
+            }),
+          },
         );
       } catch (error: unknown) {
         this.backoffMs = Math.min(
@@ -227,6 +255,8 @@ export class StoreSpendLedger implements SpendLedger {
       }
       // Committed (new rows and re-sent ones alike): only now does the batch leave the outbox.
       this.outbox.splice(0, batch.length);
+      this.acknowledged = inFlight ? [inFlight.id] : [];
+      this.inFlight = undefined;
       // Said once, when the batch that reaches a limit is written (soft budgets never block).
       for (const n of notices) {
         this.options.logger.warn(

@@ -18,6 +18,7 @@ import * as organizations from './migrations/0012-organizations.js';
 import * as keyOrganizations from './migrations/0013-key-organizations.js';
 import * as spendLogPartialIndexes from './migrations/0014-spend-log-partial-indexes.js';
 import * as tags from './migrations/0015-tags.js';
+import * as spendBatches from './migrations/0016-spend-batches.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-key-organizations': keyOrganizations,
   '0014-spend-log-partial-indexes': spendLogPartialIndexes,
   '0015-tags': tags,
+  '0016-spend-batches': spendBatches,
 };
 
 /**

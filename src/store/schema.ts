@@ -223,6 +223,12 @@ export interface ModelTable {
 }
 
 /** One row per call (LiteLLM's SpendLogs); JSON columns as text. */
+/** A spend batch booked without a log row per call (migration 0016). */
+export interface SpendBatchTable {
+  batch_id: string;
+  written_at: string;
+}
+
 export interface SpendLogTable {
   request_id: string;
   call_type: string;
@@ -330,6 +336,7 @@ export interface DatabaseSchema {
   spend_logs: SpendLogTable;
   daily_spend: DailySpendTable;
   daily_tag_spend: DailyTagSpendTable;
+  spend_batches: SpendBatchTable;
   ui_sessions: UiSessionTable;
   invitations: InvitationTable;
 }

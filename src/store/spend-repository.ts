@@ -30,6 +30,11 @@ export interface SpendRow {
   organizationId?: string;
   /** The stored tags (`/tag/new`) the row is booked under, whose spend grows with it. */
   storedTags?: readonly string[];
+  /**
+   * Booked to every total but not written to the spend log (`disable_spend_logs`,
+   * `disable_error_logs`); its batch's id (RecordOptions.batch) then makes the booking idempotent.
+   */
+  unlogged?: true;
 }
 
 /** A row of `key_model_spend` and the window (ISO end, '' for none) a cost is added in. */
@@ -69,7 +74,17 @@ export interface RecordOptions {
   calendar?: BudgetCalendar;
   /** Keys and teams whose spend crossed their `soft_budget` with this batch are added here. */
   notices?: BudgetNotice[];
+  /**
+   * The batch's id, the same each time the batch is sent, and the ids of earlier batches whose
+   * commit the writer saw (`forget`). A batch that holds unlogged rows is booked only if its id is
+   * not stored yet, and stores it; the forgotten ids are deleted, as are ids older than a week (a
+   * replica that stopped between a commit and its acknowledgement).
+   */
+  batch?: { id: string; forget: readonly string[] };
 }
+
+/** How long the id of a batch is kept at most (see RecordOptions.batch). */
+const BATCH_ID_KEEP_MS = 7 * 86_400_000;
 
 const ID_COLUMN = {
   keys: 'token',
@@ -251,7 +266,12 @@ export class SpendRepository {
   ): Promise<number> {
     const unique = [...new Map(rows.map((r) => [r.log.request_id, r])).values()];
     if (unique.length === 0) return 0;
+    const logged = unique.some((r) => r.unlogged) ? unique.filter((r) => !r.unlogged) : unique;
+    const { batch } = options;
     return transact(this.db, async (trx) => {
+      if (batch && (batch.forget.length > 0 || logged !== unique)) {
+        if (!(await this.claimBatch(trx, batch, logged !== unique, now))) return 0;
+      }
       const added = new Set<string>();
       const insertLog = this.insertLog;
       if (insertLog) {
@@ -259,11 +279,14 @@ export class SpendRepository {
         // between: another connection to the file in this process (a second gateway in a test, a
         // tool) writing during such a turn would wait for the lock on the only thread that could
         // release it, for the whole busy timeout.
-        for (const { log } of unique) if (insertLog(log)) added.add(log.request_id);
+        for (const { log } of logged) if (insertLog(log)) added.add(log.request_id);
       }
-      for (const part of insertLog ? [] : chunks(unique)) {
+      for (const part of insertLog ? [] : chunks(logged)) {
         const inserted = await this.insertLogs(trx, part);
         for (const { request_id } of inserted) added.add(request_id);
+      }
+      if (logged !== unique) {
+        for (const { log, unlogged } of unique) if (unlogged) added.add(log.request_id);
       }
       const booked = unique.filter((r) => added.has(r.log.request_id));
       if (booked.length === 0) return 0;
@@ -271,6 +294,35 @@ export class SpendRepository {
       await this.addToDaily(trx, booked);
       return booked.length;
     });
+  }
+
+  /**
+   * Deletes the ids of batches known to be written (and any older than a week) and, when the
+   * batch holds unlogged rows, stores its id: false when it was already there (the batch was
+   * booked by an earlier attempt whose commit was not acknowledged).
+   */
+  private async claimBatch(
+    trx: Db,
+    batch: { id: string; forget: readonly string[] },
+    store: boolean,
+    now: number,
+  ): Promise<boolean> {
+    const old = new Date(now - BATCH_ID_KEEP_MS).toISOString();
+    await trx
+      .deleteFrom('spend_batches')
+      .where((eb) =>
+        batch.forget.length > 0
+          ? eb.or([eb('batch_id', 'in', batch.forget), eb('written_at', '<', old)])
+          : eb('written_at', '<', old),
+      )
+      .execute();
+    if (!store) return true;
+    const stored = await trx
+      .insertInto('spend_batches')
+      .values({ batch_id: batch.id, written_at: new Date(now).toISOString() })
+      .onConflict((oc) => oc.column('batch_id').doNothing())
+      .executeTakeFirst();
+    return Number(stored.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /** Inserts spend log rows that are not there yet; returns the ids of those it added. */
