@@ -140,6 +140,17 @@ const tollgateFullSqlite: TargetFactory = (context) =>
     keyRequest: FULL_PATH_KEY_REQUEST,
   });
 
+/** The full path with `disable_spend_logs`: every total and daily aggregate booked, no row per
+ * call (what operators who keep no per-call log pay). */
+const tollgateFullSqliteNolog: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'tollgate-full-sqlite-nolog',
+    description: 'Tollgate, full path on SQLite with disable_spend_logs (no spend log row per call)',
+    createDatabase: () => createSqliteDatabase(context.workDir, 'tollgate-full-sqlite-nolog'),
+    keyRequest: FULL_PATH_KEY_REQUEST,
+    generalSettings: { disable_spend_logs: true },
+  });
+
 const tollgateFullPostgres: TargetFactory = (context) =>
   createTollgateTarget(context, {
     name: 'tollgate-full-postgres',
@@ -219,6 +230,7 @@ export const TARGETS: Readonly<Record<string, TargetFactory>> = {
   portkey,
   tollgate,
   'tollgate-full-sqlite': tollgateFullSqlite,
+  'tollgate-full-sqlite-nolog': tollgateFullSqliteNolog,
   'tollgate-full-postgres': tollgateFullPostgres,
   'tollgate-cluster': tollgateCluster,
   'tollgate-vkey-sqlite': tollgateVkeySqlite,

@@ -51,6 +51,8 @@ export interface TollgateVariant {
   /** Extra environment of the gateway (e.g. REDIS_URL for cluster mode), prepared before it
    * starts and cleaned up after it stops. */
   createEnvironment?: () => Promise<BenchEnvironment>;
+  /** `general_settings` added to the generated config's (e.g. `disable_spend_logs`). */
+  generalSettings?: Readonly<Record<string, unknown>>;
 }
 
 export interface BenchEnvironment {
@@ -100,7 +102,7 @@ function writeConfig(context: TargetContext, variant: TollgateVariant): string {
         model_info: BENCH_MODEL_PRICES,
       },
     ],
-    general_settings: { master_key: MASTER_KEY },
+    general_settings: { master_key: MASTER_KEY, ...variant.generalSettings },
   };
   const path = join(context.workDir, `${variant.name}.yaml`);
   writeFileSync(path, stringify(config));
