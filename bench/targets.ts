@@ -145,7 +145,8 @@ const tollgateFullSqlite: TargetFactory = (context) =>
 const tollgateFullSqliteNolog: TargetFactory = (context) =>
   createTollgateTarget(context, {
     name: 'tollgate-full-sqlite-nolog',
-    description: 'Tollgate, full path on SQLite with disable_spend_logs (no spend log row per call)',
+    description:
+      'Tollgate, full path on SQLite with disable_spend_logs (no spend log row per call)',
     createDatabase: () => createSqliteDatabase(context.workDir, 'tollgate-full-sqlite-nolog'),
     keyRequest: FULL_PATH_KEY_REQUEST,
     generalSettings: { disable_spend_logs: true },
