@@ -99,6 +99,8 @@ export class StoreSpendLedger implements SpendLedger {
   private inFlight: { id: string; size: number } | undefined;
   /** Ids of batches whose commit was acknowledged, for the store to forget with the next one. */
   private acknowledged: string[] = [];
+  /** Some calls get no spend log row (`logs`): only then do batches need an id. */
+  private readonly unlogging: boolean;
 
   constructor(private readonly options: SpendLedgerOptions) {
     this.now = options.now ?? Date.now;
@@ -108,6 +110,8 @@ export class StoreSpendLedger implements SpendLedger {
     this.nextWarnAt = options.warnAt ?? 10_000;
     this.minBackoffMs = options.minBackoffMs ?? 100;
     this.maxBackoffMs = options.maxBackoffMs ?? 10_000;
+    this.unlogging =
+      options.logs !== undefined && !(options.logs.successes && options.logs.failures);
     this.timer = setInterval(() => this.kick(), this.intervalMs);
     this.timer.unref();
   }
@@ -116,7 +120,7 @@ export class StoreSpendLedger implements SpendLedger {
     try {
       const row = toSpendRow(entry);
       const logs = this.options.logs;
-      if (logs && !(entry.status === 'success' ? logs.successes : logs.failures)) {
+      if (this.unlogging && !(entry.status === 'success' ? logs!.successes : logs!.failures)) {
         row.unlogged = true;
       }
       const cost = row.log.spend;
@@ -224,7 +228,7 @@ export class StoreSpendLedger implements SpendLedger {
     this.gapTimer = undefined;
     while (this.outbox.length > 0) {
       const batch = this.outbox.slice(0, this.inFlight?.size ?? this.batchSize);
-      if (!this.inFlight && batch.some((q) => q.row.unlogged)) {
+      if (this.unlogging && !this.inFlight && batch.some((q) => q.row.unlogged)) {
         this.inFlight = { id: randomUUID(), size: batch.length };
       }
       const notices: BudgetNotice[] = [];
