@@ -110,6 +110,7 @@ import { registerSpendCalculateRoute } from './server/spend-calculate-route.js';
 import { StoreSpendLedger } from './spend/spend-ledger.js';
 import { SpendLogRetention } from './spend/spend-log-retention.js';
 import { redisLock } from './cluster/cluster-lock.js';
+import { CallTracer, tracedLedger } from './observability/call-traces.js';
 import type { SpendLedger } from './spend/types.js';
 import { CredentialCipher } from './store/credential-cipher.js';
 import type { Store } from './store/store.js';
@@ -207,6 +208,15 @@ export async function createApp(options: AppOptions): Promise<App> {
         failures: !config.spendLog.disabled && !config.spendLog.errorsDisabled,
       },
     });
+  // litellm_settings.callbacks: ["otel"]: a trace span of every call, from what it books.
+  const tracer = config.traces && (await CallTracer.create(config.traces, logger));
+  if (config.traces) {
+    logger.info(
+      { url: config.traces.url, service: config.traces.serviceName },
+      `traces: a span of every LLM call goes to ${config.traces.destination === 'langfuse_otel' ? 'Langfuse' : 'the OpenTelemetry collector'}`,
+    );
+  }
+  const booking = tracer ? tracedLedger(ledger, tracer) : ledger;
   const blockedCustomers = store && new BlockedCustomers(store.customers, { now });
   // Money: admission of budgets and rate limits (shared through Redis in cluster mode), pricing
   // and booking of every call.
@@ -215,7 +225,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     onOverBudget: alert && overBudgetNotices(alert),
     calendar,
     pricing,
-    ledger,
+    ledger: booking,
     redis: cluster ? { client: cluster.redis, keyPrefix: cluster.settings.keyPrefix } : undefined,
     customer: blockedCustomers && ((id) => blockedCustomers.cachedRecord(id)),
     tags: storedTags,
@@ -536,6 +546,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       customerHeaders: config.customerHeaders ?? [],
       tagHeaders: config.spendTagHeaders?.headers ?? [],
       userAgentTag: config.spendTagHeaders?.userAgent ?? true,
+      traceParent: tracer !== undefined,
     }),
   ];
   if (blockedCustomers) checks.push(blockedCustomerCheck(blockedCustomers));
@@ -727,7 +738,17 @@ export async function createApp(options: AppOptions): Promise<App> {
       await Promise.all([server.close(), adminServer && closeAdmin(adminServer)]);
       // In-flight calls have booked by now; what the store does not take in time is logged.
       await ledger?.close(Date.now() + LEDGER_CLOSE_MS);
-      await Promise.all([transport.close(), cluster?.close(), responseCache?.close()]);
+      await Promise.all([
+        transport.close(),
+        cluster?.close(),
+        responseCache?.close(),
+        // Spans still queued get a moment; a collector that does not answer does not hold up the exit.
+        tracer &&
+          Promise.race([
+            tracer.close().catch(() => undefined),
+            sleep(TRACES_CLOSE_MS, undefined, { ref: false }),
+          ]),
+      ]);
       mailer?.close();
     },
   };
@@ -749,6 +770,9 @@ function requestIdOf(req: IncomingMessage): string {
 function callIdOf(requestId: string, req: IncomingMessage): string {
   return requestId === req.headers['x-request-id'] ? newCallId() : requestId;
 }
+
+/** How long shutdown waits for queued trace spans to be sent. */
+const TRACES_CLOSE_MS = 2_000;
 
 /** Spend log rows per DELETE of the retention job on SQLite (see SpendLogRetention). */
 const SQLITE_DELETE_ROWS = 250;

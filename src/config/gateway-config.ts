@@ -9,6 +9,7 @@ import type {
 } from './schema.js';
 import type { RedisSettings } from './redis-settings.js';
 import type { SpendLogRetentionSettings } from './spend-log-settings.js';
+import type { TraceSettings } from './trace-settings.js';
 import type { JwtAuthSettings, LitellmJwtAuth } from './jwt-auth-settings.js';
 import type { DefaultTeamParams, SsoSettings } from './sso-settings.js';
 import type { UiAuthSettings } from './ui-auth-settings.js';
@@ -99,6 +100,8 @@ export interface GatewayConfig {
   keyGeneration?: KeyGenerationPolicy;
   /** Budgets, rate limits and the spend ledger. */
   money: MoneySettings;
+  /** Where a trace span of every LLM call goes (`callbacks: ["otel"]`), if anywhere. */
+  traces?: TraceSettings;
   /** What is kept of the spend log, and for how long. */
   spendLog: SpendLogSettings;
   /** Cluster mode: the Redis the replicas share (config/redis-settings.ts); none = one replica. */

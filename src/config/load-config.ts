@@ -24,6 +24,7 @@ import { cacheSettings } from './cache-settings.js';
 import { resolveEnvReferences } from './resolve-env.js';
 import { buildUiAuthSettings } from './ui-auth-settings.js';
 import { buildSpendLogRetention } from './spend-log-settings.js';
+import { buildTraceSettings } from './trace-settings.js';
 import { buildJwtAuthSettings, JWT_FIELDS_NOT_ACTED_ON } from './jwt-auth-settings.js';
 import { buildSsoSettings } from './sso-settings.js';
 import {
@@ -172,6 +173,7 @@ export function buildConfig(
   const sso = buildSsoSettings(env, problems);
   const timeZone = budgetTimeZone(litellm.timezone, problems);
   const retention = buildSpendLogRetention(general, env, timeZone, problems);
+  const traces = buildTraceSettings(litellm, env, warnings, problems);
   for (const field of JWT_FIELDS_NOT_ACTED_ON) {
     if (general.litellm_jwtauth?.[field] !== undefined) {
       warnings.push(
@@ -222,6 +224,7 @@ export function buildConfig(
       maxEndUserBudget: litellm.max_end_user_budget,
       budgetTimeZone: timeZone,
     },
+    ...(traces && { traces }),
     spendLog: {
       disabled: general.disable_spend_logs === true,
       errorsDisabled: general.disable_error_logs === true,

@@ -229,6 +229,10 @@ export const CacheParamsSchema = z.looseObject({
 
 export const LitellmSettingsSchema = z.looseObject({
   drop_params: z.boolean().optional(),
+  /** Logging callbacks: `otel`, `langfuse_otel` and `prometheus` are acted on (config/trace-settings.ts). */
+  callbacks: z.array(z.string()).optional(),
+  success_callback: z.array(z.string()).optional(),
+  failure_callback: z.array(z.string()).optional(),
   /** Headers whose values become spend tags, `Header-Name: value`. */
   extra_spend_tag_headers: z.array(z.string().min(1)).optional(),
   /** Leave out the `User-Agent: ...` spend tag that every call gets. */
@@ -307,6 +311,7 @@ export const ConfigFileSchema = z.looseObject({
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
 export type GeneralSettings = z.infer<typeof GeneralSettingsSchema>;
+export type LitellmSettings = z.infer<typeof LitellmSettingsSchema>;
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
 export type DefaultInternalUserParams = z.infer<typeof DefaultInternalUserParamsSchema>;
 export type DefaultKeyGenerateParams = z.infer<typeof DefaultKeyGenerateParamsSchema>;

@@ -8,4 +8,6 @@ export interface Attribution {
   trackingTags?: readonly string[];
   /** `x-litellm-spend-logs-metadata`: kept in the spend log as `spend_logs_metadata`. */
   spendLogsMetadata?: Record<string, unknown>;
+  /** The W3C `traceparent` header, read only when traces are sent. */
+  traceParent?: string;
 }

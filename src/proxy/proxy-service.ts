@@ -256,6 +256,7 @@ export class ProxyService {
           usage: undefined,
           status: 'failure',
           startedAt,
+          error: error instanceof Error ? error.message : String(error),
         });
       } else tab?.release();
       throw toGatewayError(error, {

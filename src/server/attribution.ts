@@ -28,6 +28,8 @@ export interface AttributionSettings {
   tagHeaders: readonly string[];
   /** Tag every call with its `User-Agent`. */
   userAgentTag: boolean;
+  /** Keep the request's `traceparent` header (traces are sent). */
+  traceParent?: boolean;
 }
 
 /** The headers LiteLLM always reads a customer from, before any the operator names. */
@@ -100,6 +102,10 @@ export function attributionCheck(settings: AttributionSettings): RequestCheck {
     attribution.trackingTags = tracking;
     const logged = headers['x-litellm-spend-logs-metadata'];
     if (typeof logged === 'string') attribution.spendLogsMetadata = spendLogsMetadataOf(logged);
+    if (settings.traceParent) {
+      const traceParent = headers.traceparent;
+      if (typeof traceParent === 'string') attribution.traceParent = traceParent;
+    }
     request.attribution = attribution;
   };
 }

@@ -72,6 +72,8 @@ export interface CloseTab {
   units?: MediaUnits;
   /** The answer came from the response cache under this key: it costs nothing. */
   cacheKey?: string;
+  /** Why a failed call failed. */
+  error?: string;
 }
 
 /** The part of the body that names the output cap, by call type (Anthropic requires it). */
@@ -310,6 +312,8 @@ export class Meter {
         resetAt: this.windowEnd(budget.scope, endTime),
       },
       memberResetAt: member ? this.windowAt(member.anchor, member.duration, endTime) : undefined,
+      error: end.error,
+      traceParent: tab.input.attribution?.traceParent,
     });
     return cost;
   }

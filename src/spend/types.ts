@@ -216,6 +216,10 @@ export interface SpendEntry {
    * resets (its own `budget_duration` or the team's `team_member_budget_duration`).
    */
   memberResetAt?: string | null;
+  /** Why a failed call failed (its error message), for traces. */
+  error?: string;
+  /** The request's W3C `traceparent` header, when traces are sent: the call's span joins it. */
+  traceParent?: string;
 }
 
 export interface SpendLedger {
