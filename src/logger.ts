@@ -45,6 +45,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
           '*.client_secret',
           '*.azure_ad_token',
           '*.azure_password',
+          '*.vertex_credentials',
         ],
         censor: '[redacted]',
       },

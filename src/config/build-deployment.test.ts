@@ -39,12 +39,12 @@ describe('provider and model', () => {
   });
 
   test('a LiteLLM-only provider is a skip with a warning naming the model group', () => {
-    const result = buildDeployment(entry({ model: 'vertex_ai/gemini-1.5-pro' }), 4, {});
+    const result = buildDeployment(entry({ model: 'huggingface/meta-llama/Llama-3-8B' }), 4, {});
     assert.deepEqual(result, {
       ok: false,
       skip: true,
       warning:
-        'model_list[4].litellm_params.model: provider "vertex_ai" is not supported by Tollgate yet; model "group" is skipped',
+        'model_list[4].litellm_params.model: provider "huggingface" is not supported by Tollgate yet; model "group" is skipped',
     });
   });
 

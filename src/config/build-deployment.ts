@@ -27,6 +27,10 @@ const CONNECTION_KEYS = new Set([
   'azure_scope',
   'azure_username',
   'azure_password',
+  // Vertex AI: the project, region and credentials (src/providers/vertex/).
+  'vertex_project',
+  'vertex_location',
+  'vertex_credentials',
   'mock_response',
   'mock_latency_ms',
   'mock_chunk_delay_ms',
@@ -105,6 +109,15 @@ const AWS_ENV_KEYS = [
   ['aws_region_name', 'AWS_REGION_NAME'],
 ] as const;
 
+/** Vertex AI's settings and the variables LiteLLM (and Google's libraries) read for them. */
+const VERTEX_ENV_KEYS = [
+  ['vertex_project', 'VERTEXAI_PROJECT'],
+  ['vertex_location', 'VERTEXAI_LOCATION'],
+  ['vertex_credentials', 'VERTEXAI_CREDENTIALS'],
+  ['google_application_credentials', 'GOOGLE_APPLICATION_CREDENTIALS'],
+  ['gce_metadata_host', 'GCE_METADATA_HOST'],
+] as const;
+
 export type DeploymentResult =
   | { ok: true; deployment: Deployment }
   | { ok: false; skip: true; warning: string }
@@ -156,6 +169,12 @@ export function buildDeployment(
     }
     if (connection.aws_region_name === undefined) {
       connection.aws_region_name = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    }
+  }
+
+  if (provider === 'vertex_ai' || provider === 'vertex_ai_beta') {
+    for (const [param, variable] of VERTEX_ENV_KEYS) {
+      if (connection[param] === undefined && env[variable]) connection[param] = env[variable];
     }
   }
 

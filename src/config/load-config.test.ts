@@ -529,8 +529,8 @@ describe('providers', () => {
     const config = loadConfigText(
       `
 model_list:
-  - model_name: gemini-vertex
-    litellm_params: {model: vertex_ai/gemini-1.5-pro}
+  - model_name: llama-hf
+    litellm_params: {model: huggingface/meta-llama/Llama-3-8B}
   - model_name: gpt
     litellm_params: {model: openai/gpt-4o}
 `,
@@ -541,7 +541,7 @@ model_list:
       ['gpt'],
     );
     assert.deepEqual(config.warnings, [
-      'model_list[0].litellm_params.model: provider "vertex_ai" is not supported by Tollgate yet; model "gemini-vertex" is skipped',
+      'model_list[0].litellm_params.model: provider "huggingface" is not supported by Tollgate yet; model "llama-hf" is skipped',
     ]);
   });
 

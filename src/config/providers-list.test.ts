@@ -15,8 +15,9 @@ test('no provider is both supported and LiteLLM-only', () => {
   );
   assert.deepEqual(overlap, []);
   assert.equal(isSupportedProvider('openai'), true);
-  assert.equal(isSupportedProvider('vertex_ai'), false);
-  assert.equal(isLitellmOnlyProvider('vertex_ai'), true);
+  assert.equal(isSupportedProvider('vertex_ai'), true);
+  assert.equal(isSupportedProvider('huggingface'), false);
+  assert.equal(isLitellmOnlyProvider('huggingface'), true);
   assert.equal(isLitellmOnlyProvider('opnai'), false);
 });
 

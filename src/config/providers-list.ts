@@ -12,6 +12,8 @@ export const SUPPORTED_PROVIDERS = [
   'ollama_chat',
   'gemini',
   'bedrock',
+  'vertex_ai',
+  'vertex_ai_beta',
   'mock',
   'hosted_vllm',
   'openrouter',
@@ -33,8 +35,6 @@ export const SUPPORTED_PROVIDERS = [
 ] as const;
 
 export const LITELLM_ONLY_PROVIDERS = [
-  'vertex_ai',
-  'vertex_ai_beta',
   'cohere_chat',
   'huggingface',
   'replicate',

@@ -8,6 +8,7 @@ import { createOllamaAdapter } from './ollama/ollama-adapter.js';
 import { createOpenAiAdapter } from './openai/openai-adapter.js';
 import { OPENAI_FAMILY } from './openai/openai-family.js';
 import type { ProviderAdapter } from './types.js';
+import { createVertexAdapter } from './vertex/vertex-adapter.js';
 
 export type AdapterFactory = () => ProviderAdapter;
 
@@ -19,6 +20,8 @@ const FACTORIES: Record<string, AdapterFactory> = {
   anthropic: createAnthropicAdapter,
   gemini: () => createGeminiAdapter(),
   bedrock: () => createBedrockAdapter(),
+  vertex_ai: () => createVertexAdapter(),
+  vertex_ai_beta: () => createVertexAdapter(),
 };
 for (const name of Object.keys(OPENAI_FAMILY)) FACTORIES[name] = () => createOpenAiAdapter(name);
 

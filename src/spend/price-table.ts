@@ -48,6 +48,8 @@ const TABLE_PROVIDERS: Readonly<Record<string, string>> = {
   azure: 'azure',
   anthropic: 'anthropic',
   gemini: 'google',
+  vertex_ai: 'google',
+  vertex_ai_beta: 'google',
   bedrock: 'aws',
   groq: 'groq',
   mistral: 'mistral',

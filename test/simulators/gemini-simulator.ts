@@ -22,7 +22,7 @@ export interface GeminiSimulatorOptions {
   models?: string[];
 }
 
-interface GeminiBody {
+export interface GeminiBody {
   contents?: { role?: string; parts?: { text?: string }[] }[];
   systemInstruction?: { parts?: { text?: string }[] };
   tools?: { functionDeclarations?: { name?: string }[] }[];
@@ -89,7 +89,7 @@ function lastUserText(body: GeminiBody): string {
 }
 
 /** The answer as one response and as the stream of responses Google would send. */
-function generate(
+export function generate(
   body: GeminiBody,
   model: string,
   streamed: boolean,
@@ -157,7 +157,7 @@ function generate(
   return { final, events };
 }
 
-async function stream(res: ServerResponse, events: Json[], sse: boolean, fault?: Fault) {
+export async function stream(res: ServerResponse, events: Json[], sse: boolean, fault?: Fault) {
   if (fault?.kind === 'garbage') {
     return writeStream(res, 'text/event-stream', ['data: <html>this is not json</html>\r\n\r\n']);
   }

@@ -8,14 +8,13 @@
  * cached, so the next call asks again.
  */
 import type { Deployment } from '../../contracts/deployment.js';
+import { RenewingTokens, type IssuedToken } from '../shared/renewing-tokens.js';
 import { ProviderError } from '../types.js';
 
 /** Where Entra ID issues tokens, unless `azure_authority_host` or AZURE_AUTHORITY_HOST says. */
 export const ENTRA_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 /** The scope of Azure OpenAI (Cognitive Services) tokens. */
 export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default';
-/** A token is renewed this long before it expires, or half-way for one that lives less than twice that. */
-const RENEW_BEFORE_MS = 5 * 60_000;
 /** Give up on Entra after this long: the call fails as an authentication error. */
 const TOKEN_TIMEOUT_MS = 10_000;
 
@@ -27,17 +26,12 @@ interface ServicePrincipal {
   scope: string;
 }
 
-interface Cached {
-  token?: string;
-  /** When the token is asked for again (see RENEW_BEFORE_MS). */
-  renewAt: number;
-  pending?: Promise<string>;
-}
-
 export class EntraTokens {
-  private readonly cache = new Map<string, Cached>();
+  private readonly tokens: RenewingTokens;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(now: () => number = Date.now) {
+    this.tokens = new RenewingTokens(now);
+  }
 
   /** The `Authorization` value of a deployment, or undefined when it authenticates by key. */
   async authorization(d: Deployment): Promise<string | undefined> {
@@ -45,31 +39,14 @@ export class EntraTokens {
     if (typeof fixed === 'string' && fixed !== '') return `Bearer ${fixed}`;
     const principal = servicePrincipalOf(d);
     if (!principal) return undefined;
-    return `Bearer ${await this.tokenFor(principal)}`;
-  }
-
-  private tokenFor(p: ServicePrincipal): Promise<string> {
-    const id = JSON.stringify([p.authority, p.tenantId, p.clientId, p.clientSecret, p.scope]);
-    let entry = this.cache.get(id);
-    if (!entry) {
-      entry = { renewAt: 0 };
-      this.cache.set(id, entry);
-    }
-    if (entry.token !== undefined && this.now() < entry.renewAt) {
-      return Promise.resolve(entry.token);
-    }
-    const cached = entry;
-    cached.pending ??= requestToken(p)
-      .then(({ token, expiresInS }) => {
-        const lifetimeMs = expiresInS * 1000;
-        cached.token = token;
-        cached.renewAt = this.now() + lifetimeMs - Math.min(RENEW_BEFORE_MS, lifetimeMs / 2);
-        return token;
-      })
-      .finally(() => {
-        cached.pending = undefined;
-      });
-    return cached.pending;
+    const id = JSON.stringify([
+      principal.authority,
+      principal.tenantId,
+      principal.clientId,
+      principal.clientSecret,
+      principal.scope,
+    ]);
+    return `Bearer ${await this.tokens.get(id, () => requestToken(principal))}`;
   }
 }
 
@@ -96,7 +73,7 @@ function servicePrincipalOf(d: Deployment): ServicePrincipal | undefined {
   };
 }
 
-async function requestToken(p: ServicePrincipal): Promise<{ token: string; expiresInS: number }> {
+async function requestToken(p: ServicePrincipal): Promise<IssuedToken> {
   const url = `${p.authority}/${encodeURIComponent(p.tenantId)}/oauth2/v2.0/token`;
   let response: Response;
   try {
