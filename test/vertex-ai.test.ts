@@ -225,6 +225,65 @@ describe('Vertex AI with a service account key', () => {
   });
 });
 
+describe('Claude on Vertex AI', () => {
+  it('sends the Messages API body to rawPredict and answers chat and streams', async () => {
+    await withGateway(
+      [
+        {
+          model_name: 'claude-vertex',
+          litellm_params: {
+            model: 'vertex_ai/claude-sonnet-4@20250514',
+            vertex_project: 'acme-prod',
+            vertex_location: 'us-east5',
+            vertex_credentials: JSON.stringify(google.serviceAccount),
+            api_base: google.url,
+          },
+        },
+      ],
+      {},
+      async (gateway) => {
+        const client = sdk(gateway);
+        const { data: answer, response } = await client.chat.completions
+          .create({
+            model: 'claude-vertex',
+            messages: [
+              { role: 'system', content: 'Be brief.' },
+              { role: 'user', content: 'hello claude' },
+            ],
+          })
+          .withResponse();
+        assert.ok(answer.choices[0]?.message.content);
+        assert.equal(answer.choices[0]?.finish_reason, 'stop');
+        assert.ok(answer.usage!.prompt_tokens > 0);
+        assert.ok(Number(response.headers.get('x-litellm-response-cost')) > 0, 'priced');
+        const stream = await client.chat.completions.create({
+          model: 'claude-vertex',
+          messages: [{ role: 'user', content: 'stream please' }],
+          stream: true,
+          stream_options: { include_usage: true },
+        });
+        let text = '';
+        let usage: OpenAI.CompletionUsage | undefined | null;
+        for await (const chunk of stream) {
+          text += chunk.choices[0]?.delta.content ?? '';
+          usage = chunk.usage ?? usage;
+        }
+        assert.ok(text.length > 0);
+        assert.ok(usage && usage.completion_tokens > 0);
+      },
+    );
+    const paths = google.requests.slice(-2).map((r) => r.path);
+    assert.deepEqual(paths, [
+      '/v1/projects/acme-prod/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514:rawPredict',
+      '/v1/projects/acme-prod/locations/us-east5/publishers/anthropic/models/claude-sonnet-4@20250514:streamRawPredict',
+    ]);
+    const sent = google.requests.at(-1)!.body as Record<string, unknown>;
+    assert.equal(sent.anthropic_version, 'vertex-2023-10-16');
+    assert.equal(sent.model, undefined);
+    assert.equal(sent.stream, true);
+  });
+});
+
 describe('Vertex AI with other credentials', () => {
   it('reads GOOGLE_APPLICATION_CREDENTIALS (user credentials) and VERTEXAI_PROJECT / _LOCATION', async () => {
     const adc = join(dir, 'application_default_credentials.json');
@@ -338,5 +397,23 @@ describe('Vertex AI endpoints', () => {
       await url({ vertex_project: 'p1' }),
       'https://us-central1-aiplatform.googleapis.com/v1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.0-flash:generateContent',
     );
+  });
+
+  it("reads Claude's errors in Anthropic's shape and Vertex's in Google's", () => {
+    const adapter = createVertexAdapter(tokens);
+    const claude = adapter.parseError(
+      429,
+      '{"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"}}',
+      {},
+    );
+    assert.equal(claude.kind, 'rate_limit');
+    assert.match(claude.message, /per-minute rate limit/);
+    const google = adapter.parseError(
+      403,
+      '{"error":{"code":403,"message":"Permission denied on resource project acme-prod.","status":"PERMISSION_DENIED"}}',
+      {},
+    );
+    assert.equal(google.kind, 'permission');
+    assert.match(google.message, /Permission denied on resource project acme-prod/);
   });
 });

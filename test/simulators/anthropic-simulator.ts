@@ -29,7 +29,7 @@ interface Block {
   id?: string;
 }
 
-interface MessagesBody {
+export interface MessagesBody {
   model?: string;
   max_tokens?: number;
   system?: string | Block[];
@@ -56,13 +56,22 @@ export async function startAnthropicSimulator(
     if (req.method !== 'POST' || req.path !== '/v1/messages') {
       return sendAnthropicError(res, { kind: 'status', status: 404, message: 'Not Found' });
     }
-    const body = (req.body ?? {}) as MessagesBody;
-    const invalid = validate(body);
-    if (invalid) return sendAnthropicError(res, { kind: 'status', status: 400, message: invalid });
-    const answer = buildAnswer(body, cachedSystems);
-    if (body.stream && fault?.kind !== 'garbage') return streamAnswer(res, answer, fault);
-    return writeJsonWithFault(res, answer.message, fault);
+    return answerMessages(res, (req.body ?? {}) as MessagesBody, cachedSystems, fault);
   });
+}
+
+/** Answers a Messages API body as Anthropic does (also for Claude on Vertex AI's simulator). */
+export function answerMessages(
+  res: ServerResponse,
+  body: MessagesBody,
+  cachedSystems: Set<string>,
+  fault?: Fault,
+): void | Promise<void> {
+  const invalid = validate(body);
+  if (invalid) return sendAnthropicError(res, { kind: 'status', status: 400, message: invalid });
+  const answer = buildAnswer(body, cachedSystems);
+  if (body.stream && fault?.kind !== 'garbage') return streamAnswer(res, answer, fault);
+  return writeJsonWithFault(res, answer.message, fault);
 }
 
 /** Fields Anthropic's count_tokens accepts; any other is a 400, as there. */

@@ -7,11 +7,13 @@
  * - the metadata server's token (`GET /computeMetadata/v1/instance/service-accounts/default/token`
  *   with `Metadata-Flavor: Google`);
  * - Vertex AI (`POST /v1/projects/{project}/locations/{location}/publishers/google/models/
- *   {model}:generateContent`, `:streamGenerateContent?alt=sse`, `:predict` for embeddings), which
- *   takes only the access tokens it issued, with Google's error bodies.
+ *   {model}:generateContent`, `:streamGenerateContent?alt=sse`, `:predict` for embeddings; and
+ *   `publishers/anthropic/models/{model}:rawPredict` / `:streamRawPredict` for Claude, answering
+ *   as Anthropic does), which takes only the access tokens it issued, with Google's error bodies.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { answerMessages, sendAnthropicError, type MessagesBody } from './anthropic-simulator.js';
 import { generate, sendGoogleError, stream, type GeminiBody } from './gemini-simulator.js';
 import { startSimulator, writeJsonWithFault, type Simulator } from './simulator-server.js';
 
@@ -29,7 +31,7 @@ export interface VertexSimulator extends Simulator {
 }
 
 const ROUTE =
-  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/google\/models\/([^:/]+):(\w+)$/;
+  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/(google|anthropic)\/models\/([^:/]+):(\w+)$/;
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
 export async function startVertexSimulator(): Promise<VertexSimulator> {
@@ -42,6 +44,7 @@ export async function startVertexSimulator(): Promise<VertexSimulator> {
   };
   let url = '';
   const current: { simulator?: VertexSimulator } = {};
+  const cachedSystems = new Set<string>();
   const issue = (grant: VertexSimulator['issued'][number]['grant']) => {
     const token = `ya29.sim-${state.issued.length + 1}`;
     state.issued.push({ token, grant });
@@ -91,7 +94,7 @@ export async function startVertexSimulator(): Promise<VertexSimulator> {
     const route = ROUTE.exec(decodeURIComponent(req.path));
     if (!route || req.method !== 'POST')
       return sendGoogleError(res, 404, `Unknown path ${req.path}`);
-    const [, project = '', location = '', model = '', method = ''] = route;
+    const [, project = '', location = '', publisher = '', model = '', method = ''] = route;
     const auth = String(req.headers.authorization ?? '');
     if (!state.issued.some((t) => auth === `Bearer ${t.token}`)) {
       return sendGoogleError(
@@ -101,6 +104,21 @@ export async function startVertexSimulator(): Promise<VertexSimulator> {
       );
     }
     state.calls.push({ project, location, model, method });
+    if (publisher === 'anthropic') {
+      // Claude on Vertex: the Messages API body, its version inside it and no model.
+      const messages = (req.body ?? {}) as MessagesBody & { anthropic_version?: string };
+      if (messages.anthropic_version !== 'vertex-2023-10-16' || messages.model !== undefined) {
+        return sendAnthropicError(res, {
+          kind: 'status',
+          status: 400,
+          message: 'anthropic_version: vertex-2023-10-16 is required and model is not allowed',
+        });
+      }
+      if (fault?.kind === 'status') return sendAnthropicError(res, fault);
+      const streaming = method === 'streamRawPredict';
+      if (!streaming && method !== 'rawPredict') return sendGoogleError(res, 400, 'Bad method');
+      return answerMessages(res, { ...messages, model, stream: streaming }, cachedSystems, fault);
+    }
     if (fault?.kind === 'status') return sendGoogleError(res, fault.status, fault.message);
     const body = (req.body ?? {}) as GeminiBody & { instances?: { content?: string }[] };
     if (method === 'generateContent') {

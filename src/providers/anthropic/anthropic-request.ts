@@ -32,6 +32,18 @@ export function anthropicHeaders(
 }
 
 export function buildAnthropicRequest(request: ChatRequest, ctx: CallContext): UpstreamRequest {
+  return {
+    url: anthropicMessagesUrl(ctx.deployment),
+    headers: anthropicHeaders(ctx.deployment),
+    body: JSON.stringify(anthropicRequestBody(request, ctx)),
+  };
+}
+
+/** The Messages API body of an OpenAI chat request (also sent to Claude on Vertex AI). */
+export function anthropicRequestBody(
+  request: ChatRequest,
+  ctx: CallContext,
+): Record<string, unknown> {
   const { deployment } = ctx;
   const merged: Record<string, unknown> = { ...deployment.defaults };
   for (const [key, value] of Object.entries(request)) {
@@ -46,11 +58,7 @@ export function buildAnthropicRequest(request: ChatRequest, ctx: CallContext): U
   body.max_tokens = maxTokens(params);
   Object.assign(body, params, { max_tokens: body.max_tokens });
   if (ctx.stream) body.stream = true;
-  return {
-    url: anthropicMessagesUrl(deployment),
-    headers: anthropicHeaders(deployment),
-    body: JSON.stringify(body),
-  };
+  return body;
 }
 
 /** Extended thinking needs room beyond its budget; make the default leave that room. */

@@ -4,7 +4,10 @@
  * publishers/google/models/{model}:generateContent` (`:streamGenerateContent?alt=sse`), with an
  * OAuth access token of the project's credentials (google-tokens.ts). The request and answer are
  * the Gemini API's (the Gemini adapter's translation); embeddings (`text-embedding-005`,
- * `gemini-embedding-001`) use Vertex's `:predict`.
+ * `gemini-embedding-001`) use Vertex's `:predict`. Anthropic's Claude models on Vertex
+ * (`vertex_ai/claude-sonnet-4@20250514`) take the Messages API body at
+ * `publishers/anthropic/models/{model}:rawPredict` (`:streamRawPredict`), with
+ * `anthropic_version: vertex-2023-10-16` in it instead of the model, and answer as Anthropic does.
  *
  * Where, as LiteLLM reads it: `vertex_project` (else `VERTEXAI_PROJECT`, else the service
  * account's `project_id`), `vertex_location` (else `VERTEXAI_LOCATION`, else `us-central1`;
@@ -16,6 +19,10 @@ import { parseUpstreamJson } from '../shared/classify-status.js';
 import { readEmbeddingTexts, toEmbeddingList } from '../shared/embedding-list.js';
 import { defaultIdSource, type IdSource } from '../shared/id-source.js';
 import { joinUrl } from '../shared/url.js';
+import { parseAnthropicError } from '../anthropic/anthropic-errors.js';
+import { anthropicRequestBody } from '../anthropic/anthropic-request.js';
+import { parseAnthropicResponse } from '../anthropic/anthropic-response.js';
+import { createAnthropicStreamDecoder } from '../anthropic/anthropic-stream.js';
 import { parseGeminiError } from '../gemini/gemini-errors.js';
 import { toGeminiRequest } from '../gemini/gemini-request.js';
 import { fromGeminiResponse } from '../gemini/gemini-response.js';
@@ -26,6 +33,13 @@ import { GoogleTokens } from './google-tokens.js';
 
 const DISPLAY_NAME = 'Vertex AI';
 const DEFAULT_LOCATION = 'us-central1';
+/** The Messages API version Claude on Vertex AI takes, in the body. */
+const VERTEX_ANTHROPIC_VERSION = 'vertex-2023-10-16';
+
+/** Anthropic's models, served by Vertex under the `anthropic` publisher. */
+function isClaude(d: Deployment): boolean {
+  return /^(publishers\/anthropic\/models\/)?claude/.test(d.model);
+}
 
 export function createVertexAdapter(
   tokens = new GoogleTokens(),
@@ -46,12 +60,20 @@ export function createVertexAdapter(
     displayName: DISPLAY_NAME,
     chat: {
       buildRequest: (chat, ctx) => {
+        if (isClaude(ctx.deployment)) {
+          const body = anthropicRequestBody(chat, ctx);
+          delete body.model;
+          body.anthropic_version = VERTEX_ANTHROPIC_VERSION;
+          const method = ctx.stream ? 'streamRawPredict' : 'rawPredict';
+          return request(ctx.deployment, method, JSON.stringify(body));
+        }
         const merged = { ...ctx.deployment.defaults, ...chat } as ChatRequest;
         const body = JSON.stringify(toGeminiRequest(merged));
         const method = ctx.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
         return request(ctx.deployment, method, body);
       },
       parseResponse: (body, ctx) => {
+        if (isClaude(ctx.deployment)) return parseAnthropicResponse(body, DISPLAY_NAME);
         const parsed = GeminiResponseSchema.safeParse(parseUpstreamJson(body, DISPLAY_NAME));
         if (!parsed.success) {
           throw new ProviderError(
@@ -63,13 +85,19 @@ export function createVertexAdapter(
         return fromGeminiResponse(parsed.data, ctx.deployment.model, ids);
       },
       createStreamDecoder: (ctx) =>
-        createGeminiStreamDecoder(DISPLAY_NAME, ctx.deployment.model, ids),
+        isClaude(ctx.deployment)
+          ? createAnthropicStreamDecoder(DISPLAY_NAME)
+          : createGeminiStreamDecoder(DISPLAY_NAME, ctx.deployment.model, ids),
     },
     embedding: {
       buildRequest: (embed, ctx) => request(ctx.deployment, 'predict', toPredictRequest(embed)),
       parseResponse: (body, ctx) => fromPredictResponse(body, ctx.deployment.model),
     },
-    parseError: parseGeminiError,
+    // Claude's own errors come in Anthropic's shape; Vertex's (auth, quota) in Google's.
+    parseError: (status, body, headers) =>
+      body.includes('"type":"error"') || body.includes('"type": "error"')
+        ? parseAnthropicError(status, body, headers)
+        : parseGeminiError(status, body, headers),
   };
 }
 
@@ -89,11 +117,12 @@ async function methodUrl(d: Deployment, method: string, tokens: GoogleTokens): P
     (location === 'global'
       ? 'https://aiplatform.googleapis.com'
       : `https://${location}-aiplatform.googleapis.com`);
-  const model = d.model.replace(/^(models|publishers\/google\/models)\//, '');
+  const model = d.model.replace(/^(models|publishers\/(google|anthropic)\/models)\//, '');
+  const publisher = isClaude(d) ? 'anthropic' : 'google';
   return joinUrl(
     host,
     `/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}` +
-      `/publishers/google/models/${encodeURIComponent(model)}:${method}`,
+      `/publishers/${publisher}/models/${encodeURIComponent(model).replaceAll('%40', '@')}:${method}`,
   );
 }
 
