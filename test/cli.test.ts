@@ -146,7 +146,9 @@ async function checkRunningGateway(
       1,
     );
     assert.equal(
-      logs().match(/litellm_settings\.success_callback: not supported by Tollgate yet/g)?.length,
+      logs().match(
+        /litellm_settings\.success_callback: \\"langfuse\\" is not supported by Tollgate yet/g,
+      )?.length,
       1,
     );
 
