@@ -9,12 +9,18 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from './app.js';
 import { terminalIo } from './cli/cli-io.js';
 import { listenDefaults } from './cli/listen-defaults.js';
-import { databaseUrlFor, migrateDatabase, openGatewayStore } from './cli/database.js';
+import {
+  databaseUrlFor,
+  migrateDatabase,
+  openGatewayStore,
+  pruneSpendLogs,
+} from './cli/database.js';
 import { ConfigError } from './config/config-error.js';
 import { tuneV8 } from './server/v8-tuning.js';
 import { buildConfig, loadConfigFile } from './config/load-config.js';
 import { createLogger, logLevelFrom } from './logger.js';
 import { VERSION } from './version.js';
+import { parseDuration, subtractDuration } from './util/duration.js';
 
 interface StartOptions {
   config?: string;
@@ -106,6 +112,7 @@ Environment:
 Example:
   tollgate --config config.yaml --port 4000
   tollgate migrate --config config.yaml      apply database migrations and exit
+  tollgate prune-spend-logs --older-than 90d delete spend log rows older than 90 days (--dry-run counts them)
   tollgate users list --url http://localhost:4000 --master-key sk-1234
                                              manage users, keys, teams, organizations, models and spend; apply manifests
                                              (TOLLGATE_URL / LITELLM_URL, TOLLGATE_MASTER_KEY / LITELLM_MASTER_KEY)
@@ -257,6 +264,80 @@ program
     }
     for (const line of await migrateDatabase(url)) process.stdout.write(`${line}\n`);
   });
+
+program
+  .command('prune-spend-logs')
+  .description(
+    'delete the spend log rows older than a period (maximum_spend_logs_retention_period by default), print how many, and exit',
+  )
+  .option(
+    '-c, --config <file>',
+    'config.yaml whose database and retention settings to use (else DATABASE_URL)',
+    env.TOLLGATE_CONFIG ?? env.CONFIG_FILE_PATH,
+  )
+  .option(
+    '--older-than <duration>',
+    'rows that started longer ago than this go: 90d, 12w, 6mo, 24h',
+  )
+  .option(
+    '--daily-tags-older-than <duration>',
+    'also the per-tag daily totals of days longer ago than this (else maximum_daily_tag_spend_retention_period)',
+  )
+  .option('--dry-run', 'count the rows that would go, delete nothing')
+  .action(
+    async (options: {
+      config?: string;
+      olderThan?: string;
+      dailyTagsOlderThan?: string;
+      dryRun?: boolean;
+    }) => {
+      const fail = (message: string): never => {
+        process.stderr.write(`tollgate: ${message}\n`);
+        process.exit(1);
+      };
+      let config;
+      try {
+        config = options.config ? loadConfigFile(options.config, { env }) : buildConfig({}, env);
+      } catch (error: unknown) {
+        if (!(error instanceof ConfigError)) throw error;
+        return fail(error.message);
+      }
+      const before = (text: string | undefined, flag: string): Date | undefined => {
+        if (text === undefined) return undefined;
+        let duration;
+        try {
+          duration = parseDuration(text);
+        } catch {
+          duration = null;
+        }
+        if (!duration || duration.amount <= 0) {
+          return fail(`${flag} "${text}" is not a duration; write e.g. 90d, 12w, 6mo or 24h`);
+        }
+        return new Date(subtractDuration(Date.now(), duration));
+      };
+      const retention = config.spendLog.retention;
+      const cutoff =
+        before(options.olderThan, '--older-than') ??
+        (retention?.logs && new Date(subtractDuration(Date.now(), retention.logs.period)));
+      const tagCutoff =
+        before(options.dailyTagsOlderThan, '--daily-tags-older-than') ??
+        (retention?.dailyTags &&
+          new Date(subtractDuration(Date.now(), retention.dailyTags.period)));
+      if (!cutoff && !tagCutoff) {
+        fail(
+          'say how old the rows to delete are: --older-than 90d, or general_settings.maximum_spend_logs_retention_period in --config',
+        );
+      }
+      const url = databaseUrlFor(config.databaseUrl, true);
+      if (!url) return fail('database_url is "none": there is no spend log to prune');
+      const lines = await pruneSpendLogs(url, {
+        cutoff,
+        tagCutoff,
+        dryRun: options.dryRun === true,
+      });
+      for (const line of lines) process.stdout.write(`${line}\n`);
+    },
+  );
 
 /**
  * Whether the command line may name a subcommand (or asks for help): a bare word that is not the

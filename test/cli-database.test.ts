@@ -13,6 +13,10 @@ import pg from 'pg';
 import { adminClient } from './helpers/admin-client.js';
 import { POSTGRES_URL, testDatabases } from './helpers/databases.js';
 import { outputOf, runTollgate, startTollgate } from './helpers/run-tollgate.js';
+import { cents, spendEntry } from './helpers/spend-entries.js';
+import { toSpendRow } from '../src/spend/spend-ledger.js';
+import { openDatabase } from '../src/store/open-database.js';
+import { createStore } from '../src/store/store.js';
 
 const MASTER = 'sk-cli-db-master';
 const CONFIG = `
@@ -192,5 +196,89 @@ describe('tollgate migrate', () => {
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await admin.end();
     }
+  });
+});
+
+describe('tollgate prune-spend-logs', () => {
+  const DAY = 86_400_000;
+
+  /** A SQLite file with spend log rows that started `daysAgo` days ago, `count` of each. */
+  async function seeded(dir: string, ages: Record<number, number>): Promise<string> {
+    const file = join(dir, 'spend.db');
+    const store = createStore(await openDatabase(`sqlite:${file}`));
+    try {
+      const now = Date.now();
+      for (const [daysAgo, count] of Object.entries(ages)) {
+        const start = now - Number(daysAgo) * DAY;
+        await store.spend.record(
+          Array.from({ length: count }, () =>
+            toSpendRow(spendEntry({ startTime: start, endTime: start + 500, cost: 0.5 })),
+          ),
+          now,
+        );
+      }
+    } finally {
+      await store.close();
+    }
+    return file;
+  }
+
+  async function counts(file: string): Promise<{ rows: number; dailySpend: number }> {
+    const store = createStore(await openDatabase(`sqlite:${file}`));
+    try {
+      const rows = await store.spend.countLogsBefore('9999-12-31T00:00:00.000Z');
+      const reports = await store.spendReports.daily({}, []);
+      return { rows, dailySpend: cents(reports.reduce((sum, r) => sum + r.spend, 0)) };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('counts with --dry-run, then deletes the rows older than --older-than; daily totals stay', async () => {
+    const { dir } = workDir();
+    const file = await seeded(dir, { 120: 3, 95: 2, 10: 4 });
+    const env = { DATABASE_URL: `sqlite:${file}` };
+    const before = await counts(file);
+    assert.equal(before.rows, 9);
+
+    const dry = await outputOf(
+      runTollgate(['prune-spend-logs', '--older-than', '90d', '--dry-run'], { cwd: dir, env }),
+    );
+    assert.equal(dry.code, 0, dry.out);
+    assert.match(dry.out, /would delete 5 spend log rows that started before \d{4}-\d\d-\d\dT/);
+    assert.equal((await counts(file)).rows, 9, 'a dry run deletes nothing');
+
+    const run = await outputOf(
+      runTollgate(['prune-spend-logs', '--older-than', '90d'], { cwd: dir, env }),
+    );
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /deleted 5 spend log rows that started before/);
+    const after = await counts(file);
+    assert.deepEqual(after, { rows: 4, dailySpend: before.dailySpend });
+  });
+
+  it("takes the period from the config's maximum_spend_logs_retention_period", async () => {
+    const { dir } = workDir();
+    const file = await seeded(dir, { 40: 2, 5: 1 });
+    const { config } = workDir(
+      `${CONFIG}  database_url: sqlite:${file}\n  maximum_spend_logs_retention_period: 30d\n`,
+    );
+    const run = await outputOf(runTollgate(['prune-spend-logs', '--config', config], { cwd: dir }));
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.out, /deleted 2 spend log rows/);
+    assert.equal((await counts(file)).rows, 1);
+  });
+
+  it('says what to give when no period is known, or one is not a duration', async () => {
+    const { dir } = workDir();
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'none.db')}` };
+    const none = await outputOf(runTollgate(['prune-spend-logs'], { cwd: dir, env }));
+    assert.equal(none.code, 1);
+    assert.match(none.out, /say how old the rows to delete are: --older-than 90d/);
+    const bad = await outputOf(
+      runTollgate(['prune-spend-logs', '--older-than', 'soon'], { cwd: dir, env }),
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /--older-than "soon" is not a duration/);
   });
 });

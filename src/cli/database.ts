@@ -47,3 +47,51 @@ export async function migrateDatabase(url: string): Promise<string[]> {
     await database.close();
   }
 }
+
+/** Rows per DELETE of `tollgate prune-spend-logs`: each is its own short transaction. */
+const PRUNE_ROWS = 5_000;
+
+/**
+ * `tollgate prune-spend-logs`: deletes (or with `dryRun` counts) the spend log rows that started
+ * before `cutoff`, and the per-tag daily totals of days before `tagCutoff`; returns what to print.
+ */
+export async function pruneSpendLogs(
+  url: string,
+  options: { cutoff?: Date; tagCutoff?: Date; dryRun: boolean },
+): Promise<string[]> {
+  const database = await openDatabase(url);
+  const store = createStore(database);
+  try {
+    const lines = [`database: ${database.description}`];
+    if (options.cutoff) {
+      const before = options.cutoff.toISOString();
+      if (options.dryRun) {
+        const count = await store.spend.countLogsBefore(before);
+        lines.push(`would delete ${count} spend log rows that started before ${before}`);
+      } else {
+        let deleted = 0;
+        for (;;) {
+          const n = await store.spend.deleteLogsBefore(before, PRUNE_ROWS);
+          deleted += n;
+          if (n < PRUNE_ROWS) break;
+        }
+        lines.push(`deleted ${deleted} spend log rows that started before ${before}`);
+      }
+    }
+    if (options.tagCutoff) {
+      const day = options.tagCutoff.toISOString().slice(0, 10);
+      if (options.dryRun) {
+        lines.push(`would delete the daily tag totals of the days before ${day}`);
+      } else {
+        const n = await store.spend.deleteDailyTagSpendBefore(day);
+        lines.push(`deleted ${n} daily tag totals of the days before ${day}`);
+      }
+    }
+    lines.push(
+      'the spend of keys, users, teams and customers and the daily totals the reports read are kept',
+    );
+    return lines;
+  } finally {
+    await store.close();
+  }
+}

@@ -364,6 +364,16 @@ export class SpendRepository {
     return Number(numAffectedRows ?? 0);
   }
 
+  /** How many spend log rows started before `cutoff` (ISO time). */
+  async countLogsBefore(cutoff: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('spend_logs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('startTime', '<', cutoff)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Deletes the per-tag daily totals of days before `date` (`YYYY-MM-DD`); resolves to how many. */
   async deleteDailyTagSpendBefore(date: string): Promise<number> {
     const result = await this.db
