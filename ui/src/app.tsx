@@ -19,6 +19,7 @@ import { TagsPage } from './pages/admin/tags-page';
 import { TeamsPage } from './pages/admin/teams-page';
 import { UsersPage } from './pages/admin/users-page';
 import { LoginPage } from './pages/login-page';
+import { LogsPage } from './pages/logs-page';
 import { ModelsPage } from './pages/models-page';
 import { MyKeysPage } from './pages/my-keys-page';
 import { OnboardingPage } from './pages/onboarding-page';
@@ -31,6 +32,7 @@ import { seesAdminPages, SessionContext } from './session';
 const PAGES: Record<string, () => ReactNode> = {
   '/keys': () => <MyKeysPage />,
   '/usage': () => <UsagePage />,
+  '/logs': () => <LogsPage />,
   '/models': () => <ModelsPage />,
   '/playground': () => <PlaygroundPage />,
 };

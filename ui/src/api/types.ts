@@ -138,3 +138,39 @@ export interface AuditPage {
   page_size: number;
   total_pages: number;
 }
+
+/** One call of the spend log (`/spend/logs/ui`), with LiteLLM's column names. */
+export interface SpendLogRow {
+  request_id: string;
+  call_type: string;
+  /** SHA-256 hex of the key; empty for calls without one. */
+  api_key: string;
+  spend: number;
+  total_tokens: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  startTime: string;
+  endTime: string;
+  request_duration_ms: number | null;
+  model: string;
+  model_id: string | null;
+  model_group: string | null;
+  custom_llm_provider: string | null;
+  user: string;
+  team_id: string | null;
+  end_user: string;
+  /** A list, or the list as JSON text (as LiteLLM's database keeps it). */
+  request_tags: string[] | string;
+  /** An object, or the object as JSON text; `user_api_key_alias` names the key. */
+  metadata: Record<string, unknown> | string;
+  cache_hit: string;
+  status: string;
+}
+
+export interface SpendLogPage {
+  data: SpendLogRow[];
+  total: number;
+  page: number;
+  page_size: number;
+  total_pages: number;
+}

@@ -9,6 +9,7 @@ import { ROLE_LABELS, seesAdminPages, useSession } from '../session';
 const PERSONAL = [
   { to: '/keys', label: 'My keys' },
   { to: '/usage', label: 'Usage' },
+  { to: '/logs', label: 'Logs' },
   { to: '/models', label: 'Models' },
   { to: '/playground', label: 'Playground' },
 ];
