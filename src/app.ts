@@ -229,6 +229,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     redis: cluster ? { client: cluster.redis, keyPrefix: cluster.settings.keyPrefix } : undefined,
     customer: blockedCustomers && ((id) => blockedCustomers.cachedRecord(id)),
     tags: storedTags,
+    storePrompts: config.spendLog?.storePrompts === true && ledger !== undefined,
     logger,
     now,
   });

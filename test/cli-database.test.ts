@@ -155,13 +155,14 @@ describe('tollgate migrate', () => {
         'applied 0014-spend-log-partial-indexes',
         'applied 0015-tags',
         'applied 0016-spend-batches',
-        '16 migration(s) applied; now at 0016-spend-batches',
+        'applied 0017-spend-log-payloads',
+        '17 migration(s) applied; now at 0017-spend-log-payloads',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 16 migration\(s\), latest 0016-spend-batches/);
+    assert.match(again.out, /up to date: 17 migration\(s\), latest 0017-spend-log-payloads/);
   });
 
   it('refuses when the configured database is none', async () => {

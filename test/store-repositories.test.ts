@@ -28,6 +28,7 @@ const LATEST = [
   '0014-spend-log-partial-indexes',
   '0015-tags',
   '0016-spend-batches',
+  '0017-spend-log-payloads',
 ];
 
 for (const database of await testDatabases()) {

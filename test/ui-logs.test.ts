@@ -2,7 +2,8 @@
  * The Logs page in a real headless Chromium against a real gateway (SQLite): calls made through
  * the OpenAI SDK with two keys, one of them failing and one three days old, are listed newest
  * first with their time, model, key, tokens, cost and status for an admin; the time range, status,
- * model and request id filters narrow the list; a row's details show its request id and customer;
+ * model and request id filters narrow the list; a row's details show its request id, customer,
+ * and the request and answer the gateway kept (`store_prompts_in_spend_logs`);
  * an internal user sees only the calls of their own key, even when they ask for another one's.
  */
 import assert from 'node:assert/strict';
@@ -25,7 +26,8 @@ const CONFIG = {
       litellm_params: { model: 'openai/down', api_base: 'http://127.0.0.1:9/v1' },
     },
   ],
-  general_settings: { master_key: MASTER_KEY },
+  // The calls' requests and answers are kept, for the details to show them.
+  general_settings: { master_key: MASTER_KEY, store_prompts_in_spend_logs: true },
   router_settings: { num_retries: 0 },
 };
 
@@ -53,6 +55,8 @@ interface Call {
   tokens: string;
   cost: string;
   status: 'success' | 'failure';
+  /** What the model answered (successful calls). */
+  answer?: string;
   /** The days (en-US, UTC) the call may have started on: before and after it was made. */
   days: string[];
 }
@@ -154,6 +158,7 @@ describe('the Logs page in Chromium', () => {
         tokens: `${prompt} → ${completion}`,
         cost: dollars.format(prompt * INPUT_PRICE + completion * OUTPUT_PRICE),
         status: 'success',
+        answer: data.choices[0]?.message.content ?? undefined,
         days: days(),
       };
     } catch (error: unknown) {
@@ -265,6 +270,10 @@ describe('the Logs page in Chromium', () => {
     assert.match(details, /Call type\s+acompletion/);
     assert.match(details, /Customer\s+cust-42/);
     await admin.getByText(`"user_api_key_alias": "${OPS_KEY}"`).waitFor();
+    // The failed call's request was kept; it has no answer to show.
+    await admin.getByRole('heading', { name: 'Request' }).waitFor();
+    assert.match(await admin.locator('pre.json').first().innerText(), /"Is anyone there\?"/);
+    assert.equal(await admin.getByRole('heading', { name: 'Response' }).count(), 0);
     await screenshot(admin, 'logs-details');
     await hide.click();
     await facts.waitFor({ state: 'detached' });
@@ -283,6 +292,13 @@ describe('the Logs page in Chromium', () => {
     await admin.getByRole('button', { name: 'Filter' }).click();
     const one = expected(calls.second);
     assert.deepEqual((await listed(admin, one)).map(seen), one, 'the one call with that id');
+    // Its details show what it asked and the answer it got.
+    await admin.getByRole('button', { name: 'Show' }).click();
+    await admin.getByRole('heading', { name: 'Response' }).waitFor();
+    const kept = await admin.locator('pre.json').allInnerTexts();
+    assert.match(kept[0] ?? '', /What is the capital of France, please\?/);
+    assert.ok(calls.second.answer && (kept[1] ?? '').includes(calls.second.answer));
+    await admin.getByRole('button', { name: 'Hide' }).click();
 
     await admin.getByLabel('Request id').fill('');
     await admin.getByLabel('Model').fill('no-such-model');

@@ -419,7 +419,7 @@ function logFilter(visible: Visible, asked: SpendLogFilter): SpendLogFilter {
 }
 
 function logView(row: SpendLogRecord): Record<string, unknown> {
-  return { ...row, ...LOG_EXTRAS };
+  return { ...LOG_EXTRAS, ...row };
 }
 
 function top<R extends { spend: number }>(rows: R[], query: { limit: number }): R[] {

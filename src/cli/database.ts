@@ -75,6 +75,8 @@ export async function pruneSpendLogs(
           deleted += n;
           if (n < PRUNE_ROWS) break;
         }
+        // The kept requests and answers of those calls go with them.
+        while ((await store.spend.deletePayloadsBefore(before, PRUNE_ROWS)) === PRUNE_ROWS);
         lines.push(`deleted ${deleted} spend log rows that started before ${before}`);
       }
     }

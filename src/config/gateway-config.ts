@@ -169,6 +169,8 @@ export interface SpendLogSettings {
   disabled: boolean;
   /** `disable_error_logs`: no row for a failed call. */
   errorsDisabled: boolean;
+  /** `store_prompts_in_spend_logs`: keep what each call asked and answered. */
+  storePrompts?: boolean;
   /** `maximum_spend_logs_retention_period` and the settings of its deletion job. */
   retention?: SpendLogRetentionSettings;
 }

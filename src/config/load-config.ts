@@ -228,6 +228,7 @@ export function buildConfig(
     spendLog: {
       disabled: general.disable_spend_logs === true,
       errorsDisabled: general.disable_error_logs === true,
+      storePrompts: general.store_prompts_in_spend_logs === true,
       ...(retention && { retention }),
     },
     redis,

@@ -128,6 +128,8 @@ export const GeneralSettingsSchema = z.looseObject({
   disable_spend_logs: z.boolean().optional(),
   /** No spend log row for a failed call (they cost nothing); still counted in the daily totals. */
   disable_error_logs: z.boolean().optional(),
+  /** Keep each call's request and answer with its spend log row (shown by /spend/logs). */
+  store_prompts_in_spend_logs: z.boolean().optional(),
 });
 
 const ProxyRoleSchema = z.enum([

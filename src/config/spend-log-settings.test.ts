@@ -92,7 +92,9 @@ describe('spend log settings (general_settings)', () => {
     assert.deepEqual(load('  master_key: sk-1').spendLog, {
       disabled: false,
       errorsDisabled: false,
+      storePrompts: false,
     });
+    assert.equal(load('  store_prompts_in_spend_logs: true').spendLog.storePrompts, true);
     const off = load('  disable_spend_logs: true\n  disable_error_logs: true').spendLog;
     assert.equal(off.disabled, true);
     assert.equal(off.errorsDisabled, true);

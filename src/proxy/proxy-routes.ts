@@ -19,6 +19,7 @@ import { withBase64Embeddings } from '../providers/shared/embedding-list.js';
 import { rawJsonOf } from '../providers/shared/raw-json.js';
 import type { StreamEvent } from '../providers/types.js';
 import { estimateUsage, streamedText, utf8Text } from '../spend/estimate-usage.js';
+import { KEPT_TEXT_MAX } from '../spend/spend-ledger.js';
 import type { MediaUnits } from '../spend/types.js';
 import { Cancellation } from './cancellation.js';
 import { parseBody } from './parse-body.js';
@@ -148,6 +149,8 @@ async function handleCall(
   const keep = hit || !answeredAsAsked(result.meta) ? undefined : cache?.write;
   if (result.kind === 'json') {
     keep?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
+    const answer = result.value;
+    result.meta.response = () => rawJsonOf(answer) ?? JSON.stringify(answer);
     const cost = deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
     headers['x-litellm-response-cost'] = String(cost);
     // OpenAI SDKs ask for base64 by default; providers that only return floats get encoded here.
@@ -230,7 +233,9 @@ export function sendPricedJson(
   },
 ): RouteReply {
   const headers = responseHeaders(result.meta);
-  const { usage, units } = result.value;
+  const { usage, units, body } = result.value;
+  result.meta.response = () =>
+    result.contentType === undefined ? body : JSON.stringify(body.slice(0, KEPT_TEXT_MAX));
   headers['x-litellm-response-cost'] = String(service.recordUsage(result.meta, usage, units));
   headers['x-litellm-response-duration-ms'] = String(
     Math.round(performance.now() - result.meta.startedAt),
@@ -324,6 +329,13 @@ async function pumpStream(
     }
     if (keep && !sse.isClosed) keep(sent);
     usage ??= await estimateUsage(options.body, streamedText(streamed));
+    const streamedUsage = usage;
+    result.meta.response = () =>
+      JSON.stringify({
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content: streamedText(streamed) } }],
+        usage: streamedUsage,
+      });
     options.service.recordUsage(result.meta, usage);
     await sse.done();
   } catch (error: unknown) {

@@ -84,6 +84,8 @@ export interface CallMeta {
   tab?: Tab;
   /** Set when the answer came from the response cache: its key; the call costs nothing. */
   cacheKey?: string;
+  /** The answer as JSON text, for `store_prompts_in_spend_logs` (made only if asked for). */
+  response?: () => string | undefined;
 }
 
 /** How a call is made, besides what is asked: its ids, cancellation and metering. */
@@ -432,6 +434,7 @@ export class ProxyService {
       startedAt: meta.startedAt,
       units,
       cacheKey: meta.cacheKey,
+      response: meta.response,
     });
     if (cost > 0) this.recordSpend(meta.group, tab.input.principal, cost);
     return cost;

@@ -35,6 +35,8 @@ export interface MeterParts {
   customer?: (userId: string) => LoadedCustomer | null | undefined;
   /** The tags stored with `/tag/new` (src/spend/stored-tags.ts). */
   tags?: { readonly active: boolean; get(name: string): LoadedTag | undefined };
+  /** `store_prompts_in_spend_logs`. */
+  storePrompts?: boolean;
   logger: Logger;
   now: () => number;
 }
@@ -77,6 +79,7 @@ export function createMeter(parts: MeterParts): BuiltMeter {
     promptTokenBound: (body) => promptTokenUpperBound(body),
     calendar: parts.calendar,
     now,
+    storePrompts: parts.storePrompts,
   });
   return { meter, admission };
 }

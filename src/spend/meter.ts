@@ -45,6 +45,8 @@ export interface MeterDeps {
   /** When budget windows end (per-model budgets' among them); unaligned by default. */
   calendar?: BudgetCalendar;
   now?: () => number;
+  /** `store_prompts_in_spend_logs`: a booked call keeps what it asked and answered. */
+  storePrompts?: boolean;
 }
 
 export interface OpenTab {
@@ -74,6 +76,8 @@ export interface CloseTab {
   cacheKey?: string;
   /** Why a failed call failed. */
   error?: string;
+  /** The answer as JSON text, made only when the call's request and answer are kept. */
+  response?: () => string | undefined;
 }
 
 /** The part of the body that names the output cap, by call type (Anthropic requires it). */
@@ -314,6 +318,9 @@ export class Meter {
       memberResetAt: member ? this.windowAt(member.anchor, member.duration, endTime) : undefined,
       error: end.error,
       traceParent: tab.input.attribution?.traceParent,
+      payload: this.deps.storePrompts
+        ? { messages: promptOf(body), response: end.response?.() }
+        : undefined,
     });
     return cost;
   }
@@ -893,4 +900,9 @@ function limitOf(table: unknown, model: string): number | undefined {
   if (!table || typeof table !== 'object') return undefined;
   const value = (table as Record<string, unknown>)[model];
   return typeof value === 'number' && value >= 0 ? value : undefined;
+}
+
+/** What a request asked: its messages (chat), input (embeddings, responses) or prompt. */
+function promptOf(body: Record<string, unknown>): unknown {
+  return body.messages ?? body.input ?? body.prompt ?? {};
 }

@@ -347,6 +347,12 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
     ...(entry.memberResetAt && { memberResetAt: entry.memberResetAt }),
     ...(entry.organizationId && { organizationId: entry.organizationId }),
     ...(entry.storedTags && { storedTags: entry.storedTags }),
+    ...(entry.payload && {
+      payload: {
+        messages: keptText(safeJson(entry.payload.messages)),
+        response: keptText(entry.payload.response ?? '{}'),
+      },
+    }),
     ...(modelBudget && {
       modelSpend: {
         token: entry.keyHash!,
@@ -408,6 +414,18 @@ export function logMetadata(entry: SpendEntry): string {
     `,"user_api_key_end_user_id":${jsonOrNull(entry.customerId)}` +
     (entry.organizationId ? `,"user_api_key_org_id":${JSON.stringify(entry.organizationId)}}` : '}')
   );
+}
+
+/** The longest request or answer kept whole (`store_prompts_in_spend_logs`), in characters. */
+export const KEPT_TEXT_MAX = 64 * 1024;
+
+/**
+ * A request's or answer's JSON text as kept: whole up to KEPT_TEXT_MAX, else its beginning as a
+ * JSON string that says how long it was (still JSON, never an unbounded row).
+ */
+export function keptText(text: string): string {
+  if (text.length <= KEPT_TEXT_MAX) return text;
+  return JSON.stringify(`${text.slice(0, KEPT_TEXT_MAX)}… [${text.length} characters in all]`);
 }
 
 function jsonOrNull(value: string | null | undefined): string {

@@ -18,6 +18,8 @@ import { subtractDuration } from '../util/duration.js';
 
 export interface RetentionStore {
   deleteLogsBefore(cutoff: string, limit: number): Promise<number>;
+  /** The kept requests and answers of those calls (`store_prompts_in_spend_logs`). */
+  deletePayloadsBefore?(cutoff: string, limit: number): Promise<number>;
   deleteDailyTagSpendBefore(date: string): Promise<number>;
 }
 
@@ -156,6 +158,13 @@ export class SpendLogRetention {
           const deleted = await this.deps.store.deleteLogsBefore(cutoff, size);
           result.logsDeleted += deleted;
           if (deleted < size || this.stopping.signal.aborted) break;
+          await sleep(this.pauseMs, undefined, { signal: this.stopping.signal }).catch(() => {});
+        }
+        // Their requests and answers go with them, by the same cutoff.
+        for (let batch = 0; batch < maxBatches && !this.stopping.signal.aborted; batch++) {
+          const deleted =
+            (await this.deps.store.deletePayloadsBefore?.(cutoff, this.deleteSize)) ?? 0;
+          if (deleted < this.deleteSize) break;
           await sleep(this.pauseMs, undefined, { signal: this.stopping.signal }).catch(() => {});
         }
         if (result.logsDeleted > 0 || result.more) {

@@ -220,6 +220,8 @@ export interface SpendEntry {
   error?: string;
   /** The request's W3C `traceparent` header, when traces are sent: the call's span joins it. */
   traceParent?: string;
+  /** What the call asked and answered (JSON text), when `store_prompts_in_spend_logs` is on. */
+  payload?: { messages: unknown; response: string | undefined };
 }
 
 export interface SpendLedger {

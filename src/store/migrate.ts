@@ -19,6 +19,7 @@ import * as keyOrganizations from './migrations/0013-key-organizations.js';
 import * as spendLogPartialIndexes from './migrations/0014-spend-log-partial-indexes.js';
 import * as tags from './migrations/0015-tags.js';
 import * as spendBatches from './migrations/0016-spend-batches.js';
+import * as spendLogPayloads from './migrations/0017-spend-log-payloads.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-spend-log-partial-indexes': spendLogPartialIndexes,
   '0015-tags': tags,
   '0016-spend-batches': spendBatches,
+  '0017-spend-log-payloads': spendLogPayloads,
 };
 
 /**

@@ -223,6 +223,14 @@ export interface ModelTable {
 }
 
 /** One row per call (LiteLLM's SpendLogs); JSON columns as text. */
+/** What a call asked and answered, as JSON text (migration 0017, store_prompts_in_spend_logs). */
+export interface SpendLogPayloadTable {
+  request_id: string;
+  startTime: string;
+  messages: string;
+  response: string;
+}
+
 /** A spend batch booked without a log row per call (migration 0016). */
 export interface SpendBatchTable {
   batch_id: string;
@@ -337,6 +345,7 @@ export interface DatabaseSchema {
   daily_spend: DailySpendTable;
   daily_tag_spend: DailyTagSpendTable;
   spend_batches: SpendBatchTable;
+  spend_log_payloads: SpendLogPayloadTable;
   ui_sessions: UiSessionTable;
   invitations: InvitationTable;
 }

@@ -28,6 +28,9 @@ export interface SpendLogFilter {
 export interface SpendLogRecord extends Omit<SpendLogTable, 'request_tags' | 'metadata'> {
   request_tags: string[];
   metadata: Record<string, unknown>;
+  /** What the call asked and answered, when they were kept (`store_prompts_in_spend_logs`). */
+  messages?: unknown;
+  response?: unknown;
 }
 
 /** Dimensions of the daily aggregate a report groups by or filters on. */
@@ -119,7 +122,31 @@ export class SpendReportRepository {
         .execute(),
       where.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst(),
     ]);
-    return { rows: rows.map(readLog), total: Number(count?.n ?? 0) };
+    const records = rows.map(readLog);
+    await this.attachPayloads(records);
+    return { rows: records, total: Number(count?.n ?? 0) };
+  }
+
+  /** Adds the kept requests and answers of the rows that have them. */
+  private async attachPayloads(records: SpendLogRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const payloads = await this.db
+      .selectFrom('spend_log_payloads')
+      .select(['request_id', 'messages', 'response'])
+      .where(
+        'request_id',
+        'in',
+        records.map((r) => r.request_id),
+      )
+      .execute();
+    if (payloads.length === 0) return;
+    const byId = new Map(payloads.map((p) => [p.request_id, p]));
+    for (const record of records) {
+      const payload = byId.get(record.request_id);
+      if (!payload) continue;
+      record.messages = parse(payload.messages, {});
+      record.response = parse(payload.response, {});
+    }
   }
 
   /** Daily totals summed per combination of `groupBy` (empty: one grand total row). */

@@ -35,6 +35,8 @@ export interface SpendRow {
    * `disable_error_logs`); its batch's id (RecordOptions.batch) then makes the booking idempotent.
    */
   unlogged?: true;
+  /** What the call asked and answered, as JSON text (`store_prompts_in_spend_logs`). */
+  payload?: { messages: string; response: string };
 }
 
 /** A row of `key_model_spend` and the window (ISO end, '' for none) a cost is added in. */
@@ -233,6 +235,9 @@ const PG_INSERT_LOGS =
 
 export class SpendRepository {
   private readonly insertLog: ((log: SpendLogTable) => boolean) | undefined;
+  private readonly insertPayload:
+    | ((id: string, startTime: string, payload: { messages: string; response: string }) => void)
+    | undefined;
 
   /**
    * `sqlite`: the connection under `db` when it is SQLite. The spend log is then written one row
@@ -252,6 +257,13 @@ export class SpendRepository {
       // The values spread as arguments rather than given as one array: better-sqlite3 then reads
       // them from the call itself instead of fetching each element through V8's API.
       this.insertLog = (log) => statement.run(...logValues(log)).changes === 1;
+      const payload = sqlite.prepare(
+        'INSERT INTO spend_log_payloads (request_id, "startTime", messages, response) ' +
+          'VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING',
+      );
+      this.insertPayload = (id, startTime, p) => {
+        payload.run(id, startTime, p.messages, p.response);
+      };
     }
   }
 
@@ -290,6 +302,7 @@ export class SpendRepository {
       }
       const booked = unique.filter((r) => added.has(r.log.request_id));
       if (booked.length === 0) return 0;
+      await this.insertPayloads(trx, booked);
       await this.addToScopes(trx, booked, { ...options, now });
       await this.addToDaily(trx, booked);
       return booked.length;
@@ -323,6 +336,24 @@ export class SpendRepository {
       .onConflict((oc) => oc.column('batch_id').doNothing())
       .executeTakeFirst();
     return Number(stored.numInsertedOrUpdatedRows ?? 0) === 1;
+  }
+
+  /** Keeps what the calls that have a payload asked and answered. */
+  private async insertPayloads(trx: Db, booked: readonly SpendRow[]): Promise<void> {
+    const rows: { request_id: string; startTime: string; messages: string; response: string }[] =
+      [];
+    for (const { log, payload } of booked) {
+      if (!payload) continue;
+      if (this.insertPayload) this.insertPayload(log.request_id, log.startTime, payload);
+      else rows.push({ request_id: log.request_id, startTime: log.startTime, ...payload });
+    }
+    for (const part of chunks(rows)) {
+      await trx
+        .insertInto('spend_log_payloads')
+        .values(part)
+        .onConflict((oc) => oc.column('request_id').doNothing())
+        .execute();
+    }
   }
 
   /** Inserts spend log rows that are not there yet; returns the ids of those it added. */
@@ -360,6 +391,19 @@ export class SpendRepository {
         : sql`delete from spend_logs where request_id in (select request_id from spend_logs where "startTime" < ${cutoff} order by "startTime" limit ${limit})`.compile(
             this.db,
           ),
+    );
+    return Number(numAffectedRows ?? 0);
+  }
+
+  /**
+   * Deletes at most `limit` kept requests and answers (`spend_log_payloads`) of calls that started
+   * before `cutoff`, oldest first; resolves to how many went.
+   */
+  async deletePayloadsBefore(cutoff: string, limit: number): Promise<number> {
+    const { numAffectedRows } = await this.db.executeQuery(
+      sql`delete from spend_log_payloads where request_id in (select request_id from spend_log_payloads where "startTime" < ${cutoff} order by "startTime" limit ${limit})`.compile(
+        this.db,
+      ),
     );
     return Number(numAffectedRows ?? 0);
   }

@@ -165,6 +165,9 @@ export interface SpendLogRow {
   metadata: Record<string, unknown> | string;
   cache_hit: string;
   status: string;
+  /** What the call asked and answered, when the gateway keeps them; `{}` when not. */
+  messages?: unknown;
+  response?: unknown;
 }
 
 export interface SpendLogPage {

@@ -192,10 +192,29 @@ function CallDetails({ call }: { call: SpendLogRow }) {
         <dt>Cache hit</dt>
         <dd>{call.cache_hit === 'True' ? 'Yes' : 'No'}</dd>
       </dl>
+      {kept(call.messages) && (
+        <>
+          <h2>Request</h2>
+          <pre className="json">{JSON.stringify(parsed(call.messages), null, 2)}</pre>
+        </>
+      )}
+      {kept(call.response) && (
+        <>
+          <h2>Response</h2>
+          <pre className="json">{JSON.stringify(parsed(call.response), null, 2)}</pre>
+        </>
+      )}
       <h2>Metadata</h2>
       <pre className="json">{JSON.stringify(metadataOf(call), null, 2)}</pre>
     </>
   );
+}
+
+/** A request or answer the gateway kept (`store_prompts_in_spend_logs`): not the empty `{}`. */
+function kept(value: unknown): boolean {
+  const content = parsed(value);
+  if (content === undefined || content === null) return false;
+  return typeof content !== 'object' || Object.keys(content).length > 0;
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in UTC, the time format the spend routes read. */
