@@ -46,6 +46,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
           '*.azure_ad_token',
           '*.azure_password',
           '*.vertex_credentials',
+          '*.clientSecret',
         ],
         censor: '[redacted]',
       },

@@ -118,6 +118,28 @@ const VERTEX_ENV_KEYS = [
   ['gce_metadata_host', 'GCE_METADATA_HOST'],
 ] as const;
 
+/** The variables Azure's identity libraries read, as an Azure deployment's ambient credentials. */
+function azureIdentityEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  const pairs = [
+    ['tenantId', 'AZURE_TENANT_ID'],
+    ['clientId', 'AZURE_CLIENT_ID'],
+    ['clientSecret', 'AZURE_CLIENT_SECRET'],
+    ['federatedTokenFile', 'AZURE_FEDERATED_TOKEN_FILE'],
+    ['authorityHost', 'AZURE_AUTHORITY_HOST'],
+    ['identityEndpoint', 'IDENTITY_ENDPOINT'],
+    ['identityHeader', 'IDENTITY_HEADER'],
+    ['imdsHost', 'AZURE_POD_IDENTITY_AUTHORITY_HOST'],
+  ] as const;
+  for (const [field, variable] of pairs) {
+    const value = env[variable];
+    if (value) out[field] = value;
+  }
+  return out;
+}
+
 export type DeploymentResult =
   | { ok: true; deployment: Deployment }
   | { ok: false; skip: true; warning: string }
@@ -176,6 +198,19 @@ export function buildDeployment(
     for (const [param, variable] of VERTEX_ENV_KEYS) {
       if (connection[param] === undefined && env[variable]) connection[param] = env[variable];
     }
+  }
+
+  // Without credentials of its own, an Azure deployment uses the identity of where the gateway
+  // runs (src/providers/azure/entra-token.ts).
+  if (
+    provider === 'azure' &&
+    !params.api_key &&
+    !env.AZURE_API_KEY &&
+    ['tenant_id', 'client_id', 'client_secret', 'azure_ad_token'].every(
+      (name) => connection[name] === undefined,
+    )
+  ) {
+    connection.azure_identity = azureIdentityEnv(env);
   }
 
   if (provider === 'azure' && connection.azure_authority_host === undefined) {

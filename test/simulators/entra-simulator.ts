@@ -1,6 +1,7 @@
 /**
  * Simulates Microsoft Entra ID's token endpoint for the client-credentials grant:
- * `POST /{tenant}/oauth2/v2.0/token` with a form body, answering `{token_type, expires_in,
+ * `POST /{tenant}/oauth2/v2.0/token` with a form body (a client secret, or a federated token as
+ * the client assertion: AKS workload identity), answering `{token_type, expires_in,
  * access_token}`, or Entra's error body (`invalid_client`, an `AADSTS...` description) for a
  * wrong secret or an unknown tenant.
  */
@@ -22,6 +23,8 @@ export async function startEntraSimulator(options: {
   tenant: string;
   clientId: string;
   clientSecret: string;
+  /** A federated token (AKS workload identity) accepted as the client assertion. */
+  federatedToken?: string;
 }): Promise<EntraSimulator> {
   const sim: Omit<EntraSimulator, 'url' | 'close'> = {
     requests: [],
@@ -53,7 +56,14 @@ export async function startEntraSimulator(options: {
       ) {
         return fail(400, 'invalid_request', 'AADSTS900144: The request body must contain scope.');
       }
-      if (form.client_id !== options.clientId || form.client_secret !== options.clientSecret) {
+      const federated =
+        options.federatedToken !== undefined &&
+        form.client_assertion_type === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' &&
+        form.client_assertion === options.federatedToken;
+      if (
+        form.client_id !== options.clientId ||
+        (!federated && form.client_secret !== options.clientSecret)
+      ) {
         return fail(
           401,
           'invalid_client',

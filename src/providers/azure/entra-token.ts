@@ -6,7 +6,16 @@
  * `https://cognitiveservices.azure.com/.default`), sends it as `Authorization: Bearer`, and asks
  * again 5 minutes before it expires (half-way through a shorter-lived one). Concurrent calls share one token request; a failed one is not
  * cached, so the next call asks again.
+ *
+ * A deployment with none of those and no api-key uses the identity of where the gateway runs, as
+ * Azure's DefaultAzureCredential finds it: a service principal in `AZURE_TENANT_ID`,
+ * `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`; AKS workload identity (`AZURE_FEDERATED_TOKEN_FILE`: its
+ * Kubernetes token is the client assertion, read again for every token request since it rotates);
+ * else the managed identity of the VM, App Service or container (`IDENTITY_ENDPOINT` with
+ * `IDENTITY_HEADER`, else the instance metadata service, `AZURE_POD_IDENTITY_AUTHORITY_HOST` or
+ * 169.254.169.254; `AZURE_CLIENT_ID` picks a user-assigned identity).
  */
+import { readFile } from 'node:fs/promises';
 import type { Deployment } from '../../contracts/deployment.js';
 import { RenewingTokens, type IssuedToken } from '../shared/renewing-tokens.js';
 import { ProviderError } from '../types.js';
@@ -22,9 +31,27 @@ interface ServicePrincipal {
   authority: string;
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  /** Its secret, or the file of a federated token that stands for one (workload identity). */
+  clientSecret?: string;
+  assertionFile?: string;
   scope: string;
 }
+
+/** The identity variables of the environment, kept on deployments without credentials. */
+export interface AzureIdentityEnv {
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  federatedTokenFile?: string;
+  authorityHost?: string;
+  identityEndpoint?: string;
+  identityHeader?: string;
+  imdsHost?: string;
+}
+
+/** The resource managed identity tokens are for (the scope without `/.default`). */
+const AZURE_OPENAI_RESOURCE = 'https://cognitiveservices.azure.com';
+const IMDS_HOST = 'http://169.254.169.254';
 
 export class EntraTokens {
   private readonly tokens: RenewingTokens;
@@ -37,8 +64,13 @@ export class EntraTokens {
   async authorization(d: Deployment): Promise<string | undefined> {
     const fixed = d.connection.azure_ad_token;
     if (typeof fixed === 'string' && fixed !== '') return `Bearer ${fixed}`;
-    const principal = servicePrincipalOf(d);
-    if (!principal) return undefined;
+    const principal = servicePrincipalOf(d) ?? (d.apiKey ? undefined : ambientPrincipalOf(d));
+    if (!principal) {
+      const identity = d.apiKey ? undefined : ambientIdentityOf(d);
+      if (!identity) return undefined;
+      const id = `managed:${identity.identityEndpoint ?? identity.imdsHost ?? ''}:${identity.clientId ?? ''}`;
+      return `Bearer ${await this.tokens.get(id, () => managedIdentityToken(identity))}`;
+    }
     const id = JSON.stringify([
       principal.authority,
       principal.tenantId,
@@ -73,8 +105,99 @@ function servicePrincipalOf(d: Deployment): ServicePrincipal | undefined {
   };
 }
 
+function ambientIdentityOf(d: Deployment): AzureIdentityEnv | undefined {
+  const identity = d.connection.azure_identity;
+  return identity && typeof identity === 'object' ? (identity as AzureIdentityEnv) : undefined;
+}
+
+/** A service principal or workload identity named by the environment, if any. */
+function ambientPrincipalOf(d: Deployment): ServicePrincipal | undefined {
+  const env = ambientIdentityOf(d);
+  if (!env?.tenantId || !env.clientId) return undefined;
+  if (!env.clientSecret && !env.federatedTokenFile) return undefined;
+  return {
+    authority: (env.authorityHost ?? ENTRA_AUTHORITY_HOST).replace(/\/+$/, ''),
+    tenantId: env.tenantId,
+    clientId: env.clientId,
+    ...(env.clientSecret
+      ? { clientSecret: env.clientSecret }
+      : { assertionFile: env.federatedTokenFile }),
+    scope:
+      typeof d.connection.azure_scope === 'string' && d.connection.azure_scope !== ''
+        ? d.connection.azure_scope
+        : AZURE_OPENAI_SCOPE,
+  };
+}
+
+/** A token of the managed identity of the VM, App Service or container the gateway runs in. */
+async function managedIdentityToken(env: AzureIdentityEnv): Promise<IssuedToken> {
+  const appService = env.identityEndpoint && env.identityHeader;
+  const url = new URL(
+    appService
+      ? env.identityEndpoint!
+      : `${env.imdsHost ?? IMDS_HOST}/metadata/identity/oauth2/token`,
+  );
+  url.searchParams.set('api-version', appService ? '2019-08-01' : '2018-02-01');
+  url.searchParams.set('resource', AZURE_OPENAI_RESOURCE);
+  if (env.clientId) url.searchParams.set('client_id', env.clientId);
+  const where = appService ? 'the App Service identity endpoint' : 'the instance metadata service';
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      headers: appService ? { 'x-identity-header': env.identityHeader! } : { metadata: 'true' },
+      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+    });
+  } catch (error: unknown) {
+    throw new ProviderError(
+      'auth',
+      `Azure managed identity token request to ${where} failed: ${error instanceof Error ? error.message : String(error)} ` +
+        '(outside Azure, give the deployment api_key, or tenant_id, client_id and client_secret)',
+      { status: 401 },
+    );
+  }
+  const json = await jsonOf(response);
+  const token = json.access_token;
+  if (!response.ok || typeof token !== 'string' || token === '') {
+    const reason =
+      typeof json.error_description === 'string'
+        ? json.error_description
+        : typeof json.error === 'string'
+          ? json.error
+          : `status ${response.status}`;
+    throw new ProviderError('auth', `Azure managed identity refused the token request: ${reason}`, {
+      status: 401,
+    });
+  }
+  // IMDS says how long (`expires_in`, as text); App Service says until when (`expires_on`).
+  const expiresIn = Number(json.expires_in);
+  const expiresOn = Number(json.expires_on);
+  const seconds =
+    Number.isFinite(expiresIn) && expiresIn > 0
+      ? expiresIn
+      : Number.isFinite(expiresOn) && expiresOn > 0
+        ? expiresOn - Math.floor(Date.now() / 1000)
+        : 3600;
+  return { token, expiresInS: Math.max(seconds, 60) };
+}
+
+async function jsonOf(response: Response): Promise<Record<string, unknown>> {
+  const text = await response.text();
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 async function requestToken(p: ServicePrincipal): Promise<IssuedToken> {
   const url = `${p.authority}/${encodeURIComponent(p.tenantId)}/oauth2/v2.0/token`;
+  const credential: Record<string, string> = p.clientSecret
+    ? { client_secret: p.clientSecret }
+    : {
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: await readAssertion(p.assertionFile ?? ''),
+      };
   let response: Response;
   try {
     response = await fetch(url, {
@@ -83,7 +206,7 @@ async function requestToken(p: ServicePrincipal): Promise<IssuedToken> {
       body: new URLSearchParams({
         grant_type: 'client_credentials',
         client_id: p.clientId,
-        client_secret: p.clientSecret,
+        ...credential,
         scope: p.scope,
       }),
       signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
@@ -115,4 +238,17 @@ async function requestToken(p: ServicePrincipal): Promise<IssuedToken> {
   }
   const expiresIn = Number(json.expires_in);
   return { token, expiresInS: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600 };
+}
+
+/** The workload identity's Kubernetes token, read anew for each token request (it rotates). */
+async function readAssertion(path: string): Promise<string> {
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error: unknown) {
+    throw new ProviderError(
+      'auth',
+      `Azure workload identity: cannot read AZURE_FEDERATED_TOKEN_FILE ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { status: 401 },
+    );
+  }
 }
