@@ -36,6 +36,24 @@ function sdk(gateway: TestGateway) {
   return new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
 }
 
+/** Streams an answer with its usage, as a client asking for usage sees it. */
+async function streamsWithUsage(client: OpenAI, model: string, content: string) {
+  const stream = await client.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content }],
+    stream: true,
+    stream_options: { include_usage: true },
+  });
+  let text = '';
+  let usage: OpenAI.CompletionUsage | undefined | null;
+  for await (const chunk of stream) {
+    text += chunk.choices[0]?.delta.content ?? '';
+    usage = chunk.usage ?? usage;
+  }
+  assert.ok(text.length > 0, 'the stream carried text');
+  assert.ok(usage && usage.completion_tokens > 0, 'and its usage');
+}
+
 async function withGateway(
   models: Record<string, unknown>[],
   env: Record<string, string>,
@@ -88,20 +106,7 @@ describe('Vertex AI with a service account key', () => {
           "priced at Google's price for the model",
         );
 
-        const stream = await client.chat.completions.create({
-          model: 'gemini-flash',
-          messages: [{ role: 'user', content: 'stream it' }],
-          stream: true,
-          stream_options: { include_usage: true },
-        });
-        let text = '';
-        let usage: OpenAI.CompletionUsage | undefined | null;
-        for await (const chunk of stream) {
-          text += chunk.choices[0]?.delta.content ?? '';
-          usage = chunk.usage ?? usage;
-        }
-        assert.ok(text.length > 0);
-        assert.ok(usage && usage.completion_tokens > 0);
+        await streamsWithUsage(client, 'gemini-flash', 'stream it');
 
         const embedded = await client.embeddings.create({
           model: 'vertex-embed',
@@ -256,20 +261,7 @@ describe('Claude on Vertex AI', () => {
         assert.equal(answer.choices[0]?.finish_reason, 'stop');
         assert.ok(answer.usage!.prompt_tokens > 0);
         assert.ok(Number(response.headers.get('x-litellm-response-cost')) > 0, 'priced');
-        const stream = await client.chat.completions.create({
-          model: 'claude-vertex',
-          messages: [{ role: 'user', content: 'stream please' }],
-          stream: true,
-          stream_options: { include_usage: true },
-        });
-        let text = '';
-        let usage: OpenAI.CompletionUsage | undefined | null;
-        for await (const chunk of stream) {
-          text += chunk.choices[0]?.delta.content ?? '';
-          usage = chunk.usage ?? usage;
-        }
-        assert.ok(text.length > 0);
-        assert.ok(usage && usage.completion_tokens > 0);
+        await streamsWithUsage(client, 'claude-vertex', 'stream please');
       },
     );
     const paths = google.requests.slice(-2).map((r) => r.path);

@@ -17,15 +17,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Deployment } from '../../contracts/deployment.js';
-import { RenewingTokens, type IssuedToken } from '../shared/renewing-tokens.js';
+import { RenewingTokens, requestAccessToken, type IssuedToken } from '../shared/renewing-tokens.js';
 import { ProviderError } from '../types.js';
 
 /** Where Entra ID issues tokens, unless `azure_authority_host` or AZURE_AUTHORITY_HOST says. */
 export const ENTRA_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 /** The scope of Azure OpenAI (Cognitive Services) tokens. */
 export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default';
-/** Give up on Entra after this long: the call fails as an authentication error. */
-const TOKEN_TIMEOUT_MS = 10_000;
 
 interface ServicePrincipal {
   authority: string;
@@ -140,54 +138,21 @@ async function managedIdentityToken(env: AzureIdentityEnv): Promise<IssuedToken>
   url.searchParams.set('api-version', appService ? '2019-08-01' : '2018-02-01');
   url.searchParams.set('resource', AZURE_OPENAI_RESOURCE);
   if (env.clientId) url.searchParams.set('client_id', env.clientId);
-  const where = appService ? 'the App Service identity endpoint' : 'the instance metadata service';
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: appService ? { 'x-identity-header': env.identityHeader! } : { metadata: 'true' },
-      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
-    });
-  } catch (error: unknown) {
-    throw new ProviderError(
-      'auth',
-      `Azure managed identity token request to ${where} failed: ${error instanceof Error ? error.message : String(error)} ` +
-        '(outside Azure, give the deployment api_key, or tenant_id, client_id and client_secret)',
-      { status: 401 },
-    );
-  }
-  const json = await jsonOf(response);
-  const token = json.access_token;
-  if (!response.ok || typeof token !== 'string' || token === '') {
-    const reason =
-      typeof json.error_description === 'string'
-        ? json.error_description
-        : typeof json.error === 'string'
-          ? json.error
-          : `status ${response.status}`;
-    throw new ProviderError('auth', `Azure managed identity refused the token request: ${reason}`, {
-      status: 401,
-    });
-  }
-  // IMDS says how long (`expires_in`, as text); App Service says until when (`expires_on`).
-  const expiresIn = Number(json.expires_in);
-  const expiresOn = Number(json.expires_on);
-  const seconds =
-    Number.isFinite(expiresIn) && expiresIn > 0
-      ? expiresIn
-      : Number.isFinite(expiresOn) && expiresOn > 0
-        ? expiresOn - Math.floor(Date.now() / 1000)
-        : 3600;
-  return { token, expiresInS: Math.max(seconds, 60) };
-}
-
-async function jsonOf(response: Response): Promise<Record<string, unknown>> {
-  const text = await response.text();
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+  return requestAccessToken(
+    url,
+    { headers: appService ? { 'x-identity-header': env.identityHeader! } : { metadata: 'true' } },
+    {
+      issuer: 'Azure managed identity',
+      where: appService ? 'the App Service identity endpoint' : 'the instance metadata service',
+      hint: 'outside Azure, give the deployment api_key, or tenant_id, client_id and client_secret',
+      reason: (body) =>
+        typeof body.error_description === 'string'
+          ? body.error_description
+          : typeof body.error === 'string'
+            ? body.error
+            : undefined,
+    },
+  );
 }
 
 async function requestToken(p: ServicePrincipal): Promise<IssuedToken> {
@@ -198,9 +163,9 @@ async function requestToken(p: ServicePrincipal): Promise<IssuedToken> {
         client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
         client_assertion: await readAssertion(p.assertionFile ?? ''),
       };
-  let response: Response;
-  try {
-    response = await fetch(url, {
+  return requestAccessToken(
+    url,
+    {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -209,35 +174,17 @@ async function requestToken(p: ServicePrincipal): Promise<IssuedToken> {
         ...credential,
         scope: p.scope,
       }),
-      signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS),
-    });
-  } catch (error: unknown) {
-    throw new ProviderError(
-      'auth',
-      `Azure Entra ID token request to ${p.authority} failed: ${error instanceof Error ? error.message : String(error)}`,
-      { status: 401 },
-    );
-  }
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // Described below by the status.
-  }
-  const token = json.access_token;
-  if (!response.ok || typeof token !== 'string' || token === '') {
-    // Entra's own words (`AADSTS7000215: Invalid client secret provided...`), never the secret.
-    const reason =
-      typeof json.error_description === 'string'
-        ? json.error_description.split('\r\n')[0]
-        : `status ${response.status}`;
-    throw new ProviderError('auth', `Azure Entra ID refused the token request: ${reason}`, {
-      status: 401,
-    });
-  }
-  const expiresIn = Number(json.expires_in);
-  return { token, expiresInS: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600 };
+    },
+    {
+      issuer: 'Azure Entra ID',
+      where: p.authority,
+      // Entra's own words (`AADSTS7000215: Invalid client secret provided...`), never the secret.
+      reason: (body) =>
+        typeof body.error_description === 'string'
+          ? body.error_description.split('\r\n')[0]
+          : undefined,
+    },
+  );
 }
 
 /** The workload identity's Kubernetes token, read anew for each token request (it rotates). */

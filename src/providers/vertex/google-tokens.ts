@@ -16,13 +16,12 @@
 import { readFile } from 'node:fs/promises';
 import { importPKCS8, SignJWT } from 'jose';
 import type { Deployment } from '../../contracts/deployment.js';
-import { RenewingTokens, type IssuedToken } from '../shared/renewing-tokens.js';
+import { RenewingTokens, requestAccessToken, type IssuedToken } from '../shared/renewing-tokens.js';
 import { ProviderError } from '../types.js';
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const GOOGLE_TOKEN_URI = 'https://oauth2.googleapis.com/token';
 const METADATA_HOST = 'metadata.google.internal';
-const TOKEN_TIMEOUT_MS = 10_000;
 
 /** A credentials file, as Google writes them. */
 export interface GoogleCredentials {
@@ -194,38 +193,18 @@ function exchange(tokenUri: string, form: Record<string, string>): Promise<Issue
   );
 }
 
-async function tokenRequest(url: string, init: RequestInit, what: string): Promise<IssuedToken> {
-  let response: Response;
-  try {
-    response = await fetch(url, { ...init, signal: AbortSignal.timeout(TOKEN_TIMEOUT_MS) });
-  } catch (error: unknown) {
-    throw new ProviderError(
-      'auth',
-      `Google token request to ${what} failed: ${error instanceof Error ? error.message : String(error)}` +
-        (what === 'the metadata server'
-          ? ' (outside Google Cloud, give vertex_credentials or GOOGLE_APPLICATION_CREDENTIALS)'
-          : ''),
-      { status: 401 },
-    );
-  }
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // Described below by the status.
-  }
-  const token = json.access_token;
-  if (!response.ok || typeof token !== 'string' || token === '') {
+function tokenRequest(url: string, init: RequestInit, what: string): Promise<IssuedToken> {
+  return requestAccessToken(url, init, {
+    issuer: 'Google',
+    where: what,
+    hint:
+      what === 'the metadata server'
+        ? 'outside Google Cloud, give vertex_credentials or GOOGLE_APPLICATION_CREDENTIALS'
+        : undefined,
     // Google's own words (`invalid_grant: Invalid JWT Signature.`), never the credentials.
-    const reason =
-      typeof json.error === 'string'
-        ? `${json.error}${typeof json.error_description === 'string' ? `: ${json.error_description}` : ''}`
-        : `status ${response.status}`;
-    throw new ProviderError('auth', `Google refused the token request: ${reason}`, {
-      status: 401,
-    });
-  }
-  const expiresIn = Number(json.expires_in);
-  return { token, expiresInS: Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : 3600 };
+    reason: (body) =>
+      typeof body.error === 'string'
+        ? `${body.error}${typeof body.error_description === 'string' ? `: ${body.error_description}` : ''}`
+        : undefined,
+  });
 }
