@@ -2,7 +2,8 @@
  * Bedrock deployments without keys of their own take their AWS credentials from the AWS SDK's
  * default chain, as LiteLLM does through boto3: a named profile (`aws_profile_name`) or the
  * default one in the shared credentials file, temporary credentials with their session token
- * included. Each Bedrock simulator checks the SigV4 signature of its own identity.
+ * included; with `aws_role_name` those are the source of an STS AssumeRole (simulated), and the
+ * role's temporary keys sign. Each simulator checks the SigV4 signature of its own identity.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
 import { startBedrockSimulator, type BedrockSimulator } from './simulators/bedrock-simulator.js';
+import { startStsSimulator, type StsSimulator } from './simulators/sts-simulator.js';
 
 const DEFAULT = {
   accessKeyId: 'AKIDDEFAULT',
@@ -25,12 +27,22 @@ const TEAM = {
   region: 'us-east-1',
 };
 const MESSAGES = [{ role: 'user' as const, content: 'hello bedrock' }];
+const ROLE = 'arn:aws:iam::123456789012:role/bedrock-invoker';
+/** The first temporary keys the STS simulator issues for the role. */
+const ROLE_KEYS = {
+  accessKeyId: 'ASIAROLE1',
+  secretAccessKey: 'role/secret/1',
+  sessionToken: 'role-session-token-1',
+  region: 'us-east-1',
+};
 
 describe('Bedrock credentials from the AWS default chain', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-aws-'));
   const saved: Record<string, string | undefined> = {};
   let defaultUpstream: BedrockSimulator;
   let teamUpstream: BedrockSimulator;
+  let roleUpstream: BedrockSimulator;
+  let sts: StsSimulator;
   let gateway: TestGateway;
   let sdk: OpenAI;
 
@@ -68,6 +80,8 @@ describe('Bedrock credentials from the AWS default chain', () => {
 
     defaultUpstream = await startBedrockSimulator(DEFAULT);
     teamUpstream = await startBedrockSimulator(TEAM);
+    roleUpstream = await startBedrockSimulator(ROLE_KEYS);
+    sts = await startStsSimulator({ source: DEFAULT, roleArn: ROLE });
     const bedrock = (name: string, url: string, params: Record<string, unknown> = {}) => ({
       model_name: name,
       litellm_params: {
@@ -83,7 +97,15 @@ describe('Bedrock credentials from the AWS default chain', () => {
           bedrock('claude-default', defaultUpstream.url),
           bedrock('claude-team', teamUpstream.url, { aws_profile_name: 'team-a' }),
           bedrock('claude-nobody', defaultUpstream.url, { aws_profile_name: 'nobody' }),
-          bedrock('claude-role', defaultUpstream.url, { aws_role_name: 'arn:aws:iam::1:role/x' }),
+          bedrock('claude-role', roleUpstream.url, {
+            aws_role_name: ROLE,
+            aws_session_name: 'gateway-session',
+            aws_sts_endpoint: sts.url,
+          }),
+          bedrock('claude-other-role', roleUpstream.url, {
+            aws_role_name: 'arn:aws:iam::123456789012:role/not-mine',
+            aws_sts_endpoint: sts.url,
+          }),
         ],
         general_settings: { master_key: MASTER_KEY },
       },
@@ -95,6 +117,8 @@ describe('Bedrock credentials from the AWS default chain', () => {
     await gateway?.close();
     await defaultUpstream?.close();
     await teamUpstream?.close();
+    await roleUpstream?.close();
+    await sts?.close();
     rmSync(dir, { recursive: true, force: true });
     for (const [name, value] of Object.entries(saved)) {
       if (value === undefined) delete process.env[name];
@@ -133,14 +157,34 @@ describe('Bedrock credentials from the AWS default chain', () => {
     assert.match(error.message, /no AWS credentials for model claude-nobody in profile "nobody"/);
   });
 
-  it('refuses aws_role_name with a 400 that says how to assume a role', async () => {
+  it("assumes aws_role_name with the default chain's keys and signs with the role's", async () => {
+    for (let i = 0; i < 3; i++) {
+      const answer = await sdk.chat.completions.create({
+        model: 'claude-role',
+        messages: MESSAGES,
+      });
+      assert.ok(answer.choices[0]?.message.content);
+    }
+    assert.equal(sts.issued.length, 1, 'one AssumeRole for the three calls');
+    assert.equal(sts.issued[0]?.sessionName, 'gateway-session');
+    assert.match(String(sts.requests[0]?.headers.authorization), /Credential=AKIDDEFAULT\//);
+    const sent = roleUpstream.requests.at(-1);
+    assert.match(String(sent?.headers.authorization), /Credential=ASIAROLE1\//);
+    assert.equal(sent?.headers['x-amz-security-token'], ROLE_KEYS.sessionToken);
+  });
+
+  it("answers 401 with STS's reason when the role may not be assumed", async () => {
     const error = await sdk.chat.completions
-      .create({ model: 'claude-role', messages: MESSAGES })
+      .create({ model: 'claude-other-role', messages: MESSAGES })
       .then(
         () => undefined,
         (e: unknown) => e,
       );
-    assert.ok(error instanceof OpenAI.BadRequestError, String(error));
-    assert.match(error.message, /role_arn and source_profile/);
+    assert.ok(error instanceof OpenAI.AuthenticationError, String(error));
+    assert.match(
+      error.message,
+      /assuming the role arn:aws:iam::123456789012:role\/not-mine failed/,
+    );
+    assert.match(error.message, /is not authorized to perform: sts:AssumeRole/);
   });
 });

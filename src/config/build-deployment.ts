@@ -18,6 +18,8 @@ const CONNECTION_KEYS = new Set([
   'aws_bedrock_runtime_endpoint',
   'aws_profile_name',
   'aws_role_name',
+  'aws_session_name',
+  'aws_sts_endpoint',
   // Azure: Entra ID instead of an api-key (src/providers/azure/entra-token.ts).
   'tenant_id',
   'client_id',

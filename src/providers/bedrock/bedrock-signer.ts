@@ -4,6 +4,7 @@
  * in the AWS SDK's default chain (profiles, web identity, container and instance metadata).
  */
 import type { Deployment } from '../../contracts/deployment.js';
+import { RenewingTokens, type IssuedToken } from '../shared/renewing-tokens.js';
 import { ProviderError } from '../types.js';
 
 export interface AwsSettings {
@@ -14,6 +15,47 @@ export interface AwsSettings {
 }
 
 const SIGNING_SERVICE = 'bedrock';
+
+type AwsKeys = Omit<AwsSettings, 'region'>;
+
+/** The role's temporary keys, from STS, with how long they last. */
+async function assumeRole(options: {
+  role: string;
+  session: string;
+  endpoint: string | undefined;
+  region: string;
+  source: AwsKeys;
+  model: string;
+}): Promise<IssuedToken<AwsKeys>> {
+  // Loaded by the first Bedrock call that assumes a role.
+  const { fromTemporaryCredentials } = await import('@aws-sdk/credential-providers');
+  try {
+    const credentials = await fromTemporaryCredentials({
+      params: { RoleArn: options.role, RoleSessionName: options.session },
+      masterCredentials: options.source,
+      clientConfig: {
+        region: options.region,
+        ...(options.endpoint && { endpoint: options.endpoint }),
+      },
+    })();
+    const expiresAt = credentials.expiration?.getTime() ?? Date.now() + 3600_000;
+    return {
+      token: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken,
+      },
+      expiresInS: Math.max(1, (expiresAt - Date.now()) / 1000),
+    };
+  } catch (error: unknown) {
+    // STS's own words (`User: ... is not authorized to perform: sts:AssumeRole on resource: ...`).
+    throw new ProviderError(
+      'auth',
+      `Bedrock model ${options.model}: assuming the role ${options.role} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { status: 401 },
+    );
+  }
+}
 
 /** An AWS credentials provider of the SDK: memoized, refreshed before its credentials expire. */
 type CredentialProvider = () => Promise<{
@@ -29,9 +71,15 @@ type CredentialProvider = () => Promise<{
  * credentials and config files (profiles with `role_arn` and `source_profile` included), web
  * identity (EKS service accounts), SSO, the ECS container and EC2 instance metadata. One provider
  * per profile, kept for the process: the SDK caches and refreshes what it finds.
+ *
+ * With `aws_role_name` (a role ARN, as LiteLLM names it) those credentials are only the source:
+ * the gateway assumes the role with STS (`AssumeRole`, session `aws_session_name`, at
+ * `aws_sts_endpoint` or the region's STS) and signs with the role's temporary keys, asked for
+ * again 5 minutes before they expire.
  */
 export class AwsCredentialSource {
   private readonly providers = new Map<string, CredentialProvider>();
+  private readonly roles = new RenewingTokens<AwsKeys>();
 
   async settingsFor(d: Deployment): Promise<AwsSettings> {
     const setting = (key: string) => {
@@ -46,13 +94,23 @@ export class AwsCredentialSource {
         { status: 400 },
       );
     }
-    if (setting('aws_role_name')) {
-      throw new ProviderError(
-        'bad_request',
-        `Bedrock model ${d.modelName}: aws_role_name is not supported; put the role in an AWS profile (role_arn and source_profile in ~/.aws/config) and name it with aws_profile_name`,
-        { status: 400 },
-      );
-    }
+    const source = await this.sourceKeys(d, setting);
+    const role = setting('aws_role_name');
+    if (!role) return { ...source, region };
+    const session = setting('aws_session_name') ?? 'tollgate';
+    const endpoint = setting('aws_sts_endpoint');
+    const id = JSON.stringify([role, session, endpoint, source.accessKeyId]);
+    const keys = await this.roles.get(id, () =>
+      assumeRole({ role, session, endpoint, region, source, model: d.modelName }),
+    );
+    return { ...keys, region };
+  }
+
+  /** The keys the deployment signs with, or assumes its role with. */
+  private async sourceKeys(
+    d: Deployment,
+    setting: (key: string) => string | undefined,
+  ): Promise<AwsKeys> {
     const accessKeyId = setting('aws_access_key_id');
     const secretAccessKey = setting('aws_secret_access_key');
     if (accessKeyId || secretAccessKey) {
@@ -64,12 +122,16 @@ export class AwsCredentialSource {
           { status: 401 },
         );
       }
-      return { accessKeyId, secretAccessKey, sessionToken: setting('aws_session_token'), region };
+      return { accessKeyId, secretAccessKey, sessionToken: setting('aws_session_token') };
     }
     const profile = setting('aws_profile_name');
     try {
-      const credentials = await (await this.providerFor(profile))();
-      return { ...credentials, region };
+      const {
+        accessKeyId: id,
+        secretAccessKey: secret,
+        sessionToken,
+      } = await (await this.providerFor(profile))();
+      return { accessKeyId: id, secretAccessKey: secret, sessionToken };
     } catch (error: unknown) {
       throw new ProviderError(
         'auth',

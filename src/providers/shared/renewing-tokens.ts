@@ -8,26 +8,27 @@ import { ProviderError } from '../types.js';
 /** A token is renewed this long before it expires, or half-way for one that lives less than twice that. */
 const RENEW_BEFORE_MS = 5 * 60_000;
 
-export interface IssuedToken {
-  token: string;
+export interface IssuedToken<T = string> {
+  token: T;
   /** Seconds it is valid for, as the issuer says. */
   expiresInS: number;
 }
 
-interface Cached {
-  token?: string;
+interface Cached<T> {
+  token?: T;
   /** When the token is asked for again. */
   renewAt: number;
-  pending?: Promise<string>;
+  pending?: Promise<T>;
 }
 
-export class RenewingTokens {
-  private readonly cache = new Map<string, Cached>();
+/** Tokens (or any credentials that expire: AWS's temporary keys) by credential id. */
+export class RenewingTokens<T = string> {
+  private readonly cache = new Map<string, Cached<T>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** The token of credential `id`, from the cache or from `request`. */
-  get(id: string, request: () => Promise<IssuedToken>): Promise<string> {
+  get(id: string, request: () => Promise<IssuedToken<T>>): Promise<T> {
     let entry = this.cache.get(id);
     if (!entry) {
       entry = { renewAt: 0 };
