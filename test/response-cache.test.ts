@@ -235,6 +235,32 @@ describe('response cache in this process', () => {
     assert.equal(chatCalls(), 3, 'a JSON answer is not made from kept events');
   });
 
+  it('leaves the cache alone for a call with caching: false', async () => {
+    upstream.reset();
+    const client = new OpenAI({
+      apiKey: MASTER_KEY,
+      baseURL: `${fixture.gateway.url}/v1`,
+      maxRetries: 0,
+    });
+    const ask = (extra: Record<string, unknown>) =>
+      client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: question('not from the cache'),
+        ...extra,
+      } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    await ask({ caching: false });
+    await ask({});
+    assert.equal(chatCalls(), 2, 'the first answer was not kept');
+    await ask({ caching: false });
+    assert.equal(chatCalls(), 3, 'nor read from the cache');
+    await ask({});
+    assert.equal(chatCalls(), 3, 'the others still are');
+    assert.equal(
+      upstream.requests.at(-1)?.body && 'caching' in (upstream.requests.at(-1)!.body as object),
+      false,
+    );
+  });
+
   it('refuses malformed controls', async () => {
     for (const [cache, param] of [
       ['yes', 'cache'],
@@ -303,6 +329,9 @@ describe('response cache, default_off', () => {
     assert.equal(chatCalls(), 2);
     await ask({ cache: { 'use-cache': true } });
     await ask({ cache: { 'use-cache': true } });
+    assert.equal(chatCalls(), 3);
+    // LiteLLM's `caching: true` opts in too, to the same kept answer.
+    await ask({ caching: true });
     assert.equal(chatCalls(), 3);
   });
 });

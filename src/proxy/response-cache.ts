@@ -33,7 +33,14 @@ export interface CacheLookup {
  * Fields that change nothing in the answer: left out of the key. (`tags` and `fallbacks` stay in:
  * they can change which model answers.)
  */
-const NOT_IN_KEY = new Set(['cache', 'litellm_metadata', 'num_retries', 'timeout', 'drop_params']);
+const NOT_IN_KEY = new Set([
+  'cache',
+  'caching',
+  'litellm_metadata',
+  'num_retries',
+  'timeout',
+  'drop_params',
+]);
 
 /** Entries kept in this process at most, and their answers' characters; least recently used go first. */
 export const MAX_LOCAL_ENTRIES = 10_000;
@@ -94,7 +101,10 @@ export class ResponseCache {
   ): CacheLookup | undefined {
     const controls = cacheControls(body.cache);
     if (!this.settings.callTypes.includes(callType)) return undefined;
-    if (this.settings.mode === 'default_off' && controls['use-cache'] !== true) return undefined;
+    // LiteLLM's `caching` field: false leaves the cache alone, true opts in like `use-cache`.
+    if (body.caching === false) return undefined;
+    const optedIn = controls['use-cache'] === true || body.caching === true;
+    if (this.settings.mode === 'default_off' && !optedIn) return undefined;
     const namespace = controls.namespace ?? this.settings.namespace;
     const hash = keyOf(`${callType}\n${target}`, body);
     const key = namespace ? `${namespace}:${hash}` : hash;
