@@ -168,6 +168,23 @@ describe('traces to an OpenTelemetry collector (callbacks: ["otel"])', () => {
     assert.match(String(export_.headers['content-type']), /application\/json/);
   });
 
+  it('starts a trace of its own for a traceparent header it cannot read', async () => {
+    const sdk = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+    const { response } = await sdk.chat.completions
+      .create(
+        { model: 'gpt-4', messages: [{ role: 'user', content: 'hi' }] },
+        { headers: { traceparent: 'not-a-trace-parent' } },
+      )
+      .withResponse();
+    const callId = response.headers.get('x-litellm-call-id');
+    assert.ok(
+      await eventually(async () => spans().some((s) => attr(s, 'tollgate.request_id') === callId)),
+    );
+    const span = spans().find((s) => attr(s, 'tollgate.request_id') === callId)!;
+    assert.match(span.traceId, /^[0-9a-f]{32}$/);
+    assert.ok(!span.parentSpanId, 'a root span');
+  });
+
   it('sends a span of a stream, and one with an error status for a failed call', async () => {
     const sdk = new OpenAI({ apiKey: MASTER_KEY, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
     const stream = await sdk.chat.completions.create({

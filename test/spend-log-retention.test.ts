@@ -370,3 +370,29 @@ describe('spend log retention job', () => {
     assert.equal(left, 0);
   });
 });
+
+describe('spend log retention when the database fails', () => {
+  it('rejects the run, logs nothing as deleted, and the next run deletes', async () => {
+    let down = true;
+    let deletes = 0;
+    const job = new SpendLogRetention({
+      store: {
+        async deleteLogsBefore() {
+          if (down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+          deletes += 1;
+          return 0;
+        },
+        async deleteDailyTagSpendBefore() {
+          return 0;
+        },
+      },
+      settings: settings(),
+      logger: silent,
+      pauseMs: 0,
+    });
+    await assert.rejects(job.run(), /ECONNREFUSED/);
+    down = false;
+    assert.equal((await job.run()).ran, true);
+    assert.equal(deletes, 1);
+  });
+});

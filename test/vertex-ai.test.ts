@@ -352,6 +352,35 @@ describe('Vertex AI with other credentials', () => {
   });
 });
 
+describe('Vertex AI credentials that cannot be used', () => {
+  it('answers 401 naming the credentials file it cannot read', async () => {
+    await withGateway(
+      [
+        {
+          model_name: 'gemini',
+          litellm_params: {
+            model: 'vertex_ai/gemini-2.0-flash',
+            vertex_project: 'p',
+            vertex_credentials: join(dir, 'missing.json'),
+            api_base: google.url,
+          },
+        },
+      ],
+      {},
+      async (gateway) => {
+        const error = await sdk(gateway)
+          .chat.completions.create({ model: 'gemini', messages: [{ role: 'user', content: 'hi' }] })
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        assert.ok(error instanceof OpenAI.AuthenticationError, String(error));
+        assert.match(error.message, /cannot read the credentials file .*missing\.json: ENOENT/);
+      },
+    );
+  });
+});
+
 describe('Vertex AI endpoints', () => {
   const tokens = {
     authorization: async () => 'Bearer ya29.test',
