@@ -108,6 +108,9 @@ Environment:
                                             SSO sign-in to the web UI; see docs/sso.md
   JWT_PUBLIC_KEY_URL, JWT_AUDIENCE, JWT_ISSUER
                                             JWT auth for API calls (general_settings.enable_jwt_auth)
+  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME
+                                            where trace spans of LLM calls go (litellm_settings.callbacks: ["otel"])
+  SPEND_LOG_RUN_LOOPS                       batches of 1,000 spend log rows one retention run deletes at most (500)
 
 Example:
   tollgate --config config.yaml --port 4000

@@ -79,6 +79,9 @@ describe('tollgate command', () => {
       '--host',
       '--shutdown-timeout',
       'LITELLM_MASTER_KEY',
+      'prune-spend-logs',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'SPEND_LOG_RUN_LOOPS',
     ]) {
       assert.ok(out.includes(flag), `--help mentions ${flag}`);
     }
