@@ -28,6 +28,7 @@ import { refuseClientRouting } from './client-routing-fields.js';
 import type { CacheLookup } from './response-cache.js';
 import { keepRawJson } from '../providers/shared/raw-json.js';
 import { createOpenAiStreamDecoder } from '../providers/openai/openai-stream.js';
+import { chatViaCompletion } from './chat-via-completion.js';
 import { completionViaChat } from './completion-via-chat.js';
 import type { Router } from './router/router.js';
 import { toGatewayError } from './to-gateway-error.js';
@@ -119,6 +120,7 @@ export class ProxyService {
     ProviderAdapter,
     Operation<unknown, unknown, unknown>
   >();
+  private readonly chatOps = new WeakMap<ProviderAdapter, Operation<unknown, unknown, unknown>>();
 
   constructor(private readonly deps: ProxyDeps) {}
 
@@ -519,7 +521,22 @@ export class ProxyService {
     adapter: ProviderAdapter,
     d: Deployment,
   ): Operation<unknown, unknown, unknown> {
-    if (op === 'chat') return adapter.chat as Operation<unknown, unknown, unknown>;
+    if (op === 'chat') {
+      // Instruct models answer only /completions (text-completion-openai/).
+      if (d.provider !== 'text-completion-openai' || !adapter.completion) {
+        return adapter.chat as Operation<unknown, unknown, unknown>;
+      }
+      let viaCompletion = this.chatOps.get(adapter);
+      if (!viaCompletion) {
+        viaCompletion = chatViaCompletion(adapter.completion) as Operation<
+          unknown,
+          unknown,
+          unknown
+        >;
+        this.chatOps.set(adapter, viaCompletion);
+      }
+      return viaCompletion;
+    }
     if (op === 'embedding') {
       if (!adapter.embedding) {
         throw new ProviderError(
