@@ -19,6 +19,7 @@ import type { Deployment } from '../src/contracts/deployment.js';
 import { createVertexAdapter } from '../src/providers/vertex/vertex-adapter.js';
 import type { GoogleTokens } from '../src/providers/vertex/google-tokens.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { refusal } from './helpers/priced-models.js';
 import { startVertexSimulator, type VertexSimulator } from './simulators/vertex-simulator.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-vertex-'));
@@ -213,13 +214,13 @@ describe('Vertex AI with a service account key', () => {
       ],
       {},
       async (gateway) => {
-        const error = await sdk(gateway)
-          .chat.completions.create({ model: 'gemini', messages: [{ role: 'user', content: 'hi' }] })
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-        assert.ok(error instanceof OpenAI.AuthenticationError, String(error));
+        const error = await refusal(
+          sdk(gateway).chat.completions.create({
+            model: 'gemini',
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        );
+        assert.equal(error.status, 401);
         assert.match(
           error.message,
           /Google refused the token request: invalid_grant: Invalid JWT Signature/,
@@ -339,13 +340,13 @@ describe('Vertex AI with other credentials', () => {
       ],
       { GCE_METADATA_HOST: `127.0.0.1:${google.port}` },
       async (gateway) => {
-        const error = await sdk(gateway)
-          .chat.completions.create({ model: 'gemini', messages: [{ role: 'user', content: 'hi' }] })
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-        assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+        const error = await refusal(
+          sdk(gateway).chat.completions.create({
+            model: 'gemini',
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        );
+        assert.equal(error.status, 400);
         assert.match(error.message, /set vertex_project \(or VERTEXAI_PROJECT\)/);
       },
     );
@@ -368,13 +369,13 @@ describe('Vertex AI credentials that cannot be used', () => {
       ],
       {},
       async (gateway) => {
-        const error = await sdk(gateway)
-          .chat.completions.create({ model: 'gemini', messages: [{ role: 'user', content: 'hi' }] })
-          .then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-        assert.ok(error instanceof OpenAI.AuthenticationError, String(error));
+        const error = await refusal(
+          sdk(gateway).chat.completions.create({
+            model: 'gemini',
+            messages: [{ role: 'user', content: 'hi' }],
+          }),
+        );
+        assert.equal(error.status, 401);
         assert.match(error.message, /cannot read the credentials file .*missing\.json: ENOENT/);
       },
     );
