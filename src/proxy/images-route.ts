@@ -184,6 +184,7 @@ async function handleImages(
   >(imageGenerationOf, { ...body, model }, principal, {
     requestId: request.callId,
     attribution: request.attribution,
+    receivedAt: request.receivedAt,
     cancel: abortOnDisconnect(reply),
     callType: 'aimage_generation',
   });

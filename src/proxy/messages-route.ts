@@ -58,6 +58,7 @@ async function handleMessages(
     {
       requestId: request.callId,
       attribution: request.attribution,
+      receivedAt: request.receivedAt,
       cancel: abortOnDisconnect(reply),
       callType: 'anthropic_messages',
     },

@@ -53,6 +53,7 @@ async function handleModerations(
   >(moderationOf, { ...body, model }, principal, {
     requestId: request.callId,
     attribution: request.attribution,
+    receivedAt: request.receivedAt,
     cancel: abortOnDisconnect(reply),
     callType: 'amoderation',
   });

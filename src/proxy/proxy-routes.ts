@@ -131,6 +131,7 @@ async function handleCall(
       cancel: abortOnDisconnect(reply),
       cache,
       wire: true,
+      receivedAt: request.receivedAt,
     },
   );
   const headers = responseHeaders(result.meta);
@@ -215,6 +216,11 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
   }
   const limits = meta.tab?.headers;
   if (limits) Object.assign(headers, limits);
+  // What the gateway itself took so far: from the request's arrival (or routing), less the time
+  // spent waiting on providers, as LiteLLM reports its own.
+  const since = meta.receivedAt ?? meta.startedAt;
+  const overhead = performance.now() - since - (meta.upstreamMs ?? 0);
+  headers['x-litellm-overhead-duration-ms'] = String(Math.max(0, Math.round(overhead)));
   return headers;
 }
 

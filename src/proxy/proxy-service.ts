@@ -87,6 +87,9 @@ export interface CallMeta {
   cacheKey?: string;
   /** The answer as JSON text, for `store_prompts_in_spend_logs` (made only if asked for). */
   response?: () => string | undefined;
+  /** When the request arrived, and the time spent waiting on providers so far (ms). */
+  receivedAt?: number;
+  upstreamMs?: number;
 }
 
 /** How a call is made, besides what is asked: its ids, cancellation and metering. */
@@ -102,6 +105,8 @@ export interface CallIo {
   units?: MediaUnits;
   /** Its customer and header tags (`request.attribution`). */
   attribution?: Attribution;
+  /** When the request arrived (`performance.now()`): the overhead header counts from there. */
+  receivedAt?: number;
   /** The response cache's part in this call, when it has one (response-cache.ts). */
   cache?: CacheLookup;
   /**
@@ -175,12 +180,16 @@ export class ProxyService {
         startedAt,
         tab,
         cacheKey: io.cache?.key,
+        receivedAt: io.receivedAt,
+        upstreamMs: 0,
       };
       return cached.kind === 'events'
         ? { kind: 'stream', opened: replayed<Chunk>(cached.events, deployment), meta }
         : { kind: 'json', value: cached.value as Res, meta };
     }
     let last: Deployment | undefined;
+    // Time spent waiting on providers (every attempt), for x-litellm-overhead-duration-ms.
+    let upstreamMs = 0;
     const numRetries = typeof body.num_retries === 'number' ? body.num_retries : undefined;
     try {
       const outcome = await router.run(
@@ -220,9 +229,14 @@ export class ProxyService {
             timeouts: this.timeouts(deployment),
             wire: io.wire,
           };
-          return stream
+          const began = performance.now();
+          const waited = () => {
+            upstreamMs += performance.now() - began;
+          };
+          const called = stream
             ? openStream(operation, body, ctx, env)
             : callOnce(operation, body, ctx, env);
+          return called.finally(waited);
         },
         {
           cancel: io.cancel,
@@ -242,6 +256,8 @@ export class ProxyService {
         fallbacks: outcome.fallbacks,
         startedAt,
         tab,
+        receivedAt: io.receivedAt,
+        upstreamMs,
       };
       if (outcome.fallbacks > 0) this.deps.metrics.fallbacks.inc({ model: resolved.group });
       return stream

@@ -54,6 +54,7 @@ async function handleRerank(
     {
       requestId: request.callId,
       attribution: request.attribution,
+      receivedAt: request.receivedAt,
       cancel: abortOnDisconnect(reply),
       callType: 'arerank',
     },

@@ -77,6 +77,7 @@ async function handleResponses(
     {
       requestId: request.callId,
       attribution: request.attribution,
+      receivedAt: request.receivedAt,
       cancel: abortOnDisconnect(reply),
       callType: 'aresponses',
     },

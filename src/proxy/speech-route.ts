@@ -71,6 +71,7 @@ async function handleSpeech(
   const result = await service.call<SpeechRequest, never, Uint8Array>(speechOf, body, principal, {
     requestId: request.callId,
     attribution: request.attribution,
+    receivedAt: request.receivedAt,
     cancel: abortOnDisconnect(reply),
     callType: 'aspeech',
     stream: true,

@@ -35,6 +35,8 @@ export interface RouteRequest extends CheckedRequest {
   /** The gateway's id of this call (`x-litellm-call-id`, the spend log's request id). */
   readonly callId: string;
   readonly params: unknown;
+  /** When the request arrived (`performance.now()`), for the gateway's overhead header. */
+  readonly receivedAt?: number;
   readonly raw: IncomingMessage;
 }
 
@@ -132,6 +134,7 @@ export class FastLane {
     const { options } = this;
     const id = options.requestId(req);
     const request = new LaneRequest(req, id, options.callId(id, req), route.routeOptions);
+    request.receivedAt = startedAt;
     const reply = new LaneReply(res, request, options.logger);
     const onFinish = (): void => {
       res.off('finish', onFinish);
@@ -215,6 +218,7 @@ class LaneRequest implements RouteRequest {
   principal: Principal | null = null;
   attribution: Attribution | undefined = undefined;
   readonly params = NO_PARAMS;
+  receivedAt: number | undefined = undefined;
 
   constructor(
     readonly raw: IncomingMessage,
