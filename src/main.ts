@@ -313,9 +313,10 @@ program
         } catch {
           duration = null;
         }
-        if (!duration || duration.amount <= 0) {
+        if (!duration) {
           return fail(`${flag} "${text}" is not a duration; write e.g. 90d, 12w, 6mo or 24h`);
         }
+        if (duration.amount <= 0) return fail(`${flag} must be longer than zero, e.g. 90d`);
         return new Date(subtractDuration(Date.now(), duration));
       };
       const retention = config.spendLog.retention;

@@ -281,5 +281,10 @@ describe('tollgate prune-spend-logs', () => {
     );
     assert.equal(bad.code, 1);
     assert.match(bad.out, /--older-than "soon" is not a duration/);
+    const zero = await outputOf(
+      runTollgate(['prune-spend-logs', '--older-than', '0d'], { cwd: dir, env }),
+    );
+    assert.equal(zero.code, 1);
+    assert.match(zero.out, /--older-than must be longer than zero/);
   });
 });

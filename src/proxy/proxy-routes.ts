@@ -151,7 +151,9 @@ async function handleCall(
   if (result.kind === 'json') {
     keep?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
     const answer = result.value;
-    result.meta.response = () => rawJsonOf(answer) ?? JSON.stringify(answer);
+    if (deps.service.keepsAnswers) {
+      result.meta.response = () => rawJsonOf(answer) ?? JSON.stringify(answer);
+    }
     const cost = deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
     headers['x-litellm-response-cost'] = String(cost);
     // OpenAI SDKs ask for base64 by default; providers that only return floats get encoded here.
@@ -240,8 +242,10 @@ export function sendPricedJson(
 ): RouteReply {
   const headers = responseHeaders(result.meta);
   const { usage, units, body } = result.value;
-  result.meta.response = () =>
-    result.contentType === undefined ? body : JSON.stringify(body.slice(0, KEPT_TEXT_MAX));
+  if (service.keepsAnswers) {
+    result.meta.response = () =>
+      result.contentType === undefined ? body : JSON.stringify(body.slice(0, KEPT_TEXT_MAX));
+  }
   headers['x-litellm-response-cost'] = String(service.recordUsage(result.meta, usage, units));
   headers['x-litellm-response-duration-ms'] = String(
     Math.round(performance.now() - result.meta.startedAt),
@@ -335,13 +339,15 @@ async function pumpStream(
     }
     if (keep && !sse.isClosed) keep(sent);
     usage ??= await estimateUsage(options.body, streamedText(streamed));
-    const streamedUsage = usage;
-    result.meta.response = () =>
-      JSON.stringify({
-        object: 'chat.completion',
-        choices: [{ index: 0, message: { role: 'assistant', content: streamedText(streamed) } }],
-        usage: streamedUsage,
-      });
+    if (options.service.keepsAnswers) {
+      const streamedUsage = usage;
+      result.meta.response = () =>
+        JSON.stringify({
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: streamedText(streamed) } }],
+          usage: streamedUsage,
+        });
+    }
     options.service.recordUsage(result.meta, usage);
     await sse.done();
   } catch (error: unknown) {

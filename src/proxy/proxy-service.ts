@@ -129,6 +129,14 @@ export class ProxyService {
 
   constructor(private readonly deps: ProxyDeps) {}
 
+  /**
+   * Whether a call's answer is kept with its spend (`store_prompts_in_spend_logs`): only then do
+   * the routes hand it over (CallMeta.response), so a call pays nothing for it otherwise.
+   */
+  get keepsAnswers(): boolean {
+    return this.deps.config.spendLog?.storePrompts === true;
+  }
+
   /** Public model names the principal may call, for /v1/models and error messages. */
   modelsFor(principal: Principal): string[] {
     return this.deps.router.catalog.publicModelNames().filter((m) => principal.canUseModel(m));
