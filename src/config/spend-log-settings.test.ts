@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from './config-error.js';
-import { loadConfigText } from './load-config.js';
+import { loadSection, sectionProblems } from '../../test/helpers/config-sections.js';
 
-function load(general: string, env: Record<string, string | undefined> = {}) {
-  return loadConfigText(`general_settings:\n${general}`, { env });
-}
-
-function problemsOf(general: string, env: Record<string, string | undefined> = {}): string[] {
-  try {
-    load(general, env);
-  } catch (e: unknown) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail('the config loaded but should have been refused');
-}
+const load = (body: string, env: Record<string, string | undefined> = {}) =>
+  loadSection('general_settings', body, env);
+const problemsOf = (body: string, env: Record<string, string | undefined> = {}) =>
+  sectionProblems('general_settings', body, env);
 
 describe('spend log settings (general_settings)', () => {
   test("LiteLLM's retention example: 7 days, daily, no warning", () => {

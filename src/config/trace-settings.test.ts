@@ -1,21 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError } from './config-error.js';
-import { loadConfigText } from './load-config.js';
+import { loadSection, sectionProblems } from '../../test/helpers/config-sections.js';
 
-function load(litellm: string, env: Record<string, string | undefined> = {}) {
-  return loadConfigText(`litellm_settings:\n${litellm}`, { env });
-}
-
-function problemsOf(litellm: string, env: Record<string, string | undefined> = {}): string[] {
-  try {
-    load(litellm, env);
-  } catch (e: unknown) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail('the config loaded but should have been refused');
-}
+const load = (body: string, env: Record<string, string | undefined> = {}) =>
+  loadSection('litellm_settings', body, env);
+const problemsOf = (body: string, env: Record<string, string | undefined> = {}) =>
+  sectionProblems('litellm_settings', body, env);
 
 describe('trace settings (litellm_settings.callbacks)', () => {
   test('"otel" with the OpenTelemetry variables: the traces URL, headers and service name', () => {
