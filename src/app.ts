@@ -109,6 +109,7 @@ import { createPricing } from './spend/pricing.js';
 import { registerSpendCalculateRoute } from './server/spend-calculate-route.js';
 import { StoreSpendLedger } from './spend/spend-ledger.js';
 import { SpendLogRetention } from './spend/spend-log-retention.js';
+import { RouteBudgets } from './spend/route-budgets.js';
 import { redisLock } from './cluster/cluster-lock.js';
 import { CallTracer, tracedLedger } from './observability/call-traces.js';
 import type { SpendLedger } from './spend/types.js';
@@ -171,19 +172,29 @@ export async function createApp(options: AppOptions): Promise<App> {
   // serve their calls under enable_tag_filtering.
   const storedTags = store && new StoredTags(store.tags, { now, logger });
   await storedTags?.refresh();
+  // When budget windows end (litellm_settings.timezone): one calendar for admission, the ledger
+  // and every admin service, so the window a call is admitted in is the one it is booked to.
+  const calendar = BudgetCalendar.of(config.money);
+  // Provider and deployment budgets (provider_budget_config, litellm_params.max_budget): routing
+  // skips a deployment once one of them is spent; the spend already stored counts from the start.
+  const routeBudgets = new RouteBudgets({
+    providers: config.router.providerBudgets,
+    calendar,
+    now,
+    pending: (key) => ledger?.pendingFor(key) ?? 0,
+  });
+  if (store) routeBudgets.load(await store.spend.routeBudgetSpend());
   const router = new Router(catalog, health, config.router, {
     sleep: (ms, cancel) => sleep(ms, undefined, { signal: cancel.signal }).catch(() => undefined),
     random: options.random,
     storedTagsOf: storedTags && ((group, id) => storedTags.taggedFor(group, id)),
+    routeBudgets,
   });
   const principals = new PrincipalCache({ now });
   // general_settings.custom_auth / custom_key_generate: operator modules, loaded once here.
   const hooks = await loadConfigHooks(config);
   // Cluster mode (Redis configured): admin changes invalidate the caches of every replica.
   const cluster = config.redis && (await createCluster(config.redis, logger));
-  // When budget windows end (litellm_settings.timezone): one calendar for admission, the ledger
-  // and every admin service, so the window a call is admitted in is the one it is booked to.
-  const calendar = BudgetCalendar.of(config.money);
   // Spend: calls book into the ledger's outbox, written in batches; the reports read the store.
   // general_settings.alerting: a soft_budget reached (when booked) or a max_budget (when a call is
   // refused for it), to a webhook or Slack.
@@ -230,9 +241,14 @@ export async function createApp(options: AppOptions): Promise<App> {
     customer: blockedCustomers && ((id) => blockedCustomers.cachedRecord(id)),
     tags: storedTags,
     storePrompts: config.spendLog?.storePrompts === true && ledger !== undefined,
+    routeBudgets,
     logger,
     now,
   });
+  // In cluster mode the other replicas' spend of provider and deployment budgets comes from the
+  // store, read every second (only while some budget is configured or stored).
+  const routeBudgetSync =
+    cluster && store ? syncRouteBudgets(routeBudgets, store, logger) : undefined;
   // LiteLLM's response cache (`litellm_settings.cache`): in this process, or in Redis.
   const responseCache =
     config.cache &&
@@ -647,7 +663,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerOrganizationRoutes(server, { organizations });
   registerTagRoutes(server, { tags });
   registerAuditRoutes(server, { store });
-  registerSpendRoutes(server, { spend });
+  registerSpendRoutes(server, { spend, providerBudgets: () => routeBudgets.providerView() });
   registerSessionRoutes(server, {
     login: web?.login,
     sessions: web?.sessions,
@@ -735,6 +751,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     close: async () => {
       draining = true;
       dbModels?.stop();
+      if (routeBudgetSync) clearInterval(routeBudgetSync);
       await retention?.stop();
       await Promise.all([server.close(), adminServer && closeAdmin(adminServer)]);
       // In-flight calls have booked by now; what the store does not take in time is logged.
@@ -753,6 +770,31 @@ export async function createApp(options: AppOptions): Promise<App> {
       mailer?.close();
     },
   };
+}
+
+/** How often a replica reads the provider and deployment budgets' spend of all replicas. */
+const ROUTE_BUDGET_SYNC_MS = 1000;
+
+/**
+ * Reads `route_budget_spend` every second into the route budgets (cluster mode: what the other
+ * replicas booked). A failed read keeps the last figures and is logged once until one succeeds.
+ */
+function syncRouteBudgets(budgets: RouteBudgets, store: Store, logger: Logger): NodeJS.Timeout {
+  let failing = false;
+  const timer = setInterval(() => {
+    store.spend.routeBudgetSpend().then(
+      (rows) => {
+        budgets.load(rows);
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) logger.warn({ err: error }, 'route budgets: could not read their spend');
+        failing = true;
+      },
+    );
+  }, ROUTE_BUDGET_SYNC_MS);
+  timer.unref();
+  return timer;
 }
 
 /** Fastify's default keep-alive timeout, kept for the server the gateway makes for it. */

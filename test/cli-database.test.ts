@@ -156,13 +156,14 @@ describe('tollgate migrate', () => {
         'applied 0015-tags',
         'applied 0016-spend-batches',
         'applied 0017-spend-log-payloads',
-        '17 migration(s) applied; now at 0017-spend-log-payloads',
+        'applied 0018-route-budget-spend',
+        '18 migration(s) applied; now at 0018-route-budget-spend',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 17 migration\(s\), latest 0017-spend-log-payloads/);
+    assert.match(again.out, /up to date: 18 migration\(s\), latest 0018-route-budget-spend/);
   });
 
   it('refuses when the configured database is none', async () => {

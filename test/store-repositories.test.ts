@@ -29,6 +29,7 @@ const LATEST = [
   '0015-tags',
   '0016-spend-batches',
   '0017-spend-log-payloads',
+  '0018-route-budget-spend',
 ];
 
 for (const database of await testDatabases()) {

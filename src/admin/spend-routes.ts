@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { addAdminRoute } from './admin-route.js';
+import type { ProviderBudgetView } from '../spend/route-budgets.js';
 import type { SpendService } from './spend-service.js';
 import {
   DateRangeQuerySchema,
@@ -22,9 +23,22 @@ import {
 
 export interface SpendRouteDeps {
   spend: SpendService;
+  /** Every provider budget with its spend in the current window (works without a database). */
+  providerBudgets: () => Record<string, ProviderBudgetView>;
 }
 
-export function registerSpendRoutes(app: FastifyInstance, { spend }: SpendRouteDeps): void {
+export function registerSpendRoutes(
+  app: FastifyInstance,
+  { spend, providerBudgets }: SpendRouteDeps,
+): void {
+  // LiteLLM's `GET /provider/budgets`: `{"providers": {"openai": {budget_limit, time_period,
+  // spend, budget_reset_at}}}` for every provider in `provider_budget_config`.
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/provider/budgets',
+    input: NoInputSchema,
+    handle: () => Promise.resolve({ providers: providerBudgets() }),
+  });
   addAdminRoute(app, {
     method: 'GET',
     url: '/user/daily/activity',

@@ -259,6 +259,9 @@ export function buildDeployment(
       id: info.id !== undefined ? String(info.id) : stableId(entry),
       access_groups: info.access_groups ?? [],
     },
+    ...(params.max_budget !== undefined && {
+      budget: { maxBudget: params.max_budget, duration: params.budget_duration ?? null },
+    }),
   };
   return { ok: true, deployment };
 }

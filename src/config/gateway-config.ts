@@ -1,5 +1,5 @@
 /** The config as the rest of the gateway sees it: validated, resolved, with defaults applied. */
-import type { Deployment } from '../contracts/deployment.js';
+import type { Deployment, RouteBudget } from '../contracts/deployment.js';
 import type {
   DefaultInternalUserParams,
   DefaultKeyGenerateParams,
@@ -38,6 +38,8 @@ export interface RouterConfig {
   modelGroupAlias: Map<string, AliasTarget>;
   /** `enable_tag_filtering`: route tagged requests to deployments with their tags. */
   tagFiltering?: { matchAny: boolean };
+  /** `provider_budget_config`: each provider's budget, by the provider's prefix. */
+  providerBudgets?: ReadonlyMap<string, RouteBudget>;
 }
 
 /** Where budget alerts go (`general_settings.alerting`); absent when nowhere. */

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import type { Deployment } from '../contracts/deployment.js';
+import type { Deployment, RouteBudget } from '../contracts/deployment.js';
+import { isLitellmOnlyProvider, isSupportedProvider, suggestProvider } from './providers-list.js';
 import { buildDeployment } from './build-deployment.js';
 import { ConfigError, formatPath } from './config-error.js';
 import type {
@@ -347,7 +348,39 @@ function buildRouterConfig(
     ...(router.enable_tag_filtering === true && {
       tagFiltering: { matchAny: router.tag_filtering_match_any ?? true },
     }),
+    providerBudgets: providerBudgets(router.provider_budget_config ?? {}, problems),
   };
+}
+
+/**
+ * `router_settings.provider_budget_config`, by provider prefix. A provider Tollgate does not know
+ * (a typo would be a budget that never applies) or an entry without an amount refuses the start.
+ */
+function providerBudgets(
+  config: NonNullable<RouterSettings['provider_budget_config']>,
+  problems: string[],
+): Map<string, RouteBudget> {
+  const budgets = new Map<string, RouteBudget>();
+  for (const [provider, entry] of Object.entries(config)) {
+    const where = `router_settings.provider_budget_config.${provider}`;
+    if (!isSupportedProvider(provider) && !isLitellmOnlyProvider(provider)) {
+      const hint = suggestProvider(provider);
+      problems.push(
+        `${where}: unknown provider "${provider}"${hint ? ` (did you mean "${hint}"?)` : ''}`,
+      );
+      continue;
+    }
+    const maxBudget = entry.budget_limit ?? entry.max_budget;
+    if (maxBudget === undefined) {
+      problems.push(`${where}: budget_limit is required (USD per time_period)`);
+      continue;
+    }
+    budgets.set(provider, {
+      maxBudget,
+      duration: entry.time_period ?? entry.budget_duration ?? null,
+    });
+  }
+  return budgets;
 }
 
 /** Alert types Tollgate sends; LiteLLM's others are accepted with a warning. */

@@ -3,11 +3,27 @@
  * loader can warn about them one by one instead of refusing a config that works with LiteLLM.
  */
 import { z } from 'zod';
+import { parseDuration } from '../util/duration.js';
 import { DefaultTeamParamsSchema } from './sso-settings.js';
 
 const seconds = z.number().positive();
 const nonNegInt = z.number().int().nonnegative();
 const stringList = z.array(z.string());
+/** A budget window in LiteLLM's duration strings (`30s`, `1d`, `1mo`, `daily`). */
+const budgetPeriod = z.string().superRefine((text, ctx) => {
+  try {
+    if (parseDuration(text) === null)
+      ctx.addIssue({
+        code: 'custom',
+        message: `no duration in "${text}"; write one like 1d, 30d or 1mo`,
+      });
+  } catch (error: unknown) {
+    ctx.addIssue({
+      code: 'custom',
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+});
 
 /** `[{"gpt-4o": ["gpt-4o-mini", "claude"]}]`, LiteLLM's fallback list format. */
 export const FallbackListSchema = z.array(z.record(z.string(), stringList));
@@ -38,6 +54,9 @@ export const LitellmParamsSchema = z.looseObject({
   cache_creation_input_token_cost: z.number().nonnegative().optional(),
   extra_headers: z.record(z.string(), z.string()).optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /** A deployment's own budget (LiteLLM's deployment budgets): skipped by routing once spent. */
+  max_budget: z.number().nonnegative().optional(),
+  budget_duration: budgetPeriod.optional(),
 });
 
 export const ModelInfoSchema = z.looseObject({
@@ -276,6 +295,17 @@ const AliasTarget = z.union([
   z.looseObject({ model: z.string(), hidden: z.boolean().optional() }),
 ]);
 
+/**
+ * One provider's budget in `router_settings.provider_budget_config`; LiteLLM's BudgetConfig also
+ * takes `max_budget` / `budget_duration` for the same two fields.
+ */
+const ProviderBudgetSchema = z.looseObject({
+  budget_limit: z.number().nonnegative().optional(),
+  time_period: budgetPeriod.optional(),
+  max_budget: z.number().nonnegative().optional(),
+  budget_duration: budgetPeriod.optional(),
+});
+
 export const RouterSettingsSchema = z.looseObject({
   routing_strategy: RoutingStrategySchema.optional(),
   num_retries: nonNegInt.optional(),
@@ -293,6 +323,8 @@ export const RouterSettingsSchema = z.looseObject({
   enable_tag_filtering: z.boolean().optional(),
   /** A deployment serves a tagged request when it has any of its tags (true) or all of them. */
   tag_filtering_match_any: z.boolean().optional(),
+  /** Budgets per provider (`openai`, `azure`, ...): their deployments are skipped once spent. */
+  provider_budget_config: z.record(z.string(), ProviderBudgetSchema).optional(),
   /** Redis for cluster mode (see config/redis-settings.ts). */
   redis_url: z.string().optional(),
   redis_host: z.string().optional(),

@@ -52,4 +52,16 @@ export interface Deployment {
   cacheReadInputTokenCost?: number;
   cacheCreationInputTokenCost?: number;
   modelInfo: ModelInfo;
+  /** `litellm_params.max_budget` / `budget_duration`: routing skips it once this is spent. */
+  budget?: RouteBudget;
+}
+
+/**
+ * A budget routing keeps to (a deployment's, or a provider's in `provider_budget_config`): once
+ * its window's spend reaches `maxBudget`, the router sends calls to other deployments.
+ */
+export interface RouteBudget {
+  maxBudget: number;
+  /** `budget_duration` / `time_period`; `null` for a budget that never resets. */
+  duration: string | null;
 }

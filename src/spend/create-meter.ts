@@ -3,6 +3,7 @@
  * Redis with local failover in cluster mode; admission over them; the meter that prices and
  * books. Also the invalidation that makes admission forget a scope an admin changed.
  */
+import type { RouteBudgets } from './route-budgets.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CustomerInvalidation } from '../admin/customer-service.js';
@@ -37,6 +38,8 @@ export interface MeterParts {
   tags?: { readonly active: boolean; get(name: string): LoadedTag | undefined };
   /** `store_prompts_in_spend_logs`. */
   storePrompts?: boolean;
+  /** Provider and deployment budgets, which every booked cost counts toward. */
+  routeBudgets?: RouteBudgets;
   logger: Logger;
   now: () => number;
 }
@@ -80,6 +83,7 @@ export function createMeter(parts: MeterParts): BuiltMeter {
     calendar: parts.calendar,
     now,
     storePrompts: parts.storePrompts,
+    routeBudgets: parts.routeBudgets,
   });
   return { meter, admission };
 }

@@ -16,6 +16,7 @@ import type { TeamMemberRecord, TeamRecord } from '../store/team-repository.js';
 import { BudgetCalendar } from './budget-calendar.js';
 import { counterKey } from './counter-store.js';
 import { modelBudgetFor } from './model-budgets.js';
+import type { RouteBudgets } from './route-budgets.js';
 import type {
   Admission,
   Admitted,
@@ -47,6 +48,8 @@ export interface MeterDeps {
   now?: () => number;
   /** `store_prompts_in_spend_logs`: a booked call keeps what it asked and answered. */
   storePrompts?: boolean;
+  /** Provider and deployment budgets (routing filters): every booked cost counts toward them. */
+  routeBudgets?: RouteBudgets;
 }
 
 export interface OpenTab {
@@ -281,6 +284,7 @@ export class Meter {
         ? pricing.costOf(end.deployment, usage ?? NO_USAGE, endTime - tab.startTime, end.units)
         : 0;
     tab.admitted?.settle(cost, usage?.total_tokens ?? 0);
+    const routeSpend = this.deps.routeBudgets?.book(end.deployment, cost, endTime);
     if (!ledger) return cost;
     const { principal, body } = tab.input;
     const key = principal.key;
@@ -316,6 +320,7 @@ export class Meter {
         resetAt: this.windowEnd(budget.scope, endTime),
       },
       memberResetAt: member ? this.windowAt(member.anchor, member.duration, endTime) : undefined,
+      routeSpend,
       error: end.error,
       traceParent: tab.input.attribution?.traceParent,
       payload: this.deps.storePrompts

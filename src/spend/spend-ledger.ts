@@ -332,6 +332,7 @@ function scopesOf(entry: SpendEntry): string[] {
   if (entry.organizationId) scopes.push(counterKey('organization', entry.organizationId));
   if (entry.customerId) scopes.push(counterKey('customer', entry.customerId));
   if (entry.storedTags) for (const tag of entry.storedTags) scopes.push(counterKey('tag', tag));
+  if (entry.routeSpend) for (const t of entry.routeSpend) scopes.push(counterKey(t.kind, t.id));
   return scopes;
 }
 
@@ -347,6 +348,7 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
     ...(entry.memberResetAt && { memberResetAt: entry.memberResetAt }),
     ...(entry.organizationId && { organizationId: entry.organizationId }),
     ...(entry.storedTags && { storedTags: entry.storedTags }),
+    ...(entry.routeSpend && { routeSpend: entry.routeSpend }),
     ...(entry.payload && {
       payload: {
         messages: keptText(safeJson(entry.payload.messages)),

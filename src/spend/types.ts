@@ -10,6 +10,7 @@
  */
 import type { Deployment } from '../contracts/deployment.js';
 import type { Usage } from '../contracts/openai.js';
+import type { RouteSpendTarget } from './route-budgets.js';
 
 /** What kind of call is priced and logged (`call_type` in the spend log, LiteLLM's names). */
 export type CallType =
@@ -216,6 +217,8 @@ export interface SpendEntry {
    * resets (its own `budget_duration` or the team's `team_member_budget_duration`).
    */
   memberResetAt?: string | null;
+  /** The budgets routing keeps to that the cost counts toward (src/spend/route-budgets.ts). */
+  routeSpend?: readonly RouteSpendTarget[];
   /** Why a failed call failed (its error message), for traces. */
   error?: string;
   /** The request's W3C `traceparent` header, when traces are sent: the call's span joins it. */

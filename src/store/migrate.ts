@@ -20,6 +20,7 @@ import * as spendLogPartialIndexes from './migrations/0014-spend-log-partial-ind
 import * as tags from './migrations/0015-tags.js';
 import * as spendBatches from './migrations/0016-spend-batches.js';
 import * as spendLogPayloads from './migrations/0017-spend-log-payloads.js';
+import * as routeBudgetSpend from './migrations/0018-route-budget-spend.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-tags': tags,
   '0016-spend-batches': spendBatches,
   '0017-spend-log-payloads': spendLogPayloads,
+  '0018-route-budget-spend': routeBudgetSpend,
 };
 
 /**

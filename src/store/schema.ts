@@ -222,7 +222,6 @@ export interface ModelTable {
   updated_at: string;
 }
 
-/** One row per call (LiteLLM's SpendLogs); JSON columns as text. */
 /** What a call asked and answered, as JSON text (migration 0017, store_prompts_in_spend_logs). */
 export interface SpendLogPayloadTable {
   request_id: string;
@@ -237,6 +236,16 @@ export interface SpendBatchTable {
   written_at: string;
 }
 
+/** The spend of a budget routing keeps to, in one window (migration 0018). */
+export interface RouteBudgetSpendTable {
+  kind: 'provider' | 'deployment';
+  id: string;
+  spend: number;
+  /** ISO end of the window; '' for a budget that never resets. */
+  budget_reset_at: string;
+}
+
+/** One row per call (LiteLLM's SpendLogs); JSON columns as text. */
 export interface SpendLogTable {
   request_id: string;
   call_type: string;
@@ -346,6 +355,7 @@ export interface DatabaseSchema {
   daily_tag_spend: DailyTagSpendTable;
   spend_batches: SpendBatchTable;
   spend_log_payloads: SpendLogPayloadTable;
+  route_budget_spend: RouteBudgetSpendTable;
   ui_sessions: UiSessionTable;
   invitations: InvitationTable;
 }

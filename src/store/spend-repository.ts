@@ -12,6 +12,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
+import type { RouteSpendRow, RouteSpendTarget } from '../spend/route-budgets.js';
 import type { Dialect } from './open-database.js';
 import type { DatabaseSchema, SpendLogTable, SpendTotals } from './schema.js';
 import { transact } from './transact.js';
@@ -37,6 +38,8 @@ export interface SpendRow {
   unlogged?: true;
   /** What the call asked and answered, as JSON text (`store_prompts_in_spend_logs`). */
   payload?: { messages: string; response: string };
+  /** The budgets routing keeps to that the row's cost counts toward (a provider's, a deployment's). */
+  routeSpend?: readonly RouteSpendTarget[];
 }
 
 /** A row of `key_model_spend` and the window (ISO end, '' for none) a cost is added in. */
@@ -408,6 +411,14 @@ export class SpendRepository {
     return Number(numAffectedRows ?? 0);
   }
 
+  /** Every budget routing keeps to with its stored spend (`route_budget_spend`). */
+  async routeBudgetSpend(): Promise<RouteSpendRow[]> {
+    return this.db
+      .selectFrom('route_budget_spend')
+      .select(['kind', 'id', 'spend', 'budget_reset_at'])
+      .execute();
+  }
+
   /** How many spend log rows started before `cutoff` (ISO time). */
   async countLogsBefore(cutoff: string): Promise<number> {
     const row = await this.db
@@ -481,6 +492,7 @@ export class SpendRepository {
     await addToWindowed(trx, 'organizations', organizations, { now, calendar });
     await addToWindowed(trx, 'tags', tags, { now, calendar });
     await addToModelSpend(trx, booked);
+    await addToRouteSpend(trx, booked);
     // Earlier windows first, so a batch that spans a window's end ends in the later one.
     const byWindow = [...members.values()].sort((a, b) =>
       (a.resetAt ?? '') < (b.resetAt ?? '') ? -1 : (a.resetAt ?? '') > (b.resetAt ?? '') ? 1 : 0,
@@ -852,11 +864,7 @@ async function addToModelSpend(trx: Db, booked: readonly SpendRow[]): Promise<vo
     sum.spend += log.spend;
     sums.set(id, sum);
   }
-  // Earlier windows first, so a batch that spans a window's end ends in the later one.
-  const ordered = [...sums.values()].sort((a, b) =>
-    a.budgetResetAt < b.budgetResetAt ? -1 : a.budgetResetAt > b.budgetResetAt ? 1 : 0,
-  );
-  for (const sum of ordered) {
+  for (const sum of earlierWindowsFirst(sums.values())) {
     await trx
       .insertInto('key_model_spend')
       .values({
@@ -866,30 +874,65 @@ async function addToModelSpend(trx: Db, booked: readonly SpendRow[]): Promise<vo
         budget_reset_at: sum.budgetResetAt,
       })
       .onConflict((oc) =>
-        oc.columns(['token', 'model']).doUpdateSet((eb) => {
-          const stored = eb.ref('key_model_spend.budget_reset_at');
-          const incoming = eb.ref('excluded.budget_reset_at');
-          // The stored window is later than the incoming one: both are real windows, not ''.
-          const older = eb.and([
-            eb(incoming, '<>', ''),
-            eb(stored, '<>', ''),
-            eb(incoming, '<', stored),
-          ]);
-          return {
-            spend: eb
-              .case()
-              .when(stored, '=', incoming)
-              .then(eb('key_model_spend.spend', '+', eb.ref('excluded.spend')))
-              .when(older)
-              .then(eb.ref('key_model_spend.spend'))
-              .else(eb.ref('excluded.spend'))
-              .end(),
-            budget_reset_at: eb.case().when(older).then(stored).else(incoming).end(),
-          };
-        }),
+        oc.columns(['token', 'model']).doUpdateSet(addedInWindow('key_model_spend')),
       )
       .execute();
   }
+}
+
+/**
+ * Adds the costs of calls to the budgets routing keeps to (`route_budget_spend`: a provider's, a
+ * deployment's), window by window as `addToModelSpend` does.
+ */
+async function addToRouteSpend(trx: Db, booked: readonly SpendRow[]): Promise<void> {
+  const sums = new Map<string, RouteSpendTarget & { spend: number }>();
+  for (const { log, routeSpend } of booked) {
+    if (!routeSpend || !(log.spend > 0)) continue;
+    for (const target of routeSpend) {
+      const id = `${target.kind}\u0000${target.id}\u0000${target.budgetResetAt}`;
+      const sum = sums.get(id) ?? { ...target, spend: 0 };
+      sum.spend += log.spend;
+      sums.set(id, sum);
+    }
+  }
+  for (const sum of earlierWindowsFirst(sums.values())) {
+    await trx
+      .insertInto('route_budget_spend')
+      .values({
+        kind: sum.kind,
+        id: sum.id,
+        spend: sum.spend,
+        budget_reset_at: sum.budgetResetAt,
+      })
+      .onConflict((oc) =>
+        oc.columns(['kind', 'id']).doUpdateSet(addedInWindow('route_budget_spend')),
+      )
+      .execute();
+  }
+}
+
+/** Earlier windows first, so a batch that spans a window's end ends in the later one. */
+function earlierWindowsFirst<T extends { budgetResetAt: string }>(sums: Iterable<T>): T[] {
+  return [...sums].sort((a, b) =>
+    a.budgetResetAt < b.budgetResetAt ? -1 : a.budgetResetAt > b.budgetResetAt ? 1 : 0,
+  );
+}
+
+/**
+ * The upsert of a windowed spend row: a cost in the stored window is added, one in a later window
+ * (or after the budget's period changed) starts it, and one in an earlier window than the stored
+ * one (a late booking from another replica) leaves the row alone.
+ */
+function addedInWindow(table: 'key_model_spend' | 'route_budget_spend') {
+  const stored = sql.ref(`${table}.budget_reset_at`);
+  const spend = sql.ref(`${table}.spend`);
+  const incoming = sql.ref('excluded.budget_reset_at');
+  // The stored window is later than the incoming one: both are real windows, not ''.
+  const older = sql`(${incoming} <> '' and ${stored} <> '' and ${incoming} < ${stored})`;
+  return {
+    spend: sql<number>`case when ${stored} = ${incoming} then ${spend} + ${sql.ref('excluded.spend')} when ${older} then ${spend} else ${sql.ref('excluded.spend')} end`,
+    budget_reset_at: sql<string>`case when ${older} then ${stored} else ${incoming} end`,
+  };
 }
 
 function add(map: Map<string, number>, id: string, cost: number): void {

@@ -195,6 +195,7 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/spend/keys': TopQuerySchema,
   '/spend/users': SpendUsersQuerySchema,
   '/spend/tags': DateRangeQuerySchema,
+  '/provider/budgets': NoInputSchema,
   '/global/spend': NoInputSchema,
   '/global/spend/logs': GlobalSpendLogsQuerySchema,
   '/global/spend/keys': TopQuerySchema,

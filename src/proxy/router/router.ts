@@ -4,6 +4,7 @@
  * then walk the fallback groups that fit the error.
  */
 import type { RouterConfig } from '../../config/gateway-config.js';
+import type { RouteBudgets } from '../../spend/route-budgets.js';
 import type { Deployment } from '../../contracts/deployment.js';
 import { GatewayError } from '../../errors/gateway-error.js';
 import { ProviderError, type ErrorKind } from '../../providers/types.js';
@@ -60,6 +61,8 @@ export interface RouterDeps {
    * stored with `/tag/new` whose `models` name its id or its model group.
    */
   storedTagsOf?: (group: string, deploymentId: string) => readonly string[];
+  /** Provider and deployment budgets: a deployment whose budget is spent is not routed to. */
+  routeBudgets?: Pick<RouteBudgets, 'filter'>;
 }
 
 export class Router {
@@ -153,12 +156,13 @@ export class Router {
     attempt: Attempt<T>,
     options: RouteOptions,
   ): Promise<RouteOutcome<T>> {
-    const deployments = this.config.tagFiltering
+    const tagged = this.config.tagFiltering
       ? byTags(group, all, options.tags ?? [], {
           matchAny: this.config.tagFiltering.matchAny,
           storedTagsOf: this.deps.storedTagsOf,
         })
       : all;
+    const deployments = this.withinBudget(tagged);
     const maxAttempts = 1 + (options.numRetries ?? this.config.numRetries);
     let lastError: unknown;
     let previous: Deployment | undefined;
@@ -207,6 +211,23 @@ export class Router {
       }
     }
     throw new RoutedFailure(lastError, Math.max(0, attempts - 1));
+  }
+
+  /**
+   * The deployments whose provider and own budgets have money left. When every one is spent, the
+   * group fails with LiteLLM's message (its fallbacks still apply).
+   */
+  private withinBudget(deployments: Deployment[]): Deployment[] {
+    if (!this.deps.routeBudgets) return deployments;
+    const { kept, crossed } = this.deps.routeBudgets.filter(deployments);
+    if (kept.length > 0 || crossed.length === 0) return kept as Deployment[];
+    throw new RoutedFailure(
+      new GatewayError(
+        'no_healthy_deployment',
+        `No deployments available - crossed budget for provider: ${crossed.join('\n')}`,
+      ),
+      0,
+    );
   }
 
   /** One deployment, with its own `max_retries` for retryable errors before the router moves on. */
