@@ -51,6 +51,7 @@ import {
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConfigHooks } from './config/load-hooks.js';
 import { BudgetActivity, registerBudgetGauges } from './observability/budget-gauges.js';
+import { registerProviderBudgetGauge } from './observability/provider-budget-gauge.js';
 import { createMetrics, type GatewayMetrics } from './observability/metrics.js';
 import { counterKey } from './spend/counter-store.js';
 import { createProviderRegistry } from './providers/registry.js';
@@ -465,6 +466,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       logger,
     ),
   );
+  if (config.router.providerBudgets?.size) {
+    registerProviderBudgetGauge(metrics.registry, routeBudgets);
+  }
   // litellm_remaining_*_budget_metric and friends, read from the store when /metrics is scraped.
   const activity = store && new BudgetActivity();
   if (store && activity) {

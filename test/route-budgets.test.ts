@@ -115,6 +115,15 @@ for (const database of await testDatabases()) {
       assert.equal(mock.budget_reset_at, tomorrow.toISOString());
     });
 
+    it('reports the budget left of each provider in /metrics', async () => {
+      const text = await (await fetch(`${gateway.url}/metrics`)).text();
+      const match = /^litellm_provider_remaining_budget_metric\{api_provider="mock"\} (\S+)$/m.exec(
+        text,
+      );
+      assert.ok(match, 'the gauge is exported');
+      assert.ok(Number(match[1]) <= 0, `remaining ${match[1]}`);
+    });
+
     it('keeps the spend across a restart: the provider is still routed around', async () => {
       await gateway.close();
       gateway = await startGateway(config(`${upstream.url}/v1`), { store: opened.store });
