@@ -157,13 +157,14 @@ describe('tollgate migrate', () => {
         'applied 0016-spend-batches',
         'applied 0017-spend-log-payloads',
         'applied 0018-route-budget-spend',
-        '18 migration(s) applied; now at 0018-route-budget-spend',
+        'applied 0019-daily-tag-dimensions',
+        '19 migration(s) applied; now at 0019-daily-tag-dimensions',
         '',
       ].join('\n'),
     );
     const again = await outputOf(runTollgate(['migrate'], { cwd: dir }));
     assert.equal(again.code, 0);
-    assert.match(again.out, /up to date: 18 migration\(s\), latest 0018-route-budget-spend/);
+    assert.match(again.out, /up to date: 19 migration\(s\), latest 0019-daily-tag-dimensions/);
   });
 
   it('refuses when the configured database is none', async () => {

@@ -1,7 +1,8 @@
 /**
- * `/user/daily/activity` and `/team/daily/activity`, LiteLLM's usage pages: per day, spend,
- * tokens and calls with breakdowns by model, model group, provider, key (and team), each caller
- * seeing its own, on SQLite and PostgreSQL, from calls made through the gateway.
+ * `/user/daily/activity`, `/team/daily/activity` and `/tag/daily/activity`, LiteLLM's usage
+ * pages: per day, spend, tokens and calls with breakdowns by model, model group, provider, key
+ * (and team or tag), each caller seeing its own, on SQLite and PostgreSQL, from calls made
+ * through the gateway.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -123,6 +124,60 @@ for (const database of await testDatabases()) {
       assert.equal(outsider.status, 403);
       const none = await api.get(`/team/daily/activity?${range}`, keys.cat!.key);
       assert.equal(none.body.metadata.total_api_requests, 0, 'cat is in no team');
+    });
+
+    it('shows admins the days of request tags, by tag, model, provider and key', async () => {
+      const tagged = async (tags: string[]) => {
+        const r = await api.post('/key/generate', { tags });
+        return { key: r.body.key as string, token: r.body.token as string };
+      };
+      const chatOnly = await tagged(['product:chat']);
+      const both = await tagged(['product:chat', 'product:search']);
+      for (const [key, model] of [
+        [chatOnly, 'alpha'],
+        [chatOnly, 'alpha'],
+        [chatOnly, 'beta'],
+        [both, 'beta'],
+      ] as const) {
+        assert.equal((await api.chat(model, key.key)).status, 200);
+      }
+      await gateway.app.ledger?.flush();
+
+      const r = await api.get(`/tag/daily/activity?${range}&tags=product:chat`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      const [day] = r.body.results as Day[];
+      assert.equal(day?.date, today);
+      assert.equal(day.metrics.api_requests, 4);
+      assert.deepEqual(Object.keys(day.breakdown.entities!), ['product:chat']);
+      assert.equal(day.breakdown.models!['alpha-v1']!.metrics.api_requests, 2);
+      assert.equal(day.breakdown.models!['beta-v1']!.metrics.api_requests, 2);
+      assert.equal(day.breakdown.providers!.mock!.metrics.api_requests, 4);
+      assert.equal(day.breakdown.api_keys![chatOnly.token]!.metrics.api_requests, 3);
+      assert.equal(day.breakdown.api_keys![both.token]!.metrics.api_requests, 1);
+      assert.ok(Math.abs(r.body.metadata.total_spend - day.metrics.spend) < 1e-12);
+
+      const two = await api.get(`/tag/daily/activity?${range}&tags=product:chat,product:search`);
+      const [both2] = two.body.results as Day[];
+      assert.equal(both2!.breakdown.entities!['product:search']!.metrics.api_requests, 1);
+      assert.equal(both2!.breakdown.entities!['product:chat']!.metrics.api_requests, 4);
+      const alpha = await api.get(`/tag/daily/activity?${range}&tags=product:chat&model=alpha-v1`);
+      assert.equal(alpha.body.metadata.total_api_requests, 2);
+      const oneKey = await api.get(
+        `/tag/daily/activity?${range}&tags=product:chat&api_key=${both.token}`,
+      );
+      assert.equal(oneKey.body.metadata.total_api_requests, 1);
+      // Every tag when none is named, the User-Agent tags among them.
+      const all = await api.get(`/tag/daily/activity?${range}`);
+      const [allDay] = all.body.results as Day[];
+      assert.ok(allDay!.breakdown.entities!['product:search']);
+      assert.ok(Object.keys(allDay!.breakdown.entities!).some((t) => t.startsWith('User-Agent: ')));
+      // Tag totals are not kept per user: admins and viewers only; and the range is required.
+      const user = await api.get(`/tag/daily/activity?${range}`, keys.ann!.key);
+      assert.equal(user.status, (await api.get('/spend/tags', keys.ann!.key)).status);
+      assert.ok(user.status === 401 || user.status === 403, `refused: ${user.status}`);
+      const missing = await api.get('/tag/daily/activity');
+      assert.equal(missing.status, 400);
+      assert.match(JSON.stringify(missing.body), /Please provide start_date and end_date/);
     });
 
     it('requires the date range and pages by day', async () => {

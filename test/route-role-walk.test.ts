@@ -30,12 +30,12 @@ const LLM =
 const LLM_READS = /responses\/:id(\/input_items)?$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
-  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|v2\/user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|team\/available|v2\/team\/list|customer\/info|customer\/list|organization\/(info|list)|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|provider\/budgets|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|v2\/user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|team\/available|v2\/team\/list|customer\/info|customer\/list|organization\/(info|list)|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|provider\/budgets|tag\/daily\/activity|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
 /** Reads that take their input as a body. */
 const POST_READS = /^\/(v2\/key\/info|spend\/calculate|tag\/info)$/;
 /** Reads for proxy admins and viewers only. */
 const ADMIN_READS =
-  /^\/(audit\/logs|spend\/tags|provider\/budgets|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list))$/;
+  /^\/(audit\/logs|spend\/tags|provider\/budgets|tag\/daily\/activity|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list))$/;
 /** SSO debug pages (GET): what the identity provider sends, for proxy admins only. */
 const ADMIN_PAGES = /^\/(sso\/debug\/(login|callback)|cache\/ping)$/;
 /** Changes only a proxy admin may make, whoever asks (LiteLLM's permission matrix). */

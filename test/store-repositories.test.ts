@@ -30,6 +30,7 @@ const LATEST = [
   '0016-spend-batches',
   '0017-spend-log-payloads',
   '0018-route-budget-spend',
+  '0019-daily-tag-dimensions',
 ];
 
 for (const database of await testDatabases()) {

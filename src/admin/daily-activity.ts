@@ -5,20 +5,16 @@
  * time, newest last.
  */
 import type {
+  DailyDimension,
   DailyFilter,
   DailyGroup,
   SpendReportRepository,
+  TagDailyDimension,
 } from '../store/spend-report-repository.js';
 
-const GROUP = [
-  'date',
-  'model',
-  'model_group',
-  'custom_llm_provider',
-  'api_key',
-  'team_id',
-] as const;
-type Row = DailyGroup<(typeof GROUP)[number]>;
+/** What every day is broken down by, besides the entities of a page (teams, tags). */
+const BREAKDOWN = ['date', 'model', 'model_group', 'custom_llm_provider', 'api_key'] as const;
+type Row = DailyGroup<(typeof BREAKDOWN)[number]> & { team_id?: string };
 
 interface Metrics {
   spend: number;
@@ -37,32 +33,72 @@ interface Breakdown {
   metadata: Record<string, unknown>;
 }
 
+/** The daily aggregates a page reads: `daily_spend` (users, teams) or `daily_tag_spend` (tags). */
+export interface ActivitySource {
+  daily(filter: DailyFilter<string>, groupBy: readonly string[]): Promise<DailyGroup<string>[]>;
+  keyNames: SpendReportRepository['keyNames'];
+}
+
+/** The users' and teams' pages read `daily_spend`. */
+export function spendActivity(reports: SpendReportRepository): ActivitySource {
+  return {
+    daily: (filter, groupBy) =>
+      reports.daily(filter as DailyFilter, groupBy as DailyDimension[]) as Promise<
+        DailyGroup<string>[]
+      >,
+    keyNames: (hashes) => reports.keyNames(hashes),
+  };
+}
+
+/** The tags' page reads `daily_tag_spend`. */
+export function tagActivity(reports: SpendReportRepository): ActivitySource {
+  return {
+    daily: (filter, groupBy) =>
+      reports.tagDaily(
+        filter as DailyFilter<TagDailyDimension>,
+        groupBy as TagDailyDimension[],
+      ) as Promise<DailyGroup<string>[]>,
+    keyNames: (hashes) => reports.keyNames(hashes),
+  };
+}
+
 export interface ActivityPage {
   page: number;
   pageSize: number;
-  /** `team`: each day's breakdown also has `entities`, one per team. */
-  byTeam?: boolean;
+  /**
+   * Each day's breakdown also has `entities`, one per value of this column (`team_id`, `tag`),
+   * with the metadata `describe` gives them.
+   */
+  entities?: {
+    column: string;
+    describe(ids: string[]): Promise<Map<string, Record<string, unknown>>>;
+  };
 }
 
 export async function dailyActivity(
-  reports: Pick<SpendReportRepository, 'daily' | 'keyNames' | 'teamAliases'>,
-  filter: DailyFilter,
-  { page, pageSize, byTeam = false }: ActivityPage,
+  source: ActivitySource,
+  filter: DailyFilter<string>,
+  { page, pageSize, entities }: ActivityPage,
 ): Promise<Record<string, unknown>> {
-  const days = (await reports.daily(filter, ['date'])).map((d) => d.date);
+  const days = (await source.daily(filter, ['date'])).map((d) => d.date as string);
   const totalPages = Math.max(1, Math.ceil(days.length / pageSize));
   const shown = days.slice((page - 1) * pageSize, page * pageSize);
-  const rows =
+  const group: string[] = [...BREAKDOWN, 'team_id'];
+  if (entities && entities.column !== 'team_id')
+    group.splice(group.indexOf('team_id'), 1, entities.column);
+  const rows: Row[] =
     shown.length === 0
       ? []
-      : await reports.daily(
+      : ((await source.daily(
           { ...filter, fromDate: shown[0], toDate: shown[shown.length - 1] },
-          GROUP,
-        );
-  const keys = await reports.keyNames([...new Set(rows.map((r) => r.api_key).filter(Boolean))]);
-  const teams = byTeam
-    ? await reports.teamAliases([...new Set(rows.map((r) => r.team_id).filter(Boolean))])
-    : new Map<string, string | null>();
+          group,
+        )) as Row[]);
+  const keys = await source.keyNames([...new Set(rows.map((r) => r.api_key).filter(Boolean))]);
+  const described = entities
+    ? await entities.describe([
+        ...new Set(rows.map((r) => entityOf(r, entities.column)).filter(Boolean)),
+      ])
+    : new Map<string, Record<string, unknown>>();
   const results = new Map<string, ReturnType<typeof emptyDay>>();
   for (const date of shown) results.set(date, emptyDay(date));
   const total = zero();
@@ -85,9 +121,8 @@ export async function dailyActivity(
         row,
       );
     }
-    if (byTeam && row.team_id !== '') {
-      add(entry(b.entities, row.team_id, { team_alias: teams.get(row.team_id) ?? null }), row);
-    }
+    const entity = entities && entityOf(row, entities.column);
+    if (entity) add(entry(b.entities, entity, described.get(entity) ?? {}), row);
   }
   return {
     results: [...results.values()],
@@ -106,6 +141,12 @@ export async function dailyActivity(
       has_more: page < totalPages,
     },
   };
+}
+
+/** A row's value of the entity column (`team_id`, `tag`); '' when it has none. */
+function entityOf(row: Row, column: string): string {
+  const value = (row as unknown as Record<string, unknown>)[column];
+  return typeof value === 'string' ? value : '';
 }
 
 function emptyDay(date: string) {

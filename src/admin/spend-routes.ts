@@ -16,6 +16,7 @@ import {
   SpendLogsUiQuerySchema,
   SpendReportQuerySchema,
   SpendUsersQuerySchema,
+  TagDailyActivityQuerySchema,
   TeamDailyActivityQuerySchema,
   TopQuerySchema,
   UserDailyActivityQuerySchema,
@@ -50,6 +51,12 @@ export function registerSpendRoutes(
     url: '/team/daily/activity',
     input: TeamDailyActivityQuerySchema,
     handle: (query, caller) => spend.teamDailyActivity(caller, query),
+  });
+  addAdminRoute(app, {
+    method: 'GET',
+    url: '/tag/daily/activity',
+    input: TagDailyActivityQuerySchema,
+    handle: (query, caller) => spend.tagDailyActivity(caller, query),
   });
   addAdminRoute(app, {
     method: 'GET',

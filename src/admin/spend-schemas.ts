@@ -119,3 +119,14 @@ export const TeamDailyActivityQuerySchema = z.object({
   page_size: pageSize,
 });
 export type TeamDailyActivityQuery = z.infer<typeof TeamDailyActivityQuerySchema>;
+
+/** `/tag/daily/activity`: `tags` comma-separated; none = every tag. */
+export const TagDailyActivityQuerySchema = z.object({
+  ...range,
+  tags: z.string().optional(),
+  model: id.optional(),
+  api_key: id.optional(),
+  page,
+  page_size: pageSize,
+});
+export type TagDailyActivityQuery = z.infer<typeof TagDailyActivityQuerySchema>;

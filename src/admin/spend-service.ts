@@ -18,7 +18,7 @@ import type { Store } from '../store/store.js';
 import { noDatabase } from './admin-route.js';
 import { readsEverything } from './caller-scope.js';
 import { spendTime, withCurrentSpend } from './current-spend.js';
-import { dailyActivity } from './daily-activity.js';
+import { dailyActivity, spendActivity, tagActivity } from './daily-activity.js';
 import { reportDays } from './spend-days.js';
 import { tokenOf } from './key-service.js';
 import { spendReport } from './spend-report.js';
@@ -32,6 +32,7 @@ import type {
   SpendReportQuery,
   SpendUsersQuery,
   TeamDailyActivityQuery,
+  TagDailyActivityQuery,
   TopQuery,
   UserDailyActivityQuery,
 } from './spend-schemas.js';
@@ -253,7 +254,7 @@ export class SpendService {
       api_key: query.api_key === undefined ? undefined : tokenOf(query.api_key),
     });
     return dailyActivity(
-      reports,
+      spendActivity(reports),
       { ...range, equals },
       { page: query.page, pageSize: query.page_size },
     );
@@ -295,9 +296,50 @@ export class SpendService {
     if (query.model !== undefined) equals.model = query.model;
     if (query.api_key !== undefined) equals.api_key = tokenOf(query.api_key);
     return dailyActivity(
-      reports,
+      spendActivity(reports),
       { ...range, equals, oneOf: { team_id: teamIds ?? undefined } },
-      { page: query.page, pageSize: query.page_size, byTeam: true },
+      {
+        page: query.page,
+        pageSize: query.page_size,
+        entities: {
+          column: 'team_id',
+          describe: async (ids) =>
+            new Map(
+              [...(await reports.teamAliases(ids))].map(([id, alias]) => [
+                id,
+                { team_alias: alias },
+              ]),
+            ),
+        },
+      },
+    );
+  }
+
+  /**
+   * `GET /tag/daily/activity`: the request tags' spend per day, broken down by tag, model,
+   * provider and key (admins and viewers: tag totals are not kept per user).
+   */
+  async tagDailyActivity(
+    _caller: Principal,
+    query: TagDailyActivityQuery,
+  ): Promise<Record<string, unknown>> {
+    const reports = this.reports('/tag/daily/activity');
+    const range = requiredRange(query);
+    const tags = query.tags
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
+    const equals: Record<string, string> = {};
+    if (query.model !== undefined) equals.model = query.model;
+    if (query.api_key !== undefined) equals.api_key = tokenOf(query.api_key);
+    return dailyActivity(
+      tagActivity(reports),
+      { ...range, equals, oneOf: { tag: tags?.length ? tags : undefined } },
+      {
+        page: query.page,
+        pageSize: query.page_size,
+        entities: { column: 'tag', describe: async (ids) => new Map(ids.map((t) => [t, {}])) },
+      },
     );
   }
 

@@ -215,6 +215,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/global/spend/report': 'key_read',
   // Tag totals are not kept per user: admins and viewers only.
   '/spend/tags': 'admin_read',
+  '/tag/daily/activity': 'admin_read',
   // What providers have cost in their budget windows: admins and viewers only.
   '/provider/budgets': 'admin_read',
   // Master key only: checked again by the SpendService.

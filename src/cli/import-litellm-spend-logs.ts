@@ -148,7 +148,7 @@ export async function rebuildDaily(db: Db, days: { from: string; to: string }): 
 
 /** Tags live in JSON text, which SQLite and PostgreSQL unpack differently: summed here instead. */
 async function rebuildTagDays(trx: Db, from: string, end: string): Promise<void> {
-  const totals = new Map<string, { date: string; tag: string } & SpendTotals>();
+  const totals = new Map<string, TagDay>();
   let after = '';
   for (;;) {
     const rows = await trx
@@ -157,6 +157,10 @@ async function rebuildTagDays(trx: Db, from: string, end: string): Promise<void>
         'request_id',
         'startTime',
         'request_tags',
+        'api_key',
+        'model_group',
+        'model',
+        'custom_llm_provider',
         'spend',
         'prompt_tokens',
         'completion_tokens',
@@ -172,9 +176,15 @@ async function rebuildTagDays(trx: Db, from: string, end: string): Promise<void>
       .execute();
     for (const row of rows) {
       const date = row.startTime.slice(0, 10);
+      const dims = {
+        api_key: row.api_key,
+        model_group: row.model_group ?? '',
+        model: row.model,
+        custom_llm_provider: row.custom_llm_provider ?? '',
+      };
       for (const tag of new Set(tagsOf(row.request_tags))) {
-        const id = JSON.stringify([date, tag]);
-        const total = totals.get(id) ?? { date, tag, ...ZERO };
+        const id = JSON.stringify([date, tag, ...Object.values(dims)]);
+        const total = totals.get(id) ?? { date, tag, ...dims, ...ZERO };
         total.spend += Number(row.spend);
         total.prompt_tokens += Number(row.prompt_tokens);
         total.completion_tokens += Number(row.completion_tokens);
@@ -196,6 +206,16 @@ async function rebuildTagDays(trx: Db, from: string, end: string): Promise<void>
       .execute();
   }
 }
+
+/** A row of `daily_tag_spend`: a day × tag × key × model group × model × provider. */
+type TagDay = {
+  date: string;
+  tag: string;
+  api_key: string;
+  model_group: string;
+  model: string;
+  custom_llm_provider: string;
+} & SpendTotals;
 
 const ZERO: SpendTotals = {
   spend: 0,

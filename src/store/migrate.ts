@@ -21,6 +21,7 @@ import * as tags from './migrations/0015-tags.js';
 import * as spendBatches from './migrations/0016-spend-batches.js';
 import * as spendLogPayloads from './migrations/0017-spend-log-payloads.js';
 import * as routeBudgetSpend from './migrations/0018-route-budget-spend.js';
+import * as dailyTagDimensions from './migrations/0019-daily-tag-dimensions.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on an untyped database by design
 type AnyDb = Kysely<any>;
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-spend-batches': spendBatches,
   '0017-spend-log-payloads': spendLogPayloads,
   '0018-route-budget-spend': routeBudgetSpend,
+  '0019-daily-tag-dimensions': dailyTagDimensions,
 };
 
 /**
@@ -64,6 +66,15 @@ function migrator(db: AnyDb, schema?: string): Migrator {
  * (3F000), though nothing is wrong with ours. Nothing has been applied then, so it is read again.
  */
 const CATALOG_RACE_ATTEMPTS = 3;
+
+/** Applies the migrations up to and including `name` (upgrade tests start from an older store). */
+export async function migrateUpTo(
+  db: AnyDb,
+  name: string,
+  schema?: string,
+): Promise<MigrationResultSet> {
+  return migrator(db, schema).migrateTo(name);
+}
 
 export async function migrateToLatest(db: AnyDb, schema?: string): Promise<MigrationResultSet> {
   let result = await migrator(db, schema).migrateToLatest();

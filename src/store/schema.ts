@@ -297,9 +297,14 @@ export interface DailySpendTable extends SpendTotals {
 }
 
 /** Spend per UTC day × request tag. */
+/** Per UTC day × tag × key × model group × model × provider (migration 0019); '' for none. */
 export interface DailyTagSpendTable extends SpendTotals {
   date: string;
   tag: string;
+  api_key: string;
+  model_group: string;
+  model: string;
+  custom_llm_provider: string;
 }
 
 /** Web UI sessions: the SHA-256 of the session id, never the id. */

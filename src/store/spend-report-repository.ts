@@ -5,7 +5,12 @@
  * its indexes, one page at a time.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DatabaseSchema, DailySpendTable, SpendLogTable } from './schema.js';
+import type {
+  DatabaseSchema,
+  DailySpendTable,
+  DailyTagSpendTable,
+  SpendLogTable,
+} from './schema.js';
 
 type Db = Kysely<DatabaseSchema>;
 
@@ -35,6 +40,8 @@ export interface SpendLogRecord extends Omit<SpendLogTable, 'request_tags' | 'me
 
 /** Dimensions of the daily aggregate a report groups by or filters on. */
 export type DailyDimension = Exclude<keyof DailySpendTable, keyof DailyTotals>;
+/** The dimensions of the per-tag daily totals (`daily_tag_spend`). */
+export type TagDailyDimension = Exclude<keyof DailyTagSpendTable, keyof DailyTotals>;
 
 export interface DailyTotals {
   spend: number;
@@ -46,17 +53,17 @@ export interface DailyTotals {
   failed_requests: number;
 }
 
-export interface DailyFilter {
+export interface DailyFilter<D extends string = DailyDimension> {
   /** `YYYY-MM-DD`, inclusive. */
   fromDate?: string;
   /** `YYYY-MM-DD`, inclusive. */
   toDate?: string;
-  equals?: Partial<Record<DailyDimension, string>>;
+  equals?: Partial<Record<D, string>>;
   /** Each dimension named must be one of its values (an empty list matches nothing). */
-  oneOf?: Partial<Record<DailyDimension, readonly string[]>>;
+  oneOf?: Partial<Record<D, readonly string[]>>;
 }
 
-export type DailyGroup<D extends DailyDimension> = Record<D, string> & DailyTotals;
+export type DailyGroup<D extends string> = Record<D, string> & DailyTotals;
 
 /** The budget columns of a key or user row, for `/spend/keys` and `/spend/users`. */
 export interface SpendHolder {
@@ -154,7 +161,24 @@ export class SpendReportRepository {
     filter: DailyFilter,
     groupBy: readonly D[],
   ): Promise<DailyGroup<D>[]> {
-    let query = this.db.selectFrom('daily_spend');
+    return this.sumDaily('daily_spend', filter, groupBy);
+  }
+
+  /** The per-tag daily totals summed per `groupBy` (`/tag/daily/activity`). */
+  async tagDaily<D extends TagDailyDimension>(
+    filter: DailyFilter<TagDailyDimension>,
+    groupBy: readonly D[],
+  ): Promise<DailyGroup<D>[]> {
+    return this.sumDaily('daily_tag_spend', filter, groupBy);
+  }
+
+  private async sumDaily<D extends string>(
+    table: 'daily_spend' | 'daily_tag_spend',
+    filter: DailyFilter<string>,
+    groupBy: readonly D[],
+  ): Promise<DailyGroup<D>[]> {
+    // Both aggregate tables have `date`, their dimensions and the same totals.
+    let query = this.db.selectFrom(table as 'daily_spend');
     if (filter.fromDate !== undefined) query = query.where('date', '>=', filter.fromDate);
     if (filter.toDate !== undefined) query = query.where('date', '<=', filter.toDate);
     for (const [column, value] of Object.entries(filter.equals ?? {})) {
@@ -167,8 +191,9 @@ export class SpendReportRepository {
           ? query.where(sql<boolean>`1 = 0`)
           : query.where(column as DailyDimension, 'in', [...values]);
     }
+    const columns = groupBy as unknown as readonly DailyDimension[];
     const rows = await query
-      .select(groupBy)
+      .select(columns)
       .select((eb) => [
         eb.fn.sum<number>('spend').as('spend'),
         eb.fn.sum<number>('prompt_tokens').as('prompt_tokens'),
@@ -178,8 +203,8 @@ export class SpendReportRepository {
         eb.fn.sum<number>('successful_requests').as('successful_requests'),
         eb.fn.sum<number>('failed_requests').as('failed_requests'),
       ])
-      .$if(groupBy.length > 0, (q) =>
-        groupBy.reduce((ordered, column) => ordered.orderBy(column), q.groupBy(groupBy)),
+      .$if(columns.length > 0, (q) =>
+        columns.reduce((ordered, column) => ordered.orderBy(column), q.groupBy(columns)),
       )
       .execute();
     return rows.map((row) => numbersOf(row as Record<string, unknown>) as DailyGroup<D>);

@@ -535,6 +535,8 @@ export class SpendRepository {
     // Calls in a row nearly always share their key, user, team, customer and model: the group
     // of the last one is tried first, by comparing its eight values, before a map key is built.
     let last: DailyRow | undefined;
+    let lastOfGroup: DailyRow | undefined;
+    let group = '';
     for (const { log, tags: rowTags } of booked) {
       const date = log.startTime.slice(0, 10);
       const dims = {
@@ -565,7 +567,32 @@ export class SpendRepository {
       }
       addTotals(last, log);
       if (rowTags.length === 0) continue;
-      for (const tag of new Set(rowTags)) accumulate(tags, date + part(tag), { date, tag }, log);
+      // The tag totals share the row's key, model group, model and provider (`last`'s).
+      if (lastOfGroup !== last) {
+        lastOfGroup = last;
+        group =
+          part(last.api_key) +
+          part(last.model_group) +
+          part(last.model) +
+          part(last.custom_llm_provider);
+      }
+      for (const tag of rowTags.length === 1 ? rowTags : new Set(rowTags)) {
+        const id = date + part(tag) + group;
+        let row = tags.get(id);
+        if (row === undefined) {
+          row = {
+            date,
+            tag,
+            api_key: last.api_key,
+            model_group: last.model_group,
+            model: last.model,
+            custom_llm_provider: last.custom_llm_provider,
+            ...zeroTotals(),
+          };
+          tags.set(id, row);
+        }
+        addTotals(row, log);
+      }
     }
     for (const part of chunks([...daily.values()])) {
       await trx
@@ -592,7 +619,9 @@ export class SpendRepository {
         .insertInto('daily_tag_spend')
         .values(part)
         .onConflict((oc) =>
-          oc.columns(['date', 'tag']).doUpdateSet((eb) => addExcluded(eb, 'daily_tag_spend')),
+          oc
+            .columns(['date', 'tag', 'api_key', 'model_group', 'model', 'custom_llm_provider'])
+            .doUpdateSet((eb) => addExcluded(eb, 'daily_tag_spend')),
         )
         .execute();
     }
@@ -632,17 +661,6 @@ function sameDimensions(row: DailyRow, dims: Omit<DailyRow, keyof SpendTotals>):
     row.model === dims.model &&
     row.custom_llm_provider === dims.custom_llm_provider
   );
-}
-
-function accumulate<D extends object>(
-  into: Map<string, D & SpendTotals>,
-  id: string,
-  dims: D,
-  log: SpendLogTable,
-): void {
-  const row = into.get(id) ?? { ...dims, ...zeroTotals() };
-  addTotals(row, log);
-  into.set(id, row);
 }
 
 function addTotals(row: SpendTotals, log: SpendLogTable): void {

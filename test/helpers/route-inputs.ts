@@ -58,6 +58,7 @@ import {
   SpendUsersQuerySchema,
   TopQuerySchema,
   TeamDailyActivityQuerySchema,
+  TagDailyActivityQuerySchema,
   UserDailyActivityQuerySchema,
 } from '../../src/admin/spend-schemas.js';
 import {
@@ -196,6 +197,7 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/spend/users': SpendUsersQuerySchema,
   '/spend/tags': DateRangeQuerySchema,
   '/provider/budgets': NoInputSchema,
+  '/tag/daily/activity': TagDailyActivityQuerySchema,
   '/global/spend': NoInputSchema,
   '/global/spend/logs': GlobalSpendLogsQuerySchema,
   '/global/spend/keys': TopQuerySchema,
