@@ -28,6 +28,17 @@ const LITELLM_DEFAULT_API_BASES: Record<string, string | undefined> = {
   xai: 'https://api.x.ai/v1',
   perplexity: 'https://api.perplexity.ai',
   lm_studio: undefined,
+  azure_ai: undefined,
+  github: 'https://models.inference.ai.azure.com',
+  litellm_proxy: undefined,
+  custom_openai: undefined,
+  openai_like: undefined,
+  codestral: 'https://codestral.mistral.ai/v1',
+  friendliai: 'https://api.friendli.ai/serverless/v1',
+  meta_llama: 'https://api.llama.com/compat/v1',
+  volcengine: 'https://ark.cn-beijing.volces.com/api/v3',
+  ai21_chat: 'https://api.ai21.com/studio/v1',
+  anyscale: 'https://api.endpoints.anyscale.com/v1',
 };
 
 /**
@@ -99,4 +110,81 @@ describe('OpenAI-compatible family', () => {
       }
     });
   }
+});
+
+describe('azure_ai (Azure AI Foundry)', () => {
+  const adapter = createOpenAiAdapter('azure_ai');
+  const chat = {
+    model: 'x',
+    messages: [
+      { role: 'system', content: [{ type: 'text', text: 'Be brief.' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is ' },
+          { type: 'text', text: 'this?' },
+        ],
+      },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'and this picture' },
+          { type: 'image_url', image_url: { url: 'https://example.com/a.png' } },
+        ],
+      },
+    ],
+  };
+  const build = async (apiBase: string, apiVersion?: string) =>
+    adapter.chat.buildRequest(
+      chat,
+      testContext(
+        testDeployment('azure_ai', 'Mistral-Large-2411', { apiBase, apiKey: 'k1', apiVersion }),
+      ),
+    );
+
+  it('sends a Foundry resource the key in api-key, under /models, with its api-version', async () => {
+    const upstream = await build('https://my-res.services.ai.azure.com', '2024-05-01-preview');
+    assert.equal(
+      upstream.url,
+      'https://my-res.services.ai.azure.com/models/chat/completions?api-version=2024-05-01-preview',
+    );
+    assert.equal(upstream.headers['api-key'], 'k1');
+    assert.equal(upstream.headers.authorization, undefined);
+  });
+
+  it('keeps an api_base that already names the path and the api-version', async () => {
+    const full =
+      'https://my-res.services.ai.azure.com/models/chat/completions?api-version=2024-05-01-preview';
+    assert.equal((await build(full, '2025-01-01')).url, full);
+    assert.equal(
+      (await build('https://my-res.services.ai.azure.com/models/')).url,
+      'https://my-res.services.ai.azure.com/models/chat/completions',
+    );
+  });
+
+  it('sends a serverless endpoint a bearer token at its root', async () => {
+    const upstream = await build('https://Mistral-serverless.eastus2.models.ai.azure.com');
+    assert.equal(
+      upstream.url,
+      'https://mistral-serverless.eastus2.models.ai.azure.com/chat/completions',
+    );
+    assert.equal(upstream.headers.authorization, 'Bearer k1');
+    assert.equal(upstream.headers['api-key'], undefined);
+  });
+
+  it('joins text parts into one string and leaves content with an image as it is', async () => {
+    const body = JSON.parse((await build('https://my-res.services.ai.azure.com')).body as string);
+    assert.equal(body.model, 'Mistral-Large-2411');
+    assert.equal(body.messages[0].content, 'Be brief.');
+    assert.equal(body.messages[1].content, 'What is this?');
+    assert.deepEqual(body.messages[2].content, chat.messages[2]!.content);
+  });
+
+  it('refuses an api_base that is not a URL, naming the provider', async () => {
+    await assert.rejects(
+      build('my-res.services.ai.azure.com'),
+      (error: unknown) =>
+        error instanceof ProviderError && /Azure_ai api_base is not a URL/.test(error.message),
+    );
+  });
 });

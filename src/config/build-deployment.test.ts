@@ -31,6 +31,33 @@ describe('provider and model', () => {
     assert.equal(d.model, 'my-model');
   });
 
+  test("LiteLLM's bedrock_converse and cohere_chat are Bedrock (Converse) and Cohere", () => {
+    const bedrock = build(entry({ model: 'bedrock_converse/anthropic.claude-3-haiku' }), {
+      AWS_REGION: 'eu-west-1',
+    });
+    assert.equal(bedrock.provider, 'bedrock');
+    assert.equal(bedrock.model, 'anthropic.claude-3-haiku');
+    assert.equal(bedrock.connection.aws_region_name, 'eu-west-1');
+    assert.equal(build(entry({ model: 'cohere_chat/command-r' })).provider, 'cohere');
+  });
+
+  test('azure_ai and the other OpenAI-compatible prefixes read their LiteLLM variables', () => {
+    const d = build(entry({ model: 'azure_ai/Mistral-Large-2411' }), {
+      AZURE_AI_API_KEY: 'k-foundry',
+      AZURE_AI_API_BASE: 'https://my-res.services.ai.azure.com',
+    });
+    assert.equal(d.provider, 'azure_ai');
+    assert.equal(d.apiKey, 'k-foundry');
+    assert.equal(d.apiBase, 'https://my-res.services.ai.azure.com');
+    const proxy = build(entry({ model: 'litellm_proxy/gpt-4o' }), {
+      LITELLM_PROXY_API_KEY: 'sk-up',
+      LITELLM_PROXY_API_BASE: 'http://litellm:4000',
+    });
+    assert.equal(proxy.apiBase, 'http://litellm:4000');
+    assert.equal(proxy.apiKey, 'sk-up');
+    assert.equal(build(entry({ model: 'github/gpt-4o' }), { GITHUB_API_KEY: 'gh' }).apiKey, 'gh');
+  });
+
   test('bare OpenAI, legacy completion and Anthropic names are inferred', () => {
     assert.equal(build(entry({ model: 'gpt-4o-mini' })).provider, 'openai');
     assert.equal(build(entry({ model: 'o3-mini' })).provider, 'openai');

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Deployment } from '../contracts/deployment.js';
 import type { ModelEntry } from './schema.js';
+import { own } from '../util/own.js';
 import {
   inferProvider,
   isLitellmOnlyProvider,
@@ -102,6 +103,23 @@ const ENV_KEY_NAMES: Record<string, { key?: string; base?: string }> = {
   infinity: { key: 'INFINITY_API_KEY', base: 'INFINITY_API_BASE' },
   nvidia_nim: { key: 'NVIDIA_NIM_API_KEY', base: 'NVIDIA_NIM_API_BASE' },
   sambanova: { key: 'SAMBANOVA_API_KEY' },
+  azure_ai: { key: 'AZURE_AI_API_KEY', base: 'AZURE_AI_API_BASE' },
+  github: { key: 'GITHUB_API_KEY', base: 'GITHUB_API_BASE' },
+  litellm_proxy: { key: 'LITELLM_PROXY_API_KEY', base: 'LITELLM_PROXY_API_BASE' },
+  codestral: { key: 'CODESTRAL_API_KEY', base: 'CODESTRAL_API_BASE' },
+  friendliai: { key: 'FRIENDLIAI_API_KEY', base: 'FRIENDLI_API_BASE' },
+  meta_llama: { key: 'LLAMA_API_KEY', base: 'LLAMA_API_BASE' },
+  volcengine: { key: 'VOLCENGINE_API_KEY', base: 'VOLCENGINE_API_BASE' },
+  ai21_chat: { key: 'AI21_API_KEY', base: 'AI21_API_BASE' },
+  anyscale: { key: 'ANYSCALE_API_KEY', base: 'ANYSCALE_API_BASE' },
+};
+
+/** LiteLLM prefixes that name a provider Tollgate has under another name. */
+const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
+  // LiteLLM's Converse route of Bedrock: Tollgate's Bedrock adapter speaks Converse.
+  bedrock_converse: 'bedrock',
+  // Cohere's chat: through its OpenAI-compatible API, as `cohere/`.
+  cohere_chat: 'cohere',
 };
 
 const AWS_ENV_KEYS = [
@@ -162,7 +180,8 @@ export function buildDeployment(
       error: `${path}: cannot tell the provider of "${params.model}"; write it as "<provider>/${params.model}", for example "openai/${params.model}"`,
     };
   }
-  const { provider, model } = split;
+  const { model } = split;
+  const provider = own(PROVIDER_ALIASES, split.provider) ?? split.provider;
   if (!isSupportedProvider(provider)) {
     if (isLitellmOnlyProvider(provider)) {
       return {

@@ -61,6 +61,9 @@ const TABLE_PROVIDERS: Readonly<Record<string, string>> = {
   perplexity: 'perplexity',
   cerebras: 'cerebras',
   cohere: 'cohere',
+  // Azure AI Foundry serves OpenAI's models among others: those are priced as on Azure.
+  azure_ai: 'azure',
+  codestral: 'mistral',
 };
 
 /** Models served by the operator's own hardware: no per-token bill, so a known price of 0. */

@@ -25,6 +25,7 @@ import {
   type TextCompletionChunk,
 } from '../types.js';
 import { parseOpenAiError } from './openai-errors.js';
+import { azureAiKeyHeader, azureAiUrl, flattenTextContent } from './azure-ai.js';
 import { OPENAI_FAMILY, type OpenAiFlavor } from './openai-family.js';
 import { createOpenAiResponsesOperation } from './openai-responses.js';
 import { createOpenAiStreamDecoder } from './openai-stream.js';
@@ -46,7 +47,7 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
         },
       );
     }
-    return joinUrl(base, path);
+    return flavor.azureAi ? azureAiUrl(base, path, d.apiVersion) : joinUrl(base, path);
   };
 
   /** Cohere's rerank has an address of its own unless the deployment names another base. */
@@ -60,7 +61,10 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
 
   const headers = (d: Deployment): Record<string, string> => {
     const out: Record<string, string> = { 'content-type': 'application/json' };
-    if (d.apiKey) out.authorization = `Bearer ${d.apiKey}`;
+    if (d.apiKey) {
+      if (flavor.azureAi && d.apiBase && azureAiKeyHeader(d.apiBase)) out['api-key'] = d.apiKey;
+      else out.authorization = `Bearer ${d.apiKey}`;
+    }
     if (d.organization) out['openai-organization'] = d.organization;
     return Object.assign(out, d.headers);
   };
@@ -94,13 +98,18 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
   return {
     displayName,
     chat: {
-      buildRequest: (request, ctx) => ({
-        url: url(ctx.deployment, '/chat/completions'),
-        headers: headers(ctx.deployment),
-        body: JSON.stringify(
-          withUsage(upstreamBody(request, ctx.deployment.defaults, ctx.deployment.model), ctx),
-        ),
-      }),
+      buildRequest: (request, ctx) => {
+        const body = withUsage(
+          upstreamBody(request, ctx.deployment.defaults, ctx.deployment.model),
+          ctx,
+        );
+        if (flavor.azureAi) body.messages = flattenTextContent(body.messages);
+        return {
+          url: url(ctx.deployment, '/chat/completions'),
+          headers: headers(ctx.deployment),
+          body: JSON.stringify(body),
+        };
+      },
       parseResponse: (body) => expectObject<ChatCompletion>(body, 'choices'),
       createStreamDecoder: () => createOpenAiStreamDecoder<ChatCompletionChunk>(displayName),
     },

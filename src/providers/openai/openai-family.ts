@@ -10,6 +10,8 @@ export interface OpenAiFlavor {
    * Together, Jina), or an address of its own (Cohere, whose OpenAI-compatible base is elsewhere).
    */
   rerank?: { path: string; voyage?: true } | { url: string };
+  /** Azure AI Foundry's addresses, key header and text-only content (openai/azure-ai.ts). */
+  azureAi?: true;
 }
 
 export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
@@ -55,4 +57,25 @@ export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
   cerebras: { displayName: 'Cerebras', defaultApiBase: 'https://api.cerebras.ai/v1' },
   nvidia_nim: { displayName: 'Nvidia_nim', defaultApiBase: 'https://integrate.api.nvidia.com/v1' },
   sambanova: { displayName: 'Sambanova', defaultApiBase: 'https://api.sambanova.ai/v1' },
+  // Azure AI Foundry: api_base required (AZURE_AI_API_BASE).
+  azure_ai: { displayName: 'Azure_ai', azureAi: true },
+  // GitHub Models.
+  github: { displayName: 'Github', defaultApiBase: 'https://models.inference.ai.azure.com' },
+  // Another LiteLLM proxy (or Tollgate) as the upstream: api_base required.
+  litellm_proxy: { displayName: 'Litellm_proxy' },
+  // Any OpenAI-compatible server: api_base required.
+  custom_openai: { displayName: 'Custom_openai' },
+  openai_like: { displayName: 'Openai_like' },
+  codestral: { displayName: 'Codestral', defaultApiBase: 'https://codestral.mistral.ai/v1' },
+  friendliai: {
+    displayName: 'Friendliai',
+    defaultApiBase: 'https://api.friendli.ai/serverless/v1',
+  },
+  meta_llama: { displayName: 'Meta_llama', defaultApiBase: 'https://api.llama.com/compat/v1' },
+  volcengine: {
+    displayName: 'Volcengine',
+    defaultApiBase: 'https://ark.cn-beijing.volces.com/api/v3',
+  },
+  ai21_chat: { displayName: 'Ai21_chat', defaultApiBase: 'https://api.ai21.com/studio/v1' },
+  anyscale: { displayName: 'Anyscale', defaultApiBase: 'https://api.endpoints.anyscale.com/v1' },
 };
