@@ -39,6 +39,10 @@ const LITELLM_DEFAULT_API_BASES: Record<string, string | undefined> = {
   volcengine: 'https://ark.cn-beijing.volces.com/api/v3',
   ai21_chat: 'https://api.ai21.com/studio/v1',
   anyscale: 'https://api.endpoints.anyscale.com/v1',
+  deepinfra: 'https://api.deepinfra.com/v1/openai',
+  moonshot: 'https://api.moonshot.ai/v1',
+  dashscope: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
+  llamafile: 'http://127.0.0.1:8080/v1',
 };
 
 /**
@@ -108,6 +112,36 @@ describe('OpenAI-compatible family', () => {
         const upstream = await adapter.chat.buildRequest(chat, testContext(d));
         assert.equal(upstream.url, `${expected}/chat/completions`);
       }
+    });
+  }
+});
+
+describe('vendors that refuse content lists', () => {
+  for (const provider of ['moonshot', 'dashscope']) {
+    it(`${provider}: text-only content goes as one string, with an image as it is`, async () => {
+      const adapter = createOpenAiAdapter(provider);
+      const upstream = await adapter.chat.buildRequest(
+        {
+          model: 'x',
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'a' },
+                { type: 'text', text: 'b' },
+              ],
+            },
+            {
+              role: 'user',
+              content: [{ type: 'image_url', image_url: { url: 'https://example.com/a.png' } }],
+            },
+          ],
+        },
+        testContext(testDeployment(provider, 'kimi', { apiKey: 'k' })),
+      );
+      const body = JSON.parse(upstream.body as string);
+      assert.equal(body.messages[0].content, 'ab');
+      assert.equal(body.messages[1].content[0].type, 'image_url');
     });
   }
 });

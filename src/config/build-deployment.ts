@@ -112,6 +112,10 @@ const ENV_KEY_NAMES: Record<string, { key?: string; base?: string }> = {
   volcengine: { key: 'VOLCENGINE_API_KEY', base: 'VOLCENGINE_API_BASE' },
   ai21_chat: { key: 'AI21_API_KEY', base: 'AI21_API_BASE' },
   anyscale: { key: 'ANYSCALE_API_KEY', base: 'ANYSCALE_API_BASE' },
+  deepinfra: { key: 'DEEPINFRA_API_KEY', base: 'DEEPINFRA_API_BASE' },
+  moonshot: { key: 'MOONSHOT_API_KEY', base: 'MOONSHOT_API_BASE' },
+  dashscope: { key: 'DASHSCOPE_API_KEY', base: 'DASHSCOPE_API_BASE' },
+  llamafile: { key: 'LLAMAFILE_API_KEY', base: 'LLAMAFILE_API_BASE' },
 };
 
 /** LiteLLM prefixes that name a provider Tollgate has under another name. */

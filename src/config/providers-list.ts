@@ -43,6 +43,10 @@ export const SUPPORTED_PROVIDERS = [
   'volcengine',
   'ai21_chat',
   'anyscale',
+  'deepinfra',
+  'moonshot',
+  'dashscope',
+  'llamafile',
   // Names of providers above: LiteLLM's Converse route of Bedrock, and Cohere's chat.
   'bedrock_converse',
   'cohere_chat',
@@ -66,12 +70,8 @@ export const LITELLM_ONLY_PROVIDERS = [
   'predibase',
   'triton',
   'clarifai',
-  'dashscope',
-  'moonshot',
   'text-completion-codestral',
-  'deepinfra',
   'baseten',
-  'llamafile',
   'nebius',
 ] as const;
 

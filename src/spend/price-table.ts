@@ -67,7 +67,14 @@ const TABLE_PROVIDERS: Readonly<Record<string, string>> = {
 };
 
 /** Models served by the operator's own hardware: no per-token bill, so a known price of 0. */
-const SELF_HOSTED = new Set(['ollama', 'ollama_chat', 'hosted_vllm', 'lm_studio', 'infinity']);
+const SELF_HOSTED = new Set([
+  'ollama',
+  'ollama_chat',
+  'hosted_vllm',
+  'lm_studio',
+  'infinity',
+  'llamafile',
+]);
 
 export function isSelfHosted(provider: string): boolean {
   return SELF_HOSTED.has(provider);

@@ -103,7 +103,7 @@ export function createOpenAiAdapter(provider: string): ProviderAdapter {
           upstreamBody(request, ctx.deployment.defaults, ctx.deployment.model),
           ctx,
         );
-        if (flavor.azureAi) body.messages = flattenTextContent(body.messages);
+        if (flavor.textContentAsString) body.messages = flattenTextContent(body.messages);
         return {
           url: url(ctx.deployment, '/chat/completions'),
           headers: headers(ctx.deployment),

@@ -10,8 +10,10 @@ export interface OpenAiFlavor {
    * Together, Jina), or an address of its own (Cohere, whose OpenAI-compatible base is elsewhere).
    */
   rerank?: { path: string; voyage?: true } | { url: string };
-  /** Azure AI Foundry's addresses, key header and text-only content (openai/azure-ai.ts). */
+  /** Azure AI Foundry's addresses and key header (openai/azure-ai.ts). */
   azureAi?: true;
+  /** The vendor refuses content as a list: text-only lists go as one string (openai/azure-ai.ts). */
+  textContentAsString?: true;
 }
 
 export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
@@ -58,7 +60,7 @@ export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
   nvidia_nim: { displayName: 'Nvidia_nim', defaultApiBase: 'https://integrate.api.nvidia.com/v1' },
   sambanova: { displayName: 'Sambanova', defaultApiBase: 'https://api.sambanova.ai/v1' },
   // Azure AI Foundry: api_base required (AZURE_AI_API_BASE).
-  azure_ai: { displayName: 'Azure_ai', azureAi: true },
+  azure_ai: { displayName: 'Azure_ai', azureAi: true, textContentAsString: true },
   // GitHub Models.
   github: { displayName: 'Github', defaultApiBase: 'https://models.inference.ai.azure.com' },
   // Another LiteLLM proxy (or Tollgate) as the upstream: api_base required.
@@ -78,4 +80,17 @@ export const OPENAI_FAMILY: Record<string, OpenAiFlavor> = {
   },
   ai21_chat: { displayName: 'Ai21_chat', defaultApiBase: 'https://api.ai21.com/studio/v1' },
   anyscale: { displayName: 'Anyscale', defaultApiBase: 'https://api.endpoints.anyscale.com/v1' },
+  deepinfra: { displayName: 'Deepinfra', defaultApiBase: 'https://api.deepinfra.com/v1/openai' },
+  moonshot: {
+    displayName: 'Moonshot',
+    defaultApiBase: 'https://api.moonshot.ai/v1',
+    textContentAsString: true,
+  },
+  dashscope: {
+    displayName: 'Dashscope',
+    defaultApiBase: 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1',
+    textContentAsString: true,
+  },
+  // A llamafile server on this machine.
+  llamafile: { displayName: 'Llamafile', defaultApiBase: 'http://127.0.0.1:8080/v1' },
 };
