@@ -295,6 +295,22 @@ for (const database of await testDatabases()) {
       const allowed = await api.post('/key/generate', { organization_id: 'direct' }, own);
       assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
 
+      // /key/list?organization_id=: the organization's keys; a user still sees only its own.
+      const listed = await api.get('/key/list?organization_id=direct&size=100');
+      assert.equal(listed.status, 200, JSON.stringify(listed.body));
+      assert.equal(listed.body.total_count, 2);
+      assert.ok((listed.body.keys as string[]).includes(allowed.body.token as string));
+      const full = await api.get('/key/list?organization_id=direct&return_full_object=true');
+      assert.ok(
+        (full.body.keys as { organization_id: string }[]).every(
+          (k) => k.organization_id === 'direct',
+        ),
+      );
+      const mine = await api.get('/key/list?organization_id=direct', own);
+      assert.deepEqual(mine.body.keys, [allowed.body.token]);
+      const none = await api.get('/key/list?organization_id=not-direct');
+      assert.equal(none.body.total_count, 0);
+
       // Deleting the organization deletes its own keys too.
       const deleted = await send('DELETE', '/organization/delete', {
         organization_ids: ['direct'],

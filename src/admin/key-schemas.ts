@@ -94,6 +94,8 @@ export const KeyListQuerySchema = z.object({
   size: z.coerce.number().int().min(1).max(100).default(10),
   user_id: z.string().optional(),
   team_id: z.string().optional(),
+  /** The keys of one organization (each key's own `organization_id`). */
+  organization_id: z.string().optional(),
   key_alias: z.string().optional(),
   key_hash: z.string().optional(),
   return_full_object: flag,

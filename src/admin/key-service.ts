@@ -181,11 +181,13 @@ export class KeyService {
       orTeamIds?: string[];
       orCreatedBy?: string;
       teamId?: string;
+      organizationId?: string;
       keyAlias?: string;
       token?: string;
     } = {
       userId: query.user_id,
       teamId: query.team_id,
+      organizationId: query.organization_id,
       keyAlias: query.key_alias,
       token: query.key_hash === undefined ? undefined : tokenOf(query.key_hash),
     };

@@ -82,6 +82,7 @@ export interface KeyListQuery {
   /** With `userId`: also the keys this user made (`include_created_by_keys`). */
   orCreatedBy?: string;
   teamId?: string;
+  organizationId?: string;
   keyAlias?: string;
   token?: string;
   order?: 'asc' | 'desc';
@@ -271,6 +272,9 @@ export class KeyRepository {
       );
     }
     if (query.teamId !== undefined) q = q.where('team_id', '=', query.teamId);
+    if (query.organizationId !== undefined) {
+      q = q.where('organization_id', '=', query.organizationId);
+    }
     if (query.keyAlias !== undefined) q = q.where('key_alias', '=', query.keyAlias);
     if (query.token !== undefined) q = q.where('token', '=', query.token);
     return q;
