@@ -6,6 +6,7 @@
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { LabelledCounter as Counter, LabelledHistogram as Histogram } from './labelled-metrics.js';
+import { UpstreamLimits } from './upstream-limits.js';
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -30,6 +31,8 @@ export interface GatewayMetrics {
   cachedTokens: Counter<'model'>;
   /** USD booked per model group, key, team, user and end user. */
   spend: Counter<'model' | 'hashed_api_key' | 'api_key_alias' | 'team' | 'team_alias' | 'user'>;
+  /** The providers' own remaining rate limits, from their answers' headers. */
+  upstreamLimits: UpstreamLimits;
 }
 
 export function createMetrics(): GatewayMetrics {
@@ -38,6 +41,7 @@ export function createMetrics(): GatewayMetrics {
   const registers = [registry];
   return {
     registry,
+    upstreamLimits: new UpstreamLimits(registry),
     requests: new Counter({
       name: 'litellm_proxy_total_requests_metric',
       help: 'Requests to the proxy, by model group, route and status code',

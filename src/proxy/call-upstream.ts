@@ -33,6 +33,8 @@ export interface AttemptEnv {
   timeouts: Timeouts;
   /** The route forwards OpenAI SSE as it came: decode with `pushWire` where the decoder has it. */
   wire?: boolean;
+  /** Told of every upstream answer's headers (the provider's own rate-limit gauges). */
+  limits?: { observe(d: Deployment, headers: Readonly<Record<string, string>>): void };
 }
 
 export async function callOnce<Req, Res>(
@@ -50,6 +52,7 @@ export async function callOnce<Req, Res>(
       headersTimeoutMs: env.timeouts.totalMs,
       bodyTimeoutMs: env.timeouts.totalMs,
     });
+    env.limits?.observe(ctx.deployment, response.headers);
     const text = await response.body.text();
     if (response.status >= 400) {
       throw env.adapter.parseError(response.status, text, response.headers);
@@ -97,6 +100,7 @@ export async function openStream<Req, Chunk>(
     headersTimeoutMs: env.timeouts.streamIdleMs,
     bodyTimeoutMs: env.timeouts.streamIdleMs,
   });
+  env.limits?.observe(ctx.deployment, response.headers);
   if (response.status >= 400) {
     const text = await response.body.text();
     throw env.adapter.parseError(response.status, text, response.headers);

@@ -236,6 +236,7 @@ export class ProxyService {
             cancel: io.cancel,
             timeouts: this.timeouts(deployment),
             wire: io.wire,
+            limits: this.deps.metrics.upstreamLimits,
           };
           const began = performance.now();
           const waited = () => {

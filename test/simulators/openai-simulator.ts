@@ -25,6 +25,8 @@ export interface OpenAiSimulatorOptions {
   omitUsage?: boolean;
   /** Never send a usage chunk in streams, even when asked (servers that ignore stream_options). */
   ignoreStreamUsage?: boolean;
+  /** Headers sent with every answer (`x-ratelimit-remaining-requests`, as OpenAI sends). */
+  responseHeaders?: Record<string, string>;
 }
 
 interface ChatBody {
@@ -54,6 +56,9 @@ export async function startOpenAiSimulator(
   /** Responses created with `store` (OpenAI's default), by id, for `previous_response_id`. */
   const stored: StoredResponses = new Map();
   return startSimulator(async ({ req, res, fault }) => {
+    for (const [name, value] of Object.entries(options.responseHeaders ?? {})) {
+      res.setHeader(name, value);
+    }
     if (fault?.kind === 'status') return sendOpenAiError(res, fault);
     const auth = req.headers.authorization;
     if (options.apiKey && auth !== `Bearer ${options.apiKey}`) {
