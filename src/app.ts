@@ -249,7 +249,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   // In cluster mode the other replicas' spend of provider and deployment budgets comes from the
   // store, read every second (only while some budget is configured or stored).
   const routeBudgetSync =
-    cluster && store ? syncRouteBudgets(routeBudgets, store, logger) : undefined;
+    cluster && store
+      ? syncRouteBudgets(routeBudgets, store, logger, () => ledger?.batchesWritten ?? 0)
+      : undefined;
   // LiteLLM's response cache (`litellm_settings.cache`): in this process, or in Redis.
   const responseCache =
     config.cache &&
@@ -512,6 +514,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       },
       pending: (kind, id) => ledger?.pendingFor(counterKey(kind, id)) ?? 0,
+      batchesWritten: () => ledger?.batchesWritten ?? 0,
       now,
       calendar,
     });
@@ -783,12 +786,20 @@ const ROUTE_BUDGET_SYNC_MS = 1000;
  * Reads `route_budget_spend` every second into the route budgets (cluster mode: what the other
  * replicas booked). A failed read keeps the last figures and is logged once until one succeeds.
  */
-function syncRouteBudgets(budgets: RouteBudgets, store: Store, logger: Logger): NodeJS.Timeout {
+function syncRouteBudgets(
+  budgets: RouteBudgets,
+  store: Store,
+  logger: Logger,
+  batchesWritten: () => number,
+): NodeJS.Timeout {
   let failing = false;
   const timer = setInterval(() => {
+    const written = batchesWritten();
     store.spend.routeBudgetSpend().then(
       (rows) => {
-        budgets.load(rows);
+        // A batch of this replica committed during the read may be in neither the rows nor the
+        // ledger's unwritten spend: those figures wait for the next read.
+        if (batchesWritten() === written) budgets.load(rows);
         failing = false;
       },
       (error: unknown) => {

@@ -77,6 +77,47 @@ describe('budget gauges', () => {
     assert.equal(valueOf(text, 'litellm_team_budget_remaining_hours_metric', 't1'), undefined);
   });
 
+  test('read again when a spend batch commits during the read: its spend is counted once', async () => {
+    const registry = new Registry();
+    const activity = new BudgetActivity();
+    activity.seen(principal('k-race'));
+    // 2 booked and queued; the writer commits them while the first read is under way.
+    let stored = 1;
+    let pending = 2;
+    let written = 0;
+    let reads = 0;
+    registerBudgetGauges(registry, activity, {
+      onError: (error) => assert.fail(String(error)),
+      keys: () => {
+        reads += 1;
+        const seen = stored;
+        if (reads === 1) {
+          stored += pending;
+          pending = 0;
+          written += 1;
+        }
+        return Promise.resolve([
+          budget('k-race', {
+            spend: seen,
+            max_budget: 10,
+            budget_duration: '30d',
+            budget_reset_at: '2026-04-01T00:00:00Z',
+          }),
+        ]);
+      },
+      teams: () => Promise.resolve([]),
+      users: () => Promise.resolve([]),
+      organizations: () => Promise.resolve([]),
+      pending: () => pending,
+      batchesWritten: () => written,
+      now: () => NOW,
+      calendar: BudgetCalendar.UNALIGNED,
+    });
+    const text = await registry.metrics();
+    assert.equal(reads, 2);
+    assert.equal(valueOf(text, 'litellm_remaining_api_key_budget_metric', 'k-race'), '7');
+  });
+
   test("users' and organizations' budgets, with LiteLLM's labels", async () => {
     const registry = new Registry();
     const activity = new BudgetActivity();

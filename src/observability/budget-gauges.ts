@@ -26,6 +26,8 @@ import type { Registry } from 'prom-client';
 import type { Principal } from '../auth/principal.js';
 import type { BudgetCalendar } from '../spend/budget-calendar.js';
 
+/** Reads of the stored budgets a scrape makes at most while spend batches keep committing. */
+const READ_ATTEMPTS = 3;
 /** Keys and teams remembered at most (the first ones seen stay; a scrape reads them all). */
 const MAX_TRACKED = 10_000;
 const HOUR_MS = 3_600_000;
@@ -95,6 +97,12 @@ export interface BudgetReader {
   organizations(ids: readonly string[]): Promise<StoredBudget[]>;
   /** Spend booked for `kind:id` and not written yet. */
   pending(kind: Owner, id: string): number;
+  /**
+   * How many spend batches the writer has committed so far. A batch committed while the stored
+   * spend was being read would be in neither the rows read nor `pending`: such a read is made
+   * again.
+   */
+  batchesWritten?(): number;
   now(): number;
   calendar: BudgetCalendar;
 }
@@ -202,12 +210,19 @@ async function read(
     user: (ids) => reader.users(ids),
     organization: (ids) => reader.organizations(ids),
   };
-  const rows = await Promise.all(
-    OWNERS.map((kind) => {
-      const ids = activity.ids(kind);
-      return ids.length > 0 ? readers[kind](ids) : [];
-    }),
-  );
+  const readAll = () =>
+    Promise.all(
+      OWNERS.map((kind) => {
+        const ids = activity.ids(kind);
+        return ids.length > 0 ? readers[kind](ids) : [];
+      }),
+    );
+  let rows: StoredBudget[][] = [];
+  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+    const written = reader.batchesWritten?.();
+    rows = await readAll();
+    if (reader.batchesWritten?.() === written) break;
+  }
   const figures = (kind: Owner, row: StoredBudget): Figures => {
     const window = reader.calendar.window(row.budget_reset_at, row.budget_duration, now);
     const spend = (window.rolled ? 0 : row.spend) + reader.pending(kind, row.id);

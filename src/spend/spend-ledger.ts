@@ -97,6 +97,8 @@ export class StoreSpendLedger implements SpendLedger {
    * attempt, so the store recognises one it already booked (RecordOptions.batch).
    */
   private inFlight: { id: string; size: number } | undefined;
+  /** Batches committed since start (`batchesWritten`). */
+  private written = 0;
   /** Ids of batches whose commit was acknowledged, for the store to forget with the next one. */
   private acknowledged: string[] = [];
   /** Some calls get no spend log row (`logs`): only then do batches need an id. */
@@ -148,6 +150,11 @@ export class StoreSpendLedger implements SpendLedger {
 
   pendingFor(scopeKey: string): number {
     return this.pending.get(scopeKey)?.cost ?? 0;
+  }
+
+  /** Batches committed so far: a reader of stored spend plus `pendingFor` can tell a race. */
+  get batchesWritten(): number {
+    return this.written;
   }
 
   /** Entries waiting to be written. */
@@ -259,6 +266,7 @@ export class StoreSpendLedger implements SpendLedger {
       }
       // Committed (new rows and re-sent ones alike): only now does the batch leave the outbox.
       this.outbox.splice(0, batch.length);
+      this.written += 1;
       this.acknowledged = inFlight ? [inFlight.id] : [];
       this.inFlight = undefined;
       // Said once, when the batch that reaches a limit is written (soft budgets never block).
