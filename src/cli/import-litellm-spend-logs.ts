@@ -6,7 +6,12 @@
  * objects, as LiteLLM summed them.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DatabaseSchema, SpendLogTable, SpendTotals } from '../store/schema.js';
+import type {
+  DailyTagSpendTable,
+  DatabaseSchema,
+  SpendLogTable,
+  SpendTotals,
+} from '../store/schema.js';
 import { transact } from '../store/transact.js';
 import { toSpendLog } from './import-litellm-mapping.js';
 import type { LiteLLMSource } from './import-litellm-source.js';
@@ -208,14 +213,7 @@ async function rebuildTagDays(trx: Db, from: string, end: string): Promise<void>
 }
 
 /** A row of `daily_tag_spend`: a day × tag × key × model group × model × provider. */
-type TagDay = {
-  date: string;
-  tag: string;
-  api_key: string;
-  model_group: string;
-  model: string;
-  custom_llm_provider: string;
-} & SpendTotals;
+type TagDay = DailyTagSpendTable;
 
 const ZERO: SpendTotals = {
   spend: 0,

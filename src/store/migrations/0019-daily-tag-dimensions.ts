@@ -12,6 +12,20 @@ const TOTALS =
   'spend, prompt_tokens, completion_tokens, total_tokens, api_requests, successful_requests, failed_requests';
 const DIMENSIONS = ['api_key', 'model_group', 'model', 'custom_llm_provider'] as const;
 
+type CreateTable = ReturnType<AnyDb['schema']['createTable']>;
+
+/** The totals every daily aggregate has (as migration 0004 made them). */
+function withTotals(table: CreateTable): CreateTable {
+  return table
+    .addColumn('spend', 'double precision', (c) => c.notNull().defaultTo(0))
+    .addColumn('prompt_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('completion_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('total_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('api_requests', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('successful_requests', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('failed_requests', 'bigint', (c) => c.notNull().defaultTo(0));
+}
+
 export async function up(db: AnyDb): Promise<void> {
   let table = db.schema
     .createTable('daily_tag_spend_dims')
@@ -20,14 +34,7 @@ export async function up(db: AnyDb): Promise<void> {
   for (const column of DIMENSIONS) {
     table = table.addColumn(column, 'text', (c) => c.notNull().defaultTo(''));
   }
-  await table
-    .addColumn('spend', 'double precision', (c) => c.notNull().defaultTo(0))
-    .addColumn('prompt_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('completion_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('total_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('api_requests', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('successful_requests', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('failed_requests', 'bigint', (c) => c.notNull().defaultTo(0))
+  await withTotals(table)
     .addPrimaryKeyConstraint('daily_tag_spend_dims_pk', ['date', 'tag', ...DIMENSIONS] as never)
     .execute();
   await sql
@@ -47,18 +54,13 @@ export async function up(db: AnyDb): Promise<void> {
 export async function down(db: AnyDb): Promise<void> {
   await db.schema.dropIndex('daily_tag_spend_tag_date').ifExists().execute();
   await db.schema.alterTable('daily_tag_spend').renameTo('daily_tag_spend_dims').execute();
-  await db.schema
-    .createTable('daily_tag_spend')
-    .addColumn('date', 'text', (c) => c.notNull())
-    .addColumn('tag', 'text', (c) => c.notNull())
-    .addColumn('spend', 'double precision', (c) => c.notNull().defaultTo(0))
-    .addColumn('prompt_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('completion_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('total_tokens', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('api_requests', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('successful_requests', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addColumn('failed_requests', 'bigint', (c) => c.notNull().defaultTo(0))
-    .addPrimaryKeyConstraint('daily_tag_spend_pk', ['date', 'tag'])
+  await withTotals(
+    db.schema
+      .createTable('daily_tag_spend')
+      .addColumn('date', 'text', (c) => c.notNull())
+      .addColumn('tag', 'text', (c) => c.notNull()),
+  )
+    .addPrimaryKeyConstraint('daily_tag_spend_pk', ['date', 'tag'] as never)
     .execute();
   const sums = TOTALS.split(', ')
     .map((c) => `sum(${c})`)
