@@ -12,11 +12,13 @@ const stringList = z.array(z.string());
 /** A budget window in LiteLLM's duration strings (`30s`, `1d`, `1mo`, `daily`). */
 const budgetPeriod = z.string().superRefine((text, ctx) => {
   try {
-    if (parseDuration(text) === null)
+    const duration = parseDuration(text);
+    if (duration === null || duration.amount === 0) {
       ctx.addIssue({
         code: 'custom',
-        message: `no duration in "${text}"; write one like 1d, 30d or 1mo`,
+        message: `no window in "${text}"; write a duration like 1d, 30d or 1mo`,
       });
+    }
   } catch (error: unknown) {
     ctx.addIssue({
       code: 'custom',
