@@ -108,7 +108,7 @@ import {
 import { StoredTags } from './spend/stored-tags.js';
 import { createPricing } from './spend/pricing.js';
 import { registerSpendCalculateRoute } from './server/spend-calculate-route.js';
-import { StoreSpendLedger } from './spend/spend-ledger.js';
+import { readStored, StoreSpendLedger } from './spend/spend-ledger.js';
 import { SpendLogRetention } from './spend/spend-log-retention.js';
 import { RouteBudgets } from './spend/route-budgets.js';
 import { redisLock } from './cluster/cluster-lock.js';
@@ -183,6 +183,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     calendar,
     now,
     pending: (key) => ledger?.pendingFor(key) ?? 0,
+    writtenSince: (written, key) => ledger?.writtenSince(written, key) ?? 0,
   });
   if (store) routeBudgets.load(await store.spend.routeBudgetSpend());
   const router = new Router(catalog, health, config.router, {
@@ -249,9 +250,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // In cluster mode the other replicas' spend of provider and deployment budgets comes from the
   // store, read every second (only while some budget is configured or stored).
   const routeBudgetSync =
-    cluster && store
-      ? syncRouteBudgets(routeBudgets, store, logger, () => ledger?.batchesWritten ?? 0)
-      : undefined;
+    cluster && store ? syncRouteBudgets(routeBudgets, store, logger, ledger) : undefined;
   // LiteLLM's response cache (`litellm_settings.cache`): in this process, or in Redis.
   const responseCache =
     config.cache &&
@@ -309,6 +308,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         store,
         liveModelDirectory(() => router.catalog),
         now,
+        ledger && ((read) => ledger.readStored(read)),
       ),
     cache: principals,
     now,
@@ -514,7 +514,8 @@ export async function createApp(options: AppOptions): Promise<App> {
         });
       },
       pending: (kind, id) => ledger?.pendingFor(counterKey(kind, id)) ?? 0,
-      batchesWritten: () => ledger?.batchesWritten ?? 0,
+      readStored: (read) => readStored(ledger, read),
+      writtenSince: (written, kind, id) => ledger?.writtenSince(written, counterKey(kind, id)) ?? 0,
       now,
       calendar,
     });
@@ -790,16 +791,15 @@ function syncRouteBudgets(
   budgets: RouteBudgets,
   store: Store,
   logger: Logger,
-  batchesWritten: () => number,
+  ledger: SpendLedger | undefined,
 ): NodeJS.Timeout {
   let failing = false;
   const timer = setInterval(() => {
-    const written = batchesWritten();
-    store.spend.routeBudgetSpend().then(
-      (rows) => {
-        // A batch of this replica committed during the read may be in neither the rows nor the
-        // ledger's unwritten spend: those figures wait for the next read.
-        if (batchesWritten() === written) budgets.load(rows);
+    readStored(ledger, () => store.spend.routeBudgetSpend(), 1).then(
+      ({ value: rows, written, clean }) => {
+        // A read that overlapped a batch of this replica may hold that batch or not: those
+        // figures wait for the next read.
+        if (clean) budgets.load(rows, written);
         failing = false;
       },
       (error: unknown) => {

@@ -293,7 +293,7 @@ for (const database of await testDatabases()) {
             }>`select sql from sqlite_master where name like 'spend_logs_%_start'`.execute(db)
           : await sql<{
               sql: string;
-            }>`select indexdef as sql from pg_indexes where indexname like 'spend_logs_%_start'`.execute(
+            }>`select indexdef as sql from pg_indexes where indexname like 'spend_logs_%_start' and schemaname = current_schema()`.execute(
               db,
             );
       const partial = definitions.rows.filter((r) => /where/i.test(r.sql));

@@ -42,6 +42,11 @@ export interface Principal {
   organizationBudget?: Readonly<BudgetRecord>;
   /** Epoch ms after which the key is expired. */
   expiresAt?: number;
+  /**
+   * Spend batches the ledger had committed when the stored spends above were read
+   * (`SpendLedger.readStored`): what it wrote after is not in them.
+   */
+  storedWritten?: number;
   /** The web UI session the caller came with (cookie): its state-changing requests need CSRF. */
   session?: Readonly<{ idHash: string; csrfToken: string; expiresAt: string }>;
   /** Routes the key is limited to (`allowed_routes`, or what its `key_type` implies); empty = any. */

@@ -25,6 +25,8 @@ export interface KeyOwners {
   /** The organization of the key's team, and its budget. */
   organization?: OrganizationRecord;
   organizationBudget?: BudgetRecord;
+  /** Spend batches the ledger had committed when these records were read (Principal.storedWritten). */
+  storedWritten?: number;
 }
 
 /** Routes a `key_type` limits a new key to when it lists none itself (LiteLLM's behaviour). */
@@ -108,6 +110,7 @@ export function createVirtualKeyPrincipal(owners: KeyOwners, directory: ModelDir
     organization: organization && Object.freeze(organization),
     organizationBudget: owners.organizationBudget && Object.freeze(owners.organizationBudget),
     expiresAt: key.expires === null ? undefined : Date.parse(key.expires),
+    storedWritten: owners.storedWritten,
     allowedRoutes: Object.freeze([...key.allowed_routes]),
     canUseModel: everything
       ? () => true

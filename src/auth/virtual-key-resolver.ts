@@ -4,10 +4,11 @@
  * model when it has a `model_max_budget`, and its shared budget when it names one, and the
  * organization of its team with that organization's budget.
  */
+import type { StoredRead } from '../spend/types.js';
 import type { Store } from '../store/store.js';
 import type { ModelDirectory } from './model-access.js';
 import type { Principal } from './principal.js';
-import { createVirtualKeyPrincipal } from './virtual-key-principal.js';
+import { createVirtualKeyPrincipal, type KeyOwners } from './virtual-key-principal.js';
 
 export interface ResolvedKey {
   principal: Principal;
@@ -18,11 +19,37 @@ export interface ResolvedKey {
 /** `null` when the hash matches no key. */
 export type KeyResolver = (hash: string) => Promise<ResolvedKey | null>;
 
+/** Reads stored spend in step with the spend ledger (`SpendLedger.readStored`). */
+export type StoredSpendReader = <T>(read: () => Promise<T>) => Promise<StoredRead<T>>;
+
 export function createKeyResolver(
   store: Pick<Store, 'keys' | 'users' | 'teams' | 'budgets' | 'organizations'>,
   directory: ModelDirectory,
   now: () => number = Date.now,
+  readStored?: StoredSpendReader,
 ): KeyResolver {
+  const read = ownersReader(store, now);
+  return async (hash) => {
+    // The spends read with the key are whole only with what the ledger has not written and what
+    // it wrote after the read: the principal says where the read stood (Scope.storedWritten).
+    const found = readStored ? await readStored(() => read(hash)) : undefined;
+    const owners = found ? found.value : await read(hash);
+    if (!owners) return null;
+    return {
+      principal: createVirtualKeyPrincipal(
+        { ...owners.owners, storedWritten: found?.written },
+        directory,
+      ),
+      validUntil: owners.validUntil,
+    };
+  };
+}
+
+/** The stored records a presented key hash leads to; `null` when it matches no key. */
+function ownersReader(
+  store: Pick<Store, 'keys' | 'users' | 'teams' | 'budgets' | 'organizations'>,
+  now: () => number,
+): (hash: string) => Promise<{ owners: KeyOwners; validUntil?: number } | null> {
   return async (hash) => {
     let key = await store.keys.findByHash(hash);
     let validUntil: number | undefined;
@@ -50,10 +77,7 @@ export function createKeyResolver(
       ? await store.budgets.findById(organization.budget_id)
       : undefined;
     return {
-      principal: createVirtualKeyPrincipal(
-        { key, user, team, teamMember, modelSpend, budget, organization, organizationBudget },
-        directory,
-      ),
+      owners: { key, user, team, teamMember, modelSpend, budget, organization, organizationBudget },
       validUntil,
     };
   };

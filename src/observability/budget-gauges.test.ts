@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import type { Principal } from '../auth/principal.js';
+import pino from 'pino';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
+import { counterKey } from '../spend/counter-store.js';
+import { StoreSpendLedger } from '../spend/spend-ledger.js';
 import { BudgetActivity, registerBudgetGauges, type StoredBudget } from './budget-gauges.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
@@ -81,41 +84,72 @@ describe('budget gauges', () => {
     const registry = new Registry();
     const activity = new BudgetActivity();
     activity.seen(principal('k-race'));
-    // 2 booked and queued; the writer commits them while the first read is under way.
+    // 1 stored; 2 booked, and the writer commits them while the first read is under way.
     let stored = 1;
-    let pending = 2;
-    let written = 0;
+    let open: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const ledger = new StoreSpendLedger({
+      store: {
+        record: async (rows) => {
+          await gate;
+          for (const row of rows) stored += row.log.spend;
+          return rows.length;
+        },
+      },
+      logger: pino({ level: 'silent' }),
+      intervalMs: 60_000,
+    });
+    ledger.book({
+      requestId: 'r1',
+      callType: 'acompletion',
+      keyHash: 'k-race',
+      tags: [],
+      model: 'm',
+      modelGroup: 'g',
+      deploymentId: 'd',
+      provider: 'openai',
+      promptTokens: 1,
+      completionTokens: 1,
+      totalTokens: 2,
+      cost: 2,
+      startTime: NOW,
+      endTime: NOW,
+      status: 'success',
+      metadata: {},
+    });
+    const flushed = ledger.flush();
     let reads = 0;
     registerBudgetGauges(registry, activity, {
       onError: (error) => assert.fail(String(error)),
-      keys: () => {
+      keys: async () => {
         reads += 1;
         const seen = stored;
         if (reads === 1) {
-          stored += pending;
-          pending = 0;
-          written += 1;
+          open();
+          await flushed;
         }
-        return Promise.resolve([
+        return [
           budget('k-race', {
             spend: seen,
             max_budget: 10,
             budget_duration: '30d',
             budget_reset_at: '2026-04-01T00:00:00Z',
           }),
-        ]);
+        ];
       },
       teams: () => Promise.resolve([]),
       users: () => Promise.resolve([]),
       organizations: () => Promise.resolve([]),
-      pending: () => pending,
-      batchesWritten: () => written,
+      pending: (kind, id) => ledger.pendingFor(counterKey(kind, id)),
+      readStored: (read) => ledger.readStored(read),
+      writtenSince: (written, kind, id) => ledger.writtenSince(written, counterKey(kind, id)),
       now: () => NOW,
       calendar: BudgetCalendar.UNALIGNED,
     });
     const text = await registry.metrics();
     assert.equal(reads, 2);
     assert.equal(valueOf(text, 'litellm_remaining_api_key_budget_metric', 'k-race'), '7');
+    await ledger.close();
   });
 
   test("users' and organizations' budgets, with LiteLLM's labels", async () => {

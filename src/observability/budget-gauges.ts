@@ -25,9 +25,8 @@
 import type { Registry } from 'prom-client';
 import type { Principal } from '../auth/principal.js';
 import type { BudgetCalendar } from '../spend/budget-calendar.js';
+import type { StoredRead } from '../spend/types.js';
 
-/** Reads of the stored budgets a scrape makes at most while spend batches keep committing. */
-const READ_ATTEMPTS = 3;
 /** Keys and teams remembered at most (the first ones seen stay; a scrape reads them all). */
 const MAX_TRACKED = 10_000;
 const HOUR_MS = 3_600_000;
@@ -98,11 +97,12 @@ export interface BudgetReader {
   /** Spend booked for `kind:id` and not written yet. */
   pending(kind: Owner, id: string): number;
   /**
-   * How many spend batches the writer has committed so far. A batch committed while the stored
-   * spend was being read would be in neither the rows read nor `pending`: such a read is made
-   * again.
+   * Makes a read of stored spend in step with the spend ledger (SpendLedger.readStored): a batch
+   * committed during or after the read is then counted once, through `writtenSince`.
    */
-  batchesWritten?(): number;
+  readStored?<T>(read: () => Promise<T>): Promise<StoredRead<T>>;
+  /** Spend the ledger wrote for `kind:id` after its first `written` batches. */
+  writtenSince?(written: number, kind: Owner, id: string): number;
   now(): number;
   calendar: BudgetCalendar;
 }
@@ -217,15 +217,15 @@ async function read(
         return ids.length > 0 ? readers[kind](ids) : [];
       }),
     );
-  let rows: StoredBudget[][] = [];
-  for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-    const written = reader.batchesWritten?.();
-    rows = await readAll();
-    if (reader.batchesWritten?.() === written) break;
-  }
+  const { value: rows, written } = reader.readStored
+    ? await reader.readStored(readAll)
+    : { value: await readAll(), written: 0 };
   const figures = (kind: Owner, row: StoredBudget): Figures => {
     const window = reader.calendar.window(row.budget_reset_at, row.budget_duration, now);
-    const spend = (window.rolled ? 0 : row.spend) + reader.pending(kind, row.id);
+    const stored = window.rolled
+      ? 0
+      : row.spend + (reader.writtenSince?.(written, kind, row.id) ?? 0);
+    const spend = stored + reader.pending(kind, row.id);
     const resetAt = window.resetAt;
     return {
       remaining: row.max_budget === null ? Infinity : row.max_budget - spend,

@@ -15,6 +15,7 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from 'pino';
 import type { TraceSettings } from '../config/trace-settings.js';
 import type { SpendEntry, SpendLedger } from '../spend/types.js';
+import { readStored } from '../spend/spend-ledger.js';
 import { VERSION } from '../version.js';
 
 /** The GenAI convention's operation of each call type. */
@@ -195,6 +196,8 @@ export function tracedLedger(ledger: SpendLedger | undefined, tracer: CallTracer
     },
     flush: (deadlineMs) => ledger?.flush(deadlineMs) ?? Promise.resolve(),
     pendingFor: (scopeKey) => ledger?.pendingFor(scopeKey) ?? 0,
+    writtenSince: (written, scopeKey) => ledger?.writtenSince(written, scopeKey) ?? 0,
+    readStored: (read, attempts) => readStored(ledger, read, attempts),
     close: (deadlineMs) => ledger?.close(deadlineMs) ?? Promise.resolve(),
   };
 }

@@ -27,6 +27,8 @@ export interface CounterAdmissionOptions {
   store: CounterStore;
   /** Cost the spend ledger holds but has not written for a scope key (`SpendLedger.pendingFor`). */
   ledgerPending?: (scopeKey: string) => number;
+  /** Cost it wrote for a scope key after its first `written` batches (`SpendLedger.writtenSince`). */
+  ledgerWrittenSince?: (written: number, scopeKey: string) => number;
   now?: () => number;
   /** Status of budget refusals: 429 (default, newer LiteLLM) or 400 (older LiteLLM). */
   budgetExceededStatus?: BudgetExceededStatus;
@@ -65,6 +67,7 @@ interface ScopedPlan extends AdmitPlan {
 export class CounterAdmission implements Admission {
   private readonly store: CounterStore;
   private readonly ledgerPending: (scopeKey: string) => number;
+  private readonly ledgerWrittenSince: (written: number, scopeKey: string) => number;
   private readonly now: () => number;
   private readonly budgetStatus: BudgetExceededStatus;
   private readonly maxWaitMs: number;
@@ -80,6 +83,7 @@ export class CounterAdmission implements Admission {
   constructor(options: CounterAdmissionOptions) {
     this.store = options.store;
     this.ledgerPending = options.ledgerPending ?? (() => 0);
+    this.ledgerWrittenSince = options.ledgerWrittenSince ?? (() => 0);
     this.now = options.now ?? Date.now;
     this.budgetStatus = options.budgetExceededStatus ?? 429;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
@@ -145,7 +149,13 @@ export class CounterAdmission implements Admission {
 
   private budgetLine(scope: Scope, now: number): BudgetLine {
     const window = this.calendar.window(scope.budgetResetAt, scope.budgetDuration, now);
-    const stored = window.rolled ? 0 : scope.spend;
+    // What a counter starts from when it has none: the stored spend, what the ledger wrote after
+    // that was read, and what it has not written yet. Each booked call counted once.
+    const stored = window.rolled
+      ? 0
+      : scope.storedWritten === undefined
+        ? scope.spend
+        : scope.spend + this.ledgerWrittenSince(scope.storedWritten, scope.key);
     return {
       key: scope.key,
       windowEnd: window.resetAt,

@@ -65,6 +65,7 @@ export function createMeter(parts: MeterParts): BuiltMeter {
   const admission = new CounterAdmission({
     store,
     ledgerPending: ledger && ((scopeKey) => ledger.pendingFor(scopeKey)),
+    ledgerWrittenSince: ledger && ((written, scopeKey) => ledger.writtenSince(written, scopeKey)),
     now,
     logger,
     budgetExceededStatus: parts.settings.budgetExceededStatus,

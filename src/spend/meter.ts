@@ -408,6 +408,7 @@ export class Meter {
         teamId: key.team_id,
         maxBudget: maxBudget === null ? null : maxBudget + (temp?.amount ?? 0),
         spend: key.spend,
+        storedWritten: principal.storedWritten,
         budgetDuration: key.budget_duration ?? shared?.budget_duration ?? null,
         budgetResetAt: key.budget_reset_at,
         rpmLimit: key.rpm_limit ?? shared?.rpm_limit ?? null,
@@ -424,6 +425,7 @@ export class Meter {
         alias: team.team_alias,
         maxBudget: team.max_budget,
         spend: team.spend,
+        storedWritten: principal.storedWritten,
         budgetDuration: team.budget_duration,
         budgetResetAt: team.budget_reset_at,
         rpmLimit: team.rpm_limit,
@@ -441,6 +443,7 @@ export class Meter {
         alias: organization.organization_alias,
         maxBudget: orgBudget?.max_budget ?? null,
         spend: organization.spend,
+        storedWritten: principal.storedWritten,
         budgetDuration: orgBudget?.budget_duration ?? null,
         budgetResetAt: organization.budget_reset_at,
         rpmLimit: orgBudget?.rpm_limit ?? null,
@@ -459,6 +462,7 @@ export class Meter {
         label: `${teamMember.user_id} in Team=${teamMember.team_id}`,
         maxBudget: teamMember.max_budget_in_team ?? team?.team_member_budget ?? null,
         spend: teamMember.spend,
+        storedWritten: principal.storedWritten,
         budgetDuration: window?.duration ?? null,
         // Before its first window is stored, the spend there is counts toward the current one.
         budgetResetAt: window
@@ -478,6 +482,7 @@ export class Meter {
         // LiteLLM holds a user's own budget against personal keys only, not team keys.
         maxBudget: principal.teamId ? null : user.max_budget,
         spend: user.spend,
+        storedWritten: principal.storedWritten,
         budgetDuration: user.budget_duration,
         budgetResetAt: user.budget_reset_at,
         rpmLimit: user.rpm_limit,
@@ -541,6 +546,7 @@ export class Meter {
         model,
         maxBudget: entry.maxBudget,
         spend: current ? stored.spend : 0,
+        storedWritten: principal.storedWritten,
         budgetDuration: windowed ? duration : null,
         budgetResetAt: windowed ? (current ? stored.budget_reset_at : anchor) : null,
         rpmLimit: entry.rpmLimit,

@@ -68,6 +68,27 @@ describe('RouteBudgets', () => {
     assert.deepEqual(budgets.filter([openai]).kept, []);
   });
 
+  test('spend this replica wrote after the read began counts too, once', () => {
+    const budgets = new RouteBudgets({
+      providers: new Map([['openai', { maxBudget: 1, duration: '1d' }]]),
+      now: () => noon,
+      // 0.4 was written in batch 8, after the read began at batch 7 (so the rows lack it).
+      writtenSince: (written, key) => (key === 'provider:openai' && written < 8 ? 0.4 : 0),
+    });
+    const rows = [
+      {
+        kind: 'provider' as const,
+        id: 'openai',
+        spend: 0.3,
+        budget_reset_at: '2026-03-11T00:00:00.000Z',
+      },
+    ];
+    budgets.load(rows, 7);
+    assert.ok(Math.abs(budgets.providerSpend('openai') - 0.7) < 1e-12);
+    budgets.load(rows, 8);
+    assert.ok(Math.abs(budgets.providerSpend('openai') - 0.3) < 1e-12);
+  });
+
   test('deployments without any budget are passed through as the same list', () => {
     const budgets = new RouteBudgets();
     const list = [testDeployment('openai', 'gpt-4o', { id: 'x' })];

@@ -65,7 +65,7 @@ interface Line {
   windowEnd: number | null;
   /** Spend in the table at the last read, for the current window. */
   stored: number;
-  /** What this replica had booked but not written at that read. */
+  /** What this replica booked that the read did not see: not written yet, or written after it. */
   unwritten: number;
   /** Booked here since that read. */
   booked: number;
@@ -77,6 +77,8 @@ export interface RouteBudgetsOptions {
   now?: () => number;
   /** Cost the spend ledger holds for a `kind:id` but has not written (SpendLedger.pendingFor). */
   pending?: (key: string) => number;
+  /** Cost it wrote for a `kind:id` after its first `written` batches (SpendLedger.writtenSince). */
+  writtenSince?: (written: number, key: string) => number;
 }
 
 export class RouteBudgets {
@@ -84,15 +86,19 @@ export class RouteBudgets {
   private readonly calendar: BudgetCalendar;
   private readonly now: () => number;
   private readonly pending: (key: string) => number;
+  private readonly writtenSince: (written: number, key: string) => number;
   private readonly lines = new Map<string, Line>();
   /** Rows of the last read of the table, applied to lines made after it. */
   private rows = new Map<string, RouteSpendRow>();
+  /** Spend batches the ledger had committed when those rows were read. */
+  private rowsWritten = 0;
 
   constructor(options: RouteBudgetsOptions = {}) {
     this.providers = options.providers ?? new Map();
     this.calendar = options.calendar ?? BudgetCalendar.UNALIGNED;
     this.now = options.now ?? Date.now;
     this.pending = options.pending ?? (() => 0);
+    this.writtenSince = options.writtenSince ?? (() => 0);
   }
 
   /** Whether any deployment of `deployments` has a budget of its own or of its provider. */
@@ -140,10 +146,12 @@ export class RouteBudgets {
 
   /**
    * The table as just read (at start, and every second in cluster mode): the spend of every
-   * budget's current window, all replicas' written spend in it.
+   * budget's current window, all replicas' written spend in it. `written`: the spend batches
+   * this replica's ledger had committed when the read began (SpendLedger.readStored).
    */
-  load(rows: readonly RouteSpendRow[]): void {
+  load(rows: readonly RouteSpendRow[], written = 0): void {
     this.rows = new Map(rows.map((row) => [counterKey(row.kind, row.id), row]));
+    this.rowsWritten = written;
     for (const line of this.lines.values()) this.applyRow(line);
   }
 
@@ -226,7 +234,7 @@ export class RouteBudgets {
     const row = this.rows.get(line.key);
     const window = line.windowEnd === null ? '' : new Date(line.windowEnd).toISOString();
     line.stored = row !== undefined && row.budget_reset_at === window ? row.spend : 0;
-    line.unwritten = this.pending(line.key);
+    line.unwritten = this.pending(line.key) + this.writtenSince(this.rowsWritten, line.key);
     line.booked = 0;
   }
 

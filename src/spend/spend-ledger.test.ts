@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import type { SpendRow } from '../store/spend-repository.js';
-import { StoreSpendLedger, isoTime, logMetadata, type SpendWriter } from './spend-ledger.js';
+import {
+  RECENT_BATCHES,
+  StoreSpendLedger,
+  isoTime,
+  logMetadata,
+  type SpendWriter,
+} from './spend-ledger.js';
 import type { SpendEntry } from './types.js';
 import { counterKey } from './counter-store.js';
 
@@ -199,6 +205,122 @@ describe('StoreSpendLedger with a synchronous store', () => {
     assert.deepEqual(transactions, [10, 10, 10], 'full batches only; what is left waits');
     await ledger.close();
     assert.deepEqual(transactions, [10, 10, 10, 9], 'close writes the 9 left, once');
+  });
+});
+
+/** A store whose commits land (in `stored`, per key hash) when the test opens the gate. */
+function gatedStore(): SpendWriter & { stored: Map<string, number>; open(): void } {
+  let release: (() => void) | undefined;
+  let gate = Promise.resolve();
+  const store = {
+    stored: new Map<string, number>(),
+    close() {
+      gate = new Promise<void>((resolve) => (release = resolve));
+    },
+    open() {
+      release?.();
+    },
+    record: async (rows: readonly SpendRow[]) => {
+      await gate;
+      for (const row of rows) {
+        const key = row.log.api_key;
+        store.stored.set(key, (store.stored.get(key) ?? 0) + row.log.spend);
+      }
+      return rows.length;
+    },
+  };
+  store.close();
+  return store;
+}
+
+describe('StoreSpendLedger and readers of stored spend', () => {
+  const key = counterKey('key', 'k1');
+
+  it('tells what it wrote for a scope after a given batch, for the last batches only', async () => {
+    const ledger = new StoreSpendLedger({ store: fakeWriter(), logger, intervalMs: 60_000 });
+    // Batches are remembered for the reads of stored spend made before them.
+    assert.deepEqual(await ledger.readStored(async () => 'rows'), {
+      value: 'rows',
+      written: 0,
+      clean: true,
+    });
+    ledger.book(entry('a', { cost: 0.25 }));
+    ledger.book(entry('b', { cost: 0.5, keyHash: 'k2' }));
+    await ledger.flush();
+    ledger.book(entry('c', { cost: 0.125 }));
+    await ledger.flush();
+    assert.equal(ledger.batchesWritten, 2);
+    assert.equal(ledger.writtenSince(0, key), 0.375);
+    assert.equal(ledger.writtenSince(1, key), 0.125);
+    assert.equal(ledger.writtenSince(2, key), 0);
+    assert.equal(ledger.writtenSince(0, counterKey('key', 'k2')), 0.5);
+    assert.equal(ledger.writtenSince(0, counterKey('team', 't1')), 0.875);
+    const later = await ledger.readStored(async () => 'rows');
+    assert.equal(later.written, 2);
+    for (let i = 0; i < RECENT_BATCHES; i++) {
+      ledger.book(entry(`more-${i}`, { cost: 1 }));
+      await ledger.flush();
+    }
+    // A position older than what is remembered adds nothing (the caller's read is that old).
+    assert.equal(ledger.writtenSince(0, key), 0);
+    assert.equal(ledger.writtenSince(2, key), RECENT_BATCHES);
+    await ledger.close();
+  });
+
+  it('reads again when a batch is being written during the read, and says what the read holds', async () => {
+    const store = gatedStore();
+    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
+    ledger.book(entry('a', { cost: 0.5 }));
+    const flushed = ledger.flush();
+    let reads = 0;
+    const read = await ledger.readStored(async () => {
+      reads += 1;
+      const seen = store.stored.get('k1') ?? 0;
+      // The commit lands while the first read is under way.
+      if (reads === 1) {
+        store.open();
+        await flushed;
+      }
+      return seen;
+    });
+    assert.equal(reads, 2);
+    assert.deepEqual(read, { value: 0.5, written: 1, clean: true });
+    // Stored + written since + not written: the call counted once.
+    assert.equal(read.value + ledger.writtenSince(read.written, key) + ledger.pendingFor(key), 0.5);
+    await ledger.close();
+  });
+
+  it('counts a batch committed after a clean read through writtenSince, not twice and not never', async () => {
+    const store = gatedStore();
+    store.open();
+    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
+    ledger.book(entry('a', { cost: 0.5 }));
+    const read = await ledger.readStored(async () => store.stored.get('k1') ?? 0);
+    assert.deepEqual(read, { value: 0, written: 0, clean: true });
+    assert.equal(ledger.pendingFor(key), 0.5);
+    await ledger.flush();
+    assert.equal(ledger.pendingFor(key), 0);
+    assert.equal(read.value + ledger.writtenSince(read.written, key) + ledger.pendingFor(key), 0.5);
+    await ledger.close();
+  });
+
+  it('gives up after its attempts when every read overlaps a write, counting that batch at most twice', async () => {
+    const store = gatedStore();
+    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
+    ledger.book(entry('a', { cost: 0.5 }));
+    const flushed = ledger.flush();
+    let reads = 0;
+    const read = await ledger.readStored(async () => {
+      reads += 1;
+      return store.stored.get('k1') ?? 0;
+    }, 2);
+    assert.equal(reads, 2);
+    assert.equal(read.clean, false);
+    assert.equal(read.written, 0);
+    store.open();
+    await flushed;
+    assert.ok(read.value + ledger.writtenSince(read.written, key) + ledger.pendingFor(key) >= 0.5);
+    await ledger.close();
   });
 });
 

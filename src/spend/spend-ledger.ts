@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { RecordOptions, BudgetNotice, SpendRow } from '../store/spend-repository.js';
 import type { BudgetCalendar } from './budget-calendar.js';
 import { counterKey } from './counter-store.js';
-import type { SpendEntry, SpendLedger } from './types.js';
+import type { SpendEntry, SpendLedger, StoredRead } from './types.js';
 
 export interface SpendWriter {
   /**
@@ -71,6 +71,12 @@ interface Queued {
   cost: number;
 }
 
+/** Committed batches whose cost per scope `writtenSince` remembers. */
+export const RECENT_BATCHES = 32;
+
+/** How often `readStored` reads again when a batch write overlapped the read. */
+const READ_ATTEMPTS = 3;
+
 export class StoreSpendLedger implements SpendLedger {
   private readonly outbox: Queued[] = [];
   /** Cost and entry count queued per `kind:id`, for `pendingFor`. */
@@ -99,6 +105,12 @@ export class StoreSpendLedger implements SpendLedger {
   private inFlight: { id: string; size: number } | undefined;
   /** Batches committed since start (`batchesWritten`). */
   private written = 0;
+  /** Write attempts begun plus those ended: odd while one is in flight (`readStored`). */
+  private writePhase = 0;
+  /** Committed batches a reader may still ask about (`writtenSince`): number, cost per scope. */
+  private readonly recent: { written: number; costs: Map<string, number> }[] = [];
+  /** `written` when the last read of stored spend began: later batches are remembered for it. */
+  private lastRead = -Infinity;
   /** Ids of batches whose commit was acknowledged, for the store to forget with the next one. */
   private acknowledged: string[] = [];
   /** Some calls get no spend log row (`logs`): only then do batches need an id. */
@@ -152,9 +164,35 @@ export class StoreSpendLedger implements SpendLedger {
     return this.pending.get(scopeKey)?.cost ?? 0;
   }
 
-  /** Batches committed so far: a reader of stored spend plus `pendingFor` can tell a race. */
+  /** Batches committed so far. */
   get batchesWritten(): number {
     return this.written;
+  }
+
+  writtenSince(written: number, scopeKey: string): number {
+    // Nothing committed since, or more than is remembered: no search (a principal read long ago).
+    if (written >= this.written || this.written - written > RECENT_BATCHES) return 0;
+    let cost = 0;
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      const batch = this.recent[i]!;
+      if (batch.written <= written) break;
+      cost += batch.costs.get(scopeKey) ?? 0;
+    }
+    return cost;
+  }
+
+  async readStored<T>(read: () => Promise<T>, attempts = READ_ATTEMPTS): Promise<StoredRead<T>> {
+    for (let attempt = 1; ; attempt++) {
+      // A commit lands in the store before the writer learns of it: a read that began while no
+      // write was in flight and ended before the next began holds exactly the batches counted
+      // at its start. Any other may or may not hold the batch being written.
+      const phase = this.writePhase;
+      const written = this.written;
+      this.lastRead = written;
+      const value = await read();
+      const clean = phase % 2 === 0 && this.writePhase === phase;
+      if (clean || attempt >= attempts) return { value, written, clean };
+    }
   }
 
   /** Entries waiting to be written. */
@@ -240,6 +278,7 @@ export class StoreSpendLedger implements SpendLedger {
       }
       const notices: BudgetNotice[] = [];
       const inFlight = this.inFlight;
+      this.writePhase += 1;
       try {
         await this.options.store.record(
           batch.map((q) => q.row),
@@ -253,6 +292,7 @@ export class StoreSpendLedger implements SpendLedger {
           },
         );
       } catch (error: unknown) {
+        this.writePhase += 1;
         this.backoffMs = Math.min(
           this.maxBackoffMs,
           this.backoffMs === 0 ? this.minBackoffMs : this.backoffMs * 2,
@@ -266,6 +306,7 @@ export class StoreSpendLedger implements SpendLedger {
       }
       // Committed (new rows and re-sent ones alike): only now does the batch leave the outbox.
       this.outbox.splice(0, batch.length);
+      this.writePhase += 1;
       this.written += 1;
       this.acknowledged = inFlight ? [inFlight.id] : [];
       this.inFlight = undefined;
@@ -282,7 +323,15 @@ export class StoreSpendLedger implements SpendLedger {
         );
         this.options.onBudgetNotice?.(n);
       }
-      for (const q of batch) this.release(q);
+      // Its cost per scope, while a read of stored spend began at most RECENT_BATCHES ago: no
+      // reader asks about a batch further from its read (see writtenSince).
+      const costs =
+        this.written - this.lastRead <= RECENT_BATCHES ? new Map<string, number>() : undefined;
+      for (const q of batch) this.release(q, costs);
+      if (costs) {
+        this.recent.push({ written: this.written, costs });
+        if (this.recent.length > RECENT_BATCHES) this.recent.shift();
+      }
       if (this.backoffMs > 0) {
         this.options.logger.info({ queued: this.outbox.length }, 'spend ledger: store is back');
       }
@@ -301,8 +350,10 @@ export class StoreSpendLedger implements SpendLedger {
     }
   }
 
-  private release(q: Queued): void {
+  /** Takes a written entry out of `pending`, adding its cost per scope to `costs` if given. */
+  private release(q: Queued, costs: Map<string, number> | undefined): void {
     for (const scope of q.scopes) {
+      costs?.set(scope, (costs.get(scope) ?? 0) + q.cost);
       const held = this.pending.get(scope);
       if (!held) continue;
       held.count -= 1;
@@ -320,6 +371,16 @@ export class StoreSpendLedger implements SpendLedger {
     );
     this.nextWarnAt *= 2;
   }
+}
+
+/** `ledger.readStored(read)`, or `read` alone where no ledger books spend. */
+export async function readStored<T>(
+  ledger: Pick<SpendLedger, 'readStored'> | undefined,
+  read: () => Promise<T>,
+  attempts?: number,
+): Promise<StoredRead<T>> {
+  if (ledger) return ledger.readStored(read, attempts);
+  return { value: await read(), written: 0, clean: true };
 }
 
 /** The scope keys an entry's cost is pending for (ScopeKind's id conventions). */

@@ -121,6 +121,8 @@ export interface Scope {
   maxBudget?: number | null;
   /** Spend as stored when the scope was loaded, and its window (`budget_reset_at`, ISO). */
   spend: number;
+  /** Spend batches the ledger had committed when `spend` was read (`SpendLedger.readStored`). */
+  storedWritten?: number;
   budgetDuration?: string | null;
   budgetResetAt?: string | null;
   rpmLimit?: number | null;
@@ -237,5 +239,27 @@ export interface SpendLedger {
    * loaded from the store is whole.
    */
   pendingFor(scopeKey: string): number;
+  /**
+   * Cost of the batches committed after the first `written` ones, for a scope: what a figure of
+   * stored spend read when `written` batches were committed (`readStored`) misses. Only the last
+   * RECENT_BATCHES batches are remembered; older ones are not counted.
+   */
+  writtenSince(written: number, scopeKey: string): number;
+  /**
+   * Runs `read`, a read of stored spend, until no batch write overlapped it (at most `attempts`
+   * times), and says how many batches it holds: stored spend + `pendingFor` + `writtenSince`
+   * then counts every booked call once. When every attempt overlapped a write, the batches of
+   * those writes may be counted twice (never missed).
+   */
+  readStored<T>(read: () => Promise<T>, attempts?: number): Promise<StoredRead<T>>;
   close(deadlineMs?: number): Promise<void>;
+}
+
+/** A read of stored spend and the ledger's position when it was made (`SpendLedger.readStored`). */
+export interface StoredRead<T> {
+  value: T;
+  /** Batches committed before the read began: all of them are in it. */
+  written: number;
+  /** No batch write overlapped the read: it holds those batches and no other. */
+  clean: boolean;
 }
