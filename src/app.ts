@@ -24,6 +24,8 @@ import { registerKeyBoundsRoutes } from './admin/key-bounds-routes.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerModelRoutes } from './admin/model-routes.js';
 import { registerSpendRoutes } from './admin/spend-routes.js';
+import { registerGuardrailRoutes } from './guardrails/guardrail-routes.js';
+import { Guardrails } from './guardrails/guardrails.js';
 import { SpendService } from './admin/spend-service.js';
 import { ModelService } from './admin/model-service.js';
 import { KeyService, type CustomKeyGenerate } from './admin/key-service.js';
@@ -529,6 +531,10 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     meter,
     activity,
+    guardrails:
+      config.guardrails && config.guardrails.length > 0
+        ? new Guardrails(config.guardrails)
+        : undefined,
   });
   let draining = false;
 
@@ -672,6 +678,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   registerTagRoutes(server, { tags });
   registerAuditRoutes(server, { store });
   registerSpendRoutes(server, { spend, providerBudgets: () => routeBudgets.providerView() });
+  registerGuardrailRoutes(server, config.guardrails ?? []);
   registerSessionRoutes(server, {
     login: web?.login,
     sessions: web?.sessions,

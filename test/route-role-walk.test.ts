@@ -30,9 +30,10 @@ const LLM =
 const LLM_READS = /responses\/:id(\/input_items)?$/;
 /** Reads any key may make (its own scope decided by the service). */
 const READS =
-  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|v2\/user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|team\/available|v2\/team\/list|customer\/info|customer\/list|organization\/(info|list)|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|provider\/budgets|tag\/daily\/activity|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
+  /^\/(health|v1\/models|models|v1\/model\/info|model\/info|key\/generate\/bounds|key\/info|key\/health|spend\/calculate|v2\/key\/info|key\/list|key\/aliases|user\/info|v2\/user\/info|user\/list|user\/daily\/activity|team\/daily\/activity|team\/info|team\/list|team\/available|v2\/team\/list|customer\/info|customer\/list|organization\/(info|list)|end_user\/info|end_user\/list|audit\/logs|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list)|spend\/(logs|logs\/ui|keys|users|tags)|provider\/budgets|guardrails\/list|v2\/guardrails\/list|guardrails\/apply_guardrail|apply_guardrail|tag\/daily\/activity|global\/spend(\/(logs|keys|teams|models|end_users|report))?)$/;
 /** Reads that take their input as a body. */
-const POST_READS = /^\/(v2\/key\/info|spend\/calculate|tag\/info)$/;
+const POST_READS =
+  /^\/(v2\/key\/info|spend\/calculate|tag\/info|guardrails\/apply_guardrail|apply_guardrail)$/;
 /** Reads for proxy admins and viewers only. */
 const ADMIN_READS =
   /^\/(audit\/logs|spend\/tags|provider\/budgets|tag\/daily\/activity|budget\/(list|settings)|tag\/(info|list)|invitation\/(info|list))$/;
@@ -158,6 +159,7 @@ for (const database of await testDatabases()) {
         ['/global/spend/report?start_date=2025-01-01&end_date=2025-01-02', 'internal_user_viewer'],
         ['/spend/tags', 'proxy_admin_viewer'],
         ['/provider/budgets', 'proxy_admin_viewer'],
+        ['/guardrails/list', 'internal_user_viewer'],
         ['/key/generate/bounds', 'internal_user_viewer'],
         ['/key/generate/bounds', 'proxy_admin_viewer'],
         ['/v1/chat/completions', 'jwt_team'],

@@ -52,6 +52,9 @@ export const KeyFieldsSchema = z.object({
   model_tpm_limit: modelLimits,
   /** Request fields every call with the key must carry; kept in `metadata` too. */
   enforced_params: stringList,
+  /** Guardrails every call with the key runs, and the switch of the `default_on` ones (metadata). */
+  guardrails: stringList,
+  disable_global_guardrails: z.boolean().nullable().optional(),
 });
 export type KeyFields = z.infer<typeof KeyFieldsSchema>;
 

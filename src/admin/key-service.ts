@@ -27,6 +27,7 @@ import {
   toInstant,
   withTempBudget,
 } from './key-settings.js';
+import { refuseGuardrailChange } from './metadata-fields.js';
 import type {
   BulkUpdateKeysInput,
   DeleteKeysInput,
@@ -120,6 +121,7 @@ export class KeyService {
       input = { ...input, duration: team.team_member_key_duration };
     }
     const settings = settingsPatch(input, now, this.deps.calendar);
+    refuseGuardrailChange(isAdmin(caller), 'key', settings.metadata);
     Object.assign(settings, await this.sharedBudgetPatch(input, now, undefined));
     Object.assign(settings, await this.organizationPatch(caller, input, undefined));
     if (input.key_alias) await this.checkAliasFree(input.key_alias);
@@ -445,6 +447,7 @@ export class KeyService {
   ): Promise<KeyPatch> {
     this.refuseAdminOnlyFields(caller, input);
     const patch = settingsPatch(input, this.deps.now(), this.deps.calendar, existing);
+    refuseGuardrailChange(isAdmin(caller), 'key', patch.metadata, existing.metadata);
     Object.assign(patch, await this.sharedBudgetPatch(input, this.deps.now(), existing));
     Object.assign(patch, await this.organizationPatch(caller, input, existing));
     if ('temp_budget_increase' in input || 'temp_budget_expiry' in input) {

@@ -45,6 +45,9 @@ const TeamFieldsSchema = z.object({
   team_member_rpm_limit: shared.rpm_limit,
   team_member_tpm_limit: shared.tpm_limit,
   team_member_key_duration: text,
+  /** Guardrails every call of the team runs, and the switch of the `default_on` ones (metadata). */
+  guardrails: z.array(z.string()).nullable().optional(),
+  disable_global_guardrails: z.boolean().nullable().optional(),
 });
 export type TeamFields = z.infer<typeof TeamFieldsSchema>;
 

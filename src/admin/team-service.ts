@@ -47,7 +47,7 @@ import type {
 import { BULK_MEMBERS_MAX } from './team-schemas.js';
 import { membershipView, teamView } from './team-view.js';
 import { userView } from './user-view.js';
-import { metadataWithModelLimits } from './metadata-fields.js';
+import { metadataWithModelLimits, refuseGuardrailChange } from './metadata-fields.js';
 
 export interface TeamServiceDeps {
   store: Pick<Store, 'teams' | 'users' | 'keys' | 'organizations' | 'auditedBy'>;
@@ -136,6 +136,7 @@ export class TeamService {
       created_at: at,
       updated_at: at,
     };
+    refuseGuardrailChange(isProxyAdmin(caller), 'team', team.metadata);
     const members = await resolveMembers(store.users, refs, {
       defaults: this.deps.defaults,
       now,
@@ -230,6 +231,7 @@ export class TeamService {
       ...(await this.checkOrganization(input, team)),
       ...this.settings(input, this.deps.now(), team),
     };
+    refuseGuardrailChange(isProxyAdmin(caller), 'team', settings.metadata, team.metadata);
     const updated = await this.patchTeam(caller, team.team_id, settings);
     return { team_id: team.team_id, data: await this.view(updated) };
   }

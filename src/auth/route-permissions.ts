@@ -218,6 +218,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   '/tag/daily/activity': 'admin_read',
   // What providers have cost in their budget windows: admins and viewers only.
   '/provider/budgets': 'admin_read',
+  // The config's guardrails (src/guardrails/guardrail-routes.ts): any valid key, as in LiteLLM.
+  '/guardrails/list': 'info',
+  '/v2/guardrails/list': 'info',
+  '/guardrails/apply_guardrail': 'info',
+  '/apply_guardrail': 'info',
   // Master key only: checked again by the SpendService.
   '/global/spend/reset': 'admin',
 

@@ -1,5 +1,6 @@
 /** The config as the rest of the gateway sees it: validated, resolved, with defaults applied. */
 import type { Deployment, RouteBudget } from '../contracts/deployment.js';
+import type { GuardrailDefinition } from '../guardrails/guardrail-config.js';
 import type {
   DefaultInternalUserParams,
   DefaultKeyGenerateParams,
@@ -65,6 +66,8 @@ export interface CacheSettings {
 
 export interface GatewayConfig {
   deployments: Deployment[];
+  /** The top-level `guardrails` list, compiled (src/guardrails/guardrail-config.ts). */
+  guardrails?: readonly GuardrailDefinition[];
   alerts?: AlertSettings;
   cache?: CacheSettings;
   masterKey?: string;

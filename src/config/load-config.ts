@@ -41,10 +41,13 @@ import {
   UpperboundKeyGenerateParamsSchema,
   type ConfigFile,
 } from './schema.js';
+import { buildGuardrails } from '../guardrails/guardrail-config.js';
 
 export interface LoadConfigOptions {
   /** The process environment; `environment_variables` from the config are added to it. */
   env: Record<string, string | undefined>;
+  /** Where files the config names by a relative path are (a blocked-words file); the cwd if unset. */
+  baseDir?: string;
 }
 
 const DEFAULT_MAX_REQUEST_MB = 8;
@@ -59,7 +62,8 @@ export function loadConfigFile(path: string, options: LoadConfigOptions): Gatewa
   } catch (e: unknown) {
     throw new ConfigError([`${path}: cannot read the file (${(e as Error).message})`]);
   }
-  return { ...loadConfigText(text, options), configDir: dirname(resolvePath(path)) };
+  const configDir = dirname(resolvePath(path));
+  return { ...loadConfigText(text, { ...options, baseDir: configDir }), configDir };
 }
 
 export function loadConfigText(text: string, options: LoadConfigOptions): GatewayConfig {
@@ -72,13 +76,14 @@ export function loadConfigText(text: string, options: LoadConfigOptions): Gatewa
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(['(root): expected a mapping with model_list, general_settings, ...']);
   }
-  return buildConfig(raw as Record<string, unknown>, options.env);
+  return buildConfig(raw as Record<string, unknown>, options.env, options.baseDir);
 }
 
 /** Builds the gateway config from an already-parsed object (no file). */
 export function buildConfig(
   raw: Record<string, unknown>,
   env: Record<string, string | undefined>,
+  baseDir: string = process.cwd(),
 ): GatewayConfig {
   const warnings: string[] = [];
   const envVars = raw.environment_variables;
@@ -175,6 +180,7 @@ export function buildConfig(
   const timeZone = budgetTimeZone(litellm.timezone, problems);
   const retention = buildSpendLogRetention(general, env, timeZone, problems);
   const traces = buildTraceSettings(litellm, env, warnings, problems);
+  const guardrails = buildGuardrails(file.guardrails ?? [], baseDir, problems, warnings);
   for (const field of JWT_FIELDS_NOT_ACTED_ON) {
     if (general.litellm_jwtauth?.[field] !== undefined) {
       warnings.push(
@@ -188,6 +194,7 @@ export function buildConfig(
 
   return {
     deployments,
+    guardrails,
     alerts: alertSettings(general, env, warnings),
     cache: cacheSettings(file, redis, warnings),
     masterKey,

@@ -334,7 +334,46 @@ export const RouterSettingsSchema = z.looseObject({
   redis_password: z.string().optional(),
 });
 
+/** What a content filter entry does with a match; LiteLLM's values, in any case. */
+const FilterActionSchema = z.preprocess(
+  (v) => (typeof v === 'string' ? v.toUpperCase() : v),
+  z.enum(['BLOCK', 'MASK'], { error: 'must be BLOCK or MASK' }),
+);
+
+/** One entry of `guardrails[].litellm_params.patterns` (litellm_content_filter). */
+export const GuardrailPatternSchema = z.looseObject({
+  pattern_type: z.enum(['prebuilt', 'regex'], { error: 'must be prebuilt or regex' }),
+  pattern_name: z.string().min(1).optional(),
+  pattern: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  action: FilterActionSchema,
+});
+
+/** One entry of `blocked_words` (inline, or in the `blocked_words_file`). */
+export const BlockedWordSchema = z.looseObject({
+  keyword: z.string().min(1),
+  action: FilterActionSchema,
+  description: z.string().nullable().optional(),
+});
+
+/** One guardrail of the top-level `guardrails` list. */
+export const GuardrailSchema = z.looseObject({
+  guardrail_name: z.string().min(1),
+  litellm_params: z.looseObject({
+    guardrail: z.string().min(1),
+    mode: z.union([z.string(), z.array(z.string())]).optional(),
+    default_on: z.boolean().optional(),
+    patterns: z.array(GuardrailPatternSchema).nullable().optional(),
+    blocked_words: z.array(BlockedWordSchema).nullable().optional(),
+    blocked_words_file: z.string().min(1).nullable().optional(),
+    pattern_redaction_format: z.string().min(1).optional(),
+    keyword_redaction_tag: z.string().min(1).optional(),
+  }),
+  guardrail_info: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+
 export const ConfigFileSchema = z.looseObject({
+  guardrails: z.array(GuardrailSchema).nullable().optional(),
   model_list: z.array(ModelEntrySchema).nullable().optional(),
   general_settings: GeneralSettingsSchema.nullable().optional(),
   litellm_settings: LitellmSettingsSchema.nullable().optional(),
@@ -346,6 +385,7 @@ export const ConfigFileSchema = z.looseObject({
 });
 
 export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+export type GuardrailEntry = z.infer<typeof GuardrailSchema>;
 export type GeneralSettings = z.infer<typeof GeneralSettingsSchema>;
 export type LitellmSettings = z.infer<typeof LitellmSettingsSchema>;
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;

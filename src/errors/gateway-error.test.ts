@@ -28,6 +28,19 @@ describe('toErrorBody', () => {
       code: '503',
     });
   });
+
+  test("carries what else the client is told as LiteLLM's provider_specific_fields", () => {
+    const e = new GatewayError('guardrail_blocked', 'Content blocked: email pattern detected', {
+      details: { pattern: 'email', guardrail_name: 'pii' },
+    });
+    assert.deepEqual(toErrorBody(e).error, {
+      message: 'Content blocked: email pattern detected',
+      type: 'invalid_request_error',
+      param: null,
+      code: '400',
+      provider_specific_fields: { pattern: 'email', guardrail_name: 'pii' },
+    });
+  });
 });
 
 describe('the code table', () => {
@@ -55,6 +68,7 @@ describe('the code table', () => {
       unsupported_operation: 400,
       context_window_exceeded: 400,
       content_policy_violation: 400,
+      guardrail_blocked: 400,
       validation_error: 422,
       not_found: 404,
       key_not_found: 404,

@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   unsupported_operation: { status: 400, type: 'invalid_request_error' },
   context_window_exceeded: { status: 400, type: 'invalid_request_error' },
   content_policy_violation: { status: 400, type: 'invalid_request_error' },
+  /** A guardrail refused what the call sends or gets back (src/guardrails). */
+  guardrail_blocked: { status: 400, type: 'invalid_request_error' },
   validation_error: { status: 422, type: 'invalid_request_error' },
   not_found: { status: 404, type: 'not_found_error' },
   key_not_found: { status: 404, type: 'not_found_error' },
@@ -67,6 +69,8 @@ export interface GatewayErrorOptions {
   param?: string | null;
   /** Extra response headers, such as `retry-after`. */
   headers?: Record<string, string>;
+  /** What else the client is told, as `error.provider_specific_fields` (a guardrail's finding). */
+  details?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -76,6 +80,7 @@ export class GatewayError extends Error {
   readonly type: string;
   readonly param: string | null;
   readonly headers: Record<string, string>;
+  readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -85,11 +90,18 @@ export class GatewayError extends Error {
     this.type = options.type ?? ERROR_CODES[code].type;
     this.param = options.param ?? null;
     this.headers = options.headers ?? {};
+    this.details = options.details;
   }
 }
 
 export interface ErrorBody {
-  error: { message: string; type: string; param: string | null; code: string };
+  error: {
+    message: string;
+    type: string;
+    param: string | null;
+    code: string;
+    provider_specific_fields?: Record<string, unknown>;
+  };
 }
 
 export function toErrorBody(error: GatewayError): ErrorBody {
@@ -99,6 +111,7 @@ export function toErrorBody(error: GatewayError): ErrorBody {
       type: error.type,
       param: error.param,
       code: String(error.status),
+      ...(error.details && { provider_specific_fields: error.details }),
     },
   };
 }

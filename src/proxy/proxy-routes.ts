@@ -26,6 +26,7 @@ import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
 import type { ResponseCache } from './response-cache.js';
 import { SseResponse } from './sse-response.js';
+import { filterStreamChunk, flushedChunks, type StreamFilter } from '../guardrails/guardrails.js';
 
 export interface ProxyRouteDeps {
   service: ProxyService;
@@ -150,7 +151,7 @@ async function handleCall(
   const keep = hit || !answeredAsAsked(result.meta) ? undefined : cache?.write;
   if (result.kind === 'json') {
     keep?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
-    const answer = result.value;
+    const answer = checkedAnswer(result, spec, deps);
     if (deps.service.keepsAnswers) {
       result.meta.response = () => rawJsonOf(answer) ?? JSON.stringify(answer);
     }
@@ -160,7 +161,7 @@ async function handleCall(
     const value =
       spec.op === 'embedding' && (body as { encoding_format?: string }).encoding_format === 'base64'
         ? withBase64Embeddings(result.value as unknown as EmbeddingResponse)
-        : result.value;
+        : answer;
     headers['x-litellm-response-duration-ms'] = String(
       Math.round(performance.now() - result.meta.startedAt),
     );
@@ -178,8 +179,28 @@ async function handleCall(
     service: deps.service,
     principal,
     keep,
+    filter: spec.op === 'embedding' ? undefined : result.meta.guards?.streamFilter(),
   });
   return reply;
+}
+
+/**
+ * The answer as the call's guardrails let it go (masked), or their refusal, thrown once the call
+ * is booked: the provider was paid for it all the same.
+ */
+function checkedAnswer(
+  result: Extract<CallResult<Streamable, Streamable>, { kind: 'json' }>,
+  spec: CallSpec,
+  deps: ProxyRouteDeps,
+): Streamable {
+  const guards = result.meta.guards;
+  if (!guards || guards.output.length === 0 || spec.op === 'embedding') return result.value;
+  try {
+    return guards.checkAnswer(result.value);
+  } catch (error: unknown) {
+    deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
+    throw error;
+  }
 }
 
 /** The answer is the requested model's to the request as sent (no fallback, no lowered cap). */
@@ -218,6 +239,7 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
   }
   const limits = meta.tab?.headers;
   if (limits) Object.assign(headers, limits);
+  if (meta.guards) headers['x-litellm-applied-guardrails'] = meta.guards.names.join(',');
   // What the gateway itself took so far: from the request's arrival (or routing), less the time
   // spent waiting on providers, as LiteLLM reports its own.
   const since = meta.receivedAt ?? meta.startedAt;
@@ -266,6 +288,8 @@ interface PumpOptions {
   principal: Principal;
   /** Keeps the events sent, once the stream has ended well (the response cache). */
   keep?: (events: string) => void;
+  /** The call's guardrails that read answers, on the text as it streams. */
+  filter?: StreamFilter;
 }
 
 /**
@@ -285,13 +309,16 @@ async function pumpStream(
   let usage: Usage | undefined;
   // What was streamed, kept by reference: counted only if the stream never reports its usage.
   const streamed: (string | Streamable | Uint8Array)[] = [];
+  // Guardrails that read the answer see each chunk's text (the stream then has no wire events).
+  const filter = options.filter;
+  let last: Streamable | undefined;
   // What one upstream network chunk's events become: their text in one piece, or the upstream's
   // own bytes for the events forwarded as they came (`wire`), with the text of any others
   // around them. Within one turn of the event loop the pieces leave in one socket write.
   const render = (events: StreamEvent<Streamable>[]): (string | Uint8Array)[] => {
     const parts: (string | Uint8Array)[] = [];
     let out = '';
-    for (const event of events) {
+    for (let event of events) {
       const wire = event.wire;
       if (wire !== undefined) {
         streamed.push(wire);
@@ -299,6 +326,11 @@ async function pumpStream(
         out = '';
         parts.push(wire);
         continue;
+      }
+      if (filter) {
+        const chunk = filterStreamChunk(filter, event.chunk);
+        if (chunk !== event.chunk) event = { chunk };
+        last = chunk;
       }
       streamed.push(event.raw ?? event.chunk);
       // Raw OpenAI chunks without a usage block are forwarded as they came, never parsed here.
@@ -336,6 +368,11 @@ async function pumpStream(
     for await (const events of result.opened.rest) {
       if (sse.isClosed) break;
       await send(render(events));
+    }
+    if (filter && !sse.isClosed) {
+      await send(
+        render(flushedChunks(filter, last).map((chunk) => ({ chunk: chunk as Streamable }))),
+      );
     }
     if (keep && !sse.isClosed) keep(sent);
     usage ??= await estimateUsage(options.body, streamedText(streamed));

@@ -36,6 +36,7 @@ import { toProviderError, type UpstreamTransport } from './upstream-transport.js
 import { checkEnforcedParams } from './enforced-params.js';
 import { requestFallbacks } from './request-fallbacks.js';
 import { pythonList } from '../util/python-list.js';
+import type { CallGuards, Guardrails } from '../guardrails/guardrails.js';
 
 export type OpName = 'chat' | 'completion' | 'embedding';
 
@@ -62,6 +63,8 @@ export interface ProxyDeps {
   meter?: Meter;
   /** Notes the keys and teams that call models, for the budget gauges of /metrics. */
   activity?: BudgetActivity;
+  /** The configured guardrails (`guardrails` in the config), when there are any. */
+  guardrails?: Guardrails;
 }
 
 export interface ProxyRequestBody {
@@ -90,6 +93,8 @@ export interface CallMeta {
   /** When the request arrived, and the time spent waiting on providers so far (ms). */
   receivedAt?: number;
   upstreamMs?: number;
+  /** The guardrails the call runs; the routes run those that read answers. */
+  guards?: CallGuards;
 }
 
 /** How a call is made, besides what is asked: its ids, cancellation and metering. */
@@ -154,6 +159,9 @@ export class ProxyService {
     checkEnforcedParams(body, principal, config.enforcedParams);
     const resolved = this.resolveModel(principal, body.model);
     if (resolved.model !== body.model) body = { ...body, model: resolved.model };
+    // Before anything is reserved: a request a guardrail refuses holds no budget and costs nothing.
+    const guards = this.deps.guardrails?.forRequest(body, principal);
+    if (guards) body = guards.checkRequest(body);
     // Checked before anything is reserved: a malformed list is a 400 that holds no budget.
     const fallbacks = requestFallbacks(body, principal);
     const mockFailure = body.mock_testing_fallbacks === true;
@@ -190,6 +198,7 @@ export class ProxyService {
         cacheKey: io.cache?.key,
         receivedAt: io.receivedAt,
         upstreamMs: 0,
+        guards,
       };
       return cached.kind === 'events'
         ? { kind: 'stream', opened: replayed<Chunk>(cached.events, deployment), meta }
@@ -235,7 +244,8 @@ export class ProxyService {
             transport: this.deps.transport,
             cancel: io.cancel,
             timeouts: this.timeouts(deployment),
-            wire: io.wire,
+            // A guardrail that reads the answer needs each event's text, not the bytes as sent.
+            wire: guards && guards.output.length > 0 ? false : io.wire,
             limits: this.deps.metrics.upstreamLimits,
           };
           const began = performance.now();
@@ -267,6 +277,7 @@ export class ProxyService {
         tab,
         receivedAt: io.receivedAt,
         upstreamMs,
+        guards,
       };
       if (outcome.fallbacks > 0) this.deps.metrics.fallbacks.inc({ model: resolved.group });
       return stream

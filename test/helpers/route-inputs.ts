@@ -3,6 +3,7 @@
  * PATCH or the query of a GET, as the route parses it. The fuzzers build their inputs from these.
  */
 import { SpendCalculateSchema } from '../../src/server/spend-calculate-route.js';
+import { ApplyGuardrailSchema } from '../../src/guardrails/guardrail-routes.js';
 import {
   BudgetInfoSchema,
   BudgetListQuerySchema,
@@ -197,6 +198,10 @@ export const ROUTE_INPUTS: Readonly<Record<string, z.ZodType>> = {
   '/spend/users': SpendUsersQuerySchema,
   '/spend/tags': DateRangeQuerySchema,
   '/provider/budgets': NoInputSchema,
+  '/guardrails/list': NoInputSchema,
+  '/v2/guardrails/list': NoInputSchema,
+  '/guardrails/apply_guardrail': ApplyGuardrailSchema,
+  '/apply_guardrail': ApplyGuardrailSchema,
   '/tag/daily/activity': TagDailyActivityQuerySchema,
   '/global/spend': NoInputSchema,
   '/global/spend/logs': GlobalSpendLogsQuerySchema,

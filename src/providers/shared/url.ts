@@ -16,6 +16,9 @@ export const GATEWAY_ONLY_FIELDS = [
   'caching',
   'cache',
   'tags',
+  'guardrails',
+  'disable_global_guardrails',
+  'guardrail_config',
 ] as const;
 
 /**

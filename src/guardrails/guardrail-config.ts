@@ -1,0 +1,190 @@
+/**
+ * The top-level `guardrails` list of a LiteLLM config, checked and compiled at start. A mistake
+ * that would leave a guardrail doing less than the operator wrote (an unknown prebuilt pattern, a
+ * regex that does not compile, a missing words file, two guardrails of one name) refuses the
+ * start, naming the path; a guardrail of a kind Tollgate does not run is a warning, and a request
+ * that asks for it is refused (guardrails.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { BlockedWordSchema, type GuardrailEntry } from '../config/schema.js';
+import {
+  ContentFilter,
+  regexFromPython,
+  type FilterPattern,
+  type FilterWord,
+} from './content-filter.js';
+import { PREBUILT_ALIASES, PREBUILT_PATTERNS } from './prebuilt-patterns.js';
+
+export const GUARDRAIL_MODES = ['pre_call', 'during_call', 'post_call'] as const;
+export type GuardrailMode = (typeof GUARDRAIL_MODES)[number];
+
+/** The guardrail kinds Tollgate runs (`litellm_params.guardrail`). */
+export const SUPPORTED_GUARDRAILS = ['litellm_content_filter'] as const;
+
+/** A configured guardrail, ready to run (or known and not runnable: `filter` unset). */
+export interface GuardrailDefinition {
+  name: string;
+  /** `litellm_params.guardrail`. */
+  kind: string;
+  modes: ReadonlySet<GuardrailMode>;
+  defaultOn: boolean;
+  /** The content filter; undefined for a kind Tollgate does not run. */
+  filter?: ContentFilter;
+  /** As configured, for `/guardrails/list`. */
+  params: Readonly<Record<string, unknown>>;
+  info: Readonly<Record<string, unknown>> | null;
+}
+
+const FEATURES_NOT_RUN = ['categories', 'image_model', 'competitor_intent_config'] as const;
+
+/** Checks and compiles `guardrails`; problems refuse the start, warnings are logged. */
+export function buildGuardrails(
+  entries: readonly GuardrailEntry[],
+  baseDir: string,
+  problems: string[],
+  warnings: string[],
+): GuardrailDefinition[] {
+  const seen = new Map<string, number>();
+  const built: GuardrailDefinition[] = [];
+  entries.forEach((entry, index) => {
+    const where = `guardrails[${index}]`;
+    const name = entry.guardrail_name;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      problems.push(`${where}.guardrail_name: "${name}" is already used by guardrails[${first}]`);
+      return;
+    }
+    seen.set(name, index);
+    const params = entry.litellm_params;
+    const modes = modesOf(params.mode, `${where}.litellm_params.mode`, problems, warnings);
+    const definition: GuardrailDefinition = {
+      name,
+      kind: params.guardrail,
+      modes,
+      defaultOn: params.default_on === true,
+      params,
+      info: entry.guardrail_info ?? null,
+    };
+    if (params.guardrail !== 'litellm_content_filter') {
+      warnings.push(
+        `${where}.litellm_params.guardrail: "${params.guardrail}" is not a guardrail Tollgate runs (it runs ${SUPPORTED_GUARDRAILS.join(', ')}); requests that ask for "${name}" are refused${definition.defaultOn ? ', and as default_on it does NOT check any request' : ''}`,
+      );
+      built.push(definition);
+      return;
+    }
+    for (const feature of FEATURES_NOT_RUN) {
+      if ((params as Record<string, unknown>)[feature] !== undefined) {
+        warnings.push(`${where}.litellm_params.${feature}: not supported by Tollgate yet; ignored`);
+      }
+    }
+    const patterns = (params.patterns ?? []).flatMap((p, i): FilterPattern[] => {
+      const at = `${where}.litellm_params.patterns[${i}]`;
+      if (p.pattern_type === 'prebuilt') {
+        const asked = p.pattern_name;
+        if (asked === undefined) {
+          problems.push(`${at}.pattern_name: required for a prebuilt pattern`);
+          return [];
+        }
+        const known = PREBUILT_ALIASES[asked] ?? asked;
+        const source = PREBUILT_PATTERNS[known];
+        if (source === undefined) {
+          problems.push(
+            `${at}.pattern_name: unknown prebuilt pattern "${asked}" (known: ${Object.keys(PREBUILT_PATTERNS).join(', ')})`,
+          );
+          return [];
+        }
+        return [{ name: asked, source, action: p.action }];
+      }
+      if (p.pattern === undefined) {
+        problems.push(`${at}.pattern: required for a regex pattern`);
+        return [];
+      }
+      try {
+        return [
+          { name: p.name ?? 'custom_regex', source: regexFromPython(p.pattern), action: p.action },
+        ];
+      } catch (error: unknown) {
+        problems.push(
+          `${at}.pattern: not a valid regular expression (${(error as Error).message})`,
+        );
+        return [];
+      }
+    });
+    const words: FilterWord[] = [...(params.blocked_words ?? [])];
+    const file = params.blocked_words_file;
+    if (file) {
+      const at = `${where}.litellm_params.blocked_words_file`;
+      words.push(
+        ...wordsFromFile(isAbsolute(file) ? file : join(baseDir, file), at, problems, warnings),
+      );
+    }
+    try {
+      definition.filter = new ContentFilter({
+        patterns,
+        words,
+        patternRedactionFormat: params.pattern_redaction_format,
+        keywordRedactionTag: params.keyword_redaction_tag,
+      });
+    } catch (error: unknown) {
+      problems.push(`${where}: ${(error as Error).message}`);
+    }
+    built.push(definition);
+  });
+  return built;
+}
+
+function modesOf(
+  mode: string | string[] | undefined,
+  where: string,
+  problems: string[],
+  warnings: string[],
+): Set<GuardrailMode> {
+  // The content filter's own default.
+  if (mode === undefined) return new Set(['pre_call']);
+  const modes = new Set<GuardrailMode>();
+  for (const raw of Array.isArray(mode) ? mode : [mode]) {
+    const value = raw.toLowerCase();
+    if ((GUARDRAIL_MODES as readonly string[]).includes(value)) modes.add(value as GuardrailMode);
+    else if (value === 'logging_only') {
+      warnings.push(`${where}: logging_only is not supported by Tollgate yet; ignored`);
+    } else {
+      problems.push(
+        `${where}: unknown mode "${raw}" (one of ${[...GUARDRAIL_MODES, 'logging_only'].join(', ')})`,
+      );
+    }
+  }
+  return modes;
+}
+
+/** The `blocked_words` of a YAML file (LiteLLM's format: a top-level `blocked_words` list). */
+function wordsFromFile(
+  path: string,
+  where: string,
+  problems: string[],
+  warnings: string[],
+): FilterWord[] {
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error: unknown) {
+    problems.push(`${where}: cannot read ${path} (${(error as Error).message})`);
+    return [];
+  }
+  const list = (document as { blocked_words?: unknown } | null)?.blocked_words;
+  if (!Array.isArray(list)) {
+    problems.push(`${where}: ${path} has no top-level blocked_words list`);
+    return [];
+  }
+  const words: FilterWord[] = [];
+  list.forEach((item, i) => {
+    const parsed = BlockedWordSchema.safeParse(item);
+    if (parsed.success) words.push(parsed.data);
+    else {
+      const why = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+      warnings.push(`${where}: ${path}: blocked_words[${i}] skipped (${why.join('; ')})`);
+    }
+  });
+  return words;
+}
