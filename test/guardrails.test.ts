@@ -256,6 +256,54 @@ describe('guardrails', () => {
     assert.match(JSON.stringify(message.content), /mail \[EMAIL_REDACTED\]/);
   });
 
+  it('answers of /v1/messages and /v1/responses are checked; their streams are refused, not sent unchecked', async () => {
+    const anthropic = new Anthropic({ apiKey: MASTER_KEY, baseURL: gateway.url, maxRetries: 0 });
+    const asked = { litellm_metadata: { guardrails: ['answers'] } };
+    const message = await anthropic.messages.create({
+      model: 'gpt',
+      max_tokens: 50,
+      messages: [{ role: 'user', content: 'ticket TICKET-9' }],
+      ...asked,
+    } as Anthropic.MessageCreateParamsNonStreaming);
+    assert.deepEqual(
+      message.content.map((block) => (block.type === 'text' ? block.text : block.type)),
+      ['Hello from the simulator! You said: ticket [TICKET_REDACTED]'],
+    );
+    const response = await openai.responses.create({
+      model: 'gpt',
+      input: 'ticket TICKET-5',
+      guardrails: ['answers'],
+    } as OpenAI.Responses.ResponseCreateParamsNonStreaming);
+    assert.match(response.output_text, /ticket \[TICKET_REDACTED\]/);
+
+    const before = upstream.requests.length;
+    const refused = await anthropic.messages
+      .create({
+        model: 'gpt',
+        max_tokens: 50,
+        stream: true,
+        messages: [{ role: 'user', content: 'ticket TICKET-9' }],
+        ...asked,
+      } as Anthropic.MessageCreateParamsStreaming)
+      .then(
+        () => assert.fail('not refused'),
+        (e: unknown) => e as InstanceType<typeof Anthropic.APIError>,
+      );
+    assert.equal(refused.status, 400);
+    assert.match(
+      refused.message,
+      /Guardrail 'answers' checks answers \(post_call\), which Tollgate does not do on streamed answers of this route yet/,
+    );
+    assert.equal(upstream.requests.length, before, 'nothing was sent');
+
+    // A token count sends nothing to a model: no guardrail runs, a blocked pattern is counted.
+    const counted = await anthropic.messages.countTokens({
+      model: 'gpt',
+      messages: [{ role: 'user', content: 'ssn 123-45-6789' }],
+    });
+    assert.ok(counted.input_tokens > 0);
+  });
+
   it('a guardrail the gateway does not have or does not run refuses the call', async () => {
     const before = upstream.requests.length;
     for (const [name, message] of [

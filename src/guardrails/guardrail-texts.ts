@@ -7,7 +7,8 @@
  * content lists alike), Anthropic's `system`, the Responses API's `instructions` and `input`
  * (a string, strings, or items with content), `prompt` (text completions: a string or strings)
  * and `input` (embeddings, moderations). Answers: each choice's `message.content` (chat) or
- * `text` (text completions). Token-id lists, images and tool calls are left as they are.
+ * `text` (text completions), Anthropic's `content` blocks, the Responses API's `output` items.
+ * Token-id lists, images and tool calls are left as they are.
  */
 
 /** Gives each text's replacement (the text itself when it stays). May throw to refuse it. */
@@ -33,9 +34,21 @@ export function mapRequestTexts<T extends object>(body: T, map: TextMap): T {
   return (copy ?? source) as T;
 }
 
-/** The answer with `map` applied to each choice's text; the same object if none changed. */
+/**
+ * The answer with `map` applied to its text: each choice's (OpenAI), the `content` blocks
+ * (Anthropic's messages) or the `output` items' content (the Responses API); the same object if
+ * none changed.
+ */
 export function mapAnswerTexts<T extends object>(answer: T, map: TextMap): T {
   const source = answer as Json;
+  if (Array.isArray(source.content)) {
+    const content = mapContent(source.content, map);
+    return (content === source.content ? answer : { ...source, content }) as T;
+  }
+  if (Array.isArray(source.output)) {
+    const output = mapInput(source.output, map);
+    return (output === source.output ? answer : { ...source, output }) as T;
+  }
   if (!Array.isArray(source.choices)) return answer;
   const choices = mapArray(source.choices, map, (choice, m) => {
     if (!isObject(choice)) return choice;

@@ -61,6 +61,7 @@ async function handleMessages(
       receivedAt: request.receivedAt,
       cancel: abortOnDisconnect(reply),
       callType: 'anthropic_messages',
+      streamsUncheckedText: true,
     },
   );
   if (result.kind === 'json') return sendPricedJson(reply, deps.service, result);

@@ -263,7 +263,13 @@ export function sendPricedJson(
   },
 ): RouteReply {
   const headers = responseHeaders(result.meta);
-  const { usage, units, body } = result.value;
+  const { usage, units } = result.value;
+  const body =
+    result.contentType === undefined
+      ? checkedJsonText(result.meta, result.value.body, () =>
+          service.recordUsage(result.meta, usage, units),
+        )
+      : result.value.body;
   if (service.keepsAnswers) {
     result.meta.response = () =>
       result.contentType === undefined ? body : JSON.stringify(body.slice(0, KEPT_TEXT_MAX));
@@ -275,7 +281,30 @@ export function sendPricedJson(
   return reply
     .headers(headers)
     .type(result.contentType ?? 'application/json')
-    .send(result.value.body);
+    .send(body);
+}
+
+/**
+ * A JSON answer as the call's guardrails let it go: the same text when none reads answers or
+ * nothing changed. A refusal is thrown once `book` has booked the call.
+ */
+function checkedJsonText(meta: CallMeta, text: string, book: () => void): string {
+  const guards = meta.guards;
+  if (!guards || guards.output.length === 0) return text;
+  let answer: unknown;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  if (answer === null || typeof answer !== 'object') return text;
+  try {
+    const checked = guards.checkAnswer(answer);
+    return checked === answer ? text : JSON.stringify(checked);
+  } catch (error: unknown) {
+    book();
+    throw error;
+  }
 }
 
 interface PumpOptions {

@@ -115,6 +115,11 @@ export interface CallIo {
   /** The response cache's part in this call, when it has one (response-cache.ts). */
   cache?: CacheLookup;
   /**
+   * The route streams the model's text in a form its `post_call` guardrails do not read yet
+   * (`/v1/messages`, `/v1/responses`): a streamed call that runs one is refused.
+   */
+  streamsUncheckedText?: boolean;
+  /**
    * The route writes OpenAI SSE events as they came and takes `StreamEvent.wire` events: whole
    * upstream events, as bytes (the chat and text completion routes).
    */
@@ -159,13 +164,14 @@ export class ProxyService {
     checkEnforcedParams(body, principal, config.enforcedParams);
     const resolved = this.resolveModel(principal, body.model);
     if (resolved.model !== body.model) body = { ...body, model: resolved.model };
+    const stream = io.stream ?? body.stream === true;
     // Before anything is reserved: a request a guardrail refuses holds no budget and costs nothing.
-    const guards = this.deps.guardrails?.forRequest(body, principal);
+    // Calls that are not metered (token counts) send nothing to a model: no guardrail runs.
+    const guards = io.metered === false ? undefined : this.guarded(body, principal, stream, io);
     if (guards) body = guards.checkRequest(body);
     // Checked before anything is reserved: a malformed list is a 400 that holds no budget.
     const fallbacks = requestFallbacks(body, principal);
     const mockFailure = body.mock_testing_fallbacks === true;
-    const stream = io.stream ?? body.stream === true;
     // Admitted against every budget and rate limit that applies before any provider is called.
     // The meter gets its own object, not a spread copy of `io`: V8 gave each copy a new hidden
     // class, so every load from it missed the property cache on every call.
@@ -310,6 +316,28 @@ export class ProxyService {
           ),
       });
     }
+  }
+
+  /**
+   * The guardrails of a call. One that reads answers, on a stream of text this route cannot check,
+   * refuses the call before it is sent: the answer would otherwise go out unchecked.
+   */
+  private guarded(
+    body: ProxyRequestBody,
+    principal: Principal,
+    stream: boolean,
+    io: CallIo,
+  ): CallGuards | undefined {
+    const guards = this.deps.guardrails?.forRequest(body, principal);
+    const reader = guards?.output[0];
+    if (reader && stream && io.streamsUncheckedText === true) {
+      throw new GatewayError(
+        'bad_request',
+        `Guardrail '${reader.name}' checks answers (post_call), which Tollgate does not do on streamed answers of this route yet; ask without stream, or on /v1/chat/completions. The call was not sent`,
+        { param: 'guardrails' },
+      );
+    }
+    return guards;
   }
 
   /** A call whose answer is one document, never a stream (images, audio to text, rerank...). */

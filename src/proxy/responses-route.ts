@@ -80,6 +80,7 @@ async function handleResponses(
       receivedAt: request.receivedAt,
       cancel: abortOnDisconnect(reply),
       callType: 'aresponses',
+      streamsUncheckedText: true,
     },
   );
   if (result.kind === 'json') {
