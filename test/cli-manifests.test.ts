@@ -20,6 +20,15 @@ const CONFIG = {
     { model_name: 'claude-3-sonnet', litellm_params: { model: 'mock/claude-3-sonnet' } },
   ],
   general_settings: { master_key: MASTER_KEY },
+  guardrails: [
+    {
+      guardrail_name: 'pii',
+      litellm_params: {
+        guardrail: 'litellm_content_filter',
+        patterns: [{ pattern_type: 'prebuilt', pattern_name: 'email', action: 'MASK' }],
+      },
+    },
+  ],
 };
 
 /** The two User examples of the operator's user guide, as written. */
@@ -278,6 +287,44 @@ ${connection}`;
         [['VirtualKey', 'update', [{ field: 'max_budget', from: 4, to: 8 }]]],
       );
       assert.equal((await api.chat('gpt-4o', secret.stringData.key)).status, 200);
+    });
+
+    it("applies a Team's and a VirtualKey's guardrails; applying again changes nothing", async () => {
+      const guarded = [
+        team('guarded', '20').replace(
+          '  budgetDuration: 30d\n',
+          '  budgetDuration: 30d\n  guardrails: [pii]\n',
+        ),
+        virtualKey('guarded-key', '4').replace(
+          '  metadata: { env: ci }\n',
+          '  metadata: { env: ci }\n  guardrails: [pii]\n',
+        ),
+      ].join('---\n');
+      assert.match(guarded, /guardrails: \[pii\][\s\S]*guardrails: \[pii\]/);
+      const dir = writeFiles({ 'guarded.yaml': guarded });
+      const first = await cli(['apply', '-f', dir, '--json']);
+      assert.equal(first.code, 0, first.stderr);
+      assert.doesNotMatch(first.stderr, /guardrails/, 'not reported as ignored');
+      const teams = (await api.get('/team/list')).body as {
+        team_alias: string;
+        metadata: unknown;
+      }[];
+      assert.deepEqual(teams.find((t) => t.team_alias === 'guarded')?.metadata, {
+        guardrails: ['pii'],
+        managed_by: 'tollgate',
+      });
+      const keys = (await api.get('/key/list?key_alias=guarded-key&return_full_object=true')).body
+        .keys as { metadata: Record<string, unknown> }[];
+      assert.deepEqual(keys[0]?.metadata.guardrails, ['pii']);
+      const again = await cli(['apply', '-f', dir, '--json']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(
+        again
+          .json()
+          .steps.filter((step: { action: string }) => step.action !== 'unchanged')
+          .map((step: { kind: string }) => step.kind),
+        [],
+      );
     });
 
     it('puts a Team in the organization its organizationID names, and keeps it there', async () => {

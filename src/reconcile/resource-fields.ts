@@ -11,6 +11,8 @@ export interface FieldRule {
   createOnly?: boolean;
   /** Spec value → API value (default: unchanged). */
   toApi?: (value: unknown) => unknown;
+  /** The gateway keeps the field in the object's `metadata` and shows it there. */
+  inMetadata?: boolean;
 }
 
 const numbersOf = (value: unknown): unknown =>
@@ -49,6 +51,7 @@ export const TEAM_RULES: readonly FieldRule[] = [
   { spec: 'metadata', api: 'metadata' },
   { spec: 'modelAliases', api: 'model_aliases' },
   { spec: 'organizationID', api: 'organization_id' },
+  { spec: 'guardrails', api: 'guardrails', inMetadata: true },
 ];
 
 export const KEY_RULES: readonly FieldRule[] = [
@@ -75,6 +78,7 @@ export const KEY_RULES: readonly FieldRule[] = [
   { spec: 'metadata', api: 'metadata' },
   { spec: 'allowedRoutes', api: 'allowed_routes' },
   { spec: 'tags', api: 'tags' },
+  { spec: 'guardrails', api: 'guardrails', inMetadata: true },
 ];
 
 /** Spec fields Tollgate accepts in a file but does not act on yet (reported as warnings). */
@@ -90,8 +94,8 @@ export const IGNORED_FIELDS: Readonly<Record<string, readonly string[]>> = {
     'allowedCacheControls',
     'guardrails',
   ],
-  Team: ['guardrails', 'tags', 'teamMemberPermissions'],
-  VirtualKey: ['budgetID', 'allowedCacheControls', 'guardrails', 'sendInviteEmail'],
+  Team: ['tags', 'teamMemberPermissions'],
+  VirtualKey: ['budgetID', 'allowedCacheControls', 'sendInviteEmail'],
 };
 
 type Spec = UserManifest['spec'] | TeamManifest['spec'] | KeyManifest['spec'];
@@ -125,7 +129,9 @@ export function changedFields(
   for (const rule of rules) {
     if (rule.createOnly || !(rule.api in desired)) continue;
     const want = desired[rule.api];
-    const have = observed[rule.api];
+    const have = rule.inMetadata
+      ? (observed.metadata as Record<string, unknown> | undefined)?.[rule.api]
+      : observed[rule.api];
     if (rule.api === 'metadata') {
       const current = (have ?? {}) as Record<string, unknown>;
       const wanted = want as Record<string, unknown>;
