@@ -216,6 +216,11 @@ describe('guardrails', () => {
       }),
       'the provider was paid: the call is booked',
     );
+    const callId = error.headers?.get('x-litellm-call-id');
+    assert.ok(callId);
+    const logged = await api.get(`/spend/logs?request_id=${callId}`);
+    assert.equal(logged.body.length, 1);
+    assert.deepEqual(logged.body[0].metadata.applied_guardrails, ['pii', 'answers']);
   });
 
   it('a streamed answer a guardrail blocks ends with the error event', async () => {

@@ -303,6 +303,7 @@ export class ProxyService {
           status: 'failure',
           startedAt,
           error: error instanceof Error ? error.message : String(error),
+          guardrails: guards?.names,
         });
       } else tab?.release();
       throw toGatewayError(error, {
@@ -501,6 +502,7 @@ export class ProxyService {
       units,
       cacheKey: meta.cacheKey,
       response: meta.response,
+      guardrails: meta.guards?.names,
     });
     if (cost > 0) this.recordSpend(meta.group, tab.input.principal, cost);
     return cost;

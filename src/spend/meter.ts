@@ -81,6 +81,8 @@ export interface CloseTab {
   error?: string;
   /** The answer as JSON text, made only when the call's request and answer are kept. */
   response?: () => string | undefined;
+  /** The guardrails the call ran, for its spend log row. */
+  guardrails?: readonly string[];
 }
 
 /** The part of the body that names the output cap, by call type (Anthropic requires it). */
@@ -293,6 +295,7 @@ export class Meter {
     ledger.book({
       requestId: tab.input.requestId,
       callType: tab.input.callType,
+      appliedGuardrails: end.guardrails,
       keyHash: principal.keyHash,
       keyAlias: key?.key_alias ?? null,
       userId: principal.userId ?? null,

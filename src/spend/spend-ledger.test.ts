@@ -368,4 +368,12 @@ describe('logMetadata', () => {
       assert.deepEqual(JSON.parse(logMetadata(e)), JSON.parse(general(e)));
     }
   });
+
+  it('names the guardrails the call ran, when it ran any', () => {
+    const e = entry('r', { metadata: {}, appliedGuardrails: ['pii', 'answers'] });
+    assert.deepEqual(JSON.parse(logMetadata(e)), {
+      ...JSON.parse(general(e)),
+      applied_guardrails: ['pii', 'answers'],
+    });
+  });
 });

@@ -466,17 +466,8 @@ export function toSpendRow(entry: SpendEntry): SpendRow {
  * a call).
  */
 export function logMetadata(entry: SpendEntry): string {
-  for (const _ in entry.metadata) {
-    return safeJson({
-      ...entry.metadata,
-      user_api_key: entry.keyHash ?? null,
-      user_api_key_alias: entry.keyAlias ?? null,
-      user_api_key_user_id: entry.userId ?? null,
-      user_api_key_team_id: entry.teamId ?? null,
-      user_api_key_end_user_id: entry.customerId ?? null,
-      ...(entry.organizationId && { user_api_key_org_id: entry.organizationId }),
-    });
-  }
+  if (entry.appliedGuardrails !== undefined) return metadataObjectText(entry);
+  for (const _ in entry.metadata) return metadataObjectText(entry);
   return (
     `{"user_api_key":${jsonOrNull(entry.keyHash)}` +
     `,"user_api_key_alias":${jsonOrNull(entry.keyAlias)}` +
@@ -485,6 +476,20 @@ export function logMetadata(entry: SpendEntry): string {
     `,"user_api_key_end_user_id":${jsonOrNull(entry.customerId)}` +
     (entry.organizationId ? `,"user_api_key_org_id":${JSON.stringify(entry.organizationId)}}` : '}')
   );
+}
+
+/** The row's metadata made as an object: the request's own, the caller's, the guardrails run. */
+function metadataObjectText(entry: SpendEntry): string {
+  return safeJson({
+    ...entry.metadata,
+    user_api_key: entry.keyHash ?? null,
+    user_api_key_alias: entry.keyAlias ?? null,
+    user_api_key_user_id: entry.userId ?? null,
+    user_api_key_team_id: entry.teamId ?? null,
+    user_api_key_end_user_id: entry.customerId ?? null,
+    ...(entry.organizationId && { user_api_key_org_id: entry.organizationId }),
+    ...(entry.appliedGuardrails && { applied_guardrails: entry.appliedGuardrails }),
+  });
 }
 
 /** The longest request or answer kept whole (`store_prompts_in_spend_logs`), in characters. */

@@ -179,6 +179,8 @@ export interface Admission {
 export interface SpendEntry {
   requestId: string;
   callType: CallType;
+  /** The guardrails the call ran (`applied_guardrails` of the row's metadata), when any did. */
+  appliedGuardrails?: readonly string[];
   /** SHA-256 hex of the key; absent for open access. */
   keyHash?: string;
   keyAlias?: string | null;
