@@ -14,6 +14,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { ConfigError } from '../src/config/config-error.js';
 import { buildConfig, loadConfigFile } from '../src/config/load-config.js';
+import type { FilterResult } from '../src/guardrails/content-filter.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { eventually } from './helpers/cluster.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
@@ -483,7 +484,10 @@ describe('guardrail config', () => {
       );
       const loaded = loadConfigFile(join(dir, 'config.yaml'), { env: {} });
       const [words] = loaded.guardrails!;
-      assert.equal(words!.filter!.scan('Project FALCON').text, 'Project [KEYWORD_REDACTED]');
+      assert.equal(
+        (words!.filter!.scan('Project FALCON') as FilterResult).text,
+        'Project [KEYWORD_REDACTED]',
+      );
       assert.deepEqual(
         loaded.warnings.filter((w) => w.startsWith('guardrails')),
         [

@@ -55,6 +55,18 @@ export interface FilterResult {
   masked: Record<string, number>;
 }
 
+/**
+ * What runs a guardrail on one text: the content filter here (synchronous, and able to say where
+ * a streamed text may be cut), or a checker that asks another service (`async`).
+ */
+export interface TextChecker {
+  /** True when `scan` answers with a promise (a call to another service). */
+  readonly async?: boolean;
+  scan(text: string): FilterResult | Promise<FilterResult>;
+  /** Set by checkers that can check a streamed text as it comes (see ContentFilter.safeCut). */
+  safeCut?(text: string, cut: number): number;
+}
+
 interface CompiledEntry {
   regex: RegExp;
   action: FilterAction;
@@ -69,7 +81,7 @@ interface CompiledEntry {
 export const DEFAULT_PATTERN_REDACTION_FORMAT = '[{pattern_name}_REDACTED]';
 export const DEFAULT_KEYWORD_REDACTION_TAG = '[KEYWORD_REDACTED]';
 
-export class ContentFilter {
+export class ContentFilter implements TextChecker {
   private readonly entries: CompiledEntry[];
 
   constructor(options: ContentFilterOptions) {

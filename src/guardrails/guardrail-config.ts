@@ -14,6 +14,7 @@ import {
   regexFromPython,
   type FilterPattern,
   type FilterWord,
+  type TextChecker,
 } from './content-filter.js';
 import { PREBUILT_ALIASES, PREBUILT_PATTERNS } from './prebuilt-patterns.js';
 
@@ -30,8 +31,8 @@ export interface GuardrailDefinition {
   kind: string;
   modes: ReadonlySet<GuardrailMode>;
   defaultOn: boolean;
-  /** The content filter; undefined for a kind Tollgate does not run. */
-  filter?: ContentFilter;
+  /** What checks a text: the content filter, or a service's client; unset for a kind not run. */
+  filter?: TextChecker;
   /** As configured, for `/guardrails/list`. */
   params: Readonly<Record<string, unknown>>;
   info: Readonly<Record<string, unknown>> | null;

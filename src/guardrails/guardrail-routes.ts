@@ -51,7 +51,7 @@ export function registerGuardrailRoutes(
         }
         // As LiteLLM: the text is checked as a request would be, whatever the guardrail's modes.
         const guard = new CallGuards([{ ...definition, modes: new Set(['pre_call'] as const) }]);
-        return { response_text: guard.checkRequest({ prompt: text }).prompt };
+        return { response_text: (await guard.checkRequest({ prompt: text })).prompt };
       },
     });
   }

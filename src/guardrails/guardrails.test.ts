@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { seededRandom } from '../../test/helpers/seeded-random.js';
 import { buildGuardrails, type GuardrailDefinition } from './guardrail-config.js';
 import { Guardrails, StreamFilter, filterStreamChunk, flushedChunks } from './guardrails.js';
+import type { FilterResult } from './content-filter.js';
 import type { GuardrailEntry } from '../config/schema.js';
 
 function guardrails(entries: GuardrailEntry[]): GuardrailDefinition[] {
@@ -102,7 +103,7 @@ describe('a streamed answer through a masking guardrail', () => {
     'Write to jane.doe@example.com or to ops@corp.example.org; ' +
     'a long tail of ordinary words follows so that text is let go before the end, and ' +
     'one more address, last@x.io, right before the end.';
-  const masked = asked!.filter!.scan(text).text;
+  const masked = (asked!.filter!.scan(text) as FilterResult).text;
 
   test('sends what masking the whole answer gives, however the text is cut into chunks', () => {
     const random = seededRandom(11);

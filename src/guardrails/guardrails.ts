@@ -104,10 +104,13 @@ export class CallGuards {
   readonly input: readonly GuardrailDefinition[];
   /** Run on what it gets back. */
   readonly output: readonly GuardrailDefinition[];
+  /** Some guardrail asks another service: the checks answer with a promise. */
+  private readonly async: boolean;
 
   constructor(readonly running: readonly GuardrailDefinition[]) {
     this.input = running.filter((d) => d.modes.has('pre_call') || d.modes.has('during_call'));
     this.output = running.filter((d) => d.modes.has('post_call'));
+    this.async = running.some((d) => d.filter?.async === true);
   }
 
   /** `x-litellm-applied-guardrails`: the guardrails that ran on the call, in order. */
@@ -115,23 +118,31 @@ export class CallGuards {
     return this.running.map((d) => d.name);
   }
 
-  /** The request as it may be sent (masked), or the refusal of the first guardrail that blocks. */
-  checkRequest<T extends object>(body: T): T {
-    let current = body;
-    for (const guard of this.input) {
-      const mode: GuardrailMode = guard.modes.has('pre_call') ? 'pre_call' : 'during_call';
-      current = mapRequestTexts(current, (text) => passed(guard, mode, text).text);
-    }
-    return current;
+  /** Whether every guardrail that reads answers can read a stream as it comes. */
+  get readsStreams(): boolean {
+    return this.output.every((d) => d.filter?.safeCut !== undefined && d.filter.async !== true);
+  }
+
+  /**
+   * The request as it may be sent (masked), or the refusal of the first guardrail that blocks; a
+   * promise only when a guardrail asks another service.
+   */
+  checkRequest<T extends object>(body: T): T | Promise<T> {
+    const runs = this.input.map((guard) => ({
+      guard,
+      mode: (guard.modes.has('pre_call') ? 'pre_call' : 'during_call') as GuardrailMode,
+    }));
+    return this.async
+      ? checkAsync(body, runs, mapRequestTexts)
+      : checkSync(body, runs, mapRequestTexts);
   }
 
   /** The answer as it may be returned (masked), or the refusal. */
-  checkAnswer<T extends object>(answer: T): T {
-    let current = answer;
-    for (const guard of this.output) {
-      current = mapAnswerTexts(current, (text) => passed(guard, 'post_call', text).text);
-    }
-    return current;
+  checkAnswer<T extends object>(answer: T): T | Promise<T> {
+    const runs = this.output.map((guard) => ({ guard, mode: 'post_call' as GuardrailMode }));
+    return this.async
+      ? checkAsync(answer, runs, mapAnswerTexts)
+      : checkSync(answer, runs, mapAnswerTexts);
   }
 
   /** Filters a streamed answer's text as it goes; undefined when no guardrail reads answers. */
@@ -140,10 +151,59 @@ export class CallGuards {
   }
 }
 
+type TextsMapper = <T extends object>(value: T, map: (text: string) => string) => T;
+interface GuardRun {
+  guard: GuardrailDefinition;
+  mode: GuardrailMode;
+}
+
+function checkSync<T extends object>(
+  value: T,
+  runs: readonly GuardRun[],
+  mapTexts: TextsMapper,
+): T {
+  let current = value;
+  for (const { guard, mode } of runs) {
+    current = mapTexts(current, (text) => passed(guard, mode, syncScan(guard, text)).text);
+  }
+  return current;
+}
+
+/** Each guardrail in turn; one that asks a service gets every distinct text at once. */
+async function checkAsync<T extends object>(
+  value: T,
+  runs: readonly GuardRun[],
+  mapTexts: TextsMapper,
+): Promise<T> {
+  let current = value;
+  for (const { guard, mode } of runs) {
+    const texts = new Set<string>();
+    mapTexts(current, (text) => {
+      texts.add(text);
+      return text;
+    });
+    const checked = new Map<string, string>();
+    await Promise.all(
+      [...texts].map(async (text) => {
+        checked.set(text, passed(guard, mode, await guard.filter!.scan(text)).text);
+      }),
+    );
+    current = mapTexts(current, (text) => checked.get(text) ?? text);
+  }
+  return current;
+}
+
+function syncScan(guard: GuardrailDefinition, text: string): FilterResult {
+  const result = guard.filter!.scan(text);
+  if (result instanceof Promise) throw new Error(`guardrail ${guard.name} answered asynchronously`);
+  return result;
+}
+
 /**
  * The text of each streamed choice, let go once no match can still be completed by what follows:
  * at most STREAM_HOLDBACK_CHARS are held, and never part of a match. Blocking ends the stream with
- * the refusal (the text that would have completed the match is not sent).
+ * the refusal (the text that would have completed the match is not sent). Only for guardrails
+ * that read streams (CallGuards.readsStreams).
  */
 export class StreamFilter {
   /** Per choice index, the text received and not yet let go. */
@@ -158,9 +218,9 @@ export class StreamFilter {
   push(index: number, received: string, final: boolean): string {
     const text = (this.held.get(index) ?? '') + received;
     // Every guardrail sees the whole text it holds: a block is found before anything of it goes.
-    for (const guard of this.guards) passed(guard, 'post_call', text);
+    for (const guard of this.guards) passed(guard, 'post_call', syncScan(guard, text));
     let cut = final ? text.length : Math.max(0, text.length - STREAM_HOLDBACK_CHARS);
-    for (const guard of this.guards) cut = guard.filter!.safeCut(text, cut);
+    for (const guard of this.guards) cut = guard.filter!.safeCut!(text, cut);
     this.held.set(index, text.slice(cut));
     return this.mask(text.slice(0, cut));
   }
@@ -175,14 +235,19 @@ export class StreamFilter {
 
   private mask(text: string): string {
     let current = text;
-    for (const guard of this.guards) current = passed(guard, 'post_call', current).text;
+    for (const guard of this.guards) {
+      current = passed(guard, 'post_call', syncScan(guard, current)).text;
+    }
     return current;
   }
 }
 
-/** The guardrail's result for one text; throws LiteLLM's refusal when it blocks. */
-function passed(guard: GuardrailDefinition, mode: GuardrailMode, text: string): FilterResult {
-  const result = guard.filter!.scan(text);
+/** A guardrail's result for one text; throws LiteLLM's refusal when it blocks. */
+function passed(
+  guard: GuardrailDefinition,
+  mode: GuardrailMode,
+  result: FilterResult,
+): FilterResult {
   if (result.blocked) {
     throw new GatewayError('guardrail_blocked', result.blocked.error, {
       details: { ...result.blocked, guardrail_name: guard.name, guardrail_mode: mode },

@@ -147,7 +147,7 @@ function sendImages(
   service: ProxyService,
   result: { value: ImageGenerationResponse; meta: CallMeta },
   size: unknown,
-): RouteReply {
+): Promise<RouteReply> {
   return sendPricedJson(reply, service, {
     meta: result.meta,
     value: {

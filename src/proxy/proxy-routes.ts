@@ -151,7 +151,8 @@ async function handleCall(
   const keep = hit || !answeredAsAsked(result.meta) ? undefined : cache?.write;
   if (result.kind === 'json') {
     keep?.(rawJsonOf(result.value) ?? JSON.stringify(result.value));
-    const answer = checkedAnswer(result, spec, deps);
+    const answer =
+      result.meta.guards === undefined ? result.value : await checkedAnswer(result, spec, deps);
     if (deps.service.keepsAnswers) {
       result.meta.response = () => rawJsonOf(answer) ?? JSON.stringify(answer);
     }
@@ -188,15 +189,15 @@ async function handleCall(
  * The answer as the call's guardrails let it go (masked), or their refusal, thrown once the call
  * is booked: the provider was paid for it all the same.
  */
-function checkedAnswer(
+async function checkedAnswer(
   result: Extract<CallResult<Streamable, Streamable>, { kind: 'json' }>,
   spec: CallSpec,
   deps: ProxyRouteDeps,
-): Streamable {
+): Promise<Streamable> {
   const guards = result.meta.guards;
   if (!guards || guards.output.length === 0 || spec.op === 'embedding') return result.value;
   try {
-    return guards.checkAnswer(result.value);
+    return await guards.checkAnswer(result.value);
   } catch (error: unknown) {
     deps.service.recordUsage(result.meta, result.value.usage ?? undefined);
     throw error;
@@ -252,7 +253,7 @@ export function responseHeaders(meta: CallMeta): Record<string, string> {
  * Sends an answer the route already has as JSON text (`/v1/messages`, `/v1/responses`): the call
  * is booked, and its cost and duration go in LiteLLM's headers.
  */
-export function sendPricedJson(
+export async function sendPricedJson(
   reply: RouteReply,
   service: ProxyService,
   result: {
@@ -261,12 +262,12 @@ export function sendPricedJson(
     /** The answer's own type when it is not JSON (a transcription as text). */
     contentType?: string;
   },
-): RouteReply {
+): Promise<RouteReply> {
   const headers = responseHeaders(result.meta);
   const { usage, units } = result.value;
   const body =
-    result.contentType === undefined
-      ? checkedJsonText(result.meta, result.value.body, () =>
+    result.contentType === undefined && result.meta.guards !== undefined
+      ? await checkedJsonText(result.meta, result.value.body, () =>
           service.recordUsage(result.meta, usage, units),
         )
       : result.value.body;
@@ -288,7 +289,7 @@ export function sendPricedJson(
  * A JSON answer as the call's guardrails let it go: the same text when none reads answers or
  * nothing changed. A refusal is thrown once `book` has booked the call.
  */
-function checkedJsonText(meta: CallMeta, text: string, book: () => void): string {
+async function checkedJsonText(meta: CallMeta, text: string, book: () => void): Promise<string> {
   const guards = meta.guards;
   if (!guards || guards.output.length === 0) return text;
   let answer: unknown;
@@ -299,7 +300,7 @@ function checkedJsonText(meta: CallMeta, text: string, book: () => void): string
   }
   if (answer === null || typeof answer !== 'object') return text;
   try {
-    const checked = guards.checkAnswer(answer);
+    const checked = await guards.checkAnswer(answer);
     return checked === answer ? text : JSON.stringify(checked);
   } catch (error: unknown) {
     book();

@@ -168,7 +168,10 @@ export class ProxyService {
     // Before anything is reserved: a request a guardrail refuses holds no budget and costs nothing.
     // Calls that are not metered (token counts) send nothing to a model: no guardrail runs.
     const guards = io.metered === false ? undefined : this.guarded(body, principal, stream, io);
-    if (guards) body = guards.checkRequest(body);
+    if (guards) {
+      const checked = guards.checkRequest(body);
+      body = checked instanceof Promise ? await checked : checked;
+    }
     // Checked before anything is reserved: a malformed list is a 400 that holds no budget.
     const fallbacks = requestFallbacks(body, principal);
     const mockFailure = body.mock_testing_fallbacks === true;
@@ -331,7 +334,7 @@ export class ProxyService {
   ): CallGuards | undefined {
     const guards = this.deps.guardrails?.forRequest(body, principal);
     const reader = guards?.output[0];
-    if (reader && stream && io.streamsUncheckedText === true) {
+    if (reader && stream && (io.streamsUncheckedText === true || !guards.readsStreams)) {
       throw new GatewayError(
         'bad_request',
         `Guardrail '${reader.name}' checks answers (post_call), which Tollgate does not do on streamed answers of this route yet; ask without stream, or on /v1/chat/completions. The call was not sent`,
