@@ -26,6 +26,7 @@ import { registerModelRoutes } from './admin/model-routes.js';
 import { registerSpendRoutes } from './admin/spend-routes.js';
 import { registerGuardrailRoutes } from './guardrails/guardrail-routes.js';
 import { Guardrails } from './guardrails/guardrails.js';
+import { PresidioChecker } from './guardrails/presidio.js';
 import { SpendService } from './admin/spend-service.js';
 import { ModelService } from './admin/model-service.js';
 import { KeyService, type CustomKeyGenerate } from './admin/key-service.js';
@@ -531,10 +532,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     logger,
     meter,
     activity,
-    guardrails:
-      config.guardrails && config.guardrails.length > 0
-        ? new Guardrails(config.guardrails)
-        : undefined,
+    guardrails: guardrailsOf(config, logger),
   });
   let draining = false;
 
@@ -789,6 +787,22 @@ export async function createApp(options: AppOptions): Promise<App> {
 
 /** How often a replica reads the provider and deployment budgets' spend of all replicas. */
 const ROUTE_BUDGET_SYNC_MS = 1000;
+
+/** The config's guardrails, ready for calls; a Presidio one that lets a text through says so. */
+function guardrailsOf(config: GatewayConfig, logger: Logger): Guardrails | undefined {
+  const definitions = config.guardrails ?? [];
+  if (definitions.length === 0) return undefined;
+  for (const definition of definitions) {
+    if (definition.filter instanceof PresidioChecker) {
+      definition.filter.onUnchecked = (error) =>
+        logger.warn(
+          { guardrail: definition.name, err: error.message },
+          'guardrail could not check a text; it went on unchecked (unreachable_fallback: fail_open)',
+        );
+    }
+  }
+  return new Guardrails(definitions);
+}
 
 /**
  * Reads `route_budget_spend` every second into the route budgets (cluster mode: what the other

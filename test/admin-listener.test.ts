@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +13,7 @@ import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { testDatabases, type OpenedTestStore } from './helpers/databases.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
 import { startTollgate, type RunningTollgate } from './helpers/run-tollgate.js';
+import { freePort } from './helpers/free-port.js';
 
 const MODELS = [{ model_name: 'gpt-4o-mini', litellm_params: { model: 'mock/gpt-4o-mini' } }];
 
@@ -168,14 +168,6 @@ for (const database of await testDatabases()) {
       }
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 describe('tollgate --admin-port', () => {

@@ -3,7 +3,6 @@
  * logged once, and the first admission after Redis is back uses Redis again.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
@@ -19,16 +18,7 @@ import { FailoverCounterStore } from '../src/spend/failover-counters.js';
 import { LocalCounterStore } from '../src/spend/local-counters.js';
 import { RedisCounterStore } from '../src/spend/redis-counters.js';
 import { makeRequest, makeScope, manualClock } from './helpers/admission-suite.js';
-
-/** A port nothing listens on: bound once, then released. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
+import { freePort } from './helpers/free-port.js';
 
 function recordingLogger() {
   const lines: { level: string; message: string }[] = [];
@@ -106,7 +96,7 @@ describe('failover counter store', () => {
   test('with nothing listening on the Redis port, budgets and rate limits are enforced locally', async (t) => {
     const redis = new Redis({
       host: '127.0.0.1',
-      port: await deadPort(),
+      port: await freePort(),
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       retryStrategy: () => 50,

@@ -74,7 +74,7 @@ function config(upstream: string) {
       },
       {
         guardrail_name: 'vendor',
-        litellm_params: { guardrail: 'presidio', api_key: 'presidio-secret-key-123' },
+        litellm_params: { guardrail: 'lakera_v2', api_key: 'lakera-secret-key-123' },
       },
     ],
     general_settings: { master_key: MASTER_KEY },
@@ -317,7 +317,7 @@ describe('guardrails', () => {
         'typo',
         "Guardrail 'typo' is not configured on this gateway (configured: pii, answers, vendor)",
       ],
-      ['vendor', "Guardrail 'vendor' (presidio) is not one Tollgate runs"],
+      ['vendor', "Guardrail 'vendor' (lakera_v2) is not one Tollgate runs"],
     ]) {
       const error = await chat('hi', { guardrails: [name] }).then(
         () => assert.fail('not refused'),
@@ -381,7 +381,7 @@ describe('guardrails', () => {
       assert.deepEqual(listed.body.guardrails[2], {
         guardrail_id: null,
         guardrail_name: 'vendor',
-        litellm_params: { guardrail: 'presidio', api_key: 'pres****-123' },
+        litellm_params: { guardrail: 'lakera_v2', api_key: 'lake****-123' },
         guardrail_info: null,
         created_at: null,
         updated_at: null,
@@ -493,7 +493,7 @@ describe('guardrail config', () => {
         [
           'guardrails[0].litellm_params.mode: logging_only is not supported by Tollgate yet; ignored',
           `guardrails[0].litellm_params.blocked_words_file: ${join(dir, 'words.yaml')}: blocked_words[1] skipped (action: must be BLOCK or MASK)`,
-          'guardrails[1].litellm_params.guardrail: "lakera_v2" is not a guardrail Tollgate runs (it runs litellm_content_filter); requests that ask for "lakera" are refused, and as default_on it does NOT check any request',
+          'guardrails[1].litellm_params.guardrail: "lakera_v2" is not a guardrail Tollgate runs (it runs litellm_content_filter, presidio); requests that ask for "lakera" are refused, and as default_on it does NOT check any request',
         ],
       );
     } finally {

@@ -180,7 +180,7 @@ export function buildConfig(
   const timeZone = budgetTimeZone(litellm.timezone, problems);
   const retention = buildSpendLogRetention(general, env, timeZone, problems);
   const traces = buildTraceSettings(litellm, env, warnings, problems);
-  const guardrails = buildGuardrails(file.guardrails ?? [], baseDir, problems, warnings);
+  const guardrails = buildGuardrails(file.guardrails ?? [], { baseDir, env }, problems, warnings);
   for (const field of JWT_FIELDS_NOT_ACTED_ON) {
     if (general.litellm_jwtauth?.[field] !== undefined) {
       warnings.push(

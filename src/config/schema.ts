@@ -368,6 +368,19 @@ export const GuardrailSchema = z.looseObject({
     blocked_words_file: z.string().min(1).nullable().optional(),
     pattern_redaction_format: z.string().min(1).optional(),
     keyword_redaction_tag: z.string().min(1).optional(),
+    // guardrail: presidio
+    presidio_analyzer_api_base: z.string().min(1).nullable().optional(),
+    presidio_anonymizer_api_base: z.string().min(1).nullable().optional(),
+    pii_entities_config: z.record(z.string(), FilterActionSchema).nullable().optional(),
+    presidio_score_thresholds: z.record(z.string(), z.number().min(0).max(1)).nullable().optional(),
+    presidio_entities_deny_list: z.array(z.string()).nullable().optional(),
+    presidio_language: z.string().min(1).nullable().optional(),
+    presidio_ad_hoc_recognizers: z.string().min(1).nullable().optional(),
+    output_parse_pii: z.boolean().nullable().optional(),
+    unreachable_fallback: z
+      .enum(['fail_closed', 'fail_open'], { error: 'must be fail_closed or fail_open' })
+      .nullable()
+      .optional(),
   }),
   guardrail_info: z.record(z.string(), z.unknown()).nullable().optional(),
 });

@@ -38,12 +38,14 @@ export interface ContentFilterOptions {
 /** Why a text was blocked: LiteLLM's detail (`error` is the message the client sees). */
 export type BlockDetail =
   | { error: string; pattern: string }
-  | { error: string; keyword: string; description: string | null };
+  | { error: string; keyword: string; description: string | null }
+  | { error: string; entity_type: string };
 
 /** One thing found in a text, without the text itself. */
 export type Detection =
   | { type: 'pattern'; pattern_name: string; action: FilterAction }
-  | { type: 'blocked_word'; keyword: string; action: FilterAction; description: string | null };
+  | { type: 'blocked_word'; keyword: string; action: FilterAction; description: string | null }
+  | { type: 'pii_entity'; entity_type: string; action: FilterAction };
 
 export interface FilterResult {
   /** The text with what was masked replaced (the same string when nothing was). */

@@ -17,12 +17,13 @@ import {
   type TextChecker,
 } from './content-filter.js';
 import { PREBUILT_ALIASES, PREBUILT_PATTERNS } from './prebuilt-patterns.js';
+import { PresidioChecker, presidioBase } from './presidio.js';
 
 export const GUARDRAIL_MODES = ['pre_call', 'during_call', 'post_call'] as const;
 export type GuardrailMode = (typeof GUARDRAIL_MODES)[number];
 
 /** The guardrail kinds Tollgate runs (`litellm_params.guardrail`). */
-export const SUPPORTED_GUARDRAILS = ['litellm_content_filter'] as const;
+export const SUPPORTED_GUARDRAILS = ['litellm_content_filter', 'presidio'] as const;
 
 /** A configured guardrail, ready to run (or known and not runnable: `filter` unset). */
 export interface GuardrailDefinition {
@@ -41,12 +42,19 @@ export interface GuardrailDefinition {
 const FEATURES_NOT_RUN = ['categories', 'image_model', 'competitor_intent_config'] as const;
 
 /** Checks and compiles `guardrails`; problems refuse the start, warnings are logged. */
+/** Where the config is read from: its folder (relative paths) and the environment. */
+export interface GuardrailContext {
+  baseDir: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
 export function buildGuardrails(
   entries: readonly GuardrailEntry[],
-  baseDir: string,
+  context: GuardrailContext,
   problems: string[],
   warnings: string[],
 ): GuardrailDefinition[] {
+  const { baseDir } = context;
   const seen = new Map<string, number>();
   const built: GuardrailDefinition[] = [];
   entries.forEach((entry, index) => {
@@ -68,6 +76,11 @@ export function buildGuardrails(
       params,
       info: entry.guardrail_info ?? null,
     };
+    if (params.guardrail === 'presidio') {
+      definition.filter = presidioChecker(entry, where, context, { problems, warnings });
+      built.push(definition);
+      return;
+    }
     if (params.guardrail !== 'litellm_content_filter') {
       warnings.push(
         `${where}.litellm_params.guardrail: "${params.guardrail}" is not a guardrail Tollgate runs (it runs ${SUPPORTED_GUARDRAILS.join(', ')}); requests that ask for "${name}" are refused${definition.defaultOn ? ', and as default_on it does NOT check any request' : ''}`,
@@ -134,6 +147,55 @@ export function buildGuardrails(
     built.push(definition);
   });
   return built;
+}
+
+/** `guardrail: presidio`: where Presidio is, what it looks for and what each entity does. */
+function presidioChecker(
+  entry: GuardrailEntry,
+  where: string,
+  { baseDir, env }: GuardrailContext,
+  { problems, warnings }: { problems: string[]; warnings: string[] },
+): PresidioChecker | undefined {
+  const params = entry.litellm_params;
+  const at = `${where}.litellm_params`;
+  const bases = (['analyzer', 'anonymizer'] as const).map((service) => {
+    const field = `presidio_${service}_api_base` as const;
+    const variable = `PRESIDIO_${service.toUpperCase()}_API_BASE`;
+    const value = params[field] ?? (env[variable] || undefined);
+    if (value === undefined) problems.push(`${at}.${field}: required (or set ${variable})`);
+    return value === undefined ? undefined : presidioBase(value);
+  });
+  if (params.output_parse_pii) {
+    warnings.push(
+      `${at}.output_parse_pii: not supported by Tollgate yet; answers keep Presidio's placeholders`,
+    );
+  }
+  let adHocRecognizers: unknown[] | undefined;
+  const file = params.presidio_ad_hoc_recognizers;
+  if (file) {
+    const path = isAbsolute(file) ? file : join(baseDir, file);
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+      adHocRecognizers = Array.isArray(parsed) ? parsed : [parsed];
+    } catch (error: unknown) {
+      problems.push(
+        `${at}.presidio_ad_hoc_recognizers: cannot read ${path} as JSON (${(error as Error).message})`,
+      );
+    }
+  }
+  const [analyzerBase, anonymizerBase] = bases;
+  if (analyzerBase === undefined || anonymizerBase === undefined) return undefined;
+  return new PresidioChecker({
+    name: entry.guardrail_name,
+    analyzerBase,
+    anonymizerBase,
+    entities: params.pii_entities_config ?? {},
+    thresholds: params.presidio_score_thresholds ?? {},
+    denyList: params.presidio_entities_deny_list ?? [],
+    language: params.presidio_language ?? 'en',
+    adHocRecognizers,
+    failOpen: params.unreachable_fallback === 'fail_open',
+  });
 }
 
 function modesOf(

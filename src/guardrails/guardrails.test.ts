@@ -10,7 +10,7 @@ import type { GuardrailEntry } from '../config/schema.js';
 
 function guardrails(entries: GuardrailEntry[]): GuardrailDefinition[] {
   const problems: string[] = [];
-  const built = buildGuardrails(entries, process.cwd(), problems, []);
+  const built = buildGuardrails(entries, { baseDir: process.cwd(), env: {} }, problems, []);
   assert.deepEqual(problems, []);
   return built;
 }
@@ -23,7 +23,7 @@ const EMAIL_MASK: GuardrailEntry['litellm_params'] = {
 const DEFINITIONS = guardrails([
   { guardrail_name: 'global', litellm_params: { ...EMAIL_MASK, default_on: true } },
   { guardrail_name: 'asked', litellm_params: { ...EMAIL_MASK, mode: ['pre_call', 'post_call'] } },
-  { guardrail_name: 'other-kind', litellm_params: { guardrail: 'presidio' } },
+  { guardrail_name: 'other-kind', litellm_params: { guardrail: 'lakera_v2' } },
 ]);
 
 function principal(keyMeta: Record<string, unknown> = {}, teamMeta?: Record<string, unknown>) {
@@ -75,7 +75,7 @@ describe('which guardrails a call runs', () => {
     );
     assert.throws(
       () => running({ guardrails: ['other-kind'] }),
-      /Guardrail 'other-kind' \(presidio\) is not one Tollgate runs/,
+      /Guardrail 'other-kind' \(lakera_v2\) is not one Tollgate runs/,
     );
   });
 

@@ -1,7 +1,7 @@
 /** Runs the `tollgate` command (src/main.ts through tsx) as a user would, for CLI tests. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'src', 'main.ts');
 /** tsx as a URL, so the command also starts from directories outside the repository. */
@@ -98,12 +98,4 @@ async function startOnFreePort(args: string[], options: RunOptions): Promise<Run
       return code;
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
