@@ -118,6 +118,31 @@ describe('content filter', () => {
     assert.throws(() => regexFromPython('(unclosed'), /Invalid regular expression/);
   });
 
+  test('no prebuilt pattern backtracks on a crafted prompt: 100 kB scan in well under a second', () => {
+    // A pattern quadratic on such texts held the event loop for seconds (e-mail on `a.a.a.…`).
+    const crafted = [
+      'a.'.repeat(50_000),
+      `${'a'.repeat(50_000)}@${'a.'.repeat(25_000)}`,
+      'a@'.repeat(50_000),
+      `1 ${'a'.repeat(100_000)}`,
+      '1'.repeat(100_000),
+      '12 word '.repeat(12_500),
+      'https://'.repeat(12_500),
+    ];
+    for (const name of Object.keys(PREBUILT_PATTERNS)) {
+      const filter = masking(name);
+      for (const text of crafted) {
+        const started = performance.now();
+        filter.scan(text);
+        const ms = performance.now() - started;
+        assert.ok(
+          ms < 1000,
+          `${name} on ${JSON.stringify(text.slice(0, 12))}…: ${Math.round(ms)} ms`,
+        );
+      }
+    }
+  });
+
   test('a safe cut never falls inside a match', () => {
     const filter = masking('email');
     const text = 'write to someone@example.com today';
