@@ -789,9 +789,9 @@ export async function createApp(options: AppOptions): Promise<App> {
 const ROUTE_BUDGET_SYNC_MS = 1000;
 
 /** The config's guardrails, ready for calls; a Presidio one that lets a text through says so. */
-function guardrailsOf(config: GatewayConfig, logger: Logger): Guardrails | undefined {
+function guardrailsOf(config: GatewayConfig, logger: Logger): Guardrails {
+  // Even with none configured: a call that asks for a guardrail is then refused, not sent unchecked.
   const definitions = config.guardrails ?? [];
-  if (definitions.length === 0) return undefined;
   for (const definition of definitions) {
     if (definition.filter instanceof PresidioChecker) {
       definition.filter.onUnchecked = (error) =>

@@ -109,8 +109,8 @@ describe('guardrails', () => {
     await opened?.close();
   });
 
-  const client = (key: string) =>
-    new OpenAI({ apiKey: key, baseURL: `${gateway.url}/v1`, maxRetries: 0 });
+  const client = (key: string, on = gateway) =>
+    new OpenAI({ apiKey: key, baseURL: `${on.url}/v1`, maxRetries: 0 });
 
   /** A chat call with extra body fields (`guardrails`), as LiteLLM users send them. */
   const chat = (text: string, extra: Record<string, unknown> = {}, through = openai) =>
@@ -327,6 +327,25 @@ describe('guardrails', () => {
       assert.ok(error.message.includes(message!), error.message);
     }
     assert.equal(upstream.requests.length, before);
+
+    // A gateway without any guardrail refuses a call that asks for one too.
+    const bare = await startGateway({
+      model_list: [{ model_name: 'gpt', litellm_params: { model: 'mock/gpt' } }],
+      general_settings: { master_key: MASTER_KEY },
+    });
+    try {
+      const error = await chat('hi', { guardrails: ['pii'] }, client(MASTER_KEY, bare)).then(
+        () => assert.fail('not refused'),
+        (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
+      );
+      assert.equal(error.status, 400);
+      assert.match(
+        error.message,
+        /Guardrail 'pii' is not configured on this gateway \(it has none\)/,
+      );
+    } finally {
+      await bare.close();
+    }
   });
 
   it('keys and teams carry guardrails; only a proxy admin turns them off', async () => {

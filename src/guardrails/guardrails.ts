@@ -74,7 +74,7 @@ export class Guardrails {
       if (found === undefined) {
         throw new GatewayError(
           'bad_request',
-          `Guardrail '${name}' is not configured on this gateway${this.definitions.length > 0 ? ` (configured: ${this.definitions.map((d) => d.name).join(', ')})` : ''}; the call was not sent`,
+          `Guardrail '${name}' is not configured on this gateway (${this.definitions.length > 0 ? `configured: ${this.definitions.map((d) => d.name).join(', ')}` : 'it has none'}); the call was not sent`,
           { param: 'guardrails' },
         );
       }
