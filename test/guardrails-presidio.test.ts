@@ -61,6 +61,16 @@ describe('the Presidio guardrail', () => {
           },
         ],
         guardrails: [
+          // Before the default_on one, whose placeholders it would otherwise find in its place.
+          {
+            guardrail_name: 'pii-reversible',
+            litellm_params: {
+              guardrail: 'presidio',
+              ...presidioAt,
+              pii_entities_config: { PERSON: 'MASK', PHONE_NUMBER: 'MASK' },
+              output_parse_pii: true,
+            },
+          },
           {
             guardrail_name: 'pii',
             litellm_params: {
@@ -220,6 +230,40 @@ describe('the Presidio guardrail', () => {
     assert.equal(upstream.requests.length, before);
   });
 
+  it('output_parse_pii: numbered placeholders go out, the answer gets the originals back, streamed too', async () => {
+    const text = 'Call Jane Doe at 212-555-0199, then John Smith';
+    const { data, response } = await openai.chat.completions
+      .create({
+        model: 'gpt',
+        messages: [
+          { role: 'system', content: 'You assist Jane Doe.' },
+          { role: 'user', content: text },
+        ],
+        guardrails: ['pii-reversible'],
+      } as OpenAI.ChatCompletionCreateParamsNonStreaming)
+      .withResponse();
+    const upstreamMessages = (upstream.requests.at(-1)!.body as { messages: { content: string }[] })
+      .messages;
+    assert.deepEqual(
+      upstreamMessages.map((m) => m.content),
+      ['You assist <PERSON_1>.', 'Call <PERSON_2> at <PHONE_NUMBER_3>, then <PERSON_4>'],
+      'numbered across the call, in message order',
+    );
+    assert.equal(data.choices[0]!.message.content, `Hello from the simulator! You said: ${text}`);
+    assert.equal(response.headers.get('x-litellm-applied-guardrails'), 'pii-reversible,pii');
+
+    const long = `${'a few words '.repeat(6)}for Jane Doe at 212-555-0199`;
+    const stream = await openai.chat.completions.create({
+      model: 'gpt',
+      messages: [{ role: 'user', content: long }],
+      stream: true,
+      guardrails: ['pii-reversible'],
+    } as OpenAI.ChatCompletionCreateParamsStreaming);
+    let streamed = '';
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? '';
+    assert.equal(streamed, `Hello from the simulator! You said: ${long}`);
+  });
+
   it('sends the ad-hoc recognizers of its file; /guardrails/apply_guardrail runs it on a text', async () => {
     const applied = await api.post('/guardrails/apply_guardrail', {
       guardrail_name: 'employees',
@@ -258,7 +302,7 @@ describe('the Presidio guardrail', () => {
 });
 
 describe('Presidio guardrail config', () => {
-  it('needs where Presidio is, from the entry or the environment, and says what it does not do', () => {
+  it('needs where Presidio is, from the entry or the environment', () => {
     const entry = (params: Record<string, unknown> = {}) => ({
       model_list: [],
       guardrails: [{ guardrail_name: 'p', litellm_params: { guardrail: 'presidio', ...params } }],
@@ -290,14 +334,10 @@ describe('Presidio guardrail config', () => {
       () => buildConfig(entry({ pii_entities_config: { PERSON: 'HIDE' } }), {}),
       /guardrails\[0\]\.litellm_params\.pii_entities_config\.PERSON: must be BLOCK or MASK/,
     );
-    const config = buildConfig(entry({ output_parse_pii: true }), {
+    const config = buildConfig(entry(), {
       PRESIDIO_ANALYZER_API_BASE: 'a:1',
       PRESIDIO_ANONYMIZER_API_BASE: 'b:2',
     });
-    assert.ok(
-      config.warnings.includes(
-        "guardrails[0].litellm_params.output_parse_pii: not supported by Tollgate yet; answers keep Presidio's placeholders",
-      ),
-    );
+    assert.deepEqual(config.warnings, []);
   });
 });

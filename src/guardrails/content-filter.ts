@@ -64,9 +64,33 @@ export interface FilterResult {
 export interface TextChecker {
   /** True when `scan` answers with a promise (a call to another service). */
   readonly async?: boolean;
-  scan(text: string): FilterResult | Promise<FilterResult>;
+  /** The texts of a call must be scanned one after the other, in order (numbered placeholders). */
+  readonly sequential?: boolean;
+  /** `call`: what the checks of one call share (PII placeholders to put back in the answer). */
+  scan(text: string, call?: CallScope): FilterResult | Promise<FilterResult>;
   /** Set by checkers that can check a streamed text as it comes (see ContentFilter.safeCut). */
   safeCut?(text: string, cut: number): number;
+}
+
+/**
+ * The originals behind the numbered placeholders a call's request was sent with
+ * (`<PERSON_1>`, `<PHONE_NUMBER_2>`: Presidio's `output_parse_pii`), to put back in its answer.
+ */
+export class PiiTokens {
+  private next = 1;
+  readonly originals = new Map<string, string>();
+
+  /** A new placeholder for `original`, of type `entity`; numbered across the whole call. */
+  tokenFor(entity: string, original: string): string {
+    const token = `<${entity}_${this.next++}>`;
+    this.originals.set(token, original);
+    return token;
+  }
+}
+
+/** What the guardrail checks of one call share. */
+export interface CallScope {
+  pii: PiiTokens;
 }
 
 interface CompiledEntry {
@@ -184,4 +208,36 @@ export function regexFromPython(pattern: string): string {
   const source = pattern.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
   new RegExp(source, 'gi');
   return source;
+}
+
+/** The longest placeholder a restorer holds back while it may still be completed (`<…_12>`). */
+const LONGEST_TOKEN = 64;
+
+/**
+ * Puts a call's originals back in its answer in place of the placeholders it was sent with; holds
+ * back an unfinished `<…` at the end of a streamed text until it is complete.
+ */
+export class TokenRestorer implements TextChecker {
+  constructor(private readonly tokens: PiiTokens) {}
+
+  scan(text: string): FilterResult {
+    let restored = text;
+    if (restored.includes('<')) {
+      for (const [token, original] of this.tokens.originals) {
+        if (restored.includes(token)) restored = restored.replaceAll(token, original);
+      }
+    }
+    return { text: restored, detections: [], masked: {} };
+  }
+
+  safeCut(text: string, cut: number): number {
+    if (cut === 0) return 0;
+    const open = text.lastIndexOf('<', cut - 1);
+    if (open === -1) return cut;
+    const close = text.indexOf('>', open);
+    // A placeholder that ends before the cut goes whole; one the cut would split waits.
+    if (close !== -1 && close < cut) return cut;
+    const end = close === -1 ? text.length : close;
+    return end - open <= LONGEST_TOKEN ? open : cut;
+  }
 }

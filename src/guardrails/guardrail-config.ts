@@ -77,7 +77,7 @@ export function buildGuardrails(
       info: entry.guardrail_info ?? null,
     };
     if (params.guardrail === 'presidio') {
-      definition.filter = presidioChecker(entry, where, context, { problems, warnings });
+      definition.filter = presidioChecker(entry, where, context, { problems });
       built.push(definition);
       return;
     }
@@ -154,7 +154,7 @@ function presidioChecker(
   entry: GuardrailEntry,
   where: string,
   { baseDir, env }: GuardrailContext,
-  { problems, warnings }: { problems: string[]; warnings: string[] },
+  { problems }: { problems: string[] },
 ): PresidioChecker | undefined {
   const params = entry.litellm_params;
   const at = `${where}.litellm_params`;
@@ -165,11 +165,6 @@ function presidioChecker(
     if (value === undefined) problems.push(`${at}.${field}: required (or set ${variable})`);
     return value === undefined ? undefined : presidioBase(value);
   });
-  if (params.output_parse_pii) {
-    warnings.push(
-      `${at}.output_parse_pii: not supported by Tollgate yet; answers keep Presidio's placeholders`,
-    );
-  }
   let adHocRecognizers: unknown[] | undefined;
   const file = params.presidio_ad_hoc_recognizers;
   if (file) {
@@ -195,6 +190,7 @@ function presidioChecker(
     language: params.presidio_language ?? 'en',
     adHocRecognizers,
     failOpen: params.unreachable_fallback === 'fail_open',
+    outputParsePii: params.output_parse_pii === true,
   });
 }
 

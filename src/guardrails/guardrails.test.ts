@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { seededRandom } from '../../test/helpers/seeded-random.js';
 import { buildGuardrails, type GuardrailDefinition } from './guardrail-config.js';
 import { Guardrails, StreamFilter, filterStreamChunk, flushedChunks } from './guardrails.js';
-import type { FilterResult } from './content-filter.js';
+import { PiiTokens, TokenRestorer, type FilterResult } from './content-filter.js';
 import type { GuardrailEntry } from '../config/schema.js';
 
 function guardrails(entries: GuardrailEntry[]): GuardrailDefinition[] {
@@ -157,5 +157,36 @@ describe('a streamed answer through a masking guardrail', () => {
     ]);
     const last = filterStreamChunk(new StreamFilter([asked!]), chunk('to a@b.io', 'stop'));
     assert.equal(last.choices[0]!.delta.content, 'to [EMAIL_REDACTED]');
+  });
+});
+
+describe('a streamed answer that gets its placeholders back (output_parse_pii)', () => {
+  test('puts the originals back however the placeholders are cut into chunks', () => {
+    const tokens = new PiiTokens();
+    const person = tokens.tokenFor('PERSON', 'Jane Doe');
+    const phone = tokens.tokenFor('PHONE_NUMBER', '212-555-0199');
+    const restorer: GuardrailDefinition = {
+      name: 'pii',
+      kind: 'presidio',
+      modes: new Set(['post_call']),
+      defaultOn: false,
+      filter: new TokenRestorer(tokens),
+      params: {},
+      info: null,
+    };
+    const text = `Dear ${person}, we will call ${phone} soon; <b>bold</b> stays, as does a < b.`;
+    const expected = text.replace(person, 'Jane Doe').replace(phone, '212-555-0199');
+    const random = seededRandom(5);
+    for (let round = 0; round < 200; round++) {
+      const filter = new StreamFilter([restorer]);
+      let sent = '';
+      for (let at = 0; at < text.length;) {
+        const size = 1 + Math.floor(random() * 8);
+        sent += filter.push(0, text.slice(at, at + size), false);
+        at += size;
+      }
+      for (const rest of filter.flush().values()) sent += rest;
+      assert.equal(sent, expected, `round ${round}`);
+    }
   });
 });

@@ -18,7 +18,7 @@
  */
 import type { Principal } from '../auth/principal.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { FilterResult } from './content-filter.js';
+import { PiiTokens, TokenRestorer, type CallScope, type FilterResult } from './content-filter.js';
 import type { GuardrailDefinition, GuardrailMode } from './guardrail-config.js';
 import { mapAnswerTexts, mapRequestTexts } from './guardrail-texts.js';
 
@@ -107,15 +107,26 @@ export class CallGuards {
   /** Some guardrail asks another service: the checks answer with a promise. */
   private readonly async: boolean;
 
+  /** What the checks of this call share: the placeholders to put back in its answer. */
+  private readonly scope: CallScope = { pii: new PiiTokens() };
+
   constructor(readonly running: readonly GuardrailDefinition[]) {
     this.input = running.filter((d) => d.modes.has('pre_call') || d.modes.has('during_call'));
-    this.output = running.filter((d) => d.modes.has('post_call'));
+    // A guardrail that sent placeholders puts the originals back first, before any other reads.
+    const restorers = this.input
+      .filter((d) => (d.filter as { restoresPii?: boolean } | undefined)?.restoresPii === true)
+      .map((d): GuardrailDefinition => ({
+        ...d,
+        modes: new Set(['post_call']),
+        filter: new TokenRestorer(this.scope.pii),
+      }));
+    this.output = [...restorers, ...running.filter((d) => d.modes.has('post_call'))];
     this.async = running.some((d) => d.filter?.async === true);
   }
 
   /** `x-litellm-applied-guardrails`: the guardrails that ran on the call, in order. */
   get names(): string[] {
-    return this.running.map((d) => d.name);
+    return [...new Set(this.running.map((d) => d.name))];
   }
 
   /** Whether every guardrail that reads answers can read a stream as it comes. */
@@ -133,16 +144,16 @@ export class CallGuards {
       mode: (guard.modes.has('pre_call') ? 'pre_call' : 'during_call') as GuardrailMode,
     }));
     return this.async
-      ? checkAsync(body, runs, mapRequestTexts)
-      : checkSync(body, runs, mapRequestTexts);
+      ? checkAsync(body, runs, mapRequestTexts, this.scope)
+      : checkSync(body, runs, mapRequestTexts, this.scope);
   }
 
   /** The answer as it may be returned (masked), or the refusal. */
   checkAnswer<T extends object>(answer: T): T | Promise<T> {
     const runs = this.output.map((guard) => ({ guard, mode: 'post_call' as GuardrailMode }));
     return this.async
-      ? checkAsync(answer, runs, mapAnswerTexts)
-      : checkSync(answer, runs, mapAnswerTexts);
+      ? checkAsync(answer, runs, mapAnswerTexts, this.scope)
+      : checkSync(answer, runs, mapAnswerTexts, this.scope);
   }
 
   /** Filters a streamed answer's text as it goes; undefined when no guardrail reads answers. */
@@ -161,19 +172,24 @@ function checkSync<T extends object>(
   value: T,
   runs: readonly GuardRun[],
   mapTexts: TextsMapper,
+  scope: CallScope,
 ): T {
   let current = value;
   for (const { guard, mode } of runs) {
-    current = mapTexts(current, (text) => passed(guard, mode, syncScan(guard, text)).text);
+    current = mapTexts(current, (text) => passed(guard, mode, syncScan(guard, text, scope)).text);
   }
   return current;
 }
 
-/** Each guardrail in turn; one that asks a service gets every distinct text at once. */
+/**
+ * Each guardrail in turn; one that asks a service gets every distinct text at once, or one after
+ * the other in order when it numbers what it finds across the call.
+ */
 async function checkAsync<T extends object>(
   value: T,
   runs: readonly GuardRun[],
   mapTexts: TextsMapper,
+  scope: CallScope,
 ): Promise<T> {
   let current = value;
   for (const { guard, mode } of runs) {
@@ -183,18 +199,21 @@ async function checkAsync<T extends object>(
       return text;
     });
     const checked = new Map<string, string>();
-    await Promise.all(
-      [...texts].map(async (text) => {
-        checked.set(text, passed(guard, mode, await guard.filter!.scan(text)).text);
-      }),
-    );
+    const check = async (text: string): Promise<void> => {
+      checked.set(text, passed(guard, mode, await guard.filter!.scan(text, scope)).text);
+    };
+    if (guard.filter!.sequential === true) {
+      for (const text of texts) await check(text);
+    } else {
+      await Promise.all([...texts].map(check));
+    }
     current = mapTexts(current, (text) => checked.get(text) ?? text);
   }
   return current;
 }
 
-function syncScan(guard: GuardrailDefinition, text: string): FilterResult {
-  const result = guard.filter!.scan(text);
+function syncScan(guard: GuardrailDefinition, text: string, scope?: CallScope): FilterResult {
+  const result = guard.filter!.scan(text, scope);
   if (result instanceof Promise) throw new Error(`guardrail ${guard.name} answered asynchronously`);
   return result;
 }

@@ -9,7 +9,7 @@
  * `unreachable_fallback: fail_open`.
  */
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Detection, FilterResult, TextChecker } from './content-filter.js';
+import type { CallScope, Detection, FilterResult, TextChecker } from './content-filter.js';
 
 export type PiiAction = 'MASK' | 'BLOCK';
 
@@ -31,6 +31,11 @@ export interface PresidioOptions {
   adHocRecognizers?: readonly unknown[];
   /** `unreachable_fallback: fail_open`: a text Presidio could not check goes on as it is. */
   failOpen: boolean;
+  /**
+   * `output_parse_pii`: the request goes with numbered placeholders (`<PERSON_1>`) instead of the
+   * anonymizer's, and the answer gets the originals back.
+   */
+  outputParsePii?: boolean;
   timeoutMs?: number;
 }
 
@@ -57,7 +62,17 @@ export class PresidioChecker implements TextChecker {
     this.asked = Object.keys(options.entities);
   }
 
-  async scan(text: string): Promise<FilterResult> {
+  /** Placeholders are numbered across a call in the order of its texts. */
+  get sequential(): boolean {
+    return this.options.outputParsePii === true;
+  }
+
+  /** Whether the answer of a call this checked gets the originals back. */
+  get restoresPii(): boolean {
+    return this.options.outputParsePii === true;
+  }
+
+  async scan(text: string, call?: CallScope): Promise<FilterResult> {
     // Presidio refuses an empty text; there is nothing in it to find.
     if (text.trim() === '') return { text, detections: [], masked: {} };
     let findings: AnalyzerResult[];
@@ -84,14 +99,17 @@ export class PresidioChecker implements TextChecker {
       };
     }
     if (findings.length === 0) return { text, detections, masked: {} };
+    const masked: Record<string, number> = {};
+    for (const f of findings) masked[f.entity_type] = (masked[f.entity_type] ?? 0) + 1;
+    if (this.options.outputParsePii && call) {
+      return { text: numbered(text, findings, call), detections, masked };
+    }
     let anonymized: string;
     try {
       anonymized = await this.anonymize(text, findings);
     } catch (error: unknown) {
       return this.unchecked(text, error as Error);
     }
-    const masked: Record<string, number> = {};
-    for (const f of findings) masked[f.entity_type] = (masked[f.entity_type] ?? 0) + 1;
     return { text: anonymized, detections, masked };
   }
 
@@ -174,6 +192,22 @@ export class PresidioChecker implements TextChecker {
       { cause: error },
     );
   }
+}
+
+/**
+ * The text with each finding replaced by a numbered placeholder of its type, left to right; of
+ * findings that overlap, the one that starts first (the longer at the same start) is kept.
+ */
+function numbered(text: string, findings: readonly AnalyzerResult[], call: CallScope): string {
+  const ordered = [...findings].sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let at = 0;
+  for (const f of ordered) {
+    if (f.start < at || f.end > text.length) continue;
+    out += text.slice(at, f.start) + call.pii.tokenFor(f.entity_type, text.slice(f.start, f.end));
+    at = f.end;
+  }
+  return out + text.slice(at);
 }
 
 /** A base URL as LiteLLM takes it: `http://` when no scheme is given, and a trailing `/`. */
