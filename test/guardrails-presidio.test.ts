@@ -14,6 +14,7 @@ import { ConfigError } from '../src/config/config-error.js';
 import { buildConfig } from '../src/config/load-config.js';
 import { adminClient, type AdminClient } from './helpers/admin-client.js';
 import { MASTER_KEY, startGateway, type TestGateway } from './helpers/gateway.js';
+import { echoingModel, refusal } from './helpers/guardrail-calls.js';
 import { freePort } from './helpers/free-port.js';
 import type { Simulator } from './simulators/simulator-server.js';
 import { startOpenAiSimulator } from './simulators/openai-simulator.js';
@@ -50,16 +51,7 @@ describe('the Presidio guardrail', () => {
     };
     gateway = await startGateway(
       {
-        model_list: [
-          {
-            model_name: 'gpt',
-            litellm_params: {
-              model: 'openai/gpt-4o-mini',
-              api_base: `${upstream.url}/v1`,
-              api_key: 'sk-upstream',
-            },
-          },
-        ],
+        model_list: [echoingModel(upstream)],
         guardrails: [
           // Before the default_on one, whose placeholders it would otherwise find in its place.
           {
@@ -149,11 +141,6 @@ describe('the Presidio guardrail', () => {
   const sent = () =>
     (upstream.requests.at(-1)!.body as { messages: { content: string }[] }).messages.at(-1)!
       .content;
-  const refusal = (promise: Promise<unknown>) =>
-    promise.then(
-      () => assert.fail('not refused'),
-      (e: unknown) => e as InstanceType<typeof OpenAI.APIError>,
-    );
 
   it('masks what Presidio finds with its placeholders, asking only for the configured entities', async () => {
     presidio.reset();

@@ -512,7 +512,7 @@ describe('guardrail config', () => {
         [
           'guardrails[0].litellm_params.mode: logging_only is not supported by Tollgate yet; ignored',
           `guardrails[0].litellm_params.blocked_words_file: ${join(dir, 'words.yaml')}: blocked_words[1] skipped (action: must be BLOCK or MASK)`,
-          'guardrails[1].litellm_params.guardrail: "lakera_v2" is not a guardrail Tollgate runs (it runs litellm_content_filter, presidio); requests that ask for "lakera" are refused, and as default_on it does NOT check any request',
+          'guardrails[1].litellm_params.guardrail: "lakera_v2" is not a guardrail Tollgate runs (it runs litellm_content_filter, presidio, bedrock); requests that ask for "lakera" are refused, and as default_on it does NOT check any request',
         ],
       );
     } finally {

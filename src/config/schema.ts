@@ -381,6 +381,17 @@ export const GuardrailSchema = z.looseObject({
       .enum(['fail_closed', 'fail_open'], { error: 'must be fail_closed or fail_open' })
       .nullable()
       .optional(),
+    // guardrail: bedrock
+    guardrailIdentifier: z.string().min(1).nullable().optional(),
+    guardrailVersion: z
+      .union([z.string().min(1), z.number()])
+      .nullable()
+      .optional(),
+    aws_region_name: z.string().min(1).nullable().optional(),
+    aws_access_key_id: z.string().min(1).nullable().optional(),
+    aws_secret_access_key: z.string().min(1).nullable().optional(),
+    aws_session_token: z.string().min(1).nullable().optional(),
+    aws_bedrock_runtime_endpoint: z.string().min(1).nullable().optional(),
   }),
   guardrail_info: z.record(z.string(), z.unknown()).nullable().optional(),
 });

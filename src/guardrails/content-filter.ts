@@ -39,7 +39,9 @@ export interface ContentFilterOptions {
 export type BlockDetail =
   | { error: string; pattern: string }
   | { error: string; keyword: string; description: string | null }
-  | { error: string; entity_type: string };
+  | { error: string; entity_type: string }
+  /** A service's own finding (Bedrock's assessments). */
+  | { error: string; [field: string]: unknown };
 
 /** One thing found in a text, without the text itself. */
 export type Detection =
@@ -68,6 +70,11 @@ export interface TextChecker {
   readonly sequential?: boolean;
   /** `call`: what the checks of one call share (PII placeholders to put back in the answer). */
   scan(text: string, call?: CallScope): FilterResult | Promise<FilterResult>;
+  /**
+   * Checks every text of a call at once, in one request to the service (Bedrock's ApplyGuardrail),
+   * as what it sends (`request`) or what it got back (`answer`); one result per text, in order.
+   */
+  scanAll?(texts: readonly string[], side: 'request' | 'answer'): Promise<FilterResult[]>;
   /** Set by checkers that can check a streamed text as it comes (see ContentFilter.safeCut). */
   safeCut?(text: string, cut: number): number;
 }

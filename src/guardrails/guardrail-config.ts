@@ -18,12 +18,13 @@ import {
 } from './content-filter.js';
 import { PREBUILT_ALIASES, PREBUILT_PATTERNS } from './prebuilt-patterns.js';
 import { PresidioChecker, presidioBase } from './presidio.js';
+import { BedrockGuardrailChecker } from './bedrock-guardrail.js';
 
 export const GUARDRAIL_MODES = ['pre_call', 'during_call', 'post_call'] as const;
 export type GuardrailMode = (typeof GUARDRAIL_MODES)[number];
 
 /** The guardrail kinds Tollgate runs (`litellm_params.guardrail`). */
-export const SUPPORTED_GUARDRAILS = ['litellm_content_filter', 'presidio'] as const;
+export const SUPPORTED_GUARDRAILS = ['litellm_content_filter', 'presidio', 'bedrock'] as const;
 
 /** A configured guardrail, ready to run (or known and not runnable: `filter` unset). */
 export interface GuardrailDefinition {
@@ -76,6 +77,11 @@ export function buildGuardrails(
       params,
       info: entry.guardrail_info ?? null,
     };
+    if (params.guardrail === 'bedrock') {
+      definition.filter = bedrockChecker(entry, where, context, { problems, warnings });
+      built.push(definition);
+      return;
+    }
     if (params.guardrail === 'presidio') {
       definition.filter = presidioChecker(entry, where, context, { problems });
       built.push(definition);
@@ -191,6 +197,70 @@ function presidioChecker(
     adHocRecognizers,
     failOpen: params.unreachable_fallback === 'fail_open',
     outputParsePii: params.output_parse_pii === true,
+  });
+}
+
+/** AWS settings Tollgate does not use for a guardrail yet: only keys (or AWS_* variables) sign. */
+const AWS_NOT_YET = ['aws_role_name', 'aws_profile_name', 'aws_web_identity_token'] as const;
+
+/** `guardrail: bedrock`: which guardrail, where, and the keys that sign its requests. */
+function bedrockChecker(
+  entry: GuardrailEntry,
+  where: string,
+  { env }: GuardrailContext,
+  { problems, warnings }: { problems: string[]; warnings: string[] },
+): BedrockGuardrailChecker | undefined {
+  const params = entry.litellm_params;
+  const at = `${where}.litellm_params`;
+  const identifier = params.guardrailIdentifier;
+  const version = params.guardrailVersion;
+  if (!identifier)
+    problems.push(`${at}.guardrailIdentifier: required (the Bedrock guardrail's id or ARN)`);
+  if (version === undefined || version === null) {
+    problems.push(`${at}.guardrailVersion: required (a version number, or DRAFT)`);
+  }
+  for (const field of AWS_NOT_YET) {
+    if ((params as Record<string, unknown>)[field] !== undefined) {
+      warnings.push(`${at}.${field}: not supported for guardrails by Tollgate yet; ignored`);
+    }
+  }
+  if ((params as Record<string, unknown>).disable_exception_on_block !== undefined) {
+    warnings.push(
+      `${at}.disable_exception_on_block: not supported by Tollgate yet; a block is a 400`,
+    );
+  }
+  const accessKeyId = params.aws_access_key_id ?? (env.AWS_ACCESS_KEY_ID || undefined);
+  const secretAccessKey = params.aws_secret_access_key ?? (env.AWS_SECRET_ACCESS_KEY || undefined);
+  if (!accessKeyId || !secretAccessKey) {
+    problems.push(
+      `${at}: AWS keys are required to sign its requests (aws_access_key_id and aws_secret_access_key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)`,
+    );
+  }
+  // LiteLLM's order: the entry's region, else AWS_REGION over AWS_REGION_NAME, else us-west-2.
+  const region = params.aws_region_name ?? (env.AWS_REGION || env.AWS_REGION_NAME || 'us-west-2');
+  if (!/^[a-z0-9-]+$/.test(region))
+    problems.push(`${at}.aws_region_name: "${region}" is not an AWS region`);
+  if (
+    !identifier ||
+    version === undefined ||
+    version === null ||
+    !accessKeyId ||
+    !secretAccessKey
+  ) {
+    return undefined;
+  }
+  return new BedrockGuardrailChecker({
+    name: entry.guardrail_name,
+    identifier,
+    version: String(version),
+    aws: {
+      accessKeyId,
+      secretAccessKey,
+      sessionToken: params.aws_session_token ?? (env.AWS_SESSION_TOKEN || undefined),
+      region,
+    },
+    endpoint:
+      params.aws_bedrock_runtime_endpoint ?? (env.AWS_BEDROCK_RUNTIME_ENDPOINT || undefined),
   });
 }
 

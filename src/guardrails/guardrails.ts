@@ -202,7 +202,13 @@ async function checkAsync<T extends object>(
     const check = async (text: string): Promise<void> => {
       checked.set(text, passed(guard, mode, await guard.filter!.scan(text, scope)).text);
     };
-    if (guard.filter!.sequential === true) {
+    const filter = guard.filter!;
+    if (filter.scanAll) {
+      const all = [...texts];
+      const side = mode === 'post_call' ? 'answer' : 'request';
+      const results = all.length === 0 ? [] : await filter.scanAll(all, side);
+      all.forEach((text, i) => checked.set(text, passed(guard, mode, results[i]!).text));
+    } else if (filter.sequential === true) {
       for (const text of texts) await check(text);
     } else {
       await Promise.all([...texts].map(check));
