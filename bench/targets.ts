@@ -116,6 +116,30 @@ const tollgate: TargetFactory = (context) =>
     description: 'Tollgate (dist/main.js), master key, --no-database',
   });
 
+/** The master key with a guardrail on every call: LiteLLM's content filter, masking e-mail
+ * addresses and blocking US SSNs, on what is sent and on answers (streams included). */
+const tollgateGuardrails: TargetFactory = (context) =>
+  createTollgateTarget(context, {
+    name: 'tollgate-guardrails',
+    description: 'Tollgate, master key, a default_on content filter on requests and answers',
+    configSections: {
+      guardrails: [
+        {
+          guardrail_name: 'pii',
+          litellm_params: {
+            guardrail: 'litellm_content_filter',
+            mode: ['pre_call', 'post_call'],
+            default_on: true,
+            patterns: [
+              { pattern_type: 'prebuilt', pattern_name: 'email', action: 'MASK' },
+              { pattern_type: 'prebuilt', pattern_name: 'us_ssn', action: 'BLOCK' },
+            ],
+          },
+        },
+      ],
+    },
+  });
+
 const tollgateVkeySqlite: TargetFactory = (context) =>
   createTollgateTarget(context, {
     name: 'tollgate-vkey-sqlite',
@@ -230,6 +254,7 @@ export const TARGETS: Readonly<Record<string, TargetFactory>> = {
   'bare-sqlite': bareSqlite,
   portkey,
   tollgate,
+  'tollgate-guardrails': tollgateGuardrails,
   'tollgate-full-sqlite': tollgateFullSqlite,
   'tollgate-full-sqlite-nolog': tollgateFullSqliteNolog,
   'tollgate-full-postgres': tollgateFullPostgres,

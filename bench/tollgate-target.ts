@@ -53,6 +53,8 @@ export interface TollgateVariant {
   createEnvironment?: () => Promise<BenchEnvironment>;
   /** `general_settings` added to the generated config's (e.g. `disable_spend_logs`). */
   generalSettings?: Readonly<Record<string, unknown>>;
+  /** Top-level sections added to the generated config (e.g. `guardrails`). */
+  configSections?: Readonly<Record<string, unknown>>;
 }
 
 export interface BenchEnvironment {
@@ -103,6 +105,7 @@ function writeConfig(context: TargetContext, variant: TollgateVariant): string {
       },
     ],
     general_settings: { master_key: MASTER_KEY, ...variant.generalSettings },
+    ...variant.configSections,
   };
   const path = join(context.workDir, `${variant.name}.yaml`);
   writeFileSync(path, stringify(config));

@@ -243,8 +243,19 @@ export class StreamFilter {
   push(index: number, received: string, final: boolean): string {
     const text = (this.held.get(index) ?? '') + received;
     // Every guardrail sees the whole text it holds: a block is found before anything of it goes.
-    for (const guard of this.guards) passed(guard, 'post_call', syncScan(guard, text));
+    let found = false;
+    for (const guard of this.guards) {
+      const result = passed(guard, 'post_call', syncScan(guard, text));
+      // A restorer finds nothing in an unfinished placeholder, which its cut must not split.
+      if (result.detections.length > 0 || result.text !== text) found = true;
+      else if (guard.filter instanceof TokenRestorer) found = true;
+    }
     let cut = final ? text.length : Math.max(0, text.length - STREAM_HOLDBACK_CHARS);
+    // Nothing in the held text for any guardrail (most chunks): it goes as it is, unsearched again.
+    if (!found) {
+      this.held.set(index, text.slice(cut));
+      return text.slice(0, cut);
+    }
     for (const guard of this.guards) cut = guard.filter!.safeCut!(text, cut);
     this.held.set(index, text.slice(cut));
     return this.mask(text.slice(0, cut));
