@@ -79,6 +79,23 @@ describe('which guardrails a call runs', () => {
     );
   });
 
+  test('a guardrails field that is not a list of names refuses the call, naming it', () => {
+    for (const [body, field] of [
+      [{ guardrails: 'asked' }, 'guardrails'],
+      [{ guardrails: [1] }, 'guardrails'],
+      [{ metadata: { guardrails: true } }, 'metadata.guardrails'],
+    ] as const) {
+      assert.throws(
+        () => running(body),
+        (e: GatewayError) =>
+          e.status === 400 &&
+          e.param === field &&
+          e.message.startsWith(`${field} must be a list of guardrail names, e.g. ["pii"]; got `),
+      );
+    }
+    assert.deepEqual(running({ guardrails: null }), ['global']);
+  });
+
   test('a locked team refuses any guardrail field, even an empty one', () => {
     const locked = principal({}, { guardrails: { modify_guardrails: false } });
     assert.deepEqual(running({}, locked), ['global']);

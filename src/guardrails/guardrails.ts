@@ -55,9 +55,13 @@ export class Guardrails {
       refuseLockedFields(request);
     }
     const asked = new Set<string>();
-    addNames(asked, request.guardrails);
-    addNames(asked, metadataOf(request.metadata)?.guardrails);
-    addNames(asked, metadataOf(request.litellm_metadata)?.guardrails);
+    addAsked(asked, request.guardrails, 'guardrails');
+    addAsked(asked, metadataOf(request.metadata)?.guardrails, 'metadata.guardrails');
+    addAsked(
+      asked,
+      metadataOf(request.litellm_metadata)?.guardrails,
+      'litellm_metadata.guardrails',
+    );
     addNames(asked, keyMeta?.guardrails);
     if (Array.isArray(teamGuardrails)) addNames(asked, teamGuardrails);
     if (asked.size === 0 && this.defaults.length === 0) return undefined;
@@ -305,6 +309,25 @@ function refuseLockedFields(request: Record<string, unknown>): void {
       );
     }
   }
+}
+
+/**
+ * The guardrails a request names; anything else than a list of names (or of one-key maps), or a
+ * map by name, is refused: a call that meant to ask for a guardrail must not go out unchecked.
+ */
+function addAsked(into: Set<string>, value: unknown, field: string): void {
+  if (value === undefined || value === null) return;
+  const valid = Array.isArray(value)
+    ? value.every((item) => typeof item === 'string' || isObject(item))
+    : isObject(value);
+  if (!valid) {
+    throw new GatewayError(
+      'bad_request',
+      `${field} must be a list of guardrail names, e.g. ["pii"]; got ${JSON.stringify(value)}`,
+      { param: field },
+    );
+  }
+  addNames(into, value);
 }
 
 /** Names from a list of names, a list of one-key maps, or a map by name. */
