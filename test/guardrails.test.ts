@@ -192,6 +192,29 @@ describe('guardrails', () => {
     assert.ok(usage && usage.total_tokens > 0, 'the usage chunk still comes');
   });
 
+  it('a streamed tool call goes through a guardrail that reads answers untouched', async () => {
+    const stream = await openai.chat.completions.create({
+      model: 'gpt',
+      messages: [{ role: 'user', content: 'use a tool for the weather' }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'get_weather', parameters: { type: 'object', properties: {} } },
+        },
+      ],
+      stream: true,
+      guardrails: ['answers'],
+    } as OpenAI.ChatCompletionCreateParamsStreaming);
+    let args = '';
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      args += chunk.choices[0]?.delta.tool_calls?.[0]?.function?.arguments ?? '';
+      finish ??= chunk.choices[0]?.finish_reason;
+    }
+    assert.equal(args, '{"city":"Paris"}');
+    assert.equal(finish, 'tool_calls');
+  });
+
   it('an answer a guardrail blocks is refused, and the call is still booked', async () => {
     const made = await api.post('/key/generate', { key_alias: 'guarded-spender' });
     assert.equal(made.status, 200);
