@@ -4,7 +4,13 @@ import type { Principal } from '../auth/principal.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import { seededRandom } from '../../test/helpers/seeded-random.js';
 import { buildGuardrails, type GuardrailDefinition } from './guardrail-config.js';
-import { Guardrails, StreamFilter, filterStreamChunk, flushedChunks } from './guardrails.js';
+import {
+  Guardrails,
+  StreamFilter,
+  filterStreamChunk,
+  flushedChunks,
+  splicedChunkText,
+} from './guardrails.js';
 import { PiiTokens, TokenRestorer, type FilterResult } from './content-filter.js';
 import type { GuardrailEntry } from '../config/schema.js';
 
@@ -174,6 +180,33 @@ describe('a streamed answer through a masking guardrail', () => {
     ]);
     const last = filterStreamChunk(new StreamFilter([asked!]), chunk('to a@b.io', 'stop'));
     assert.equal(last.choices[0]!.delta.content, 'to [EMAIL_REDACTED]');
+  });
+});
+
+describe('a rewritten chunk keeps the upstream text of everything but its content', () => {
+  const chunk = (content: string | undefined) => ({
+    id: 'c',
+    choices: [{ index: 0, delta: content === undefined ? {} : { content }, finish_reason: null }],
+  });
+  test('only the content string is replaced, when it is found once as JSON.stringify writes it', () => {
+    const content = String.raw`mail a@b.io \ "q"`;
+    const masked = String.raw`mail [EMAIL_REDACTED] \ "q"`;
+    const raw = `{"id":"c","x_vendor":{"n":12345678901234567890},"choices":[{"index":0,"delta":{"content":${JSON.stringify(content)}},"finish_reason":null}]}`;
+    const spliced = splicedChunkText(raw, JSON.parse(raw) as object, chunk(masked));
+    assert.equal(spliced, raw.replace(JSON.stringify(content), JSON.stringify(masked)));
+    assert.ok(
+      spliced!.includes('12345678901234567890'),
+      'a vendor integer past 2^53 stays as sent',
+    );
+    assert.deepEqual((JSON.parse(spliced!) as { choices: unknown }).choices, chunk(masked).choices);
+  });
+  test('anything else is left to a full serialisation', () => {
+    const escaped = '{"choices":[{"index":0,"delta":{"content":"caf\\u00e9"}}]}';
+    assert.equal(splicedChunkText(escaped, JSON.parse(escaped), chunk('x')), undefined);
+    const twice = '{"choices":[{"index":0,"delta":{"content":"a"}}],"echo":{"content":"a"}}';
+    assert.equal(splicedChunkText(twice, JSON.parse(twice), chunk('b')), undefined);
+    assert.equal(splicedChunkText(undefined, chunk('a'), chunk('b')), undefined);
+    assert.equal(splicedChunkText('{}', chunk(undefined), chunk('b')), undefined);
   });
 });
 

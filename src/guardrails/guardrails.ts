@@ -414,3 +414,27 @@ export function flushedChunks(filter: StreamFilter, last: object | undefined): o
     ],
   }));
 }
+
+/**
+ * `raw`, the upstream's JSON text of `before`, rewritten for `after` (a chunk `filterStreamChunk`
+ * changed) by replacing only the first choice's content string, so the rest of the event is not
+ * serialised again; undefined when that cannot be done safely (the content written another way
+ * than `JSON.stringify` writes it, found more or less than once, or another field changed).
+ */
+export function splicedChunkText(
+  raw: string | undefined,
+  before: object,
+  after: object,
+): string | undefined {
+  if (raw === undefined) return undefined;
+  const was = (before as { choices?: StreamedChoice[] }).choices;
+  const now = (after as { choices?: StreamedChoice[] }).choices;
+  if (!was || !now || was.length !== 1 || now.length !== 1) return undefined;
+  const old = was[0]!.delta?.content;
+  const next = now[0]!.delta?.content;
+  if (typeof old !== 'string' || typeof next !== 'string') return undefined;
+  const search = `"content":${JSON.stringify(old)}`;
+  const at = raw.indexOf(search);
+  if (at === -1 || raw.indexOf(search, at + 1) !== -1) return undefined;
+  return raw.slice(0, at) + `"content":${JSON.stringify(next)}` + raw.slice(at + search.length);
+}

@@ -26,7 +26,12 @@ import { parseBody } from './parse-body.js';
 import type { CallMeta, CallResult, OpName, ProxyService } from './proxy-service.js';
 import type { ResponseCache } from './response-cache.js';
 import { SseResponse } from './sse-response.js';
-import { filterStreamChunk, flushedChunks, type StreamFilter } from '../guardrails/guardrails.js';
+import {
+  filterStreamChunk,
+  flushedChunks,
+  splicedChunkText,
+  type StreamFilter,
+} from '../guardrails/guardrails.js';
 
 export interface ProxyRouteDeps {
   service: ProxyService;
@@ -359,7 +364,9 @@ async function pumpStream(
       }
       if (filter) {
         const chunk = filterStreamChunk(filter, event.chunk);
-        if (chunk !== event.chunk) event = { chunk };
+        if (chunk !== event.chunk) {
+          event = { chunk, raw: splicedChunkText(event.raw, event.chunk, chunk) };
+        }
         last = chunk;
       }
       streamed.push(event.raw ?? event.chunk);
