@@ -250,8 +250,7 @@ export class SpendService {
     const range = requiredRange(query);
     const equals = dailyEquals(visibleTo(caller), {
       user_id: query.user_id,
-      model: query.model,
-      api_key: query.api_key === undefined ? undefined : tokenOf(query.api_key),
+      ...modelAndKey(query),
     });
     return dailyActivity(
       spendActivity(reports),
@@ -270,10 +269,7 @@ export class SpendService {
   ): Promise<Record<string, unknown>> {
     const reports = this.reports('/team/daily/activity');
     const range = requiredRange(query);
-    const asked = query.team_ids
-      ?.split(',')
-      .map((t) => t.trim())
-      .filter(Boolean);
+    const asked = commaList(query.team_ids);
     let teamIds = asked;
     if (!readsEverything(caller)) {
       const own = new Set(
@@ -292,9 +288,7 @@ export class SpendService {
       }
       teamIds = asked ?? [...own];
     }
-    const equals: Partial<Record<DailyDimension, string>> = {};
-    if (query.model !== undefined) equals.model = query.model;
-    if (query.api_key !== undefined) equals.api_key = tokenOf(query.api_key);
+    const equals = dailyEquals(undefined, modelAndKey(query));
     return dailyActivity(
       spendActivity(reports),
       { ...range, equals, oneOf: { team_id: teamIds ?? undefined } },
@@ -325,13 +319,8 @@ export class SpendService {
   ): Promise<Record<string, unknown>> {
     const reports = this.reports('/tag/daily/activity');
     const range = requiredRange(query);
-    const tags = query.tags
-      ?.split(',')
-      .map((t) => t.trim())
-      .filter(Boolean);
-    const equals: Record<string, string> = {};
-    if (query.model !== undefined) equals.model = query.model;
-    if (query.api_key !== undefined) equals.api_key = tokenOf(query.api_key);
+    const tags = commaList(query.tags);
+    const equals = dailyEquals(undefined, modelAndKey(query));
     return dailyActivity(
       tagActivity(reports),
       { ...range, equals, oneOf: { tag: tags?.length ? tags : undefined } },
@@ -425,6 +414,25 @@ function visibleTo(caller: Principal): Visible {
 }
 
 /** The caller's limit wins over what it asked for: asking for another user's spend finds none. */
+/** `a, b,,c` → `['a', 'b', 'c']`; undefined when not given. */
+function commaList(text: string | undefined): string[] | undefined {
+  return text
+    ?.split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+/** The daily reports' `model` and `api_key` filters (a raw key or its hash). */
+function modelAndKey(query: {
+  model?: string;
+  api_key?: string;
+}): Partial<Record<DailyDimension, string | undefined>> {
+  return {
+    model: query.model,
+    api_key: query.api_key === undefined ? undefined : tokenOf(query.api_key),
+  };
+}
+
 function dailyEquals(
   visible: Visible,
   asked: Partial<Record<DailyDimension, string | undefined>>,

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { BudgetCalendar } from '../spend/budget-calendar.js';
 import { counterKey } from '../spend/counter-store.js';
 import { StoreSpendLedger } from '../spend/spend-ledger.js';
+import { spendEntry } from '../../test/helpers/spend-entries.js';
 import { BudgetActivity, registerBudgetGauges, type StoredBudget } from './budget-gauges.js';
 
 const NOW = Date.parse('2026-03-10T12:00:00Z');
@@ -99,24 +100,7 @@ describe('budget gauges', () => {
       logger: pino({ level: 'silent' }),
       intervalMs: 60_000,
     });
-    ledger.book({
-      requestId: 'r1',
-      callType: 'acompletion',
-      keyHash: 'k-race',
-      tags: [],
-      model: 'm',
-      modelGroup: 'g',
-      deploymentId: 'd',
-      provider: 'openai',
-      promptTokens: 1,
-      completionTokens: 1,
-      totalTokens: 2,
-      cost: 2,
-      startTime: NOW,
-      endTime: NOW,
-      status: 'success',
-      metadata: {},
-    });
+    ledger.book(spendEntry({ keyHash: 'k-race', cost: 2, startTime: NOW, endTime: NOW }));
     const flushed = ledger.flush();
     let reads = 0;
     registerBudgetGauges(registry, activity, {

@@ -233,6 +233,14 @@ function gatedStore(): SpendWriter & { stored: Map<string, number>; open(): void
   return store;
 }
 
+/** A ledger writing one call of 0.5 for key k1, its commit held until `store.open()`. */
+function writingOneCall() {
+  const store = gatedStore();
+  const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
+  ledger.book(entry('a', { cost: 0.5 }));
+  return { store, ledger, flushed: ledger.flush() };
+}
+
 describe('StoreSpendLedger and readers of stored spend', () => {
   const key = counterKey('key', 'k1');
 
@@ -268,10 +276,7 @@ describe('StoreSpendLedger and readers of stored spend', () => {
   });
 
   it('reads again when a batch is being written during the read, and says what the read holds', async () => {
-    const store = gatedStore();
-    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
-    ledger.book(entry('a', { cost: 0.5 }));
-    const flushed = ledger.flush();
+    const { store, ledger, flushed } = writingOneCall();
     let reads = 0;
     const read = await ledger.readStored(async () => {
       reads += 1;
@@ -305,10 +310,7 @@ describe('StoreSpendLedger and readers of stored spend', () => {
   });
 
   it('gives up after its attempts when every read overlaps a write, counting that batch at most twice', async () => {
-    const store = gatedStore();
-    const ledger = new StoreSpendLedger({ store, logger, intervalMs: 60_000 });
-    ledger.book(entry('a', { cost: 0.5 }));
-    const flushed = ledger.flush();
+    const { store, ledger, flushed } = writingOneCall();
     let reads = 0;
     const read = await ledger.readStored(async () => {
       reads += 1;
